@@ -1,0 +1,635 @@
+namespace FlowState;
+
+public sealed partial class StateStore
+{
+    private const int MaxUpdateAttempts = 10_000;
+
+    internal ValueTask<CommitResult> CommitAsync(PreparedWrite[] writes, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfDisposed();
+        if (_interceptors.Length > 0)
+        {
+            return CommitInterceptedAsync(writes, cancellationToken);
+        }
+
+        ValidateValues(writes);
+        return new ValueTask<CommitResult>(Commit(writes));
+    }
+
+    internal async ValueTask<T> UpdateAsync<T>(StateScope scope, string key, Func<T?, T> update, StateWriteOptions? options, CancellationToken cancellationToken)
+    {
+        StateNameValidator.ValidateKey(key);
+        ArgumentNullException.ThrowIfNull(update);
+        for (var attempt = 1; ; attempt++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var current = PeekLive(scope, key);
+            var currentVersion = current?.Version ?? 0;
+            if (options?.ExpectedVersion is { } expected && expected != currentVersion)
+            {
+                throw Conflict(scope, key, expected, currentVersion);
+            }
+
+            var value = current is null ? default : JsonValueCodec.Deserialize<T>(current, _jsonDeep);
+            var next = update(value);
+            var json = JsonValueCodec.Serialize(next, _jsonDeep, key);
+            var writeOptions = (options ?? StateWriteOptions.None) with { ExpectedVersion = currentVersion };
+            try
+            {
+                await CommitAsync([new PreparedWrite(StateOperationKind.Set, scope, key, json, writeOptions, inheritTimeToLive: true)], cancellationToken).ConfigureAwait(false);
+                return next;
+            }
+            catch (StateConflictException) when (options?.ExpectedVersion is null && attempt < MaxUpdateAttempts)
+            {
+                // Another writer changed the key between our read and our write: read again and retry.
+            }
+        }
+    }
+
+    internal ValueTask<CommitResult> ClearAsync(StateScope scope, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfDisposed();
+        return _interceptors.Length > 0 ? ClearInterceptedAsync(scope, cancellationToken) : new ValueTask<CommitResult>(Clear(scope));
+    }
+
+    internal static PreparedWrite[] Prepare(StateScope baseScope, StateBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var writes = new PreparedWrite[batch.Count];
+        for (var i = 0; i < writes.Length; i++)
+        {
+            var op = batch.Operations[i];
+            var scope = baseScope;
+            foreach (var (kind, name) in op.RelativeScope)
+            {
+                scope = kind == ScopeSegmentKind.Step ? scope.ChildStep(name) : scope.Child(name);
+            }
+
+            writes[i] = new PreparedWrite(op.Kind, scope, op.Key, op.Utf8Json, op.Options, inheritTimeToLive: op.Kind == StateOperationKind.Merge);
+        }
+
+        return writes;
+    }
+
+    private static StateConflictException Conflict(StateScope scope, string key, long expected, long actual) => new(
+        $"Key '{key}' in scope '{scope}' has version {actual} but version {expected} was expected" +
+        (expected == 0 ? " (the key had to be absent)" : actual == 0 ? " (the key does not exist)" : string.Empty) +
+        "; read it again and retry.");
+
+    private async ValueTask<CommitResult> CommitInterceptedAsync(PreparedWrite[] writes, CancellationToken cancellationToken)
+    {
+        foreach (var write in writes)
+        {
+            if (write.Kind == StateOperationKind.Check)
+            {
+                continue;
+            }
+
+            var context = new StateWriteContext(write.Kind, write.Scope, write.Key, write.Utf8Json, _json);
+            foreach (var interceptor in _interceptors)
+            {
+                await interceptor.OnWriteAsync(context, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (write.Kind is StateOperationKind.Set or StateOperationKind.Merge)
+            {
+                write.Utf8Json = context.Value.ToArray();
+            }
+        }
+
+        ValidateValues(writes);
+        return Commit(writes);
+    }
+
+    private async ValueTask<CommitResult> ClearInterceptedAsync(StateScope scope, CancellationToken cancellationToken)
+    {
+        var context = new StateWriteContext(StateOperationKind.Clear, scope, null, ReadOnlyMemory<byte>.Empty, _json);
+        foreach (var interceptor in _interceptors)
+        {
+            await interceptor.OnWriteAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+
+        return Clear(scope);
+    }
+
+    private void ValidateValues(PreparedWrite[] writes)
+    {
+        foreach (var write in writes)
+        {
+            if (write.Kind is StateOperationKind.Set or StateOperationKind.Merge)
+            {
+                var (maxBytes, maxDepth) = ValueLimitsFor(write.Scope);
+                // A patch's nulls vanish in the merge, so only the merged value is held to the depth limit.
+                JsonValueCodec.Validate(write.Utf8Json, maxBytes, write.Kind == StateOperationKind.Set ? maxDepth : JsonValueCodec.SerializerMaxDepth, write.Scope, write.Key);
+            }
+        }
+    }
+
+    private StateEntry? PeekLive(StateScope scope, string key)
+    {
+        var node = FindNode(scope);
+        if (node is null)
+        {
+            return null;
+        }
+
+        lock (_writeLock)
+        {
+            return node.Entries.TryGetValue(key, out var entry) && !entry.IsExpired(NowTicks()) ? entry : null;
+        }
+    }
+
+    private CommitResult Commit(PreparedWrite[] writes)
+    {
+        List<StateEviction>? evictions = null;
+        CommitResult result;
+        lock (_writeLock)
+        {
+            ThrowIfDisposed();
+            result = CommitLocked(writes, ref evictions);
+        }
+
+        NotifyEvicted(evictions);
+        return result;
+    }
+
+    private CommitResult CommitLocked(PreparedWrite[] writes, ref List<StateEviction>? evictions)
+    {
+        var now = NowTicks();
+        PurgeExpiredLocked(now, ref evictions);
+        var version = _version + 1;
+        var plan = PlanLocked(writes, version, now);
+        CheckLimitsLocked(plan);
+
+        var changed = 0;
+        foreach (var key in plan)
+        {
+            changed += key.Changed ? 1 : 0;
+        }
+
+        if (changed == 0)
+        {
+            return new CommitResult(_version, 0);
+        }
+
+        Volatile.Write(ref _version, version);
+        long removed = 0;
+        var multiKey = changed > 1;
+        if (multiKey)
+        {
+            Interlocked.Increment(ref _batchSequence);
+        }
+
+        try
+        {
+            foreach (var planned in plan)
+            {
+                if (!planned.Changed)
+                {
+                    continue;
+                }
+
+                if (planned.Exists)
+                {
+                    WriteEntryLocked(planned, version, now, ref evictions);
+                }
+                else
+                {
+                    RemoveEntryLocked(planned.Original!, EvictionReason.Deleted, StateChangeKind.Deleted, version, ref evictions);
+                    removed++;
+                }
+            }
+        }
+        finally
+        {
+            if (multiKey)
+            {
+                Interlocked.Increment(ref _batchSequence);
+            }
+        }
+
+        if (_bounded)
+        {
+            EvictForCapacityLocked(version, ref evictions);
+        }
+
+        CompactQueuesLocked();
+        return new CommitResult(version, removed);
+    }
+
+    /// <summary>Works out every key's final state, checking versions and limits; changes nothing.</summary>
+    private List<PlannedKey> PlanLocked(PreparedWrite[] writes, long version, long now)
+    {
+        var plan = new List<PlannedKey>(writes.Length);
+        Dictionary<StateKey, PlannedKey>? byKey = writes.Length > 1 ? new(writes.Length) : null;
+        foreach (var write in writes)
+        {
+            var stateKey = new StateKey(write.Scope, write.Key);
+            if (byKey is null || !byKey.TryGetValue(stateKey, out var planned))
+            {
+                StateEntry? original = null;
+                if (FindNode(write.Scope) is { } node && node.Entries.TryGetValue(write.Key, out var entry) && !entry.IsExpired(now))
+                {
+                    original = entry;
+                }
+
+                planned = new PlannedKey(write.Scope, write.Key, original);
+                plan.Add(planned);
+                byKey?.Add(stateKey, planned);
+            }
+
+            if (write.Options?.ExpectedVersion is { } expected)
+            {
+                if (expected < 0)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(writes), expected, $"The expected version for key '{write.Key}' must be 0 (absent) or positive.");
+                }
+
+                var actual = planned.Exists ? planned.Version : 0;
+                if (actual != expected)
+                {
+                    throw Conflict(write.Scope, write.Key, expected, actual);
+                }
+            }
+
+            switch (write.Kind)
+            {
+                case StateOperationKind.Set:
+                    SetPlanned(planned, write, write.Utf8Json!, StateChangeKind.Set, version);
+                    break;
+                case StateOperationKind.Merge:
+                    var merged = JsonMergePatch.Apply(planned.Exists ? planned.Utf8Json : null, write.Utf8Json!);
+                    var (maxBytes, maxDepth) = ValueLimitsFor(write.Scope);
+                    JsonValueCodec.Validate(merged, maxBytes, maxDepth, write.Scope, write.Key);
+                    SetPlanned(planned, write, merged, StateChangeKind.Merged, version);
+                    break;
+                case StateOperationKind.Delete:
+                    if (planned.Exists)
+                    {
+                        planned.Exists = false;
+                        planned.Utf8Json = null;
+                        planned.Version = 0;
+                        // Deleting a key this batch created leaves nothing to change.
+                        planned.Changed = planned.Original is not null;
+                        planned.ChangeKind = StateChangeKind.Deleted;
+                    }
+
+                    break;
+                case StateOperationKind.Check:
+                    break;
+                default:
+                    throw new InvalidOperationException($"Operation {write.Kind} cannot be part of a commit.");
+            }
+        }
+
+        return plan;
+    }
+
+    private void SetPlanned(PlannedKey planned, PreparedWrite write, byte[] json, StateChangeKind kind, long version)
+    {
+        var ttl = write.Options?.TimeToLive;
+        if (ttl is { } t && t <= TimeSpan.Zero && t != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(write), t, $"The time to live for key '{write.Key}' must be positive (or Timeout.InfiniteTimeSpan for none).");
+        }
+
+        if (ttl is not null)
+        {
+            planned.TimeToLiveTicks = ttl == Timeout.InfiniteTimeSpan ? 0 : ttl.Value.Ticks;
+            planned.Sliding = write.Options!.SlidingExpiration && planned.TimeToLiveTicks != 0;
+        }
+        else if (!(write.InheritTimeToLive && planned.Exists))
+        {
+            var fallback = _options.DefaultTimeToLive;
+            planned.TimeToLiveTicks = fallback is null || fallback == Timeout.InfiniteTimeSpan ? 0 : fallback.Value.Ticks;
+            planned.Sliding = (write.Options?.SlidingExpiration ?? false) && planned.TimeToLiveTicks != 0;
+        }
+
+        planned.Exists = true;
+        planned.Utf8Json = json;
+        planned.Version = version;
+        planned.Changed = true;
+        planned.ChangeKind = kind;
+    }
+
+    private void CheckLimitsLocked(List<PlannedKey> plan)
+    {
+        Dictionary<StateScope, (long Entries, long Bytes)>? deltas = null;
+        long newEntries = 0, newBytes = 0;
+        foreach (var planned in plan)
+        {
+            if (!planned.Changed)
+            {
+                continue;
+            }
+
+            var newSize = planned.NewSize;
+            var entries = (planned.Exists ? 1 : 0) - (planned.Original is null ? 0 : 1);
+            var bytes = newSize - (planned.Original?.Size ?? 0);
+            if (planned.Exists)
+            {
+                newEntries++;
+                newBytes += newSize;
+            }
+
+            for (var scope = planned.Scope; scope is not null; scope = scope.Parent)
+            {
+                if (LimitsOf(scope) is { } limits && (limits.MaxKeys is not null || limits.MaxTotalBytes is not null))
+                {
+                    deltas ??= [];
+                    var d = deltas.GetValueOrDefault(scope);
+                    deltas[scope] = (d.Entries + entries, d.Bytes + bytes);
+                }
+            }
+        }
+
+        if (_options.MaxEntries is { } maxEntries && newEntries > maxEntries)
+        {
+            throw new StateLimitExceededException($"The write stores {newEntries} entries but the whole store holds at most {maxEntries} (StateStoreOptions.MaxEntries); split it.");
+        }
+
+        if (_options.MaxBytes is { } maxBytes && newBytes > maxBytes)
+        {
+            throw new StateLimitExceededException($"The write stores {newBytes} bytes but the whole store holds at most {maxBytes} (StateStoreOptions.MaxBytes); split it or raise the limit.");
+        }
+
+        if (deltas is null)
+        {
+            return;
+        }
+
+        foreach (var (scope, delta) in deltas)
+        {
+            var limits = LimitsOf(scope)!;
+            var node = FindNode(scope);
+            var entries = node?.SubtreeEntries ?? 0;
+            var bytes = node?.SubtreeBytes ?? 0;
+            if (delta.Entries > 0 && limits.MaxKeys is { } maxKeys && entries + delta.Entries > maxKeys)
+            {
+                throw new StateLimitExceededException(
+                    $"Scope '{scope}' holds {entries} keys and the write adds {delta.Entries}; its limit is {maxKeys} keys (StateLimits.MaxKeys, child scopes included). Delete keys or raise the limit.");
+            }
+
+            if (delta.Bytes > 0 && limits.MaxTotalBytes is { } maxTotal && bytes + delta.Bytes > maxTotal)
+            {
+                throw new StateLimitExceededException(
+                    $"Scope '{scope}' holds {bytes} bytes and the write adds {delta.Bytes}; its limit is {maxTotal} bytes (StateLimits.MaxTotalBytes, child scopes included). Delete keys or raise the limit.");
+            }
+        }
+    }
+
+    private void WriteEntryLocked(PlannedKey planned, long version, long now, ref List<StateEviction>? evictions)
+    {
+        var node = GetOrCreateNodeLocked(planned.Scope);
+        var expiresAt = planned.TimeToLiveTicks == 0 ? 0 : now + planned.TimeToLiveTicks;
+        var entry = new StateEntry(node, planned.Key, planned.Utf8Json!, version, expiresAt, planned.TimeToLiveTicks, planned.Sliding);
+        if (_bounded)
+        {
+            var stamp = ++_accessClock;
+            entry.AccessStamp = stamp;
+            _lru.Enqueue(entry, stamp);
+        }
+
+        if (expiresAt != 0)
+        {
+            _expiry.Enqueue(entry, expiresAt);
+        }
+
+        node.Entries[planned.Key] = entry;
+        var original = planned.Original;
+        AdjustCountersLocked(node, original is null ? 1 : 0, entry.Size - (original?.Size ?? 0));
+        if (original is not null)
+        {
+            AddEviction(ref evictions, original, EvictionReason.Replaced);
+        }
+
+        PublishLocked(node, planned.Key, planned.ChangeKind, version, entry.Utf8Json);
+    }
+
+    private void RemoveEntryLocked(StateEntry entry, EvictionReason reason, StateChangeKind kind, long version, ref List<StateEviction>? evictions)
+    {
+        var node = entry.Node;
+        if (!node.Entries.TryRemove(KeyValuePair.Create(entry.Key, entry)))
+        {
+            return;
+        }
+
+        AdjustCountersLocked(node, -1, -entry.Size);
+        if (reason == EvictionReason.Expired)
+        {
+            node.Expirations++;
+        }
+        else if (reason == EvictionReason.Capacity)
+        {
+            node.Evictions++;
+        }
+
+        AddEviction(ref evictions, entry, reason);
+        PublishLocked(node, entry.Key, kind, version, ReadOnlyMemory<byte>.Empty);
+        PruneLocked(node);
+    }
+
+    private void AddEviction(ref List<StateEviction>? evictions, StateEntry entry, EvictionReason reason)
+    {
+        if (_options.OnEvicted is not null)
+        {
+            (evictions ??= []).Add(new StateEviction(entry.Scope, entry.Key, entry.Value, entry.Version, reason));
+        }
+    }
+
+    private static void AdjustCountersLocked(ScopeNode node, long entries, long bytes)
+    {
+        for (var n = node; n is not null; n = n.Parent)
+        {
+            n.SubtreeEntries += entries;
+            n.SubtreeBytes += bytes;
+        }
+    }
+
+    private ScopeNode GetOrCreateNodeLocked(StateScope scope)
+    {
+        if (scope.IsGlobal)
+        {
+            return _root;
+        }
+
+        var parent = GetOrCreateNodeLocked(scope.Parent!);
+        parent.Children ??= new();
+        var segment = (scope.Kind, scope.Name);
+        if (!parent.Children.TryGetValue(segment, out var node))
+        {
+            node = new ScopeNode(scope, parent) { Limits = _scopeLimits.GetValueOrDefault(scope) };
+            parent.Children[segment] = node;
+        }
+
+        return node;
+    }
+
+    /// <summary>Removes empty scopes from the tree (so finished runs leave nothing behind), keeping their counters in the parent.</summary>
+    private static void PruneLocked(ScopeNode node)
+    {
+        while (node.IsPrunable)
+        {
+            var parent = node.Parent!;
+            parent.Children!.TryRemove((node.Scope.Kind, node.Scope.Name), out _);
+            node.Detached = true;
+            parent.Retired = parent.Retired with
+            {
+                Hits = parent.Retired.Hits + node.Retired.Hits + node.Access.Hits,
+                Misses = parent.Retired.Misses + node.Retired.Misses + node.Access.Misses,
+                Evictions = parent.Retired.Evictions + node.Retired.Evictions + node.Evictions,
+                Expirations = parent.Retired.Expirations + node.Retired.Expirations + node.Expirations,
+            };
+            node = parent;
+        }
+    }
+
+    private CommitResult Clear(StateScope scope)
+    {
+        List<StateEviction>? evictions = null;
+        long removed = 0;
+        lock (_writeLock)
+        {
+            ThrowIfDisposed();
+            PurgeExpiredLocked(NowTicks(), ref evictions);
+            var node = FindNode(scope);
+            if (node is null || node.SubtreeEntries == 0)
+            {
+                return new CommitResult(_version, 0);
+            }
+
+            var entries = new List<StateEntry>();
+            CollectEntriesLocked(node, entries);
+            var version = _version + 1;
+            Volatile.Write(ref _version, version);
+            Interlocked.Increment(ref _batchSequence);
+            try
+            {
+                foreach (var entry in entries)
+                {
+                    RemoveEntryLocked(entry, EvictionReason.Deleted, StateChangeKind.Deleted, version, ref evictions);
+                    removed++;
+                }
+            }
+            finally
+            {
+                Interlocked.Increment(ref _batchSequence);
+            }
+
+            CompactQueuesLocked();
+        }
+
+        NotifyEvicted(evictions);
+        return new CommitResult(_version, removed);
+    }
+
+    private static void CollectEntriesLocked(ScopeNode node, List<StateEntry> into)
+    {
+        into.AddRange(node.Entries.Values);
+        if (node.Children is not null)
+        {
+            foreach (var child in node.Children.Values)
+            {
+                CollectEntriesLocked(child, into);
+            }
+        }
+    }
+
+    private static bool IsCurrent(StateEntry entry) =>
+        entry.Node.Entries.TryGetValue(entry.Key, out var current) && ReferenceEquals(current, entry);
+
+    private void PurgeExpiredLocked(long now, ref List<StateEviction>? evictions)
+    {
+        while (_expiry.TryPeek(out var entry, out var at) && at <= now)
+        {
+            _expiry.Dequeue();
+            if (!IsCurrent(entry))
+            {
+                continue;
+            }
+
+            var expiresAt = entry.ExpiresAtTicks;
+            if (expiresAt > now)
+            {
+                // A sliding entry was read since it was queued.
+                _expiry.Enqueue(entry, expiresAt);
+                continue;
+            }
+
+            RemoveEntryLocked(entry, EvictionReason.Expired, StateChangeKind.Expired, entry.Version, ref evictions);
+        }
+    }
+
+    private void EvictForCapacityLocked(long version, ref List<StateEviction>? evictions)
+    {
+        List<StateEntry>? justWritten = null;
+        while (_root.SubtreeEntries > (_options.MaxEntries ?? long.MaxValue) || _root.SubtreeBytes > (_options.MaxBytes ?? long.MaxValue))
+        {
+            if (!_lru.TryDequeue(out var entry, out var stamp))
+            {
+                break;
+            }
+
+            if (!IsCurrent(entry))
+            {
+                continue;
+            }
+
+            var accessed = entry.AccessStamp;
+            if (accessed != stamp)
+            {
+                // Read since it was queued: it is younger than its place in the queue says.
+                _lru.Enqueue(entry, accessed);
+                continue;
+            }
+
+            if (entry.Version == version)
+            {
+                (justWritten ??= []).Add(entry);
+                continue;
+            }
+
+            RemoveEntryLocked(entry, EvictionReason.Capacity, StateChangeKind.Evicted, entry.Version, ref evictions);
+        }
+
+        if (justWritten is not null)
+        {
+            foreach (var entry in justWritten)
+            {
+                _lru.Enqueue(entry, entry.AccessStamp);
+            }
+        }
+    }
+
+    /// <summary>Drops queue slots of replaced and deleted entries once they outnumber the live ones.</summary>
+    private void CompactQueuesLocked()
+    {
+        var live = _root.SubtreeEntries;
+        if (_lru.Count > (2 * live) + 1024)
+        {
+            var entries = new List<StateEntry>((int)live);
+            CollectEntriesLocked(_root, entries);
+            _lru.Clear();
+            foreach (var entry in entries)
+            {
+                _lru.Enqueue(entry, entry.AccessStamp);
+            }
+        }
+
+        if (_expiry.Count > (2 * live) + 1024)
+        {
+            var entries = new List<StateEntry>((int)live);
+            CollectEntriesLocked(_root, entries);
+            _expiry.Clear();
+            foreach (var entry in entries)
+            {
+                if (entry.ExpiresAtTicks != 0)
+                {
+                    _expiry.Enqueue(entry, entry.ExpiresAtTicks);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,348 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace FlowState;
+
+/// <summary>
+/// The in-memory state engine: scoped, versioned, bounded, thread-safe. Reads take no lock; writes are
+/// serialized by one lock and are linearizable; batches become visible all at once.
+/// The store itself is the global scope; <see cref="For"/> hands out stores of other scopes.
+/// </summary>
+public sealed partial class StateStore : IStateStore, IAsyncDisposable
+{
+    private readonly Lock _writeLock = new();
+    private readonly ScopeNode _root = new(StateScope.Global, null);
+    private readonly StateStoreOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly JsonSerializerOptions _json;
+    private readonly JsonSerializerOptions _jsonDeep;
+    private readonly ConcurrentDictionary<StateScope, StateLimits> _scopeLimits = new();
+    private readonly PriorityQueue<StateEntry, long> _lru = new();
+    private readonly PriorityQueue<StateEntry, long> _expiry = new();
+    private readonly IStateInterceptor[] _interceptors;
+    private readonly Func<IStateStore, IStateStore>[] _decorators;
+    private readonly IStateStore _global;
+    private readonly ITimer _expiryTimer;
+    private readonly bool _bounded;
+    private readonly bool _trackAccess;
+
+    // Odd while a change of several keys is being applied; readers that see it (or see it move) read under the lock.
+    private long _batchSequence;
+    private long _version;
+    private long _accessClock;
+    private long _absentScopeMisses;
+    private int _watcherCount;
+    private int _disposed;
+
+    /// <summary>Creates an unbounded in-memory store with default options.</summary>
+    public StateStore()
+        : this(new StateStoreOptions())
+    {
+    }
+
+    /// <summary>Creates an in-memory store.</summary>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public StateStore(StateStoreOptions options)
+        : this(options, NullLogger<StateStore>.Instance)
+    {
+    }
+
+    /// <summary>Creates an in-memory store from options bound through dependency injection.</summary>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public StateStore(IOptions<StateStoreOptions> options, ILogger<StateStore>? logger = null)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).Value, logger ?? NullLogger<StateStore>.Instance)
+    {
+    }
+
+    private StateStore(StateStoreOptions options, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ValidateOptions(options);
+        _options = options;
+        _logger = logger;
+        _time = options.TimeProvider;
+        _json = options.JsonSerializerOptions ?? JsonSerializerOptions.Default;
+        _jsonDeep = JsonValueCodec.Deep(_json);
+        _bounded = options.MaxEntries is not null || options.MaxBytes is not null;
+        _trackAccess = options.TrackAccessStatistics;
+        _interceptors = [.. options.Interceptors];
+        _decorators = [.. options.Decorators];
+        foreach (var (scope, limits) in options.ScopeLimits)
+        {
+            _scopeLimits[scope] = limits;
+        }
+
+        _root.Limits = MergeLimits(options.Limits, _scopeLimits.GetValueOrDefault(StateScope.Global));
+        _global = For(StateScope.Global);
+        _expiryTimer = _time.CreateTimer(
+            static state =>
+            {
+                if (((WeakReference<StateStore>)state!).TryGetTarget(out var store))
+                {
+                    store.OnExpiryTimer();
+                }
+            },
+            new WeakReference<StateStore>(this),
+            options.ExpirationScanInterval,
+            options.ExpirationScanInterval);
+    }
+
+    /// <inheritdoc />
+    public StateScope CurrentScope => StateScope.Global;
+
+    /// <inheritdoc />
+    public string Path => string.Empty;
+
+    /// <summary>The highest version written so far.</summary>
+    public long CurrentVersion => Volatile.Read(ref _version);
+
+    /// <summary>The serializer options of typed access.</summary>
+    public JsonSerializerOptions SerializerOptions => _json;
+
+    internal TimeProvider Time => _time;
+
+    /// <summary>Creates an in-memory store.</summary>
+    public static StateStore Create(StateStoreOptions? options = null) => new(options ?? new StateStoreOptions());
+
+    /// <summary>A store of <paramref name="scope"/>, wrapped by the configured decorators. It can never reach outside the scope.</summary>
+    public IStateStore For(StateScope scope)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        IStateStore store = new ScopedStateStore(this, scope);
+        foreach (var decorate in _decorators)
+        {
+            store = decorate(store);
+        }
+
+        return store;
+    }
+
+    /// <summary>A read-only view of <paramref name="scope"/>; it and its child views can never write.</summary>
+    public IStateReader ReaderFor(StateScope scope) => new ReadOnlyStateReader(For(scope));
+
+    /// <summary>Sets (or with null removes) the limits of a scope and its child scopes; later writes are checked against them.</summary>
+    public void SetLimits(StateScope scope, StateLimits? limits)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        lock (_writeLock)
+        {
+            if (limits is null)
+            {
+                _scopeLimits.TryRemove(scope, out _);
+            }
+            else
+            {
+                _scopeLimits[scope] = limits;
+            }
+
+            if (scope.IsGlobal)
+            {
+                _root.Limits = MergeLimits(_options.Limits, limits);
+            }
+            else if (FindNode(scope) is { } node)
+            {
+                node.Limits = limits;
+            }
+        }
+    }
+
+    /// <summary>Counters of the whole store.</summary>
+    public StateStatistics GetStatistics()
+    {
+        var total = GetStatistics(StateScope.Global);
+        return total with { Misses = total.Misses + Volatile.Read(ref _absentScopeMisses) };
+    }
+
+    /// <summary>Counters of one scope and its child scopes. A pruned (emptied) scope keeps no counters of its own; its parent does.</summary>
+    public StateStatistics GetStatistics(StateScope scope)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        List<StateEviction>? evictions = null;
+        StateStatistics result;
+        lock (_writeLock)
+        {
+            PurgeExpiredLocked(NowTicks(), ref evictions);
+            var node = FindNode(scope);
+            result = node is null ? new StateStatistics(0, 0, 0, 0, 0, 0) : SumStatisticsLocked(node) with
+            {
+                Entries = node.SubtreeEntries,
+                Bytes = node.SubtreeBytes,
+            };
+        }
+
+        NotifyEvicted(evictions);
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _expiryTimer.DisposeAsync().ConfigureAwait(false);
+        lock (_writeLock)
+        {
+            CompleteWatchers(_root);
+        }
+    }
+
+    internal long NowTicks() => _time.GetUtcNow().UtcTicks;
+
+    internal ScopeNode? FindNode(StateScope scope)
+    {
+        if (scope.IsGlobal)
+        {
+            return _root;
+        }
+
+        var parent = FindNode(scope.Parent!);
+        if (parent?.Children is null)
+        {
+            return null;
+        }
+
+        return parent.Children.TryGetValue((scope.Kind, scope.Name), out var node) ? node : null;
+    }
+
+    private static void ValidateOptions(StateStoreOptions options)
+    {
+        if (options.MaxEntries is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxEntries, "StateStoreOptions.MaxEntries must be positive (or null for unbounded).");
+        }
+
+        if (options.MaxBytes is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxBytes, "StateStoreOptions.MaxBytes must be positive (or null for unbounded).");
+        }
+
+        if (options.DefaultTimeToLive is { } ttl && ttl <= TimeSpan.Zero && ttl != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), ttl, "StateStoreOptions.DefaultTimeToLive must be positive (or null for no expiry).");
+        }
+
+        if (options.ExpirationScanInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.ExpirationScanInterval, "StateStoreOptions.ExpirationScanInterval must be positive.");
+        }
+
+        if (options.WatchBufferCapacity <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.WatchBufferCapacity, "StateStoreOptions.WatchBufferCapacity must be positive.");
+        }
+
+        ArgumentNullException.ThrowIfNull(options.Limits, "options.Limits");
+        ArgumentNullException.ThrowIfNull(options.TimeProvider, "options.TimeProvider");
+    }
+
+    private static StateLimits MergeLimits(StateLimits store, StateLimits? global) => global is null ? store : new StateLimits
+    {
+        MaxKeys = Min(store.MaxKeys, global.MaxKeys),
+        MaxTotalBytes = Min(store.MaxTotalBytes, global.MaxTotalBytes),
+        MaxValueBytes = Min(store.MaxValueBytes, global.MaxValueBytes),
+        MaxDepth = (int?)Min(store.MaxDepth, global.MaxDepth),
+    };
+
+    private static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
+
+    private StateLimits? LimitsOf(StateScope scope) => scope.IsGlobal ? _root.Limits : _scopeLimits.GetValueOrDefault(scope);
+
+    /// <summary>The value limits that apply in <paramref name="scope"/>: the smallest along the chain of enclosing scopes.</summary>
+    private (long MaxBytes, int MaxDepth) ValueLimitsFor(StateScope scope)
+    {
+        long maxBytes = _root.Limits?.MaxValueBytes ?? long.MaxValue;
+        int maxDepth = _root.Limits?.MaxDepth ?? JsonValueCodec.SerializerMaxDepth;
+        if (!_scopeLimits.IsEmpty)
+        {
+            for (var s = scope; !s.IsGlobal; s = s.Parent!)
+            {
+                if (_scopeLimits.TryGetValue(s, out var limits))
+                {
+                    maxBytes = Math.Min(maxBytes, limits.MaxValueBytes ?? long.MaxValue);
+                    maxDepth = Math.Min(maxDepth, limits.MaxDepth ?? int.MaxValue);
+                }
+            }
+        }
+
+        return (maxBytes, maxDepth);
+    }
+
+    private static StateStatistics SumStatisticsLocked(ScopeNode node)
+    {
+        var sum = node.Retired with
+        {
+            Hits = node.Retired.Hits + node.Access.Hits,
+            Misses = node.Retired.Misses + node.Access.Misses,
+            Evictions = node.Retired.Evictions + node.Evictions,
+            Expirations = node.Retired.Expirations + node.Expirations,
+        };
+        if (node.Children is not null)
+        {
+            foreach (var child in node.Children.Values)
+            {
+                var c = SumStatisticsLocked(child);
+                sum = sum with
+                {
+                    Hits = sum.Hits + c.Hits,
+                    Misses = sum.Misses + c.Misses,
+                    Evictions = sum.Evictions + c.Evictions,
+                    Expirations = sum.Expirations + c.Expirations,
+                };
+            }
+        }
+
+        return sum;
+    }
+
+    private void OnExpiryTimer()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        List<StateEviction>? evictions = null;
+        lock (_writeLock)
+        {
+            if (_expiry.Count == 0)
+            {
+                return;
+            }
+
+            PurgeExpiredLocked(NowTicks(), ref evictions);
+        }
+
+        NotifyEvicted(evictions);
+    }
+
+    private void NotifyEvicted(List<StateEviction>? evictions)
+    {
+        if (evictions is null || _options.OnEvicted is not { } callback)
+        {
+            return;
+        }
+
+        foreach (var eviction in evictions)
+        {
+            try
+            {
+                callback(eviction);
+            }
+#pragma warning disable CA1031 // A user callback must never break the store; its failure is logged.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                StateStoreLog.EvictionCallbackFailed(_logger, ex, eviction.Key, eviction.ScopePath, eviction.Reason);
+            }
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+}

@@ -1,0 +1,10 @@
+using Microsoft.Extensions.Logging;
+
+namespace FlowState;
+
+/// <summary>Log messages of the engine (source-generated).</summary>
+internal static partial class StateStoreLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "The eviction callback failed for key '{Key}' in scope '{ScopePath}' ({Reason}); the store carries on.")]
+    public static partial void EvictionCallbackFailed(ILogger logger, Exception exception, string key, string scopePath, EvictionReason reason);
+}

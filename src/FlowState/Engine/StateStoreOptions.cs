@@ -1,0 +1,46 @@
+using System.Text.Json;
+
+namespace FlowState;
+
+/// <summary>Options of a <see cref="StateStore"/>; bind with <c>IOptions&lt;StateStoreOptions&gt;</c> or set in code.</summary>
+public sealed class StateStoreOptions
+{
+    /// <summary>Most live entries in the whole store; past it the least recently used are evicted (<see cref="EvictionReason.Capacity"/>). Null: unbounded.</summary>
+    public long? MaxEntries { get; set; }
+
+    /// <summary>Most bytes (UTF-8 keys plus values) in the whole store; past it the least recently used are evicted. Null: unbounded.</summary>
+    public long? MaxBytes { get; set; }
+
+    /// <summary>Time to live of entries written without one. Null: entries do not expire.</summary>
+    public TimeSpan? DefaultTimeToLive { get; set; }
+
+    /// <summary>How often expired entries are purged in the background (so eviction callbacks fire promptly).</summary>
+    public TimeSpan ExpirationScanInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Called, outside any lock, when an entry leaves the store. An exception it throws is logged and ignored.</summary>
+    public Action<StateEviction>? OnEvicted { get; set; }
+
+    /// <summary>Limits applied to every value and to the store as a whole (the global scope). Default: 1 MiB values, depth 64.</summary>
+    public StateLimits Limits { get; set; } = StateLimits.Default;
+
+    /// <summary>Limits of particular scopes (and their child scopes), on top of <see cref="Limits"/>.</summary>
+    public IDictionary<StateScope, StateLimits> ScopeLimits { get; } = new Dictionary<StateScope, StateLimits>();
+
+    /// <summary>The clock for expiry; inject a fake one in tests.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Serializer options for typed access. Null: <see cref="JsonSerializerOptions.Default"/>.</summary>
+    public JsonSerializerOptions? JsonSerializerOptions { get; set; }
+
+    /// <summary>Interceptors run, in order, before every write.</summary>
+    public IList<IStateInterceptor> Interceptors { get; } = [];
+
+    /// <summary>Wrappers applied, in order, to every store handed out by <see cref="StateStore.For"/> (logging, metrics).</summary>
+    public IList<Func<IStateStore, IStateStore>> Decorators { get; } = [];
+
+    /// <summary>How many changes a watcher may fall behind before it fails with <see cref="StateLimitExceededException"/>.</summary>
+    public int WatchBufferCapacity { get; set; } = 10_000;
+
+    /// <summary>Whether to count hits and misses per scope (a few nanoseconds a read).</summary>
+    public bool TrackAccessStatistics { get; set; } = true;
+}

@@ -1,0 +1,22 @@
+namespace FlowState;
+
+/// <summary>An interceptor rejected a write (set, merge, delete or clear). Nothing was written.</summary>
+public class StateRejectedException : StateException
+{
+    /// <summary>Creates an exception with a default message.</summary>
+    public StateRejectedException()
+    {
+    }
+
+    /// <summary>Creates an exception with the given message.</summary>
+    public StateRejectedException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates an exception with the given message and cause.</summary>
+    public StateRejectedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace FlowState;
+
+/// <summary>
+/// One stored entry: the value as UTF-8 JSON, its version and its expiry. Entries are immutable snapshots:
+/// a later write creates a new entry and never changes this one's value or version.
+/// </summary>
+public sealed class StateEntry
+{
+    private readonly byte[] _utf8Json;
+    private long _expiresAtTicks;
+    private long _accessStamp;
+
+    internal StateEntry(ScopeNode node, string key, byte[] utf8Json, long version, long expiresAtTicks, long timeToLiveTicks, bool sliding)
+    {
+        Node = node;
+        Key = key;
+        _utf8Json = utf8Json;
+        Version = version;
+        _expiresAtTicks = expiresAtTicks;
+        TimeToLiveTicks = timeToLiveTicks;
+        Sliding = sliding;
+        Size = utf8Json.Length + System.Text.Encoding.UTF8.GetByteCount(key);
+    }
+
+    /// <summary>The key, relative to the entry's scope.</summary>
+    public string Key { get; }
+
+    /// <summary>The scope the entry lives in.</summary>
+    public StateScope Scope => Node.Scope;
+
+    /// <summary>The value as UTF-8 JSON. Read-only: stored state never changes through it.</summary>
+    public ReadOnlyMemory<byte> Value => _utf8Json;
+
+    /// <summary>The entry's version; every write of any key gets a higher one than all before it.</summary>
+    public long Version { get; }
+
+    /// <summary>When the entry expires, or null when it does not.</summary>
+    public DateTimeOffset? ExpiresAt
+    {
+        get
+        {
+            var ticks = Volatile.Read(ref _expiresAtTicks);
+            return ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+        }
+    }
+
+    /// <summary>The stored bytes: key (UTF-8) plus value.</summary>
+    public int Size { get; }
+
+    internal ScopeNode Node { get; }
+
+    internal byte[] Utf8Json => _utf8Json;
+
+    /// <summary>The time to live the entry was written with (0: none); later writes without one reuse it.</summary>
+    internal long TimeToLiveTicks { get; }
+
+    internal bool Sliding { get; }
+
+    internal long ExpiresAtTicks => Volatile.Read(ref _expiresAtTicks);
+
+    internal long AccessStamp
+    {
+        get => Volatile.Read(ref _accessStamp);
+        set => Volatile.Write(ref _accessStamp, value);
+    }
+
+    /// <summary>Parses the value into a <see cref="JsonElement"/> that owns its own copy.</summary>
+    public JsonElement ToJsonElement()
+    {
+        using var document = JsonDocument.Parse(_utf8Json);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>Deserializes the value.</summary>
+    /// <exception cref="StateTypeException">The value does not deserialize to <typeparamref name="T"/>.</exception>
+    public T? Deserialize<T>(JsonSerializerOptions? options = null) => JsonValueCodec.Deserialize<T>(this, options ?? JsonSerializerOptions.Default);
+
+    /// <summary>Deserializes the value with source-generated metadata.</summary>
+    /// <exception cref="StateTypeException">The value does not deserialize to <typeparamref name="T"/>.</exception>
+    public T? Deserialize<T>(JsonTypeInfo<T> typeInfo) => JsonValueCodec.Deserialize(this, typeInfo);
+
+    /// <summary>The value as JSON text.</summary>
+    public override string ToString() => System.Text.Encoding.UTF8.GetString(_utf8Json);
+
+    internal bool IsExpired(long nowTicks)
+    {
+        var expires = Volatile.Read(ref _expiresAtTicks);
+        return expires != 0 && expires <= nowTicks;
+    }
+
+    internal void Slide(long nowTicks) => Volatile.Write(ref _expiresAtTicks, nowTicks + TimeToLiveTicks);
+}

@@ -1,0 +1,154 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Xunit;
+
+namespace FlowState.Conformance;
+
+public abstract partial class StateStoreConformanceTests
+{
+    private static string Nested(int depth) => new string('[', depth) + new string(']', depth);
+
+    [Fact]
+    public async Task Json_nested_64_deep_is_accepted_and_65_is_a_limit_error()
+    {
+        var store = NewStore();
+        await store.SetAsync("keep", "v");
+
+        await store.SetRawAsync("ok", Encoding.UTF8.GetBytes(Nested(64)));
+        var ex = await Assert.ThrowsAsync<StateLimitExceededException>(async () => await store.SetRawAsync("deep", Encoding.UTF8.GetBytes(Nested(65))));
+        Assert.Contains("64", ex.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<StateLimitExceededException>(async () => await store.SetRawAsync("ok", Encoding.UTF8.GetBytes(Nested(10_000))));
+        await Assert.ThrowsAsync<StateLimitExceededException>(async () => await store.SetAsync("deep", JsonNode.Parse(Nested(65), documentOptions: new JsonDocumentOptions { MaxDepth = 100 })));
+        var deepPatch = JsonNode.Parse("{\"b\":" + Nested(64) + "}", documentOptions: new JsonDocumentOptions { MaxDepth = 100 });
+        await Assert.ThrowsAsync<StateLimitExceededException>(async () => await store.MergeAsync("keep", deepPatch));
+
+        Assert.Equal(Nested(64), Json(await store.GetEntryAsync("ok")));
+        Assert.False(await store.ExistsAsync("deep"));
+        Assert.Equal(2, await store.CountAsync());
+    }
+
+    [Fact]
+    public async Task Value_over_one_mebibyte_is_a_limit_error_and_writes_nothing()
+    {
+        var store = NewStore();
+        await store.SetAsync("big", "small");
+
+        var ex = await Assert.ThrowsAsync<StateLimitExceededException>(async () => await store.SetAsync("big", new string('x', 2 * 1024 * 1024)));
+        Assert.Contains("'big'", ex.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<StateLimitExceededException>(async () => await store.MergeAsync("doc", new { blob = new string('x', 2 * 1024 * 1024) }));
+
+        Assert.Equal("small", await store.GetAsync<string>("big"));
+        Assert.False(await store.ExistsAsync("doc"));
+    }
+
+    [Fact]
+    public async Task Merge_whose_result_is_over_the_value_limit_writes_nothing()
+    {
+        var store = NewStore(o => o.Limits = StateLimits.Default with { MaxValueBytes = 100 });
+        await store.SetAsync("doc", new { a = new string('x', 60) });
+
+        await Assert.ThrowsAsync<StateLimitExceededException>(async () => await store.MergeAsync("doc", new { b = new string('y', 60) }));
+
+        Assert.Equal(JsonSerializer.Serialize(new { a = new string('x', 60) }), Json(await store.GetEntryAsync("doc")));
+    }
+
+    [Fact]
+    public async Task Duplicate_json_property_names_are_rejected()
+    {
+        var store = NewStore();
+        using var duplicate = JsonDocument.Parse("""{"a":1,"a":2}""");
+
+        await Assert.ThrowsAsync<StateValueException>(async () => await store.SetRawAsync("k", """{"a":1,"a":2}"""u8.ToArray()));
+        await Assert.ThrowsAsync<StateValueException>(async () => await store.SetRawAsync("k", """[{"x":{"a":1,"b":{"a":1},"a":2}}]"""u8.ToArray()));
+        await Assert.ThrowsAsync<StateValueException>(async () => await store.SetAsync("k", duplicate.RootElement));
+        await Assert.ThrowsAsync<StateValueException>(async () => await store.MergeAsync("k", duplicate.RootElement));
+
+        await store.SetRawAsync("ok", """{"a":{"a":1},"b":[{"a":1},{"a":2}]}"""u8.ToArray());
+        Assert.Equal(["ok"], await ToListAsync(store.ListKeysAsync()));
+    }
+
+    [Fact]
+    public async Task Scope_key_limit_counts_child_scopes()
+    {
+        var tenant = StateScope.Custom("tenant");
+        var store = NewStore(o => o.ScopeLimits[tenant] = new StateLimits { MaxKeys = 3 });
+        var scope = store.For(tenant);
+        await scope.SetAsync("a", 1);
+        await scope.Scope("child").SetAsync("b", 1);
+        await scope.Scope("child").Scope("grandchild").SetAsync("c", 1);
+
+        var ex = await Assert.ThrowsAsync<StateLimitExceededException>(async () => await scope.Scope("child").SetAsync("d", 1));
+        Assert.Contains("custom:tenant:", ex.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<StateLimitExceededException>(async () => await scope.ApplyAsync(scope.CreateBatch().Delete("a").Set("x", 1).Set("y", 1)));
+
+        await scope.SetAsync("a", 2);
+        await scope.ApplyAsync(scope.CreateBatch().Delete("a").Set("x", 1));
+        await store.SetAsync("outside", 1);
+        Assert.Equal(3, await scope.CountAsync());
+    }
+
+    [Fact]
+    public async Task Scope_byte_limit_counts_child_scopes()
+    {
+        var store = NewStore(o => o.ScopeLimits[StateScope.Workflow("r")] = new StateLimits { MaxTotalBytes = 50 });
+        var run = store.For(StateScope.Workflow("r"));
+        await run.SetAsync("a", new string('x', 20));
+
+        await Assert.ThrowsAsync<StateLimitExceededException>(async () => await store.For(StateScope.Step("r", "s")).SetAsync("b", new string('x', 30)));
+
+        await store.For(StateScope.Step("r", "s")).SetAsync("b", "small");
+        Assert.Equal(2, await run.CountAsync());
+    }
+
+    [Fact]
+    public async Task Scope_value_limits_apply_to_child_scopes_too()
+    {
+        var store = NewStore(o => o.ScopeLimits[StateScope.Custom("strict")] = new StateLimits { MaxValueBytes = 10, MaxDepth = 2 });
+        var child = store.For(StateScope.Custom("strict")).Scope("inner");
+
+        await Assert.ThrowsAsync<StateLimitExceededException>(async () => await child.SetAsync("k", "longer than ten bytes"));
+        await Assert.ThrowsAsync<StateLimitExceededException>(async () => await child.SetRawAsync("k", "[[[1]]]"u8.ToArray()));
+        await child.SetRawAsync("k", "[[1]]"u8.ToArray());
+        await store.SetAsync("k", "longer than ten bytes is fine here");
+    }
+
+    [Fact]
+    public async Task Limits_set_at_run_time_apply_to_later_writes()
+    {
+        var store = NewStore();
+        var scope = store.For(StateScope.Custom("t"));
+        await scope.SetAsync("a", 1);
+
+        store.SetLimits(StateScope.Custom("t"), new StateLimits { MaxKeys = 1 });
+        await Assert.ThrowsAsync<StateLimitExceededException>(async () => await scope.SetAsync("b", 1));
+        await scope.SetAsync("a", 2);
+
+        store.SetLimits(StateScope.Custom("t"), null);
+        await scope.SetAsync("b", 1);
+        Assert.Equal(2, await scope.CountAsync());
+    }
+
+    [Fact]
+    public async Task Scope_over_its_limit_can_still_shrink()
+    {
+        var store = NewStore();
+        var scope = store.For(StateScope.Custom("t"));
+        await scope.SetAsync("a", 1);
+        await scope.SetAsync("b", 1);
+        store.SetLimits(StateScope.Custom("t"), new StateLimits { MaxKeys = 1 });
+
+        Assert.True(await scope.DeleteAsync("a"));
+        Assert.Equal(1, await scope.CountAsync());
+    }
+
+    [Fact]
+    public void Out_of_range_options_are_argument_errors()
+    {
+        Assert.ThrowsAny<ArgumentException>(() => NewStore(o => o.MaxEntries = 0));
+        Assert.ThrowsAny<ArgumentException>(() => NewStore(o => o.MaxBytes = -1));
+        Assert.ThrowsAny<ArgumentException>(() => NewStore(o => o.DefaultTimeToLive = TimeSpan.Zero));
+        Assert.ThrowsAny<ArgumentException>(() => NewStore(o => o.ExpirationScanInterval = TimeSpan.Zero));
+        Assert.ThrowsAny<ArgumentException>(() => NewStore(o => o.WatchBufferCapacity = 0));
+    }
+}

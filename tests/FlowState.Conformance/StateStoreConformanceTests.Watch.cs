@@ -1,0 +1,131 @@
+using Xunit;
+
+namespace FlowState.Conformance;
+
+public abstract partial class StateStoreConformanceTests
+{
+    private static async Task<List<StateChange>> TakeAsync(IAsyncEnumerable<StateChange> changes, int count)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var list = new List<StateChange>();
+        await foreach (var change in changes.WithCancellation(timeout.Token))
+        {
+            list.Add(change);
+            if (list.Count == count)
+            {
+                break;
+            }
+        }
+
+        return list;
+    }
+
+    [Fact]
+    public async Task Watch_streams_the_scopes_changes_in_version_order()
+    {
+        var store = NewStore();
+        var run = store.For(StateScope.Workflow("r"));
+        var changes = run.WatchAsync();
+
+        var v1 = await run.SetAsync("a", 1);
+        var v2 = await run.MergeAsync("doc", new { x = 1 });
+        var v3 = await store.For(StateScope.Step("r", "s")).SetAsync("child", 1);
+        await store.SetAsync("outside", 1);
+        await store.For(StateScope.Workflow("r2")).SetAsync("sibling", 1);
+        await run.DeleteAsync("a");
+        var batchVersion = await run.ApplyAsync(run.CreateBatch().Set("b", 1).Set("c", 1));
+
+        var seen = await TakeAsync(changes, 6);
+
+        Assert.Equal(
+            [
+                ("a", StateChangeKind.Set, v1),
+                ("doc", StateChangeKind.Merged, v2),
+                ("child", StateChangeKind.Set, v3),
+                ("a", StateChangeKind.Deleted, v3 + 3),
+                ("b", StateChangeKind.Set, batchVersion),
+                ("c", StateChangeKind.Set, batchVersion),
+            ],
+            seen.Select(c => (c.Key, c.Kind, c.Version)));
+        Assert.Equal(StateScope.Step("r", "s"), seen[2].Scope);
+        Assert.Equal("""{"x":1}""", System.Text.Encoding.UTF8.GetString(seen[1].Value.Span));
+    }
+
+    [Fact]
+    public async Task Watch_with_a_prefix_sees_only_matching_keys()
+    {
+        var store = NewStore();
+        var changes = store.WatchAsync("order:");
+
+        await store.SetAsync("user:1", 1);
+        await store.SetAsync("order:1", 1);
+        await store.Scope("nested").SetAsync("order:2", 1);
+
+        Assert.Equal(["order:1", "order:2"], (await TakeAsync(changes, 2)).Select(c => c.Key));
+    }
+
+    [Fact]
+    public async Task Watch_reports_expiry_eviction_and_clear()
+    {
+        var store = NewStore(o => o.MaxEntries = 2);
+        var changes = store.WatchAsync();
+
+        await store.SetAsync("ttl", 1, StateWriteOptions.WithTimeToLive(TimeSpan.FromSeconds(1)));
+        Clock.Advance(TimeSpan.FromSeconds(2));
+        await store.SetAsync("a", 1);
+        await store.SetAsync("b", 1);
+        await store.SetAsync("c", 1);
+        await store.ClearAsync();
+
+        var kinds = (await TakeAsync(changes, 8)).Select(c => (c.Key, c.Kind)).ToList();
+        Assert.Equal(
+            [
+                ("ttl", StateChangeKind.Set), ("ttl", StateChangeKind.Expired),
+                ("a", StateChangeKind.Set), ("b", StateChangeKind.Set), ("c", StateChangeKind.Set), ("a", StateChangeKind.Evicted),
+            ],
+            kinds.Take(6));
+        Assert.Equal([("b", StateChangeKind.Deleted), ("c", StateChangeKind.Deleted)], kinds.Skip(6).Order());
+    }
+
+    [Fact]
+    public async Task Watcher_that_falls_behind_fails_loudly_instead_of_missing_changes()
+    {
+        var store = NewStore(o => o.WatchBufferCapacity = 4);
+        var changes = store.WatchAsync();
+
+        for (var i = 0; i < 10; i++)
+        {
+            await store.SetAsync($"k{i}", i);
+        }
+
+        var received = new List<StateChange>();
+        var ex = await Assert.ThrowsAsync<StateLimitExceededException>(async () =>
+        {
+            await foreach (var change in changes)
+            {
+                received.Add(change);
+            }
+        });
+        Assert.Contains("WatchBufferCapacity", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(4, received.Count);
+        Assert.Equal(10, await store.CountAsync());
+    }
+
+    [Fact]
+    public async Task Cancelling_a_watch_ends_it()
+    {
+        var store = NewStore();
+        using var cts = new CancellationTokenSource();
+        var changes = store.WatchAsync(cancellationToken: cts.Token);
+        await store.SetAsync("a", 1);
+
+        var enumerator = changes.GetAsyncEnumerator(cts.Token);
+        Assert.True(await enumerator.MoveNextAsync());
+        var next = enumerator.MoveNextAsync();
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await next);
+        await enumerator.DisposeAsync();
+        await store.SetAsync("b", 1);
+    }
+}
