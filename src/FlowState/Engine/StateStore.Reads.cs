@@ -6,6 +6,9 @@ public sealed partial class StateStore
 {
     // The seqlock re-check must not be satisfied before the dictionary read. x86/x64 never reorder loads with
     // loads and the JIT does not move loads across a volatile read; weaker CPUs (Arm) need a fence.
+    [ThreadStatic]
+    private static long t_readCounter;
+
     private static readonly bool NeedsLoadFence =
         System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture is not
             (System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.X86);
@@ -48,8 +51,10 @@ public sealed partial class StateStore
             return Miss(node, key);
         }
 
-        if (entry.ExpiresAtTicks != 0)
+        var expiresAt = entry.ExpiresAtTicks;
+        if (expiresAt != 0 && (entry.Sliding || _coarseClock is null || _coarseClock.UpperBoundUtcTicks() >= expiresAt))
         {
+            // Near (or past) expiry, sliding, or a non-system clock: ask the real clock.
             var now = NowTicks();
             if (entry.IsExpired(now))
             {
@@ -64,10 +69,7 @@ public sealed partial class StateStore
 
         if (_bounded)
         {
-            // Not atomic on purpose: concurrent readers may share a stamp, which only ties their LRU order.
-            var stamp = _accessClock + 1;
-            _accessClock = stamp;
-            entry.AccessStamp = stamp;
+            entry.AccessStamp = NextReadStamp();
         }
 
         if (_trackAccess)
@@ -77,6 +79,13 @@ public sealed partial class StateStore
 
         return entry;
     }
+
+    /// <summary>
+    /// LRU stamp of a read: the store's write epoch in the high half, a per-thread read counter in the low half.
+    /// Reads never write shared memory for it, order within a thread is exact, and every write (a new epoch)
+    /// orders after all reads before it. Reads of different threads within one epoch are ordered arbitrarily.
+    /// </summary>
+    private long NextReadStamp() => (Volatile.Read(ref _lruEpoch) << 32) | (uint)++t_readCounter;
 
     internal IReadOnlyList<string> ListKeys(StateScope scope, string? prefix)
     {

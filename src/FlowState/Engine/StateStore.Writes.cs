@@ -387,7 +387,7 @@ public sealed partial class StateStore
         var entry = new StateEntry(node, planned.Key, planned.Utf8Json!, version, expiresAt, planned.TimeToLiveTicks, planned.Sliding);
         if (_bounded)
         {
-            var stamp = ++_accessClock;
+            var stamp = ++_lruEpoch << 32;
             entry.AccessStamp = stamp;
             _lru.Enqueue(entry, stamp);
         }

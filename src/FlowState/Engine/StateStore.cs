@@ -27,13 +27,14 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
     private readonly Func<IStateStore, IStateStore>[] _decorators;
     private readonly IStateStore _global;
     private readonly ITimer _expiryTimer;
+    private readonly CoarseUtcClock? _coarseClock;
     private readonly bool _bounded;
     private readonly bool _trackAccess;
 
     // Odd while a change of several keys is being applied; readers that see it (or see it move) read under the lock.
     private long _batchSequence;
     private long _version;
-    private long _accessClock;
+    private long _lruEpoch;
     private long _absentScopeMisses;
     private int _watcherCount;
     private int _disposed;
@@ -77,6 +78,7 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
         }
 
         _root.Limits = MergeLimits(options.Limits, _scopeLimits.GetValueOrDefault(StateScope.Global));
+        _coarseClock = ReferenceEquals(_time, TimeProvider.System) ? new CoarseUtcClock(_time) : null;
         _global = For(StateScope.Global);
         _expiryTimer = _time.CreateTimer(
             static state =>
@@ -308,6 +310,7 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
             return;
         }
 
+        _coarseClock?.Refresh();
         List<StateEviction>? evictions = null;
         lock (_writeLock)
         {

@@ -4,6 +4,7 @@ namespace FlowState;
 
 /// <summary>
 /// Hit and miss counters striped by processor so that readers on different cores do not fight over one cache line.
+/// Counts are exact for one thread and may under-count by a hair when threads sharing a stripe race.
 /// </summary>
 internal sealed class StripedAccessCounter
 {
@@ -41,7 +42,27 @@ internal sealed class StripedAccessCounter
         }
     }
 
-    public void Hit() => Interlocked.Increment(ref _lines[(Thread.GetCurrentProcessorId() & StripeMask) * LineLongs]);
+    private static int s_nextStripe;
 
-    public void Miss() => Interlocked.Increment(ref _lines[((Thread.GetCurrentProcessorId() & StripeMask) * LineLongs) + 1]);
+    // Each thread gets its stripe once (round robin), which is cheaper than asking for the processor on every read.
+    [ThreadStatic]
+    private static int t_stripeOffset;
+
+    // Plain increments: a lost count needs two threads on one stripe to interleave mid-increment. Statistics accept
+    // that; reads stay free of locked instructions.
+    public void Hit() => _lines[StripeOffset()]++;
+
+    public void Miss() => _lines[StripeOffset() + 1]++;
+
+    private static int StripeOffset()
+    {
+        var offset = t_stripeOffset;
+        if (offset == 0)
+        {
+            // Offset 0 means "unassigned", so stripes are stored one-based and shifted back here.
+            offset = t_stripeOffset = ((Interlocked.Increment(ref s_nextStripe) & StripeMask) + 1) * LineLongs;
+        }
+
+        return offset - LineLongs;
+    }
 }

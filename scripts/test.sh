@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The test command: restores, builds everything with warnings as errors, runs every test project,
+# and prints one closing line "N passed, N failed". Test servers (Redis, PostgreSQL, S3) are started
+# here by scripts/ of their own as the backends that need them land.
+#   FLOWSTATE_STRESS_OPS=1000000 scripts/test.sh   # longer concurrency stress run
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "error: the .NET 10 SDK (dotnet) is not on PATH" >&2
+  exit 1
+fi
+
+dotnet restore FlowState.slnx
+dotnet build FlowState.slnx --no-restore -c Release
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test FlowState.slnx --no-build -c Release 2>&1 | tee "$log" || status=$?
+
+passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then
+  echo "error: no test ran" >&2
+  status=1
+fi
+echo "tests: $passed passed, $failed failed"
+exit "$status"
