@@ -61,7 +61,9 @@ internal sealed class ScopedStateStore(StateStore engine, StateScope scope) : IS
 
     public ValueTask<long> CountAsync(CancellationToken cancellationToken = default) => new(engine.Count(CurrentScope));
 
-    public IStateStore Scope(string name) => engine.For(CurrentScope.Child(name));
+    // Undecorated on purpose: a decorator wraps its own children (StateStoreDecorator.Wrap), so decorating here too
+    // would wrap child scopes twice.
+    public IStateStore Scope(string name) => new ScopedStateStore(engine, CurrentScope.Child(name));
 
     IStateReader IStateReader.Scope(string name) => Scope(name);
 

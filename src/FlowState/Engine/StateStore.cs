@@ -80,17 +80,29 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
         _root.Limits = MergeLimits(options.Limits, _scopeLimits.GetValueOrDefault(StateScope.Global));
         _coarseClock = ReferenceEquals(_time, TimeProvider.System) ? new CoarseUtcClock(_time) : null;
         _global = For(StateScope.Global);
+        // The timer holds the store weakly so that a store nobody disposed can still be collected; the timer then
+        // disposes itself.
+        var timerState = new ExpiryTimerState(new WeakReference<StateStore>(this));
+        // Without suppressing the flow, the timer would capture the creator's ExecutionContext (its AsyncLocals,
+        // e.g. the current Activity or test context) and keep it, and what it references, alive.
+        using var noFlow = ExecutionContext.IsFlowSuppressed() ? default : ExecutionContext.SuppressFlow();
         _expiryTimer = _time.CreateTimer(
             static state =>
             {
-                if (((WeakReference<StateStore>)state!).TryGetTarget(out var store))
+                var timer = (ExpiryTimerState)state!;
+                if (timer.Store.TryGetTarget(out var store))
                 {
                     store.OnExpiryTimer();
                 }
+                else
+                {
+                    timer.Timer?.Dispose();
+                }
             },
-            new WeakReference<StateStore>(this),
+            timerState,
             options.ExpirationScanInterval,
             options.ExpirationScanInterval);
+        timerState.Timer = _expiryTimer;
     }
 
     /// <inheritdoc />
@@ -348,4 +360,11 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    private sealed class ExpiryTimerState(WeakReference<StateStore> store)
+    {
+        public WeakReference<StateStore> Store { get; } = store;
+
+        public ITimer? Timer { get; set; }
+    }
 }
