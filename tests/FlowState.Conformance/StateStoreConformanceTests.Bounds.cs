@@ -140,4 +140,35 @@ public abstract partial class StateStoreConformanceTests
         Assert.Equal([1], seen);
         Assert.True(await store.ExistsAsync("log:k"));
     }
+
+    [Fact]
+    public async Task Lru_and_expiry_stay_exact_after_many_overwrites_compact_their_queues()
+    {
+        var evicted = new ConcurrentQueue<StateEviction>();
+        var store = NewStore(o =>
+        {
+            o.MaxEntries = 3;
+            o.OnEvicted = e => { if (e.Reason is EvictionReason.Capacity or EvictionReason.Expired) { evicted.Enqueue(e); } };
+        });
+        await store.SetAsync("old", 0, StateWriteOptions.WithTimeToLive(TimeSpan.FromMinutes(10)));
+        await store.SetAsync("ttl", 0, StateWriteOptions.WithTimeToLive(TimeSpan.FromMinutes(1)));
+        for (var i = 0; i < 5000; i++)
+        {
+            await store.SetAsync("hot", i, StateWriteOptions.WithTimeToLive(TimeSpan.FromMinutes(10)));
+        }
+
+        await store.GetAsync<int>("old");
+        await store.SetAsync("new", 1);
+        Assert.Equal(("ttl", EvictionReason.Capacity), (Assert.Single(evicted).Key, evicted.Single().Reason));
+
+        await store.SetAsync("ttl", 1, StateWriteOptions.WithTimeToLive(TimeSpan.FromMinutes(1)));
+        Clock.Advance(TimeSpan.FromMinutes(1));
+        Clock.Advance(TimeSpan.FromSeconds(1));
+
+        // "old" was read after "hot" was last written, so "hot" is now the least recently used.
+        Assert.Equal(
+            [("ttl", EvictionReason.Capacity), ("hot", EvictionReason.Capacity), ("ttl", EvictionReason.Expired)],
+            evicted.Select(e => (e.Key, e.Reason)));
+        Assert.Equal(["new", "old"], await ToListAsync(store.ListKeysAsync()));
+    }
 }

@@ -23,5 +23,7 @@ internal sealed class PlannedKey(StateScope scope, string key, StateEntry? origi
 
     public StateChangeKind ChangeKind { get; set; }
 
-    public long NewSize => Exists ? Utf8Json!.Length + System.Text.Encoding.UTF8.GetByteCount(Key) : 0;
+    public int KeyBytes { get; } = original?.Size - original?.Utf8Json.Length ?? System.Text.Encoding.UTF8.GetByteCount(key);
+
+    public long NewSize => Exists ? Utf8Json!.Length + KeyBytes : 0;
 }

@@ -384,7 +384,7 @@ public sealed partial class StateStore
     {
         var node = GetOrCreateNodeLocked(planned.Scope);
         var expiresAt = planned.TimeToLiveTicks == 0 ? 0 : now + planned.TimeToLiveTicks;
-        var entry = new StateEntry(node, planned.Key, planned.Utf8Json!, version, expiresAt, planned.TimeToLiveTicks, planned.Sliding);
+        var entry = new StateEntry(node, planned.Key, planned.KeyBytes, planned.Utf8Json!, version, expiresAt, planned.TimeToLiveTicks, planned.Sliding);
         if (_bounded)
         {
             var stamp = ++_lruEpoch << 32;
@@ -607,10 +607,17 @@ public sealed partial class StateStore
     private void CompactQueuesLocked()
     {
         var live = _root.SubtreeEntries;
-        if (_lru.Count > (2 * live) + 1024)
+        var compactLru = _lru.Count > (2 * live) + 1024;
+        var compactExpiry = _expiry.Count > (2 * live) + 1024;
+        if (!compactLru && !compactExpiry)
         {
-            var entries = new List<StateEntry>((int)live);
-            CollectEntriesLocked(_root, entries);
+            return;
+        }
+
+        var entries = new List<StateEntry>((int)live);
+        CollectEntriesLocked(_root, entries);
+        if (compactLru)
+        {
             _lru.Clear();
             foreach (var entry in entries)
             {
@@ -618,10 +625,8 @@ public sealed partial class StateStore
             }
         }
 
-        if (_expiry.Count > (2 * live) + 1024)
+        if (compactExpiry)
         {
-            var entries = new List<StateEntry>((int)live);
-            CollectEntriesLocked(_root, entries);
             _expiry.Clear();
             foreach (var entry in entries)
             {

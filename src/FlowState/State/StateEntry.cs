@@ -13,7 +13,7 @@ public sealed class StateEntry
     private long _expiresAtTicks;
     private long _accessStamp;
 
-    internal StateEntry(ScopeNode node, string key, byte[] utf8Json, long version, long expiresAtTicks, long timeToLiveTicks, bool sliding)
+    internal StateEntry(ScopeNode node, string key, int keyBytes, byte[] utf8Json, long version, long expiresAtTicks, long timeToLiveTicks, bool sliding)
     {
         Node = node;
         Key = key;
@@ -22,7 +22,7 @@ public sealed class StateEntry
         _expiresAtTicks = expiresAtTicks;
         TimeToLiveTicks = timeToLiveTicks;
         Sliding = sliding;
-        Size = utf8Json.Length + System.Text.Encoding.UTF8.GetByteCount(key);
+        Size = utf8Json.Length + keyBytes;
     }
 
     /// <summary>The key, relative to the entry's scope.</summary>
