@@ -64,8 +64,13 @@ public abstract partial class StateStoreConformanceTests
         await Assert.ThrowsAsync<StateValueException>(async () => await store.SetAsync("k", duplicate.RootElement));
         await Assert.ThrowsAsync<StateValueException>(async () => await store.MergeAsync("k", duplicate.RootElement));
 
-        await store.SetRawAsync("ok", """{"a":{"a":1},"b":[{"a":1},{"a":2}]}"""u8.ToArray());
-        Assert.Equal(["ok"], await ToListAsync(store.ListKeysAsync()));
+        await Assert.ThrowsAsync<StateValueException>(async () => await store.SetRawAsync("k", """{"a":1,"\u0061":2}"""u8.ToArray()));
+        await Assert.ThrowsAsync<StateValueException>(async () => await store.SetRawAsync("k", """{"\u0062":1,"b":2}"""u8.ToArray()));
+        var many = string.Join(",", Enumerable.Range(0, 40).Select(i => $"\"p{i}\":{i}"));
+        await Assert.ThrowsAsync<StateValueException>(async () => await store.SetRawAsync("k", System.Text.Encoding.UTF8.GetBytes("{" + many + ",\"p3\":0}")));
+        await store.SetRawAsync("many", System.Text.Encoding.UTF8.GetBytes("{" + many + "}"));
+        await store.SetRawAsync("ok", """{"a":{"a":1},"b":[{"a":1},{"a":2}],"\u0063":1,"ab":2,"ba":3}"""u8.ToArray());
+        Assert.Equal(["many", "ok"], await ToListAsync(store.ListKeysAsync()));
     }
 
     [Fact]

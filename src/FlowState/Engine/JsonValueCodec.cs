@@ -17,7 +17,7 @@ internal static class JsonValueCodec
     private static readonly ConditionalWeakTable<JsonSerializerOptions, JsonSerializerOptions> DeepOptions = new();
 
     [ThreadStatic]
-    private static List<HashSet<string>>? t_propertyNames;
+    private static List<PropertyNameSet>? t_propertyNames;
 
     public static JsonSerializerOptions Deep(JsonSerializerOptions options)
     {
@@ -130,7 +130,7 @@ internal static class JsonValueCodec
                         {
                             while (names.Count <= level)
                             {
-                                names.Add(new HashSet<string>(StringComparer.Ordinal));
+                                names.Add(new PropertyNameSet());
                             }
 
                             names[level].Clear();
@@ -138,11 +138,10 @@ internal static class JsonValueCodec
 
                         break;
                     case JsonTokenType.PropertyName:
-                        var name = reader.GetString()!;
-                        if (!names[reader.CurrentDepth].Add(name))
+                        if (!names[reader.CurrentDepth].Add(ref reader, utf8Json))
                         {
                             throw new StateValueException(
-                                $"The value for key '{key}' in scope '{scope}' has the property '{name}' twice in one object; JSON objects stored as state must have unique property names.");
+                                $"The value for key '{key}' in scope '{scope}' has the property '{reader.GetString()}' twice in one object; JSON objects stored as state must have unique property names.");
                         }
 
                         break;

@@ -157,7 +157,9 @@ public sealed partial class StateStore
 
     private CommitResult CommitLocked(PreparedWrite[] writes, ref List<StateEviction>? evictions)
     {
-        var now = NowTicks();
+        // Every entry with an expiry sits in the expiry queue, so with an empty queue and no TTL to set, time
+        // does not matter and the (costly) precise clock is not read.
+        var now = _expiry.Count > 0 || _options.DefaultTimeToLive is not null || AnySetsTimeToLive(writes) ? NowTicks() : 0;
         PurgeExpiredLocked(now, ref evictions);
         var version = _version + 1;
         var plan = PlanLocked(writes, version, now);
@@ -217,6 +219,19 @@ public sealed partial class StateStore
 
         CompactQueuesLocked();
         return new CommitResult(version, removed);
+    }
+
+    private static bool AnySetsTimeToLive(PreparedWrite[] writes)
+    {
+        foreach (var write in writes)
+        {
+            if (write.Options?.TimeToLive is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Works out every key's final state, checking versions and limits; changes nothing.</summary>
