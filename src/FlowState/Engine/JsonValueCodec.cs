@@ -40,6 +40,10 @@ internal static class JsonValueCodec
         {
             return JsonSerializer.SerializeToUtf8Bytes(value, Deep(options));
         }
+
+        // System.Text.Json reports both a reference cycle and a too-deep value as a JsonException whose (English)
+        // message mentions a cycle; there is no distinct type. Should the message differ (a localized runtime),
+        // the error still surfaces typed, as StateValueException, by the next clause.
         catch (JsonException ex) when (ex.Message.Contains("cycle", StringComparison.OrdinalIgnoreCase))
         {
             throw new StateLimitExceededException(

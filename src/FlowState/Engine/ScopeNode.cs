@@ -21,8 +21,6 @@ internal sealed class ScopeNode(StateScope scope, ScopeNode? parent)
 
     public StripedAccessCounter Access { get; } = new();
 
-    public StateLimits? Limits { get; set; }
-
     public long SubtreeEntries { get; set; }
 
     public long SubtreeBytes { get; set; }

@@ -475,7 +475,7 @@ public sealed partial class StateStore
         var segment = (scope.Kind, scope.Name);
         if (!parent.Children.TryGetValue(segment, out var node))
         {
-            node = new ScopeNode(scope, parent) { Limits = _scopeLimits.GetValueOrDefault(scope) };
+            node = new ScopeNode(scope, parent);
             parent.Children[segment] = node;
         }
 

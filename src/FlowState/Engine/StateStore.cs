@@ -21,6 +21,7 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
     private readonly JsonSerializerOptions _json;
     private readonly JsonSerializerOptions _jsonDeep;
     private readonly ConcurrentDictionary<StateScope, StateLimits> _scopeLimits = new();
+    private StateLimits _globalLimits;
     private readonly PriorityQueue<StateEntry, long> _lru = new();
     private readonly PriorityQueue<StateEntry, long> _expiry = new();
     private readonly IStateInterceptor[] _interceptors;
@@ -77,7 +78,7 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
             _scopeLimits[scope] = limits;
         }
 
-        _root.Limits = MergeLimits(options.Limits, _scopeLimits.GetValueOrDefault(StateScope.Global));
+        _globalLimits = MergeLimits(options.Limits, _scopeLimits.GetValueOrDefault(StateScope.Global));
         _coarseClock = ReferenceEquals(_time, TimeProvider.System) ? new CoarseUtcClock(_time) : null;
         _global = For(StateScope.Global);
         // The timer holds the store weakly so that a store nobody disposed can still be collected; the timer then
@@ -155,11 +156,7 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
 
             if (scope.IsGlobal)
             {
-                _root.Limits = MergeLimits(_options.Limits, limits);
-            }
-            else if (FindNode(scope) is { } node)
-            {
-                node.Limits = limits;
+                _globalLimits = MergeLimits(_options.Limits, limits);
             }
         }
     }
@@ -266,13 +263,13 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
 
     private static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 
-    private StateLimits? LimitsOf(StateScope scope) => scope.IsGlobal ? _root.Limits : _scopeLimits.GetValueOrDefault(scope);
+    private StateLimits? LimitsOf(StateScope scope) => scope.IsGlobal ? _globalLimits : _scopeLimits.GetValueOrDefault(scope);
 
     /// <summary>The value limits that apply in <paramref name="scope"/>: the smallest along the chain of enclosing scopes.</summary>
     private (long MaxBytes, int MaxDepth) ValueLimitsFor(StateScope scope)
     {
-        long maxBytes = _root.Limits?.MaxValueBytes ?? long.MaxValue;
-        int maxDepth = _root.Limits?.MaxDepth ?? JsonValueCodec.SerializerMaxDepth;
+        long maxBytes = _globalLimits.MaxValueBytes ?? long.MaxValue;
+        int maxDepth = _globalLimits.MaxDepth ?? JsonValueCodec.SerializerMaxDepth;
         if (!_scopeLimits.IsEmpty)
         {
             for (var s = scope; !s.IsGlobal; s = s.Parent!)
