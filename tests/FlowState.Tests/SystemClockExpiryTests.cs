@@ -51,4 +51,27 @@ public sealed class SystemClockExpiryTests
             Assert.Equal("v", await store.GetAsync<string>("k"));
         }
     }
+
+    [Fact]
+    public async Task Expired_callback_fires_within_a_second_of_expiry_by_the_system_clock()
+    {
+        var fired = new TaskCompletionSource<DateTime>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var store = new StateStore(new StateStoreOptions
+        {
+            OnEvicted = e =>
+            {
+                if (e.Reason == EvictionReason.Expired)
+                {
+                    fired.TrySetResult(DateTime.UtcNow);
+                }
+            },
+        });
+        await store.SetAsync("k", 1, StateWriteOptions.WithTimeToLive(TimeSpan.FromMilliseconds(200)));
+        var expiresAt = (await store.GetEntryAsync("k"))!.ExpiresAt!.Value.UtcDateTime;
+
+        var firedAt = await fired.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(firedAt >= expiresAt, $"fired {firedAt:O} before expiry {expiresAt:O}");
+        Assert.True(firedAt - expiresAt < TimeSpan.FromSeconds(1), $"fired {(firedAt - expiresAt).TotalMilliseconds} ms after expiry");
+    }
 }
