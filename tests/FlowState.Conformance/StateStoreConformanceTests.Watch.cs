@@ -65,29 +65,6 @@ public abstract partial class StateStoreConformanceTests
     }
 
     [Fact]
-    public async Task Watch_reports_expiry_eviction_and_clear()
-    {
-        var store = NewStore(o => o.MaxEntries = 2);
-        var changes = store.WatchAsync();
-
-        await store.SetAsync("ttl", 1, StateWriteOptions.WithTimeToLive(TimeSpan.FromSeconds(1)));
-        Clock.Advance(TimeSpan.FromSeconds(2));
-        await store.SetAsync("a", 1);
-        await store.SetAsync("b", 1);
-        await store.SetAsync("c", 1);
-        await store.ClearAsync();
-
-        var kinds = (await TakeAsync(changes, 8)).Select(c => (c.Key, c.Kind)).ToList();
-        Assert.Equal(
-            [
-                ("ttl", StateChangeKind.Set), ("ttl", StateChangeKind.Expired),
-                ("a", StateChangeKind.Set), ("b", StateChangeKind.Set), ("c", StateChangeKind.Set), ("a", StateChangeKind.Evicted),
-            ],
-            kinds.Take(6));
-        Assert.Equal([("b", StateChangeKind.Deleted), ("c", StateChangeKind.Deleted)], kinds.Skip(6).Order());
-    }
-
-    [Fact]
     public async Task Watcher_that_falls_behind_fails_loudly_instead_of_missing_changes()
     {
         var store = NewStore(o => o.WatchBufferCapacity = 4);

@@ -1,51 +1,9 @@
-using Microsoft.Extensions.Time.Testing;
-using Xunit;
-
 namespace FlowState.Conformance;
 
 /// <summary>
 /// The behaviour every FlowState store must have, whatever backend is under it. A backend's test project derives
-/// from this class and implements <see cref="CreateStore"/>; xunit runs every test here against it.
+/// from this class and implements <see cref="ConformanceTestBase.CreateStore"/>; xunit runs every test here against
+/// it. Capacity eviction has its own suite (<see cref="CapacityConformanceTests"/>) and durability another
+/// (<see cref="DurableStateStoreConformanceTests"/>).
 /// </summary>
-public abstract partial class StateStoreConformanceTests : IAsyncLifetime
-{
-    private readonly List<StateStore> _stores = [];
-
-    /// <summary>A fake clock every store made by <see cref="NewStore"/> uses, so TTL tests never sleep.</summary>
-    protected FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var store in _stores)
-        {
-            await store.DisposeAsync();
-        }
-    }
-
-    /// <summary>Creates the store under test with the given options (a backend adds its storage).</summary>
-    protected abstract StateStore CreateStore(StateStoreOptions options);
-
-    protected StateStore NewStore(Action<StateStoreOptions>? configure = null)
-    {
-        var options = new StateStoreOptions { TimeProvider = Clock };
-        configure?.Invoke(options);
-        var store = CreateStore(options);
-        _stores.Add(store);
-        return store;
-    }
-
-    protected static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> source)
-    {
-        var list = new List<T>();
-        await foreach (var item in source)
-        {
-            list.Add(item);
-        }
-
-        return list;
-    }
-
-    protected static string Json(StateEntry? entry) => entry?.ToString() ?? "<missing>";
-}
+public abstract partial class StateStoreConformanceTests : ConformanceTestBase;

@@ -139,6 +139,7 @@ public sealed partial class StateStore
         lock (_writeLock)
         {
             PurgeExpiredLocked(NowTicks(), ref evictions);
+            WriteBehindLocked();
             count = FindNode(scope)?.SubtreeEntries ?? 0;
         }
 

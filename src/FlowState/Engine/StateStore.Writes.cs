@@ -14,7 +14,7 @@ public sealed partial class StateStore
         }
 
         ValidateValues(writes);
-        return new ValueTask<CommitResult>(Commit(writes));
+        return _commits is null ? new ValueTask<CommitResult>(CommitCore(writes, holdsSlot: false).Result) : CommitDurablyAsync(writes, null, cancellationToken);
     }
 
     internal async ValueTask<T> UpdateAsync<T>(StateScope scope, string key, Func<T?, T> update, StateWriteOptions? options, CancellationToken cancellationToken)
@@ -51,7 +51,12 @@ public sealed partial class StateStore
     {
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfDisposed();
-        return _interceptors.Length > 0 ? ClearInterceptedAsync(scope, cancellationToken) : new ValueTask<CommitResult>(Clear(scope));
+        if (_interceptors.Length > 0)
+        {
+            return ClearInterceptedAsync(scope, cancellationToken);
+        }
+
+        return _commits is null ? new ValueTask<CommitResult>(ClearCore(scope, holdsSlot: false).Result) : CommitDurablyAsync(null, scope, cancellationToken);
     }
 
     internal static PreparedWrite[] Prepare(StateScope baseScope, StateBatch batch)
@@ -100,7 +105,7 @@ public sealed partial class StateStore
         }
 
         ValidateValues(writes);
-        return Commit(writes);
+        return _commits is null ? CommitCore(writes, holdsSlot: false).Result : await CommitDurablyAsync(writes, null, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<CommitResult> ClearInterceptedAsync(StateScope scope, CancellationToken cancellationToken)
@@ -111,7 +116,7 @@ public sealed partial class StateStore
             await interceptor.OnWriteAsync(context, cancellationToken).ConfigureAwait(false);
         }
 
-        return Clear(scope);
+        return _commits is null ? ClearCore(scope, holdsSlot: false).Result : await CommitDurablyAsync(null, scope, cancellationToken).ConfigureAwait(false);
     }
 
     private void ValidateValues(PreparedWrite[] writes)
@@ -141,18 +146,31 @@ public sealed partial class StateStore
         }
     }
 
-    private CommitResult Commit(PreparedWrite[] writes)
+    /// <summary>Commits in memory and queues the changes for the backend (if any); the task completes when they are durable.</summary>
+    private (CommitResult Result, Task? Durable) CommitCore(PreparedWrite[] writes, bool holdsSlot)
     {
         List<StateEviction>? evictions = null;
         CommitResult result;
+        Task? durable;
         lock (_writeLock)
         {
             ThrowIfDisposed();
-            result = CommitLocked(writes, ref evictions);
+            try
+            {
+                result = CommitLocked(writes, ref evictions);
+            }
+            catch
+            {
+                // A rejected commit changed nothing, but its expiry purge did: that still goes to the backend.
+                WriteBehindLocked();
+                throw;
+            }
+
+            durable = _commits is null ? null : QueueChangesLocked(holdsSlot);
         }
 
         NotifyEvicted(evictions);
-        return result;
+        return (result, durable);
     }
 
     private CommitResult CommitLocked(PreparedWrite[] writes, ref List<StateEviction>? evictions)
@@ -413,6 +431,7 @@ public sealed partial class StateStore
         }
 
         node.Entries[planned.Key] = entry;
+        RecordUpsertLocked(entry);
         var original = planned.Original;
         AdjustCountersLocked(node, original is null ? 1 : 0, entry.Size - (original?.Size ?? 0));
         if (original is not null)
@@ -432,6 +451,7 @@ public sealed partial class StateStore
         }
 
         AdjustCountersLocked(node, -1, -entry.Size);
+        RecordDeleteLocked(entry);
         if (reason == EvictionReason.Expired)
         {
             node.Expirations++;
@@ -501,10 +521,11 @@ public sealed partial class StateStore
         }
     }
 
-    private CommitResult Clear(StateScope scope)
+    private (CommitResult Result, Task? Durable) ClearCore(StateScope scope, bool holdsSlot)
     {
         List<StateEviction>? evictions = null;
         long removed = 0;
+        Task? durable;
         lock (_writeLock)
         {
             ThrowIfDisposed();
@@ -512,7 +533,8 @@ public sealed partial class StateStore
             var node = FindNode(scope);
             if (node is null || node.SubtreeEntries == 0)
             {
-                return new CommitResult(_version, 0);
+                WriteBehindLocked();
+                return (new CommitResult(_version, 0), null);
             }
 
             var entries = new List<StateEntry>();
@@ -534,10 +556,11 @@ public sealed partial class StateStore
             }
 
             CompactQueuesLocked();
+            durable = _commits is null ? null : QueueChangesLocked(holdsSlot);
         }
 
         NotifyEvicted(evictions);
-        return new CommitResult(_version, removed);
+        return (new CommitResult(_version, removed), durable);
     }
 
     private static void CollectEntriesLocked(ScopeNode node, List<StateEntry> into)

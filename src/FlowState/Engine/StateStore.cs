@@ -29,6 +29,9 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
     private readonly IStateStore _global;
     private readonly ITimer _expiryTimer;
     private readonly CoarseUtcClock? _coarseClock;
+    private readonly IStateBackend? _backend;
+    private readonly GroupCommitQueue? _commits;
+    private List<BackendChange>? _pendingChanges;
     private readonly bool _bounded;
     private readonly bool _trackAccess;
 
@@ -48,16 +51,20 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
 
     /// <summary>Creates an in-memory store.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
+    /// <exception cref="InvalidOperationException">The options name a backend: use <see cref="OpenAsync"/>.</exception>
     public StateStore(StateStoreOptions options)
         : this(options, NullLogger<StateStore>.Instance)
     {
+        ThrowIfBackendNeedsOpen(options);
     }
 
     /// <summary>Creates an in-memory store from options bound through dependency injection.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
+    /// <exception cref="InvalidOperationException">The options name a backend: use <see cref="OpenAsync"/>.</exception>
     public StateStore(IOptions<StateStoreOptions> options, ILogger<StateStore>? logger = null)
         : this((options ?? throw new ArgumentNullException(nameof(options))).Value, logger ?? NullLogger<StateStore>.Instance)
     {
+        ThrowIfBackendNeedsOpen(options.Value);
     }
 
     private StateStore(StateStoreOptions options, ILogger logger)
@@ -80,6 +87,8 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
 
         _globalLimits = MergeLimits(options.Limits, _scopeLimits.GetValueOrDefault(StateScope.Global));
         _coarseClock = ReferenceEquals(_time, TimeProvider.System) ? new CoarseUtcClock(_time) : null;
+        _backend = options.Backend;
+        _commits = _backend is null ? null : new GroupCommitQueue(_backend, options.MaxPendingCommits);
         _global = For(StateScope.Global);
         // The timer holds the store weakly so that a store nobody disposed can still be collected; the timer then
         // disposes itself.
@@ -122,6 +131,40 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
 
     /// <summary>Creates an in-memory store.</summary>
     public static StateStore Create(StateStoreOptions? options = null) => new(options ?? new StateStoreOptions());
+
+    /// <summary>
+    /// Opens a store: with <see cref="StateStoreOptions.Backend"/>, opens the backend and loads every live entry (with
+    /// its version and expiry) into memory; new writes continue after the highest stored version.
+    /// </summary>
+    /// <exception cref="StateBackendException">The backend cannot be opened or read.</exception>
+    /// <exception cref="StateCorruptedException">The stored state is damaged.</exception>
+    public static async Task<StateStore> OpenAsync(StateStoreOptions options, ILogger<StateStore>? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var store = new StateStore(options, logger ?? (ILogger)NullLogger<StateStore>.Instance);
+        if (store._backend is null)
+        {
+            return store;
+        }
+
+        try
+        {
+            await store._backend.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var loaded = new List<BackendEntry>();
+            await foreach (var entry in store._backend.ScanAsync(cancellationToken).ConfigureAwait(false))
+            {
+                loaded.Add(entry);
+            }
+
+            store.Load(loaded);
+            return store;
+        }
+        catch
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
 
     /// <summary>A store of <paramref name="scope"/>, wrapped by the configured decorators. It can never reach outside the scope.</summary>
     public IStateStore For(StateScope scope)
@@ -177,6 +220,7 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
         lock (_writeLock)
         {
             PurgeExpiredLocked(NowTicks(), ref evictions);
+            WriteBehindLocked();
             var node = FindNode(scope);
             result = node is null ? new StateStatistics(0, 0, 0, 0, 0, 0) : SumStatisticsLocked(node) with
             {
@@ -201,6 +245,17 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
         lock (_writeLock)
         {
             CompleteWatchers(_root);
+        }
+
+        if (_commits is not null)
+        {
+            // Drains what is queued, so every write that was acknowledged (or written behind) reaches the backend.
+            await _commits.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_backend is not null)
+        {
+            await _backend.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -242,6 +297,18 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
         if (options.ExpirationScanInterval <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.ExpirationScanInterval, "StateStoreOptions.ExpirationScanInterval must be positive.");
+        }
+
+        if (options.Backend is not null && (options.MaxEntries is not null || options.MaxBytes is not null))
+        {
+            throw new ArgumentException(
+                "StateStoreOptions.MaxEntries/MaxBytes cannot be combined with a Backend yet: capacity eviction would have to keep evicted entries in the backend and read them through, which is not built. Use scope limits (StateLimits) to bound durable state.",
+                nameof(options));
+        }
+
+        if (options.MaxPendingCommits <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxPendingCommits, "StateStoreOptions.MaxPendingCommits must be positive.");
         }
 
         if (options.WatchBufferCapacity <= 0)
@@ -329,6 +396,7 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
             }
 
             PurgeExpiredLocked(NowTicks(), ref evictions);
+            WriteBehindLocked();
         }
 
         NotifyEvicted(evictions);
@@ -357,6 +425,14 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    private static void ThrowIfBackendNeedsOpen(StateStoreOptions options)
+    {
+        if (options?.Backend is not null)
+        {
+            throw new InvalidOperationException($"A store with a backend ({options.Backend.Description}) loads its state when opened: use 'await StateStore.OpenAsync(options)'.");
+        }
+    }
 
     private sealed class ExpiryTimerState(WeakReference<StateStore> store)
     {

@@ -41,6 +41,18 @@ public sealed class StateStoreOptions
     /// <summary>How many changes a watcher may fall behind before it fails with <see cref="StateLimitExceededException"/>.</summary>
     public int WatchBufferCapacity { get; set; } = 10_000;
 
+    /// <summary>
+    /// Where state is kept durably (SQLite, RocksDB, ...). Null: memory only. A store with a backend is opened with
+    /// <see cref="StateStore.OpenAsync"/>, owns the backend and disposes it.
+    /// </summary>
+    public IStateBackend? Backend { get; set; }
+
+    /// <summary>What an acknowledged write survives when there is a <see cref="Backend"/>.</summary>
+    public Durability Durability { get; set; } = Durability.Process;
+
+    /// <summary>Most commits waiting to become durable; further writers wait (backpressure).</summary>
+    public int MaxPendingCommits { get; set; } = 4096;
+
     /// <summary>Whether to count hits and misses per scope (a few nanoseconds a read).</summary>
     public bool TrackAccessStatistics { get; set; } = true;
 }

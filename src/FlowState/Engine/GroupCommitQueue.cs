@@ -1,0 +1,136 @@
+using System.Threading.Channels;
+
+namespace FlowState;
+
+/// <summary>
+/// Hands commits to the backend in version order, many at a time: commits are enqueued under the store's write lock
+/// (so queue order is version order), one flusher drains everything queued into one backend transaction (one fsync),
+/// then completes each commit's task. At most <c>capacity</c> awaited commits are in flight; writers wait for a slot
+/// (backpressure) before they take the write lock. After a backend failure the queue is faulted: every queued and
+/// later commit fails with <see cref="StateBackendException"/>.
+/// </summary>
+internal sealed class GroupCommitQueue : IAsyncDisposable
+{
+    private const int MaxChangesPerGroup = 10_000;
+
+    private readonly IStateBackend _backend;
+    private readonly Channel<PendingCommit> _queue = Channel.CreateUnbounded<PendingCommit>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SemaphoreSlim _slots;
+    private readonly Task _flusher;
+    private Exception? _fault;
+
+    public GroupCommitQueue(IStateBackend backend, int capacity)
+    {
+        _backend = backend;
+        _slots = new SemaphoreSlim(capacity, capacity);
+        _flusher = Task.Run(FlushLoopAsync);
+    }
+
+    public long Groups { get; private set; }
+
+    public long Commits { get; private set; }
+
+    /// <summary>Waits for room for one more awaited commit (call before taking the write lock).</summary>
+    public Task WaitForSlotAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfFaulted();
+        return _slots.WaitAsync(cancellationToken);
+    }
+
+    public void ReleaseSlot() => _slots.Release();
+
+    /// <summary>Queues a commit's changes (call under the write lock). The task completes when they are durable.</summary>
+    public Task Enqueue(List<BackendChange> changes, Durability durability, bool holdsSlot)
+    {
+        ThrowIfFaulted();
+        var pending = new PendingCommit(changes, durability, holdsSlot);
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            throw new ObjectDisposedException(nameof(GroupCommitQueue), "The store is closed; the write was not made durable.");
+        }
+
+        return pending.Completion.Task;
+    }
+
+    public void ThrowIfFaulted()
+    {
+        if (Volatile.Read(ref _fault) is { } fault)
+        {
+            throw new StateBackendException(
+                $"The backend '{_backend.Description}' failed earlier ({fault.Message}); the store refuses writes so that memory never runs ahead of storage unnoticed. Reopen the store to continue from what is durable.",
+                fault);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _flusher.ConfigureAwait(false);
+        _slots.Dispose();
+    }
+
+    private async Task FlushLoopAsync()
+    {
+        var group = new List<PendingCommit>();
+        var changes = new List<BackendChange>();
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            group.Clear();
+            changes.Clear();
+            var durability = Durability.None;
+            while (changes.Count < MaxChangesPerGroup && _queue.Reader.TryRead(out var pending))
+            {
+                group.Add(pending);
+                changes.AddRange(pending.Changes);
+                durability = (Durability)Math.Max((int)durability, (int)pending.Durability);
+            }
+
+            Exception? failure = Volatile.Read(ref _fault);
+            if (failure is null)
+            {
+                try
+                {
+                    await _backend.ApplyAsync(changes, durability, CancellationToken.None).ConfigureAwait(false);
+                    Groups++;
+                    Commits += group.Count;
+                }
+#pragma warning disable CA1031 // Any backend failure faults the queue and is handed to every waiting writer.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    failure = ex;
+                    Volatile.Write(ref _fault, ex);
+                }
+            }
+
+            foreach (var pending in group)
+            {
+                if (failure is null)
+                {
+                    pending.Completion.TrySetResult();
+                }
+                else
+                {
+                    pending.Completion.TrySetException(failure as StateBackendException ?? new StateBackendException(
+                        $"Writing to the backend '{_backend.Description}' failed: {failure.Message}", failure));
+                }
+
+                if (pending.HoldsSlot)
+                {
+                    _slots.Release();
+                }
+            }
+        }
+    }
+
+    private sealed class PendingCommit(List<BackendChange> changes, Durability durability, bool holdsSlot)
+    {
+        public List<BackendChange> Changes { get; } = changes;
+
+        public Durability Durability { get; } = durability;
+
+        public bool HoldsSlot { get; } = holdsSlot;
+
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,145 @@
+namespace FlowState;
+
+// The bridge to IStateBackend: loading at open, and handing each commit's changes to the group-commit queue.
+public sealed partial class StateStore
+{
+    /// <summary>Statistics of the group commit: backend transactions and the commits they carried.</summary>
+    public (long Groups, long Commits) GroupCommitStatistics => _commits is null ? (0, 0) : (_commits.Groups, _commits.Commits);
+
+    private void Load(List<BackendEntry> loaded)
+    {
+        lock (_writeLock)
+        {
+            var now = NowTicks();
+            long maxVersion = 0;
+            foreach (var stored in loaded)
+            {
+                maxVersion = Math.Max(maxVersion, stored.Version);
+                if (stored.ExpiresAtUtcTicks != 0 && stored.ExpiresAtUtcTicks <= now)
+                {
+                    (_pendingChanges ??= []).Add(BackendChange.Delete(stored.ScopeKey, stored.Key));
+                    continue;
+                }
+
+                StateScope scope;
+                try
+                {
+                    scope = StateScope.FromStorageKey(stored.ScopeKey);
+                }
+                catch (FormatException ex)
+                {
+                    throw new StateCorruptedException($"The backend '{_backend!.Description}' holds an entry with an unreadable scope '{stored.ScopeKey}' (key '{stored.Key}'): {ex.Message}", ex);
+                }
+
+                if (StateNameValidator.FindProblem(stored.Key, "key") is { } problem)
+                {
+                    throw new StateCorruptedException($"The backend '{_backend!.Description}' holds an invalid key in scope '{scope}': {problem}");
+                }
+
+                var node = GetOrCreateNodeLocked(scope);
+                var keyBytes = System.Text.Encoding.UTF8.GetByteCount(stored.Key);
+                var entry = new StateEntry(node, stored.Key, keyBytes, stored.Value, stored.Version, stored.ExpiresAtUtcTicks, stored.TimeToLiveTicks, stored.Sliding);
+                if (node.Entries.TryGetValue(stored.Key, out var duplicate))
+                {
+                    AdjustCountersLocked(node, -1, -duplicate.Size);
+                }
+
+                node.Entries[stored.Key] = entry;
+                AdjustCountersLocked(node, 1, entry.Size);
+                if (entry.ExpiresAtTicks != 0)
+                {
+                    _expiry.Enqueue(entry, entry.ExpiresAtTicks);
+                }
+            }
+
+            Volatile.Write(ref _version, maxVersion);
+            WriteBehindLocked();
+        }
+    }
+
+    private void RecordUpsertLocked(StateEntry entry)
+    {
+        if (_commits is not null)
+        {
+            (_pendingChanges ??= []).Add(BackendChange.Upsert(new BackendEntry(
+                entry.Scope.StorageKey, entry.Key, entry.Utf8Json, entry.Version, entry.ExpiresAtTicks, entry.TimeToLiveTicks, entry.Sliding)));
+        }
+    }
+
+    private void RecordDeleteLocked(StateEntry entry)
+    {
+        if (_commits is not null)
+        {
+            (_pendingChanges ??= []).Add(BackendChange.Delete(entry.Scope.StorageKey, entry.Key));
+        }
+    }
+
+    /// <summary>Queues this commit's changes; the task completes when they are durable (null: nothing to wait for).</summary>
+    private Task? QueueChangesLocked(bool holdsSlot)
+    {
+        var changes = _pendingChanges;
+        _pendingChanges = null;
+        if (changes is null || changes.Count == 0)
+        {
+            return null;
+        }
+
+        return _commits!.Enqueue(changes, _options.Durability, holdsSlot);
+    }
+
+    /// <summary>Queues background changes (expiry purges) without waiting; they ride with the next group.</summary>
+    private void WriteBehindLocked()
+    {
+        if (_pendingChanges is null || _commits is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _ = QueueChangesLocked(holdsSlot: false);
+        }
+        catch (StateBackendException)
+        {
+            // The store is faulted; the next write reports it. Purged entries stay purged in memory only.
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private async ValueTask<CommitResult> CommitDurablyAsync(PreparedWrite[]? writes, StateScope? clearScope, CancellationToken cancellationToken)
+    {
+        var waits = _options.Durability != Durability.None;
+        if (waits)
+        {
+            await _commits!.WaitForSlotAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            _commits!.ThrowIfFaulted();
+        }
+
+        Task? durable = null;
+        CommitResult result;
+        try
+        {
+            (result, durable) = writes is null ? ClearCore(clearScope!, waits) : CommitCore(writes, waits);
+        }
+        finally
+        {
+            if (waits && durable is null)
+            {
+                // Nothing was queued (rejected, or nothing changed): the slot goes back now.
+                _commits.ReleaseSlot();
+            }
+        }
+
+        if (waits && durable is not null)
+        {
+            await durable.ConfigureAwait(false);
+        }
+
+        return result;
+    }
+}
