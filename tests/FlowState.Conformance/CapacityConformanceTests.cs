@@ -9,22 +9,6 @@ namespace FlowState.Conformance;
 /// </summary>
 public abstract class CapacityConformanceTests : ConformanceTestBase
 {
-    private static async Task<List<StateChange>> TakeAsync(IAsyncEnumerable<StateChange> changes, int count)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var list = new List<StateChange>();
-        await foreach (var change in changes.WithCancellation(timeout.Token))
-        {
-            list.Add(change);
-            if (list.Count == count)
-            {
-                break;
-            }
-        }
-
-        return list;
-    }
-
     [Fact]
     public async Task Over_max_entries_the_least_recently_used_entry_is_evicted()
     {

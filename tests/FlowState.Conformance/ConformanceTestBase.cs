@@ -44,5 +44,22 @@ public abstract class ConformanceTestBase : IAsyncLifetime
         return list;
     }
 
+    /// <summary>The first <paramref name="count"/> changes of a watch, failing after 10 s.</summary>
+    protected static async Task<List<StateChange>> TakeAsync(IAsyncEnumerable<StateChange> changes, int count)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var list = new List<StateChange>();
+        await foreach (var change in changes.WithCancellation(timeout.Token))
+        {
+            list.Add(change);
+            if (list.Count == count)
+            {
+                break;
+            }
+        }
+
+        return list;
+    }
+
     protected static string Json(StateEntry? entry) => entry?.ToString() ?? "<missing>";
 }

@@ -4,22 +4,6 @@ namespace FlowState.Conformance;
 
 public abstract partial class StateStoreConformanceTests
 {
-    private static async Task<List<StateChange>> TakeAsync(IAsyncEnumerable<StateChange> changes, int count)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var list = new List<StateChange>();
-        await foreach (var change in changes.WithCancellation(timeout.Token))
-        {
-            list.Add(change);
-            if (list.Count == count)
-            {
-                break;
-            }
-        }
-
-        return list;
-    }
-
     [Fact]
     public async Task Watch_streams_the_scopes_changes_in_version_order()
     {
