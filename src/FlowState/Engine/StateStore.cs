@@ -53,18 +53,16 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     /// <exception cref="InvalidOperationException">The options name a backend: use <see cref="OpenAsync"/>.</exception>
     public StateStore(StateStoreOptions options)
-        : this(options, NullLogger<StateStore>.Instance)
+        : this(WithoutBackend(options), NullLogger<StateStore>.Instance)
     {
-        ThrowIfBackendNeedsOpen(options);
     }
 
     /// <summary>Creates an in-memory store from options bound through dependency injection.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     /// <exception cref="InvalidOperationException">The options name a backend: use <see cref="OpenAsync"/>.</exception>
     public StateStore(IOptions<StateStoreOptions> options, ILogger<StateStore>? logger = null)
-        : this((options ?? throw new ArgumentNullException(nameof(options))).Value, logger ?? NullLogger<StateStore>.Instance)
+        : this(WithoutBackend((options ?? throw new ArgumentNullException(nameof(options))).Value), logger ?? NullLogger<StateStore>.Instance)
     {
-        ThrowIfBackendNeedsOpen(options.Value);
     }
 
     private StateStore(StateStoreOptions options, ILogger logger)
@@ -426,12 +424,18 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
-    private static void ThrowIfBackendNeedsOpen(StateStoreOptions options)
+    /// <summary>
+    /// Checked in the constructor chain, before the engine starts its timer and commit flusher, so that refusing a
+    /// backend leaves nothing running.
+    /// </summary>
+    private static StateStoreOptions WithoutBackend(StateStoreOptions options)
     {
         if (options?.Backend is not null)
         {
             throw new InvalidOperationException($"A store with a backend ({options.Backend.Description}) loads its state when opened: use 'await StateStore.OpenAsync(options)'.");
         }
+
+        return options!;
     }
 
     private sealed class ExpiryTimerState(WeakReference<StateStore> store)
