@@ -74,7 +74,10 @@ public sealed partial class StateStore
         }
     }
 
-    /// <summary>Queues this commit's changes; the task completes when they are durable (null: nothing to wait for).</summary>
+    /// <summary>
+    /// Queues this commit's changes; the task completes when they are durable. Null when there is nothing to wait for,
+    /// which is always the case without a backend (nothing is recorded then).
+    /// </summary>
     private Task? QueueChangesLocked(bool holdsSlot)
     {
         var changes = _pendingChanges;

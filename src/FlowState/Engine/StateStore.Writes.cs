@@ -14,7 +14,7 @@ public sealed partial class StateStore
         }
 
         ValidateValues(writes);
-        return _commits is null ? new ValueTask<CommitResult>(CommitCore(writes, holdsSlot: false).Result) : CommitDurablyAsync(writes, null, cancellationToken);
+        return RunCommitAsync(writes, null, cancellationToken);
     }
 
     internal async ValueTask<T> UpdateAsync<T>(StateScope scope, string key, Func<T?, T> update, StateWriteOptions? options, CancellationToken cancellationToken)
@@ -56,7 +56,7 @@ public sealed partial class StateStore
             return ClearInterceptedAsync(scope, cancellationToken);
         }
 
-        return _commits is null ? new ValueTask<CommitResult>(ClearCore(scope, holdsSlot: false).Result) : CommitDurablyAsync(null, scope, cancellationToken);
+        return RunCommitAsync(null, scope, cancellationToken);
     }
 
     internal static PreparedWrite[] Prepare(StateScope baseScope, StateBatch batch)
@@ -105,7 +105,7 @@ public sealed partial class StateStore
         }
 
         ValidateValues(writes);
-        return _commits is null ? CommitCore(writes, holdsSlot: false).Result : await CommitDurablyAsync(writes, null, cancellationToken).ConfigureAwait(false);
+        return await RunCommitAsync(writes, null, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<CommitResult> ClearInterceptedAsync(StateScope scope, CancellationToken cancellationToken)
@@ -116,7 +116,7 @@ public sealed partial class StateStore
             await interceptor.OnWriteAsync(context, cancellationToken).ConfigureAwait(false);
         }
 
-        return _commits is null ? ClearCore(scope, holdsSlot: false).Result : await CommitDurablyAsync(null, scope, cancellationToken).ConfigureAwait(false);
+        return await RunCommitAsync(null, scope, cancellationToken).ConfigureAwait(false);
     }
 
     private void ValidateValues(PreparedWrite[] writes)
@@ -166,7 +166,7 @@ public sealed partial class StateStore
                 throw;
             }
 
-            durable = _commits is null ? null : QueueChangesLocked(holdsSlot);
+            durable = QueueChangesLocked(holdsSlot);
         }
 
         NotifyEvicted(evictions);
@@ -237,6 +237,21 @@ public sealed partial class StateStore
 
         CompactQueuesLocked();
         return new CommitResult(version, removed);
+    }
+
+    /// <summary>
+    /// Runs a commit (<paramref name="writes"/>) or a clear (<paramref name="clearScope"/>): in memory only, completing
+    /// synchronously, or through the group-commit queue when the store has a backend.
+    /// </summary>
+    private ValueTask<CommitResult> RunCommitAsync(PreparedWrite[]? writes, StateScope? clearScope, CancellationToken cancellationToken)
+    {
+        if (_commits is not null)
+        {
+            return CommitDurablyAsync(writes, clearScope, cancellationToken);
+        }
+
+        var (result, _) = writes is null ? ClearCore(clearScope!, holdsSlot: false) : CommitCore(writes, holdsSlot: false);
+        return new ValueTask<CommitResult>(result);
     }
 
     private static bool AnySetsTimeToLive(PreparedWrite[] writes)
@@ -556,7 +571,7 @@ public sealed partial class StateStore
             }
 
             CompactQueuesLocked();
-            durable = _commits is null ? null : QueueChangesLocked(holdsSlot);
+            durable = QueueChangesLocked(holdsSlot);
         }
 
         NotifyEvicted(evictions);
