@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The crash test with N SIGKILLs per durability level (CI runs 20):  scripts/crash-test.sh 500
+# The crash test with N SIGKILLs per backend and durability level (CI runs 20):  scripts/crash-test.sh 500
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kills="${1:-20}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 FLOWSTATE_CRASH_KILLS="$kills"
-dotnet build tests/FlowState.Sqlite.Tests -c Release
-dotnet test tests/FlowState.Sqlite.Tests -c Release --no-build --filter "FullyQualifiedName~CrashRecoveryTests"
+for project in tests/FlowState.Sqlite.Tests tests/FlowState.RocksDb.Tests; do
+  dotnet build "$project" -c Release
+  dotnet test "$project" -c Release --no-build --filter "FullyQualifiedName~CrashRecoveryTests"
+done

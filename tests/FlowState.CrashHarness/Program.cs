@@ -1,17 +1,24 @@
-// The child of the crash test: opens a SQLite-backed store and runs random writes forever, one at a time,
-// printing "BEGIN <id> <op> <keys...>" before each and "ACK <id>" once the store acknowledged it. The parent kills
-// it with SIGKILL at a random moment and checks the reopened file against the acknowledged operations.
-//   dotnet FlowState.CrashHarness.dll <db-path> <Process|Machine> <seed> <first-op-id>
+// The child of the crash test: opens a store on a SQLite file or RocksDB directory and runs random writes forever,
+// one at a time, printing "BEGIN <id> <op> <keys...>" before each and "ACK <id>" once the store acknowledged it. The
+// parent kills it with SIGKILL at a random moment and checks the reopened storage against the acknowledged operations.
+//   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> <Process|Machine> <seed> <first-op-id>
 using FlowState;
+using FlowState.RocksDb;
 using FlowState.Sqlite;
 
-var path = args[0];
-var durability = Enum.Parse<Durability>(args[1]);
-var random = new Random(int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
-var id = long.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture);
+var path = args[1];
+IStateBackend backend = args[0] switch
+{
+    "sqlite" => new SqliteStateBackend(path),
+    "rocksdb" => new RocksDbStateBackend(path),
+    _ => throw new ArgumentException($"unknown backend '{args[0]}': use sqlite or rocksdb"),
+};
+var durability = Enum.Parse<Durability>(args[2]);
+var random = new Random(int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
+var id = long.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture);
 var output = Console.Out;
 
-await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path), Durability = durability });
+await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = backend, Durability = durability });
 var scope = store.For(StateScope.Workflow("crash"));
 output.WriteLine("READY");
 output.Flush();

@@ -1,3 +1,4 @@
+using FlowState.Conformance;
 using Microsoft.Data.Sqlite;
 using Xunit;
 

@@ -1,9 +1,9 @@
-namespace FlowState.Sqlite.Tests;
+namespace FlowState.Conformance;
 
 /// <summary>A directory under the system temp folder, deleted when disposed.</summary>
-internal sealed class TemporaryDirectory : IDisposable
+public sealed class TemporaryDirectory : IDisposable
 {
-    public string Path { get; } = Directory.CreateTempSubdirectory("flowstate-sqlite-").FullName;
+    public string Path { get; } = Directory.CreateTempSubdirectory("flowstate-").FullName;
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 

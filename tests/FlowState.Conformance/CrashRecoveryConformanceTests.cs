@@ -3,30 +3,40 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Xunit;
 
-namespace FlowState.Sqlite.Tests;
+namespace FlowState.Conformance;
 
 /// <summary>
-/// A real crash test: a child process (FlowState.CrashHarness) writes to a SQLite-backed store and reports each
-/// acknowledged operation; the parent kills it with SIGKILL at a random moment, reopens the file and checks, against
-/// a model, that every acknowledged write is there and the one operation in flight is either wholly applied or not
-/// at all (a batch never half). <c>FLOWSTATE_CRASH_KILLS</c> sets the kills per durability level (default 20);
-/// <c>scripts/crash-test.sh N</c> runs N.
+/// A real crash test: a child process (FlowState.CrashHarness, which the backend's test project references so it is
+/// copied beside the tests) writes to a store on the backend and reports each acknowledged operation; the parent kills
+/// it with SIGKILL at a random moment, reopens the storage and checks, against a model, that every acknowledged write
+/// is there and the one operation in flight is either wholly applied or not at all (a batch never half).
+/// <c>FLOWSTATE_CRASH_KILLS</c> sets the kills per durability level (default 20); <c>scripts/crash-test.sh N</c> runs N.
 /// </summary>
-public sealed class CrashRecoveryTests : IDisposable
+public abstract class CrashRecoveryConformanceTests : IDisposable
 {
     private readonly TemporaryDirectory _directory = new();
+
+    /// <summary>The backend's name on the harness's command line (<c>sqlite</c>, <c>rocksdb</c>).</summary>
+    protected abstract string HarnessBackend { get; }
+
+    /// <summary>A backend over <paramref name="path"/>, the same storage the harness wrote.</summary>
+    protected abstract IStateBackend CreateBackend(string path);
 
     private static int Kills =>
         int.TryParse(Environment.GetEnvironmentVariable("FLOWSTATE_CRASH_KILLS"), out var n) && n > 0 ? n : 20;
 
-    public void Dispose() => _directory.Dispose();
+    public void Dispose()
+    {
+        _directory.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     [Theory]
     [InlineData(Durability.Process)]
     [InlineData(Durability.Machine)]
     public async Task Killed_process_never_loses_an_acknowledged_write(Durability durability)
     {
-        var path = _directory.File($"crash-{durability}.db");
+        var path = _directory.File($"crash-{durability}");
         var random = new Random(20261122 + (int)durability);
         var model = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
         long nextId = 0;
@@ -70,7 +80,7 @@ public sealed class CrashRecoveryTests : IDisposable
         Assert.True(inFlightApplied <= Kills);
     }
 
-    private static async Task<List<Operation>> RunAndKillAsync(string path, Durability durability, int seed, long firstId, TimeSpan runFor)
+    private async Task<List<Operation>> RunAndKillAsync(string path, Durability durability, int seed, long firstId, TimeSpan runFor)
     {
         var harness = Path.Combine(AppContext.BaseDirectory, "FlowState.CrashHarness.dll");
         var start = new ProcessStartInfo("dotnet")
@@ -79,7 +89,7 @@ public sealed class CrashRecoveryTests : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { harness, path, durability.ToString(), seed.ToString(CultureInfo.InvariantCulture), firstId.ToString(CultureInfo.InvariantCulture) })
+        foreach (var arg in new[] { harness, HarnessBackend, path, durability.ToString(), seed.ToString(CultureInfo.InvariantCulture), firstId.ToString(CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(arg);
         }
@@ -120,9 +130,9 @@ public sealed class CrashRecoveryTests : IDisposable
         return operations;
     }
 
-    private static async Task<Dictionary<string, JsonNode?>> ReadStateAsync(string path)
+    private async Task<Dictionary<string, JsonNode?>> ReadStateAsync(string path)
     {
-        await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) });
+        await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = CreateBackend(path) });
         var scope = store.For(StateScope.Workflow("crash"));
         var state = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
         await foreach (var key in scope.ListKeysAsync())

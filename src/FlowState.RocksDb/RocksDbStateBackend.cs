@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using RocksDbSharp;
+
+namespace FlowState.RocksDb;
+
+/// <summary>
+/// The embedded LSM backend: one RocksDB directory. Entries live in the <c>entries</c> column family, each scope's
+/// keys under a prefix of their own; the schema version lives in the default column family. A store's batch is one
+/// <see cref="WriteBatch"/>. <see cref="Durability.Process"/> writes the write-ahead log without syncing it (a killed
+/// process loses nothing); <see cref="Durability.Machine"/> writes with <c>sync=true</c> (the log is fsynced).
+/// </summary>
+public sealed class RocksDbStateBackend : IStateBackend
+{
+    /// <summary>The schema this version writes and reads.</summary>
+    public const int SchemaVersion = 1;
+
+    private const string EntriesFamily = "entries";
+    private static readonly byte[] SchemaKey = Encoding.UTF8.GetBytes("flowstate.schema");
+
+    private readonly RocksDbStateBackendOptions _options;
+    private readonly WriteOptions _unsynced = new WriteOptions().SetSync(false);
+    private readonly WriteOptions _synced = new WriteOptions().SetSync(true);
+    private readonly ReadOptions _scan = new ReadOptions().SetVerifyChecksums(true).SetFillCache(false);
+    private RocksDbSharp.RocksDb? _db;
+    private ColumnFamilyHandle? _entries;
+
+    /// <summary>A backend on the directory <see cref="RocksDbStateBackendOptions.Path"/>.</summary>
+    public RocksDbStateBackend(RocksDbStateBackendOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Path, "options.Path");
+        _options = options;
+    }
+
+    /// <summary>A backend on the directory <paramref name="path"/>.</summary>
+    public RocksDbStateBackend(string path)
+        : this(new RocksDbStateBackendOptions { Path = path })
+    {
+    }
+
+    /// <inheritdoc />
+    public string Description => $"rocksdb:{_options.Path}";
+
+    /// <inheritdoc />
+    public ValueTask OpenAsync(CancellationToken cancellationToken)
+    {
+        var options = new DbOptions()
+            .SetCreateIfMissing(true)
+            .SetCreateMissingColumnFamilies(true)
+            .SetParanoidChecks(true)
+            .SetKeepLogFileNum(2)
+            .SetWalRecoveryMode(_options.TolerateTornLogTail ? Recovery.TolerateCorruptedTailRecords : Recovery.AbsoluteConsistency);
+        var families = new ColumnFamilies { { EntriesFamily, new ColumnFamilyOptions() } };
+        try
+        {
+            Directory.CreateDirectory(_options.Path);
+            _db = RocksDbSharp.RocksDb.Open(options, _options.Path, families);
+            _entries = _db.GetColumnFamily(EntriesFamily);
+            var stored = _db.Get(SchemaKey);
+            if (stored is null)
+            {
+                _db.Put(SchemaKey, Encoding.UTF8.GetBytes(SchemaVersion.ToString(CultureInfo.InvariantCulture)), writeOptions: _synced);
+            }
+            else if (!int.TryParse(Encoding.UTF8.GetString(stored), NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version > SchemaVersion)
+            {
+                throw new StateCorruptedException(
+                    $"RocksDB directory '{_options.Path}' has schema version '{Encoding.UTF8.GetString(stored)}'; this FlowState reads up to {SchemaVersion}. Use a newer FlowState.");
+            }
+
+            return ValueTask.CompletedTask;
+        }
+        catch (Exception ex) when (ex is RocksDbException or IOException or UnauthorizedAccessException)
+        {
+            Close();
+            throw Failure("open", ex);
+        }
+        catch
+        {
+            Close();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<BackendEntry> ScanAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var db = Db();
+        using var iterator = db.NewIterator(_entries, _scan);
+        iterator.SeekToFirst();
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            BackendEntry? entry;
+            try
+            {
+                if (!iterator.Valid())
+                {
+                    // Valid() is also false when the iterator stopped on an error (a bad block): ask for it.
+                    Native.Instance.rocksdb_iter_get_error(iterator.Handle);
+                    break;
+                }
+
+                entry = RocksDbEntryCodec.Decode(iterator.GetKeySpan(), iterator.GetValueSpan(), out var problem);
+                if (entry is null)
+                {
+                    throw new StateCorruptedException($"RocksDB directory '{_options.Path}' holds an entry that is not FlowState's: {problem}. Restore it from a backup.");
+                }
+
+                iterator.Next();
+            }
+            catch (RocksDbException ex)
+            {
+                throw Failure("read", ex);
+            }
+
+            yield return entry;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public ValueTask ApplyAsync(IReadOnlyList<BackendChange> changes, Durability durability, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        var db = Db();
+        try
+        {
+            using var batch = new WriteBatch();
+            foreach (var change in changes)
+            {
+                var key = RocksDbEntryCodec.EncodeKey(change.ScopeKey, change.Key);
+                if (change.Entry is { } entry)
+                {
+                    batch.Put(key, RocksDbEntryCodec.EncodeValue(entry), _entries);
+                }
+                else
+                {
+                    batch.Delete(key, _entries);
+                }
+            }
+
+            db.Write(batch, durability == Durability.Machine ? _synced : _unsynced);
+            return ValueTask.CompletedTask;
+        }
+        catch (RocksDbException ex)
+        {
+            throw Failure("write", ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        Close();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Close()
+    {
+        _db?.Dispose();
+        _db = null;
+        _entries = null;
+    }
+
+    private RocksDbSharp.RocksDb Db() =>
+        _db ?? throw new InvalidOperationException($"The RocksDB backend '{_options.Path}' is not open; open the store with StateStore.OpenAsync.");
+
+    private StateException Failure(string what, Exception ex) =>
+        ex.Message.StartsWith("Corruption", StringComparison.Ordinal)
+            ? new StateCorruptedException($"RocksDB directory '{_options.Path}' is damaged ({what}): {ex.Message}. Restore it from a backup.", ex)
+            : new StateBackendException($"RocksDB directory '{_options.Path}' failed to {what}: {ex.Message}", ex);
+}

@@ -1,0 +1,15 @@
+namespace FlowState.RocksDb;
+
+/// <summary>Options of <see cref="RocksDbStateBackend"/>.</summary>
+public sealed class RocksDbStateBackendOptions
+{
+    /// <summary>The database directory; created when missing. Default: <c>flowstate.rocksdb</c> in the working directory.</summary>
+    public string Path { get; set; } = "flowstate.rocksdb";
+
+    /// <summary>
+    /// Whether opening may drop an incomplete record at the end of the write-ahead log (a write torn by a power
+    /// loss, never acknowledged at <see cref="Durability.Machine"/>). Default true. When false, any damage in the
+    /// log fails the open with <see cref="StateCorruptedException"/>.
+    /// </summary>
+    public bool TolerateTornLogTail { get; set; } = true;
+}
