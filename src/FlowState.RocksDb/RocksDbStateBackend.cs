@@ -17,6 +17,8 @@ public sealed class RocksDbStateBackend : IStateBackend
     public const int SchemaVersion = 1;
 
     private const string EntriesFamily = "entries";
+    private const string MarkerFile = "FLOWSTATE-CLOSED";
+    private const string MarkerMagic = "flowstate-rocksdb-closed-at";
     private static readonly byte[] SchemaKey = Encoding.UTF8.GetBytes("flowstate.schema");
 
     private readonly RocksDbStateBackendOptions _options;
@@ -52,10 +54,14 @@ public sealed class RocksDbStateBackend : IStateBackend
             .SetParanoidChecks(true)
             .SetKeepLogFileNum(2)
             .SetWalRecoveryMode(_options.TolerateTornLogTail ? Recovery.TolerateCorruptedTailRecords : Recovery.AbsoluteConsistency);
+        // Recording each write-ahead log in the MANIFEST lets recovery notice a log that should be there and is not:
+        // a MANIFEST cut short would otherwise silently forget table files and open to an older state.
+        Native.Instance.rocksdb_options_set_track_and_verify_wals_in_manifest(options.Handle, 1);
         var families = new ColumnFamilies { { EntriesFamily, new ColumnFamilyOptions() } };
         try
         {
             Directory.CreateDirectory(_options.Path);
+            VerifyNothingWasForgotten(options, families);
             _db = RocksDbSharp.RocksDb.Open(options, _options.Path, families);
             _entries = _db.GetColumnFamily(EntriesFamily);
             var stored = _db.Get(SchemaKey);
@@ -154,8 +160,80 @@ public sealed class RocksDbStateBackend : IStateBackend
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
-        Close();
+        try
+        {
+            // Flushing both column families' memtables to table files retires the write-ahead log, so the next open
+            // does not replay it (Flush alone covers only the default family).
+            if (_db is not null)
+            {
+                var flush = new FlushOptions().SetWaitForFlush(true);
+                Native.Instance.rocksdb_flush_cf(_db.Handle, flush.Handle, _entries!.Handle);
+                _db.Flush(flush);
+                WriteCloseMarker(_db.GetLatestSequenceNumber());
+            }
+        }
+        catch (Exception ex) when (ex is RocksDbException or IOException or UnauthorizedAccessException)
+        {
+            // Everything written is in the log already; the next open replays it (and checks against the older marker).
+        }
+        finally
+        {
+            Close();
+        }
+
         return ValueTask.CompletedTask;
+    }
+
+    private string MarkerPath => System.IO.Path.Combine(_options.Path, MarkerFile);
+
+    /// <summary>
+    /// A RocksDB whose MANIFEST lost its tail opens without complaint to an older state, forgetting table files (and
+    /// deleting them). The sequence number recorded at the last clean close catches that: a recovered database is
+    /// never behind it. The check opens read-only first, so a damaged database is refused before anything is deleted.
+    /// </summary>
+    private void VerifyNothingWasForgotten(DbOptions options, ColumnFamilies families)
+    {
+        if (!File.Exists(MarkerPath))
+        {
+            return;
+        }
+
+        var text = File.ReadAllText(MarkerPath);
+        var parts = text.Split(' ', StringSplitOptions.TrimEntries);
+        if (parts is not [MarkerMagic, var sequenceText] || !ulong.TryParse(sequenceText, NumberStyles.None, CultureInfo.InvariantCulture, out var closedAt))
+        {
+            throw new StateCorruptedException($"RocksDB directory '{_options.Path}' is damaged: its marker file '{MarkerFile}' is unreadable. Restore it from a backup.");
+        }
+
+        ulong recovered;
+        try
+        {
+            using var readOnly = RocksDbSharp.RocksDb.OpenReadOnly(options, _options.Path, families, false);
+            recovered = readOnly.GetLatestSequenceNumber();
+        }
+        catch (RocksDbException ex) when (ex.Message.Contains("Column family not found", StringComparison.Ordinal))
+        {
+            // The marker says this FlowState directory was closed cleanly, so its column family existed then.
+            throw new StateCorruptedException($"RocksDB directory '{_options.Path}' is damaged: its '{EntriesFamily}' column family is gone (a MANIFEST lost data). Restore it from a backup.", ex);
+        }
+
+        if (recovered < closedAt)
+        {
+            throw new StateCorruptedException(
+                $"RocksDB directory '{_options.Path}' is damaged: it recovers to sequence {recovered}, but it was closed at {closedAt} (a MANIFEST or log file lost data). Restore it from a backup.");
+        }
+    }
+
+    private void WriteCloseMarker(ulong sequence)
+    {
+        var temporary = MarkerPath + ".tmp";
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            stream.Write(Encoding.ASCII.GetBytes($"{MarkerMagic} {sequence.ToString(CultureInfo.InvariantCulture)}\n"));
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, MarkerPath, overwrite: true);
     }
 
     private void Close()

@@ -7,12 +7,14 @@ namespace FlowState.Sqlite;
 /// The embedded default backend: one SQLite file in WAL mode. <see cref="Durability.Process"/> commits with
 /// <c>synchronous=NORMAL</c> (the WAL is written before the commit returns, so a killed process loses nothing);
 /// <see cref="Durability.Machine"/> with <c>synchronous=FULL</c> (the WAL is fsynced). A schema table records the
-/// schema version; a file of a newer schema is refused.
+/// schema version; a file of a newer schema is refused, one of an older schema is upgraded. Every row carries a
+/// checksum of its fields, and opening runs SQLite's <c>quick_check</c>, so a damaged file is reported as
+/// <see cref="StateCorruptedException"/> instead of being read as data.
 /// </summary>
 public sealed class SqliteStateBackend : IStateBackend
 {
     /// <summary>The schema this version writes and reads.</summary>
-    public const int SchemaVersion = 1;
+    public const long SchemaVersion = 2;
 
     private readonly SqliteStateBackendOptions _options;
     private SqliteConnection? _connection;
@@ -58,39 +60,52 @@ public sealed class SqliteStateBackend : IStateBackend
                 throw new StateBackendException($"SQLite file '{_options.Path}' could not be switched to WAL mode (it is in '{mode}' mode).");
             }
 
+            if (_options.VerifyOnOpen)
+            {
+                VerifyStructure();
+            }
+
             using (var transaction = _connection.BeginTransaction())
             {
                 Execute("CREATE TABLE IF NOT EXISTS flowstate_schema (name TEXT PRIMARY KEY, version INTEGER NOT NULL);", transaction);
-                var stored = Scalar("SELECT version FROM flowstate_schema WHERE name = 'entries';", transaction);
-                if (stored is long version && version > SchemaVersion)
+                switch (Scalar("SELECT version FROM flowstate_schema WHERE name = 'entries';", transaction))
                 {
-                    throw new StateCorruptedException(
-                        $"SQLite file '{_options.Path}' has schema version {version}; this FlowState reads up to {SchemaVersion}. Use a newer FlowState.");
+                    case null:
+                        Execute(
+                            """
+                            CREATE TABLE flowstate_entries (
+                                scope TEXT NOT NULL,
+                                key TEXT NOT NULL,
+                                value BLOB NOT NULL,
+                                version INTEGER NOT NULL,
+                                expires_at INTEGER NOT NULL,
+                                ttl INTEGER NOT NULL,
+                                sliding INTEGER NOT NULL,
+                                checksum INTEGER NOT NULL,
+                                PRIMARY KEY (scope, key)
+                            ) WITHOUT ROWID;
+                            """,
+                            transaction);
+                        Execute($"INSERT INTO flowstate_schema (name, version) VALUES ('entries', {SchemaVersion});", transaction);
+                        break;
+                    case 1L:
+                        UpgradeFromVersion1(transaction);
+                        break;
+                    case SchemaVersion:
+                        break;
+                    case var version:
+                        throw new StateCorruptedException(
+                            $"SQLite file '{_options.Path}' has schema version {version}; this FlowState reads up to {SchemaVersion}. Use a newer FlowState.");
                 }
 
-                Execute(
-                    """
-                    CREATE TABLE IF NOT EXISTS flowstate_entries (
-                        scope TEXT NOT NULL,
-                        key TEXT NOT NULL,
-                        value BLOB NOT NULL,
-                        version INTEGER NOT NULL,
-                        expires_at INTEGER NOT NULL,
-                        ttl INTEGER NOT NULL,
-                        sliding INTEGER NOT NULL,
-                        PRIMARY KEY (scope, key)
-                    ) WITHOUT ROWID;
-                    INSERT OR IGNORE INTO flowstate_schema (name, version) VALUES ('entries', 1);
-                    """,
-                    transaction);
                 transaction.Commit();
             }
 
             _upsert = _connection.CreateCommand();
             _upsert.CommandText =
-                "INSERT INTO flowstate_entries (scope, key, value, version, expires_at, ttl, sliding) VALUES ($scope, $key, $value, $version, $expires, $ttl, $sliding) " +
-                "ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, version = excluded.version, expires_at = excluded.expires_at, ttl = excluded.ttl, sliding = excluded.sliding;";
-            foreach (var name in new[] { "$scope", "$key", "$value", "$version", "$expires", "$ttl", "$sliding" })
+                "INSERT INTO flowstate_entries (scope, key, value, version, expires_at, ttl, sliding, checksum) VALUES ($scope, $key, $value, $version, $expires, $ttl, $sliding, $checksum) " +
+                "ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, version = excluded.version, expires_at = excluded.expires_at, ttl = excluded.ttl, sliding = excluded.sliding, checksum = excluded.checksum;";
+            foreach (var name in new[] { "$scope", "$key", "$value", "$version", "$expires", "$ttl", "$sliding", "$checksum" })
             {
                 _upsert.Parameters.Add(new SqliteParameter { ParameterName = name });
             }
@@ -112,7 +127,7 @@ public sealed class SqliteStateBackend : IStateBackend
     {
         var connection = Connection();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT scope, key, value, version, expires_at, ttl, sliding FROM flowstate_entries ORDER BY scope, key;";
+        command.CommandText = "SELECT scope, key, value, version, expires_at, ttl, sliding, checksum FROM flowstate_entries ORDER BY scope, key;";
         SqliteDataReader reader;
         try
         {
@@ -144,6 +159,11 @@ public sealed class SqliteStateBackend : IStateBackend
                         reader.GetInt64(4),
                         reader.GetInt64(5),
                         reader.GetInt64(6) != 0);
+                    if (SqliteEntryChecksum.Compute(entry.ScopeKey, entry.Key, entry.Value, entry.Version, entry.ExpiresAtUtcTicks, entry.TimeToLiveTicks, entry.Sliding) != reader.GetInt64(7))
+                    {
+                        throw new StateCorruptedException(
+                            $"SQLite file '{_options.Path}' is damaged: the entry '{entry.Key}' of scope '{entry.ScopeKey}' does not match its checksum. Restore the file from a backup.");
+                    }
                 }
                 catch (Exception ex) when (ex is SqliteException or InvalidCastException or FormatException)
                 {
@@ -177,6 +197,7 @@ public sealed class SqliteStateBackend : IStateBackend
                     _upsert.Parameters[4].Value = entry.ExpiresAtUtcTicks;
                     _upsert.Parameters[5].Value = entry.TimeToLiveTicks;
                     _upsert.Parameters[6].Value = entry.Sliding ? 1 : 0;
+                    _upsert.Parameters[7].Value = SqliteEntryChecksum.Compute(entry.ScopeKey, entry.Key, entry.Value, entry.Version, entry.ExpiresAtUtcTicks, entry.TimeToLiveTicks, entry.Sliding);
                     _upsert.ExecuteNonQuery();
                 }
                 else
@@ -204,6 +225,55 @@ public sealed class SqliteStateBackend : IStateBackend
         _connection?.Dispose();
         _connection = null;
         return ValueTask.CompletedTask;
+    }
+
+    private void VerifyStructure()
+    {
+        using var command = Connection().CreateCommand();
+        command.CommandText = "PRAGMA quick_check(5);";
+        using var reader = command.ExecuteReader();
+        var problems = new List<string>();
+        while (reader.Read())
+        {
+            problems.Add(reader.GetString(0));
+        }
+
+        if (problems is not ["ok"])
+        {
+            throw new StateCorruptedException($"SQLite file '{_options.Path}' is damaged: {string.Join("; ", problems)}. Restore it from a backup.");
+        }
+    }
+
+    private void UpgradeFromVersion1(SqliteTransaction transaction)
+    {
+        // Version 1 had no checksum column: add it and checksum what is there (it is trusted as written).
+        Execute("ALTER TABLE flowstate_entries ADD COLUMN checksum INTEGER NOT NULL DEFAULT 0;", transaction);
+        var rows = new List<(string Scope, string Key, long Checksum)>();
+        using (var select = Connection().CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText = "SELECT scope, key, value, version, expires_at, ttl, sliding FROM flowstate_entries;";
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                rows.Add((reader.GetString(0), reader.GetString(1), SqliteEntryChecksum.Compute(
+                    reader.GetString(0), reader.GetString(1), (byte[])reader.GetValue(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6) != 0)));
+            }
+        }
+
+        using var update = Connection().CreateCommand();
+        update.Transaction = transaction;
+        update.CommandText = "UPDATE flowstate_entries SET checksum = $checksum WHERE scope = $scope AND key = $key;";
+        var checksum = update.Parameters.Add(new SqliteParameter { ParameterName = "$checksum" });
+        var scope = update.Parameters.Add(new SqliteParameter { ParameterName = "$scope" });
+        var key = update.Parameters.Add(new SqliteParameter { ParameterName = "$key" });
+        foreach (var row in rows)
+        {
+            (checksum.Value, scope.Value, key.Value) = (row.Checksum, row.Scope, row.Key);
+            update.ExecuteNonQuery();
+        }
+
+        Execute($"UPDATE flowstate_schema SET version = {SchemaVersion} WHERE name = 'entries';", transaction);
     }
 
     private void SetSynchronous(Durability durability)

@@ -26,7 +26,7 @@ public sealed class SqliteStateBackendTests : IDisposable
         command.CommandText = "PRAGMA journal_mode;";
         Assert.Equal("wal", command.ExecuteScalar());
         command.CommandText = "SELECT version FROM flowstate_schema WHERE name = 'entries';";
-        Assert.Equal((long)SqliteStateBackend.SchemaVersion, command.ExecuteScalar());
+        Assert.Equal(SqliteStateBackend.SchemaVersion, command.ExecuteScalar());
         command.CommandText = "SELECT count(*) FROM flowstate_entries;";
         Assert.Equal(1L, command.ExecuteScalar());
     }
@@ -81,11 +81,73 @@ public sealed class SqliteStateBackendTests : IDisposable
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "INSERT INTO flowstate_entries VALUES ('x-not-a-scope', 'k', X'31', 7, 0, 0, 0);";
+            command.CommandText = "INSERT INTO flowstate_entries VALUES ('x-not-a-scope', 'k', X'31', 7, 0, 0, 0, $checksum);";
+            command.Parameters.AddWithValue("$checksum", SqliteEntryChecksum.Compute("x-not-a-scope", "k", "1"u8.ToArray(), 7, 0, 0, false));
             command.ExecuteNonQuery();
         }
 
         var ex = await Assert.ThrowsAsync<StateCorruptedException>(() => StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }));
         Assert.Contains("x-not-a-scope", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Row_changed_behind_the_store_fails_its_checksum_naming_file_and_key()
+    {
+        var path = _directory.File("tampered.db");
+        await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }))
+        {
+            await store.SetAsync("balance", 100);
+        }
+
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE flowstate_entries SET value = CAST('900' AS BLOB) WHERE key = 'balance';";
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+
+        var ex = await Assert.ThrowsAsync<StateCorruptedException>(() => StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }));
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'balance'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task File_of_schema_version_1_is_upgraded_in_place_keeping_its_entries()
+    {
+        var path = _directory.File("v1.db");
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText =
+                """
+                PRAGMA journal_mode = WAL;
+                CREATE TABLE flowstate_schema (name TEXT PRIMARY KEY, version INTEGER NOT NULL);
+                CREATE TABLE flowstate_entries (scope TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, version INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL, ttl INTEGER NOT NULL, sliding INTEGER NOT NULL, PRIMARY KEY (scope, key)) WITHOUT ROWID;
+                INSERT INTO flowstate_schema VALUES ('entries', 1);
+                INSERT INTO flowstate_entries VALUES ('', 'k', CAST('{"a":1}' AS BLOB), 41, 0, 0, 0);
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }))
+        {
+            Assert.Equal(41, (await store.GetEntryAsync("k"))!.Version);
+            await store.SetAsync("k2", 2);
+        }
+
+        await using (var reopened = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }))
+        {
+            Assert.Equal("""{"a":1}""", (await reopened.GetEntryAsync("k"))!.ToString());
+            Assert.Equal(2, await reopened.GetAsync<int>("k2"));
+        }
+
+        using var check = new SqliteConnection($"Data Source={path};Pooling=False");
+        check.Open();
+        using var version = check.CreateCommand();
+        version.CommandText = "SELECT version FROM flowstate_schema WHERE name = 'entries';";
+        Assert.Equal(SqliteStateBackend.SchemaVersion, version.ExecuteScalar());
     }
 }

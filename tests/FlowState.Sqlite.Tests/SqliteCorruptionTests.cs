@@ -1,0 +1,29 @@
+using FlowState.Conformance;
+
+namespace FlowState.Sqlite.Tests;
+
+/// <summary>The corruption corpus on a SQLite file and its WAL and shared-memory index.</summary>
+public sealed class SqliteCorruptionTests : CorruptionConformanceTests
+{
+    private static readonly string[] Suffixes = [string.Empty, "-wal", "-shm"];
+
+    protected override IStateBackend CreateBackend(string path) => new SqliteStateBackend(path);
+
+    protected override IReadOnlyList<string> DataFiles(string path) =>
+        Suffixes.Select(suffix => path + suffix).Where(File.Exists).ToList();
+
+    protected override bool IsEmptyStorageWhenTruncatedToZero(string file) => !file.EndsWith("-wal", StringComparison.Ordinal) && !file.EndsWith("-shm", StringComparison.Ordinal);
+
+    protected override void CopyStorage(string source, string destination) => CopyFiles(source, destination);
+
+    internal static void CopyFiles(string source, string destination)
+    {
+        foreach (var suffix in Suffixes)
+        {
+            if (File.Exists(source + suffix))
+            {
+                File.Copy(source + suffix, destination + suffix);
+            }
+        }
+    }
+}
