@@ -21,6 +21,20 @@ trap 'rm -f "$log"' EXIT
 status=0
 dotnet test FlowState.slnx --no-build -c Release 2>&1 | tee "$log" || status=$?
 
+# The README's main command, twice on one SQLite file: the second run must see the first run's state.
+example_db="$(mktemp -d)/flowstate.db"
+example_ok=1
+dotnet run --project examples/StoreTour --no-build -c Release -- "$example_db" >"$log.example" 2>&1 || example_ok=0
+dotnet run --project examples/StoreTour --no-build -c Release -- "$example_db" >>"$log.example" 2>&1 || example_ok=0
+if [ "$example_ok" -eq 1 ] && grep -q "1 earlier run(s), 3 documents processed so far" "$log.example"; then
+  echo "example: second run saw the first run's state"
+else
+  cat "$log.example" >&2
+  echo "error: examples/StoreTour did not keep its state across two runs" >&2
+  status=1
+fi
+rm -rf "$(dirname "$example_db")" "$log.example"
+
 passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then

@@ -1,12 +1,15 @@
-// A document-review flow's state, kept in FlowState: run state, per-step state, a bounded cache,
-// an atomic batch, a counter, a merge patch and a change feed. Run it with:
-//   dotnet run --project examples/StoreTour
-using System.Text;
+// A document-review flow's state, kept in FlowState on the embedded SQLite default: run state, per-step state,
+// a limited cache, an atomic batch, a counter, a merge patch and a change feed. Every write is durable before it
+// returns, so a second run sees the first one's counters and history. Run it with:
+//   dotnet run --project examples/StoreTour [-- path/to/file.db]     (default: ./flowstate.db)
 using FlowState;
+using FlowState.Sqlite;
 
-await using var store = new StateStore(new StateStoreOptions
+var path = args.Length > 0 ? args[0] : "flowstate.db";
+await using var store = await StateStore.OpenAsync(new StateStoreOptions
 {
-    MaxEntries = 10_000,
+    Backend = new SqliteStateBackend(path),
+    Durability = Durability.Process,
     ScopeLimits = { [StateScope.Custom("cache")] = new StateLimits { MaxKeys = 3 } },
     OnEvicted = e =>
     {
@@ -18,6 +21,17 @@ await using var store = new StateStore(new StateStoreOptions
 });
 
 var runs = new FlowStateStorage(store);
+var history = store.For(StateScope.Custom("history"));
+var earlier = await history.CountAsync();
+if (earlier == 0)
+{
+    Console.WriteLine($"store {path}: new, no earlier runs");
+}
+else
+{
+    var last = await history.GetEntryAsync(earlier.ToString("D4", System.Globalization.CultureInfo.InvariantCulture));
+    Console.WriteLine($"store {path}: {earlier} earlier run(s), {await store.GetAsync<int>("documents-processed")} documents processed so far; last run: {last}");
+}
 var documents = new[]
 {
     ("intro.md", "FlowState keeps workflow state scoped typed and bounded"),
@@ -93,6 +107,7 @@ Console.WriteLine($"documents processed (global counter): {await store.GetAsync<
 var stats = store.GetStatistics();
 Console.WriteLine($"store: {stats.Entries} entries, {stats.Bytes} bytes, {stats.Hits} hits, {stats.Misses} misses, version {store.CurrentVersion}");
 
+await history.SetAsync((earlier + 1).ToString("D4", System.Globalization.CultureInfo.InvariantCulture), new { run = runId, finished = DateTimeOffset.UtcNow, documents = documents.Length });
 await runs.CleanupAsync(runId);
 Console.WriteLine($"after cleanup: {await run.CountAsync()} keys left in {run.Path}");
 
