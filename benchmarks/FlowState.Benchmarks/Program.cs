@@ -1,4 +1,11 @@
 using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- --filter '*'
+// dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- durable [--quick] [--dir path]
+if (args is ["durable", ..])
+{
+    return await FlowState.Benchmarks.Durable.DurableBenchmarks.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(FlowState.Benchmarks.BenchmarkConfig).Assembly).Run(args, new FlowState.Benchmarks.BenchmarkConfig());
+return 0;

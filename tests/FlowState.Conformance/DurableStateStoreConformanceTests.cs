@@ -153,7 +153,7 @@ public abstract class DurableStateStoreConformanceTests : ConformanceTestBase
             }
         })));
 
-        var (groups, commits) = store.GroupCommitStatistics;
+        var (groups, commits, _) = store.GroupCommitStatistics;
         Assert.Equal(writers * writes, commits);
         Assert.True(groups < commits, $"{commits} commits took {groups} backend transactions; group commit should share them");
         Assert.Equal(writers * writes, await store.CountAsync());

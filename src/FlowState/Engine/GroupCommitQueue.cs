@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 
 namespace FlowState;
@@ -29,6 +30,9 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
     public long Groups { get; private set; }
 
     public long Commits { get; private set; }
+
+    /// <summary>Time spent inside the backend's ApplyAsync, summed over groups.</summary>
+    public TimeSpan BackendTime { get; private set; }
 
     /// <summary>Waits for room for one more awaited commit (call before taking the write lock).</summary>
     public Task WaitForSlotAsync(CancellationToken cancellationToken)
@@ -90,7 +94,9 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
             {
                 try
                 {
+                    var started = Stopwatch.GetTimestamp();
                     await _backend.ApplyAsync(changes, durability, CancellationToken.None).ConfigureAwait(false);
+                    BackendTime += Stopwatch.GetElapsedTime(started);
                     Groups++;
                     Commits += group.Count;
                 }

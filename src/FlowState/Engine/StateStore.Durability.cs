@@ -3,8 +3,12 @@ namespace FlowState;
 // The bridge to IStateBackend: loading at open, and handing each commit's changes to the group-commit queue.
 public sealed partial class StateStore
 {
-    /// <summary>Statistics of the group commit: backend transactions and the commits they carried.</summary>
-    public (long Groups, long Commits) GroupCommitStatistics => _commits is null ? (0, 0) : (_commits.Groups, _commits.Commits);
+    /// <summary>
+    /// Statistics of the group commit: backend transactions, the commits they carried, and the time spent writing
+    /// them in the backend (the rest of a durable write's time is the store's own work and waiting for a group).
+    /// </summary>
+    public (long Groups, long Commits, TimeSpan BackendTime) GroupCommitStatistics =>
+        _commits is null ? (0, 0, TimeSpan.Zero) : (_commits.Groups, _commits.Commits, _commits.BackendTime);
 
     private void Load(List<BackendEntry> loaded)
     {

@@ -1,0 +1,328 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using FlowState.RocksDb;
+using FlowState.Sqlite;
+using Microsoft.Data.Sqlite;
+using RocksDbSharp;
+
+namespace FlowState.Benchmarks.Durable;
+
+/// <summary>
+/// Durable writes measured beside their baselines in one process and one run: the raw fsync of a 4 KiB append,
+/// raw Microsoft.Data.Sqlite and raw RocksDbSharp writes, and FlowState on both backends at Machine and Process
+/// durability with 1 and 64 concurrent writers; then reopening a store. Each row repeats and reports the median
+/// and spread. Writes go to a directory on the disk under test (default: BenchmarkDotNet.Artifacts/durable).
+///   dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- durable [--quick] [--dir path]
+/// </summary>
+internal static class DurableBenchmarks
+{
+    private static readonly byte[] Block = new byte[4096];
+    private static readonly List<double> OneWriterBackendShares = [];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        var dirIndex = Array.IndexOf(args, "--dir");
+        var root = Path.GetFullPath(dirIndex >= 0 && dirIndex + 1 < args.Length ? args[dirIndex + 1] : Path.Combine("BenchmarkDotNet.Artifacts", "durable"));
+        var repetitions = quick ? 3 : 5;
+        var syncOps = quick ? 200 : 1000;
+        var perWriter = quick ? 20 : 60;
+        var reopenEntries = quick ? 20_000 : 100_000;
+        Directory.CreateDirectory(root);
+        var rows = new List<string>();
+        Console.WriteLine($"durable benchmarks in {root}: {repetitions} repetitions, {syncOps} synced ops per 1-writer sample, 64 writers x {perWriter} ops");
+
+        // The disk's fsync latency drifts by 2x within minutes here, so every ratio is taken pair by pair: the
+        // baseline sample right before the FlowState sample, the ratio per pair, then the median of the ratios.
+        foreach (var (name, create, rawSynced, rawUnsynced) in new (string, Func<string, IStateBackend>, Func<int, double>, Func<int, double>)[]
+        {
+            ("SQLite", path => new SqliteStateBackend(path + ".db"), ops => RawSqlite(root, ops, "FULL"), ops => RawSqlite(root, ops, "NORMAL")),
+            ("RocksDB", path => new RocksDbStateBackend(path), ops => RawRocks(root, ops, sync: true), ops => RawRocks(root, ops, sync: false)),
+        })
+        {
+            OneWriterBackendShares.Clear();
+            var fsync = new List<double>();
+            var rawSync = new List<double>();
+            var rawNoSync = new List<double>();
+            var one = new List<double>();
+            var many = new List<double>();
+            var oneProcess = new List<double>();
+            var manyProcess = new List<double>();
+            var machineGroups = new List<double>();
+            var machineShares = new List<double>();
+            var processGroups = new List<double>();
+            var processShares = new List<double>();
+            for (var i = 0; i < repetitions; i++)
+            {
+                fsync.Add(RawFsync(root, syncOps));
+                one.Add(await FlowStateOneWriterAsync(root, create, Durability.Machine, syncOps));
+                rawSync.Add(rawSynced(syncOps));
+                var (rate, groups, share) = await FlowStateManyWritersAsync(root, create, Durability.Machine, 64, perWriter);
+                (many, machineGroups, machineShares).Add3(rate, groups, share);
+                rawNoSync.Add(rawUnsynced(syncOps * 5));
+                oneProcess.Add(await FlowStateOneWriterAsync(root, create, Durability.Process, syncOps * 5));
+                (rate, groups, share) = await FlowStateManyWritersAsync(root, create, Durability.Process, 64, perWriter * 10);
+                (manyProcess, processGroups, processShares).Add3(rate, groups, share);
+            }
+
+            var latencyVsFsync = Ratios(one, fsync, (m, b) => m / b);
+            var rateVsFsync = Ratios(many, fsync, (m, b) => m / (1e6 / b));
+            var latencyVsRaw = Ratios(one, rawSync, (m, b) => m / b);
+            var processVsRaw = Ratios(oneProcess, rawNoSync, (m, b) => m / b);
+            var fsyncRates = new Measurement("/s", fsync.Select(f => 1e6 / f).ToList());
+            rows.Add($"| raw fsync, 4 KiB append (paired with the {name} rows) | 1 | {new Measurement("µs", fsync).Describe()} = {fsyncRates.Describe()} | — | — | — | baseline |");
+            rows.Add($"| raw {name} synced write, 1 upsert per transaction | 1 | {new Measurement("µs", rawSync).Describe()} | — | — | — | baseline |");
+            rows.Add($"| raw {name} unsynced write | 1 | {new Measurement("µs", rawNoSync).Describe()} | — | — | — | baseline |");
+            rows.Add($"| FlowState {name}, Machine, set | 1 | {new Measurement("µs", one).Describe()} | raw fsync | {latencyVsFsync.Describe()} latency | ≤ 1.5× | {(latencyVsFsync.Median <= 1.5 ? "yes" : "no")} |");
+            rows.Add($"| FlowState {name}, Machine, set | 1 | {new Measurement("µs", one).Describe()} | raw {name} synced write | {latencyVsRaw.Describe()} latency | — | — |");
+            rows.Add($"| FlowState {name}, Machine, set | 64 | {new Measurement("writes/s", many).Describe()} | raw fsync rate | {rateVsFsync.Describe()} rate | ≥ 20× | {(rateVsFsync.Median >= 20 ? "yes" : "no")} |");
+            rows.Add($"| FlowState {name}, Process, set | 1 | {new Measurement("µs", oneProcess).Describe()} | raw {name} unsynced write | {processVsRaw.Describe()} latency | — | — |");
+            rows.Add($"| FlowState {name}, Process, set | 64 | {new Measurement("writes/s", manyProcess).Describe()} | — | — | — | — |");
+            rows.Add($"| time in the backend, {name}, Machine, 1 writer | 1 | {new Measurement("%", [.. OneWriterBackendShares]).Describe()} | — | — | — | — |");
+            rows.Add($"| group commit, {name}, 64 writers | 64 | Machine: {new Measurement("commits per group", machineGroups).Describe()}, {new Measurement("% of the time in the backend", machineShares).Describe()}; Process: {new Measurement("commits per group", processGroups).Describe()}, {new Measurement("% in the backend", processShares).Describe()} | — | — | — | — |");
+            var reopen = await RepeatAsync(Math.Min(repetitions, 3), "ms", () => ReopenAsync(root, create, reopenEntries));
+            rows.Add($"| FlowState {name}, open + read all of {reopenEntries:N0} entries | 1 | {reopen.Describe()} | — | — | — | — |");
+            Console.WriteLine($"{name}: Machine 1 writer {latencyVsFsync.Describe()} fsync latency, 64 writers {rateVsFsync.Describe()} fsync rate");
+        }
+
+        var table = new StringBuilder()
+            .AppendLine("| operation | writers | FlowState / measured (median, min–max) | baseline | ratio | target | pass |")
+            .AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var row in rows)
+        {
+            table.AppendLine(row);
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(table);
+        var output = Path.Combine(root, "durable-results.md");
+        await File.WriteAllTextAsync(output, table.ToString());
+        Console.WriteLine($"written to {output}");
+        return 0;
+    }
+
+    private static Measurement Ratios(List<double> measured, List<double> baseline, Func<double, double, double> ratio) =>
+        new("×", measured.Zip(baseline, ratio).ToList());
+
+    private static void Add3(this (List<double> A, List<double> B, List<double> C) lists, double a, double b, double c)
+    {
+        lists.A.Add(a);
+        lists.B.Add(b);
+        lists.C.Add(c);
+    }
+
+    private static async Task<Measurement> RepeatAsync(int repetitions, string unit, Func<Task<double>> sample)
+    {
+        var samples = new List<double>();
+        for (var i = 0; i < repetitions; i++)
+        {
+            samples.Add(await sample());
+        }
+
+        return new Measurement(unit, samples);
+    }
+
+    private static string Fresh(string root, string name)
+    {
+        var path = Path.Combine(root, $"{name}-{Guid.NewGuid():N}");
+        return path;
+    }
+
+    private static void Remove(string path)
+    {
+        foreach (var candidate in new[] { path, path + ".db", path + ".db-wal", path + ".db-shm" })
+        {
+            if (Directory.Exists(candidate))
+            {
+                Directory.Delete(candidate, recursive: true);
+            }
+            else if (File.Exists(candidate))
+            {
+                File.Delete(candidate);
+            }
+        }
+    }
+
+    /// <summary>Mean µs of one 4 KiB append + fsync.</summary>
+    private static double RawFsync(string root, int ops)
+    {
+        var path = Fresh(root, "fsync");
+        try
+        {
+            using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None);
+            var watch = Stopwatch.StartNew();
+            for (var i = 0; i < ops; i++)
+            {
+                file.Write(Block);
+                file.Flush(flushToDisk: true);
+            }
+
+            return watch.Elapsed.TotalMicroseconds / ops;
+        }
+        finally
+        {
+            Remove(path);
+        }
+    }
+
+    /// <summary>Mean µs of one upsert in its own transaction, on a WAL file at the given synchronous level.</summary>
+    private static double RawSqlite(string root, int ops, string synchronous)
+    {
+        var path = Fresh(root, "raw-sqlite");
+        try
+        {
+            using var connection = new SqliteConnection($"Data Source={path}.db;Pooling=False");
+            connection.Open();
+            using (var setup = connection.CreateCommand())
+            {
+                setup.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous}; CREATE TABLE t (k TEXT PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID;";
+                setup.ExecuteNonQuery();
+            }
+
+            using var upsert = connection.CreateCommand();
+            upsert.CommandText = "INSERT INTO t (k, v) VALUES ($k, $v) ON CONFLICT (k) DO UPDATE SET v = excluded.v;";
+            var key = upsert.Parameters.Add(new SqliteParameter { ParameterName = "$k" });
+            var value = upsert.Parameters.Add(new SqliteParameter { ParameterName = "$v" });
+            var payload = Encoding.UTF8.GetBytes(Value(0));
+            var watch = Stopwatch.StartNew();
+            for (var i = 0; i < ops; i++)
+            {
+                using var transaction = connection.BeginTransaction();
+                upsert.Transaction = transaction;
+                key.Value = "k" + (i % 1000).ToString(CultureInfo.InvariantCulture);
+                value.Value = payload;
+                upsert.ExecuteNonQuery();
+                transaction.Commit();
+            }
+
+            return watch.Elapsed.TotalMicroseconds / ops;
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Remove(path);
+        }
+    }
+
+    /// <summary>Mean µs of one Put.</summary>
+    private static double RawRocks(string root, int ops, bool sync)
+    {
+        var path = Fresh(root, "raw-rocks");
+        try
+        {
+            using var db = RocksDbSharp.RocksDb.Open(new DbOptions().SetCreateIfMissing(true), path);
+            var write = new WriteOptions().SetSync(sync);
+            var payload = Encoding.UTF8.GetBytes(Value(0));
+            var watch = Stopwatch.StartNew();
+            for (var i = 0; i < ops; i++)
+            {
+                db.Put(Encoding.UTF8.GetBytes("k" + (i % 1000).ToString(CultureInfo.InvariantCulture)), payload, writeOptions: write);
+            }
+
+            return watch.Elapsed.TotalMicroseconds / ops;
+        }
+        finally
+        {
+            Remove(path);
+        }
+    }
+
+    /// <summary>Mean µs of one acknowledged set by a single writer.</summary>
+    private static async Task<double> FlowStateOneWriterAsync(string root, Func<string, IStateBackend> create, Durability durability, int ops)
+    {
+        var path = Fresh(root, "flowstate");
+        try
+        {
+            await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = create(path), Durability = durability });
+            var scope = store.For(StateScope.Workflow("bench"));
+            var watch = Stopwatch.StartNew();
+            for (var i = 0; i < ops; i++)
+            {
+                await scope.SetAsync("k" + (i % 1000).ToString(CultureInfo.InvariantCulture), Value(i));
+            }
+
+            var elapsed = watch.Elapsed;
+            if (durability == Durability.Machine)
+            {
+                OneWriterBackendShares.Add(100 * store.GroupCommitStatistics.BackendTime / elapsed);
+            }
+
+            return elapsed.TotalMicroseconds / ops;
+        }
+        finally
+        {
+            Remove(path);
+        }
+    }
+
+    /// <summary>Acknowledged sets per second with <paramref name="writers"/> concurrent writers, commits per group, and the percentage of the time spent in the backend.</summary>
+    private static async Task<(double Rate, double CommitsPerGroup, double BackendPercent)> FlowStateManyWritersAsync(string root, Func<string, IStateBackend> create, Durability durability, int writers, int perWriter)
+    {
+        var path = Fresh(root, "flowstate");
+        try
+        {
+            await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = create(path), Durability = durability });
+            var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var tasks = Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+            {
+                var scope = store.For(StateScope.Workflow("writer-" + w.ToString(CultureInfo.InvariantCulture)));
+                await start.Task;
+                for (var i = 0; i < perWriter; i++)
+                {
+                    await scope.SetAsync("k" + (i % 100).ToString(CultureInfo.InvariantCulture), Value(i));
+                }
+            })).ToArray();
+            var watch = Stopwatch.StartNew();
+            start.SetResult();
+            await Task.WhenAll(tasks);
+            var elapsed = watch.Elapsed;
+            var (groups, commits, backendTime) = store.GroupCommitStatistics;
+            return (writers * perWriter / elapsed.TotalSeconds, (double)commits / Math.Max(1, groups), 100 * backendTime / elapsed);
+        }
+        finally
+        {
+            Remove(path);
+        }
+    }
+
+    /// <summary>Milliseconds to open a store of <paramref name="entries"/> entries and read each once.</summary>
+    private static async Task<double> ReopenAsync(string root, Func<string, IStateBackend> create, int entries)
+    {
+        var path = Fresh(root, "reopen");
+        try
+        {
+            await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = create(path), Durability = Durability.None }))
+            {
+                var scope = store.For(StateScope.Workflow("bench"));
+                for (var i = 0; i < entries; i += 1000)
+                {
+                    var batch = scope.CreateBatch();
+                    for (var j = i; j < i + 1000 && j < entries; j++)
+                    {
+                        batch.Set("k" + j.ToString(CultureInfo.InvariantCulture), Value(j));
+                    }
+
+                    await scope.ApplyAsync(batch);
+                }
+            }
+
+            var watch = Stopwatch.StartNew();
+            await using var reopened = await StateStore.OpenAsync(new StateStoreOptions { Backend = create(path) });
+            var read = reopened.For(StateScope.Workflow("bench"));
+            for (var i = 0; i < entries; i++)
+            {
+                _ = await read.GetEntryAsync("k" + i.ToString(CultureInfo.InvariantCulture)) ?? throw new InvalidOperationException($"entry {i} missing after reopen");
+            }
+
+            return watch.Elapsed.TotalMilliseconds;
+        }
+        finally
+        {
+            Remove(path);
+        }
+    }
+
+    // About 100 bytes of JSON, the size of a typical step result.
+    private static string Value(int i) => $"step result {i.ToString(CultureInfo.InvariantCulture)}: " + new string('x', 80);
+}
