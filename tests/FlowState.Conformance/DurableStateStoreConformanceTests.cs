@@ -8,7 +8,7 @@ namespace FlowState.Conformance;
 /// expiries, scopes; and that concurrent writers share backend transactions (group commit). A backend's test project
 /// derives from this class and implements <see cref="CreateBackend"/>.
 /// </summary>
-public abstract class DurableStateStoreConformanceTests : ConformanceTestBase
+public abstract partial class DurableStateStoreConformanceTests : ConformanceTestBase
 {
     /// <summary>A backend over the storage named <paramref name="storage"/>; the same name reaches the same data.</summary>
     protected abstract IStateBackend CreateBackend(string storage);

@@ -32,12 +32,12 @@ public sealed partial class StateStore
                 }
                 catch (FormatException ex)
                 {
-                    throw new StateCorruptedException($"The backend '{_backend!.Description}' holds an entry with an unreadable scope '{stored.ScopeKey}' (key '{stored.Key}'): {ex.Message}", ex);
+                    throw new StateCorruptedException($"The backend '{_backend?.Description ?? "(migration)"}' holds an entry with an unreadable scope '{stored.ScopeKey}' (key '{stored.Key}'): {ex.Message}", ex);
                 }
 
                 if (StateNameValidator.FindProblem(stored.Key, "key") is { } problem)
                 {
-                    throw new StateCorruptedException($"The backend '{_backend!.Description}' holds an invalid key in scope '{scope}': {problem}");
+                    throw new StateCorruptedException($"The backend '{_backend?.Description ?? "(migration)"}' holds an invalid key in scope '{scope}': {problem}");
                 }
 
                 var node = GetOrCreateNodeLocked(scope);

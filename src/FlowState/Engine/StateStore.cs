@@ -136,6 +136,7 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
     /// </summary>
     /// <exception cref="StateBackendException">The backend cannot be opened or read.</exception>
     /// <exception cref="StateCorruptedException">The stored state is damaged.</exception>
+    /// <exception cref="StateMigrationException">A migration failed; the store stays at the last completed one.</exception>
     public static async Task<StateStore> OpenAsync(StateStoreOptions options, ILogger<StateStore>? logger = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -149,11 +150,19 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
         {
             await store._backend.OpenAsync(cancellationToken).ConfigureAwait(false);
             var loaded = new List<BackendEntry>();
+            BackendEntry? migrationRecord = null;
             await foreach (var entry in store._backend.ScanAsync(cancellationToken).ConfigureAwait(false))
             {
+                if (entry.ScopeKey == MetadataScopeKey)
+                {
+                    migrationRecord = entry.Key == MigrationVersionKey ? entry : migrationRecord;
+                    continue;
+                }
+
                 loaded.Add(entry);
             }
 
+            (loaded, store.MigrationVersion) = await MigrateAsync(options, store._backend, loaded, migrationRecord, cancellationToken).ConfigureAwait(false);
             store.Load(loaded);
             return store;
         }
@@ -301,6 +310,13 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
         {
             throw new ArgumentException(
                 "StateStoreOptions.MaxEntries/MaxBytes cannot be combined with a Backend yet: capacity eviction would have to keep evicted entries in the backend and read them through, which is not built. Use scope limits (StateLimits) to bound durable state.",
+                nameof(options));
+        }
+
+        if (options.Backend is null && options.Migrations.Count > 0)
+        {
+            throw new ArgumentException(
+                "StateStoreOptions.Migrations need a Backend: migrations evolve stored state, and an in-memory store starts empty. Set Backend and open with StateStore.OpenAsync.",
                 nameof(options));
         }
 

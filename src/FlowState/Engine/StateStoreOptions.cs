@@ -50,6 +50,12 @@ public sealed class StateStoreOptions
     /// <summary>What an acknowledged write survives when there is a <see cref="Backend"/>.</summary>
     public Durability Durability { get; set; } = Durability.Process;
 
+    /// <summary>
+    /// Migrations applied by <see cref="StateStore.OpenAsync"/> to a store with a <see cref="Backend"/>: those above
+    /// the store's recorded <see cref="StateStore.MigrationVersion"/>, in ascending version order.
+    /// </summary>
+    public IList<IStateMigration> Migrations { get; } = [];
+
     /// <summary>Most commits waiting to become durable; further writers wait (backpressure).</summary>
     public int MaxPendingCommits { get; set; } = 4096;
 
