@@ -69,7 +69,7 @@ public sealed partial class StateStore
             var scope = baseScope;
             foreach (var (kind, name) in op.RelativeScope)
             {
-                scope = kind == ScopeSegmentKind.Step ? scope.ChildStep(name) : scope.Child(name);
+                scope = scope.ChildOfKind(kind, name);
             }
 
             writes[i] = new PreparedWrite(op.Kind, scope, op.Key, op.Utf8Json, op.Options, inheritTimeToLive: op.Kind == StateOperationKind.Merge);

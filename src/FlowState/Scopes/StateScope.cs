@@ -104,6 +104,13 @@ public sealed class StateScope : IEquatable<StateScope>
         return new StateScope(this, ScopeSegmentKind.Step, stepName);
     }
 
+    /// <summary>A child segment of any kind (a validated name).</summary>
+    internal StateScope ChildOfKind(ScopeSegmentKind kind, string name)
+    {
+        StateNameValidator.ValidateScopeName(name, nameof(name));
+        return new StateScope(this, kind, name);
+    }
+
     /// <summary>True when <paramref name="other"/> is this scope or inside it.</summary>
     public bool Contains(StateScope other)
     {

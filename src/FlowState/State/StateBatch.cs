@@ -25,10 +25,15 @@ public sealed class StateBatch
     }
 
     private StateBatch(StateBatch parent, ScopeSegmentKind kind, string name)
+        : this(parent, [.. parent._relativeScope, (kind, name)])
+    {
+    }
+
+    private StateBatch(StateBatch parent, (ScopeSegmentKind Kind, string Name)[] relativeScope)
     {
         SerializerOptions = parent.SerializerOptions;
         _operations = parent._operations;
-        _relativeScope = [.. parent._relativeScope, (kind, name)];
+        _relativeScope = relativeScope;
     }
 
     /// <summary>The options values are serialized with.</summary>
@@ -44,6 +49,19 @@ public sealed class StateBatch
     {
         StateNameValidator.ValidateScopeName(name, nameof(name));
         return new StateBatch(this, ScopeSegmentKind.Named, name);
+    }
+
+    /// <summary>A view of this batch whose keys land in <paramref name="scope"/>, relative to the batch's scope.</summary>
+    internal StateBatch Within(StateScope scope)
+    {
+        var segments = new List<(ScopeSegmentKind, string)>();
+        for (var s = scope; !s.IsGlobal; s = s.Parent!)
+        {
+            segments.Add((s.Kind, s.Name));
+        }
+
+        segments.Reverse();
+        return new StateBatch(this, [.. _relativeScope, .. segments]);
     }
 
     /// <summary>A view of this batch whose keys land in the step scope <paramref name="stepName"/> (inside a workflow scope).</summary>
