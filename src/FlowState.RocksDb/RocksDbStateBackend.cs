@@ -11,7 +11,7 @@ namespace FlowState.RocksDb;
 /// <see cref="WriteBatch"/>. <see cref="Durability.Process"/> writes the write-ahead log without syncing it (a killed
 /// process loses nothing); <see cref="Durability.Machine"/> writes with <c>sync=true</c> (the log is fsynced).
 /// </summary>
-public sealed class RocksDbStateBackend : IStateBackend
+public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource
 {
     /// <summary>The schema this version writes and reads.</summary>
     public const int SchemaVersion = 1;
@@ -154,6 +154,29 @@ public sealed class RocksDbStateBackend : IStateBackend
         catch (RocksDbException ex)
         {
             throw Failure("write", ex);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>A RocksDB checkpoint: table files are hard-linked where the file system allows, the logs copied.</remarks>
+    public ValueTask BackupAsync(string destination, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(destination);
+        var db = Db();
+        if (File.Exists(destination) || Directory.Exists(destination))
+        {
+            throw new IOException($"The backup destination '{destination}' exists; FlowState does not overwrite it.");
+        }
+
+        try
+        {
+            using var checkpoint = db.Checkpoint();
+            checkpoint.Save(destination);
+            return ValueTask.CompletedTask;
+        }
+        catch (RocksDbException ex)
+        {
+            throw new StateBackendException($"RocksDB directory '{_options.Path}' could not be backed up to '{destination}': {ex.Message}", ex);
         }
     }
 

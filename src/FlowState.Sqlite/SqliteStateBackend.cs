@@ -11,7 +11,7 @@ namespace FlowState.Sqlite;
 /// checksum of its fields, and opening runs SQLite's <c>quick_check</c>, so a damaged file is reported as
 /// <see cref="StateCorruptedException"/> instead of being read as data.
 /// </summary>
-public sealed class SqliteStateBackend : IStateBackend
+public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
 {
     /// <summary>The schema this version writes and reads.</summary>
     public const long SchemaVersion = 2;
@@ -214,6 +214,37 @@ public sealed class SqliteStateBackend : IStateBackend
         catch (SqliteException ex)
         {
             throw Failure("write", ex);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// <c>VACUUM INTO</c> on a connection of its own: a read transaction sees one committed state of the file while
+    /// the store's connection goes on writing (WAL), and the copy is compact and self-contained.
+    /// </remarks>
+    public ValueTask BackupAsync(string destination, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(destination);
+        _ = Connection();
+        if (File.Exists(destination) || Directory.Exists(destination))
+        {
+            throw new IOException($"The backup destination '{destination}' exists; FlowState does not overwrite it.");
+        }
+
+        try
+        {
+            var builder = new SqliteConnectionStringBuilder { DataSource = _options.Path, Mode = SqliteOpenMode.ReadOnly, Pooling = false };
+            using var reader = new SqliteConnection(builder.ToString());
+            reader.Open();
+            using var command = reader.CreateCommand();
+            command.CommandText = $"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds}; VACUUM INTO $destination;";
+            command.Parameters.AddWithValue("$destination", destination);
+            command.ExecuteNonQuery();
+            return ValueTask.CompletedTask;
+        }
+        catch (SqliteException ex)
+        {
+            throw new StateBackendException($"SQLite file '{_options.Path}' could not be backed up to '{destination}': {ex.Message}", ex);
         }
     }
 

@@ -9,6 +9,10 @@ public sealed class RocksDbDurableStateStoreConformanceTests : DurableStateStore
 
     protected override IStateBackend CreateBackend(string storage) => new RocksDbStateBackend(_directory.File(storage));
 
+    protected override IStateBackend CreateBackendAt(string path) => new RocksDbStateBackend(path);
+
+    protected override string BackupPath(string name) => _directory.File(name + ".backup");
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();

@@ -9,6 +9,10 @@ public sealed class SqliteDurableStateStoreConformanceTests : DurableStateStoreC
 
     protected override IStateBackend CreateBackend(string storage) => new SqliteStateBackend(_directory.File(storage + ".db"));
 
+    protected override IStateBackend CreateBackendAt(string path) => new SqliteStateBackend(path);
+
+    protected override string BackupPath(string name) => _directory.File(name + ".backup.db");
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();

@@ -10,6 +10,37 @@ public sealed partial class StateStore
     public (long Groups, long Commits, TimeSpan BackendTime) GroupCommitStatistics =>
         _commits is null ? (0, 0, TimeSpan.Zero) : (_commits.Groups, _commits.Commits, _commits.BackendTime);
 
+    /// <summary>
+    /// Takes a consistent online backup of the store's backend to <paramref name="destination"/> (a SQLite file, a
+    /// RocksDB directory; it must not exist). Every write acknowledged before the call, and every write behind at
+    /// <see cref="Durability.None"/>, is in it; writes may go on meanwhile. Restore by opening a store on the copy
+    /// (or by moving it into place while the store is closed).
+    /// </summary>
+    /// <exception cref="NotSupportedException">The store has no backend, or one that cannot take backups.</exception>
+    /// <exception cref="IOException"><paramref name="destination"/> exists.</exception>
+    /// <exception cref="StateBackendException">The backend failed.</exception>
+    public async Task BackupAsync(string destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(destination);
+        ThrowIfDisposed();
+        if (_backend is not IStateBackupSource source)
+        {
+            throw new NotSupportedException(_backend is null
+                ? "An in-memory store has no backend to back up; use ExportAsync to save its state."
+                : $"The backend '{_backend.Description}' cannot take backups; use ExportAsync.");
+        }
+
+        // Everything queued before this point, written behind or not, reaches the backend before the copy is taken.
+        Task drained;
+        lock (_writeLock)
+        {
+            drained = _commits!.Enqueue([], Durability.None, holdsSlot: false);
+        }
+
+        await drained.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await source.BackupAsync(destination, cancellationToken).ConfigureAwait(false);
+    }
+
     private void Load(List<BackendEntry> loaded)
     {
         lock (_writeLock)
