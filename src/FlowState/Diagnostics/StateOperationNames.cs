@@ -9,6 +9,9 @@ public static class StateOperationNames
     /// <summary>ExistsAsync.</summary>
     public const string Exists = "exists";
 
+    /// <summary>GetHistoryAsync.</summary>
+    public const string History = "history";
+
     /// <summary>CountAsync.</summary>
     public const string Count = "count";
 

@@ -46,6 +46,10 @@ public abstract class StateStoreDecorator : IStateStore
         AroundAsync(StateOperationNames.Exists, key, () => Inner.ExistsAsync(key, cancellationToken));
 
     /// <inheritdoc />
+    public ValueTask<IReadOnlyList<StateHistoryEntry>> GetHistoryAsync(string key, CancellationToken cancellationToken = default) =>
+        AroundAsync(StateOperationNames.History, key, () => Inner.GetHistoryAsync(key, cancellationToken));
+
+    /// <inheritdoc />
     public IAsyncEnumerable<string> ListKeysAsync(string? prefix = null, CancellationToken cancellationToken = default) =>
         Inner.ListKeysAsync(prefix, cancellationToken);
 

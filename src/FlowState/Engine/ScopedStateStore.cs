@@ -37,6 +37,9 @@ internal sealed class ScopedStateStore(StateStore engine, StateScope scope) : IS
     public ValueTask<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) =>
         new(engine.Read(Node(), key) is not null);
 
+    public ValueTask<IReadOnlyList<StateHistoryEntry>> GetHistoryAsync(string key, CancellationToken cancellationToken = default) =>
+        new(engine.GetHistory(CurrentScope, key));
+
     public async IAsyncEnumerable<string> ListKeysAsync(string? prefix = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         foreach (var key in engine.ListKeys(CurrentScope, prefix))

@@ -24,6 +24,9 @@ public sealed partial class StateStore
     public ValueTask<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) => _global.ExistsAsync(key, cancellationToken);
 
     /// <inheritdoc />
+    public ValueTask<IReadOnlyList<StateHistoryEntry>> GetHistoryAsync(string key, CancellationToken cancellationToken = default) => _global.GetHistoryAsync(key, cancellationToken);
+
+    /// <inheritdoc />
     public IAsyncEnumerable<string> ListKeysAsync(string? prefix = null, CancellationToken cancellationToken = default) => _global.ListKeysAsync(prefix, cancellationToken);
 
     /// <inheritdoc />

@@ -177,7 +177,7 @@ public sealed partial class StateStore
     {
         // Every entry with an expiry sits in the expiry queue, so with an empty queue and no TTL to set, time
         // does not matter and the (costly) precise clock is not read.
-        var now = _expiry.Count > 0 || _options.DefaultTimeToLive is not null || AnySetsTimeToLive(writes) ? NowTicks() : 0;
+        var now = _expiry.Count > 0 || _options.DefaultTimeToLive is not null || _historyDepths.Count != 0 || AnySetsTimeToLive(writes) ? NowTicks() : 0;
         PurgeExpiredLocked(now, ref evictions);
         var version = _version + 1;
         var plan = PlanLocked(writes, version, now);
@@ -447,6 +447,7 @@ public sealed partial class StateStore
 
         node.Entries[planned.Key] = entry;
         RecordUpsertLocked(entry);
+        RecordHistoryLocked(node.Scope, planned.Key, version, now, entry.Utf8Json);
         var original = planned.Original;
         AdjustCountersLocked(node, original is null ? 1 : 0, entry.Size - (original?.Size ?? 0));
         if (original is not null)
@@ -467,6 +468,11 @@ public sealed partial class StateStore
 
         AdjustCountersLocked(node, -1, -entry.Size);
         RecordDeleteLocked(entry);
+        if (_historyDepths.Count != 0)
+        {
+            RecordHistoryLocked(node.Scope, entry.Key, version, NowTicks(), null);
+        }
+
         if (reason == EvictionReason.Expired)
         {
             node.Expirations++;

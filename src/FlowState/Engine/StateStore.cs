@@ -83,6 +83,8 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
             _scopeLimits[scope] = limits;
         }
 
+        _historyDepths = new Dictionary<StateScope, int>(options.History);
+
         _globalLimits = MergeLimits(options.Limits, _scopeLimits.GetValueOrDefault(StateScope.Global));
         _coarseClock = ReferenceEquals(_time, TimeProvider.System) ? new CoarseUtcClock(_time) : null;
         _backend = options.Backend;
@@ -150,6 +152,7 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
         {
             await store._backend.OpenAsync(cancellationToken).ConfigureAwait(false);
             var loaded = new List<BackendEntry>();
+            var history = new List<BackendEntry>();
             BackendEntry? migrationRecord = null;
             await foreach (var entry in store._backend.ScanAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -159,11 +162,18 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
                     continue;
                 }
 
+                if (entry.ScopeKey.StartsWith(HistoryScopePrefix, StringComparison.Ordinal))
+                {
+                    history.Add(entry);
+                    continue;
+                }
+
                 loaded.Add(entry);
             }
 
             (loaded, store.MigrationVersion) = await MigrateAsync(options, store._backend, loaded, migrationRecord, cancellationToken).ConfigureAwait(false);
             store.Load(loaded);
+            store.LoadHistory(history);
             return store;
         }
         catch
@@ -318,6 +328,11 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
             throw new ArgumentException(
                 "StateStoreOptions.Migrations need a Backend: migrations evolve stored state, and an in-memory store starts empty. Set Backend and open with StateStore.OpenAsync.",
                 nameof(options));
+        }
+
+        if (options.History.FirstOrDefault(h => h.Value < 1) is { Key: not null } badHistory)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), badHistory.Value, $"StateStoreOptions.History[{badHistory.Key}] must keep at least 1 version.");
         }
 
         if (options.MaxPendingCommits <= 0)

@@ -26,6 +26,13 @@ public sealed class StateStoreOptions
     /// <summary>Limits of particular scopes (and their child scopes), on top of <see cref="Limits"/>.</summary>
     public IDictionary<StateScope, StateLimits> ScopeLimits { get; } = new Dictionary<StateScope, StateLimits>();
 
+    /// <summary>
+    /// Version history, opt-in per scope: <c>History[scope] = n</c> keeps the last n versions of every key in the
+    /// scope and its child scopes (the nearest enclosing entry wins), readable with
+    /// <see cref="IStateReader.GetHistoryAsync"/> and kept in the backend with the entries.
+    /// </summary>
+    public IDictionary<StateScope, int> History { get; } = new Dictionary<StateScope, int>();
+
     /// <summary>The clock for expiry; inject a fake one in tests.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 

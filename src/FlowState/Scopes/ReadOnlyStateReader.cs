@@ -22,6 +22,8 @@ internal sealed class ReadOnlyStateReader(IStateReader inner) : IStateReader
 
     public ValueTask<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) => inner.ExistsAsync(key, cancellationToken);
 
+    public ValueTask<IReadOnlyList<StateHistoryEntry>> GetHistoryAsync(string key, CancellationToken cancellationToken = default) => inner.GetHistoryAsync(key, cancellationToken);
+
     public IAsyncEnumerable<string> ListKeysAsync(string? prefix = null, CancellationToken cancellationToken = default) => inner.ListKeysAsync(prefix, cancellationToken);
 
     public IAsyncEnumerable<StateKey> ListAllAsync(string? prefix = null, CancellationToken cancellationToken = default) => inner.ListAllAsync(prefix, cancellationToken);

@@ -37,6 +37,12 @@ public interface IStateReader
     /// <exception cref="ArgumentException">The key is invalid.</exception>
     ValueTask<bool> ExistsAsync(string key, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The kept past versions of <paramref name="key"/> in this scope, newest first (the current value included);
+    /// empty unless history is on for the scope (<see cref="StateStoreOptions.History"/>).
+    /// </summary>
+    ValueTask<IReadOnlyList<StateHistoryEntry>> GetHistoryAsync(string key, CancellationToken cancellationToken = default);
+
     /// <summary>This scope's own keys (not its child scopes'), in ordinal order, optionally only those starting with <paramref name="prefix"/>.</summary>
     IAsyncEnumerable<string> ListKeysAsync(string? prefix = null, CancellationToken cancellationToken = default);
 
