@@ -4,10 +4,11 @@ using System.Text;
 namespace FlowState.RocksDb;
 
 /// <summary>
-/// How an entry is laid out in RocksDB. Key: the scope's storage key's UTF-8 length (4 bytes, big-endian), the scope,
-/// then the key; the length makes the pair injective although keys may contain anything a scope does, and keeps
-/// each scope's entries contiguous (a prefix per scope). Value: a format byte, version, expiry, time to live (8 bytes
-/// each, little-endian), a sliding flag, then the JSON.
+/// How an entry is laid out in RocksDB. Key: the scope's storage key in UTF-8, a zero byte, then the key. Neither
+/// scope names nor keys may hold control characters, so the first zero byte splits the pair unambiguously, and since
+/// a child scope's storage key starts with its parent's, a scope's storage key is a byte prefix of every key in its
+/// subtree (a prefix per scope). Value: a format byte, version, expiry, time to live (8 bytes each, little-endian),
+/// a sliding flag, then the JSON.
 /// </summary>
 internal static class RocksDbEntryCodec
 {
@@ -18,12 +19,14 @@ internal static class RocksDbEntryCodec
     public static byte[] EncodeKey(string scopeKey, string key)
     {
         var scopeLength = Encoding.UTF8.GetByteCount(scopeKey);
-        var bytes = new byte[4 + scopeLength + Encoding.UTF8.GetByteCount(key)];
-        BinaryPrimitives.WriteInt32BigEndian(bytes, scopeLength);
-        Encoding.UTF8.GetBytes(scopeKey, bytes.AsSpan(4));
-        Encoding.UTF8.GetBytes(key, bytes.AsSpan(4 + scopeLength));
+        var bytes = new byte[scopeLength + 1 + Encoding.UTF8.GetByteCount(key)];
+        Encoding.UTF8.GetBytes(scopeKey, bytes);
+        Encoding.UTF8.GetBytes(key, bytes.AsSpan(scopeLength + 1));
         return bytes;
     }
+
+    /// <summary>The byte prefix of every key whose scope storage key starts with <paramref name="scopeKeyPrefix"/>.</summary>
+    public static byte[] EncodeScopePrefix(string scopeKeyPrefix) => Encoding.UTF8.GetBytes(scopeKeyPrefix);
 
     public static byte[] EncodeValue(BackendEntry entry)
     {
@@ -41,9 +44,10 @@ internal static class RocksDbEntryCodec
     public static BackendEntry? Decode(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, out string? problem)
     {
         problem = null;
-        if (key.Length < 4 || BinaryPrimitives.ReadInt32BigEndian(key) is var scopeLength && (scopeLength < 0 || scopeLength > key.Length - 4))
+        var scopeLength = key.IndexOf((byte)0);
+        if (scopeLength < 0)
         {
-            problem = $"a key of {key.Length} bytes has no valid scope length";
+            problem = $"a key of {key.Length} bytes has no scope separator";
             return null;
         }
 
@@ -58,8 +62,8 @@ internal static class RocksDbEntryCodec
         string scope, name;
         try
         {
-            scope = StrictUtf8.GetString(key.Slice(4, scopeLength));
-            name = StrictUtf8.GetString(key[(4 + scopeLength)..]);
+            scope = StrictUtf8.GetString(key[..scopeLength]);
+            name = StrictUtf8.GetString(key[(scopeLength + 1)..]);
         }
         catch (DecoderFallbackException)
         {

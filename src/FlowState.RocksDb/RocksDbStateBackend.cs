@@ -7,7 +7,7 @@ namespace FlowState.RocksDb;
 
 /// <summary>
 /// The embedded LSM backend: one RocksDB directory. Entries live in the <c>entries</c> column family, each scope's
-/// keys under a prefix of their own; the schema version lives in the default column family. A store's batch is one
+/// subtree under a key prefix of its own (see the layout in docs/architecture.md); the schema version lives in the default column family. A store's batch is one
 /// <see cref="WriteBatch"/>. <see cref="Durability.Process"/> writes the write-ahead log without syncing it (a killed
 /// process loses nothing); <see cref="Durability.Machine"/> writes with <c>sync=true</c> (the log is fsynced).
 /// </summary>
@@ -90,11 +90,18 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<BackendEntry> ScanAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<BackendEntry> ScanAsync(string scopeKeyPrefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(scopeKeyPrefix);
+        if (scopeKeyPrefix.Length != 0 && !scopeKeyPrefix.EndsWith('/'))
+        {
+            throw new ArgumentException($"'{scopeKeyPrefix}' is not a scope storage key (it must end with '/').", nameof(scopeKeyPrefix));
+        }
+
         var db = Db();
+        var prefix = RocksDbEntryCodec.EncodeScopePrefix(scopeKeyPrefix);
         using var iterator = db.NewIterator(_entries, _scan);
-        iterator.SeekToFirst();
+        iterator.Seek(prefix);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -105,6 +112,11 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource
                 {
                     // Valid() is also false when the iterator stopped on an error (a bad block): ask for it.
                     Native.Instance.rocksdb_iter_get_error(iterator.Handle);
+                    break;
+                }
+
+                if (!iterator.GetKeySpan().StartsWith(prefix))
+                {
                     break;
                 }
 
@@ -125,6 +137,30 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource
         }
 
         await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<BackendEntry?> GetAsync(string scopeKey, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scopeKey);
+        ArgumentNullException.ThrowIfNull(key);
+        byte[]? value;
+        try
+        {
+            value = Db().Get(RocksDbEntryCodec.EncodeKey(scopeKey, key), _entries);
+        }
+        catch (RocksDbException ex)
+        {
+            throw Failure("read", ex);
+        }
+
+        if (value is null)
+        {
+            return ValueTask.FromResult<BackendEntry?>(null);
+        }
+
+        return ValueTask.FromResult<BackendEntry?>(RocksDbEntryCodec.Decode(RocksDbEntryCodec.EncodeKey(scopeKey, key), value, out var problem)
+            ?? throw new StateCorruptedException($"RocksDB directory '{_options.Path}' holds an entry that is not FlowState's: {problem}. Restore it from a backup."));
     }
 
     /// <inheritdoc />

@@ -16,6 +16,8 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
     /// <summary>The schema this version writes and reads.</summary>
     public const long SchemaVersion = 2;
 
+    private const string Columns = "scope, key, value, version, expires_at, ttl, sliding, checksum";
+
     private readonly SqliteStateBackendOptions _options;
     private SqliteConnection? _connection;
     private SqliteCommand? _upsert;
@@ -123,11 +125,28 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<BackendEntry> ScanAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<BackendEntry> ScanAsync(string scopeKeyPrefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(scopeKeyPrefix);
+        if (scopeKeyPrefix.Length != 0 && !scopeKeyPrefix.EndsWith('/'))
+        {
+            throw new ArgumentException($"'{scopeKeyPrefix}' is not a scope storage key (it must end with '/').", nameof(scopeKeyPrefix));
+        }
+
         var connection = Connection();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT scope, key, value, version, expires_at, ttl, sliding, checksum FROM flowstate_entries ORDER BY scope, key;";
+        if (scopeKeyPrefix.Length == 0)
+        {
+            command.CommandText = $"SELECT {Columns} FROM flowstate_entries ORDER BY scope, key;";
+        }
+        else
+        {
+            // Every storage key ends with '/' (0x2F), so the subtree is the range [prefix, prefix with its last '/' as '0').
+            command.CommandText = $"SELECT {Columns} FROM flowstate_entries WHERE scope >= $from AND scope < $to ORDER BY scope, key;";
+            command.Parameters.AddWithValue("$from", scopeKeyPrefix);
+            command.Parameters.AddWithValue("$to", string.Concat(scopeKeyPrefix.AsSpan(0, scopeKeyPrefix.Length - 1), "0"));
+        }
+
         SqliteDataReader reader;
         try
         {
@@ -151,19 +170,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
                         break;
                     }
 
-                    entry = new BackendEntry(
-                        reader.GetString(0),
-                        reader.GetString(1),
-                        (byte[])reader.GetValue(2),
-                        reader.GetInt64(3),
-                        reader.GetInt64(4),
-                        reader.GetInt64(5),
-                        reader.GetInt64(6) != 0);
-                    if (SqliteEntryChecksum.Compute(entry.ScopeKey, entry.Key, entry.Value, entry.Version, entry.ExpiresAtUtcTicks, entry.TimeToLiveTicks, entry.Sliding) != reader.GetInt64(7))
-                    {
-                        throw new StateCorruptedException(
-                            $"SQLite file '{_options.Path}' is damaged: the entry '{entry.Key}' of scope '{entry.ScopeKey}' does not match its checksum. Restore the file from a backup.");
-                    }
+                    entry = ReadRow(reader);
                 }
                 catch (Exception ex) when (ex is SqliteException or InvalidCastException or FormatException)
                 {
@@ -172,6 +179,30 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
 
                 yield return entry;
             }
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<BackendEntry?> GetAsync(string scopeKey, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scopeKey);
+        ArgumentNullException.ThrowIfNull(key);
+        using var command = Connection().CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM flowstate_entries WHERE scope = $scope AND key = $key;";
+        command.Parameters.AddWithValue("$scope", scopeKey);
+        command.Parameters.AddWithValue("$key", key);
+        try
+        {
+            using var reader = command.ExecuteReader();
+            return ValueTask.FromResult(reader.Read() ? ReadRow(reader) : null);
+        }
+        catch (SqliteException ex)
+        {
+            throw Failure("read", ex);
+        }
+        catch (Exception ex) when (ex is InvalidCastException or FormatException)
+        {
+            throw new StateCorruptedException($"SQLite file '{_options.Path}' holds a malformed entry: {ex.Message}", ex);
         }
     }
 
@@ -256,6 +287,25 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
         _connection?.Dispose();
         _connection = null;
         return ValueTask.CompletedTask;
+    }
+
+    private BackendEntry ReadRow(SqliteDataReader reader)
+    {
+        var entry = new BackendEntry(
+            reader.GetString(0),
+            reader.GetString(1),
+            (byte[])reader.GetValue(2),
+            reader.GetInt64(3),
+            reader.GetInt64(4),
+            reader.GetInt64(5),
+            reader.GetInt64(6) != 0);
+        if (SqliteEntryChecksum.Compute(entry.ScopeKey, entry.Key, entry.Value, entry.Version, entry.ExpiresAtUtcTicks, entry.TimeToLiveTicks, entry.Sliding) != reader.GetInt64(7))
+        {
+            throw new StateCorruptedException(
+                $"SQLite file '{_options.Path}' is damaged: the entry '{entry.Key}' of scope '{entry.ScopeKey}' does not match its checksum. Restore the file from a backup.");
+        }
+
+        return entry;
     }
 
     private void VerifyStructure()

@@ -2,7 +2,7 @@ namespace FlowState;
 
 /// <summary>
 /// Where a <see cref="StateStore"/> keeps its state durably. The store serves reads from memory, loads everything
-/// with <see cref="ScanAsync"/> when opened, and hands the backend its changes in version order, many commits
+/// with <see cref="ScanAsync"/> (empty prefix) when opened, and hands the backend its changes in version order, many commits
 /// grouped into one <see cref="ApplyAsync"/> call (group commit). The store owns the backend and disposes it.
 /// </summary>
 public interface IStateBackend : IAsyncDisposable
@@ -15,8 +15,17 @@ public interface IStateBackend : IAsyncDisposable
     /// <exception cref="StateCorruptedException">The storage is damaged or of an unknown schema.</exception>
     ValueTask OpenAsync(CancellationToken cancellationToken);
 
-    /// <summary>Every stored entry (expired ones included; the store drops them).</summary>
-    IAsyncEnumerable<BackendEntry> ScanAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// The stored entries whose scope storage key starts with <paramref name="scopeKeyPrefix"/>, ordered by scope
+    /// and key (expired ones included; the store drops them). A scope's storage key as prefix selects the scope and
+    /// all its child scopes; the empty prefix selects everything, FlowState's own records (scopes starting with
+    /// <c>$</c>) included.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="scopeKeyPrefix"/> is neither empty nor a storage key (ending in <c>/</c>).</exception>
+    IAsyncEnumerable<BackendEntry> ScanAsync(string scopeKeyPrefix, CancellationToken cancellationToken);
+
+    /// <summary>One stored entry, or null (expired ones included; the store drops them).</summary>
+    ValueTask<BackendEntry?> GetAsync(string scopeKey, string key, CancellationToken cancellationToken);
 
     /// <summary>
     /// Applies the changes atomically (all or none), in order, and returns once they survive what

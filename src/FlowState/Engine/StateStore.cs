@@ -154,7 +154,7 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
             var loaded = new List<BackendEntry>();
             var history = new List<BackendEntry>();
             BackendEntry? migrationRecord = null;
-            await foreach (var entry in store._backend.ScanAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var entry in store._backend.ScanAsync(string.Empty, cancellationToken).ConfigureAwait(false))
             {
                 if (entry.ScopeKey == MetadataScopeKey)
                 {
