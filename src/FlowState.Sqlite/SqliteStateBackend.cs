@@ -19,6 +19,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
     private const string Columns = "scope, key, value, version, expires_at, ttl, sliding, checksum";
 
     private readonly SqliteStateBackendOptions _options;
+    private FileStream? _lock;
     private SqliteConnection? _connection;
     private SqliteCommand? _upsert;
     private SqliteCommand? _delete;
@@ -44,6 +45,23 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
     /// <inheritdoc />
     public ValueTask OpenAsync(CancellationToken cancellationToken)
     {
+        // Each store holds its state in memory, so two stores writing one file would overwrite each other's
+        // versions. An exclusive lock on a side file (flock on Unix, released by the OS if the process dies) keeps
+        // a second store out; SQLite's own locks only serialize transactions.
+        var lockPath = _options.Path + ".lock";
+        try
+        {
+            _lock = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new StateBackendException($"SQLite file '{_options.Path}' is in use by another FlowState store (its lock file '{lockPath}' is held). Close that store first.", ex);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new StateBackendException($"SQLite file '{_options.Path}' cannot be locked ('{lockPath}'): {ex.Message}", ex);
+        }
+
         try
         {
             var builder = new SqliteConnectionStringBuilder
@@ -120,7 +138,13 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
         }
         catch (SqliteException ex)
         {
+            Close();
             throw Failure("open", ex);
+        }
+        catch
+        {
+            Close();
+            throw;
         }
     }
 
@@ -282,11 +306,18 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
+        Close();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Close()
+    {
         _upsert?.Dispose();
         _delete?.Dispose();
         _connection?.Dispose();
         _connection = null;
-        return ValueTask.CompletedTask;
+        _lock?.Dispose();
+        _lock = null;
     }
 
     private BackendEntry ReadRow(SqliteDataReader reader)

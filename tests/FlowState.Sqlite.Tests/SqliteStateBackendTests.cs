@@ -150,4 +150,20 @@ public sealed class SqliteStateBackendTests : IDisposable
         version.CommandText = "SELECT version FROM flowstate_schema WHERE name = 'entries';";
         Assert.Equal(SqliteStateBackend.SchemaVersion, version.ExecuteScalar());
     }
+
+    [Fact]
+    public async Task File_held_by_another_store_is_a_backend_error_until_that_store_closes()
+    {
+        var path = _directory.File("locked.db");
+        var first = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) });
+        await first.SetAsync("k", 1);
+
+        var ex = await Assert.ThrowsAsync<StateBackendException>(() => StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }));
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        await first.SetAsync("k", 2);
+        await first.DisposeAsync();
+
+        await using var second = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) });
+        Assert.Equal(2, await second.GetAsync<int>("k"));
+    }
 }
