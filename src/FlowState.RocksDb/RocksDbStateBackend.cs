@@ -144,10 +144,11 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource
     {
         ArgumentNullException.ThrowIfNull(scopeKey);
         ArgumentNullException.ThrowIfNull(key);
+        var encodedKey = RocksDbEntryCodec.EncodeKey(scopeKey, key);
         byte[]? value;
         try
         {
-            value = Db().Get(RocksDbEntryCodec.EncodeKey(scopeKey, key), _entries);
+            value = Db().Get(encodedKey, _entries);
         }
         catch (RocksDbException ex)
         {
@@ -159,7 +160,7 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource
             return ValueTask.FromResult<BackendEntry?>(null);
         }
 
-        return ValueTask.FromResult<BackendEntry?>(RocksDbEntryCodec.Decode(RocksDbEntryCodec.EncodeKey(scopeKey, key), value, out var problem)
+        return ValueTask.FromResult<BackendEntry?>(RocksDbEntryCodec.Decode(encodedKey, value, out var problem)
             ?? throw new StateCorruptedException($"RocksDB directory '{_options.Path}' holds an entry that is not FlowState's: {problem}. Restore it from a backup."));
     }
 

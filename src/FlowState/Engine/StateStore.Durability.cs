@@ -41,7 +41,8 @@ public sealed partial class StateStore
         await source.BackupAsync(destination, cancellationToken).ConfigureAwait(false);
     }
 
-    private void Load(List<BackendEntry> loaded)
+    /// <summary>Loads stored entries into memory; <paramref name="source"/> names the backend they came from in errors.</summary>
+    private void Load(List<BackendEntry> loaded, string source)
     {
         lock (_writeLock)
         {
@@ -63,12 +64,12 @@ public sealed partial class StateStore
                 }
                 catch (FormatException ex)
                 {
-                    throw new StateCorruptedException($"The backend '{_backend?.Description ?? "(migration)"}' holds an entry with an unreadable scope '{stored.ScopeKey}' (key '{stored.Key}'): {ex.Message}", ex);
+                    throw new StateCorruptedException($"The backend '{source}' holds an entry with an unreadable scope '{stored.ScopeKey}' (key '{stored.Key}'): {ex.Message}", ex);
                 }
 
                 if (StateNameValidator.FindProblem(stored.Key, "key") is { } problem)
                 {
-                    throw new StateCorruptedException($"The backend '{_backend?.Description ?? "(migration)"}' holds an invalid key in scope '{scope}': {problem}");
+                    throw new StateCorruptedException($"The backend '{source}' holds an invalid key in scope '{scope}': {problem}");
                 }
 
                 var node = GetOrCreateNodeLocked(scope);

@@ -62,7 +62,7 @@ public sealed partial class StateStore
             });
             await using (staging.ConfigureAwait(false))
             {
-                staging.Load(entries);
+                staging.Load(entries, backend.Description);
                 try
                 {
                     await migration.MigrateAsync(staging, cancellationToken).ConfigureAwait(false);

@@ -172,7 +172,7 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
             }
 
             (loaded, store.MigrationVersion) = await MigrateAsync(options, store._backend, loaded, migrationRecord, cancellationToken).ConfigureAwait(false);
-            store.Load(loaded);
+            store.Load(loaded, store._backend.Description);
             store.LoadHistory(history);
             return store;
         }
