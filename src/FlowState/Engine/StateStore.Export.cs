@@ -34,12 +34,20 @@ public sealed partial class StateStore
             writer.WriteNumber("version", ExportFormatVersion);
             writer.WriteString("created", _time.GetUtcNow());
         }, cancellationToken).ConfigureAwait(false);
+        var path = string.Empty;
+        string? pathOf = null;
         foreach (var entry in entries)
         {
+            if (!string.Equals(pathOf, entry.ScopeKey, StringComparison.Ordinal))
+            {
+                // Entries are sorted by scope: each scope's display path is computed once.
+                (pathOf, path) = (entry.ScopeKey, StateScope.FromStorageKey(entry.ScopeKey).Path);
+            }
+
             await WriteLineAsync(destination, hash, buffer, writer =>
             {
                 writer.WriteString("scope", entry.ScopeKey);
-                writer.WriteString("path", StateScope.FromStorageKey(entry.ScopeKey).Path);
+                writer.WriteString("path", path);
                 writer.WriteString("key", entry.Key);
                 writer.WritePropertyName("value");
                 writer.WriteRawValue(entry.Value, skipInputValidation: true);
@@ -77,7 +85,7 @@ public sealed partial class StateStore
         var now = NowTicks();
         var batch = CreateBatch();
         var written = 0L;
-        foreach (var entry in entries)
+        foreach (var (scope, entry) in entries)
         {
             if (entry.ExpiresAtUtcTicks != 0 && entry.ExpiresAtUtcTicks <= now)
             {
@@ -87,7 +95,7 @@ public sealed partial class StateStore
             var options = entry.ExpiresAtUtcTicks == 0
                 ? null
                 : new StateWriteOptions { TimeToLive = TimeSpan.FromTicks(entry.ExpiresAtUtcTicks - now), SlidingExpiration = entry.Sliding };
-            batch.Within(StateScope.FromStorageKey(entry.ScopeKey)).SetRaw(entry.Key, entry.Value, options);
+            batch.Within(scope).SetRaw(entry.Key, entry.Value, options);
             written++;
         }
 
@@ -114,7 +122,7 @@ public sealed partial class StateStore
         await destination.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<List<BackendEntry>> ReadExportAsync(Stream source, CancellationToken cancellationToken)
+    private static async Task<List<(StateScope Scope, BackendEntry Entry)>> ReadExportAsync(Stream source, CancellationToken cancellationToken)
     {
         using var copy = new MemoryStream();
         await source.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
@@ -153,7 +161,7 @@ public sealed partial class StateStore
             }
         }
 
-        var entries = new List<BackendEntry>(lines.Count - 2);
+        var entries = new List<(StateScope Scope, BackendEntry Entry)>(lines.Count - 2);
         for (var i = 1; i < lines.Count - 1; i++)
         {
             using var line = Parse(lines[i], i + 1);
@@ -185,12 +193,12 @@ public sealed partial class StateStore
         return entries;
     }
 
-    private static BackendEntry ReadEntry(JsonElement line, int number)
+    private static (StateScope Scope, BackendEntry Entry) ReadEntry(JsonElement line, int number)
     {
         try
         {
             var scopeKey = line.GetProperty("scope").GetString() ?? throw new FormatException("scope is null");
-            _ = StateScope.FromStorageKey(scopeKey);
+            var scope = StateScope.FromStorageKey(scopeKey);
             var key = line.GetProperty("key").GetString() ?? throw new FormatException("key is null");
             if (StateNameValidator.FindProblem(key, "key") is { } problem)
             {
@@ -198,14 +206,14 @@ public sealed partial class StateStore
             }
 
             var value = line.GetProperty("value");
-            return new BackendEntry(
+            return (scope, new BackendEntry(
                 scopeKey,
                 key,
                 Encoding.UTF8.GetBytes(value.GetRawText()),
                 line.GetProperty("version").GetInt64(),
                 line.GetProperty("expiresAtTicks").GetInt64(),
                 line.GetProperty("ttlTicks").GetInt64(),
-                line.GetProperty("sliding").GetBoolean());
+                line.GetProperty("sliding").GetBoolean()));
         }
         catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException)
         {
