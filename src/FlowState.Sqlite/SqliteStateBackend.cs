@@ -90,6 +90,8 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
                 Execute("CREATE TABLE IF NOT EXISTS flowstate_schema (name TEXT PRIMARY KEY, version INTEGER NOT NULL);", transaction);
                 switch (Scalar("SELECT version FROM flowstate_schema WHERE name = 'entries';", transaction))
                 {
+                    case null when Scalar("SELECT count(*) FROM sqlite_master WHERE name = 'flowstate_entries';", transaction) is not 0L:
+                        throw new StateCorruptedException($"SQLite file '{_options.Path}' is damaged: it has FlowState's entries table but no schema record. Restore it from a backup.");
                     case null:
                         Execute(
                             """
@@ -118,6 +120,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
                             $"SQLite file '{_options.Path}' has schema version {version}; this FlowState reads up to {SchemaVersion}. Use a newer FlowState.");
                 }
 
+                VerifyColumns(transaction);
                 transaction.Commit();
             }
 
@@ -353,6 +356,31 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
         if (problems is not ["ok"])
         {
             throw new StateCorruptedException($"SQLite file '{_options.Path}' is damaged: {string.Join("; ", problems)}. Restore it from a backup.");
+        }
+    }
+
+    /// <summary>
+    /// The table definitions live in the file too (page 1): a damaged byte there can rename a column, which SQLite
+    /// then reports as an ordinary SQL error. Checked here so that it surfaces as the corruption it is.
+    /// </summary>
+    private void VerifyColumns(SqliteTransaction transaction)
+    {
+        using var command = Connection().CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT name FROM pragma_table_info('flowstate_entries');";
+        var columns = new List<string>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                columns.Add(reader.GetString(0));
+            }
+        }
+
+        if (!columns.SequenceEqual(Columns.Split(", ")))
+        {
+            throw new StateCorruptedException(
+                $"SQLite file '{_options.Path}' is damaged: its entries table has the columns ({string.Join(", ", columns)}), not ({Columns}). Restore it from a backup.");
         }
     }
 

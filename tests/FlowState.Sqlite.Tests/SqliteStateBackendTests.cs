@@ -166,4 +166,56 @@ public sealed class SqliteStateBackendTests : IDisposable
         await using var second = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) });
         Assert.Equal(2, await second.GetAsync<int>("k"));
     }
+
+    [Fact]
+    public async Task Damaged_table_definition_is_a_corruption_error_not_a_sql_error()
+    {
+        var path = _directory.File("schema-damage.db");
+        await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }))
+        {
+            await store.SetAsync("k", 1);
+        }
+
+        // The CREATE statements are stored as text in page 1: flip one letter of the column name "version".
+        var bytes = await File.ReadAllBytesAsync(path);
+        var statement = bytes.AsSpan().IndexOf("CREATE TABLE flowstate_entries"u8);
+        Assert.True(statement >= 0, "the entries table's definition was not found in the file");
+        var column = statement + bytes.AsSpan(statement).IndexOf("version INTEGER"u8);
+        bytes[column + 6] ^= 0x01;
+        await File.WriteAllBytesAsync(path, bytes);
+
+        var ex = await Assert.ThrowsAsync<StateCorruptedException>(() => StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }));
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("columns", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Entries_without_their_schema_record_are_refused_and_left_untouched()
+    {
+        var path = _directory.File("no-schema.db");
+        await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }))
+        {
+            await store.SetAsync("k", 1);
+        }
+
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var drop = connection.CreateCommand();
+            drop.CommandText = "DROP TABLE flowstate_schema;";
+            drop.ExecuteNonQuery();
+        }
+
+        var ex = await Assert.ThrowsAsync<StateCorruptedException>(() => StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }));
+        Assert.Contains("no schema record", ex.Message, StringComparison.Ordinal);
+
+        using var check = new SqliteConnection($"Data Source={path};Pooling=False");
+        check.Open();
+        using var tables = check.CreateCommand();
+        tables.CommandText = "SELECT (SELECT count(*) FROM flowstate_entries), (SELECT count(*) FROM sqlite_master WHERE name = 'flowstate_schema');";
+        using var reader = tables.ExecuteReader();
+        Assert.True(reader.Read());
+        Assert.Equal(1L, reader.GetInt64(0));
+        Assert.Equal(0L, reader.GetInt64(1)); // the refused open created nothing
+    }
 }
