@@ -129,6 +129,8 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
 
     internal TimeProvider Time => _time;
 
+    internal bool HasBackend => _backend is not null;
+
     /// <summary>Creates an in-memory store.</summary>
     public static StateStore Create(StateStoreOptions? options = null) => new(options ?? new StateStoreOptions());
 

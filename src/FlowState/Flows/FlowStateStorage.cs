@@ -114,7 +114,7 @@ public sealed class FlowStateStorage
     /// <returns>The number of keys deleted.</returns>
     public ValueTask<long> CleanupAsync(string runId, CancellationToken cancellationToken = default) => Run(runId).ClearAsync(cancellationToken);
 
-    private static void AddFields(StateBatch batch, Dictionary<string, JsonElement> fields)
+    internal static void AddFields(StateBatch batch, Dictionary<string, JsonElement> fields)
     {
         foreach (var (name, value) in fields)
         {
@@ -122,7 +122,7 @@ public sealed class FlowStateStorage
         }
     }
 
-    private Dictionary<string, JsonElement> ToFields<TState>(TState state, string parameterName)
+    internal Dictionary<string, JsonElement> ToFields<TState>(TState state, string parameterName)
     {
         ArgumentNullException.ThrowIfNull(state, parameterName);
         var element = JsonSerializer.SerializeToElement(state, JsonValueCodec.Deep(_store.SerializerOptions));

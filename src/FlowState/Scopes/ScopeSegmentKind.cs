@@ -14,4 +14,10 @@ public enum ScopeSegmentKind
 
     /// <summary>A nested scope made with <c>Scope(name)</c>: <c>{name}:</c>.</summary>
     Named,
+
+    /// <summary>
+    /// Bookkeeping of a FlowState runtime inside a scope, e.g. a flow run's progress: <c>${name}:</c>. Only the
+    /// runtimes create it, so it never collides with a scope of the application.
+    /// </summary>
+    Runtime,
 }

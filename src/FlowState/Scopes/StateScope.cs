@@ -152,6 +152,7 @@ public sealed class StateScope : IEquatable<StateScope>
                 's' => ScopeSegmentKind.Step,
                 'c' => ScopeSegmentKind.Custom,
                 'n' => ScopeSegmentKind.Named,
+                'r' => ScopeSegmentKind.Runtime,
                 _ => throw new FormatException($"'{storageKey}' is not a scope storage key: unknown segment kind '{storageKey[i]}'."),
             };
             var name = Uri.UnescapeDataString(storageKey[(i + 1)..end]);
@@ -217,6 +218,7 @@ public sealed class StateScope : IEquatable<StateScope>
         ScopeSegmentKind.Workflow => "workflow:" + name + ":",
         ScopeSegmentKind.Step => "step:" + name + ":",
         ScopeSegmentKind.Custom => "custom:" + name + ":",
+        ScopeSegmentKind.Runtime => "$" + name + ":",
         _ => name + ":",
     };
 
@@ -228,6 +230,7 @@ public sealed class StateScope : IEquatable<StateScope>
             ScopeSegmentKind.Workflow => 'w',
             ScopeSegmentKind.Step => 's',
             ScopeSegmentKind.Custom => 'c',
+            ScopeSegmentKind.Runtime => 'r',
             _ => 'n',
         });
         foreach (var c in name)

@@ -1,0 +1,200 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace FlowState.Flows;
+
+/// <summary>
+/// One execution of a run in this process: runs its frames (the top flow and every nested flow, branch and batch
+/// item) and commits each step. With progress recording, a step's writes, its frame's next node and the run record
+/// commit in one batch, so a resumed run continues exactly after the last committed step.
+/// </summary>
+internal sealed class RunExecution : IDisposable
+{
+    public const string RunKey = "run";
+    private const string FrameKeyPrefix = "frame:";
+    private const string BookkeepingName = "flow";
+
+    private readonly SemaphoreSlim _commitLock = new(1, 1);
+    private readonly ConcurrentDictionary<string, StateScope> _stepScopes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IStateReader> _stepReaders = new(StringComparer.Ordinal);
+    private RunRecord _record;
+    private long _stepsRun;
+
+    public RunExecution(StateStore store, string runId, bool recordProgress, int maxPostConflictRetries, RunRecord record, ILogger logger)
+    {
+        Store = store;
+        RunId = runId;
+        RecordProgress = recordProgress;
+        MaxPostConflictRetries = maxPostConflictRetries;
+        Logger = logger;
+        _record = record;
+        RunScope = StateScope.Workflow(runId);
+        RunReader = store.For(RunScope).AsReadOnly();
+        GlobalReader = store.For(StateScope.Global).AsReadOnly();
+        Bookkeeping = store.For(BookkeepingScopeOf(runId));
+    }
+
+    public StateStore Store { get; }
+
+    public string RunId { get; }
+
+    public bool RecordProgress { get; }
+
+    public int MaxPostConflictRetries { get; }
+
+    public ILogger Logger { get; }
+
+    public TimeProvider Time => Store.Time;
+
+    public StateScope RunScope { get; }
+
+    public IStateReader RunReader { get; }
+
+    public IStateReader GlobalReader { get; }
+
+    /// <summary>The run's bookkeeping: <c>workflow:{runId}:$flow:</c> (a runtime scope no application scope can name).</summary>
+    public IStateStore Bookkeeping { get; }
+
+    public long StepsRun => Interlocked.Read(ref _stepsRun);
+
+    public RunRecord Record => _record;
+
+    public static StateScope BookkeepingScopeOf(string runId) => StateScope.Workflow(runId).ChildOfKind(ScopeSegmentKind.Runtime, BookkeepingName);
+
+    public static string FrameKey(string frameId) => FrameKeyPrefix + frameId;
+
+    public StateScope StepScope(string nodeName) => _stepScopes.GetOrAdd(nodeName, static (name, runScope) => runScope.ChildStep(name), RunScope);
+
+    public IStateReader StepReader(string nodeName) =>
+        _stepReaders.GetOrAdd(nodeName, static (name, run) => run.Store.For(run.StepScope(name)).AsReadOnly(), this);
+
+    /// <summary>Runs <paramref name="flow"/> as frame <paramref name="frameId"/> from its recorded progress; returns the action it ended with.</summary>
+    public async ValueTask<string> RunFrameAsync(Flow flow, string frameId, IReadOnlyDictionary<string, JsonElement> parameters, CancellationToken cancellationToken)
+    {
+        var node = flow.Start;
+        var steps = 0;
+        if (RecordProgress)
+        {
+            var entry = await Bookkeeping.GetEntryAsync(FrameKey(frameId), cancellationToken).ConfigureAwait(false);
+            if (entry is not null)
+            {
+                var frame = entry.Deserialize(FlowRecordsJsonContext.Default.FrameRecord)!;
+                if (frame.Done)
+                {
+                    return frame.Action ?? "default";
+                }
+
+                if (frame.Next is null || !flow.Nodes.TryGetValue(frame.Next, out var next))
+                {
+                    throw new FlowResumeException(RunId, $"its next node '{frame.Next}' is not a node of flow '{flow.Name}'; resume it with the flow it was started with.");
+                }
+
+                node = next;
+                steps = frame.Steps;
+            }
+        }
+
+        while (true)
+        {
+            if (steps >= flow.MaxSteps)
+            {
+                throw new FlowException(
+                    $"Run '{RunId}' took {flow.MaxSteps} steps in flow '{flow.Name}' without ending (next node '{node.Name}'); fix the loop's exit or raise FlowBuilder.WithMaxSteps.",
+                    RunId,
+                    node.Name);
+            }
+
+            var step = new StepInvocation(this, flow, node, frameId, steps, parameters, cancellationToken);
+            using var activity = FlowDiagnostics.Source.StartActivity("flow.step");
+            activity?.SetTag("flowstate.run_id", RunId);
+            activity?.SetTag("flowstate.node", node.Name);
+            activity?.SetTag("flowstate.step", steps);
+            string action;
+            try
+            {
+                action = await node.RunStepAsync(step).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not FlowException && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                throw new FlowStepException(RunId, node.Name, steps, ex);
+            }
+
+            activity?.SetTag("flowstate.action", action);
+            Interlocked.Increment(ref _stepsRun);
+            steps++;
+            if (step.NextNode is not { } following)
+            {
+                return action;
+            }
+
+            node = following;
+        }
+    }
+
+    /// <summary>Commits a step: its staged writes, its frame's progress, the removal of its finished children's progress, and the run record.</summary>
+    public async ValueTask CommitStepAsync(StepInvocation step, StagedWrites? writes, string action, int childFrames)
+    {
+        var next = step.Flow.Next(step.Node, action, RunId);
+        if (!RecordProgress && (writes is null || writes.Count == 0))
+        {
+            step.NextNode = next;
+            return;
+        }
+
+        var batch = new StateBatch(Store.SerializerOptions);
+        writes?.AddTo(batch);
+        if (!RecordProgress)
+        {
+            await Store.ApplyAsync(batch, step.CancellationToken).ConfigureAwait(false);
+            step.NextNode = next;
+            return;
+        }
+
+        var bookkeeping = batch.Within(Bookkeeping.CurrentScope);
+        bookkeeping.Set(
+            FrameKey(step.FrameId),
+            new FrameRecord(next?.Name, step.StepIndex + 1, next is null, next is null ? action : null),
+            FlowRecordsJsonContext.Default.FrameRecord);
+        for (var i = 0; i < childFrames; i++)
+        {
+            bookkeeping.Delete(FrameKey(step.ChildFrameId(i)));
+        }
+
+        // Steps of parallel branches commit one at a time so that the run record's step count stays exact.
+        await _commitLock.WaitAsync(step.CancellationToken).ConfigureAwait(false);
+        try
+        {
+            var record = _record with { Steps = _record.Steps + 1, UpdatedAt = Time.GetUtcNow() };
+            bookkeeping.Set(RunKey, record, FlowRecordsJsonContext.Default.RunRecord);
+            await Store.ApplyAsync(batch, step.CancellationToken).ConfigureAwait(false);
+            _record = record;
+        }
+        finally
+        {
+            _commitLock.Release();
+        }
+
+        step.NextNode = next;
+    }
+
+    public void Dispose() => _commitLock.Dispose();
+
+    /// <summary>Writes the run record with a new status (and the error of a failed run).</summary>
+    public async ValueTask SetStatusAsync(FlowRunStatus status, string? error, CancellationToken cancellationToken)
+    {
+        await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var record = _record with { Status = status, Error = error, UpdatedAt = Time.GetUtcNow() };
+            await Bookkeeping.SetAsync(RunKey, record, FlowRecordsJsonContext.Default.RunRecord, null, cancellationToken).ConfigureAwait(false);
+            _record = record;
+        }
+        finally
+        {
+            _commitLock.Release();
+        }
+    }
+}

@@ -1,0 +1,277 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace FlowState.Flows;
+
+/// <summary>
+/// The state a node's post writes to: reads see the committed state with the step's own writes on top; writes
+/// are staged in <see cref="StagedWrites"/> and commit, all or none, together with the run's progress when the
+/// post returns. Versions of staged writes are unknown until then, so write methods return 0.
+/// </summary>
+internal sealed class StagedStateStore(StagedWrites writes, StateScope scope) : IStateStore
+{
+    private static readonly Comparer<(string ScopeKey, string Key)> OrdinalPairComparer = Comparer<(string ScopeKey, string Key)>.Create(
+        static (a, b) => string.CompareOrdinal(a.ScopeKey, b.ScopeKey) is var byScope && byScope != 0 ? byScope : string.CompareOrdinal(a.Key, b.Key));
+
+    private readonly IStateStore _committed = writes.Store.For(scope);
+
+    public StateScope CurrentScope { get; } = scope;
+
+    public string Path => CurrentScope.Path;
+
+    public async ValueTask<StateEntry?> GetEntryAsync(string key, CancellationToken cancellationToken = default)
+    {
+        StateNameValidator.ValidateKey(key);
+        var staged = writes.Find(CurrentScope, key);
+        if (staged is not null)
+        {
+            return staged.Value is null ? null : new StateEntry(new ScopeNode(CurrentScope, null), key, 0, staged.Value, 0, 0, 0, false);
+        }
+
+        return await _committed.GetEntryAsync(key, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<T?> GetAsync<T>(string key, CancellationToken cancellationToken = default)
+    {
+        var entry = await GetEntryAsync(key, cancellationToken).ConfigureAwait(false);
+        return entry is null ? default : JsonValueCodec.Deserialize<T>(entry, writes.Store.DeepSerializerOptions);
+    }
+
+    public async ValueTask<T?> GetAsync<T>(string key, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(typeInfo);
+        var entry = await GetEntryAsync(key, cancellationToken).ConfigureAwait(false);
+        return entry is null ? default : JsonValueCodec.Deserialize(entry, typeInfo);
+    }
+
+    public async ValueTask<(bool Found, T? Value)> TryGetAsync<T>(string key, CancellationToken cancellationToken = default)
+    {
+        var entry = await GetEntryAsync(key, cancellationToken).ConfigureAwait(false);
+        return entry is null ? (false, default) : (true, JsonValueCodec.Deserialize<T>(entry, writes.Store.DeepSerializerOptions));
+    }
+
+    public async ValueTask<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) =>
+        await GetEntryAsync(key, cancellationToken).ConfigureAwait(false) is not null;
+
+    public ValueTask<IReadOnlyList<StateHistoryEntry>> GetHistoryAsync(string key, CancellationToken cancellationToken = default) =>
+        _committed.GetHistoryAsync(key, cancellationToken);
+
+    public async IAsyncEnumerable<string> ListKeysAsync(string? prefix = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var keys = new SortedSet<string>(StringComparer.Ordinal);
+        await foreach (var key in _committed.ListKeysAsync(prefix, cancellationToken).ConfigureAwait(false))
+        {
+            keys.Add(key);
+        }
+
+        foreach (var write in writes.InSubtree(CurrentScope))
+        {
+            if (write.Scope == CurrentScope && (prefix is null || write.Key.StartsWith(prefix, StringComparison.Ordinal)))
+            {
+                _ = write.Value is null ? keys.Remove(write.Key) : keys.Add(write.Key);
+            }
+        }
+
+        foreach (var key in keys)
+        {
+            yield return key;
+        }
+    }
+
+    public async IAsyncEnumerable<StateKey> ListAllAsync(string? prefix = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var key in await ListAllKeysAsync(prefix, cancellationToken).ConfigureAwait(false))
+        {
+            yield return key;
+        }
+    }
+
+    public async ValueTask<long> CountAsync(CancellationToken cancellationToken = default) =>
+        (await ListAllKeysAsync(null, cancellationToken).ConfigureAwait(false)).Count;
+
+    public IStateStore Scope(string name) => new StagedStateStore(writes, CurrentScope.Child(name));
+
+    IStateReader IStateReader.Scope(string name) => Scope(name);
+
+    public StateBatch CreateBatch() => new(writes.SerializerOptions);
+
+    public ValueTask<long> SetAsync<T>(string key, T value, StateWriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        StateNameValidator.ValidateKey(key);
+        writes.Stage(CurrentScope, key, JsonValueCodec.Serialize(value, writes.Store.DeepSerializerOptions, key), options, readVersion: null);
+        return ValueTask.FromResult(0L);
+    }
+
+    public ValueTask<long> SetAsync<T>(string key, T value, JsonTypeInfo<T> typeInfo, StateWriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        StateNameValidator.ValidateKey(key);
+        ArgumentNullException.ThrowIfNull(typeInfo);
+        writes.Stage(CurrentScope, key, JsonValueCodec.Serialize(value, typeInfo, key), options, readVersion: null);
+        return ValueTask.FromResult(0L);
+    }
+
+    public ValueTask<long> SetRawAsync(string key, ReadOnlyMemory<byte> utf8Json, StateWriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        StateNameValidator.ValidateKey(key);
+        writes.Stage(CurrentScope, key, utf8Json.ToArray(), options, readVersion: null);
+        return ValueTask.FromResult(0L);
+    }
+
+    public async ValueTask<bool> DeleteAsync(string key, StateWriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var (entry, readVersion) = await ReadForWriteAsync(key, cancellationToken).ConfigureAwait(false);
+        writes.Stage(CurrentScope, key, null, options, readVersion);
+        return entry is not null;
+    }
+
+    public async ValueTask<long> MergeAsync<TPatch>(string key, TPatch patch, StateWriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        StateNameValidator.ValidateKey(key);
+        var patchJson = JsonValueCodec.Serialize(patch, writes.Store.DeepSerializerOptions, key);
+        await MergeRawAsync(key, patchJson, options, cancellationToken).ConfigureAwait(false);
+        return 0;
+    }
+
+    public async ValueTask<T> UpdateAsync<T>(string key, Func<T?, T> update, StateWriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var (entry, readVersion) = await ReadForWriteAsync(key, cancellationToken).ConfigureAwait(false);
+        var current = entry is null ? default : JsonValueCodec.Deserialize<T>(entry, writes.Store.DeepSerializerOptions);
+        var next = update(current);
+        writes.Stage(CurrentScope, key, JsonValueCodec.Serialize(next, writes.Store.DeepSerializerOptions, key), options, readVersion);
+        return next;
+    }
+
+    public async ValueTask<long> ApplyAsync(StateBatch batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        foreach (var op in batch.Operations)
+        {
+            var target = this;
+            foreach (var (kind, name) in op.RelativeScope)
+            {
+                target = new StagedStateStore(writes, target.CurrentScope.ChildOfKind(kind, name));
+            }
+
+            switch (op.Kind)
+            {
+                case StateOperationKind.Set:
+                    writes.Stage(target.CurrentScope, op.Key, op.Utf8Json, op.Options, readVersion: null);
+                    break;
+                case StateOperationKind.Merge:
+                    await target.MergeRawAsync(op.Key, op.Utf8Json!, op.Options, cancellationToken).ConfigureAwait(false);
+                    break;
+                case StateOperationKind.Delete:
+                    writes.Stage(target.CurrentScope, op.Key, null, op.Options, readVersion: null);
+                    break;
+                default:
+                    writes.Check(target.CurrentScope, op.Key, op.Options!.ExpectedVersion!.Value);
+                    break;
+            }
+        }
+
+        return 0;
+    }
+
+    public IAsyncEnumerable<StateChange> WatchAsync(string? prefix = null, CancellationToken cancellationToken = default) =>
+        _committed.WatchAsync(prefix, cancellationToken);
+
+    public async ValueTask<long> ClearAsync(CancellationToken cancellationToken = default)
+    {
+        var keys = await ListAllKeysAsync(null, cancellationToken).ConfigureAwait(false);
+        foreach (var key in keys)
+        {
+            writes.Stage(key.Scope, key.Key, null, null, readVersion: null);
+        }
+
+        return keys.Count;
+    }
+
+    public override string ToString() => $"StagedStateStore({CurrentScope})";
+
+    private async ValueTask MergeRawAsync(string key, byte[] patch, StateWriteOptions? options, CancellationToken cancellationToken)
+    {
+        var (entry, readVersion) = await ReadForWriteAsync(key, cancellationToken).ConfigureAwait(false);
+        byte[] merged;
+        try
+        {
+            merged = JsonMergePatch.Apply(entry?.Utf8Json, patch);
+        }
+        catch (JsonException ex)
+        {
+            throw new StateValueException($"The merge patch for key '{key}' in scope {CurrentScope} is not valid JSON: {ex.Message}", ex);
+        }
+
+        // A merge keeps the entry's time to live (a set would take the store's default instead).
+        if (options?.TimeToLive is null && entry is not null && entry.Version != 0)
+        {
+            options = (options ?? StateWriteOptions.None) with
+            {
+                TimeToLive = entry.TimeToLiveTicks == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromTicks(entry.TimeToLiveTicks),
+                SlidingExpiration = entry.Sliding,
+            };
+        }
+
+        writes.Stage(CurrentScope, key, merged, options, readVersion);
+    }
+
+    /// <summary>The current entry and, when the step has not written the key yet, the committed version it was read at.</summary>
+    private async ValueTask<(StateEntry? Entry, long? ReadVersion)> ReadForWriteAsync(string key, CancellationToken cancellationToken)
+    {
+        StateNameValidator.ValidateKey(key);
+        if (writes.Find(CurrentScope, key) is not null)
+        {
+            return (await GetEntryAsync(key, cancellationToken).ConfigureAwait(false), null);
+        }
+
+        var entry = await _committed.GetEntryAsync(key, cancellationToken).ConfigureAwait(false);
+        return (entry, entry?.Version ?? 0);
+    }
+
+    private async ValueTask<List<StateKey>> ListAllKeysAsync(string? prefix, CancellationToken cancellationToken)
+    {
+        var keys = new SortedDictionary<(string ScopeKey, string Key), StateKey>(OrdinalPairComparer);
+        await foreach (var key in _committed.ListAllAsync(prefix, cancellationToken).ConfigureAwait(false))
+        {
+            if (!IsRuntimeBookkeeping(key.Scope))
+            {
+                keys[(key.Scope.StorageKey, key.Key)] = key;
+            }
+        }
+
+        foreach (var write in writes.InSubtree(CurrentScope))
+        {
+            if (prefix is not null && !write.Key.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (write.Value is null)
+            {
+                keys.Remove((write.Scope.StorageKey, write.Key));
+            }
+            else
+            {
+                keys[(write.Scope.StorageKey, write.Key)] = new StateKey(write.Scope, write.Key);
+            }
+        }
+
+        return [.. keys.Values];
+    }
+
+    // The run's progress records live in a runtime scope inside the run's scope; a post that lists or clears the
+    // run's state must not see or delete them.
+    private bool IsRuntimeBookkeeping(StateScope scope)
+    {
+        for (var s = scope; s is not null && s.Depth > CurrentScope.Depth; s = s.Parent)
+        {
+            if (s.Kind == ScopeSegmentKind.Runtime)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,73 @@
+using System.Text.Json;
+
+namespace FlowState.Flows;
+
+/// <summary>
+/// The writes of one step's post, held back so that they commit atomically with the run's progress. Every view
+/// of the step (run, step and global state) stages into the same instance. Not thread-safe: a post runs on one
+/// logical thread.
+/// </summary>
+internal sealed class StagedWrites(StateStore store)
+{
+    private readonly Dictionary<(StateScope Scope, string Key), StagedWrite> _writes = [];
+    private readonly List<StagedWrite> _order = [];
+    private readonly List<(StateScope Scope, string Key, long Version)> _checks = [];
+
+    public StateStore Store { get; } = store;
+
+    public JsonSerializerOptions SerializerOptions => Store.SerializerOptions;
+
+    public int Count => _order.Count + _checks.Count;
+
+    /// <summary>True when a write depends on a version read in the step (so a conflict means: run post again on fresh state).</summary>
+    public bool HasReadChecks => _checks.Count > 0 || _order.Exists(w => w.ReadVersion is not null || w.Options?.ExpectedVersion is not null);
+
+    public IReadOnlyList<StagedWrite> Writes => _order;
+
+    public StagedWrite? Find(StateScope scope, string key) => _writes.GetValueOrDefault((scope, key));
+
+    public IEnumerable<StagedWrite> InSubtree(StateScope scope) => _order.Where(w => scope.Contains(w.Scope));
+
+    public void Stage(StateScope scope, string key, byte[]? value, StateWriteOptions? options, long? readVersion)
+    {
+        if (!_writes.TryGetValue((scope, key), out var write))
+        {
+            write = new StagedWrite(scope, key) { ReadVersion = readVersion };
+            _writes[(scope, key)] = write;
+            _order.Add(write);
+        }
+
+        write.Value = value;
+        write.Options = options;
+    }
+
+    public void Check(StateScope scope, string key, long version) => _checks.Add((scope, key, version));
+
+    /// <summary>Adds the staged writes to <paramref name="batch"/> (a batch of the global scope).</summary>
+    public void AddTo(StateBatch batch)
+    {
+        foreach (var (scope, key, version) in _checks)
+        {
+            batch.Within(scope).RequireVersion(key, version);
+        }
+
+        foreach (var write in _order)
+        {
+            var target = batch.Within(write.Scope);
+            var options = write.Options;
+            if (write.ReadVersion is { } readVersion && options?.ExpectedVersion is null)
+            {
+                options = (options ?? StateWriteOptions.None) with { ExpectedVersion = readVersion };
+            }
+
+            if (write.Value is null)
+            {
+                target.Delete(write.Key, options?.ExpectedVersion);
+            }
+            else
+            {
+                target.SetRaw(write.Key, write.Value, options);
+            }
+        }
+    }
+}

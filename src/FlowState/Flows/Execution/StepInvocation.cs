@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace FlowState.Flows;
+
+/// <summary>One step of a run: a node of a (sub-)flow at a position. Commits the step's writes with its progress.</summary>
+internal sealed class StepInvocation(
+    RunExecution run,
+    Flow flow,
+    FlowNode node,
+    string frameId,
+    int stepIndex,
+    IReadOnlyDictionary<string, JsonElement> parameters,
+    CancellationToken cancellationToken)
+{
+    private int _childFrames;
+
+    public RunExecution Run { get; } = run;
+
+    public Flow Flow { get; } = flow;
+
+    public FlowNode Node { get; } = node;
+
+    public string FrameId { get; } = frameId;
+
+    public int StepIndex { get; } = stepIndex;
+
+    public IReadOnlyDictionary<string, JsonElement> Params { get; } = parameters;
+
+    public CancellationToken CancellationToken { get; } = cancellationToken;
+
+    /// <summary>The highest exec attempt started in this step.</summary>
+    public int ExecAttempts { get; private set; }
+
+    /// <summary>The node after this step, known once the step committed; null when the step ended its flow.</summary>
+    public FlowNode? NextNode { get; set; }
+
+    public void RecordAttempt(int attempt) => ExecAttempts = Math.Max(ExecAttempts, attempt);
+
+    public string IdempotencyKey => string.Create(CultureInfo.InvariantCulture, $"{Run.RunId}{FrameId}#{StepIndex}:{Node.Name}");
+
+    /// <summary>
+    /// The frame id of child <paramref name="index"/> of this step (a nested flow, a branch, a batch item). It depends
+    /// only on the step's position, so a resumed step finds its children's progress again.
+    /// </summary>
+    public string ChildFrameId(int index)
+    {
+        InterlockedMax(ref _childFrames, index + 1);
+        return string.Create(CultureInfo.InvariantCulture, $"{FrameId}/{StepIndex}.{index}");
+    }
+
+    /// <summary>Runs post on staged state and commits its writes with the step's progress; runs post again on a conflict.</summary>
+    public async ValueTask<string> PostAndCommitAsync(Func<IStateStore, PostContext, ValueTask<string?>> post)
+    {
+        for (var conflicts = 0; ; conflicts++)
+        {
+            var writes = new StagedWrites(Run.Store);
+            var action = await post(new StagedStateStore(writes, Run.RunScope), new PostContext(this, writes)).ConfigureAwait(false) ?? "default";
+            try
+            {
+                await Run.CommitStepAsync(this, writes, action, _childFrames).ConfigureAwait(false);
+                return action;
+            }
+            catch (StateConflictException) when (conflicts < Run.MaxPostConflictRetries && writes.HasReadChecks)
+            {
+                FlowLog.PostConflict(Run.Logger, Node.Name, Run.RunId);
+
+                // Random, growing waits keep posts that keep colliding on one key from colliding in lockstep.
+                var ceiling = Math.Min(1 << Math.Min(conflicts, 6), 50);
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling), CancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Runs the children of a composite step, then commits the step with the action they produced.</summary>
+    public async ValueTask<string> RunChildrenAsync(Func<StepInvocation, CancellationToken, ValueTask<string>> children)
+    {
+        var action = await children(this, CancellationToken).ConfigureAwait(false);
+        await Run.CommitStepAsync(this, null, action, _childFrames).ConfigureAwait(false);
+        return action;
+    }
+
+    public async ValueTask NotifyCompletedAsync(Func<NodeCompletion, ValueTask> hook, NodeCompletion completion)
+    {
+        try
+        {
+            await hook(completion).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            FlowLog.OnCompleteFailed(Run.Logger, ex, Node.Name, Run.RunId);
+        }
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+}

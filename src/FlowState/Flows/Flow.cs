@@ -1,0 +1,56 @@
+namespace FlowState.Flows;
+
+/// <summary>
+/// A validated graph of nodes connected by actions, built with <see cref="FlowBuilder"/>. Run it with
+/// <see cref="FlowRunner"/>, or use it as a node of another flow (a nested flow, whose action is the one its last
+/// node returned). A flow ends when a node without outgoing connections completes.
+/// </summary>
+public sealed class Flow : FlowNode
+{
+    private readonly Dictionary<string, FlowNode> _nodes;
+    private readonly Dictionary<FlowNode, Dictionary<string, FlowNode>> _successors;
+
+    internal Flow(string name, FlowNode start, Dictionary<string, FlowNode> nodes, Dictionary<FlowNode, Dictionary<string, FlowNode>> successors, int maxSteps)
+        : base(name)
+    {
+        Start = start;
+        _nodes = nodes;
+        _successors = successors;
+        MaxSteps = maxSteps;
+    }
+
+    /// <summary>The node a run starts with.</summary>
+    public FlowNode Start { get; }
+
+    /// <summary>The flow's nodes by name.</summary>
+    public IReadOnlyDictionary<string, FlowNode> Nodes => _nodes;
+
+    /// <summary>How many steps one run of this flow may take before it fails (a guard against endless loops).</summary>
+    public int MaxSteps { get; }
+
+    /// <summary>The actions of <paramref name="nodeName"/> and the node each leads to.</summary>
+    /// <exception cref="KeyNotFoundException">The flow has no such node.</exception>
+    public IReadOnlyDictionary<string, string> ActionsOf(string nodeName) =>
+        _successors.TryGetValue(_nodes[nodeName], out var next) ? next.ToDictionary(p => p.Key, p => p.Value.Name, StringComparer.Ordinal) : [];
+
+    /// <summary>The node after <paramref name="node"/> took <paramref name="action"/>; null when <paramref name="node"/> ends the flow.</summary>
+    /// <exception cref="FlowRouteException"><paramref name="node"/> has connections, none for <paramref name="action"/>.</exception>
+    internal FlowNode? Next(FlowNode node, string action, string runId)
+    {
+        if (!_successors.TryGetValue(node, out var next))
+        {
+            return null;
+        }
+
+        if (next.TryGetValue(action, out var target))
+        {
+            return target;
+        }
+
+        throw new FlowRouteException(runId, node.Name, action, [.. next.Keys.Order(StringComparer.Ordinal)]);
+    }
+
+    internal override ValueTask<string> RunStepAsync(StepInvocation step) =>
+        step.RunChildrenAsync(async (invocation, cancellationToken) =>
+            await invocation.Run.RunFrameAsync(this, invocation.ChildFrameId(0), invocation.Params, cancellationToken).ConfigureAwait(false));
+}

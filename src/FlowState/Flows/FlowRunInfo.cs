@@ -1,0 +1,11 @@
+namespace FlowState.Flows;
+
+/// <summary>What the store knows about a run.</summary>
+/// <param name="RunId">The run.</param>
+/// <param name="FlowName">The flow it runs.</param>
+/// <param name="Status">Where it stands.</param>
+/// <param name="Steps">How many steps it committed, nested flows' included.</param>
+/// <param name="StartedAt">When it started.</param>
+/// <param name="UpdatedAt">When its record last changed.</param>
+/// <param name="Error">Why it failed, when it did.</param>
+public sealed record FlowRunInfo(string RunId, string FlowName, FlowRunStatus Status, long Steps, DateTimeOffset StartedAt, DateTimeOffset UpdatedAt, string? Error);

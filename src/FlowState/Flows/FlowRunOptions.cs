@@ -1,0 +1,14 @@
+namespace FlowState.Flows;
+
+/// <summary>Options of one run.</summary>
+public sealed class FlowRunOptions
+{
+    /// <summary>The run id; null: a new one from <see cref="FlowStateStorage.NewRunId"/>.</summary>
+    public string? RunId { get; init; }
+
+    /// <summary>The flow's parameters (an object whose properties become <see cref="NodeContext.Params"/>); null: none.</summary>
+    public object? Params { get; init; }
+
+    /// <summary>Keep the run's state and record after it completes; null: <see cref="FlowRunnerOptions.RetainCompletedRuns"/>.</summary>
+    public bool? RetainState { get; init; }
+}

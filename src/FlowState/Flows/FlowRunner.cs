@@ -1,0 +1,249 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace FlowState.Flows;
+
+/// <summary>
+/// Runs flows on a <see cref="StateStore"/>. Each run has its own state (<c>workflow:{runId}:</c>, one key per
+/// top-level field), each node its private state in the run (<c>workflow:{runId}:step:{node}:</c>), and all runs
+/// share the global scope. Many runs may run at once on one runner.
+/// </summary>
+/// <remarks>
+/// With progress recording (on by default when the store has a backend) every step commits its writes together
+/// with the run's progress, so <see cref="ResumeAsync"/> continues a run that was interrupted — by a crash, a
+/// failure or cancellation — after its last committed step, never running a committed post again.
+/// </remarks>
+public sealed class FlowRunner
+{
+    private static readonly IReadOnlyDictionary<string, JsonElement> NoParams = new Dictionary<string, JsonElement>();
+
+    private readonly StateStore _store;
+    private readonly FlowRunnerOptions _options;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, bool> _active = new(StringComparer.Ordinal);
+
+    /// <summary>Creates a runner on <paramref name="store"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public FlowRunner(StateStore store, FlowRunnerOptions? options = null, ILogger<FlowRunner>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _store = store;
+        _options = options ?? new FlowRunnerOptions();
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.MaxPostConflictRetries, nameof(options));
+        _logger = logger ?? NullLogger<FlowRunner>.Instance;
+        Runs = new FlowStateStorage(store);
+    }
+
+    /// <summary>Creates a runner with options bound through dependency injection.</summary>
+    public FlowRunner(StateStore store, IOptions<FlowRunnerOptions> options, ILogger<FlowRunner> logger)
+        : this(store, (options ?? throw new ArgumentNullException(nameof(options))).Value, logger)
+    {
+    }
+
+    /// <summary>The runs' state.</summary>
+    public FlowStateStorage Runs { get; }
+
+    /// <summary>Whether steps commit the run's progress, so that runs can be resumed.</summary>
+    public bool RecordsProgress => _options.RecordProgress ?? _store.HasBackend;
+
+    /// <summary>Starts a run of <paramref name="flow"/> with <paramref name="initialState"/> (an object whose properties become the run's fields) and runs it to the end.</summary>
+    /// <returns>The run id, the final action and the run's final state.</returns>
+    /// <exception cref="FlowStepException">A step failed; the run is recorded as failed and can be resumed.</exception>
+    /// <exception cref="FlowRouteException">A node returned an action its flow does not connect.</exception>
+    /// <exception cref="FlowException">The run id is in use, or the run took more steps than the flow allows.</exception>
+    /// <exception cref="ArgumentException"><paramref name="initialState"/> is not a JSON object, or a field name is not a valid key.</exception>
+    public async Task<FlowRunResult> RunAsync(Flow flow, object? initialState = null, FlowRunOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        options ??= new FlowRunOptions();
+        var fields = initialState is null ? [] : Runs.ToFields(initialState, nameof(initialState));
+        var parameters = ToParams(options.Params);
+        var runId = options.RunId ?? Runs.NewRunId();
+        if (!_active.TryAdd(runId, true))
+        {
+            throw new FlowException($"Run '{runId}' is already running in this process.", runId, null);
+        }
+
+        try
+        {
+            var bookkeeping = _store.For(RunExecution.BookkeepingScopeOf(runId));
+            var now = _store.Time.GetUtcNow();
+            var record = new RunRecord(flow.Name, FlowRunStatus.Running, 0, now, now, null);
+            var batch = _store.CreateBatch();
+            var runBatch = batch.Within(StateScope.Workflow(runId));
+            FlowStateStorage.AddFields(runBatch, fields);
+            batch.Within(bookkeeping.CurrentScope)
+                .RequireVersion(RunExecution.RunKey, 0)
+                .Set(RunExecution.RunKey, record, FlowRecordsJsonContext.Default.RunRecord);
+            try
+            {
+                await _store.ApplyAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+            catch (StateConflictException ex)
+            {
+                throw new FlowException($"Run '{runId}' already exists; resume it with ResumeAsync or choose another run id.", runId, null, ex);
+            }
+
+            using var execution = new RunExecution(_store, runId, RecordsProgress, _options.MaxPostConflictRetries, record, _logger);
+            return await ExecuteAsync(flow, execution, parameters, options.RetainState ?? _options.RetainCompletedRuns, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _active.TryRemove(runId, out _);
+        }
+    }
+
+    /// <summary>
+    /// Continues a run that did not complete (its process crashed, a step failed, or it was cancelled) after its
+    /// last committed step, with the flow it was started with.
+    /// </summary>
+    /// <exception cref="FlowResumeException">The run does not exist, has completed, belongs to another flow, or the runner does not record progress.</exception>
+    public async Task<FlowRunResult> ResumeAsync(Flow flow, string runId, FlowRunOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        ArgumentNullException.ThrowIfNull(runId);
+        options ??= new FlowRunOptions();
+        if (!RecordsProgress)
+        {
+            throw new FlowResumeException(runId, "this runner does not record progress (its store has no backend); use a durable store or set FlowRunnerOptions.RecordProgress.");
+        }
+
+        if (!_active.TryAdd(runId, true))
+        {
+            throw new FlowException($"Run '{runId}' is already running in this process.", runId, null);
+        }
+
+        try
+        {
+            var record = await ReadRecordAsync(runId, cancellationToken).ConfigureAwait(false)
+                ?? throw new FlowResumeException(runId, "there is no such run in this store.");
+            if (record.Status == FlowRunStatus.Completed)
+            {
+                throw new FlowResumeException(runId, "it has completed.");
+            }
+
+            if (record.Flow != flow.Name)
+            {
+                throw new FlowResumeException(runId, $"it runs flow '{record.Flow}', not '{flow.Name}'.");
+            }
+
+            using var execution = new RunExecution(_store, runId, recordProgress: true, _options.MaxPostConflictRetries, record, _logger);
+            if (record.Status != FlowRunStatus.Running)
+            {
+                await execution.SetStatusAsync(FlowRunStatus.Running, null, cancellationToken).ConfigureAwait(false);
+            }
+
+            return await ExecuteAsync(flow, execution, ToParams(options.Params), options.RetainState ?? _options.RetainCompletedRuns, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _active.TryRemove(runId, out _);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="flow"/> once per parameter set, <paramref name="maxDegreeOfParallelism"/> at a time, in one
+    /// run started with <paramref name="initialState"/>, and returns the run's final state (the async parallel batch).
+    /// </summary>
+    public async Task<JsonObject> RunBatchAsync(
+        Flow flow,
+        IEnumerable<object> parameterSets,
+        object? initialState = null,
+        int maxDegreeOfParallelism = 4,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        ArgumentNullException.ThrowIfNull(parameterSets);
+        var sets = parameterSets.ToList();
+        var batch = new BatchFlow(flow.Name, flow, (_, _) => ValueTask.FromResult<IEnumerable<object>>(sets), maxDegreeOfParallelism: maxDegreeOfParallelism);
+        var wrapper = new FlowBuilder(flow.Name).Add(batch).Build();
+        var result = await RunAsync(wrapper, initialState, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return result.State;
+    }
+
+    /// <summary>What the store knows about <paramref name="runId"/>, or null when there is no such run (or it completed and was cleaned up).</summary>
+    public async ValueTask<FlowRunInfo?> GetRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        var record = await ReadRecordAsync(runId, cancellationToken).ConfigureAwait(false);
+        return record is null ? null : new FlowRunInfo(runId, record.Flow, record.Status, record.Steps, record.StartedAt, record.UpdatedAt, record.Error);
+    }
+
+    private async Task<FlowRunResult> ExecuteAsync(
+        Flow flow,
+        RunExecution execution,
+        IReadOnlyDictionary<string, JsonElement> parameters,
+        bool retain,
+        CancellationToken cancellationToken)
+    {
+        var runId = execution.RunId;
+        using var activity = FlowDiagnostics.Source.StartActivity("flow.run");
+        activity?.SetTag("flowstate.run_id", runId);
+        activity?.SetTag("flowstate.flow", flow.Name);
+        FlowLog.RunStarted(_logger, runId, flow.Name);
+        string action;
+        try
+        {
+            action = await execution.RunFrameAsync(flow, string.Empty, parameters, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            FlowLog.RunCancelled(_logger, runId, flow.Name, execution.StepsRun);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            FlowLog.RunFailed(_logger, ex, runId, flow.Name);
+            try
+            {
+                await execution.SetStatusAsync(FlowRunStatus.Failed, ex.Message, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception recordError) when (recordError is StateException or ObjectDisposedException)
+            {
+                FlowLog.FailureNotRecorded(_logger, recordError, runId);
+            }
+
+            throw;
+        }
+
+        var state = await Runs.GetStateAsync(runId, cancellationToken).ConfigureAwait(false);
+        if (retain)
+        {
+            await execution.SetStatusAsync(FlowRunStatus.Completed, null, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await Runs.CleanupAsync(runId, cancellationToken).ConfigureAwait(false);
+        }
+
+        FlowLog.RunCompleted(_logger, runId, flow.Name, execution.StepsRun, action);
+        return new FlowRunResult(runId, action, execution.StepsRun, state);
+    }
+
+    private async ValueTask<RunRecord?> ReadRecordAsync(string runId, CancellationToken cancellationToken)
+    {
+        var entry = await _store.For(RunExecution.BookkeepingScopeOf(runId)).GetEntryAsync(RunExecution.RunKey, cancellationToken).ConfigureAwait(false);
+        return entry?.Deserialize(FlowRecordsJsonContext.Default.RunRecord);
+    }
+
+    private IReadOnlyDictionary<string, JsonElement> ToParams(object? parameters)
+    {
+        if (parameters is null)
+        {
+            return NoParams;
+        }
+
+        var element = JsonSerializer.SerializeToElement(parameters, _store.SerializerOptions);
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new ArgumentException($"Flow parameters must be a JSON object (got {element.ValueKind}).", nameof(parameters));
+        }
+
+        return element.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone(), StringComparer.Ordinal);
+    }
+}

@@ -1,0 +1,20 @@
+namespace FlowState.Flows;
+
+/// <summary>Options of a <see cref="FlowRunner"/>.</summary>
+public sealed class FlowRunnerOptions
+{
+    /// <summary>
+    /// Commit each step's progress (next node, step count) with its writes, so that <see cref="FlowRunner.ResumeAsync"/>
+    /// can continue a run. Null (default): when the store has a backend.
+    /// </summary>
+    public bool? RecordProgress { get; set; }
+
+    /// <summary>Keep a completed run's state and record (default false: a completed run's state is deleted).</summary>
+    public bool RetainCompletedRuns { get; set; }
+
+    /// <summary>
+    /// How many times a post runs again when a concurrent writer changed a key it had read (default 100); between
+    /// tries it waits a random, growing time of at most 50 ms.
+    /// </summary>
+    public int MaxPostConflictRetries { get; set; } = 100;
+}

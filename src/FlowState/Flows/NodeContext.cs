@@ -1,0 +1,55 @@
+using System.Text.Json;
+
+namespace FlowState.Flows;
+
+/// <summary>What a node knows about the step it runs in: the run, its own name, its position and the flow's parameters.</summary>
+public abstract class NodeContext
+{
+    private protected NodeContext(StepInvocation step)
+    {
+        Invocation = step;
+    }
+
+    /// <summary>The id of the run (its state lives under <c>workflow:{RunId}:</c>).</summary>
+    public string RunId => Invocation.Run.RunId;
+
+    /// <summary>The name of the node.</summary>
+    public string NodeName => Invocation.Node.Name;
+
+    /// <summary>How many steps the (sub-)flow running this node completed before this one.</summary>
+    public int StepIndex => Invocation.StepIndex;
+
+    /// <summary>
+    /// A key that names this step of this run and stays the same when the step runs again (a retry, or after a crash
+    /// before the step committed): pass it to external systems so that they perform a side effect once.
+    /// </summary>
+    public string IdempotencyKey => Invocation.IdempotencyKey;
+
+    /// <summary>The parameters of the (sub-)flow: empty, or the parameter set a <see cref="BatchFlow"/> runs it with.</summary>
+    public IReadOnlyDictionary<string, JsonElement> Params => Invocation.Params;
+
+    /// <summary>Cancelled when the run is stopped.</summary>
+    public CancellationToken CancellationToken => Invocation.CancellationToken;
+
+    internal StepInvocation Invocation { get; }
+
+    /// <summary>A parameter deserialized to <typeparamref name="T"/>, or default when there is no such parameter.</summary>
+    /// <exception cref="StateTypeException">The parameter does not deserialize to <typeparamref name="T"/>.</exception>
+    public T? GetParam<T>(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!Params.TryGetValue(name, out var value))
+        {
+            return default;
+        }
+
+        try
+        {
+            return value.Deserialize<T>(Invocation.Run.Store.SerializerOptions);
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException)
+        {
+            throw new StateTypeException($"Parameter '{name}' of node '{NodeName}' (run '{RunId}') does not deserialize to {typeof(T).Name}: {ex.Message}", ex);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using System.Runtime.ExceptionServices;
+
+namespace FlowState.Flows;
+
+/// <summary>
+/// A node of a flow, in three phases: <see cref="PrepAsync"/> reads state (it gets a reader, so it cannot write);
+/// <see cref="ExecAsync"/> computes without state and is retried on failure; <see cref="PostAsync"/> writes state
+/// and chooses the next action.
+/// </summary>
+/// <remarks>
+/// Writes made in post are staged: post reads its own writes, and they commit atomically, together with the run's
+/// progress, when post returns; write methods return version 0 because the version is given at that commit. When
+/// another writer changed a key post had read before writing it (an update, merge or delete), the commit is refused
+/// and post runs again on fresh state, so post must not have side effects outside state. After a crash a step that
+/// had not committed runs again, exec included: exec is at-least-once; use <see cref="NodeContext.IdempotencyKey"/>
+/// to make its side effects happen once.
+/// </remarks>
+/// <typeparam name="TPrep">What prep hands to exec and post.</typeparam>
+/// <typeparam name="TExec">What exec hands to post.</typeparam>
+public abstract class Node<TPrep, TExec> : FlowNode
+{
+    private RetryPolicy _retry = RetryPolicy.None;
+
+    /// <summary>Creates a node named <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">The name is empty, too long or not well-formed.</exception>
+    protected Node(string name)
+        : base(name)
+    {
+    }
+
+    /// <summary>How many times a failed exec is retried before <see cref="ExecFallbackAsync"/> runs (default 0: no retry).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int MaxRetries
+    {
+        get => _retry.MaxRetries;
+        init => _retry = _retry with { MaxRetries = RetryPolicy.CheckRetries(value) };
+    }
+
+    /// <summary>The wait before the first retry (default none).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public TimeSpan RetryDelay
+    {
+        get => _retry.Delay;
+        init => _retry = _retry with { Delay = RetryPolicy.CheckDelay(value) };
+    }
+
+    /// <summary>What each further wait is multiplied by (default 1: a constant delay; 2 doubles it each time).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is below 1 or not finite.</exception>
+    public double RetryBackoff
+    {
+        get => _retry.Backoff;
+        init => _retry = _retry with { Backoff = RetryPolicy.CheckBackoff(value) };
+    }
+
+    /// <summary>The longest wait between retries (default unbounded).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public TimeSpan MaxRetryDelay
+    {
+        get => _retry.MaxDelay;
+        init => _retry = _retry with { MaxDelay = RetryPolicy.CheckDelay(value) };
+    }
+
+    /// <summary>Reads what exec needs. Default: <c>default(TPrep)</c>.</summary>
+    /// <param name="state">The run's state (<c>workflow:{runId}:</c>), read-only.</param>
+    /// <param name="context">The step; its <see cref="PrepContext.StepState"/> and <see cref="PrepContext.GlobalState"/> are read-only too.</param>
+    /// <param name="cancellationToken">Cancelled when the run is stopped.</param>
+    protected internal virtual ValueTask<TPrep> PrepAsync(IStateReader state, PrepContext context, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(default(TPrep)!);
+
+    /// <summary>The work of the node; sees no state. Retried per <see cref="MaxRetries"/>.</summary>
+    protected internal abstract ValueTask<TExec> ExecAsync(TPrep prep, ExecContext context, CancellationToken cancellationToken);
+
+    /// <summary>Runs when exec failed on its last attempt; its result goes to post. Default: the step fails with <paramref name="exception"/>.</summary>
+    protected internal virtual ValueTask<TExec> ExecFallbackAsync(TPrep prep, Exception exception, ExecContext context, CancellationToken cancellationToken)
+    {
+        ExceptionDispatchInfo.Throw(exception);
+        return default;
+    }
+
+    /// <summary>Writes the results and returns the next action (null: <c>"default"</c>). Default: writes nothing.</summary>
+    /// <param name="state">The run's state (<c>workflow:{runId}:</c>); writes are staged until post returns.</param>
+    /// <param name="prep">What prep returned.</param>
+    /// <param name="exec">What exec (or its fallback) returned.</param>
+    /// <param name="context">The step, with the writable <see cref="PostContext.StepState"/> and <see cref="PostContext.GlobalState"/>.</param>
+    /// <param name="cancellationToken">Cancelled when the run is stopped.</param>
+    protected internal virtual ValueTask<string?> PostAsync(IStateStore state, TPrep prep, TExec exec, PostContext context, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<string?>(null);
+
+    /// <summary>
+    /// Runs after every step of this node, whether it committed or failed (an exception thrown here is logged and
+    /// does not change the outcome).
+    /// </summary>
+    protected internal virtual ValueTask OnCompleteAsync(NodeCompletion completion, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    internal virtual ValueTask<TExec> ExecuteAsync(TPrep prep, StepInvocation step) =>
+        _retry.ExecuteAsync(
+            attempt => ExecAsync(prep, new ExecContext(step, attempt), step.CancellationToken),
+            (exception, attempt) => ExecFallbackAsync(prep, exception, new ExecContext(step, attempt), step.CancellationToken),
+            step.Run.Time,
+            step.CancellationToken);
+
+    internal sealed override async ValueTask<string> RunStepAsync(StepInvocation step)
+    {
+        string? action = null;
+        Exception? failure = null;
+        try
+        {
+            var prep = await PrepAsync(step.Run.RunReader, new PrepContext(step), step.CancellationToken).ConfigureAwait(false);
+            var exec = await ExecuteAsync(prep, step).ConfigureAwait(false);
+            action = await step.PostAndCommitAsync(
+                (state, context) => PostAsync(state, prep, exec, context, step.CancellationToken)).ConfigureAwait(false);
+            return action;
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+            throw;
+        }
+        finally
+        {
+            await step.NotifyCompletedAsync(
+                completion => OnCompleteAsync(completion, step.CancellationToken),
+                new NodeCompletion(step.Run.RunId, Name, step.StepIndex, action, failure, step.ExecAttempts)).ConfigureAwait(false);
+        }
+    }
+}
