@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -171,6 +172,27 @@ public sealed class FlowRunner
     {
         var record = await ReadRecordAsync(runId, cancellationToken).ConfigureAwait(false);
         return record is null ? null : new FlowRunInfo(runId, record.Flow, record.Status, record.Steps, record.StartedAt, record.UpdatedAt, record.Error);
+    }
+
+    /// <summary>Every run the store holds a record of (running, failed, or completed and retained), in storage order.</summary>
+    /// <remarks>Walks every key of the store: meant for tools and inspection, not for a hot path.</remarks>
+    public async IAsyncEnumerable<FlowRunInfo> ListRunsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var key in _store.ListAllAsync(RunExecution.RunKey, cancellationToken).ConfigureAwait(false))
+        {
+            var scope = key.Scope;
+            if (key.Key != RunExecution.RunKey || scope.Kind != ScopeSegmentKind.Runtime || scope.Depth != 2 || scope.Parent!.Kind != ScopeSegmentKind.Workflow
+                || scope != RunExecution.BookkeepingScopeOf(scope.Parent.Name))
+            {
+                continue;
+            }
+
+            var info = await GetRunAsync(scope.Parent.Name, cancellationToken).ConfigureAwait(false);
+            if (info is not null)
+            {
+                yield return info;
+            }
+        }
     }
 
     private async Task<FlowRunResult> ExecuteAsync(
