@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Xunit;
@@ -82,35 +81,10 @@ public abstract class CrashRecoveryConformanceTests : IDisposable
 
     private async Task<List<Operation>> RunAndKillAsync(string path, Durability durability, int seed, long firstId, TimeSpan runFor)
     {
-        var harness = Path.Combine(AppContext.BaseDirectory, "FlowState.CrashHarness.dll");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { harness, HarnessBackend, path, durability.ToString(), seed.ToString(CultureInfo.InvariantCulture), firstId.ToString(CultureInfo.InvariantCulture) })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var errors = process.StandardError.ReadToEndAsync();
-        var ready = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        if (ready != "READY")
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"harness did not start: '{ready}' {await errors.WaitAsync(TimeSpan.FromSeconds(30))}");
-        }
-
+        using var harness = await CrashHarnessProcess.StartAsync(
+            HarnessBackend, path, durability.ToString(), seed.ToString(CultureInfo.InvariantCulture), firstId.ToString(CultureInfo.InvariantCulture));
         await Task.Delay(runFor);
-        process.Kill(entireProcessTree: true); // SIGKILL on Unix: no finally blocks, no flush, no dispose.
-        var rest = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-
-        // The last piece is either empty (output ended with a newline) or a line cut by the kill, which may be a
-        // prefix of another line ("ACK 12" of "ACK 123"): drop it either way.
-        var complete = rest.Split('\n')[..^1];
+        var complete = await harness.KillAsync();
         var operations = new List<Operation>();
         foreach (var line in complete)
         {

@@ -2,7 +2,11 @@
 // one at a time, printing "BEGIN <id> <op> <keys...>" before each and "ACK <id>" once the store acknowledged it. The
 // parent kills it with SIGKILL at a random moment and checks the reopened storage against the acknowledged operations.
 //   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> <Process|Machine> <seed> <first-op-id>
+// In "flows" mode it runs the crash test flow in concurrent runs named f{first-run-id}, f{first-run-id + 1}, … until killed:
+//   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> flows <seed> <first-run-id>
 using FlowState;
+using FlowState.Conformance;
+using FlowState.Flows;
 using FlowState.RocksDb;
 using FlowState.Sqlite;
 
@@ -13,6 +17,12 @@ IStateBackend backend = args[0] switch
     "rocksdb" => new RocksDbStateBackend(path),
     _ => throw new ArgumentException($"unknown backend '{args[0]}': use sqlite or rocksdb"),
 };
+if (args[2] == "flows")
+{
+    await RunFlowsAsync(backend, int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture));
+    return;
+}
+
 var durability = Enum.Parse<Durability>(args[2]);
 var random = new Random(int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
 var id = long.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture);
@@ -69,4 +79,21 @@ while (true)
 
     output.WriteLine($"ACK {id}");
     output.Flush();
+}
+
+static async Task RunFlowsAsync(IStateBackend backend, int firstRun)
+{
+    await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = backend, Durability = Durability.Process });
+    var runner = new FlowRunner(store, new FlowRunnerOptions { RetainCompletedRuns = true });
+    var flow = CrashTestFlow.Build();
+    var next = firstRun - 1;
+    Console.Out.WriteLine("READY");
+    Console.Out.Flush();
+    await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+    {
+        while (true)
+        {
+            await runner.RunAsync(flow, new { started = true }, new FlowRunOptions { RunId = $"f{Interlocked.Increment(ref next)}" });
+        }
+    })));
 }

@@ -1,0 +1,59 @@
+using FlowState.Flows;
+
+namespace FlowState.Conformance;
+
+/// <summary>
+/// The flow the flow crash test runs, compiled into both the harness (which runs it until killed) and the test (which
+/// resumes it): a sequence, a parallel step of two branches, a batch flow over three items and a closing node. Each
+/// post counts itself in global state under <c>effects/{run}/{node}[/{item}]</c>, so a post applied twice or never
+/// shows.
+/// </summary>
+internal static class CrashTestFlow
+{
+    public const string Name = "crash-flow";
+
+    private static readonly string[] Items = ["x", "y", "z"];
+
+    /// <summary>The effect keys a completed run must hold, each with the value 1.</summary>
+    public static IEnumerable<string> ExpectedEffects(string runId) =>
+        new[] { "n1", "n2", "n3", "left-1", "left-2", "right-1", "right-2", "after" }
+            .Concat(Items.Select(i => "item/" + i))
+            .Append("items")
+            .Select(node => $"effects/{runId}/{node}");
+
+    public static Flow Build()
+    {
+        var parallel = new ParallelNode(
+            "fan",
+            new FlowBuilder("left").Sequence(Counting("left-1"), Counting("left-2")).Build(),
+            new FlowBuilder("right").Sequence(Counting("right-1"), Counting("right-2")).Build());
+        var items = new BatchFlow(
+            "items",
+            new FlowBuilder("item").Add(Counting("item", perItem: true)).Build(),
+            prep: (_, _) => ValueTask.FromResult(Items.Select(i => (object)new { item = i })),
+            post: async (state, context) =>
+            {
+                await context.GlobalState.UpdateAsync<int>($"effects/{context.RunId}/items", n => n + 1);
+                await state.UpdateAsync<int>("posts", n => n + 1);
+                return null;
+            },
+            maxDegreeOfParallelism: 2);
+        return new FlowBuilder(Name).Sequence(Counting("n1"), Counting("n2"), Counting("n3"), parallel, items, Counting("after")).Build();
+    }
+
+    private static Node<string, string> Counting(string name, bool perItem = false) =>
+        Node.Create<string, string>(
+            name,
+            prep: (_, context) => ValueTask.FromResult(perItem ? $"{name}/{context.GetParam<string>("item")}" : name),
+            exec: async (effect, _) =>
+            {
+                await Task.Delay(1);
+                return effect;
+            },
+            post: async (state, _, effect, context) =>
+            {
+                await context.GlobalState.UpdateAsync<int>($"effects/{context.RunId}/{effect}", n => n + 1);
+                await state.UpdateAsync<int>("posts", n => n + 1);
+                return null;
+            });
+}

@@ -1,0 +1,89 @@
+using System.Globalization;
+using FlowState.Flows;
+using Xunit;
+
+namespace FlowState.Conformance;
+
+/// <summary>
+/// The kill -9 test of durable runs: a child process (the crash harness in <c>flows</c> mode) runs
+/// <see cref="CrashTestFlow"/> in several concurrent runs; the parent kills it with SIGKILL at a random moment, reopens
+/// the store, resumes every run that did not complete, and checks that every run then completed with each post's
+/// effect applied exactly once (none twice, none lost), and that no effect exists for a run the store has no record of.
+/// <c>FLOWSTATE_CRASH_KILLS</c> sets the number of kills (default 20).
+/// </summary>
+public abstract class FlowCrashRecoveryConformanceTests : IDisposable
+{
+    private readonly TemporaryDirectory _directory = new();
+
+    /// <summary>The backend's name on the harness's command line (<c>sqlite</c>, <c>rocksdb</c>).</summary>
+    protected abstract string HarnessBackend { get; }
+
+    /// <summary>A backend over <paramref name="path"/>, the same storage the harness wrote.</summary>
+    protected abstract IStateBackend CreateBackend(string path);
+
+    private static int Kills =>
+        int.TryParse(Environment.GetEnvironmentVariable("FLOWSTATE_CRASH_KILLS"), out var n) && n > 0 ? n : 20;
+
+    public void Dispose()
+    {
+        _directory.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    [Fact]
+    public async Task Killed_flow_runs_resume_and_apply_every_post_exactly_once()
+    {
+        var path = _directory.File("flows");
+        var random = new Random(20261122);
+        var flow = CrashTestFlow.Build();
+        var resumedTotal = 0;
+        var runsTotal = 0;
+
+        for (var kill = 0; kill < Kills; kill++)
+        {
+            using (var harness = await CrashHarnessProcess.StartAsync(HarnessBackend, path, "flows", random.Next().ToString(CultureInfo.InvariantCulture), (kill * 1000).ToString(CultureInfo.InvariantCulture)))
+            {
+                await Task.Delay(random.Next(20, 400));
+                await harness.KillAsync();
+            }
+
+            await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = CreateBackend(path) });
+            var runner = new FlowRunner(store, new FlowRunnerOptions { RetainCompletedRuns = true });
+            var runs = new List<FlowRunInfo>();
+            await foreach (var run in runner.ListRunsAsync())
+            {
+                runs.Add(run);
+            }
+
+            foreach (var run in runs.Where(r => r.Status != FlowRunStatus.Completed))
+            {
+                await runner.ResumeAsync(flow, run.RunId).WaitAsync(TimeSpan.FromSeconds(60));
+                resumedTotal++;
+            }
+
+            var known = runs.Select(r => r.RunId).ToHashSet(StringComparer.Ordinal);
+            foreach (var runId in known)
+            {
+                Assert.Equal(FlowRunStatus.Completed, (await runner.GetRunAsync(runId))!.Status);
+                foreach (var effect in CrashTestFlow.ExpectedEffects(runId))
+                {
+                    var count = await store.GetAsync<int>(effect);
+                    Assert.True(count == 1, $"kill {kill}: {effect} = {count}, expected exactly 1");
+                }
+
+                Assert.Equal(CrashTestFlow.ExpectedEffects(runId).Count(), await runner.Runs.Run(runId).GetAsync<int>("posts"));
+            }
+
+            await foreach (var key in store.ListKeysAsync("effects/"))
+            {
+                var runId = key.Split('/')[1];
+                Assert.True(known.Contains(runId), $"kill {kill}: effect {key} belongs to no recorded run");
+            }
+
+            runsTotal = known.Count;
+        }
+
+        Assert.True(runsTotal > Kills, $"only {runsTotal} runs over {Kills} kills: the child barely ran");
+        Assert.True(resumedTotal > 0, "no kill interrupted a run: the test proved nothing");
+    }
+}
