@@ -2,9 +2,15 @@ using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- --filter '*'
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- durable [--quick] [--dir path]
+// dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- flows [--quick] [--dir path]
 if (args is ["durable", ..])
 {
     return await FlowState.Benchmarks.Durable.DurableBenchmarks.RunAsync(args[1..]);
+}
+
+if (args is ["flows", ..])
+{
+    return await FlowState.Benchmarks.Flows.DurableFlowBenchmarks.RunAsync(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(FlowState.Benchmarks.BenchmarkConfig).Assembly).Run(args, new FlowState.Benchmarks.BenchmarkConfig());

@@ -123,15 +123,15 @@ internal static class DurableBenchmarks
         return new Measurement(unit, samples);
     }
 
-    private static string Fresh(string root, string name)
+    internal static string Fresh(string root, string name)
     {
         var path = Path.Combine(root, $"{name}-{Guid.NewGuid():N}");
         return path;
     }
 
-    private static void Remove(string path)
+    internal static void Remove(string path)
     {
-        foreach (var candidate in new[] { path, path + ".db", path + ".db-wal", path + ".db-shm" })
+        foreach (var candidate in new[] { path, path + ".db", path + ".db-wal", path + ".db-shm", path + ".db.lock" })
         {
             if (Directory.Exists(candidate))
             {
@@ -145,7 +145,7 @@ internal static class DurableBenchmarks
     }
 
     /// <summary>Mean µs of one 4 KiB append + fsync.</summary>
-    private static double RawFsync(string root, int ops)
+    internal static double RawFsync(string root, int ops)
     {
         var path = Fresh(root, "fsync");
         try
@@ -167,7 +167,7 @@ internal static class DurableBenchmarks
     }
 
     /// <summary>Mean µs of one upsert in its own transaction, on a WAL file at the given synchronous level.</summary>
-    private static double RawSqlite(string root, int ops, string synchronous)
+    internal static double RawSqlite(string root, int ops, string synchronous)
     {
         var path = Fresh(root, "raw-sqlite");
         try

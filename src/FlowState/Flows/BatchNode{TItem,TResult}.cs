@@ -76,10 +76,14 @@ public abstract class BatchNode<TItem, TResult> : Node<IReadOnlyList<TItem>, IRe
 
     private async ValueTask<TResult> RunItemAsync(RetryPolicy retry, StepInvocation step, TItem item)
     {
-        return await retry.ExecuteAsync(
-            attempt => ExecItemAsync(item, new ExecContext(step, attempt), step.CancellationToken),
-            (exception, attempt) => ExecItemFallbackAsync(item, exception, new ExecContext(step, attempt), step.CancellationToken),
-            step.Run.Time,
-            step.CancellationToken).ConfigureAwait(false);
+        return await retry.ExecuteAsync<TResult, ItemAttempt>(new ItemAttempt(this, item, step), step.Run.Time, step.CancellationToken).ConfigureAwait(false);
+    }
+
+    private readonly struct ItemAttempt(BatchNode<TItem, TResult> node, TItem item, StepInvocation step) : IExecAttempt<TResult>
+    {
+        public ValueTask<TResult> RunAsync(int attempt) => node.ExecItemAsync(item, new ExecContext(step, attempt), step.CancellationToken);
+
+        public ValueTask<TResult> FallbackAsync(Exception exception, int attempt) =>
+            node.ExecItemFallbackAsync(item, exception, new ExecContext(step, attempt), step.CancellationToken);
     }
 }

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.ExceptionServices;
 
 namespace FlowState.Flows;
@@ -19,6 +20,7 @@ namespace FlowState.Flows;
 /// <typeparam name="TExec">What exec hands to post.</typeparam>
 public abstract class Node<TPrep, TExec> : FlowNode
 {
+    private int _completionHook; // 0: not looked up yet, 1: none, 2: overridden
     private RetryPolicy _retry = RetryPolicy.None;
 
     /// <summary>Creates a node named <paramref name="name"/>.</summary>
@@ -92,12 +94,13 @@ public abstract class Node<TPrep, TExec> : FlowNode
     /// </summary>
     protected internal virtual ValueTask OnCompleteAsync(NodeCompletion completion, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
+    /// <summary>Whether <see cref="OnCompleteAsync"/> does anything; when not, no completion is built for it.</summary>
+    private protected virtual bool HasCompletionHook() =>
+        GetType().GetMethod(nameof(OnCompleteAsync), BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic, [typeof(NodeCompletion), typeof(CancellationToken)])!
+            .DeclaringType != typeof(Node<TPrep, TExec>);
+
     internal virtual ValueTask<TExec> ExecuteAsync(TPrep prep, StepInvocation step) =>
-        _retry.ExecuteAsync(
-            attempt => ExecAsync(prep, new ExecContext(step, attempt), step.CancellationToken),
-            (exception, attempt) => ExecFallbackAsync(prep, exception, new ExecContext(step, attempt), step.CancellationToken),
-            step.Run.Time,
-            step.CancellationToken);
+        _retry.ExecuteAsync<TExec, Attempt>(new Attempt(this, prep, step), step.Run.Time, step.CancellationToken);
 
     internal sealed override async ValueTask<string> RunStepAsync(StepInvocation step)
     {
@@ -107,20 +110,38 @@ public abstract class Node<TPrep, TExec> : FlowNode
         {
             var prep = await PrepAsync(step.Run.RunReader, new PrepContext(step), step.CancellationToken).ConfigureAwait(false);
             var exec = await ExecuteAsync(prep, step).ConfigureAwait(false);
-            action = await step.PostAndCommitAsync(
-                (state, context) => PostAsync(state, prep, exec, context, step.CancellationToken)).ConfigureAwait(false);
-            return action;
+            for (var tries = 0; ; tries++)
+            {
+                var post = step.BeginPost();
+                action = await PostAsync(post.RunState, prep, exec, post, step.CancellationToken).ConfigureAwait(false) ?? "default";
+                if (await step.TryCommitPostAsync(post, action, tries).ConfigureAwait(false))
+                {
+                    return action;
+                }
+            }
         }
         catch (Exception ex)
         {
             failure = ex;
+            action = null;
             throw;
         }
         finally
         {
-            await step.NotifyCompletedAsync(
-                completion => OnCompleteAsync(completion, step.CancellationToken),
-                new NodeCompletion(step.Run.RunId, Name, step.StepIndex, action, failure, step.ExecAttempts)).ConfigureAwait(false);
+            if (_completionHook == 2 || (_completionHook == 0 && (_completionHook = HasCompletionHook() ? 2 : 1) == 2))
+            {
+                await step.NotifyCompletedAsync(
+                    completion => OnCompleteAsync(completion, step.CancellationToken),
+                    new NodeCompletion(step.Run.RunId, Name, step.StepIndex, action, failure, step.ExecAttempts)).ConfigureAwait(false);
+            }
         }
+    }
+
+    private readonly struct Attempt(Node<TPrep, TExec> node, TPrep prep, StepInvocation step) : IExecAttempt<TExec>
+    {
+        public ValueTask<TExec> RunAsync(int attempt) => node.ExecAsync(prep, new ExecContext(step, attempt), step.CancellationToken);
+
+        public ValueTask<TExec> FallbackAsync(Exception exception, int attempt) =>
+            node.ExecFallbackAsync(prep, exception, new ExecContext(step, attempt), step.CancellationToken);
     }
 }

@@ -6,16 +6,24 @@ namespace FlowState.Flows;
 /// </summary>
 public sealed class PostContext : NodeContext
 {
+    private StagedStateStore? _runState;
+    private StagedStateStore? _stepState;
+    private StagedStateStore? _globalState;
+
     internal PostContext(StepInvocation step, StagedWrites writes)
         : base(step)
     {
-        StepState = new StagedStateStore(writes, step.Run.StepScope(step.Node.Name));
-        GlobalState = new StagedStateStore(writes, StateScope.Global);
+        Writes = writes;
     }
 
     /// <summary>The node's private state in this run (<c>workflow:{runId}:step:{node}:</c>).</summary>
-    public IStateStore StepState { get; }
+    public IStateStore StepState => _stepState ??= new StagedStateStore(Writes, Invocation.Run.StepScope(Invocation.Node.Name));
 
     /// <summary>The global state shared by all runs.</summary>
-    public IStateStore GlobalState { get; }
+    public IStateStore GlobalState => _globalState ??= new StagedStateStore(Writes, StateScope.Global);
+
+    /// <summary>The run's state, staged like the others.</summary>
+    internal IStateStore RunState => _runState ??= new StagedStateStore(Writes, Invocation.Run.RunScope);
+
+    internal StagedWrites Writes { get; }
 }

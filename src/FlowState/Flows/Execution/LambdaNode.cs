@@ -20,6 +20,8 @@ internal sealed class LambdaNode<TPrep, TExec>(
     protected internal override ValueTask<string?> PostAsync(IStateStore state, TPrep prep, TExec exec, PostContext context, CancellationToken cancellationToken) =>
         post is null ? base.PostAsync(state, prep, exec, context, cancellationToken) : post(state, prep, exec, context);
 
+    private protected override bool HasCompletionHook() => onComplete is not null;
+
     protected internal override ValueTask OnCompleteAsync(NodeCompletion completion, CancellationToken cancellationToken) =>
         onComplete is null ? base.OnCompleteAsync(completion, cancellationToken) : onComplete(completion);
 }

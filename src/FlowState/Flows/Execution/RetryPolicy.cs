@@ -29,27 +29,24 @@ internal readonly record struct RetryPolicy(int MaxRetries, TimeSpan Delay, doub
     }
 
     /// <summary>
-    /// Runs <paramref name="attempt"/> until it succeeds or <see cref="MaxRetries"/> retries failed, then
-    /// <paramref name="fallback"/> with the last error. Cancellation of the run is never retried.
+    /// Runs <paramref name="exec"/> until it succeeds or <see cref="MaxRetries"/> retries failed, then its
+    /// fallback with the last error. Cancellation of the run is never retried.
     /// </summary>
-    public async ValueTask<T> ExecuteAsync<T>(
-        Func<int, ValueTask<T>> attempt,
-        Func<Exception, int, ValueTask<T>> fallback,
-        TimeProvider time,
-        CancellationToken cancellationToken)
+    public async ValueTask<T> ExecuteAsync<T, TAttempt>(TAttempt exec, TimeProvider time, CancellationToken cancellationToken)
+        where TAttempt : IExecAttempt<T>
     {
         var delay = Delay;
         for (var number = 1; ; number++)
         {
             try
             {
-                return await attempt(number).ConfigureAwait(false);
+                return await exec.RunAsync(number).ConfigureAwait(false);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 if (number > MaxRetries)
                 {
-                    return await fallback(ex, number).ConfigureAwait(false);
+                    return await exec.FallbackAsync(ex, number).ConfigureAwait(false);
                 }
             }
 

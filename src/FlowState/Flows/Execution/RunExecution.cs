@@ -17,8 +17,13 @@ internal sealed class RunExecution : IDisposable
     private const string BookkeepingName = "flow";
 
     private readonly SemaphoreSlim _commitLock = new(1, 1);
-    private readonly ConcurrentDictionary<string, StateScope> _stepScopes = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, IStateReader> _stepReaders = new(StringComparer.Ordinal);
+
+    // Made on first use: a run of small nodes that never reads step state should not pay for them.
+    private ConcurrentDictionary<string, StateScope>? _stepScopes;
+    private ConcurrentDictionary<string, IStateReader>? _stepReaders;
+    private IStateReader? _runReader;
+    private IStateReader? _globalReader;
+    private IStateStore? _bookkeeping;
     private RunRecord _record;
     private long _stepsRun;
 
@@ -31,9 +36,6 @@ internal sealed class RunExecution : IDisposable
         Logger = logger;
         _record = record;
         RunScope = StateScope.Workflow(runId);
-        RunReader = store.For(RunScope).AsReadOnly();
-        GlobalReader = store.For(StateScope.Global).AsReadOnly();
-        Bookkeeping = store.For(BookkeepingScopeOf(runId));
     }
 
     public StateStore Store { get; }
@@ -50,12 +52,12 @@ internal sealed class RunExecution : IDisposable
 
     public StateScope RunScope { get; }
 
-    public IStateReader RunReader { get; }
+    public IStateReader RunReader => _runReader ??= Store.For(RunScope).AsReadOnly();
 
-    public IStateReader GlobalReader { get; }
+    public IStateReader GlobalReader => _globalReader ??= Store.For(StateScope.Global).AsReadOnly();
 
     /// <summary>The run's bookkeeping: <c>workflow:{runId}:$flow:</c> (a runtime scope no application scope can name).</summary>
-    public IStateStore Bookkeeping { get; }
+    public IStateStore Bookkeeping => _bookkeeping ??= Store.For(BookkeepingScopeOf(RunId));
 
     public long StepsRun => Interlocked.Read(ref _stepsRun);
 
@@ -65,10 +67,10 @@ internal sealed class RunExecution : IDisposable
 
     public static string FrameKey(string frameId) => FrameKeyPrefix + frameId;
 
-    public StateScope StepScope(string nodeName) => _stepScopes.GetOrAdd(nodeName, static (name, runScope) => runScope.ChildStep(name), RunScope);
+    public StateScope StepScope(string nodeName) => LazyInitializer.EnsureInitialized(ref _stepScopes, static () => new(StringComparer.Ordinal)).GetOrAdd(nodeName, static (name, runScope) => runScope.ChildStep(name), RunScope);
 
     public IStateReader StepReader(string nodeName) =>
-        _stepReaders.GetOrAdd(nodeName, static (name, run) => run.Store.For(run.StepScope(name)).AsReadOnly(), this);
+        LazyInitializer.EnsureInitialized(ref _stepReaders, static () => new(StringComparer.Ordinal)).GetOrAdd(nodeName, static (name, run) => run.Store.For(run.StepScope(name)).AsReadOnly(), this);
 
     /// <summary>Runs <paramref name="flow"/> as frame <paramref name="frameId"/> from its recorded progress; returns the action it ended with.</summary>
     public async ValueTask<string> RunFrameAsync(Flow flow, string frameId, IReadOnlyDictionary<string, JsonElement> parameters, CancellationToken cancellationToken)

@@ -14,7 +14,7 @@ internal sealed class StagedStateStore(StagedWrites writes, StateScope scope) : 
     private static readonly Comparer<(string ScopeKey, string Key)> OrdinalPairComparer = Comparer<(string ScopeKey, string Key)>.Create(
         static (a, b) => string.CompareOrdinal(a.ScopeKey, b.ScopeKey) is var byScope && byScope != 0 ? byScope : string.CompareOrdinal(a.Key, b.Key));
 
-    private readonly IStateStore _committed = writes.Store.For(scope);
+    private IStateStore? _committedStore;
 
     public StateScope CurrentScope { get; } = scope;
 
@@ -29,7 +29,7 @@ internal sealed class StagedStateStore(StagedWrites writes, StateScope scope) : 
             return staged.Value is null ? null : new StateEntry(new ScopeNode(CurrentScope, null), key, 0, staged.Value, 0, 0, 0, false);
         }
 
-        return await _committed.GetEntryAsync(key, cancellationToken).ConfigureAwait(false);
+        return await Committed.GetEntryAsync(key, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<T?> GetAsync<T>(string key, CancellationToken cancellationToken = default)
@@ -55,12 +55,12 @@ internal sealed class StagedStateStore(StagedWrites writes, StateScope scope) : 
         await GetEntryAsync(key, cancellationToken).ConfigureAwait(false) is not null;
 
     public ValueTask<IReadOnlyList<StateHistoryEntry>> GetHistoryAsync(string key, CancellationToken cancellationToken = default) =>
-        _committed.GetHistoryAsync(key, cancellationToken);
+        Committed.GetHistoryAsync(key, cancellationToken);
 
     public async IAsyncEnumerable<string> ListKeysAsync(string? prefix = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var keys = new SortedSet<string>(StringComparer.Ordinal);
-        await foreach (var key in _committed.ListKeysAsync(prefix, cancellationToken).ConfigureAwait(false))
+        await foreach (var key in Committed.ListKeysAsync(prefix, cancellationToken).ConfigureAwait(false))
         {
             keys.Add(key);
         }
@@ -175,7 +175,7 @@ internal sealed class StagedStateStore(StagedWrites writes, StateScope scope) : 
     }
 
     public IAsyncEnumerable<StateChange> WatchAsync(string? prefix = null, CancellationToken cancellationToken = default) =>
-        _committed.WatchAsync(prefix, cancellationToken);
+        Committed.WatchAsync(prefix, cancellationToken);
 
     public async ValueTask<long> ClearAsync(CancellationToken cancellationToken = default)
     {
@@ -189,6 +189,8 @@ internal sealed class StagedStateStore(StagedWrites writes, StateScope scope) : 
     }
 
     public override string ToString() => $"StagedStateStore({CurrentScope})";
+
+    private IStateStore Committed => _committedStore ??= writes.Store.For(CurrentScope);
 
     private async ValueTask MergeRawAsync(string key, byte[] patch, StateWriteOptions? options, CancellationToken cancellationToken)
     {
@@ -225,14 +227,14 @@ internal sealed class StagedStateStore(StagedWrites writes, StateScope scope) : 
             return (await GetEntryAsync(key, cancellationToken).ConfigureAwait(false), null);
         }
 
-        var entry = await _committed.GetEntryAsync(key, cancellationToken).ConfigureAwait(false);
+        var entry = await Committed.GetEntryAsync(key, cancellationToken).ConfigureAwait(false);
         return (entry, entry?.Version ?? 0);
     }
 
     private async ValueTask<List<StateKey>> ListAllKeysAsync(string? prefix, CancellationToken cancellationToken)
     {
         var keys = new SortedDictionary<(string ScopeKey, string Key), StateKey>(OrdinalPairComparer);
-        await foreach (var key in _committed.ListAllAsync(prefix, cancellationToken).ConfigureAwait(false))
+        await foreach (var key in Committed.ListAllAsync(prefix, cancellationToken).ConfigureAwait(false))
         {
             if (!IsRuntimeBookkeeping(key.Scope))
             {

@@ -9,49 +9,49 @@ namespace FlowState.Flows;
 /// </summary>
 internal sealed class StagedWrites(StateStore store)
 {
-    private readonly Dictionary<(StateScope Scope, string Key), StagedWrite> _writes = [];
-    private readonly List<StagedWrite> _order = [];
-    private readonly List<(StateScope Scope, string Key, long Version)> _checks = [];
+    // Made on first use: most posts of a hot flow write little or nothing.
+    private Dictionary<(StateScope Scope, string Key), StagedWrite>? _writes;
+    private List<StagedWrite>? _order;
+    private List<(StateScope Scope, string Key, long Version)>? _checks;
 
     public StateStore Store { get; } = store;
 
     public JsonSerializerOptions SerializerOptions => Store.SerializerOptions;
 
-    public int Count => _order.Count + _checks.Count;
+    public int Count => (_order?.Count ?? 0) + (_checks?.Count ?? 0);
 
     /// <summary>True when a write depends on a version read in the step (so a conflict means: run post again on fresh state).</summary>
-    public bool HasReadChecks => _checks.Count > 0 || _order.Exists(w => w.ReadVersion is not null || w.Options?.ExpectedVersion is not null);
+    public bool HasReadChecks => _checks?.Count > 0 || _order?.Exists(w => w.ReadVersion is not null || w.Options?.ExpectedVersion is not null) == true;
 
-    public IReadOnlyList<StagedWrite> Writes => _order;
+    public StagedWrite? Find(StateScope scope, string key) => _writes?.GetValueOrDefault((scope, key));
 
-    public StagedWrite? Find(StateScope scope, string key) => _writes.GetValueOrDefault((scope, key));
-
-    public IEnumerable<StagedWrite> InSubtree(StateScope scope) => _order.Where(w => scope.Contains(w.Scope));
+    public IEnumerable<StagedWrite> InSubtree(StateScope scope) => _order?.Where(w => scope.Contains(w.Scope)) ?? [];
 
     public void Stage(StateScope scope, string key, byte[]? value, StateWriteOptions? options, long? readVersion)
     {
+        _writes ??= [];
         if (!_writes.TryGetValue((scope, key), out var write))
         {
             write = new StagedWrite(scope, key) { ReadVersion = readVersion };
             _writes[(scope, key)] = write;
-            _order.Add(write);
+            (_order ??= []).Add(write);
         }
 
         write.Value = value;
         write.Options = options;
     }
 
-    public void Check(StateScope scope, string key, long version) => _checks.Add((scope, key, version));
+    public void Check(StateScope scope, string key, long version) => (_checks ??= []).Add((scope, key, version));
 
     /// <summary>Adds the staged writes to <paramref name="batch"/> (a batch of the global scope).</summary>
     public void AddTo(StateBatch batch)
     {
-        foreach (var (scope, key, version) in _checks)
+        foreach (var (scope, key, version) in _checks ?? [])
         {
             batch.Within(scope).RequireVersion(key, version);
         }
 
-        foreach (var write in _order)
+        foreach (var write in _order ?? [])
         {
             var target = batch.Within(write.Scope);
             var options = write.Options;

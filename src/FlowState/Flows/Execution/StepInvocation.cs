@@ -49,25 +49,41 @@ internal sealed class StepInvocation(
         return string.Create(CultureInfo.InvariantCulture, $"{FrameId}/{StepIndex}.{index}");
     }
 
-    /// <summary>Runs post on staged state and commits its writes with the step's progress; runs post again on a conflict.</summary>
+    /// <summary>Staged state for one try of the step's post.</summary>
+    public PostContext BeginPost() => new(this, new StagedWrites(Run.Store));
+
+    /// <summary>
+    /// Commits the post's writes with the step's progress. False when a concurrent writer changed a key the post had
+    /// read and the post should run again (after a random, growing wait); a conflict past the retries is thrown.
+    /// </summary>
+    public async ValueTask<bool> TryCommitPostAsync(PostContext post, string action, int tries)
+    {
+        try
+        {
+            await Run.CommitStepAsync(this, post.Writes, action, _childFrames).ConfigureAwait(false);
+            return true;
+        }
+        catch (StateConflictException) when (tries < Run.MaxPostConflictRetries && post.Writes.HasReadChecks)
+        {
+            FlowLog.PostConflict(Run.Logger, Node.Name, Run.RunId);
+
+            // Random, growing waits keep posts that keep colliding on one key from colliding in lockstep.
+            var ceiling = Math.Min(1 << Math.Min(tries, 6), 50);
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling), CancellationToken).ConfigureAwait(false);
+            return false;
+        }
+    }
+
+    /// <summary>Runs <paramref name="post"/> on staged state and commits it with the step's progress, again on a conflict.</summary>
     public async ValueTask<string> PostAndCommitAsync(Func<IStateStore, PostContext, ValueTask<string?>> post)
     {
-        for (var conflicts = 0; ; conflicts++)
+        for (var tries = 0; ; tries++)
         {
-            var writes = new StagedWrites(Run.Store);
-            var action = await post(new StagedStateStore(writes, Run.RunScope), new PostContext(this, writes)).ConfigureAwait(false) ?? "default";
-            try
+            var context = BeginPost();
+            var action = await post(context.RunState, context).ConfigureAwait(false) ?? "default";
+            if (await TryCommitPostAsync(context, action, tries).ConfigureAwait(false))
             {
-                await Run.CommitStepAsync(this, writes, action, _childFrames).ConfigureAwait(false);
                 return action;
-            }
-            catch (StateConflictException) when (conflicts < Run.MaxPostConflictRetries && writes.HasReadChecks)
-            {
-                FlowLog.PostConflict(Run.Logger, Node.Name, Run.RunId);
-
-                // Random, growing waits keep posts that keep colliding on one key from colliding in lockstep.
-                var ceiling = Math.Min(1 << Math.Min(conflicts, 6), 50);
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling), CancellationToken).ConfigureAwait(false);
             }
         }
     }
