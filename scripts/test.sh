@@ -35,6 +35,23 @@ else
 fi
 rm -rf "$(dirname "$example_db")" "$log.example"
 
+# Every flow shape, in memory and on a SQLite file: nine lines, the last a resumed run whose posts ran once.
+shapes_db="$(mktemp -d)/shapes.db"
+for store_args in "" "--sqlite $shapes_db"; do
+  # shellcheck disable=SC2086 # store_args is two words or none
+  if dotnet run --project examples/FlowShapes --no-build -c Release -- $store_args >"$log.shapes" 2>&1 \
+     && [ "$(wc -l <"$log.shapes")" -eq 9 ] \
+     && grep -q "resumed: extract, enrich, upload, notify (each once)" "$log.shapes" \
+     && grep -q "receive → check-schema → check-links → publish" "$log.shapes"; then
+    echo "example: every flow shape ran ${store_args:+on SQLite}"
+  else
+    cat "$log.shapes" >&2
+    echo "error: examples/FlowShapes failed ${store_args}" >&2
+    status=1
+  fi
+done
+rm -rf "$(dirname "$shapes_db")" "$log.shapes"
+
 passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then
