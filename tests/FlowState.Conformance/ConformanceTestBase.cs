@@ -7,6 +7,8 @@ namespace FlowState.Conformance;
 public abstract class ConformanceTestBase : IAsyncLifetime
 {
     private readonly List<StateStore> _stores = [];
+    private TemporaryDirectory? _directory;
+    private int _storages;
 
     /// <summary>A fake clock every store made by <see cref="NewStore"/> uses, so TTL tests never sleep.</summary>
     protected FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
@@ -19,7 +21,15 @@ public abstract class ConformanceTestBase : IAsyncLifetime
         {
             await store.DisposeAsync();
         }
+
+        _directory?.Dispose();
     }
+
+    /// <summary>A new path (file or directory, not created) in a temporary directory removed after the test.</summary>
+    protected string NewStoragePath(string name = "store") => (_directory ??= new TemporaryDirectory()).File($"{name}-{Interlocked.Increment(ref _storages)}");
+
+    /// <summary>Opens a store on the backend <paramref name="options"/> name (test constructors and factories are synchronous).</summary>
+    protected static StateStore Open(StateStoreOptions options) => StateStore.OpenAsync(options).GetAwaiter().GetResult();
 
     /// <summary>Creates the store under test with the given options (a backend adds its storage).</summary>
     protected abstract StateStore CreateStore(StateStoreOptions options);

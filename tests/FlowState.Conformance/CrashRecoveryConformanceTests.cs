@@ -11,31 +11,14 @@ namespace FlowState.Conformance;
 /// is there and the one operation in flight is either wholly applied or not at all (a batch never half).
 /// <c>FLOWSTATE_CRASH_KILLS</c> sets the kills per durability level (default 20); <c>scripts/crash-test.sh N</c> runs N.
 /// </summary>
-public abstract class CrashRecoveryConformanceTests : IDisposable
+public abstract class CrashRecoveryConformanceTests : CrashTestBase
 {
-    private readonly TemporaryDirectory _directory = new();
-
-    /// <summary>The backend's name on the harness's command line (<c>sqlite</c>, <c>rocksdb</c>).</summary>
-    protected abstract string HarnessBackend { get; }
-
-    /// <summary>A backend over <paramref name="path"/>, the same storage the harness wrote.</summary>
-    protected abstract IStateBackend CreateBackend(string path);
-
-    private static int Kills =>
-        int.TryParse(Environment.GetEnvironmentVariable("FLOWSTATE_CRASH_KILLS"), out var n) && n > 0 ? n : 20;
-
-    public void Dispose()
-    {
-        _directory.Dispose();
-        GC.SuppressFinalize(this);
-    }
-
     [Theory]
     [InlineData(Durability.Process)]
     [InlineData(Durability.Machine)]
     public async Task Killed_process_never_loses_an_acknowledged_write(Durability durability)
     {
-        var path = _directory.File($"crash-{durability}");
+        var path = Directory.File($"crash-{durability}");
         var random = new Random(20261122 + (int)durability);
         var model = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
         long nextId = 0;

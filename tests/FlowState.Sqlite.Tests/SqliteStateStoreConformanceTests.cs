@@ -2,21 +2,12 @@ using FlowState.Conformance;
 
 namespace FlowState.Sqlite.Tests;
 
-/// <summary>The shared conformance suite on a store backed by a real SQLite file (a new file per store).</summary>
+/// <summary>The shared conformance suite on stores backed by real SQLite storage (a new file or directory per store).</summary>
 public sealed class SqliteStateStoreConformanceTests : StateStoreConformanceTests
 {
-    private readonly TemporaryDirectory _directory = new();
-    private int _files;
-
     protected override StateStore CreateStore(StateStoreOptions options)
     {
-        options.Backend = new SqliteStateBackend(_directory.File($"store-{Interlocked.Increment(ref _files)}.db"));
-        return StateStore.OpenAsync(options).GetAwaiter().GetResult();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _directory.Dispose();
+        options.Backend = new SqliteStateBackend(NewStoragePath() + ".db");
+        return Open(options);
     }
 }

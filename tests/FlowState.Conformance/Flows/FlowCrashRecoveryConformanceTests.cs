@@ -11,29 +11,12 @@ namespace FlowState.Conformance;
 /// effect applied exactly once (none twice, none lost), and that no effect exists for a run the store has no record of.
 /// <c>FLOWSTATE_CRASH_KILLS</c> sets the number of kills (default 20).
 /// </summary>
-public abstract class FlowCrashRecoveryConformanceTests : IDisposable
+public abstract class FlowCrashRecoveryConformanceTests : CrashTestBase
 {
-    private readonly TemporaryDirectory _directory = new();
-
-    /// <summary>The backend's name on the harness's command line (<c>sqlite</c>, <c>rocksdb</c>).</summary>
-    protected abstract string HarnessBackend { get; }
-
-    /// <summary>A backend over <paramref name="path"/>, the same storage the harness wrote.</summary>
-    protected abstract IStateBackend CreateBackend(string path);
-
-    private static int Kills =>
-        int.TryParse(Environment.GetEnvironmentVariable("FLOWSTATE_CRASH_KILLS"), out var n) && n > 0 ? n : 20;
-
-    public void Dispose()
-    {
-        _directory.Dispose();
-        GC.SuppressFinalize(this);
-    }
-
     [Fact]
     public async Task Killed_flow_runs_resume_and_apply_every_post_exactly_once()
     {
-        var path = _directory.File("flows");
+        var path = Directory.File("flows");
         var random = new Random(20261122);
         var flow = CrashTestFlow.Build();
         var resumedTotal = 0;

@@ -1,0 +1,24 @@
+namespace FlowState.Conformance;
+
+/// <summary>What the SIGKILL suites share: the backend the harness is told to use, a backend over its storage, the kill count.</summary>
+public abstract class CrashTestBase : IDisposable
+{
+    /// <summary>Where the harness's storage lives; removed after the test.</summary>
+    protected TemporaryDirectory Directory { get; } = new();
+
+    /// <summary>The backend's name on the harness's command line (<c>sqlite</c>, <c>rocksdb</c>).</summary>
+    protected abstract string HarnessBackend { get; }
+
+    /// <summary>The number of kills: <c>FLOWSTATE_CRASH_KILLS</c>, default 20 (<c>scripts/crash-test.sh N</c> sets it).</summary>
+    protected static int Kills =>
+        int.TryParse(Environment.GetEnvironmentVariable("FLOWSTATE_CRASH_KILLS"), out var n) && n > 0 ? n : 20;
+
+    /// <summary>A backend over <paramref name="path"/>, the same storage the harness wrote.</summary>
+    protected abstract IStateBackend CreateBackend(string path);
+
+    public void Dispose()
+    {
+        Directory.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
