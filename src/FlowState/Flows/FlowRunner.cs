@@ -207,6 +207,7 @@ public sealed class FlowRunner
         activity?.SetTag("flowstate.run_id", runId);
         activity?.SetTag("flowstate.flow", flow.Name);
         FlowLog.RunStarted(_logger, runId, flow.Name);
+        activity?.AddEvent(new ActivityEvent("run.started"));
         string action;
         try
         {
@@ -215,11 +216,13 @@ public sealed class FlowRunner
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             FlowLog.RunCancelled(_logger, runId, flow.Name, execution.StepsRun);
+            activity?.AddEvent(new ActivityEvent("run.cancelled"));
             throw;
         }
         catch (Exception ex)
         {
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            activity?.AddEvent(new ActivityEvent("run.failed", tags: new ActivityTagsCollection { ["exception.message"] = ex.Message }));
             FlowLog.RunFailed(_logger, ex, runId, flow.Name);
             try
             {
@@ -244,6 +247,8 @@ public sealed class FlowRunner
         }
 
         FlowLog.RunCompleted(_logger, runId, flow.Name, execution.StepsRun, action);
+        activity?.SetTag("flowstate.steps", execution.StepsRun);
+        activity?.AddEvent(new ActivityEvent("run.completed"));
         return new FlowRunResult(runId, action, execution.StepsRun, state);
     }
 
