@@ -36,6 +36,19 @@ public sealed class FlowRunner
         _store = store;
         _options = options ?? new FlowRunnerOptions();
         ArgumentOutOfRangeException.ThrowIfNegative(_options.MaxPostConflictRetries, nameof(options));
+        if (_options.History is { } history)
+        {
+            if (_options.RecordProgress == false)
+            {
+                throw new ArgumentException("History needs progress records: leave RecordProgress unset or true when History is set.", nameof(options));
+            }
+
+            if (history.MaxCheckpoints is < 1 || history.MaxAge is { } age && age <= TimeSpan.Zero)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), "History.MaxCheckpoints must be at least 1 and History.MaxAge positive.");
+            }
+        }
+
         _logger = logger ?? NullLogger<FlowRunner>.Instance;
         Runs = new FlowStateStorage(store);
     }
@@ -50,7 +63,7 @@ public sealed class FlowRunner
     public FlowStateStorage Runs { get; }
 
     /// <summary>Whether steps commit the run's progress, so that runs can be resumed.</summary>
-    public bool RecordsProgress => _options.RecordProgress ?? _store.HasBackend;
+    public bool RecordsProgress => _options.RecordProgress ?? (_store.HasBackend || _options.History is not null);
 
     /// <summary>Starts a run of <paramref name="flow"/> with <paramref name="initialState"/> (an object whose properties become the run's fields) and runs it to the end.</summary>
     /// <returns>The run id, the final action and the run's final state.</returns>
@@ -78,9 +91,13 @@ public sealed class FlowRunner
             var batch = _store.CreateBatch();
             var runBatch = batch.Within(StateScope.Workflow(runId));
             FlowStateStorage.AddFields(runBatch, fields);
-            batch.Within(bookkeeping.CurrentScope)
+            var bookkeepingBatch = batch.Within(bookkeeping.CurrentScope)
                 .RequireVersion(RunExecution.RunKey, 0)
                 .Set(RunExecution.RunKey, record, FlowRecordsJsonContext.Default.RunRecord);
+            if (_options.History is not null)
+            {
+                FlowHistory.Add(bookkeepingBatch, new FlowCheckpoint(0, null, null, null, now, [.. fields.Select(f => new FlowStateChange(null, f.Key, f.Value))]));
+            }
             try
             {
                 await _store.ApplyAsync(batch, cancellationToken).ConfigureAwait(false);
@@ -90,7 +107,7 @@ public sealed class FlowRunner
                 throw new FlowException($"Run '{runId}' already exists; resume it with ResumeAsync or choose another run id.", runId, null, ex);
             }
 
-            using var execution = new RunExecution(_store, runId, RecordsProgress, _options.MaxPostConflictRetries, record, _logger);
+            using var execution = new RunExecution(_store, runId, RecordsProgress, _options.MaxPostConflictRetries, record, _logger, _options.History);
             return await ExecuteAsync(flow, execution, parameters, options.RetainState ?? _options.RetainCompletedRuns, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -133,7 +150,7 @@ public sealed class FlowRunner
                 throw new FlowResumeException(runId, $"it runs flow '{record.Flow}', not '{flow.Name}'.");
             }
 
-            using var execution = new RunExecution(_store, runId, recordProgress: true, _options.MaxPostConflictRetries, record, _logger);
+            using var execution = new RunExecution(_store, runId, recordProgress: true, _options.MaxPostConflictRetries, record, _logger, _options.History);
             if (record.Status != FlowRunStatus.Running)
             {
                 await execution.SetStatusAsync(FlowRunStatus.Running, null, cancellationToken).ConfigureAwait(false);
@@ -172,6 +189,61 @@ public sealed class FlowRunner
     {
         var record = await ReadRecordAsync(runId, cancellationToken).ConfigureAwait(false);
         return record is null ? null : new FlowRunInfo(runId, record.Flow, record.Status, record.Steps, record.StartedAt, record.UpdatedAt, record.Error);
+    }
+
+    /// <summary>The kept checkpoints of a run, oldest first (older ones were folded by retention); empty without history.</summary>
+    public async ValueTask<IReadOnlyList<FlowCheckpoint>> GetHistoryAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        var bookkeeping = _store.For(RunExecution.BookkeepingScopeOf(runId));
+        var record = await ReadRecordAsync(runId, cancellationToken).ConfigureAwait(false);
+        if (record is null)
+        {
+            return [];
+        }
+
+        var historyBase = await FlowHistory.ReadBaseAsync(bookkeeping, cancellationToken).ConfigureAwait(false);
+        var checkpoints = new List<FlowCheckpoint>();
+        for (var index = historyBase.Index + 1; index <= record.Steps; index++)
+        {
+            if (await FlowHistory.ReadAsync(bookkeeping, index, cancellationToken).ConfigureAwait(false) is { } checkpoint)
+            {
+                checkpoints.Add(checkpoint);
+            }
+        }
+
+        return checkpoints;
+    }
+
+    /// <summary>The run's state (its top-level fields) right after checkpoint <paramref name="index"/> committed.</summary>
+    /// <exception cref="FlowException">The run has no such checkpoint: it has no history, or retention folded the checkpoint away.</exception>
+    public async ValueTask<JsonObject> GetStateAtAsync(string runId, long index, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        var bookkeeping = _store.For(RunExecution.BookkeepingScopeOf(runId));
+        var record = await ReadRecordAsync(runId, cancellationToken).ConfigureAwait(false);
+        var state = await FlowHistory.ReadBaseAsync(bookkeeping, cancellationToken).ConfigureAwait(false);
+        if (record is null || index > record.Steps || index < state.Index
+            || (index > state.Index && await FlowHistory.ReadAsync(bookkeeping, index, cancellationToken).ConfigureAwait(false) is null))
+        {
+            throw new FlowException(
+                $"Run '{runId}' has no checkpoint {index}: " +
+                (record is null ? "there is no such run." : $"it kept checkpoints {state.Index + 1}–{record.Steps} (history off, or older ones folded by retention)."),
+                runId,
+                null);
+        }
+
+        for (var i = state.Index + 1; i <= index; i++)
+        {
+            state = FlowHistory.Fold(state, await FlowHistory.ReadAsync(bookkeeping, i, cancellationToken).ConfigureAwait(false), i);
+        }
+
+        var fields = new JsonObject();
+        foreach (var change in state.State.Where(c => c.Step is null).OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            fields[change.Key] = JsonSerializer.SerializeToNode(change.Value);
+        }
+
+        return fields;
     }
 
     /// <summary>Every run the store holds a record of (running, failed, or completed and retained), in storage order.</summary>

@@ -5,9 +5,15 @@ public sealed class FlowRunnerOptions
 {
     /// <summary>
     /// Commit each step's progress (next node, step count) with its writes, so that <see cref="FlowRunner.ResumeAsync"/>
-    /// can continue a run. Null (default): when the store has a backend.
+    /// can continue a run. Null (default): when the store has a backend or <see cref="History"/> is on.
     /// </summary>
     public bool? RecordProgress { get; set; }
+
+    /// <summary>
+    /// Keep each run's steps as checkpoints (<see cref="FlowRunner.GetHistoryAsync"/>, <see cref="FlowRunner.GetStateAtAsync"/>);
+    /// null (default): no history. A completed run's history is deleted with its state unless the run is retained.
+    /// </summary>
+    public FlowHistoryOptions? History { get; set; }
 
     /// <summary>Keep a completed run's state and record (default false: a completed run's state is deleted).</summary>
     public bool RetainCompletedRuns { get; set; }

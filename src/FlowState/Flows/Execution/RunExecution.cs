@@ -27,7 +27,9 @@ internal sealed class RunExecution : IDisposable
     private RunRecord _record;
     private long _stepsRun;
 
-    public RunExecution(StateStore store, string runId, bool recordProgress, int maxPostConflictRetries, RunRecord record, ILogger logger)
+    private readonly FlowHistory? _history;
+
+    public RunExecution(StateStore store, string runId, bool recordProgress, int maxPostConflictRetries, RunRecord record, ILogger logger, FlowHistoryOptions? history = null)
     {
         Store = store;
         RunId = runId;
@@ -36,6 +38,7 @@ internal sealed class RunExecution : IDisposable
         Logger = logger;
         _record = record;
         RunScope = StateScope.Workflow(runId);
+        _history = history is null ? null : new FlowHistory(history, Bookkeeping);
     }
 
     public StateStore Store { get; }
@@ -171,6 +174,13 @@ internal sealed class RunExecution : IDisposable
         {
             var record = _record with { Steps = _record.Steps + 1, UpdatedAt = Time.GetUtcNow() };
             bookkeeping.Set(RunKey, record, FlowRecordsJsonContext.Default.RunRecord);
+            if (_history is not null)
+            {
+                var checkpoint = new FlowCheckpoint(record.Steps, record.Steps - 1, step.Node.Name, action, record.UpdatedAt, FlowHistory.ChangesOf(writes, RunScope));
+                FlowHistory.Add(bookkeeping, checkpoint);
+                await _history.ApplyRetentionAsync(bookkeeping, checkpoint.Index, record.UpdatedAt, step.CancellationToken).ConfigureAwait(false);
+            }
+
             await Store.ApplyAsync(batch, step.CancellationToken).ConfigureAwait(false);
             _record = record;
         }
