@@ -58,4 +58,49 @@ public abstract partial class DurableStateStoreConformanceTests
 
         Assert.Equal(0, await reopened.For(StateScope.Workflow("doc-1")).CountAsync());
     }
+
+    [Fact]
+    public async Task Interrupted_run_resumes_after_reopen_with_its_history()
+    {
+        var gate = Node.Create<string?, string>(
+            "approve",
+            prep: (_, context) =>
+            {
+                var by = context.GetResumeInput<string>();
+                if (by is null)
+                {
+                    context.Interrupt("needs a reviewer");
+                }
+
+                return ValueTask.FromResult<string?>(by);
+            },
+            exec: (by, _) => ValueTask.FromResult(by!),
+            post: async (state, _, by, _) =>
+            {
+                await state.SetAsync("approvedBy", by);
+                return null;
+            });
+        var draft = Node.Create("draft", async (state, _) =>
+        {
+            await state.SetAsync("draft", "text");
+            return null;
+        });
+        Flow Build() => new FlowBuilder("approval").Sequence(draft, gate).Build();
+        var options = new FlowRunnerOptions { History = new FlowHistoryOptions(), RetainCompletedRuns = true };
+
+        await using (var store = await OpenAsync("interrupts"))
+        {
+            var stopped = await new FlowRunner(store, options).RunAsync(Build(), options: new FlowRunOptions { RunId = "hitl-1" });
+            Assert.Equal(FlowRunStatus.Interrupted, stopped.Status);
+        }
+
+        await using var reopened = await OpenAsync("interrupts");
+        var runner = new FlowRunner(reopened, options);
+        Assert.Equal(FlowRunStatus.Interrupted, (await runner.GetRunAsync("hitl-1"))!.Status);
+        var done = await runner.ResumeAsync(Build(), "hitl-1", new FlowRunOptions { ResumeInput = "grace" });
+
+        Assert.Equal("grace", done.State["approvedBy"]!.GetValue<string>());
+        Assert.Equal([null, "draft", "approve"], (await runner.GetHistoryAsync("hitl-1")).Select(c => c.NodeName));
+        Assert.Equal("""{"draft":"text"}""", (await runner.GetStateAtAsync("hitl-1", 1)).ToJsonString());
+    }
 }

@@ -9,6 +9,12 @@ public sealed class FlowRunOptions
     /// <summary>The flow's parameters (an object whose properties become <see cref="NodeContext.Params"/>); null: none.</summary>
     public object? Params { get; init; }
 
+    /// <summary>
+    /// For <see cref="FlowRunner.ResumeAsync"/> of an interrupted run: the input (any JSON-serializable value) handed to
+    /// the step that interrupted it, as <see cref="NodeContext.ResumeInput"/>.
+    /// </summary>
+    public object? ResumeInput { get; init; }
+
     /// <summary>Keep the run's state and record after it completes; null: <see cref="FlowRunnerOptions.RetainCompletedRuns"/>.</summary>
     public bool? RetainState { get; init; }
 }

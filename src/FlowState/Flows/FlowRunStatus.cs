@@ -11,4 +11,7 @@ public enum FlowRunStatus
 
     /// <summary>A step failed; the run can be resumed at that step.</summary>
     Failed,
+
+    /// <summary>A node asked for input (<see cref="NodeContext.Interrupt"/>); resume the run with the input.</summary>
+    Interrupted,
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -96,7 +97,7 @@ public sealed class FlowRunner
                 .Set(RunExecution.RunKey, record, FlowRecordsJsonContext.Default.RunRecord);
             if (_options.History is not null)
             {
-                FlowHistory.Add(bookkeepingBatch, new FlowCheckpoint(0, null, null, null, now, [.. fields.Select(f => new FlowStateChange(null, f.Key, f.Value))]));
+                FlowHistory.Add(bookkeepingBatch, new CheckpointRecord(0, null, null, now, [.. fields.Select(f => new FlowStateChange(null, f.Key, f.Value))], null, 0, null));
             }
             try
             {
@@ -151,7 +152,13 @@ public sealed class FlowRunner
             }
 
             using var execution = new RunExecution(_store, runId, recordProgress: true, _options.MaxPostConflictRetries, record, _logger, _options.History);
-            if (record.Status != FlowRunStatus.Running)
+            if (record.Interrupt is { } interrupt && options.ResumeInput is not null)
+            {
+                // Stored with the record, so that a crash while the interrupted step runs again does not lose the input.
+                var input = JsonSerializer.SerializeToElement(options.ResumeInput, _store.SerializerOptions);
+                await execution.SetStatusAsync(FlowRunStatus.Running, null, cancellationToken, interrupt with { Input = input }).ConfigureAwait(false);
+            }
+            else if (record.Status != FlowRunStatus.Running)
             {
                 await execution.SetStatusAsync(FlowRunStatus.Running, null, cancellationToken).ConfigureAwait(false);
             }
@@ -207,7 +214,7 @@ public sealed class FlowRunner
         {
             if (await FlowHistory.ReadAsync(bookkeeping, index, cancellationToken).ConfigureAwait(false) is { } checkpoint)
             {
-                checkpoints.Add(checkpoint);
+                checkpoints.Add(checkpoint.ToCheckpoint());
             }
         }
 
@@ -218,25 +225,9 @@ public sealed class FlowRunner
     /// <exception cref="FlowException">The run has no such checkpoint: it has no history, or retention folded the checkpoint away.</exception>
     public async ValueTask<JsonObject> GetStateAtAsync(string runId, long index, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(index);
         var bookkeeping = _store.For(RunExecution.BookkeepingScopeOf(runId));
         var record = await ReadRecordAsync(runId, cancellationToken).ConfigureAwait(false);
-        var state = await FlowHistory.ReadBaseAsync(bookkeeping, cancellationToken).ConfigureAwait(false);
-        if (record is null || index > record.Steps || index < state.Index
-            || (index > state.Index && await FlowHistory.ReadAsync(bookkeeping, index, cancellationToken).ConfigureAwait(false) is null))
-        {
-            throw new FlowException(
-                $"Run '{runId}' has no checkpoint {index}: " +
-                (record is null ? "there is no such run." : $"it kept checkpoints {state.Index + 1}–{record.Steps} (history off, or older ones folded by retention)."),
-                runId,
-                null);
-        }
-
-        for (var i = state.Index + 1; i <= index; i++)
-        {
-            state = FlowHistory.Fold(state, await FlowHistory.ReadAsync(bookkeeping, i, cancellationToken).ConfigureAwait(false), i);
-        }
-
+        var state = await FlowHistory.StateAtAsync(bookkeeping, runId, record, index, cancellationToken).ConfigureAwait(false);
         var fields = new JsonObject();
         foreach (var change in state.State.Where(c => c.Step is null).OrderBy(c => c.Key, StringComparer.Ordinal))
         {
@@ -244,6 +235,103 @@ public sealed class FlowRunner
         }
 
         return fields;
+    }
+
+    /// <summary>
+    /// Starts a new run from checkpoint <paramref name="index"/> of <paramref name="runId"/>: the new run has the state
+    /// (fields and steps' private state) and the position (of every sub-flow) the source had right after that step.
+    /// Run it with <see cref="ResumeAsync"/>. The fork's own history starts with that state as checkpoint 0.
+    /// </summary>
+    /// <returns>The new run's id.</returns>
+    /// <exception cref="FlowException">The source has no such checkpoint (history off or folded), or the new run id is in use.</exception>
+    public async ValueTask<string> ForkAsync(string runId, long index, string? newRunId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        var record = await ReadRecordAsync(runId, cancellationToken).ConfigureAwait(false);
+        var state = await FlowHistory.StateAtAsync(_store.For(RunExecution.BookkeepingScopeOf(runId)), runId, record, index, cancellationToken).ConfigureAwait(false);
+        var forkId = newRunId ?? Runs.NewRunId();
+        var now = _store.Time.GetUtcNow();
+        var batch = _store.CreateBatch();
+        var forkScope = StateScope.Workflow(forkId);
+        foreach (var change in state.State)
+        {
+            var target = change.Step is null ? batch.Within(forkScope) : batch.Within(forkScope.ChildStep(change.Step));
+            target.Set(change.Key, change.Value);
+        }
+
+        var bookkeeping = batch.Within(RunExecution.BookkeepingScopeOf(forkId));
+        foreach (var (frame, progress) in state.Frames)
+        {
+            bookkeeping.Set(RunExecution.FrameKey(frame), progress, FlowRecordsJsonContext.Default.FrameRecord);
+        }
+
+        var forked = new RunRecord(record!.Flow, FlowRunStatus.Running, 0, now, now, null) { ForkedFrom = $"{runId}@{index.ToString(CultureInfo.InvariantCulture)}" };
+        bookkeeping.RequireVersion(RunExecution.RunKey, 0).Set(RunExecution.RunKey, forked, FlowRecordsJsonContext.Default.RunRecord);
+        if (_options.History is not null)
+        {
+            bookkeeping.Set(FlowHistory.BaseKey, state with { Index = 0 }, FlowRecordsJsonContext.Default.HistoryBaseRecord);
+        }
+
+        try
+        {
+            await _store.ApplyAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StateConflictException ex)
+        {
+            throw new FlowException($"Run '{forkId}' already exists; fork into another run id.", forkId, null, ex);
+        }
+
+        return forkId;
+    }
+
+    /// <summary>
+    /// Changes a run's state between steps: each field of <paramref name="patch"/> replaces the run's field whole (a JSON
+    /// <c>null</c> deletes it). With history on, the update is a checkpoint of its own, attributed to
+    /// <paramref name="asNode"/>. The run's position does not move.
+    /// </summary>
+    /// <returns>The index of the update among the run's steps.</returns>
+    /// <exception cref="FlowException">There is no such run, it is running in this process, or it changed while the update was made.</exception>
+    public async ValueTask<long> UpdateStateAsync(string runId, object patch, string? asNode = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        var fields = Runs.ToFields(patch, nameof(patch));
+        if (_active.ContainsKey(runId))
+        {
+            throw new FlowException($"Run '{runId}' is running in this process; update its state between runs (after it stopped, failed or was interrupted).", runId, asNode);
+        }
+
+        var bookkeeping = _store.For(RunExecution.BookkeepingScopeOf(runId));
+        var entry = await bookkeeping.GetEntryAsync(RunExecution.RunKey, cancellationToken).ConfigureAwait(false)
+            ?? throw new FlowException($"Run '{runId}' does not exist in this store.", runId, asNode);
+        var record = entry.Deserialize(FlowRecordsJsonContext.Default.RunRecord)!;
+        var now = _store.Time.GetUtcNow();
+        var updated = record with { Steps = record.Steps + 1, UpdatedAt = now };
+        var batch = _store.CreateBatch();
+        var run = batch.Within(StateScope.Workflow(runId));
+        foreach (var (name, value) in fields)
+        {
+            _ = value.ValueKind == JsonValueKind.Null ? run.Delete(name) : run.Set(name, value);
+        }
+
+        var recordBatch = batch.Within(bookkeeping.CurrentScope)
+            .RequireVersion(RunExecution.RunKey, entry.Version)
+            .Set(RunExecution.RunKey, updated, FlowRecordsJsonContext.Default.RunRecord);
+        if (_options.History is not null)
+        {
+            var changes = fields.Select(f => new FlowStateChange(null, f.Key, f.Value.ValueKind == JsonValueKind.Null ? null : f.Value)).ToList();
+            FlowHistory.Add(recordBatch, new CheckpointRecord(updated.Steps, asNode, null, now, changes, null, 0, null));
+        }
+
+        try
+        {
+            await _store.ApplyAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StateConflictException ex)
+        {
+            throw new FlowException($"Run '{runId}' changed while its state was being updated; read it again and retry.", runId, asNode, ex);
+        }
+
+        return updated.Steps;
     }
 
     /// <summary>Every run the store holds a record of (running, failed, or completed and retained), in storage order.</summary>
@@ -284,6 +372,15 @@ public sealed class FlowRunner
         try
         {
             action = await execution.RunFrameAsync(flow, string.Empty, parameters, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FlowInterruptedException interrupted)
+        {
+            var interrupt = new InterruptRecord(interrupted.Frame, interrupted.StepIndex, interrupted.NodeName!, interrupted.Reason, null);
+            await execution.SetStatusAsync(FlowRunStatus.Interrupted, null, cancellationToken, interrupt).ConfigureAwait(false);
+            FlowLog.RunInterrupted(_logger, runId, flow.Name, interrupted.NodeName!);
+            activity?.AddEvent(new ActivityEvent("run.interrupted"));
+            var stopped = await Runs.GetStateAsync(runId, cancellationToken).ConfigureAwait(false);
+            return new FlowRunResult(runId, null, execution.StepsRun, stopped) { Status = FlowRunStatus.Interrupted, InterruptReason = interrupted.Reason };
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 
 namespace FlowState.Flows;
@@ -32,6 +33,52 @@ public abstract class NodeContext
     public CancellationToken CancellationToken => Invocation.CancellationToken;
 
     internal StepInvocation Invocation { get; }
+
+    /// <summary>
+    /// The input the run was resumed with (<see cref="FlowRunOptions.ResumeInput"/>), given to the step that interrupted
+    /// the run when it runs again; null otherwise.
+    /// </summary>
+    public JsonElement? ResumeInput => Invocation.ResumeInput;
+
+    /// <summary>
+    /// Stops the run here for human input: nothing of this step commits, the run becomes
+    /// <see cref="FlowRunStatus.Interrupted"/> (what earlier steps committed stays), and
+    /// <see cref="FlowRunner.ResumeAsync"/> with <see cref="FlowRunOptions.ResumeInput"/> runs this step again with
+    /// <see cref="ResumeInput"/> set. Throws <see cref="FlowInterruptedException"/>; do not catch it.
+    /// </summary>
+    /// <exception cref="FlowException">The runner does not record progress, so the run could not be resumed.</exception>
+    [DoesNotReturn]
+    public void Interrupt(string? reason = null)
+    {
+        if (!Invocation.Run.RecordProgress)
+        {
+            throw new FlowException(
+                $"Node '{NodeName}' of run '{RunId}' asked for an interrupt, but the runner does not record progress, so the run could not be resumed; use a durable store or FlowRunnerOptions.RecordProgress.",
+                RunId,
+                NodeName);
+        }
+
+        throw new FlowInterruptedException(RunId, NodeName, reason) { Frame = Invocation.FrameId, StepIndex = Invocation.StepIndex };
+    }
+
+    /// <summary><see cref="ResumeInput"/> deserialized to <typeparamref name="T"/>, or default when there is none.</summary>
+    /// <exception cref="StateTypeException">The input does not deserialize to <typeparamref name="T"/>.</exception>
+    public T? GetResumeInput<T>()
+    {
+        if (ResumeInput is not { } input)
+        {
+            return default;
+        }
+
+        try
+        {
+            return input.Deserialize<T>(Invocation.Run.Store.SerializerOptions);
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException)
+        {
+            throw new StateTypeException($"The resume input of node '{NodeName}' (run '{RunId}') does not deserialize to {typeof(T).Name}: {ex.Message}", ex);
+        }
+    }
 
     /// <summary>A parameter deserialized to <typeparamref name="T"/>, or default when there is no such parameter.</summary>
     /// <exception cref="StateTypeException">The parameter does not deserialize to <typeparamref name="T"/>.</exception>

@@ -3,8 +3,9 @@ using System.Text.Json;
 namespace FlowState.Flows;
 
 /// <summary>
-/// Writes and folds a run's checkpoints: <c>checkpoint:{index}</c> records with the step's changes, and a
-/// <c>history-base</c> record holding the state as of the last checkpoint retention folded away.
+/// Writes, folds and reads a run's checkpoints: <c>checkpoint:{index}</c> records with the step's changes and
+/// progress, and a <c>history-base</c> record holding the state (fields, step state, frame positions) as of the last
+/// checkpoint retention folded away.
 /// </summary>
 internal sealed class FlowHistory(FlowHistoryOptions options, IStateStore bookkeeping)
 {
@@ -12,6 +13,8 @@ internal sealed class FlowHistory(FlowHistoryOptions options, IStateStore bookke
     private const string CheckpointPrefix = "checkpoint:";
 
     private HistoryBaseRecord? _base;
+
+    public static HistoryBaseRecord Empty => new(-1, [], new Dictionary<string, FrameRecord>(StringComparer.Ordinal));
 
     public static string CheckpointKey(long index) => CheckpointPrefix + index.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
 
@@ -41,8 +44,8 @@ internal sealed class FlowHistory(FlowHistoryOptions options, IStateStore bookke
         return changes;
     }
 
-    public static void Add(StateBatch bookkeeping, FlowCheckpoint checkpoint) =>
-        bookkeeping.Set(CheckpointKey(checkpoint.Index), checkpoint, FlowRecordsJsonContext.Default.FlowCheckpoint);
+    public static void Add(StateBatch bookkeeping, CheckpointRecord checkpoint) =>
+        bookkeeping.Set(CheckpointKey(checkpoint.Index), checkpoint, FlowRecordsJsonContext.Default.CheckpointRecord);
 
     /// <summary>Folds the oldest checkpoints into the base while retention asks for it; <paramref name="newest"/> is never folded.</summary>
     public async ValueTask ApplyRetentionAsync(StateBatch batch, long newest, DateTimeOffset now, CancellationToken cancellationToken)
@@ -79,29 +82,71 @@ internal sealed class FlowHistory(FlowHistoryOptions options, IStateStore bookke
     public static async ValueTask<HistoryBaseRecord> ReadBaseAsync(IStateReader bookkeeping, CancellationToken cancellationToken)
     {
         var entry = await bookkeeping.GetEntryAsync(BaseKey, cancellationToken).ConfigureAwait(false);
-        return entry?.Deserialize(FlowRecordsJsonContext.Default.HistoryBaseRecord) ?? new HistoryBaseRecord(-1, []);
+        return entry?.Deserialize(FlowRecordsJsonContext.Default.HistoryBaseRecord) ?? Empty;
     }
 
-    public static async ValueTask<FlowCheckpoint?> ReadAsync(IStateReader bookkeeping, long index, CancellationToken cancellationToken)
+    public static async ValueTask<CheckpointRecord?> ReadAsync(IStateReader bookkeeping, long index, CancellationToken cancellationToken)
     {
         var entry = await bookkeeping.GetEntryAsync(CheckpointKey(index), cancellationToken).ConfigureAwait(false);
-        return entry?.Deserialize(FlowRecordsJsonContext.Default.FlowCheckpoint);
+        return entry?.Deserialize(FlowRecordsJsonContext.Default.CheckpointRecord);
     }
 
-    /// <summary>The base with <paramref name="checkpoint"/>'s changes applied (a missing checkpoint changes nothing).</summary>
-    public static HistoryBaseRecord Fold(HistoryBaseRecord state, FlowCheckpoint? checkpoint, long index)
+    /// <summary>The state right after checkpoint <paramref name="index"/>: the base folded with every kept checkpoint up to it.</summary>
+    /// <exception cref="FlowException">The run has no such checkpoint.</exception>
+    public static async ValueTask<HistoryBaseRecord> StateAtAsync(IStateReader bookkeeping, string runId, RunRecord? record, long index, CancellationToken cancellationToken)
     {
-        var fields = new List<FlowStateChange>(state.State);
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        var state = await ReadBaseAsync(bookkeeping, cancellationToken).ConfigureAwait(false);
+        if (record is null || index > record.Steps || index < state.Index
+            || (index > state.Index && await ReadAsync(bookkeeping, index, cancellationToken).ConfigureAwait(false) is null))
+        {
+            throw new FlowException(
+                $"Run '{runId}' has no checkpoint {index}: " +
+                (record is null ? "there is no such run." : $"it kept checkpoints {state.Index + 1}–{record.Steps} (history off, or older ones folded by retention)."),
+                runId,
+                null);
+        }
+
+        for (var i = state.Index + 1; i <= index; i++)
+        {
+            state = Fold(state, await ReadAsync(bookkeeping, i, cancellationToken).ConfigureAwait(false), i);
+        }
+
+        return state;
+    }
+
+    /// <summary>
+    /// The base with <paramref name="checkpoint"/> applied: its changes, and its frame's new position (a composite
+    /// step's commit also ends its children's frames). A missing checkpoint changes nothing.
+    /// </summary>
+    public static HistoryBaseRecord Fold(HistoryBaseRecord state, CheckpointRecord? checkpoint, long index)
+    {
+        var fields = state.State.ToDictionary(c => (c.Step, c.Key));
         foreach (var change in checkpoint?.Changes ?? [])
         {
-            fields.RemoveAll(f => f.Step == change.Step && f.Key == change.Key);
-            if (change.Value is not null)
+            if (change.Value is null)
             {
-                fields.Add(change);
+                fields.Remove((change.Step, change.Key));
+            }
+            else
+            {
+                fields[(change.Step, change.Key)] = change;
             }
         }
 
-        return new HistoryBaseRecord(index, fields);
+        var frames = new Dictionary<string, FrameRecord>(state.Frames, StringComparer.Ordinal);
+        if (checkpoint is { Frame: { } frame, Progress: { } progress })
+        {
+            var children = $"{frame}/{checkpoint.FrameStep.ToString(System.Globalization.CultureInfo.InvariantCulture)}.";
+            foreach (var child in frames.Keys.Where(k => k.StartsWith(children, StringComparison.Ordinal)).ToList())
+            {
+                frames.Remove(child);
+            }
+
+            frames[frame] = progress;
+        }
+
+        return new HistoryBaseRecord(index, [.. fields.Values], frames);
     }
 
     private static JsonElement Parse(byte[] utf8Json)

@@ -17,6 +17,9 @@ internal static partial class FlowLog
     [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Run {RunId} of flow {Flow} was cancelled after {Steps} steps; resume it to continue.")]
     public static partial void RunCancelled(ILogger logger, string runId, string flow, long steps);
 
+    [LoggerMessage(EventId = 107, Level = LogLevel.Information, Message = "Run {RunId} of flow {Flow} was interrupted by node {Node}; resume it with the input it asked for.")]
+    public static partial void RunInterrupted(ILogger logger, string runId, string flow, string node);
+
     [LoggerMessage(EventId = 104, Level = LogLevel.Error, Message = "Could not record the failure of run {RunId}.")]
     public static partial void FailureNotRecorded(ILogger logger, Exception exception, string runId);
 

@@ -66,6 +66,9 @@ internal sealed class RunExecution : IDisposable
 
     public RunRecord Record => _record;
 
+    /// <summary>The interrupt this execution resumes (with its input), until the interrupted step commits.</summary>
+    public InterruptRecord? Interrupt => _record.Interrupt;
+
     public static StateScope BookkeepingScopeOf(string runId) => StateScope.Workflow(runId).ChildOfKind(ScopeSegmentKind.Runtime, BookkeepingName);
 
     public static string FrameKey(string frameId) => FrameKeyPrefix + frameId;
@@ -159,10 +162,8 @@ internal sealed class RunExecution : IDisposable
         }
 
         var bookkeeping = batch.Within(Bookkeeping.CurrentScope);
-        bookkeeping.Set(
-            FrameKey(step.FrameId),
-            new FrameRecord(next?.Name, step.StepIndex + 1, next is null, next is null ? action : null),
-            FlowRecordsJsonContext.Default.FrameRecord);
+        var progress = new FrameRecord(next?.Name, step.StepIndex + 1, next is null, next is null ? action : null);
+        bookkeeping.Set(FrameKey(step.FrameId), progress, FlowRecordsJsonContext.Default.FrameRecord);
         for (var i = 0; i < childFrames; i++)
         {
             bookkeeping.Delete(FrameKey(step.ChildFrameId(i)));
@@ -173,10 +174,16 @@ internal sealed class RunExecution : IDisposable
         try
         {
             var record = _record with { Steps = _record.Steps + 1, UpdatedAt = Time.GetUtcNow() };
+            if (record.Interrupt is { } interrupt && interrupt.Frame == step.FrameId && interrupt.StepIndex == step.StepIndex)
+            {
+                record = record with { Interrupt = null };
+            }
+
             bookkeeping.Set(RunKey, record, FlowRecordsJsonContext.Default.RunRecord);
             if (_history is not null)
             {
-                var checkpoint = new FlowCheckpoint(record.Steps, record.Steps - 1, step.Node.Name, action, record.UpdatedAt, FlowHistory.ChangesOf(writes, RunScope));
+                var checkpoint = new CheckpointRecord(
+                    record.Steps, step.Node.Name, action, record.UpdatedAt, FlowHistory.ChangesOf(writes, RunScope), step.FrameId, step.StepIndex, progress);
                 FlowHistory.Add(bookkeeping, checkpoint);
                 await _history.ApplyRetentionAsync(bookkeeping, checkpoint.Index, record.UpdatedAt, step.CancellationToken).ConfigureAwait(false);
             }
@@ -195,12 +202,12 @@ internal sealed class RunExecution : IDisposable
     public void Dispose() => _commitLock.Dispose();
 
     /// <summary>Writes the run record with a new status (and the error of a failed run).</summary>
-    public async ValueTask SetStatusAsync(FlowRunStatus status, string? error, CancellationToken cancellationToken)
+    public async ValueTask SetStatusAsync(FlowRunStatus status, string? error, CancellationToken cancellationToken, InterruptRecord? interrupt = null)
     {
         await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var record = _record with { Status = status, Error = error, UpdatedAt = Time.GetUtcNow() };
+            var record = _record with { Status = status, Error = error, UpdatedAt = Time.GetUtcNow(), Interrupt = interrupt ?? _record.Interrupt };
             await Bookkeeping.SetAsync(RunKey, record, FlowRecordsJsonContext.Default.RunRecord, null, cancellationToken).ConfigureAwait(false);
             _record = record;
         }

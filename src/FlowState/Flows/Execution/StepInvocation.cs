@@ -29,6 +29,10 @@ internal sealed class StepInvocation(
 
     public CancellationToken CancellationToken { get; } = cancellationToken;
 
+    /// <summary>The input of a resumed interrupt, when this step is the one that interrupted.</summary>
+    public System.Text.Json.JsonElement? ResumeInput { get; } =
+        run.Interrupt is { } interrupt && interrupt.Frame == frameId && interrupt.StepIndex == stepIndex ? interrupt.Input : null;
+
     /// <summary>The highest exec attempt started in this step.</summary>
     public int ExecAttempts { get; private set; }
 
