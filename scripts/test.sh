@@ -35,12 +35,14 @@ else
 fi
 rm -rf "$(dirname "$example_db")" "$log.example"
 
-# Every flow shape, in memory and on a SQLite file: nine lines, the last a resumed run whose posts ran once.
+# Every flow shape, in memory and on a SQLite file: eleven lines, among them a resumed run whose posts ran once and a
+# run interrupted for review and resumed with the answer.
 shapes_db="$(mktemp -d)/shapes.db"
 for store_args in "" "--sqlite $shapes_db"; do
   # shellcheck disable=SC2086 # store_args is two words or none
   if dotnet run --project examples/FlowShapes --no-build -c Release -- $store_args >"$log.shapes" 2>&1 \
-     && [ "$(wc -l <"$log.shapes")" -eq 9 ] \
+     && [ "$(wc -l <"$log.shapes")" -eq 11 ] \
+     && grep -q "Interrupted (please review the draft), then Completed: published by ada" "$log.shapes" \
      && grep -q "resumed: extract, enrich, upload, notify (each once)" "$log.shapes" \
      && grep -q "receive → check-schema → check-links → publish" "$log.shapes"; then
     echo "example: every flow shape ran ${store_args:+on SQLite}"

@@ -18,6 +18,8 @@ var shapes = new Dictionary<string, Func<FlowRunner, Task<string>>>(StringCompar
     ["async-parallel-batch"] = AsyncParallelBatchShape.RunAsync,
     ["nested"] = NestedShape.RunAsync,
     ["resume"] = ResumeShape.RunAsync,
+    ["interrupt"] = InterruptShape.RunAsync,
+    ["time-travel"] = TimeTravelShape.RunAsync,
 };
 
 var sqlite = Array.IndexOf(args, "--sqlite");
