@@ -22,12 +22,28 @@ status=0
 dotnet test FlowState.slnx --no-build -c Release 2>&1 | tee "$log" || status=$?
 
 # The README's main command, twice on one SQLite file: the second run must see the first run's state.
+repo="$(pwd)"
+main_dir="$(mktemp -d)"
+main_ok=1
+for _ in 1 2; do
+  (cd "$main_dir" && dotnet run --project "$repo/src/FlowState.Cli" --no-build -c Release -- run "$repo/examples/flows/word-count.yaml") >>"$log.main" 2>&1 || main_ok=0
+done
+if [ "$main_ok" -eq 1 ] && grep -q "This store has counted 338 words in 2 run(s)." "$log.main" && [ -f "$main_dir/flowstate.db" ]; then
+  echo "main job: flowstate run word-count, twice; the second run saw the first"
+else
+  cat "$log.main" >&2
+  echo "error: the README's main job (flowstate run examples/flows/word-count.yaml) failed" >&2
+  status=1
+fi
+rm -rf "$main_dir" "$log.main"
+
+# The store tour example, twice on one SQLite file: the second run must see the first run's state.
 example_db="$(mktemp -d)/flowstate.db"
 example_ok=1
 dotnet run --project examples/StoreTour --no-build -c Release -- "$example_db" >"$log.example" 2>&1 || example_ok=0
 dotnet run --project examples/StoreTour --no-build -c Release -- "$example_db" >>"$log.example" 2>&1 || example_ok=0
 if [ "$example_ok" -eq 1 ] && grep -q "1 earlier run(s), 3 documents processed so far" "$log.example"; then
-  echo "example: second run saw the first run's state"
+  echo "example: the store tour's second run saw the first run's state"
 else
   cat "$log.example" >&2
   echo "error: examples/StoreTour did not keep its state across two runs" >&2

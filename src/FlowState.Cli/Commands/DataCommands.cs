@@ -1,0 +1,132 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace FlowState.Cli.Commands;
+
+/// <summary><c>flowstate backup|restore|export|import|stats</c>.</summary>
+internal static class DataCommands
+{
+    public static IEnumerable<Command> Create(TextWriter output, TextWriter error)
+    {
+        yield return Backup(output, error);
+        yield return Restore(output, error);
+        yield return Export(output, error);
+        yield return Import(output, error);
+        yield return Stats(output, error);
+    }
+
+    private static Command Backup(TextWriter output, TextWriter error)
+    {
+        var destination = new Argument<string>("destination") { Description = "a new file (SQLite) or directory (RocksDB)" };
+        var command = new Command("backup", "take a consistent copy of the store") { destination };
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
+            var path = Path.GetFullPath(parse.GetValue(destination)!);
+            await store.BackupAsync(path, cancellationToken);
+            await console.Out.WriteLineAsync($"backed up to {path}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Restore(TextWriter output, TextWriter error)
+    {
+        var source = new Argument<string>("backup") { Description = "a backup or any store (sqlite:<file>, rocksdb:<directory>, or a path)" };
+        var command = new Command("restore", "copy every entry of a backup into a new, empty store (--store)") { source };
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            var target = StoreLocation.Parse(parse.GetValue(CliOptions.Store));
+            if (target.Exists)
+            {
+                throw new CliException($"the store {target} exists; restore into a new one (--store) and move it into place");
+            }
+
+            using var buffer = new MemoryStream();
+            await using (var backup = await StoreLocation.Parse(parse.GetValue(source)).OpenAsync(mustExist: true, cancellationToken))
+            {
+                await backup.ExportAsync(buffer, cancellationToken);
+            }
+
+            buffer.Position = 0;
+            await using var store = await target.OpenAsync(mustExist: false, cancellationToken);
+            var count = await store.ImportAsync(buffer, cancellationToken);
+            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"restored {count} entries into {target}"));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Export(TextWriter output, TextWriter error)
+    {
+        var file = new Argument<string>("file") { Description = "the JSON-lines file to write" };
+        var command = new Command("export", "write every entry to a portable, checksummed JSON-lines file") { file };
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
+            var path = Path.GetFullPath(parse.GetValue(file)!);
+            long count;
+            await using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+            {
+                count = await store.ExportAsync(stream, cancellationToken);
+            }
+
+            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"exported {count} entries to {path}"));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Import(TextWriter output, TextWriter error)
+    {
+        var file = new Argument<string>("file") { Description = "a file written by 'flowstate export'" };
+        var command = new Command("import", "write the entries of an export into the store (all or nothing)") { file };
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            var path = Path.GetFullPath(parse.GetValue(file)!);
+            if (!File.Exists(path))
+            {
+                throw new CliException($"there is no export at {path}");
+            }
+
+            await using var store = await parse.OpenStoreAsync(mustExist: false, cancellationToken);
+            await using var stream = File.OpenRead(path);
+            var count = await store.ImportAsync(stream, cancellationToken);
+            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"imported {count} entries from {path}"));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Stats(TextWriter output, TextWriter error)
+    {
+        var command = new Command("stats", "entries and bytes, in all and per top-level scope");
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
+            var perScope = new SortedDictionary<string, (long Entries, long Bytes)>(StringComparer.Ordinal);
+            await foreach (var key in store.ListAllAsync(null, cancellationToken))
+            {
+                var top = key.Scope;
+                while (top.Parent is { IsGlobal: false } parent)
+                {
+                    top = parent;
+                }
+
+                var entry = await store.For(key.Scope).GetEntryAsync(key.Key, cancellationToken);
+                var name = top.IsGlobal ? "(global)" : top.Kind == ScopeSegmentKind.Workflow ? "workflow:*" : top.Path;
+                var (entries, bytes) = perScope.GetValueOrDefault(name);
+                perScope[name] = (entries + 1, bytes + (entry?.Size ?? 0));
+            }
+
+            var total = store.GetStatistics();
+            console.Table(
+                ["scope", "entries", "bytes"],
+                perScope.Select(p => new[] { p.Key, p.Value.Entries.ToString(CultureInfo.InvariantCulture), p.Value.Bytes.ToString(CultureInfo.InvariantCulture) })
+                    .Append(["total", total.Entries.ToString(CultureInfo.InvariantCulture), total.Bytes.ToString(CultureInfo.InvariantCulture)]));
+            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{perScope.GetValueOrDefault("workflow:*").Entries} entries in flow runs; version {store.CurrentVersion}"));
+            return 0;
+        });
+        return command;
+    }
+}

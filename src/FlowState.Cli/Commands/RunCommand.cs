@@ -1,0 +1,121 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using FlowState.Cli.ExampleFlows;
+using FlowState.Flows;
+
+namespace FlowState.Cli.Commands;
+
+/// <summary>
+/// <c>flowstate run &lt;file.yaml | flow&gt;</c>: runs a bundled flow, printing each step as it commits and the result.
+/// An unfinished run of the same flow in the store (stopped with Ctrl+C, failed, or killed) is resumed instead of
+/// starting over, unless <c>--new</c>.
+/// </summary>
+internal static class RunCommand
+{
+    private static readonly StateScope CliScope = StateScope.Custom("flowstate-cli");
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var target = new Argument<string>("target") { Description = "a flow file (.yaml) or the name of a bundled flow: " + string.Join(", ", BundledFlow.All.Keys) };
+        var runId = new Option<string?>("--run-id") { Description = "the run id (default: the file's run_id, or a new one)" };
+        var fresh = new Option<bool>("--new") { Description = "start a new run even when an unfinished one exists" };
+        var command = new Command("run", "run a flow on the store (resumes an unfinished run of it)") { target, runId, fresh };
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            var text = parse.GetValue(target)!;
+            var file = text.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || text.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) ? FlowFile.Load(text) : null;
+            var bundled = BundledFlow.Find(file?.Flow ?? text);
+            var input = bundled.PrepareInput(file?.Input ?? [], file?.Directory ?? Environment.CurrentDirectory);
+            var location = StoreLocation.Parse(parse.GetValue(CliOptions.Store) ?? (file?.Store is { } s ? Path.Combine(file.Directory, s) : null));
+            await using var store = await location.OpenAsync(mustExist: false, cancellationToken);
+            var runner = FlowStateCli.Runner(store);
+            var flow = bundled.Build();
+            var unfinishedKey = "unfinished/" + flow.Name;
+            var cli = store.For(CliScope);
+            var id = parse.GetValue(runId) ?? file?.RunId;
+            FlowRunInfo? resumable = null;
+            if (!parse.GetValue(fresh) && (id ?? await cli.GetAsync<string>(unfinishedKey, cancellationToken)) is { } candidate)
+            {
+                resumable = await runner.GetRunAsync(candidate, cancellationToken) is { Status: not FlowRunStatus.Completed } info ? info : null;
+            }
+
+            id = resumable?.RunId ?? id ?? runner.Runs.NewRunId(flow.Name);
+            await cli.SetAsync(unfinishedKey, id, cancellationToken: cancellationToken);
+            await console.Out.WriteLineAsync(resumable is null
+                ? $"run {id}: flow {flow.Name} on {location}"
+                : $"run {id}: resuming flow {flow.Name} after step {resumable.Steps} ({resumable.Status.ToString().ToLowerInvariant()}) on {location}");
+            var watch = Stopwatch.StartNew();
+            using var progress = new StepProgress(id, console.Out);
+            FlowRunResult result;
+            try
+            {
+                result = resumable is null
+                    ? await runner.RunAsync(flow, input, new FlowRunOptions { RunId = id }, cancellationToken)
+                    : await runner.ResumeAsync(flow, id, cancellationToken: cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await console.Out.WriteLineAsync($"stopped after {progress.Steps} step(s); run the same command again to resume run {id}");
+                return 1;
+            }
+            catch (FlowException ex)
+            {
+                throw new CliException($"{ex.Message} Run the same command again to resume run {id}.");
+            }
+
+            if (result.Status == FlowRunStatus.Interrupted)
+            {
+                await console.Out.WriteLineAsync($"run {id} is waiting for input: {result.InterruptReason}");
+                return 0;
+            }
+
+            await cli.DeleteAsync(unfinishedKey, cancellationToken: CancellationToken.None);
+            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"run {id} completed: {result.Steps} step(s) in {watch.Elapsed.TotalSeconds:0.00} s"));
+            await bundled.PrintResultAsync(console, result.State, ["result", "value"]);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Prints each step of one run as it commits (from the runtime's step activities).</summary>
+    private sealed class StepProgress : IDisposable
+    {
+        private readonly ActivityListener _listener;
+        private int _steps;
+
+        public StepProgress(string runId, TextWriter output)
+        {
+            _listener = new ActivityListener
+            {
+                ShouldListenTo = source => source.Name == FlowDiagnostics.ActivitySourceName,
+                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+                ActivityStopped = activity =>
+                {
+                    if (activity.OperationName != "flow.step" || (string?)activity.GetTagItem("flowstate.run_id") != runId)
+                    {
+                        return;
+                    }
+
+                    var outcome = activity.Status == ActivityStatusCode.Error ? "failed" : activity.GetTagItem("flowstate.action") is null ? "stopped" : "done  ";
+                    if (outcome == "done  ")
+                    {
+                        Interlocked.Increment(ref _steps);
+                    }
+
+                    lock (output)
+                    {
+                        output.WriteLine(string.Create(
+                            CultureInfo.InvariantCulture,
+                            $"  {outcome} {activity.GetTagItem("flowstate.node")} ({activity.Duration.TotalMilliseconds:0.0} ms)"));
+                    }
+                },
+            };
+            ActivitySource.AddActivityListener(_listener);
+        }
+
+        public int Steps => Volatile.Read(ref _steps);
+
+        public void Dispose() => _listener.Dispose();
+    }
+}

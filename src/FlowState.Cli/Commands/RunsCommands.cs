@@ -1,0 +1,133 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using FlowState.Cli.ExampleFlows;
+using FlowState.Flows;
+
+namespace FlowState.Cli.Commands;
+
+/// <summary><c>flowstate runs list|show|history|resume|fork</c>: flow runs, their state and their history.</summary>
+internal static class RunsCommands
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var runs = new Command("runs", "flow runs and their history");
+        runs.Subcommands.Add(List(output, error));
+        runs.Subcommands.Add(Show(output, error));
+        runs.Subcommands.Add(History(output, error));
+        runs.Subcommands.Add(Resume(output, error));
+        runs.Subcommands.Add(Fork(output, error));
+        return runs;
+    }
+
+    private static Command List(TextWriter output, TextWriter error)
+    {
+        var command = new Command("list", "every run the store keeps");
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
+            var rows = new List<string[]>();
+            await foreach (var run in FlowStateCli.Runner(store).ListRunsAsync(cancellationToken))
+            {
+                rows.Add([run.RunId, run.FlowName, Status(run.Status), run.Steps.ToString(CultureInfo.InvariantCulture), Time(run.StartedAt), Time(run.UpdatedAt)]);
+            }
+
+            console.Table(["run", "flow", "status", "steps", "started", "updated"], rows);
+            await console.Out.WriteLineAsync($"{rows.Count} run(s)");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Show(TextWriter output, TextWriter error)
+    {
+        var runId = new Argument<string>("run");
+        var command = new Command("show", "a run's status and state") { runId };
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
+            var runner = FlowStateCli.Runner(store);
+            var run = await FindAsync(runner, parse.GetValue(runId)!, cancellationToken);
+            await console.Out.WriteLineAsync(string.Create(
+                CultureInfo.InvariantCulture,
+                $"run {run.RunId}: flow {run.FlowName}, {Status(run.Status)}, {run.Steps} step(s), started {Time(run.StartedAt)}, updated {Time(run.UpdatedAt)}"));
+            if (run.Error is not null)
+            {
+                await console.Out.WriteLineAsync($"error: {run.Error}");
+            }
+
+            await console.Out.WriteLineAsync(JsonSerializer.Serialize(await runner.Runs.GetStateAsync(run.RunId, cancellationToken), Indented));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command History(TextWriter output, TextWriter error)
+    {
+        var runId = new Argument<string>("run");
+        var command = new Command("history", "a run's steps (checkpoints) and what each changed") { runId };
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
+            var runner = FlowStateCli.Runner(store);
+            var run = await FindAsync(runner, parse.GetValue(runId)!, cancellationToken);
+            var rows = (await runner.GetHistoryAsync(run.RunId, cancellationToken)).Select(c => new[]
+            {
+                c.Index.ToString(CultureInfo.InvariantCulture),
+                c.NodeName ?? (c.Index == 0 ? "(start)" : "(update)"),
+                c.Action ?? string.Empty,
+                Time(c.At),
+                string.Join(", ", c.Changes.Select(ch => (ch.Step is null ? string.Empty : $"step:{ch.Step}:") + ch.Key + (ch.Value is null ? " (deleted)" : string.Empty))),
+            }).ToList();
+            console.Table(["step", "node", "action", "at", "changed"], rows);
+            await console.Out.WriteLineAsync($"{rows.Count} checkpoint(s)");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Resume(TextWriter output, TextWriter error)
+    {
+        var runId = new Argument<string>("run");
+        var command = new Command("resume", "continue a run that did not complete (bundled flows)") { runId };
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
+            var runner = FlowStateCli.Runner(store);
+            var run = await FindAsync(runner, parse.GetValue(runId)!, cancellationToken);
+            var bundled = BundledFlow.Find(run.FlowName);
+            var result = await runner.ResumeAsync(bundled.Build(), run.RunId, cancellationToken: cancellationToken);
+            await console.Out.WriteLineAsync($"run {run.RunId} {Status(result.Status)}: {result.Steps} step(s) this time");
+            await bundled.PrintResultAsync(console, result.State, ["result", "value"]);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Fork(TextWriter output, TextWriter error)
+    {
+        var runId = new Argument<string>("run");
+        var step = new Argument<long>("step") { Description = "the checkpoint to fork from (see 'runs history')" };
+        var newId = new Option<string?>("--run-id") { Description = "the new run's id (default: a new one)" };
+        var command = new Command("fork", "start a new run from a step of another (resume it with 'runs resume')") { runId, step, newId };
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
+            var runner = FlowStateCli.Runner(store);
+            var run = await FindAsync(runner, parse.GetValue(runId)!, cancellationToken);
+            var fork = await runner.ForkAsync(run.RunId, parse.GetValue(step), parse.GetValue(newId), cancellationToken);
+            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"forked run {fork} from step {parse.GetValue(step)} of {run.RunId}; continue it with: flowstate runs resume {fork}"));
+            return 0;
+        });
+        return command;
+    }
+
+    private static async Task<FlowRunInfo> FindAsync(FlowRunner runner, string runId, CancellationToken cancellationToken) =>
+        await runner.GetRunAsync(runId, cancellationToken) ?? throw new CliException($"there is no run '{runId}' in this store; see 'flowstate runs list'");
+
+    private static string Status(FlowRunStatus status) => status.ToString().ToLowerInvariant();
+
+    private static string Time(DateTimeOffset time) => time.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,105 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace FlowState.Cli.Commands;
+
+/// <summary><c>flowstate state list|get|set|delete</c>: inspect and edit a store's state.</summary>
+internal static class StateCommands
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var state = new Command("state", "inspect and edit state");
+        state.Subcommands.Add(List(output, error));
+        state.Subcommands.Add(Get(output, error));
+        state.Subcommands.Add(Set(output, error));
+        state.Subcommands.Add(Delete(output, error));
+        return state;
+    }
+
+    private static Command List(TextWriter output, TextWriter error)
+    {
+        var prefix = new Option<string?>("--prefix") { Description = "only keys that start with this" };
+        var command = new Command("list", "list the keys of a scope and of its child scopes") { CliOptions.Scope, prefix };
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
+            var rows = new List<string[]>();
+            await foreach (var key in store.For(ScopeText.Parse(parse.GetValue(CliOptions.Scope))).ListAllAsync(parse.GetValue(prefix), cancellationToken))
+            {
+                var entry = await store.For(key.Scope).GetEntryAsync(key.Key, cancellationToken);
+                if (entry is not null)
+                {
+                    rows.Add([key.Scope.Path, key.Key, entry.Version.ToString(CultureInfo.InvariantCulture), entry.Size.ToString(CultureInfo.InvariantCulture), Preview(entry)]);
+                }
+            }
+
+            console.Table(["scope", "key", "version", "bytes", "value"], rows);
+            await console.Out.WriteLineAsync($"{rows.Count} key(s)");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Get(TextWriter output, TextWriter error)
+    {
+        var key = new Argument<string>("key");
+        var command = new Command("get", "print a value as indented JSON") { key, CliOptions.Scope };
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
+            var scope = ScopeText.Parse(parse.GetValue(CliOptions.Scope));
+            var entry = await store.For(scope).GetEntryAsync(parse.GetValue(key)!, cancellationToken)
+                ?? throw new CliException($"there is no key '{parse.GetValue(key)}' in scope {scope}");
+            await console.Out.WriteLineAsync(JsonSerializer.Serialize(entry.ToJsonElement(), Indented));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Set(TextWriter output, TextWriter error)
+    {
+        var key = new Argument<string>("key");
+        var json = new Argument<string>("json") { Description = "the value as JSON (a string needs its quotes: '\"text\"')" };
+        var ttl = new Option<double?>("--ttl") { Description = "time to live in seconds" };
+        var command = new Command("set", "store a JSON value") { key, json, CliOptions.Scope, ttl };
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            await using var store = await parse.OpenStoreAsync(mustExist: false, cancellationToken);
+            var scope = ScopeText.Parse(parse.GetValue(CliOptions.Scope));
+            var options = parse.GetValue(ttl) is { } seconds ? StateWriteOptions.WithTimeToLive(TimeSpan.FromSeconds(seconds)) : null;
+            var version = await store.For(scope).SetRawAsync(parse.GetValue(key)!, Encoding.UTF8.GetBytes(parse.GetValue(json)!), options, cancellationToken);
+            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"set {scope.Path}{parse.GetValue(key)} (version {version})"));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Delete(TextWriter output, TextWriter error)
+    {
+        var key = new Argument<string>("key");
+        var command = new Command("delete", "delete a key") { key, CliOptions.Scope };
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
+            var scope = ScopeText.Parse(parse.GetValue(CliOptions.Scope));
+            if (!await store.For(scope).DeleteAsync(parse.GetValue(key)!, cancellationToken: cancellationToken))
+            {
+                throw new CliException($"there is no key '{parse.GetValue(key)}' in scope {scope}");
+            }
+
+            await console.Out.WriteLineAsync($"deleted {scope.Path}{parse.GetValue(key)}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static string Preview(StateEntry entry)
+    {
+        var text = entry.ToString();
+        return text.Length <= 60 ? text : string.Concat(text.AsSpan(0, 57), "...");
+    }
+}

@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Text.Json;
+using FlowState.Cli.Commands;
+using FlowState.Flows;
+
+namespace FlowState.Cli;
+
+/// <summary>
+/// The <c>flowstate</c> command line. Exit codes: 0 done, 1 the command failed (one line on standard error, the stack
+/// trace only with <c>--verbose</c>), 2 the command line is wrong.
+/// </summary>
+internal static class FlowStateCli
+{
+    public static async Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        var root = new RootCommand("flowstate: run flows and inspect, edit, back up and export FlowState stores.");
+        root.Options.Add(CliOptions.Store);
+        root.Options.Add(CliOptions.Verbose);
+        root.Subcommands.Add(RunCommand.Create(output, error));
+        root.Subcommands.Add(StateCommands.Create(output, error));
+        root.Subcommands.Add(RunsCommands.Create(output, error));
+        foreach (var command in DataCommands.Create(output, error))
+        {
+            root.Subcommands.Add(command);
+        }
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var parseError in parsed.Errors)
+            {
+                await error.WriteLineAsync($"error: {parseError.Message}").ConfigureAwait(false);
+            }
+
+            await error.WriteLineAsync("run 'flowstate --help' for usage").ConfigureAwait(false);
+            return 2;
+        }
+
+        return await parsed.InvokeAsync(new InvocationConfiguration
+            {
+                Output = output,
+                Error = error,
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null, // Ctrl+C is handled by the caller's token (see Program.cs).
+            }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sets a command's action: runs <paramref name="body"/> and turns errors into one line and an exit code.</summary>
+    public static void SetGuardedAction(this Command command, TextWriter output, TextWriter error, Func<ParseResult, CliConsole, CancellationToken, Task<int>> body) =>
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var console = new CliConsole(output, error, parse.GetValue(CliOptions.Verbose));
+            try
+            {
+                return await body(parse, console, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                await error.WriteLineAsync($"error: {Describe(ex)}").ConfigureAwait(false);
+                if (console.Verbose)
+                {
+                    await error.WriteLineAsync(ex.ToString()).ConfigureAwait(false);
+                }
+
+                return ex is CliUsageException ? 2 : 1;
+            }
+        });
+
+    // Every failure is one line; an exception the CLI did not expect says so, so that it reads as a bug to report.
+    private static string Describe(Exception ex) => ex switch
+    {
+        CliException or StateException or IOException or UnauthorizedAccessException or ArgumentException or JsonException or NotSupportedException => ex.Message,
+        OperationCanceledException => "stopped",
+        _ => $"unexpected {ex.GetType().Name}: {ex.Message} (run with --verbose for details)",
+    };
+
+    /// <summary>Opens the store the command line names (<c>--store</c>, or <paramref name="fallback"/>, or the default).</summary>
+    public static Task<StateStore> OpenStoreAsync(this ParseResult parse, bool mustExist, CancellationToken cancellationToken, string? fallback = null) =>
+        StoreLocation.Parse(parse.GetValue(CliOptions.Store) ?? fallback).OpenAsync(mustExist, cancellationToken);
+
+    /// <summary>The runner the CLI uses: completed runs are kept, with their last 1,000 steps of history.</summary>
+    public static FlowRunner Runner(StateStore store) =>
+        new(store, new FlowRunnerOptions { RetainCompletedRuns = true, History = new FlowHistoryOptions { MaxCheckpoints = 1000 } });
+}

@@ -1,0 +1,55 @@
+using FlowState.RocksDb;
+using FlowState.Sqlite;
+
+namespace FlowState.Cli;
+
+/// <summary>
+/// Where a command's store lives: <c>sqlite:path</c>, <c>rocksdb:path</c>, or a bare path (an existing directory is
+/// RocksDB, anything else a SQLite file). The default is the SQLite file <c>./flowstate.db</c>.
+/// </summary>
+internal sealed record StoreLocation(string Kind, string Path)
+{
+    public const string Default = "flowstate.db";
+
+    public bool Exists => Kind == "rocksdb" ? Directory.Exists(Path) : File.Exists(Path);
+
+    /// <exception cref="CliUsageException">The text names an unknown kind or no path.</exception>
+    public static StoreLocation Parse(string? text)
+    {
+        text = string.IsNullOrWhiteSpace(text) ? Default : text.Trim();
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon > 1)
+        {
+            var kind = text[..colon].ToLowerInvariant();
+            var path = text[(colon + 1)..];
+            if (kind is not ("sqlite" or "rocksdb"))
+            {
+                throw new CliUsageException($"unknown store kind '{kind}' in '{text}': use sqlite:<file> or rocksdb:<directory>");
+            }
+
+            return path.Length == 0 ? throw new CliUsageException($"the store '{text}' names no path") : new StoreLocation(kind, System.IO.Path.GetFullPath(path));
+        }
+
+        return new StoreLocation(Directory.Exists(text) ? "rocksdb" : "sqlite", System.IO.Path.GetFullPath(text));
+    }
+
+    /// <summary>Opens the store; <paramref name="mustExist"/> refuses to create an empty one (for commands that only read or edit).</summary>
+    /// <exception cref="CliException">The store does not exist and must.</exception>
+    public async Task<StateStore> OpenAsync(bool mustExist, CancellationToken cancellationToken, Action<StateStoreOptions>? configure = null)
+    {
+        if (mustExist && !Exists)
+        {
+            throw new CliException($"there is no {Kind} store at {Path}; pass --store, or run a flow first to create one");
+        }
+
+        var options = new StateStoreOptions
+        {
+            Backend = Kind == "rocksdb" ? new RocksDbStateBackend(Path) : new SqliteStateBackend(Path),
+            Durability = Durability.Process,
+        };
+        configure?.Invoke(options);
+        return await StateStore.OpenAsync(options, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    public override string ToString() => $"{Kind}:{Path}";
+}

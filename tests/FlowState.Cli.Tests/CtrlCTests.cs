@@ -1,0 +1,51 @@
+using System.Diagnostics;
+
+namespace FlowState.Cli.Tests;
+
+/// <summary>The real command in its own process: Ctrl+C (SIGINT) stops a run cleanly and the same command resumes it.</summary>
+public sealed class CtrlCTests : CliTestBase
+{
+    [Fact]
+    public async Task Ctrl_c_stops_the_run_and_running_again_resumes_it()
+    {
+        var flowFile = Directory.File("slow.yaml");
+        await File.WriteAllTextAsync(flowFile, "flow: word-count\ninput:\n  step_delay_ms: 1500\n");
+
+        var (stoppedCode, stoppedOut) = await RunProcessAsync(flowFile, interruptWhen: "run word-count_1: flow word-count");
+        var (code, output) = await RunProcessAsync(flowFile, interruptWhen: null);
+
+        Assert.True(stoppedCode == 1, stoppedOut);
+        Assert.Contains("stopped after 0 step(s); run the same command again to resume run word-count_1", stoppedOut, StringComparison.Ordinal);
+        Assert.True(code == 0, output);
+        Assert.Contains("run word-count_1: resuming flow word-count after step 0 (running)", output, StringComparison.Ordinal);
+        Assert.Contains("This store has counted 169 words in 1 run(s).", output, StringComparison.Ordinal);
+    }
+
+    private async Task<(int Code, string Output)> RunProcessAsync(string flowFile, string? interruptWhen)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "FlowState.Cli.dll"), "run", flowFile, "--store", StorePath })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync();
+        var output = new System.Text.StringBuilder();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+        {
+            output.AppendLine(line);
+            if (interruptWhen is not null && line.Contains(interruptWhen, StringComparison.Ordinal))
+            {
+                // The line comes just before the run starts; the first read takes 1.5 s, so this lands inside it.
+                await Task.Delay(700, timeout.Token);
+                using var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+                await kill.WaitForExitAsync(timeout.Token);
+            }
+        }
+
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, output + await errors);
+    }
+}

@@ -1,0 +1,83 @@
+namespace FlowState.Cli.Tests;
+
+public sealed class RunsAndDataCommandsTests : CliTestBase
+{
+    [Fact]
+    public async Task Runs_list_show_history_fork_and_resume()
+    {
+        await RunAsync("run", "word-count");
+
+        var list = await RunAsync("runs", "list");
+        var show = await RunAsync("runs", "show", "word-count_1");
+        var history = await RunAsync("runs", "history", "word-count_1");
+        var fork = await RunAsync("runs", "fork", "word-count_1", "2", "--run-id", "again");
+        var resume = await RunAsync("runs", "resume", "again");
+        var missing = await RunAsync("runs", "show", "nope");
+
+        Assert.Matches(@"word-count_1\s+word-count\s+completed\s+4", list.Out);
+        Assert.Contains("\"summary\":", show.Out, StringComparison.Ordinal);
+        Assert.Contains("5 checkpoint(s)", history.Out, StringComparison.Ordinal);
+        Assert.Matches(@"2\s+count\s+default", history.Out);
+        Assert.Contains("forked run again from step 2 of word-count_1", fork.Out, StringComparison.Ordinal);
+        Assert.Equal(0, resume.Code);
+        Assert.Contains("run again completed: 2 step(s) this time", resume.Out, StringComparison.Ordinal);
+        Assert.Contains("This store has counted 338 words in 2 run(s).", resume.Out, StringComparison.Ordinal);
+        Assert.Equal(1, missing.Code);
+    }
+
+    [Fact]
+    public async Task Export_import_backup_and_restore_carry_every_entry()
+    {
+        await RunAsync("run", "word-count");
+        var export = Directory.File("state.jsonl");
+        var imported = Directory.File("imported.db");
+        var backup = Directory.File("backup.db");
+        var restored = Directory.File("restored");
+
+        Assert.Equal(0, (await RunAsync("export", export)).Code);
+        Assert.Equal(0, (await RunAsync("import", export, "--store", imported)).Code);
+        Assert.Equal(0, (await RunAsync("backup", backup)).Code);
+        var restore = await RunAsync("restore", backup, "--store", "rocksdb:" + restored);
+
+        Assert.Equal(0, restore.Code);
+        var original = await RunAsync("state", "get", "summary", "--scope", "workflow:word-count_1");
+        foreach (var store in new[] { imported, backup, "rocksdb:" + restored })
+        {
+            Assert.Equal(original.Out, (await RunAsync("state", "get", "summary", "--scope", "workflow:word-count_1", "--store", store)).Out);
+        }
+
+        var refused = await RunAsync("restore", backup, "--store", imported);
+        Assert.Equal(1, refused.Code);
+        Assert.Contains("exists", refused.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Damaged_export_is_refused_and_writes_nothing()
+    {
+        await RunAsync("state", "set", "a", "1");
+        var export = Directory.File("state.jsonl");
+        await RunAsync("export", export);
+        var lines = await File.ReadAllLinesAsync(export);
+        lines[1] = lines[1].Replace("1", "2", StringComparison.Ordinal);
+        await File.WriteAllLinesAsync(export, lines);
+        var target = Directory.File("target.db");
+
+        var (code, _, error) = await RunAsync("import", export, "--store", target);
+
+        Assert.Equal(1, code);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.Equal(1, (await RunAsync("state", "get", "a", "--store", target)).Code);
+    }
+
+    [Fact]
+    public async Task Stats_count_entries_per_top_level_scope()
+    {
+        await RunAsync("run", "word-count");
+
+        var (code, output, _) = await RunAsync("stats");
+
+        Assert.Equal(0, code);
+        Assert.Matches(@"\(global\)\s+2", output);
+        Assert.Contains("workflow:*", output, StringComparison.Ordinal);
+    }
+}

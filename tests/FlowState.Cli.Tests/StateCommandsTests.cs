@@ -1,0 +1,59 @@
+namespace FlowState.Cli.Tests;
+
+public sealed class StateCommandsTests : CliTestBase
+{
+    [Fact]
+    public async Task Set_get_list_and_delete_work_on_scopes()
+    {
+        Assert.Equal(0, (await RunAsync("state", "set", "doc", """{"title":"T","pages":3}""", "--scope", "workflow:run_1:")).Code);
+        Assert.Equal(0, (await RunAsync("state", "set", "cursor", "7", "--scope", "workflow:run_1:step:fetch")).Code);
+        Assert.Equal(0, (await RunAsync("state", "set", "greeting", "\"hi\"")).Code);
+
+        var get = await RunAsync("state", "get", "doc", "--scope", "workflow:run_1:");
+        var list = await RunAsync("state", "list", "--scope", "workflow:run_1:");
+        var delete = await RunAsync("state", "delete", "cursor", "--scope", "workflow:run_1:step:fetch:");
+        var afterDelete = await RunAsync("state", "get", "cursor", "--scope", "workflow:run_1:step:fetch:");
+
+        Assert.Equal((0, "{\n  \"title\": \"T\",\n  \"pages\": 3\n}"), (get.Code, get.Out.Trim().ReplaceLineEndings("\n")));
+        Assert.Contains("2 key(s)", list.Out, StringComparison.Ordinal);
+        Assert.Contains("workflow:run_1:step:fetch:", list.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("greeting", list.Out, StringComparison.Ordinal);
+        Assert.Equal(0, delete.Code);
+        Assert.Equal(1, afterDelete.Code);
+        Assert.Contains("no key 'cursor'", afterDelete.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invalid_json_is_refused_and_nothing_is_written()
+    {
+        await RunAsync("state", "set", "kept", "1");
+
+        var bad = await RunAsync("state", "set", "kept", "{broken");
+        var get = await RunAsync("state", "get", "kept");
+
+        Assert.Equal(1, bad.Code);
+        Assert.Contains("not one well-formed JSON value", bad.Error, StringComparison.Ordinal);
+        Assert.Equal("1", get.Out.Trim());
+    }
+
+    [Fact]
+    public async Task Reading_a_store_that_does_not_exist_fails_without_creating_it()
+    {
+        var (code, _, error) = await RunAsync("state", "list");
+
+        Assert.Equal(1, code);
+        Assert.Contains("there is no sqlite store at", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(StorePath));
+    }
+
+    [Fact]
+    public async Task Malformed_scope_is_a_usage_error()
+    {
+        await RunAsync("state", "set", "a", "1");
+
+        var (code, _, error) = await RunAsync("state", "get", "a", "--scope", "workflow::");
+
+        Assert.Equal(2, code);
+        Assert.Contains("is not a scope", error, StringComparison.Ordinal);
+    }
+}
