@@ -20,8 +20,11 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
     private readonly Task _flusher;
     private Exception? _fault;
 
-    public GroupCommitQueue(IStateBackend backend, int capacity)
+    private readonly KeyValuePair<string, object?> _storeTag;
+
+    public GroupCommitQueue(IStateBackend backend, int capacity, string storeName = "default")
     {
+        _storeTag = new KeyValuePair<string, object?>("flowstate.store", storeName);
         _backend = backend;
         _slots = new SemaphoreSlim(capacity, capacity);
         _flusher = Task.Run(FlushLoopAsync);
@@ -96,9 +99,12 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
                 {
                     var started = Stopwatch.GetTimestamp();
                     await _backend.ApplyAsync(changes, durability, CancellationToken.None).ConfigureAwait(false);
-                    BackendTime += Stopwatch.GetElapsedTime(started);
+                    var elapsed = Stopwatch.GetElapsedTime(started);
+                    BackendTime += elapsed;
                     Groups++;
                     Commits += group.Count;
+                    FlowStateMetrics.CommitGroupSize.Record(group.Count, _storeTag);
+                    FlowStateMetrics.CommitDuration.Record(elapsed.TotalMilliseconds, _storeTag);
                 }
 #pragma warning disable CA1031 // Any backend failure faults the queue and is handed to every waiting writer.
                 catch (Exception ex)

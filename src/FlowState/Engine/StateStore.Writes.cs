@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace FlowState;
 
 public sealed partial class StateStore
@@ -8,6 +10,16 @@ public sealed partial class StateStore
     {
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfDisposed();
+        if (!FlowStateMetrics.WritesObserved)
+        {
+            return CommitUnmeasuredAsync(writes, cancellationToken);
+        }
+
+        return MeasureAsync(CommitUnmeasuredAsync(writes, cancellationToken), writes.Length, Stopwatch.GetTimestamp());
+    }
+
+    private ValueTask<CommitResult> CommitUnmeasuredAsync(PreparedWrite[] writes, CancellationToken cancellationToken)
+    {
         if (_interceptors.Length > 0)
         {
             return CommitInterceptedAsync(writes, cancellationToken);
@@ -15,6 +27,13 @@ public sealed partial class StateStore
 
         ValidateValues(writes);
         return RunCommitAsync(writes, null, cancellationToken);
+    }
+
+    private async ValueTask<CommitResult> MeasureAsync(ValueTask<CommitResult> commit, int operations, long started)
+    {
+        var result = await commit.ConfigureAwait(false);
+        FlowStateMetrics.RecordWrites(Name, operations, started);
+        return result;
     }
 
     internal async ValueTask<T> UpdateAsync<T>(StateScope scope, string key, Func<T?, T> update, StateWriteOptions? options, CancellationToken cancellationToken)

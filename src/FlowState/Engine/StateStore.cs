@@ -88,7 +88,7 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
         _globalLimits = MergeLimits(options.Limits, _scopeLimits.GetValueOrDefault(StateScope.Global));
         _coarseClock = ReferenceEquals(_time, TimeProvider.System) ? new CoarseUtcClock(_time) : null;
         _backend = options.Backend;
-        _commits = _backend is null ? null : new GroupCommitQueue(_backend, options.MaxPendingCommits);
+        _commits = _backend is null ? null : new GroupCommitQueue(_backend, options.MaxPendingCommits, options.Name);
         _global = For(StateScope.Global);
         // The timer holds the store weakly so that a store nobody disposed can still be collected; the timer then
         // disposes itself.
@@ -113,6 +113,7 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
             options.ExpirationScanInterval,
             options.ExpirationScanInterval);
         timerState.Timer = _expiryTimer;
+        FlowStateMetrics.Register(this);
     }
 
     /// <inheritdoc />
@@ -128,6 +129,9 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
     public JsonSerializerOptions SerializerOptions => _json;
 
     internal TimeProvider Time => _time;
+
+    /// <summary>The store's name in metrics (<see cref="StateStoreOptions.Name"/>).</summary>
+    public string Name => _options.Name;
 
     internal bool HasBackend => _backend is not null;
 
@@ -260,6 +264,7 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
             return;
         }
 
+        FlowStateMetrics.Unregister(this);
         await _expiryTimer.DisposeAsync().ConfigureAwait(false);
         lock (_writeLock)
         {

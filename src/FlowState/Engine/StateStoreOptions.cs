@@ -5,6 +5,9 @@ namespace FlowState;
 /// <summary>Options of a <see cref="StateStore"/>; bind with <c>IOptions&lt;StateStoreOptions&gt;</c> or set in code.</summary>
 public sealed class StateStoreOptions
 {
+    /// <summary>The store's name in metrics (the tag <c>flowstate.store</c>); default <c>default</c>.</summary>
+    public string Name { get; set; } = "default";
+
     /// <summary>Most live entries in the whole store; past it the least recently used are evicted (<see cref="EvictionReason.Capacity"/>). Null: unbounded.</summary>
     public long? MaxEntries { get; set; }
 

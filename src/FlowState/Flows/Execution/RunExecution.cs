@@ -119,6 +119,7 @@ internal sealed class RunExecution : IDisposable
             activity?.SetTag("flowstate.run_id", RunId);
             activity?.SetTag("flowstate.node", node.Name);
             activity?.SetTag("flowstate.step", steps);
+            var started = FlowStateMetrics.FlowSteps.Enabled || FlowStateMetrics.FlowStepDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
             string action;
             try
             {
@@ -127,8 +128,11 @@ internal sealed class RunExecution : IDisposable
             catch (Exception ex) when (ex is not FlowException && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
                 activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                RecordStep(flow, started, "failed");
                 throw new FlowStepException(RunId, node.Name, steps, ex);
             }
+
+            RecordStep(flow, started, "committed");
 
             activity?.SetTag("flowstate.action", action);
             Interlocked.Increment(ref _stepsRun);
@@ -140,6 +144,18 @@ internal sealed class RunExecution : IDisposable
 
             node = following;
         }
+    }
+
+    private static void RecordStep(Flow flow, long started, string outcome)
+    {
+        if (started == 0)
+        {
+            return;
+        }
+
+        var flowTag = new KeyValuePair<string, object?>("flowstate.flow", flow.Name);
+        FlowStateMetrics.FlowSteps.Add(1, flowTag, new KeyValuePair<string, object?>("flowstate.outcome", outcome));
+        FlowStateMetrics.FlowStepDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, flowTag);
     }
 
     /// <summary>Commits a step: its staged writes, its frame's progress, the removal of its finished children's progress, and the run record.</summary>

@@ -1,0 +1,104 @@
+using System.Globalization;
+using FlowState.Flows;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FlowState;
+
+/// <summary>
+/// Configures the FlowState services <see cref="FlowStateServiceCollectionExtensions.AddFlowState"/> registers: the
+/// store's options, its backend (<c>UseSqlite</c>, <c>UseRocksDb</c>, … from the provider packages) and the flow
+/// runner's options.
+/// </summary>
+public sealed class FlowStateBuilder
+{
+    internal FlowStateBuilder(IServiceCollection services)
+    {
+        Services = services;
+    }
+
+    /// <summary>The services being configured.</summary>
+    public IServiceCollection Services { get; }
+
+    internal Func<IServiceProvider, IStateBackend>? BackendFactory { get; private set; }
+
+    /// <summary>Changes the store's options.</summary>
+    public FlowStateBuilder ConfigureStore(Action<StateStoreOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.Configure(configure);
+        return this;
+    }
+
+    /// <summary>Changes the flow runner's options.</summary>
+    public FlowStateBuilder ConfigureRunner(Action<FlowRunnerOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.Configure(configure);
+        return this;
+    }
+
+    /// <summary>Keeps the store in the backend <paramref name="factory"/> makes (provider packages wrap this as <c>UseSqlite</c>, …).</summary>
+    public FlowStateBuilder UseBackend(Func<IServiceProvider, IStateBackend> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        BackendFactory = factory;
+        return this;
+    }
+
+    /// <summary>
+    /// Reads options from a configuration section (for example <c>FlowState</c> of appsettings.json): <c>Name</c>,
+    /// <c>Durability</c> (None, Process, Machine), <c>MaxEntries</c>, <c>MaxBytes</c>, <c>DefaultTimeToLive</c>
+    /// (a time span such as <c>00:10:00</c>), and under <c>Runner</c>: <c>RecordProgress</c>, <c>RetainCompletedRuns</c>,
+    /// <c>MaxPostConflictRetries</c>, <c>History:MaxCheckpoints</c>, <c>History:MaxAge</c>. Keys not given keep their
+    /// defaults; a value that does not parse is an <see cref="ArgumentException"/> naming the key when the options are read.
+    /// </summary>
+    public FlowStateBuilder BindConfiguration(IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        Services.Configure<StateStoreOptions>(options =>
+        {
+            options.Name = section["Name"] ?? options.Name;
+            options.Durability = Read(section, "Durability", static text => Enum.Parse<Durability>(text, ignoreCase: true), options.Durability);
+            options.MaxEntries = Read<long?>(section, "MaxEntries", static text => long.Parse(text, CultureInfo.InvariantCulture), options.MaxEntries);
+            options.MaxBytes = Read<long?>(section, "MaxBytes", static text => long.Parse(text, CultureInfo.InvariantCulture), options.MaxBytes);
+            options.DefaultTimeToLive = Read<TimeSpan?>(section, "DefaultTimeToLive", static text => TimeSpan.Parse(text, CultureInfo.InvariantCulture), options.DefaultTimeToLive);
+        });
+        var runner = section.GetSection("Runner");
+        Services.Configure<FlowRunnerOptions>(options =>
+        {
+            options.RecordProgress = Read<bool?>(runner, "RecordProgress", static text => bool.Parse(text), options.RecordProgress);
+            options.RetainCompletedRuns = Read(runner, "RetainCompletedRuns", static text => bool.Parse(text), options.RetainCompletedRuns);
+            options.MaxPostConflictRetries = Read(runner, "MaxPostConflictRetries", static text => int.Parse(text, CultureInfo.InvariantCulture), options.MaxPostConflictRetries);
+            var history = runner.GetSection("History");
+            if (history.GetChildren().Any())
+            {
+                options.History = new FlowHistoryOptions
+                {
+                    MaxCheckpoints = Read<int?>(history, "MaxCheckpoints", static text => int.Parse(text, CultureInfo.InvariantCulture), null),
+                    MaxAge = Read<TimeSpan?>(history, "MaxAge", static text => TimeSpan.Parse(text, CultureInfo.InvariantCulture), null),
+                };
+            }
+        });
+        return this;
+    }
+
+    private static T Read<T>(IConfiguration section, string key, Func<string, T> parse, T fallback)
+    {
+        var text = section[key];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return fallback;
+        }
+
+        try
+        {
+            return parse(text);
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException)
+        {
+            var path = section is IConfigurationSection named ? $"{named.Path}:{key}" : key;
+            throw new ArgumentException($"Configuration value '{path}' = '{text}' is not valid: {ex.Message}", nameof(section), ex);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using FlowState.Flows;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace FlowState;
+
+/// <summary>Registers FlowState in a service collection.</summary>
+public static class FlowStateServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers a singleton <see cref="StateStore"/> (also as <see cref="IStateStore"/>), <see cref="FlowStateStorage"/>
+    /// and <see cref="FlowRunner"/>. Without a backend the store is in memory. With one, the store is opened (and its
+    /// state loaded) when it is first resolved, and closed when the service provider is disposed.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// services.AddFlowState(flowState => flowState
+    ///     .UseSqlite("state.db")
+    ///     .BindConfiguration(configuration.GetSection("FlowState")));
+    /// </code>
+    /// </example>
+    public static IServiceCollection AddFlowState(this IServiceCollection services, Action<FlowStateBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var builder = new FlowStateBuilder(services);
+        configure?.Invoke(builder);
+        services.AddOptions<StateStoreOptions>();
+        services.AddOptions<FlowRunnerOptions>();
+        var backend = builder.BackendFactory;
+        services.TryAddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<StateStoreOptions>>().Value;
+            var logger = provider.GetService<ILogger<StateStore>>() ?? NullLogger<StateStore>.Instance;
+            options.Backend = backend?.Invoke(provider) ?? options.Backend;
+            if (options.Backend is null)
+            {
+                return new StateStore(Options.Create(options), logger);
+            }
+
+            // Service factories are synchronous; opening loads the stored state once, at first resolution.
+            return StateStore.OpenAsync(options, logger).GetAwaiter().GetResult();
+        });
+        services.TryAddSingleton<IStateStore>(provider => provider.GetRequiredService<StateStore>());
+        services.TryAddSingleton(provider => new FlowStateStorage(provider.GetRequiredService<StateStore>()));
+        services.TryAddSingleton(provider => new FlowRunner(
+            provider.GetRequiredService<StateStore>(),
+            provider.GetRequiredService<IOptions<FlowRunnerOptions>>(),
+            provider.GetService<ILogger<FlowRunner>>() ?? NullLogger<FlowRunner>.Instance));
+        return services;
+    }
+}

@@ -1,0 +1,61 @@
+using FlowState.Flows;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace FlowState.Tests.DependencyInjection;
+
+public sealed class AddFlowStateTests
+{
+    [Fact]
+    public async Task Store_storage_and_runner_resolve_to_one_in_memory_store()
+    {
+        await using var provider = new ServiceCollection().AddFlowState().BuildServiceProvider();
+
+        var store = provider.GetRequiredService<StateStore>();
+        Assert.Same(store, provider.GetRequiredService<IStateStore>());
+        Assert.Same(store, provider.GetRequiredService<FlowStateStorage>().Store);
+        var result = await provider.GetRequiredService<FlowRunner>().RunAsync(
+            new FlowBuilder("di").Add(Node.Create("set", async (state, _) =>
+            {
+                await state.SetAsync("done", true);
+                return null;
+            })).Build(),
+            options: new FlowRunOptions { RetainState = true });
+        Assert.True(await store.For(StateScope.Workflow(result.RunId)).GetAsync<bool>("done"));
+    }
+
+    [Fact]
+    public async Task Options_are_bound_from_configuration()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["FlowState:Name"] = "orders",
+            ["FlowState:MaxEntries"] = "500",
+            ["FlowState:DefaultTimeToLive"] = "00:05:00",
+            ["FlowState:Runner:RetainCompletedRuns"] = "true",
+            ["FlowState:Runner:History:MaxCheckpoints"] = "20",
+        }).Build();
+
+        await using var provider = new ServiceCollection()
+            .AddFlowState(flowState => flowState.BindConfiguration(configuration.GetSection("FlowState")).ConfigureRunner(o => o.MaxPostConflictRetries = 3))
+            .BuildServiceProvider();
+
+        var store = provider.GetRequiredService<IOptions<StateStoreOptions>>().Value;
+        var runner = provider.GetRequiredService<IOptions<FlowRunnerOptions>>().Value;
+        Assert.Equal(("orders", 500L, TimeSpan.FromMinutes(5)), (store.Name, store.MaxEntries, store.DefaultTimeToLive));
+        Assert.Equal((true, 20, 3), (runner.RetainCompletedRuns, runner.History!.MaxCheckpoints, runner.MaxPostConflictRetries));
+        Assert.Equal("orders", provider.GetRequiredService<StateStore>().Name);
+    }
+
+    [Fact]
+    public async Task A_value_that_does_not_parse_names_its_key()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["FlowState:Durability"] = "Forever" }).Build();
+        await using var provider = new ServiceCollection().AddFlowState(f => f.BindConfiguration(configuration.GetSection("FlowState"))).BuildServiceProvider();
+
+        var error = Assert.Throws<ArgumentException>(() => provider.GetRequiredService<StateStore>());
+
+        Assert.Contains("FlowState:Durability", error.Message, StringComparison.Ordinal);
+    }
+}
