@@ -2,8 +2,11 @@ using System.Diagnostics;
 
 namespace FlowState.Cli.Tests;
 
-/// <summary>The real command in its own process: Ctrl+C (SIGINT) stops a run cleanly and the same command resumes it.</summary>
-public sealed class CtrlCTests : CliTestBase
+/// <summary>
+/// The real command in its own process: Ctrl+C (SIGINT) stops a run cleanly, kill -9 stops it dead, and either way the
+/// same command resumes it.
+/// </summary>
+public sealed class ProcessTests : CliTestBase
 {
     [Fact]
     public async Task Ctrl_c_stops_the_run_and_running_again_resumes_it()
@@ -11,8 +14,8 @@ public sealed class CtrlCTests : CliTestBase
         var flowFile = Directory.File("slow.yaml");
         await File.WriteAllTextAsync(flowFile, "flow: word-count\ninput:\n  step_delay_ms: 1500\n");
 
-        var (stoppedCode, stoppedOut) = await RunProcessAsync(flowFile, interruptWhen: "run word-count_1: flow word-count");
-        var (code, output) = await RunProcessAsync(flowFile, interruptWhen: null);
+        var (stoppedCode, stoppedOut) = await RunProcessAsync(flowFile, interruptWhen: "run word-count_1: flow word-count", "INT");
+        var (code, output) = await RunProcessAsync(flowFile, interruptWhen: null, null);
 
         Assert.True(stoppedCode == 1, stoppedOut);
         Assert.Contains("stopped after 0 step(s); run the same command again to resume run word-count_1", stoppedOut, StringComparison.Ordinal);
@@ -21,7 +24,23 @@ public sealed class CtrlCTests : CliTestBase
         Assert.Contains("This store has counted 169 words in 1 run(s).", output, StringComparison.Ordinal);
     }
 
-    private async Task<(int Code, string Output)> RunProcessAsync(string flowFile, string? interruptWhen)
+    [Fact]
+    public async Task Killed_run_resumes_when_the_command_runs_again()
+    {
+        var flowFile = Directory.File("slow.yaml");
+        await File.WriteAllTextAsync(flowFile, "flow: word-count\ninput:\n  step_delay_ms: 1500\n");
+
+        var (killedCode, killedOut) = await RunProcessAsync(flowFile, interruptWhen: "run word-count_1: flow word-count", "KILL");
+        var (code, output) = await RunProcessAsync(flowFile, interruptWhen: null, null);
+
+        Assert.True(killedCode == 137, killedOut);
+        Assert.True(code == 0, output);
+        Assert.Contains("run word-count_1: resuming flow word-count after step 0 (running)", output, StringComparison.Ordinal);
+        Assert.Contains("This store has counted 169 words in 1 run(s).", output, StringComparison.Ordinal);
+        Assert.Contains("completed: 4 step(s)", output, StringComparison.Ordinal);
+    }
+
+    private async Task<(int Code, string Output)> RunProcessAsync(string flowFile, string? interruptWhen, string? signal)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "FlowState.Cli.dll"), "run", flowFile, "--store", StorePath })
@@ -40,7 +59,7 @@ public sealed class CtrlCTests : CliTestBase
             {
                 // The line comes just before the run starts; the first read takes 1.5 s, so this lands inside it.
                 await Task.Delay(700, timeout.Token);
-                using var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+                using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
                 await kill.WaitForExitAsync(timeout.Token);
             }
         }
