@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Spectre.Console;
 
 namespace FlowState.Cli;
@@ -5,6 +6,8 @@ namespace FlowState.Cli;
 /// <summary>Where a command writes: plain lines to <see cref="Out"/> and <see cref="Error"/>, tables through Spectre.Console.</summary>
 internal sealed class CliConsole
 {
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     public CliConsole(TextWriter output, TextWriter error, bool verbose)
     {
         Out = output;
@@ -27,6 +30,9 @@ internal sealed class CliConsole
     public bool Verbose { get; }
 
     public IAnsiConsole Ansi { get; }
+
+    /// <summary>Writes <paramref name="value"/> as indented JSON.</summary>
+    public Task WriteJsonAsync<T>(T value) => Out.WriteLineAsync(JsonSerializer.Serialize(value, Indented));
 
     /// <summary>A table of <paramref name="rows"/> under <paramref name="headers"/> (text is shown as is, never as markup).</summary>
     public void Table(IEnumerable<string> headers, IEnumerable<IEnumerable<string>> rows)

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using FlowState.Cli.ExampleFlows;
 using FlowState.Flows;
 
@@ -9,8 +8,6 @@ namespace FlowState.Cli.Commands;
 /// <summary><c>flowstate runs list|show|history|resume|fork</c>: flow runs, their state and their history.</summary>
 internal static class RunsCommands
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
     public static Command Create(TextWriter output, TextWriter error)
     {
         var runs = new Command("runs", "flow runs and their history");
@@ -58,7 +55,7 @@ internal static class RunsCommands
                 await console.Out.WriteLineAsync($"error: {run.Error}");
             }
 
-            await console.Out.WriteLineAsync(JsonSerializer.Serialize(await runner.Runs.GetStateAsync(run.RunId, cancellationToken), Indented));
+            await console.WriteJsonAsync(await runner.Runs.GetStateAsync(run.RunId, cancellationToken));
             return 0;
         });
         return command;

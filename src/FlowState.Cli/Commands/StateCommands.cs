@@ -1,15 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 
 namespace FlowState.Cli.Commands;
 
 /// <summary><c>flowstate state list|get|set|delete</c>: inspect and edit a store's state.</summary>
 internal static class StateCommands
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
     public static Command Create(TextWriter output, TextWriter error)
     {
         var state = new Command("state", "inspect and edit state");
@@ -54,7 +51,7 @@ internal static class StateCommands
             var scope = ScopeText.Parse(parse.GetValue(CliOptions.Scope));
             var entry = await store.For(scope).GetEntryAsync(parse.GetValue(key)!, cancellationToken)
                 ?? throw new CliException($"there is no key '{parse.GetValue(key)}' in scope {scope}");
-            await console.Out.WriteLineAsync(JsonSerializer.Serialize(entry.ToJsonElement(), Indented));
+            await console.WriteJsonAsync(entry.ToJsonElement());
             return 0;
         });
         return command;

@@ -51,7 +51,7 @@ public sealed class BatchFlow : FlowNode
     {
         var sets = await _prep(step.Run.RunReader, new PrepContext(step)).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"The prep of batch flow '{Name}' returned null; return an empty list for no work.");
-        var parameters = sets.Select((set, i) => WithParams(step, set, i)).ToList();
+        var parameters = sets.Select((set, i) => FlowParameters.From(set, step.Run.Store.SerializerOptions, $"Parameter set {i} of batch flow '{Name}'", step.Params)).ToList();
         var frames = Enumerable.Range(0, parameters.Count).Select(step.ChildFrameId).ToArray();
         using var setsCancelled = CancellationTokenSource.CreateLinkedTokenSource(step.CancellationToken);
         if (MaxDegreeOfParallelism == 1)
@@ -92,22 +92,5 @@ public sealed class BatchFlow : FlowNode
         return _post is null
             ? await step.RunChildrenAsync(static (_, _) => ValueTask.FromResult("default")).ConfigureAwait(false)
             : await step.PostAndCommitAsync(_post).ConfigureAwait(false);
-    }
-
-    private Dictionary<string, JsonElement> WithParams(StepInvocation step, object set, int index)
-    {
-        var element = set is JsonElement json ? json : JsonSerializer.SerializeToElement(set, step.Run.Store.SerializerOptions);
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            throw new ArgumentException($"Parameter set {index} of batch flow '{Name}' is a JSON {element.ValueKind}; each set must be an object whose properties are the parameters.");
-        }
-
-        var merged = new Dictionary<string, JsonElement>(step.Params, StringComparer.Ordinal);
-        foreach (var property in element.EnumerateObject())
-        {
-            merged[property.Name] = property.Value.Clone();
-        }
-
-        return merged;
     }
 }

@@ -22,8 +22,6 @@ namespace FlowState.Flows;
 /// </remarks>
 public sealed class FlowRunner
 {
-    private static readonly IReadOnlyDictionary<string, JsonElement> NoParams = new Dictionary<string, JsonElement>();
-
     private readonly StateStore _store;
     private readonly FlowRunnerOptions _options;
     private readonly ILogger _logger;
@@ -77,14 +75,9 @@ public sealed class FlowRunner
         ArgumentNullException.ThrowIfNull(flow);
         options ??= new FlowRunOptions();
         var fields = initialState is null ? [] : Runs.ToFields(initialState, nameof(initialState));
-        var parameters = ToParams(options.Params);
+        var parameters = FlowParameters.From(options.Params, _store.SerializerOptions, "Flow parameters");
         var runId = options.RunId ?? Runs.NewRunId();
-        if (!_active.TryAdd(runId, true))
-        {
-            throw new FlowException($"Run '{runId}' is already running in this process.", runId, null);
-        }
-
-        try
+        using (Claim(runId))
         {
             var bookkeeping = _store.For(RunExecution.BookkeepingScopeOf(runId));
             var now = _store.Time.GetUtcNow();
@@ -111,10 +104,6 @@ public sealed class FlowRunner
             using var execution = new RunExecution(_store, runId, RecordsProgress, _options.MaxPostConflictRetries, record, _logger, _options.History);
             return await ExecuteAsync(flow, execution, parameters, options.RetainState ?? _options.RetainCompletedRuns, cancellationToken).ConfigureAwait(false);
         }
-        finally
-        {
-            _active.TryRemove(runId, out _);
-        }
     }
 
     /// <summary>
@@ -132,12 +121,7 @@ public sealed class FlowRunner
             throw new FlowResumeException(runId, "this runner does not record progress (its store has no backend); use a durable store or set FlowRunnerOptions.RecordProgress.");
         }
 
-        if (!_active.TryAdd(runId, true))
-        {
-            throw new FlowException($"Run '{runId}' is already running in this process.", runId, null);
-        }
-
-        try
+        using (Claim(runId))
         {
             var record = await ReadRecordAsync(runId, cancellationToken).ConfigureAwait(false)
                 ?? throw new FlowResumeException(runId, "there is no such run in this store.");
@@ -163,11 +147,7 @@ public sealed class FlowRunner
                 await execution.SetStatusAsync(FlowRunStatus.Running, null, cancellationToken).ConfigureAwait(false);
             }
 
-            return await ExecuteAsync(flow, execution, ToParams(options.Params), options.RetainState ?? _options.RetainCompletedRuns, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _active.TryRemove(runId, out _);
+            return await ExecuteAsync(flow, execution, FlowParameters.From(options.Params, _store.SerializerOptions, "Flow parameters"), options.RetainState ?? _options.RetainCompletedRuns, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -421,25 +401,19 @@ public sealed class FlowRunner
         return new FlowRunResult(runId, action, execution.StepsRun, state);
     }
 
+    /// <summary>Marks <paramref name="runId"/> as running in this process until the result is disposed.</summary>
+    /// <exception cref="FlowException">The run is already running in this process.</exception>
+    private RunClaim Claim(string runId) =>
+        _active.TryAdd(runId, true) ? new RunClaim(_active, runId) : throw new FlowException($"Run '{runId}' is already running in this process.", runId, null);
+
     private async ValueTask<RunRecord?> ReadRecordAsync(string runId, CancellationToken cancellationToken)
     {
         var entry = await _store.For(RunExecution.BookkeepingScopeOf(runId)).GetEntryAsync(RunExecution.RunKey, cancellationToken).ConfigureAwait(false);
         return entry?.Deserialize(FlowRecordsJsonContext.Default.RunRecord);
     }
 
-    private IReadOnlyDictionary<string, JsonElement> ToParams(object? parameters)
+    private readonly struct RunClaim(ConcurrentDictionary<string, bool> active, string runId) : IDisposable
     {
-        if (parameters is null)
-        {
-            return NoParams;
-        }
-
-        var element = JsonSerializer.SerializeToElement(parameters, _store.SerializerOptions);
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            throw new ArgumentException($"Flow parameters must be a JSON object (got {element.ValueKind}).", nameof(parameters));
-        }
-
-        return element.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone(), StringComparer.Ordinal);
+        public void Dispose() => active.TryRemove(runId, out _);
     }
 }

@@ -63,40 +63,25 @@ public abstract class NodeContext
 
     /// <summary><see cref="ResumeInput"/> deserialized to <typeparamref name="T"/>, or default when there is none.</summary>
     /// <exception cref="StateTypeException">The input does not deserialize to <typeparamref name="T"/>.</exception>
-    public T? GetResumeInput<T>()
-    {
-        if (ResumeInput is not { } input)
-        {
-            return default;
-        }
-
-        try
-        {
-            return input.Deserialize<T>(Invocation.Run.Store.SerializerOptions);
-        }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException)
-        {
-            throw new StateTypeException($"The resume input of node '{NodeName}' (run '{RunId}') does not deserialize to {typeof(T).Name}: {ex.Message}", ex);
-        }
-    }
+    public T? GetResumeInput<T>() => ResumeInput is { } input ? Deserialize<T>(input, "The resume input") : default;
 
     /// <summary>A parameter deserialized to <typeparamref name="T"/>, or default when there is no such parameter.</summary>
     /// <exception cref="StateTypeException">The parameter does not deserialize to <typeparamref name="T"/>.</exception>
     public T? GetParam<T>(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (!Params.TryGetValue(name, out var value))
-        {
-            return default;
-        }
+        return Params.TryGetValue(name, out var value) ? Deserialize<T>(value, $"Parameter '{name}'") : default;
+    }
 
+    private T? Deserialize<T>(JsonElement value, string what)
+    {
         try
         {
             return value.Deserialize<T>(Invocation.Run.Store.SerializerOptions);
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException)
         {
-            throw new StateTypeException($"Parameter '{name}' of node '{NodeName}' (run '{RunId}') does not deserialize to {typeof(T).Name}: {ex.Message}", ex);
+            throw new StateTypeException($"{what} of node '{NodeName}' (run '{RunId}') does not deserialize to {typeof(T).Name}: {ex.Message}", ex);
         }
     }
 }
