@@ -76,4 +76,7 @@ public sealed partial class StateStore
 
     /// <inheritdoc />
     public ValueTask<long> ClearAsync(CancellationToken cancellationToken = default) => _global.ClearAsync(cancellationToken);
+
+    /// <summary>Starts a <see cref="StateTransaction"/>: reads and writes over any scopes, committed as one batch.</summary>
+    public StateTransaction BeginTransaction() => new(this);
 }

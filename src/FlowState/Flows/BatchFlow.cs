@@ -53,7 +53,6 @@ public sealed class BatchFlow : FlowNode
             ?? throw new InvalidOperationException($"The prep of batch flow '{Name}' returned null; return an empty list for no work.");
         var parameters = sets.Select((set, i) => FlowParameters.From(set, step.Run.Store.SerializerOptions, $"Parameter set {i} of batch flow '{Name}'", step.Params)).ToList();
         var frames = Enumerable.Range(0, parameters.Count).Select(step.ChildFrameId).ToArray();
-        using var setsCancelled = CancellationTokenSource.CreateLinkedTokenSource(step.CancellationToken);
         if (MaxDegreeOfParallelism == 1)
         {
             for (var i = 0; i < parameters.Count; i++)
@@ -63,6 +62,7 @@ public sealed class BatchFlow : FlowNode
         }
         else
         {
+            using var setsCancelled = CancellationTokenSource.CreateLinkedTokenSource(step.CancellationToken);
             var next = -1;
             var workers = new Task[Math.Min(MaxDegreeOfParallelism, parameters.Count)];
             for (var w = 0; w < workers.Length; w++)

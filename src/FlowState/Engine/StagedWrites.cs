@@ -1,11 +1,11 @@
 using System.Text.Json;
 
-namespace FlowState.Flows;
+namespace FlowState;
 
 /// <summary>
-/// The writes of one step's post, held back so that they commit atomically with the run's progress. Every view
-/// of the step (run, step and global state) stages into the same instance. Not thread-safe: a post runs on one
-/// logical thread.
+/// The writes of a transaction (a <see cref="StateTransaction"/>, or one flow step's post), held back so that they
+/// commit as one batch. Every view of the transaction (any scope) stages into the same instance. Not thread-safe: a
+/// transaction runs on one logical thread.
 /// </summary>
 internal sealed class StagedWrites(StateStore store)
 {
@@ -27,8 +27,16 @@ internal sealed class StagedWrites(StateStore store)
 
     public IEnumerable<StagedWrite> InSubtree(StateScope scope) => _order?.Where(w => scope.Contains(w.Scope)) ?? [];
 
+    private bool _sealed;
+
+    /// <summary>Refuses further writes (the transaction is committing or committed).</summary>
+    public void Seal() => _sealed = true;
+
+    public void Unseal() => _sealed = false;
+
     public void Stage(StateScope scope, string key, byte[]? value, StateWriteOptions? options, long? readVersion)
     {
+        ThrowIfSealed();
         _writes ??= [];
         if (!_writes.TryGetValue((scope, key), out var write))
         {
@@ -41,7 +49,19 @@ internal sealed class StagedWrites(StateStore store)
         write.Options = options;
     }
 
-    public void Check(StateScope scope, string key, long version) => (_checks ??= []).Add((scope, key, version));
+    public void Check(StateScope scope, string key, long version)
+    {
+        ThrowIfSealed();
+        (_checks ??= []).Add((scope, key, version));
+    }
+
+    private void ThrowIfSealed()
+    {
+        if (_sealed)
+        {
+            throw new InvalidOperationException("This transaction was committed; its stores cannot write any more. Begin a new transaction.");
+        }
+    }
 
     /// <summary>Adds the staged writes to <paramref name="batch"/> (a batch of the global scope).</summary>
     public void AddTo(StateBatch batch)

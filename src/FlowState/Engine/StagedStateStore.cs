@@ -2,12 +2,12 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
-namespace FlowState.Flows;
+namespace FlowState;
 
 /// <summary>
-/// The state a node's post writes to: reads see the committed state with the step's own writes on top; writes
-/// are staged in <see cref="StagedWrites"/> and commit, all or none, together with the run's progress when the
-/// post returns. Versions of staged writes are unknown until then, so write methods return 0.
+/// One scope seen through a transaction (a <see cref="StateTransaction"/>, or a flow step's post): reads see the
+/// committed state with the transaction's own writes on top; writes are staged in <see cref="StagedWrites"/> and
+/// commit all or none. Versions of staged writes are unknown until then, so write methods return 0.
 /// </summary>
 internal sealed class StagedStateStore(StagedWrites writes, StateScope scope) : IStateStore
 {

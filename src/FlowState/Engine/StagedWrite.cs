@@ -1,4 +1,4 @@
-namespace FlowState.Flows;
+namespace FlowState;
 
 /// <summary>The last staged write of one key in a step: a value (null: deleted) and the options it commits with.</summary>
 internal sealed class StagedWrite(StateScope scope, string key)
