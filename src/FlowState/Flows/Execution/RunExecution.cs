@@ -131,6 +131,13 @@ internal sealed class RunExecution : IDisposable
                 RecordStep(flow, started, "failed");
                 throw new FlowStepException(RunId, node.Name, steps, ex);
             }
+            catch (FlowException ex) when (ex is not FlowInterruptedException)
+            {
+                // Already a flow error (an unknown action, a failed step of a nested flow): reported as it is.
+                activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                RecordStep(flow, started, "failed");
+                throw;
+            }
 
             RecordStep(flow, started, "committed");
 
