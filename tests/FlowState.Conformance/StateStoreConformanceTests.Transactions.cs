@@ -69,4 +69,20 @@ public abstract partial class StateStoreConformanceTests
 
         Assert.Equal(store.CurrentVersion, version);
     }
+
+    [Fact]
+    public async Task Transaction_lists_and_clears_what_the_store_holds_runtime_scopes_included()
+    {
+        var store = NewStore();
+        var run = StateScope.Workflow("tx-run");
+        await store.For(run).SetAsync("field", 1);
+        await store.For(run.ChildOfKind(ScopeSegmentKind.Runtime, "flow")).SetAsync("run", 2);
+        var tx = store.BeginTransaction();
+
+        Assert.Equal(await store.For(run).CountAsync(), await tx.For(run).CountAsync());
+        Assert.Equal(2, await tx.For(run).ClearAsync());
+        await tx.CommitAsync();
+
+        Assert.Equal(0, await store.For(run).CountAsync());
+    }
 }

@@ -236,7 +236,7 @@ internal sealed class StagedStateStore(StagedWrites writes, StateScope scope) : 
         var keys = new SortedDictionary<(string ScopeKey, string Key), StateKey>(OrdinalPairComparer);
         await foreach (var key in Committed.ListAllAsync(prefix, cancellationToken).ConfigureAwait(false))
         {
-            if (!IsRuntimeBookkeeping(key.Scope))
+            if (!writes.HidesRuntimeScopes || !IsRuntimeBookkeeping(key.Scope))
             {
                 keys[(key.Scope.StorageKey, key.Key)] = key;
             }
@@ -262,8 +262,8 @@ internal sealed class StagedStateStore(StagedWrites writes, StateScope scope) : 
         return [.. keys.Values];
     }
 
-    // The run's progress records live in a runtime scope inside the run's scope; a post that lists or clears the
-    // run's state must not see or delete them.
+    // A flow run's progress records live in a runtime scope inside the run's scope; a post that lists or clears the
+    // run's state must not see or delete them (see StagedWrites.HidesRuntimeScopes).
     private bool IsRuntimeBookkeeping(StateScope scope)
     {
         for (var s = scope; s is not null && s.Depth > CurrentScope.Depth; s = s.Parent)

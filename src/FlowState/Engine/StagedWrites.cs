@@ -16,6 +16,12 @@ internal sealed class StagedWrites(StateStore store)
 
     public StateStore Store { get; } = store;
 
+    /// <summary>
+    /// True for a flow step's post: its lists and clears leave out runtime scopes (the run's progress records). A
+    /// <see cref="StateTransaction"/> sees what the store sees.
+    /// </summary>
+    public bool HidesRuntimeScopes { get; init; }
+
     public JsonSerializerOptions SerializerOptions => Store.SerializerOptions;
 
     public int Count => (_order?.Count ?? 0) + (_checks?.Count ?? 0);
