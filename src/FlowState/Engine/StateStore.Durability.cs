@@ -95,6 +95,7 @@ public sealed partial class StateStore
 
     private void RecordUpsertLocked(StateEntry entry)
     {
+        _changeObserver?.OnChanged(entry.Scope, entry.Key);
         if (_commits is not null)
         {
             (_pendingChanges ??= []).Add(BackendChange.Upsert(new BackendEntry(
@@ -104,6 +105,7 @@ public sealed partial class StateStore
 
     private void RecordDeleteLocked(StateEntry entry)
     {
+        _changeObserver?.OnChanged(entry.Scope, entry.Key);
         if (_commits is not null)
         {
             (_pendingChanges ??= []).Add(BackendChange.Delete(entry.Scope.StorageKey, entry.Key));

@@ -1,0 +1,68 @@
+namespace FlowState;
+
+// What the stream runtime needs from the engine: to be told which keys change, and to copy entries out and back in.
+public sealed partial class StateStore
+{
+    private IStateChangeObserver? _changeObserver;
+
+    /// <summary>Installs the one observer of this store's changes; null removes it.</summary>
+    /// <exception cref="InvalidOperationException">Another observer is installed.</exception>
+    internal void SetChangeObserver(IStateChangeObserver? observer)
+    {
+        lock (_writeLock)
+        {
+            if (observer is not null && _changeObserver is not null && !ReferenceEquals(observer, _changeObserver))
+            {
+                throw new InvalidOperationException(
+                    $"The state store '{Name}' already serves a stream pipeline; give each pipeline a store of its own.");
+            }
+
+            _changeObserver = observer;
+        }
+    }
+
+    /// <summary>The live entry of a key as a backend would store it, or null when there is none (or it expired).</summary>
+    internal BackendEntry? ReadBackendEntry(StateScope scope, string key)
+    {
+        var node = FindNode(scope);
+        var entry = node is null ? null : Read(node, key);
+        return entry is null
+            ? null
+            : new BackendEntry(scope.StorageKey, entry.Key, entry.Utf8Json, entry.Version, entry.ExpiresAtTicks, entry.TimeToLiveTicks, entry.Sliding);
+    }
+
+    /// <summary>
+    /// Every live entry inside <paramref name="scope"/> (its child scopes included) whose key passes
+    /// <paramref name="include"/>. Reads without the write lock: callers make sure nobody else writes those keys meanwhile.
+    /// </summary>
+    internal List<BackendEntry> ReadBackendEntries(StateScope scope, Func<string, bool> include)
+    {
+        var entries = new List<BackendEntry>();
+        var root = FindNode(scope);
+        if (root is null)
+        {
+            return entries;
+        }
+
+        var now = NowTicks();
+        var pending = new Stack<ScopeNode>();
+        pending.Push(root);
+        while (pending.TryPop(out var node))
+        {
+            foreach (var entry in node.Entries.Values)
+            {
+                if (!entry.IsExpired(now) && include(entry.Key))
+                {
+                    entries.Add(new BackendEntry(node.Scope.StorageKey, entry.Key, entry.Utf8Json, entry.Version, entry.ExpiresAtTicks, entry.TimeToLiveTicks, entry.Sliding));
+                }
+            }
+
+            foreach (var child in node.Children?.Values ?? Enumerable.Empty<ScopeNode>())
+            {
+                pending.Push(child);
+            }
+        }
+
+        return entries;
+    }
+}

@@ -1,0 +1,146 @@
+using System.Threading.Channels;
+
+namespace FlowState.Streaming;
+
+/// <summary>
+/// Reads the inputs of one operator and aligns checkpoint barriers: once an input delivered barrier k it is not read
+/// again until every input delivered k (or ended), so the operator's snapshot holds exactly the messages before k on
+/// every input. Hands out batches, aligned barriers, one end-of-input (when every input reached it) and the end.
+/// </summary>
+internal sealed class BarrierAligner(IReadOnlyList<ChannelReader<StreamEvent>> inputs)
+{
+    private readonly bool[] _blocked = new bool[inputs.Count];
+    private readonly bool[] _ended = new bool[inputs.Count];
+    private readonly bool[] _endOfInput = new bool[inputs.Count];
+    private long _aligning = -1;
+    private bool _endOfInputSent;
+    private int _next;
+
+    public async ValueTask<StreamEvent> NextAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            for (var k = 0; k < inputs.Count; k++)
+            {
+                var i = (_next + k) % inputs.Count;
+                if (_blocked[i] || _ended[i] || !inputs[i].TryRead(out var item))
+                {
+                    continue;
+                }
+
+                _next = i + 1;
+                if (Accept(i, item) is { } aligned)
+                {
+                    return aligned;
+                }
+
+                k = -1;
+            }
+
+            if (Array.TrueForAll(_ended, e => e))
+            {
+                return StreamEvent.End;
+            }
+
+            await WaitForAnyAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private StreamEvent? Accept(int input, StreamEvent item)
+    {
+        switch (item)
+        {
+            case StreamEvent.Batch:
+                return item;
+            case StreamEvent.Barrier barrier:
+                if (_aligning >= 0 && barrier.CheckpointId != _aligning)
+                {
+                    throw new InvalidOperationException($"Barrier {barrier.CheckpointId} arrived while barrier {_aligning} was being aligned.");
+                }
+
+                _aligning = barrier.CheckpointId;
+                _blocked[input] = true;
+                return TryCompleteAlignment();
+            default:
+                if (ReferenceEquals(item, StreamEvent.EndOfInput))
+                {
+                    _endOfInput[input] = true;
+                    return TryEndOfInput();
+                }
+
+                _ended[input] = true;
+                _endOfInput[input] = true;
+                return TryCompleteAlignment() ?? TryEndOfInput();
+        }
+    }
+
+    private StreamEvent.Barrier? TryCompleteAlignment()
+    {
+        if (_aligning < 0)
+        {
+            return null;
+        }
+
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            if (!_blocked[i] && !_ended[i])
+            {
+                return null;
+            }
+        }
+
+        var aligned = new StreamEvent.Barrier(_aligning);
+        _aligning = -1;
+        Array.Clear(_blocked);
+        return aligned;
+    }
+
+    private StreamEvent? TryEndOfInput()
+    {
+        if (_endOfInputSent || !Array.TrueForAll(_endOfInput, e => e) || Array.TrueForAll(_ended, e => e))
+        {
+            return null;
+        }
+
+        _endOfInputSent = true;
+        return StreamEvent.EndOfInput;
+    }
+
+    private async ValueTask WaitForAnyAsync(CancellationToken cancellationToken)
+    {
+        var waits = new List<Task<bool>>(inputs.Count);
+        var owners = new List<int>(inputs.Count);
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            if (_blocked[i] || _ended[i])
+            {
+                continue;
+            }
+
+            var wait = inputs[i].WaitToReadAsync(cancellationToken);
+            if (wait.IsCompleted)
+            {
+                if (!wait.Result)
+                {
+                    throw new InvalidOperationException("An input of the pipeline closed without its end marker.");
+                }
+
+                return;
+            }
+
+            waits.Add(wait.AsTask());
+            owners.Add(i);
+        }
+
+        if (waits.Count == 0)
+        {
+            throw new InvalidOperationException("Every open input is blocked on a barrier, yet the barrier is not aligned.");
+        }
+
+        var done = await Task.WhenAny(waits).ConfigureAwait(false);
+        if (!await done.ConfigureAwait(false))
+        {
+            throw new InvalidOperationException("An input of the pipeline closed without its end marker.");
+        }
+    }
+}

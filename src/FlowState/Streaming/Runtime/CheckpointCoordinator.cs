@@ -1,0 +1,373 @@
+using System.Globalization;
+using FlowState.Checkpoints;
+using Microsoft.Extensions.Logging;
+
+namespace FlowState.Streaming;
+
+/// <summary>
+/// Runs a pipeline's checkpoints: asks the sources for barrier k (one checkpoint at a time, ids continuing from
+/// storage), collects every source's offset, every processor partition's state snapshot and every sink's pre-committed
+/// transaction, writes the manifest (which makes the checkpoint complete), then commits the sinks' transactions and
+/// applies retention. Without checkpoint storage the same barriers only flush and commit the sinks.
+/// </summary>
+internal sealed class CheckpointCoordinator : IDisposable
+{
+    private readonly StreamPipeline _pipeline;
+    private readonly ICheckpointStorage? _storage;
+    private readonly StreamStateTracker _tracker;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+    private readonly Dictionary<long, CheckpointManifest> _manifests = [];
+    private readonly Lock _signalLock = new();
+    private TaskCompletionSource _barrierRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private PendingCheckpoint? _pending;
+    private long _requestedBarrier;
+    private long _finalBarrier = long.MaxValue;
+    private long _nextId = 1;
+    private long? _lastCompletedId;
+    private long _baseId;
+    private int _chainLength;
+    private bool _forceFull = true;
+    private int _drained;
+    private bool _closed;
+    private Exception? _failure;
+
+    public CheckpointCoordinator(StreamPipeline pipeline, ICheckpointStorage? storage, StreamStateTracker tracker, ILogger logger)
+    {
+        _pipeline = pipeline;
+        _storage = storage;
+        _tracker = tracker;
+        _logger = logger;
+    }
+
+    public bool SnapshotsState => _storage is not null;
+
+    public void Dispose() => _oneAtATime.Dispose();
+
+    public long RequestedBarrier => Volatile.Read(ref _requestedBarrier);
+
+    public long FinalBarrier => Volatile.Read(ref _finalBarrier);
+
+    public long? LastCompletedId => _lastCompletedId;
+
+    public CheckpointManifest? LastCompleted => _lastCompletedId is { } id ? _manifests.GetValueOrDefault(id) : null;
+
+    public long CompletedCount { get; private set; }
+
+    /// <summary>A task that completes when a barrier after <paramref name="injected"/> is requested.</summary>
+    public Task BarrierRequestedAfter(long injected)
+    {
+        lock (_signalLock)
+        {
+            return RequestedBarrier > injected ? Task.CompletedTask : _barrierRequested.Task;
+        }
+    }
+
+    /// <summary>
+    /// Recovers: restores the latest complete checkpoint's state (its chain from the base), moves the sources to its
+    /// offsets, commits its sink transactions and aborts every other; ids continue after every id ever used.
+    /// </summary>
+    public async Task<CheckpointManifest?> RecoverAsync(CancellationToken cancellationToken)
+    {
+        _failure = null;
+        _closed = false;
+        _drained = 0;
+        _pending = null;
+        _finalBarrier = long.MaxValue;
+        lock (_signalLock)
+        {
+            _barrierRequested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        CheckpointManifest? latest = null;
+        if (_storage is not null)
+        {
+            var ids = await _storage.ListCheckpointIdsAsync(cancellationToken).ConfigureAwait(false);
+            if (ids.Count > 0)
+            {
+                latest = await ReadManifestAsync(ids[^1], cancellationToken).ConfigureAwait(false);
+            }
+
+            await RestoreStateAsync(latest, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var source in _pipeline.Sources)
+        {
+            string? offset = null;
+            latest?.SourceOffsets.TryGetValue(source.Name, out offset);
+            await source.SeekAsync(offset, cancellationToken).ConfigureAwait(false);
+        }
+
+        var highest = latest?.Id ?? 0;
+        if (_storage is not null)
+        {
+            highest = Math.Max(highest, await _storage.GetHighestClaimedIdAsync(cancellationToken).ConfigureAwait(false));
+        }
+
+        foreach (var sink in _pipeline.Sinks.OfType<TwoPhaseCommitSink>())
+        {
+            IReadOnlyList<string>? handles = null;
+            latest?.SinkTransactions.TryGetValue(sink.Name, out handles);
+            var committed = await sink.RecoverAsync(handles ?? [], cancellationToken).ConfigureAwait(false);
+            highest = Math.Max(highest, committed);
+        }
+
+        _nextId = highest + 1;
+        foreach (var sink in _pipeline.Sinks.OfType<TwoPhaseCommitSink>())
+        {
+            sink.StartEpoch(_nextId);
+        }
+
+        _lastCompletedId = latest?.Id;
+        _baseId = latest?.BaseId ?? 0;
+        _chainLength = latest?.ChainLength ?? 0;
+        _forceFull = latest is null || latest.PartitionCount != _pipeline.Options.Partitions
+            || !latest.Processors.SequenceEqual(_pipeline.Processors.Select(p => p.Name), StringComparer.Ordinal);
+        _requestedBarrier = _nextId - 1;
+        return latest;
+    }
+
+    /// <summary>Requests the next checkpoint and waits until it is complete.</summary>
+    public async Task<long> TriggerAsync(bool final, CancellationToken cancellationToken)
+    {
+        await _oneAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
+        PendingCheckpoint pending;
+        try
+        {
+            if (_failure is not null)
+            {
+                throw new StreamException($"Pipeline '{_pipeline.Name}' failed; no checkpoint can be taken.", _failure);
+            }
+
+            if (_closed)
+            {
+                throw new InvalidOperationException($"Pipeline '{_pipeline.Name}' is not running; a checkpoint needs a running pipeline.");
+            }
+
+            var id = _nextId++;
+            var full = _forceFull || _chainLength == 0 || _chainLength >= _pipeline.Options.FullCheckpointEvery;
+            var acks = _pipeline.Sources.Count + _pipeline.Sinks.Count + (SnapshotsState ? _pipeline.Processors.Count * _pipeline.Options.Partitions : 0);
+            pending = new PendingCheckpoint(
+                id,
+                full,
+                full ? null : _lastCompletedId,
+                full ? id : _baseId,
+                full ? 1 : _chainLength + 1,
+                acks,
+                string.Create(CultureInfo.InvariantCulture, $"chk-{id:D19}-{Guid.NewGuid():N}"));
+            _pending = pending;
+            if (final)
+            {
+                _closed = true;
+                Volatile.Write(ref _finalBarrier, id);
+            }
+
+            lock (_signalLock)
+            {
+                Volatile.Write(ref _requestedBarrier, id);
+                _barrierRequested.TrySetResult();
+                _barrierRequested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+        catch
+        {
+            _oneAtATime.Release();
+            throw;
+        }
+
+        try
+        {
+            return await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
+    /// <summary>A terminal operator saw the end of every input; after the last one, the final checkpoint is taken.</summary>
+    public bool Drained() => Interlocked.Increment(ref _drained) == _pipeline.TerminalCount;
+
+    public void AcknowledgeSource(long checkpointId, string source, string? offset)
+    {
+        var pending = Current(checkpointId);
+        pending.SourceOffsets[source] = offset;
+        Acknowledged(pending);
+    }
+
+    public void AcknowledgeState(long checkpointId, int stage, int partition, List<CheckpointStateFile.Item> items)
+    {
+        var pending = Current(checkpointId);
+        var processor = _pipeline.Processors[stage].Name;
+        var name = string.Create(CultureInfo.InvariantCulture, $"s{stage:D3}-p{partition:D4}.state");
+        pending.FileWrites.Add(Task.Run(async () =>
+        {
+            var bytes = CheckpointStateFile.Write(items, processor, partition, !pending.Full);
+            await _storage!.WriteDataAsync(pending.DataKey, name, bytes, CancellationToken.None).ConfigureAwait(false);
+            return new CheckpointFile(name, processor, partition, items.Count, bytes.Length);
+        }));
+        Acknowledged(pending);
+    }
+
+    public void AcknowledgeSink(long checkpointId, string sink, string? handle)
+    {
+        var pending = Current(checkpointId);
+        pending.SinkHandles[sink] = handle;
+        Acknowledged(pending);
+    }
+
+    /// <summary>The pipeline failed or stopped: whoever waits for a checkpoint gets the error.</summary>
+    public void Fail(Exception failure)
+    {
+        _failure ??= failure;
+        _closed = true;
+        _pending?.Completion.TrySetException(new StreamException($"Pipeline '{_pipeline.Name}' stopped before checkpoint {_pending.Id} completed.", failure));
+        lock (_signalLock)
+        {
+            _barrierRequested.TrySetResult();
+        }
+    }
+
+    public bool IsFull(long checkpointId) => Current(checkpointId).Full;
+
+    public async Task<CheckpointManifest> ReadManifestAsync(long id, CancellationToken cancellationToken)
+    {
+        if (_manifests.TryGetValue(id, out var cached))
+        {
+            return cached;
+        }
+
+        var bytes = await _storage!.ReadManifestAsync(id, cancellationToken).ConfigureAwait(false)
+            ?? throw new CheckpointException($"Checkpoint {id} has no manifest in '{_storage.Description}'; it was deleted or never completed.");
+        var manifest = CheckpointManifestCodec.Decode(bytes, id, _storage.Description);
+        _manifests[id] = manifest;
+        return manifest;
+    }
+
+    private PendingCheckpoint Current(long checkpointId)
+    {
+        var pending = _pending;
+        return pending is not null && pending.Id == checkpointId
+            ? pending
+            : throw new InvalidOperationException($"Barrier {checkpointId} is not the checkpoint in progress ({pending?.Id.ToString(CultureInfo.InvariantCulture) ?? "none"}).");
+    }
+
+    private void Acknowledged(PendingCheckpoint pending)
+    {
+        if (pending.Acknowledge())
+        {
+            _ = Task.Run(() => CompleteAsync(pending));
+        }
+    }
+
+    private async Task CompleteAsync(PendingCheckpoint pending)
+    {
+        try
+        {
+            CheckpointManifest? manifest = null;
+            if (_storage is not null)
+            {
+                var files = await Task.WhenAll(pending.FileWrites).ConfigureAwait(false);
+                manifest = new CheckpointManifest
+                {
+                    Id = pending.Id,
+                    PipelineName = _pipeline.Name,
+                    CreatedAt = DateTimeOffset.UtcNow,
+                    Incremental = !pending.Full,
+                    ParentId = pending.ParentId,
+                    BaseId = pending.BaseId,
+                    ChainLength = pending.ChainLength,
+                    PartitionCount = _pipeline.Options.Partitions,
+                    Processors = [.. _pipeline.Processors.Select(p => p.Name)],
+                    DataKey = pending.DataKey,
+                    Files = [.. files.OrderBy(f => f.Name, StringComparer.Ordinal)],
+                    SourceOffsets = new Dictionary<string, string?>(pending.SourceOffsets, StringComparer.Ordinal),
+                    SinkTransactions = pending.SinkHandles.ToDictionary(
+                        h => h.Key, h => (IReadOnlyList<string>)(h.Value is null ? [] : [h.Value]), StringComparer.Ordinal),
+                    DurationMilliseconds = pending.Elapsed.Elapsed.TotalMilliseconds,
+                };
+                if (!await _storage.TryWriteManifestAsync(pending.Id, CheckpointManifestCodec.Encode(manifest), CancellationToken.None).ConfigureAwait(false))
+                {
+                    throw new CheckpointException(
+                        $"Checkpoint {pending.Id} of pipeline '{_pipeline.Name}' was already claimed in '{_storage.Description}' by another coordinator; two pipelines must not share one checkpoint storage.");
+                }
+
+                _manifests[pending.Id] = manifest;
+                _lastCompletedId = pending.Id;
+                _baseId = pending.BaseId;
+                _chainLength = pending.ChainLength;
+                _forceFull = false;
+            }
+
+            await _pipeline.CommitSinksAsync(pending.SinkHandles).ConfigureAwait(false);
+            CompletedCount++;
+            _pipeline.RecordCheckpoint(manifest, pending.Elapsed.Elapsed);
+            if (_storage is not null)
+            {
+                await ApplyRetentionAsync().ConfigureAwait(false);
+            }
+
+            pending.Completion.TrySetResult(pending.Id);
+        }
+        catch (Exception ex)
+        {
+            pending.Completion.TrySetException(ex);
+            _pipeline.Fault(ex);
+        }
+    }
+
+    private async Task RestoreStateAsync(CheckpointManifest? latest, CancellationToken cancellationToken)
+    {
+        var chain = new List<CheckpointManifest>();
+        for (var manifest = latest; manifest is not null;)
+        {
+            chain.Add(manifest);
+            manifest = manifest.ParentId is { } parent ? await ReadManifestAsync(parent, cancellationToken).ConfigureAwait(false) : null;
+        }
+
+        chain.Reverse();
+        var state = new Dictionary<(string ScopeKey, string Key), BackendEntry>();
+        foreach (var manifest in chain)
+        {
+            foreach (var file in manifest.Files)
+            {
+                var bytes = await _storage!.ReadDataAsync(manifest.DataKey, file.Name, cancellationToken).ConfigureAwait(false);
+                CheckpointStateFile.ApplyTo(bytes, state, $"{_storage.Description}/{manifest.DataKey}/{file.Name}");
+            }
+        }
+
+        await _pipeline.ReplaceStateAsync(state.Values, cancellationToken).ConfigureAwait(false);
+        if (latest is not null)
+        {
+            StreamLog.Restored(_logger, _pipeline.Name, latest.Id, state.Count, chain.Count);
+        }
+    }
+
+    private async Task ApplyRetentionAsync()
+    {
+        var ids = await _storage!.ListCheckpointIdsAsync(CancellationToken.None).ConfigureAwait(false);
+        var keep = new HashSet<long>();
+        foreach (var id in ids.TakeLast(_pipeline.Options.RetainedCheckpoints))
+        {
+            for (long? at = id; at is { } current && keep.Add(current);)
+            {
+                at = (await ReadManifestAsync(current, CancellationToken.None).ConfigureAwait(false)).ParentId;
+            }
+        }
+
+        foreach (var id in ids.Where(id => !keep.Contains(id)))
+        {
+            await _storage.DeleteManifestAsync(id, CancellationToken.None).ConfigureAwait(false);
+            _manifests.Remove(id);
+        }
+
+        var keptData = new HashSet<string>(keep.Select(id => _manifests[id].DataKey), StringComparer.Ordinal);
+        foreach (var dataKey in await _storage.ListDataKeysAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            if (!keptData.Contains(dataKey))
+            {
+                await _storage.DeleteDataAsync(dataKey, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+}

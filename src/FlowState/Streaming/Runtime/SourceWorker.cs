@@ -1,0 +1,56 @@
+namespace FlowState.Streaming;
+
+/// <summary>
+/// Reads one source and sends its messages on; between two reads it injects the barrier the coordinator asked for,
+/// acknowledging the offset reached. A bounded source that ended keeps injecting barriers until the final one.
+/// </summary>
+internal sealed class SourceWorker(StreamPipeline pipeline, CheckpointCoordinator coordinator, ISource source, EdgeRouter router)
+{
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var injected = coordinator.RequestedBarrier;
+        var finished = false;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var requested = coordinator.RequestedBarrier;
+            if (requested > injected)
+            {
+                coordinator.AcknowledgeSource(requested, source.Name, source.Offset);
+                await router.BroadcastAsync(new StreamEvent.Barrier(requested), cancellationToken).ConfigureAwait(false);
+                injected = requested;
+                if (requested == coordinator.FinalBarrier)
+                {
+                    await router.BroadcastAsync(StreamEvent.End, cancellationToken).ConfigureAwait(false);
+                    router.Complete();
+                    return;
+                }
+
+                continue;
+            }
+
+            if (finished)
+            {
+                await coordinator.BarrierRequestedAfter(injected).WaitAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var batch = await source.ReadAsync(pipeline.Options.BatchSize, cancellationToken).ConfigureAwait(false);
+            if (batch.Messages.Count > 0)
+            {
+                pipeline.CountRead(batch.Messages.Count);
+                await router.SendAsync(batch.Messages, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (batch.EndOfStream)
+            {
+                finished = true;
+                await router.BroadcastAsync(StreamEvent.EndOfInput, cancellationToken).ConfigureAwait(false);
+            }
+            else if (batch.Messages.Count == 0)
+            {
+                await Task.WhenAny(Task.Delay(pipeline.Options.PollInterval, cancellationToken), coordinator.BarrierRequestedAfter(injected)).ConfigureAwait(false);
+            }
+        }
+    }
+}

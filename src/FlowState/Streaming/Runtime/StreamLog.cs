@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Logging;
+
+namespace FlowState.Streaming;
+
+/// <summary>Log messages of the stream runtime (source-generated).</summary>
+internal static partial class StreamLog
+{
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Pipeline {Pipeline} restored checkpoint {Checkpoint} ({Entries} entries from {Checkpoints} checkpoint(s)).")]
+    public static partial void Restored(ILogger logger, string pipeline, long checkpoint, int entries, int checkpoints);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Debug, Message = "Pipeline {Pipeline} completed checkpoint {Checkpoint} ({Kind}, {Entries} entries, {Bytes} bytes) in {Milliseconds} ms.")]
+    public static partial void CheckpointCompleted(ILogger logger, string pipeline, long checkpoint, string kind, long entries, long bytes, double milliseconds);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Pipeline {Pipeline}: aborting the open transaction of sink {Sink} failed; the next run's recovery aborts it.")]
+    public static partial void AbortFailed(ILogger logger, Exception exception, string pipeline, string sink);
+}

@@ -1,0 +1,178 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace FlowState.Streaming;
+
+/// <summary>
+/// Exactly-once JSON-lines output in a folder: each epoch's messages are written to a hidden in-progress file, fsynced
+/// and renamed to a pending file at the checkpoint barrier, and renamed to <c>part-{epoch}.jsonl</c> when the checkpoint
+/// completes. Readers take the <c>part-*.jsonl</c> files in name order; they never see an uncommitted line.
+/// </summary>
+public sealed class JsonLinesFileSink : TwoPhaseCommitSink
+{
+    private const string PartPrefix = "part-";
+    private const string CommittedSuffix = ".jsonl";
+    private const string PendingSuffix = ".pending";
+    private const string InProgressSuffix = ".inprogress";
+    private readonly string _directory;
+    private FileStream? _file;
+    private string? _handle;
+
+    /// <summary>Writes into <paramref name="directory"/> (created when missing).</summary>
+    public JsonLinesFileSink(string name, string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        Name = name;
+        _directory = Path.GetFullPath(directory);
+        Directory.CreateDirectory(_directory);
+    }
+
+    /// <inheritdoc />
+    public override string Name { get; }
+
+    /// <summary>The folder written to.</summary>
+    public string DirectoryPath => _directory;
+
+    /// <summary>True to write <c>{"key":…,"value":…}</c> per line instead of the value alone.</summary>
+    public bool IncludeKeys { get; init; }
+
+    /// <summary>The committed part files of <paramref name="directory"/>, in order.</summary>
+    public static IReadOnlyList<string> ListCommittedFiles(string directory) =>
+        Directory.Exists(directory)
+            ? [.. Directory.EnumerateFiles(directory, PartPrefix + "*" + CommittedSuffix).Order(StringComparer.Ordinal)]
+            : [];
+
+    /// <summary>Every committed line of <paramref name="directory"/>, in commit order.</summary>
+    public static async Task<IReadOnlyList<string>> ReadCommittedLinesAsync(string directory, CancellationToken cancellationToken = default)
+    {
+        var lines = new List<string>();
+        foreach (var file in ListCommittedFiles(directory))
+        {
+            lines.AddRange(await File.ReadAllLinesAsync(file, cancellationToken).ConfigureAwait(false));
+        }
+
+        return lines;
+    }
+
+    /// <inheritdoc />
+    protected internal override ValueTask BeginTransactionAsync(long epoch, CancellationToken cancellationToken)
+    {
+        _handle = PartPrefix + epoch.ToString("D19", CultureInfo.InvariantCulture);
+        // A leftover of an attempt at this epoch that never pre-committed is replaced.
+        _file = new FileStream(Hidden(_handle, InProgressSuffix), FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    protected internal override async ValueTask WriteToTransactionAsync(IReadOnlyList<StreamMessage> messages, CancellationToken cancellationToken)
+    {
+        var file = _file ?? throw new InvalidOperationException("No transaction is open.");
+        using var writer = new Utf8JsonWriter(file);
+        foreach (var message in messages)
+        {
+            if (IncludeKeys)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("key", message.Key);
+                writer.WritePropertyName("value");
+                message.Value.WriteTo(writer);
+                writer.WriteEndObject();
+            }
+            else
+            {
+                message.Value.WriteTo(writer);
+            }
+
+            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            file.WriteByte((byte)'\n');
+            writer.Reset(file);
+        }
+    }
+
+    /// <inheritdoc />
+    protected internal override async ValueTask<string> PreCommitAsync(CancellationToken cancellationToken)
+    {
+        var file = _file ?? throw new InvalidOperationException("No transaction is open.");
+        var handle = _handle!;
+        await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+        file.Flush(flushToDisk: true);
+        await file.DisposeAsync().ConfigureAwait(false);
+        _file = null;
+        File.Move(Hidden(handle, InProgressSuffix), Hidden(handle, PendingSuffix), overwrite: true);
+        return handle;
+    }
+
+    /// <inheritdoc />
+    protected internal override ValueTask CommitAsync(string handle, CancellationToken cancellationToken)
+    {
+        var pending = Hidden(CheckHandle(handle), PendingSuffix);
+        var committed = Path.Combine(_directory, handle + CommittedSuffix);
+        if (File.Exists(pending))
+        {
+            File.Move(pending, committed, overwrite: true);
+        }
+        else if (!File.Exists(committed))
+        {
+            throw new StreamException(
+                $"Sink '{Name}': the pre-committed output '{handle}' is neither pending nor committed in '{_directory}'; it was removed by hand, so its messages are lost.");
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    protected internal override async ValueTask AbortAsync(CancellationToken cancellationToken)
+    {
+        if (_file is not null)
+        {
+            await _file.DisposeAsync().ConfigureAwait(false);
+            _file = null;
+            File.Delete(Hidden(_handle!, InProgressSuffix));
+        }
+    }
+
+    /// <inheritdoc />
+    protected internal override async ValueTask<long> RecoverAsync(IReadOnlyCollection<string> toCommit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(toCommit);
+        foreach (var handle in toCommit)
+        {
+            await CommitAsync(handle, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var leftover in Directory.EnumerateFiles(_directory, "." + PartPrefix + "*"))
+        {
+            if (leftover.EndsWith(PendingSuffix, StringComparison.Ordinal) || leftover.EndsWith(InProgressSuffix, StringComparison.Ordinal))
+            {
+                File.Delete(leftover);
+            }
+        }
+
+        var highest = 0L;
+        foreach (var file in ListCommittedFiles(_directory))
+        {
+            var name = Path.GetFileName(file)[PartPrefix.Length..^CommittedSuffix.Length];
+            if (long.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var epoch))
+            {
+                highest = Math.Max(highest, epoch);
+            }
+        }
+
+        return highest;
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask DisposeAsync()
+    {
+        await AbortAsync(CancellationToken.None).ConfigureAwait(false);
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private string Hidden(string handle, string suffix) => Path.Combine(_directory, "." + handle + suffix);
+
+    private string CheckHandle(string handle) =>
+        handle.StartsWith(PartPrefix, StringComparison.Ordinal) && handle.IndexOfAny(['/', '\\']) < 0
+            ? handle
+            : throw new StreamException($"Sink '{Name}': '{handle}' is not a transaction handle of this sink.");
+}

@@ -1,0 +1,335 @@
+using System.Collections.Concurrent;
+using FlowState.Checkpoints;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FlowState.Streaming;
+
+/// <summary>
+/// A stream job: sources → processors (each in <see cref="StreamPipelineOptions.Partitions"/> parallel partitions,
+/// messages routed by key) → sinks, with aligned checkpoint barriers. Keyed state lives in a <see cref="StateStore"/>
+/// under <c>custom:stream:{name}:</c>; checkpoints hold it together with source offsets and pending sink transactions,
+/// so a run after a crash continues exactly where the last complete checkpoint was. Build one with
+/// <see cref="StreamPipelineBuilder"/>.
+/// </summary>
+public sealed class StreamPipeline : IAsyncDisposable
+{
+    private readonly bool _ownsStore;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _sinkLocks = new(StringComparer.Ordinal);
+    private readonly StreamStateTracker _tracker;
+    private readonly CheckpointCoordinator _coordinator;
+    private readonly SemaphoreSlim _oneRun = new(1, 1);
+    private PipelineRun? _run;
+    private long _messagesRead;
+    private long _messagesWritten;
+    private CheckpointManifest? _lastTaken;
+    private TimeSpan? _lastDuration;
+    private long? _recoveredFrom;
+    private bool _recovered;
+
+    internal StreamPipeline(
+        StreamPipelineOptions options,
+        IReadOnlyList<ISource> sources,
+        IReadOnlyList<IProcessor> processors,
+        IReadOnlyList<ISink> sinks,
+        ICheckpointStorage? checkpointStorage,
+        StateStore? store,
+        ILogger? logger)
+    {
+        Options = options;
+        Sources = sources;
+        Processors = processors;
+        Sinks = sinks;
+        CheckpointStorage = checkpointStorage;
+        _ownsStore = store is null;
+        Store = store ?? new StateStore();
+        _logger = logger ?? NullLogger.Instance;
+        Scope = StateScope.Custom("stream").Child(options.Name);
+        foreach (var sink in sinks)
+        {
+            _sinkLocks[sink.Name] = new SemaphoreSlim(1, 1);
+        }
+
+        _tracker = new StreamStateTracker(Store, Scope, [.. processors.Select(p => p.Name)], options.Partitions);
+        _tracker.Attach();
+        _coordinator = new CheckpointCoordinator(this, checkpointStorage, _tracker, _logger);
+    }
+
+    /// <summary>The pipeline's name.</summary>
+    public string Name => Options.Name;
+
+    /// <summary>The options it was built with.</summary>
+    public StreamPipelineOptions Options { get; }
+
+    /// <summary>The scope of the pipeline's state: <c>custom:stream:{name}:</c>, one child scope per processor.</summary>
+    public StateScope Scope { get; }
+
+    /// <summary>The store holding the pipeline's keyed state.</summary>
+    public StateStore Store { get; }
+
+    /// <summary>Where checkpoints go; null when the pipeline takes none.</summary>
+    public ICheckpointStorage? CheckpointStorage { get; }
+
+    /// <summary>Read access to one processor's keyed state.</summary>
+    public IStateReader StateOf(string processorName) =>
+        Processors.Any(p => p.Name == processorName)
+            ? new ReadOnlyStateReader(Store.For(Scope.Child(processorName)))
+            : throw new ArgumentException($"Pipeline '{Name}' has no processor '{processorName}'.", nameof(processorName));
+
+    internal IReadOnlyList<ISource> Sources { get; }
+
+    internal IReadOnlyList<IProcessor> Processors { get; }
+
+    internal IReadOnlyList<ISink> Sinks { get; }
+
+    internal int TerminalCount => Sinks.Count > 0 ? Sinks.Count : Options.Partitions;
+
+    /// <summary>
+    /// Restores the latest complete checkpoint: state (its chain of increments from the full base), source offsets, and
+    /// sink transactions (the checkpoint's committed, every other pending one aborted). Without one, the state is cleared
+    /// and sources start from the beginning. <see cref="RunAsync"/> starts with this; call it yourself to recover
+    /// without running.
+    /// </summary>
+    /// <returns>The restored checkpoint's id, or null when there was none.</returns>
+    /// <exception cref="StateCorruptedException">The latest checkpoint's manifest or a state file is damaged.</exception>
+    public async Task<long?> RecoverFromLatestCheckpointAsync(CancellationToken cancellationToken = default)
+    {
+        await _oneRun.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await RecoverCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _oneRun.Release();
+        }
+    }
+
+    /// <summary>
+    /// Recovers (see <see cref="RecoverFromLatestCheckpointAsync"/>), then runs until every source has ended — then takes
+    /// a final checkpoint, so all output is committed — or until <paramref name="cancellationToken"/> stops it (what was
+    /// processed after the last checkpoint is discarded and redone by the next run).
+    /// </summary>
+    /// <exception cref="StreamException">A source, processor, sink or checkpoint failed; the next run recovers.</exception>
+    /// <exception cref="OperationCanceledException">The run was stopped.</exception>
+    public async Task<StreamRunResult> RunAsync(CancellationToken cancellationToken = default)
+    {
+        await _oneRun.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var recovered = _recovered ? _recoveredFrom : await RecoverCoreAsync(cancellationToken).ConfigureAwait(false);
+            _recovered = false;
+            var read = Interlocked.Read(ref _messagesRead);
+            var written = Interlocked.Read(ref _messagesWritten);
+            var checkpoints = _coordinator.CompletedCount;
+            var run = new PipelineRun(this, _coordinator, _tracker, cancellationToken);
+            await using var runScope = run.ConfigureAwait(false);
+            _run = run;
+            try
+            {
+                await run.ExecuteAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                _run = null;
+                await AbortOpenTransactionsAsync().ConfigureAwait(false);
+            }
+
+            return new StreamRunResult(
+                recovered,
+                Interlocked.Read(ref _messagesRead) - read,
+                Interlocked.Read(ref _messagesWritten) - written,
+                _coordinator.CompletedCount - checkpoints,
+                _coordinator.LastCompletedId);
+        }
+        finally
+        {
+            _oneRun.Release();
+        }
+    }
+
+    /// <summary>Takes a checkpoint of the running pipeline now and waits until it is complete.</summary>
+    /// <returns>The checkpoint's id.</returns>
+    /// <exception cref="InvalidOperationException">The pipeline is not running.</exception>
+    public Task<long> CreateCheckpointAsync(CancellationToken cancellationToken = default) =>
+        _run is null
+            ? throw new InvalidOperationException($"Pipeline '{Name}' is not running; a checkpoint needs a running pipeline.")
+            : _coordinator.TriggerAsync(final: false, cancellationToken);
+
+    /// <summary>The complete checkpoints in storage, oldest first.</summary>
+    public async Task<IReadOnlyList<CheckpointManifest>> ListCheckpointsAsync(CancellationToken cancellationToken = default)
+    {
+        if (CheckpointStorage is null)
+        {
+            return [];
+        }
+
+        var manifests = new List<CheckpointManifest>();
+        foreach (var id in await CheckpointStorage.ListCheckpointIdsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            manifests.Add(await _coordinator.ReadManifestAsync(id, cancellationToken).ConfigureAwait(false));
+        }
+
+        return manifests;
+    }
+
+    /// <summary>Counters, the latest checkpoint and the size of the state.</summary>
+    public ValueTask<StreamStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default)
+    {
+        var state = Store.GetStatistics(Scope);
+        return ValueTask.FromResult(new StreamStatistics
+        {
+            MessagesRead = Interlocked.Read(ref _messagesRead),
+            MessagesWritten = Interlocked.Read(ref _messagesWritten),
+            CheckpointsCompleted = _coordinator.CompletedCount,
+            LastCheckpointId = _coordinator.LastCompletedId,
+            LastCheckpointDuration = _lastDuration,
+            LastCheckpointBytes = _lastTaken?.Bytes,
+            LastCheckpointEntries = _lastTaken?.Entries,
+            LastCheckpointIncremental = _lastTaken?.Incremental,
+            ActiveTransactions = _run?.ActiveTransactions ?? 0,
+            StateEntries = state.Entries,
+            StateBytes = state.Bytes,
+        });
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        _tracker.Detach();
+        foreach (var source in Sources)
+        {
+            await source.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (var sink in Sinks)
+        {
+            await sink.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_ownsStore)
+        {
+            await Store.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (var sinkLock in _sinkLocks.Values)
+        {
+            sinkLock.Dispose();
+        }
+
+        _oneRun.Dispose();
+        _coordinator.Dispose();
+    }
+
+    internal void CountRead(int messages) => Interlocked.Add(ref _messagesRead, messages);
+
+    internal void CountWritten(int messages) => Interlocked.Add(ref _messagesWritten, messages);
+
+    internal SemaphoreSlim SinkLock(ISink sink) => _sinkLocks[sink.Name];
+
+    internal void Fault(Exception failure) => _run?.Fault(failure);
+
+    internal void RecordCheckpoint(CheckpointManifest? manifest, TimeSpan duration)
+    {
+        _lastTaken = manifest;
+        _lastDuration = duration;
+        if (manifest is not null)
+        {
+            StreamLog.CheckpointCompleted(_logger, Name, manifest.Id, manifest.Incremental ? "incremental" : "full", manifest.Entries, manifest.Bytes, duration.TotalMilliseconds);
+        }
+    }
+
+    /// <summary>Commits the sink transactions a complete checkpoint names.</summary>
+    internal async Task CommitSinksAsync(IReadOnlyDictionary<string, string?> handles)
+    {
+        foreach (var sink in Sinks)
+        {
+            if (sink is not TwoPhaseCommitSink transactional || !handles.TryGetValue(sink.Name, out var handle) || handle is null)
+            {
+                continue;
+            }
+
+            var sinkLock = SinkLock(sink);
+            await sinkLock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                await transactional.CommitAsync(handle, CancellationToken.None).ConfigureAwait(false);
+                _run?.CommittedSinkTransactions(1);
+            }
+            finally
+            {
+                sinkLock.Release();
+            }
+        }
+    }
+
+    /// <summary>Replaces the pipeline's state with a checkpoint's entries (expired ones skipped).</summary>
+    internal async Task ReplaceStateAsync(IEnumerable<BackendEntry> entries, CancellationToken cancellationToken)
+    {
+        _tracker.Suspend(true);
+        try
+        {
+            await Store.For(Scope).ClearAsync(cancellationToken).ConfigureAwait(false);
+            var now = Store.NowTicks();
+            var scopes = new Dictionary<string, StateScope>(StringComparer.Ordinal);
+            var batch = Store.CreateBatch();
+            var count = 0;
+            foreach (var entry in entries)
+            {
+                if (entry.ExpiresAtUtcTicks != 0 && entry.ExpiresAtUtcTicks <= now)
+                {
+                    continue;
+                }
+
+                if (!scopes.TryGetValue(entry.ScopeKey, out var scope))
+                {
+                    scopes[entry.ScopeKey] = scope = StateScope.FromStorageKey(entry.ScopeKey);
+                }
+
+                var options = entry.ExpiresAtUtcTicks == 0
+                    ? null
+                    : new StateWriteOptions { TimeToLive = TimeSpan.FromTicks(entry.ExpiresAtUtcTicks - now), SlidingExpiration = entry.Sliding };
+                batch.Within(scope).SetRaw(entry.Key, entry.Value, options);
+                if (++count == 50_000)
+                {
+                    await Store.ApplyAsync(batch, cancellationToken).ConfigureAwait(false);
+                    batch = Store.CreateBatch();
+                    count = 0;
+                }
+            }
+
+            if (count > 0)
+            {
+                await Store.ApplyAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _tracker.Suspend(false);
+        }
+    }
+
+    private async Task<long?> RecoverCoreAsync(CancellationToken cancellationToken)
+    {
+        var latest = await _coordinator.RecoverAsync(cancellationToken).ConfigureAwait(false);
+        _recoveredFrom = latest?.Id;
+        _recovered = true;
+        return latest?.Id;
+    }
+
+    private async Task AbortOpenTransactionsAsync()
+    {
+        foreach (var sink in Sinks.OfType<TwoPhaseCommitSink>())
+        {
+            try
+            {
+                await sink.AbortOpenAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or StreamException or StateException)
+            {
+                StreamLog.AbortFailed(_logger, ex, Name, sink.Name);
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+namespace FlowState.Streaming;
+
+/// <summary>How a <see cref="StreamPipeline"/> runs and checkpoints.</summary>
+public sealed class StreamPipelineOptions
+{
+    /// <summary>Names the pipeline: its state scope (<c>custom:stream:{name}:</c>), checkpoints and logs.</summary>
+    public string Name { get; set; } = "pipeline";
+
+    /// <summary>Partitions per processor, processed in parallel; 1 by default.</summary>
+    public int Partitions { get; set; } = 1;
+
+    /// <summary>Most messages a source returns per read.</summary>
+    public int BatchSize { get; set; } = 1024;
+
+    /// <summary>Batches in flight on each edge between two operators before the sender waits (backpressure).</summary>
+    public int ChannelCapacity { get; set; } = 4;
+
+    /// <summary>Time between periodic checkpoints (<c>checkpoint_interval_ms</c>); null: only on demand and at the end.</summary>
+    public TimeSpan? CheckpointInterval { get; set; }
+
+    /// <summary>Every K-th checkpoint of a chain is full; the ones between are increments of the changed keys only.</summary>
+    public int FullCheckpointEvery { get; set; } = 10;
+
+    /// <summary>Complete checkpoints kept (<c>retained_checkpoints</c>), plus whatever earlier ones they build on.</summary>
+    public int RetainedCheckpoints { get; set; } = 3;
+
+    /// <summary>
+    /// Requires exactly-once output: checkpoint storage and only <see cref="TwoPhaseCommitSink"/> sinks, else building the
+    /// pipeline fails with a <see cref="StreamDefinitionException"/>.
+    /// </summary>
+    public bool ExactlyOnce { get; set; }
+
+    /// <summary>How long a source that had nothing waits before reading again.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+}

@@ -1,0 +1,99 @@
+namespace FlowState.Streaming;
+
+/// <summary>
+/// The base of exactly-once outputs. Messages between two checkpoint barriers go into one transaction (an epoch, named
+/// by the id of the checkpoint that closes it); at the barrier the transaction is pre-committed (made durable but not
+/// visible) and its handle stored in the checkpoint; when the checkpoint is complete it is committed. On recovery the
+/// handles of the restored checkpoint are committed (again, harmlessly, if they already were) and every other
+/// pending transaction of this sink is aborted — so each message is visible exactly once.
+/// </summary>
+public abstract class TwoPhaseCommitSink : ISink
+{
+    private long _epoch;
+    private bool _open;
+
+    /// <inheritdoc />
+    public abstract string Name { get; }
+
+    /// <summary>The epoch (checkpoint id) of the open transaction; 0 when none is open.</summary>
+    protected long CurrentEpoch => _open ? _epoch : 0;
+
+    /// <summary>Writes into the open transaction, opening the epoch's transaction first when needed.</summary>
+    public async ValueTask WriteAsync(IReadOnlyList<StreamMessage> messages, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
+        if (!_open)
+        {
+            await BeginTransactionAsync(_epoch, cancellationToken).ConfigureAwait(false);
+            _open = true;
+        }
+
+        await WriteToTransactionAsync(messages, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A two-phase-commit sink makes output visible only by committing; flushing alone does nothing.</summary>
+    public ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <inheritdoc />
+    public virtual ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>True while a transaction is open (messages were written since the last barrier).</summary>
+    internal bool HasOpenTransaction => _open;
+
+    /// <summary>Called by the pipeline after recovery: messages from now on belong to <paramref name="epoch"/>.</summary>
+    internal void StartEpoch(long epoch) => _epoch = epoch;
+
+    /// <summary>Pre-commits the epoch's transaction at its barrier; returns its handle, or null when it wrote nothing.</summary>
+    internal async ValueTask<string?> PreCommitEpochAsync(CancellationToken cancellationToken)
+    {
+        string? handle = null;
+        if (_open)
+        {
+            handle = await PreCommitAsync(cancellationToken).ConfigureAwait(false);
+            _open = false;
+        }
+
+        _epoch++;
+        return handle;
+    }
+
+    /// <summary>Aborts the open transaction, if any (the pipeline failed or stopped).</summary>
+    internal async ValueTask AbortOpenAsync(CancellationToken cancellationToken)
+    {
+        if (_open)
+        {
+            _open = false;
+            await AbortAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Opens the transaction of <paramref name="epoch"/>.</summary>
+    protected internal abstract ValueTask BeginTransactionAsync(long epoch, CancellationToken cancellationToken);
+
+    /// <summary>Writes messages into the open transaction.</summary>
+    protected internal abstract ValueTask WriteToTransactionAsync(IReadOnlyList<StreamMessage> messages, CancellationToken cancellationToken);
+
+    /// <summary>Makes the open transaction durable but not visible; returns the handle that commits it later.</summary>
+    protected internal abstract ValueTask<string> PreCommitAsync(CancellationToken cancellationToken);
+
+    /// <summary>Makes a pre-committed transaction visible. Must be idempotent: committing a committed handle does nothing.</summary>
+    protected internal abstract ValueTask CommitAsync(string handle, CancellationToken cancellationToken);
+
+    /// <summary>Discards the open (not pre-committed) transaction.</summary>
+    protected internal abstract ValueTask AbortAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Commits <paramref name="toCommit"/> and aborts every other pending (open or pre-committed) transaction this sink
+    /// left behind. Returns the highest epoch this sink has ever committed (0: none), so that new epochs continue after it.
+    /// </summary>
+    protected internal abstract ValueTask<long> RecoverAsync(IReadOnlyCollection<string> toCommit, CancellationToken cancellationToken);
+}

@@ -1,0 +1,132 @@
+using FlowState.Checkpoints;
+using FlowState.Streaming;
+using Xunit;
+
+namespace FlowState.Conformance;
+
+public abstract partial class StreamPipelineConformanceTests
+{
+    [Fact]
+    public async Task Bounded_run_counts_every_message_once_and_commits_all_output()
+    {
+        var files = NewFiles();
+        SequenceInput.Write(files.Input, 5000, 37);
+        await using var pipeline = CountingPipeline(files);
+
+        var result = await pipeline.RunAsync();
+
+        Assert.Null(result.RecoveredFromCheckpointId);
+        Assert.Equal(5000, result.MessagesRead);
+        Assert.Equal(5000, result.MessagesWritten);
+        Assert.NotNull(result.LastCheckpointId);
+        Assert.Equal(SequenceInput.Model(5000, 37), await SequenceInput.CheckOutputAsync(files.Output, 5000));
+        Assert.Equal(SequenceInput.Model(5000, 37), await SequenceInput.ReadCountsAsync(pipeline.StateOf("counts")));
+    }
+
+    [Fact]
+    public async Task A_later_run_continues_after_the_last_checkpoint_and_reads_only_new_lines()
+    {
+        var files = NewFiles();
+        SequenceInput.Write(files.Input, 3000, 11);
+        long? first;
+        await using (var pipeline = CountingPipeline(files))
+        {
+            first = (await pipeline.RunAsync()).LastCheckpointId;
+        }
+
+        SequenceInput.Write(files.Input, 1000, 11, from: 3000);
+        await using var again = CountingPipeline(files, store: NewStore());
+        var result = await again.RunAsync();
+
+        Assert.Equal(first, result.RecoveredFromCheckpointId);
+        Assert.Equal(1000, result.MessagesRead);
+        Assert.True(result.LastCheckpointId > first);
+        Assert.Equal(SequenceInput.Model(4000, 11), await SequenceInput.CheckOutputAsync(files.Output, 4000));
+        Assert.Equal(SequenceInput.Model(4000, 11), await SequenceInput.ReadCountsAsync(again.StateOf("counts")));
+    }
+
+    [Fact]
+    public async Task A_failure_mid_run_then_a_rerun_loses_and_duplicates_nothing()
+    {
+        var files = NewFiles();
+        SequenceInput.Write(files.Input, 20_000, 53);
+        await using (var failing = CountingPipeline(
+            files,
+            before: new FailingProcessor("pass", failAfterMessages: 12_000, delayPerBatch: TimeSpan.FromMilliseconds(1)),
+            configure: o => o.CheckpointInterval = TimeSpan.FromMilliseconds(20)))
+        {
+            var error = await Assert.ThrowsAsync<StreamException>(() => failing.RunAsync());
+            Assert.Contains("injected failure", error.Message, StringComparison.Ordinal);
+        }
+
+        await using var rerun = CountingPipeline(files, before: new FailingProcessor("pass"), store: NewStore());
+        var result = await rerun.RunAsync();
+
+        Assert.NotNull(result.RecoveredFromCheckpointId);
+        Assert.True(result.MessagesRead < 20_000, "the rerun started from the checkpoint, not the beginning");
+        Assert.Equal(SequenceInput.Model(20_000, 53), await SequenceInput.CheckOutputAsync(files.Output, 20_000));
+        Assert.Equal(SequenceInput.Model(20_000, 53), await SequenceInput.ReadCountsAsync(rerun.StateOf("counts")));
+    }
+
+    [Fact]
+    public async Task Several_sources_are_aligned_at_each_barrier()
+    {
+        var files = NewFiles();
+        var second = files.Input + ".second";
+        SequenceInput.Write(files.Input, 4000, 7);
+        SequenceInput.Write(second, 3000, 7, from: 4000);
+        await using var pipeline = new StreamPipelineBuilder("two-sources")
+            .AddSource(new JsonLinesFileSource("a", files.Input) { KeyField = "key" })
+            .AddSource(new JsonLinesFileSource("b", second) { KeyField = "key" })
+            .AddProcessor(new FailingProcessor("slow", delayPerBatch: TimeSpan.FromMilliseconds(1)))
+            .AddProcessor(new CountByKeyProcessor("counts"))
+            .AddSink(new JsonLinesFileSink("out", files.Output))
+            .WithPartitions(3)
+            .WithCheckpoints(new DirectoryCheckpointStorage(files.Checkpoints), TimeSpan.FromMilliseconds(15))
+            .WithStateStore(NewStore())
+            .Configure(o => o.BatchSize = 50)
+            .Build();
+
+        var result = await pipeline.RunAsync();
+
+        Assert.True(result.CheckpointsCompleted >= 2, $"{result.CheckpointsCompleted} checkpoint(s)");
+        var manifests = await pipeline.ListCheckpointsAsync();
+        Assert.All(manifests, m => Assert.Equal(["a", "b"], m.SourceOffsets.Keys.Order()));
+        Assert.Equal(SequenceInput.Model(7000, 7), await SequenceInput.CheckOutputAsync(files.Output, 7000));
+    }
+
+    [Fact]
+    public async Task Stopping_a_run_discards_uncommitted_output_and_the_next_run_redoes_it_once()
+    {
+        var files = NewFiles();
+        SequenceInput.Write(files.Input, 2000, 5);
+        await using (var pipeline = CountingPipeline(files, source: new JsonLinesFileSource("input", files.Input) { KeyField = "key", Follow = true }))
+        {
+            using var stop = new CancellationTokenSource();
+            var run = pipeline.RunAsync(stop.Token);
+            await WaitUntilReadAsync(pipeline, 2000);
+            await pipeline.CreateCheckpointAsync();
+            SequenceInput.Write(files.Input, 500, 5, from: 2000);
+            await WaitUntilReadAsync(pipeline, 2500);
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+            Assert.Equal(SequenceInput.Model(2000, 5), await SequenceInput.CheckOutputAsync(files.Output, 2000));
+            Assert.Empty(Directory.EnumerateFiles(files.Output, ".*"));
+        }
+
+        await using var resumed = CountingPipeline(files, store: NewStore());
+        var result = await resumed.RunAsync();
+
+        Assert.Equal(500, result.MessagesRead);
+        Assert.Equal(SequenceInput.Model(2500, 5), await SequenceInput.CheckOutputAsync(files.Output, 2500));
+    }
+
+    protected static async Task WaitUntilReadAsync(StreamPipeline pipeline, long messages)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while ((await pipeline.GetStatisticsAsync()).MessagesRead < messages)
+        {
+            await Task.Delay(5, timeout.Token);
+        }
+    }
+}
