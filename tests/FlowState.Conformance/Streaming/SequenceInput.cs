@@ -12,7 +12,7 @@ namespace FlowState.Conformance;
 /// </summary>
 public static class SequenceInput
 {
-    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+    public static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
     public static void Write(string path, int messages, int keys, int from = 0)
     {
