@@ -37,6 +37,26 @@ else
 fi
 rm -rf "$main_dir" "$log.main"
 
+# The stream examples, in one working directory: the word count twice (the second run continues from the first's
+# checkpoint and commits nothing twice), the session windows, and the exactly-once pipeline over resent events.
+streams_dir="$(mktemp -d)"
+streams_ok=1
+for example in word-count word-count sessions exactly-once; do
+  (cd "$streams_dir" && dotnet run --project "$repo/src/FlowState.Cli" --no-build -c Release -- run "$repo/examples/streams/$example.yaml") >>"$log.streams" 2>&1 || streams_ok=0
+done
+if [ "$streams_ok" -eq 1 ] \
+   && grep -q "pipeline word-count completed (continued from checkpoint 1): 0 message(s) read" "$log.streams" \
+   && [ "$(cat "$streams_dir"/out/word-count/part-*.jsonl | wc -l)" -eq 318 ] \
+   && [ "$(cat "$streams_dir"/out/sessions/part-*.jsonl | wc -l)" -eq 6 ] \
+   && [ "$(cat "$streams_dir"/out/exactly-once/part-*.jsonl | wc -l)" -eq 200 ]; then
+  echo "examples: stream word count (continued from its checkpoint), sessions, exactly-once over resent events"
+else
+  cat "$log.streams" >&2
+  echo "error: the stream examples under examples/streams failed" >&2
+  status=1
+fi
+rm -rf "$streams_dir" "$log.streams"
+
 # The store tour example, twice on one SQLite file: the second run must see the first run's state.
 example_db="$(mktemp -d)/flowstate.db"
 example_ok=1

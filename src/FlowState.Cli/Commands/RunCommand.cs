@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using FlowState.Cli.ExampleFlows;
+using FlowState.Cli.Streams;
 using FlowState.Flows;
 
 namespace FlowState.Cli.Commands;
@@ -17,14 +18,20 @@ internal static class RunCommand
 
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var target = new Argument<string>("target") { Description = "a flow file (.yaml) or the name of a bundled flow: " + string.Join(", ", BundledFlow.All.Keys) };
+        var target = new Argument<string>("target") { Description = "a flow or pipeline file (.yaml), or the name of a bundled flow: " + string.Join(", ", BundledFlow.All.Keys) };
         var runId = new Option<string?>("--run-id") { Description = "the run id (default: the file's run_id, or a new one)" };
         var fresh = new Option<bool>("--new") { Description = "start a new run even when an unfinished one exists" };
-        var command = new Command("run", "run a flow on the store (resumes an unfinished run of it)") { target, runId, fresh };
+        var command = new Command("run", "run a flow (resumes an unfinished run of it) or a stream pipeline (continues from its last checkpoint)") { target, runId, fresh };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
             var text = parse.GetValue(target)!;
-            var file = text.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || text.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) ? FlowFile.Load(text) : null;
+            var isYaml = text.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || text.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+            if (isYaml && PipelineFile.IsPipelineFile(text))
+            {
+                return await PipelineRunCommand.RunAsync(PipelineFile.Load(text), parse, console, cancellationToken);
+            }
+
+            var file = isYaml ? FlowFile.Load(text) : null;
             var bundled = BundledFlow.Find(file?.Flow ?? text);
             var input = bundled.PrepareInput(file?.Input ?? [], file?.Directory ?? Environment.CurrentDirectory);
             var location = StoreLocation.Parse(parse.GetValue(CliOptions.Store) ?? (file?.Store is { } s ? Path.Combine(file.Directory, s) : null));

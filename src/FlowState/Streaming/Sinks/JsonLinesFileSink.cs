@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace FlowState.Streaming;
@@ -14,6 +15,8 @@ public sealed class JsonLinesFileSink : TwoPhaseCommitSink
     private const string CommittedSuffix = ".jsonl";
     private const string PendingSuffix = ".pending";
     private const string InProgressSuffix = ".inprogress";
+    // Output is read by people and tools, not embedded in HTML: '+', '<' or 'é' need no escaping.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly string _directory;
     private FileStream? _file;
     private string? _handle;
@@ -68,7 +71,7 @@ public sealed class JsonLinesFileSink : TwoPhaseCommitSink
     protected internal override async ValueTask WriteToTransactionAsync(IReadOnlyList<StreamMessage> messages, CancellationToken cancellationToken)
     {
         var file = _file ?? throw new InvalidOperationException("No transaction is open.");
-        using var writer = new Utf8JsonWriter(file);
+        using var writer = new Utf8JsonWriter(file, WriterOptions);
         foreach (var message in messages)
         {
             if (IncludeKeys)

@@ -37,6 +37,12 @@ public sealed class JsonLinesFileSource : ISource
     /// <summary>The JSON property whose value is the message key (JSON format only); null: messages have no key.</summary>
     public string? KeyField { get; init; }
 
+    /// <summary>
+    /// The JSON property whose value is the message id (JSON format only), for inputs that carry their own event ids so
+    /// that <see cref="ExactlyOnceProcessor"/> can drop a resent event; null, or missing in a line: <c>{name}@{byte offset}</c>.
+    /// </summary>
+    public string? IdField { get; init; }
+
     /// <summary>True to wait for appended lines at the end of the file instead of ending.</summary>
     public bool Follow { get; init; }
 
@@ -187,12 +193,12 @@ public sealed class JsonLinesFileSource : ISource
             throw new StreamSourceException($"Source '{Name}': the line at byte {lineStart} of '{_path}' is not JSON ({ex.Message}). Fix or remove that line; everything before it was read.", ex);
         }
 
-        messages.Add(new StreamMessage(KeyOf(value), value, id));
+        messages.Add(new StreamMessage(Field(value, KeyField), value, Field(value, IdField) ?? id));
     }
 
-    private string? KeyOf(JsonElement value)
+    private static string? Field(JsonElement value, string? name)
     {
-        if (KeyField is null || value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(KeyField, out var key))
+        if (name is null || value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(name, out var key))
         {
             return null;
         }

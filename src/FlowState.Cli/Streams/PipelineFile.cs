@@ -1,0 +1,210 @@
+using FlowState.Checkpoints;
+using FlowState.Streaming;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace FlowState.Cli.Streams;
+
+/// <summary>
+/// A stream pipeline file (YAML): <c>name</c>, <c>state</c> (the seed's settings: <c>enabled</c>, <c>backend_type</c>,
+/// <c>checkpoint_interval_ms</c>, <c>retained_checkpoints</c>, <c>exactly_once</c>, <c>s3_config</c>, plus
+/// <c>checkpoint_dir</c> and <c>full_checkpoint_every</c>) and <c>pipeline</c> (<c>partitions</c>, <c>batch_size</c>,
+/// <c>sources</c>, <c>processors</c>, <c>sinks</c>). Inputs are read relative to the file; outputs and checkpoints
+/// are written relative to the working directory.
+/// </summary>
+internal sealed class PipelineFile
+{
+    private readonly List<Func<ISource>> _sources = [];
+    private readonly List<Func<IProcessor>> _processors = [];
+    private readonly List<Func<ISink>> _sinks = [];
+
+    private PipelineFile(string path)
+    {
+        Path = path;
+        Directory = System.IO.Path.GetDirectoryName(path)!;
+    }
+
+    public string Path { get; }
+
+    public string Directory { get; }
+
+    public StreamPipelineOptions Options { get; } = new();
+
+    /// <summary>False when <c>state.enabled: false</c>: no checkpoints, state in memory only.</summary>
+    public bool StateEnabled { get; private set; } = true;
+
+    /// <summary>Memory, Sqlite, RocksDb or S3.</summary>
+    public string BackendType { get; private set; } = "Sqlite";
+
+    /// <summary>The store for Sqlite/RocksDb state (relative to the working directory); null: the CLI's store.</summary>
+    public string? StorePath { get; private set; }
+
+    /// <summary>Where checkpoints go (full path).</summary>
+    public string CheckpointDirectory { get; private set; } = string.Empty;
+
+    /// <summary>The names of the processors that count per key, whose top keys the CLI prints.</summary>
+    public IReadOnlyList<string> CountingProcessors { get; private set; } = [];
+
+    /// <summary>True when the YAML document is a pipeline file (it has <c>pipeline:</c>).</summary>
+    public static bool IsPipelineFile(string path)
+    {
+        var root = LoadRoot(path);
+        return root is YamlMappingNode mapping && mapping.Children.ContainsKey(new YamlScalarNode("pipeline"));
+    }
+
+    /// <exception cref="StreamDefinitionException">An unknown key or a bad value, with its line.</exception>
+    public static PipelineFile Load(string path)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        var file = new PipelineFile(full);
+        var root = new YamlMap(LoadRoot(path) ?? new YamlMappingNode(), path, "(file)", "name", "state", "pipeline");
+        file.Options.Name = root.String("name", required: true)!;
+        file.ReadState(root.Map("state", "enabled", "backend_type", "path", "checkpoint_dir", "checkpoint_interval_ms", "retained_checkpoints", "full_checkpoint_every", "exactly_once", "s3_config"));
+        file.ReadPipeline(root.Map("pipeline", "partitions", "batch_size", "sources", "processors", "sinks"));
+        return file;
+    }
+
+    /// <summary>Builds the pipeline on <paramref name="store"/>.</summary>
+    public StreamPipeline Build(StateStore store)
+    {
+        var builder = new StreamPipelineBuilder(Options).WithStateStore(store);
+        foreach (var source in _sources)
+        {
+            builder.AddSource(source());
+        }
+
+        foreach (var processor in _processors)
+        {
+            builder.AddProcessor(processor());
+        }
+
+        foreach (var sink in _sinks)
+        {
+            builder.AddSink(sink());
+        }
+
+        if (StateEnabled)
+        {
+            builder.WithCheckpoints(new DirectoryCheckpointStorage(CheckpointDirectory));
+        }
+
+        return builder.Build();
+    }
+
+    private static YamlNode? LoadRoot(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new CliException($"there is no file at {System.IO.Path.GetFullPath(path)}");
+        }
+
+        var yaml = new YamlStream();
+        try
+        {
+            using var reader = new StreamReader(path);
+            yaml.Load(reader);
+        }
+        catch (YamlException ex)
+        {
+            throw new CliException($"{path} is not valid YAML (line {ex.Start.Line}): {ex.Message}");
+        }
+
+        return yaml.Documents.Count == 0 ? null : yaml.Documents[0].RootNode;
+    }
+
+    private void ReadState(YamlMap state)
+    {
+        StateEnabled = state.Bool("enabled") ?? true;
+        BackendType = state.OneOf("backend_type", "Memory", "Sqlite", "RocksDb", "S3") ?? "Sqlite";
+        if (BackendType == "S3")
+        {
+            state.Map("s3_config", "bucket", "region", "prefix", "endpoint", "use_ssl");
+            throw state.Error(state.Get("backend_type")!, "backend_type S3 (checkpoints in S3) is not available in this build yet; use Memory, Sqlite or RocksDb with a local checkpoint_dir");
+        }
+
+        StorePath = state.String("path");
+        CheckpointDirectory = System.IO.Path.GetFullPath(state.String("checkpoint_dir") ?? System.IO.Path.Combine("flowstate-checkpoints", Options.Name));
+        if (state.Int("checkpoint_interval_ms", 1, int.MaxValue) is { } interval)
+        {
+            Options.CheckpointInterval = TimeSpan.FromMilliseconds(interval);
+        }
+
+        Options.RetainedCheckpoints = state.Int("retained_checkpoints", 1, 10_000) ?? Options.RetainedCheckpoints;
+        Options.FullCheckpointEvery = state.Int("full_checkpoint_every", 1, 10_000) ?? Options.FullCheckpointEvery;
+        Options.ExactlyOnce = state.Bool("exactly_once") ?? false;
+        if (Options.ExactlyOnce && !StateEnabled)
+        {
+            throw state.Error(state.Get("exactly_once")!, "exactly_once needs checkpoints; set state.enabled to true");
+        }
+    }
+
+    private void ReadPipeline(YamlMap pipeline)
+    {
+        Options.Partitions = pipeline.Int("partitions", 1, 4096) ?? 1;
+        Options.BatchSize = pipeline.Int("batch_size", 1, 1_000_000) ?? Options.BatchSize;
+        var sources = pipeline.List("sources");
+        if (sources.Count == 0)
+        {
+            throw pipeline.Error(pipeline.Node, "'pipeline' needs at least one entry under 'sources'");
+        }
+
+        foreach (var node in sources)
+        {
+            var source = new YamlMap(node, Path, "pipeline.sources[]", "type", "name", "path", "format", "key_field", "id_field", "follow");
+            source.OneOf("type", "file");
+            var name = source.String("name", required: true)!;
+            var input = System.IO.Path.Combine(Directory, source.String("path", required: true)!);
+            var format = source.OneOf("format", "json", "text") == "text" ? JsonLinesFileFormat.Text : JsonLinesFileFormat.Json;
+            var keyField = source.String("key_field");
+            var idField = source.String("id_field");
+            var follow = source.Bool("follow") ?? false;
+            _sources.Add(() => new JsonLinesFileSource(name, input) { Format = format, KeyField = keyField, IdField = idField, Follow = follow });
+        }
+
+        var counting = new List<string>();
+        foreach (var node in pipeline.List("processors"))
+        {
+            var processor = new YamlMap(node, Path, "pipeline.processors[]", "type", "name", "field", "min_length", "gap_ms", "time_field", "exactly_once", "dedupe_window");
+            var type = processor.OneOf("type", "tokenize", "count", "session_window")
+                ?? throw processor.Error(node, "a processor needs 'type': tokenize, count or session_window");
+            var name = processor.String("name") ?? type;
+            var field = processor.String("field");
+            var minLength = processor.Int("min_length", 1, 1000) ?? 1;
+            var gap = processor.Int("gap_ms", 1, int.MaxValue);
+            var timeField = processor.String("time_field");
+            var exactlyOnce = processor.Bool("exactly_once") ?? false;
+            var window = processor.Int("dedupe_window", 1, 1_000_000) ?? 1024;
+            if (type == "session_window" && gap is null)
+            {
+                throw processor.Error(node, "a session_window processor needs 'gap_ms', the largest gap within one session");
+            }
+
+            if (type == "count")
+            {
+                counting.Add(name);
+            }
+
+            _processors.Add(() =>
+            {
+                IProcessor made = type switch
+                {
+                    "tokenize" => new TokenizeProcessor(name) { Field = field, MinimumLength = minLength },
+                    "count" => new CountByKeyProcessor(name),
+                    _ => new SessionWindowProcessor(name, TimeSpan.FromMilliseconds(gap!.Value)) { TimeField = timeField },
+                };
+                return exactlyOnce ? new ExactlyOnceProcessor(made, window) : made;
+            });
+        }
+
+        CountingProcessors = counting;
+        foreach (var node in pipeline.List("sinks"))
+        {
+            var sink = new YamlMap(node, Path, "pipeline.sinks[]", "type", "name", "path", "include_keys");
+            sink.OneOf("type", "file");
+            var name = sink.String("name", required: true)!;
+            var output = System.IO.Path.GetFullPath(sink.String("path", required: true)!);
+            var includeKeys = sink.Bool("include_keys") ?? false;
+            _sinks.Add(() => new JsonLinesFileSink(name, output) { IncludeKeys = includeKeys });
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System.Globalization;
+using FlowState.Streaming;
+using YamlDotNet.RepresentationModel;
+
+namespace FlowState.Cli.Streams;
+
+/// <summary>
+/// A YAML mapping read strictly: every key must be one the reader knows, and every value of the expected kind; any other
+/// is a <see cref="StreamDefinitionException"/> naming the file, the line and what to write instead.
+/// </summary>
+internal sealed class YamlMap
+{
+    private readonly YamlMappingNode _node;
+    private readonly string _file;
+    private readonly string _where;
+
+    public YamlMap(YamlNode node, string file, string where, params string[] knownKeys)
+    {
+        _file = file;
+        _where = where;
+        _node = node as YamlMappingNode ?? throw Error(node, $"'{where}' must be a mapping (key: value lines)");
+        foreach (var key in _node.Children.Keys)
+        {
+            var name = (key as YamlScalarNode)?.Value;
+            if (name is null || !knownKeys.Contains(name, StringComparer.Ordinal))
+            {
+                throw Error(key, $"unknown key '{name}' in '{where}'; known keys: {string.Join(", ", knownKeys)}");
+            }
+        }
+    }
+
+    public YamlNode Node => _node;
+
+    public bool Has(string key) => _node.Children.ContainsKey(new YamlScalarNode(key));
+
+    public YamlNode? Get(string key) => _node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+
+    public YamlMap Map(string key, params string[] knownKeys) =>
+        new(Get(key) ?? new YamlMappingNode(), _file, $"{_where}.{key}", knownKeys);
+
+    public IReadOnlyList<YamlNode> List(string key)
+    {
+        var node = Get(key);
+        return node switch
+        {
+            null => [],
+            YamlSequenceNode sequence => [.. sequence.Children],
+            _ => throw Error(node, $"'{_where}.{key}' must be a list (lines starting with '- ')"),
+        };
+    }
+
+    public string? String(string key, bool required = false)
+    {
+        var node = Get(key);
+        if (node is null)
+        {
+            return required ? throw Error(_node, $"'{_where}' needs '{key}'") : null;
+        }
+
+        return node is YamlScalarNode { Value: { Length: > 0 } text } ? text : throw Error(node, $"'{_where}.{key}' must be a non-empty text");
+    }
+
+    public int? Int(string key, int min, int max)
+    {
+        var text = String(key);
+        if (text is null)
+        {
+            return null;
+        }
+
+        return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw Error(Get(key)!, $"'{_where}.{key}' is '{text}'; use a whole number from {min} to {max}");
+    }
+
+    public bool? Bool(string key)
+    {
+        var text = String(key);
+        return text switch
+        {
+            null => null,
+            "true" or "True" or "yes" => true,
+            "false" or "False" or "no" => false,
+            _ => throw Error(Get(key)!, $"'{_where}.{key}' is '{text}'; use true or false"),
+        };
+    }
+
+    public string? OneOf(string key, params string[] choices)
+    {
+        var text = String(key);
+        if (text is null)
+        {
+            return null;
+        }
+
+        return choices.FirstOrDefault(c => string.Equals(c, text, StringComparison.OrdinalIgnoreCase))
+            ?? throw Error(Get(key)!, $"'{_where}.{key}' is '{text}'; use one of: {string.Join(", ", choices)}");
+    }
+
+    public StreamDefinitionException Error(YamlNode node, string problem) => Error(_file, node, problem);
+
+    public static StreamDefinitionException Error(string file, YamlNode node, string problem) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"{file}, line {node.Start.Line}: {problem}"));
+}

@@ -1,0 +1,71 @@
+namespace FlowState.Cli.Tests;
+
+public sealed class PipelineRunTests : CliTestBase
+{
+    private string WritePipeline(string name, string state, string? processors = null)
+    {
+        var input = Directory.File($"{name}.jsonl");
+        File.WriteAllLines(input, Enumerable.Range(0, 300).Select(i => $"{{\"seq\":{i},\"key\":\"k{i % 6}\"}}"));
+        var file = Directory.File($"{name}.yaml");
+        File.WriteAllText(file, $$"""
+            name: {{name}}
+            state:
+              checkpoint_dir: {{Directory.File(name + "-checkpoints")}}
+            {{state}}
+            pipeline:
+              partitions: 3
+              sources:
+                - { type: file, name: input, path: {{name}}.jsonl, key_field: key }
+              processors:
+            {{processors ?? "    - { type: count, name: counts }"}}
+              sinks:
+                - { type: file, name: out, path: {{Directory.File(name + "-out")}} }
+            """);
+        return file;
+    }
+
+    [Fact]
+    public async Task Run_of_a_pipeline_file_counts_and_a_second_run_continues_from_its_checkpoint()
+    {
+        var file = WritePipeline("counting", "  exactly_once: true");
+
+        var first = await RunAsync("run", file);
+        File.AppendAllLines(Directory.File("counting.jsonl"), ["{\"seq\":300,\"key\":\"k0\"}"]);
+        var second = await RunAsync("run", file);
+
+        Assert.Equal((0, string.Empty), (first.Code, first.Error));
+        Assert.Contains("pipeline counting completed: 300 message(s) read, 300 written", first.Out, StringComparison.Ordinal);
+        Assert.Contains("counts: 6 key(s), 300 counted", first.Out, StringComparison.Ordinal);
+        Assert.Equal((0, string.Empty), (second.Code, second.Error));
+        Assert.Contains("pipeline counting completed (continued from checkpoint 1): 1 message(s) read", second.Out, StringComparison.Ordinal);
+        Assert.Matches(@"\s51\s+k0", second.Out);
+        Assert.Equal(301, (await FlowState.Streaming.JsonLinesFileSink.ReadCommittedLinesAsync(Directory.File("counting-out"))).Count);
+    }
+
+    [Fact]
+    public async Task An_unknown_key_in_a_pipeline_file_is_an_error_naming_its_line()
+    {
+        var file = WritePipeline("typo", "  checkpoint_intervall_ms: 100");
+
+        var (code, _, error) = await RunAsync("run", file);
+
+        Assert.Equal(1, code);
+        Assert.StartsWith($"error: {file}, line 4: unknown key 'checkpoint_intervall_ms' in '(file).state'; known keys:", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_value_in_a_pipeline_file_is_an_error_naming_its_line_and_what_to_write()
+    {
+        var file = WritePipeline("bad", "  retained_checkpoints: lots");
+        var noGap = WritePipeline("nogap", string.Empty, "    - { type: session_window, name: s }");
+        var s3 = WritePipeline("s3", "  backend_type: S3");
+
+        var bad = await RunAsync("run", file);
+        var missingGap = await RunAsync("run", noGap);
+        var unavailable = await RunAsync("run", s3);
+
+        Assert.Equal((1, $"error: {file}, line 4: '(file).state.retained_checkpoints' is 'lots'; use a whole number from 1 to 10000"), (bad.Code, bad.Error.Trim()));
+        Assert.Contains("line 10: a session_window processor needs 'gap_ms'", missingGap.Error, StringComparison.Ordinal);
+        Assert.Contains("line 4: backend_type S3", unavailable.Error, StringComparison.Ordinal);
+    }
+}
