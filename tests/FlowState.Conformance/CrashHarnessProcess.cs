@@ -59,5 +59,28 @@ internal sealed class CrashHarnessProcess : IDisposable
         return rest.Split('\n')[..^1];
     }
 
+    /// <summary>
+    /// Waits up to <paramref name="wait"/> for the harness to exit by itself; kills it with SIGKILL if it has not.
+    /// Returns its exit code (137 when killed, by the parent or by itself) and the complete lines it printed after <c>READY</c>.
+    /// </summary>
+    public async Task<(int ExitCode, string[] Lines)> ExitOrKillAsync(TimeSpan wait)
+    {
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(wait);
+        }
+        catch (TimeoutException)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        var rest = await _process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return (_process.ExitCode, rest.Split('\n')[..^1]);
+    }
+
+    /// <summary>What the harness wrote to standard error (after it exited).</summary>
+    public Task<string> ErrorsAsync() => _errors.WaitAsync(TimeSpan.FromSeconds(30));
+
     public void Dispose() => _process.Dispose();
 }

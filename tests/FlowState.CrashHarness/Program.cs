@@ -4,11 +4,17 @@
 //   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> <Process|Machine> <seed> <first-op-id>
 // In "flows" mode it runs the crash test flow in concurrent runs named f{first-run-id}, f{first-run-id + 1}, … until killed:
 //   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> flows <seed> <first-run-id>
-using FlowState;
+// In "streams" mode it runs the exactly-once counting pipeline over <path>.input.jsonl (keyed state on the backend,
+// checkpoints in <path>.checkpoints, output in <path>.out) with a planned fault (see StreamFaults), printing DONE when
+// the input is used up (exit 0), or exiting with 3 when an injected exception failed the run:
+//   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> streams <kill|throw:point:n|none>
+using FlowState.Checkpoints;
 using FlowState.Conformance;
 using FlowState.Flows;
 using FlowState.RocksDb;
 using FlowState.Sqlite;
+using FlowState.Streaming;
+using FlowState;
 
 var path = args[1];
 IStateBackend backend = args[0] switch
@@ -17,10 +23,15 @@ IStateBackend backend = args[0] switch
     "rocksdb" => new RocksDbStateBackend(path),
     _ => throw new ArgumentException($"unknown backend '{args[0]}': use sqlite or rocksdb"),
 };
+if (args[2] == "streams")
+{
+    return await RunStreamAsync(backend, path, args[3]);
+}
+
 if (args[2] == "flows")
 {
     await RunFlowsAsync(backend, int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture));
-    return;
+    return 0;
 }
 
 var durability = Enum.Parse<Durability>(args[2]);
@@ -96,4 +107,39 @@ static async Task RunFlowsAsync(IStateBackend backend, int firstRun)
             await runner.RunAsync(flow, new { started = true }, new FlowRunOptions { RunId = $"f{Interlocked.Increment(ref next)}" });
         }
     })));
+}
+
+static async Task<int> RunStreamAsync(IStateBackend backend, string path, string plan)
+{
+    var faults = StreamFaults.Parse(plan);
+    await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = backend, Durability = Durability.Process });
+    await using var pipeline = new StreamPipelineBuilder("eos")
+        .AddSource(new JsonLinesFileSource("input", path + ".input.jsonl") { KeyField = "key" })
+        .AddProcessor(new FaultingProcessor("slow", faults))
+        .AddProcessor(new CountByKeyProcessor("counts"))
+        .AddSink(new FaultingFileSink(new JsonLinesFileSink("out", path + ".out"), faults))
+        .WithPartitions(3)
+        .WithCheckpoints(new FaultingCheckpointStorage(new DirectoryCheckpointStorage(path + ".checkpoints"), faults), TimeSpan.FromMilliseconds(25))
+        .WithStateStore(store)
+        .Configure(o =>
+        {
+            o.ExactlyOnce = true;
+            o.BatchSize = 64;
+            o.FullCheckpointEvery = 4;
+            o.RetainedCheckpoints = 2;
+        })
+        .Build();
+    Console.WriteLine("READY");
+    Console.Out.Flush();
+    try
+    {
+        var result = await pipeline.RunAsync();
+        Console.WriteLine($"DONE {result.MessagesRead}");
+        return 0;
+    }
+    catch (Exception ex) when (faults.Injected)
+    {
+        Console.WriteLine($"FAILED {ex.Message}");
+        return 3;
+    }
 }
