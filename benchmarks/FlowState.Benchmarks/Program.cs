@@ -8,6 +8,11 @@ if (args is ["durable", ..])
     return await FlowState.Benchmarks.Durable.DurableBenchmarks.RunAsync(args[1..]);
 }
 
+if (args is ["streams", ..])
+{
+    return await FlowState.Benchmarks.Streaming.StreamBenchmarks.RunAsync(args[1..]);
+}
+
 if (args is ["flows", ..])
 {
     return await FlowState.Benchmarks.Flows.DurableFlowBenchmarks.RunAsync(args[1..]);

@@ -61,10 +61,12 @@ internal sealed class CrashHarnessProcess : IDisposable
 
     /// <summary>
     /// Waits up to <paramref name="wait"/> for the harness to exit by itself; kills it with SIGKILL if it has not.
-    /// Returns its exit code (137 when killed, by the parent or by itself) and the complete lines it printed after <c>READY</c>.
+    /// Returns its exit code (137 when killed, by the parent or by itself), whether the parent killed it, and the complete
+    /// lines it printed after <c>READY</c>.
     /// </summary>
-    public async Task<(int ExitCode, string[] Lines)> ExitOrKillAsync(TimeSpan wait)
+    public async Task<(int ExitCode, bool Killed, string[] Lines)> ExitOrKillAsync(TimeSpan wait)
     {
+        var killed = false;
         try
         {
             await _process.WaitForExitAsync().WaitAsync(wait);
@@ -72,11 +74,12 @@ internal sealed class CrashHarnessProcess : IDisposable
         catch (TimeoutException)
         {
             _process.Kill(entireProcessTree: true);
+            killed = true;
         }
 
         var rest = await _process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
         await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return (_process.ExitCode, rest.Split('\n')[..^1]);
+        return (_process.ExitCode, killed, rest.Split('\n')[..^1]);
     }
 
     /// <summary>What the harness wrote to standard error (after it exited).</summary>

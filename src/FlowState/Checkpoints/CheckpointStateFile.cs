@@ -75,15 +75,16 @@ internal static class CheckpointStateFile
         return buffer.ToArray();
     }
 
-    /// <summary>Applies the file's entries and tombstones to <paramref name="state"/>, keyed by (scope, key).</summary>
+    /// <summary>Hands each entry (or tombstone: null) of the file to <paramref name="read"/>, in file order.</summary>
     /// <exception cref="StateCorruptedException">The file is truncated, changed or not a state file.</exception>
-    public static void ApplyTo(byte[] bytes, Dictionary<(string ScopeKey, string Key), BackendEntry> state, string where)
+    public static void Read(byte[] bytes, string where, Action<string, string, BackendEntry?> read)
     {
         var span = bytes.AsSpan();
         var lineNumber = 0;
         var position = 0;
         var entries = 0L;
         var bodyEnd = -1;
+        var scopes = new ScopeNames();
         while (position < span.Length)
         {
             var length = span[position..].IndexOf((byte)'\n');
@@ -109,7 +110,7 @@ internal static class CheckpointStateFile
             }
             else
             {
-                ReadItem(line, state, where, lineNumber);
+                ReadItem(line, read, scopes, where, lineNumber);
                 entries++;
             }
 
@@ -166,7 +167,7 @@ internal static class CheckpointStateFile
         }
     }
 
-    private static void ReadItem(ReadOnlyMemory<byte> line, Dictionary<(string ScopeKey, string Key), BackendEntry> state, string where, int lineNumber)
+    private static void ReadItem(ReadOnlyMemory<byte> line, Action<string, string, BackendEntry?> read, ScopeNames scopes, string where, int lineNumber)
     {
         try
         {
@@ -185,7 +186,7 @@ internal static class CheckpointStateFile
                 reader.Read();
                 if (name.SequenceEqual("s"u8))
                 {
-                    scope = reader.GetString();
+                    scope = scopes.Get(ref reader);
                 }
                 else if (name.SequenceEqual("k"u8))
                 {
@@ -224,14 +225,7 @@ internal static class CheckpointStateFile
                 throw Damaged(where, lineNumber, "an entry line lacks its scope, key or value");
             }
 
-            if (deleted)
-            {
-                state.Remove((scope, key));
-            }
-            else
-            {
-                state[(scope, key)] = new BackendEntry(scope, key, value!, 0, expires, ttl, sliding);
-            }
+            read(scope, key, deleted ? null : new BackendEntry(scope, key, value!, 0, expires, ttl, sliding));
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
@@ -241,4 +235,27 @@ internal static class CheckpointStateFile
 
     private static StateCorruptedException Damaged(string where, int line, string problem) =>
         new($"The checkpoint state file '{where}' is damaged at line {line}: {problem}. Restore an older checkpoint or delete this one's manifest.");
+
+    /// <summary>A file holds few scopes in many lines: each line's scope is decoded once and shared.</summary>
+    private sealed class ScopeNames
+    {
+        private byte[] _lastBytes = [];
+        private string? _last;
+
+        public string? Get(ref Utf8JsonReader reader)
+        {
+            if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped || reader.HasValueSequence)
+            {
+                return reader.GetString();
+            }
+
+            if (_last is null || !reader.ValueSpan.SequenceEqual(_lastBytes))
+            {
+                _lastBytes = reader.ValueSpan.ToArray();
+                _last = reader.GetString();
+            }
+
+            return _last;
+        }
+    }
 }

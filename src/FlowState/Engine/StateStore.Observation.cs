@@ -65,4 +65,82 @@ public sealed partial class StateStore
 
         return entries;
     }
+
+    /// <summary>
+    /// Writes entries of an intact checkpoint as one change (readers see all of them or none), without the per-write
+    /// planning of a batch: no expected versions, no JSON validation (the checkpoint's checksum vouched for the
+    /// values), no scope limits. Expired entries are skipped; the rest keep their remaining time to live. Durable at
+    /// the store's level when the task completes.
+    /// </summary>
+    internal async Task RestoreEntriesAsync(IReadOnlyList<(StateScope Scope, BackendEntry Entry)> entries, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        var waits = _commits is not null && _options.Durability != Durability.None;
+        if (waits)
+        {
+            await _commits!.WaitForSlotAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        Task? durable = null;
+        List<StateEviction>? evictions = null;
+        try
+        {
+            lock (_writeLock)
+            {
+                ThrowIfDisposed();
+                var now = NowTicks();
+                var version = _version + 1;
+                Volatile.Write(ref _version, version);
+                Interlocked.Increment(ref _batchSequence);
+                try
+                {
+                    foreach (var (scope, stored) in entries)
+                    {
+                        if (stored.ExpiresAtUtcTicks != 0 && stored.ExpiresAtUtcTicks <= now)
+                        {
+                            continue;
+                        }
+
+                        StateEntry? original = null;
+                        FindNode(scope)?.Entries.TryGetValue(stored.Key, out original);
+                        var planned = new PlannedKey(scope, stored.Key, original)
+                        {
+                            Exists = true,
+                            Utf8Json = stored.Value,
+                            Version = version,
+                            TimeToLiveTicks = stored.ExpiresAtUtcTicks == 0 ? 0 : stored.ExpiresAtUtcTicks - now,
+                            Sliding = stored.Sliding,
+                            Changed = true,
+                            ChangeKind = StateChangeKind.Set,
+                        };
+                        WriteEntryLocked(planned, version, now, ref evictions);
+                    }
+                }
+                finally
+                {
+                    Interlocked.Increment(ref _batchSequence);
+                }
+
+                if (_bounded)
+                {
+                    EvictForCapacityLocked(version, ref evictions);
+                }
+
+                durable = _commits is null ? null : QueueChangesLocked(waits);
+            }
+        }
+        finally
+        {
+            if (waits && durable is null)
+            {
+                _commits!.ReleaseSlot();
+            }
+        }
+
+        NotifyEvicted(evictions);
+        if (durable is not null)
+        {
+            await durable.ConfigureAwait(false);
+        }
+    }
 }

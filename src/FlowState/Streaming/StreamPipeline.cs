@@ -271,37 +271,25 @@ public sealed class StreamPipeline : IAsyncDisposable
         try
         {
             await Store.For(Scope).ClearAsync(cancellationToken).ConfigureAwait(false);
-            var now = Store.NowTicks();
             var scopes = new Dictionary<string, StateScope>(StringComparer.Ordinal);
-            var batch = Store.CreateBatch();
-            var count = 0;
+            var restored = new List<(StateScope, BackendEntry)>();
             foreach (var entry in entries)
             {
-                if (entry.ExpiresAtUtcTicks != 0 && entry.ExpiresAtUtcTicks <= now)
-                {
-                    continue;
-                }
-
                 if (!scopes.TryGetValue(entry.ScopeKey, out var scope))
                 {
                     scopes[entry.ScopeKey] = scope = StateScope.FromStorageKey(entry.ScopeKey);
+                    if (!Scope.Contains(scope))
+                    {
+                        throw new StateCorruptedException($"A checkpoint of pipeline '{Name}' holds state of scope '{scope}', outside the pipeline's scope '{Scope}'.");
+                    }
                 }
 
-                var options = entry.ExpiresAtUtcTicks == 0
-                    ? null
-                    : new StateWriteOptions { TimeToLive = TimeSpan.FromTicks(entry.ExpiresAtUtcTicks - now), SlidingExpiration = entry.Sliding };
-                batch.Within(scope).SetRaw(entry.Key, entry.Value, options);
-                if (++count == 50_000)
-                {
-                    await Store.ApplyAsync(batch, cancellationToken).ConfigureAwait(false);
-                    batch = Store.CreateBatch();
-                    count = 0;
-                }
+                restored.Add((scope, entry));
             }
 
-            if (count > 0)
+            if (restored.Count > 0)
             {
-                await Store.ApplyAsync(batch, cancellationToken).ConfigureAwait(false);
+                await Store.RestoreEntriesAsync(restored, cancellationToken).ConfigureAwait(false);
             }
         }
         finally

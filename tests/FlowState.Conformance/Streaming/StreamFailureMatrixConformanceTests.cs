@@ -32,7 +32,8 @@ public abstract class StreamFailureMatrixConformanceTests : CrashTestBase
                 ? "none"
                 : $"{(random.Next(2) == 0 ? "kill" : "throw")}:{StreamFaults.Points[random.Next(StreamFaults.Points.Length)]}:{random.Next(1, 4)}";
             using var child = await CrashHarnessProcess.StartAsync(HarnessBackend, path, "streams", plan);
-            var (exitCode, lines) = await child.ExitOrKillAsync(plan == "none" ? TimeSpan.FromMilliseconds(random.Next(30, 400)) : TimeSpan.FromSeconds(60));
+            var (exitCode, killed, lines) = await child.ExitOrKillAsync(plan == "none" ? TimeSpan.FromMilliseconds(random.Next(30, 400)) : TimeSpan.FromSeconds(60));
+            Assert.False(killed && plan != "none", $"plan {plan}: the child hung for a minute: {string.Join('\n', lines)}");
             if (exitCode == 0)
             {
                 Assert.StartsWith("DONE", lines[^1], StringComparison.Ordinal);
@@ -48,7 +49,7 @@ public abstract class StreamFailureMatrixConformanceTests : CrashTestBase
         Assert.True(crashes >= Kills, $"only {crashes} crashes: {string.Join(", ", byCause)}");
         using (var final = await CrashHarnessProcess.StartAsync(HarnessBackend, path, "streams", "none"))
         {
-            var (exitCode, lines) = await final.ExitOrKillAsync(TimeSpan.FromMinutes(2));
+            var (exitCode, _, lines) = await final.ExitOrKillAsync(TimeSpan.FromMinutes(2));
             Assert.True(exitCode == 0, $"the clean run failed: {string.Join('\n', lines)} {await final.ErrorsAsync()}");
         }
 

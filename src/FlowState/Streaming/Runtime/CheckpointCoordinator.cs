@@ -86,6 +86,11 @@ internal sealed class CheckpointCoordinator : IDisposable
             if (ids.Count > 0)
             {
                 latest = await ReadManifestAsync(ids[^1], cancellationToken).ConfigureAwait(false);
+                if (latest.PipelineName != _pipeline.Name)
+                {
+                    throw new CheckpointException(
+                        $"The checkpoints in '{_storage.Description}' were written by pipeline '{latest.PipelineName}', not '{_pipeline.Name}'; give each pipeline its own checkpoint storage.");
+                }
             }
 
             await RestoreStateAsync(latest, cancellationToken).ConfigureAwait(false);
@@ -326,17 +331,56 @@ internal sealed class CheckpointCoordinator : IDisposable
         }
 
         chain.Reverse();
-        var state = new Dictionary<(string ScopeKey, string Key), BackendEntry>();
-        foreach (var manifest in chain)
-        {
-            foreach (var file in manifest.Files)
-            {
-                var bytes = await _storage!.ReadDataAsync(manifest.DataKey, file.Name, cancellationToken).ConfigureAwait(false);
-                CheckpointStateFile.ApplyTo(bytes, state, $"{_storage.Description}/{manifest.DataKey}/{file.Name}");
-            }
-        }
 
-        await _pipeline.ReplaceStateAsync(state.Values, cancellationToken).ConfigureAwait(false);
+        // A chain has one partition count (a rescale starts a new one) and a partition's files hold only its keys, so
+        // partitions are read and folded in parallel. The base is read into a list (its keys are unique); the
+        // increments, small by design, into an overlay that replaces or removes base entries.
+        var byPartition = chain.SelectMany((manifest, order) => manifest.Files.Select(file => (manifest, order, file)))
+            .GroupBy(f => f.file.Partition)
+            .Select(group => Task.Run(async () =>
+            {
+                var files = group.OrderBy(f => f.order).ToList();
+                var entries = new List<BackendEntry>();
+                var overlay = new Dictionary<(string ScopeKey, string Key), BackendEntry?>();
+                foreach (var (manifest, order, file) in files)
+                {
+                    var bytes = await _storage!.ReadDataAsync(manifest.DataKey, file.Name, cancellationToken).ConfigureAwait(false);
+                    var where = $"{_storage.Description}/{manifest.DataKey}/{file.Name}";
+                    if (order == 0)
+                    {
+                        CheckpointStateFile.Read(bytes, where, (_, _, entry) => entries.Add(entry ?? throw new StateCorruptedException($"The full checkpoint file '{where}' holds a tombstone.")));
+                    }
+                    else
+                    {
+                        CheckpointStateFile.Read(bytes, where, (scope, key, entry) => overlay[(scope, key)] = entry);
+                    }
+                }
+
+                if (overlay.Count == 0)
+                {
+                    return entries;
+                }
+
+                var folded = new List<BackendEntry>(entries.Count + overlay.Count);
+                foreach (var entry in entries)
+                {
+                    if (!overlay.Remove((entry.ScopeKey, entry.Key), out var replacement))
+                    {
+                        folded.Add(entry);
+                    }
+                    else if (replacement is not null)
+                    {
+                        folded.Add(replacement);
+                    }
+                }
+
+                folded.AddRange(overlay.Values.OfType<BackendEntry>());
+                return folded;
+            }, cancellationToken))
+            .ToList();
+        var partitions = await Task.WhenAll(byPartition).ConfigureAwait(false);
+        var state = partitions.SelectMany(p => p).ToList();
+        await _pipeline.ReplaceStateAsync(state, cancellationToken).ConfigureAwait(false);
         if (latest is not null)
         {
             StreamLog.Restored(_logger, _pipeline.Name, latest.Id, state.Count, chain.Count);

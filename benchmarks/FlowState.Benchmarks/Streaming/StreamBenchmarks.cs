@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using FlowState.Benchmarks.Durable;
+using FlowState.Checkpoints;
+using FlowState.Streaming;
+
+namespace FlowState.Benchmarks.Streaming;
+
+/// <summary>
+/// Stream runtime rows, each repeated and paired in the same run: word-count throughput with exactly-once checkpoints
+/// every second vs the same pipeline without checkpoints (target ≥ 0.7×); the time of an incremental checkpoint with 1%
+/// of the keys dirty vs a full one of the same state (target ≤ 5%); the time to recover that state (target ≤ 2 s for
+/// 1M keys). <c>dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- streams [--quick] [--dir path]</c>.
+/// </summary>
+internal static class StreamBenchmarks
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        var dirIndex = Array.IndexOf(args, "--dir");
+        var root = Path.GetFullPath(dirIndex >= 0 && dirIndex + 1 < args.Length ? args[dirIndex + 1] : Path.Combine("BenchmarkDotNet.Artifacts", "streams"));
+        Directory.CreateDirectory(root);
+        var repetitions = 3;
+        var lines = quick ? 150_000 : 400_000;
+        var keys = quick ? 200_000 : 1_000_000;
+        var rows = new List<string>();
+
+        var input = Path.Combine(root, "words.txt");
+        WriteText(input, lines);
+        var with = new List<double>();
+        var without = new List<double>();
+        for (var i = 0; i < repetitions; i++)
+        {
+            without.Add(await WordsPerSecondAsync(root, input, checkpoints: false));
+            with.Add(await WordsPerSecondAsync(root, input, checkpoints: true));
+        }
+
+        var throughput = new Measurement("×", with.Zip(without, (w, o) => w / o).ToList());
+        rows.Add($"| word count, {lines:N0} lines, 2 partitions, exactly-once file sink, checkpoints every 1 s | {new Measurement("words/s", with).Describe()} | no checkpoints: {new Measurement("words/s", without).Describe()} | {throughput.Describe()} | ≥ 0.7× | {(throughput.Median >= 0.7 ? "pass" : "miss")} |");
+        Console.WriteLine(rows[^1]);
+
+        var incremental = new List<double>();
+        var full = new List<double>();
+        var recovery = new List<double>();
+        for (var i = 0; i < repetitions; i++)
+        {
+            var (incrementalMs, fullMs, recoveryMs) = await CheckpointTimesAsync(root, keys);
+            incremental.Add(incrementalMs);
+            full.Add(fullMs);
+            recovery.Add(recoveryMs);
+        }
+
+        var share = new Measurement("×", incremental.Zip(full, (a, b) => a / b).ToList());
+        rows.Add($"| incremental checkpoint, 1% of {keys:N0} keys dirty | {new Measurement("ms", incremental).Describe()} | full checkpoint of the same state: {new Measurement("ms", full).Describe()} | {share.Describe()} | ≤ 0.05× | {(share.Median <= 0.05 ? "pass" : "miss")} |");
+        Console.WriteLine(rows[^1]);
+        var recoverySeconds = new Measurement("s", recovery.Select(ms => ms / 1000).ToList());
+        var recoveryTarget = 2.0 * keys / 1_000_000;
+        rows.Add($"| recovery of {keys:N0} keys from a full checkpoint | {recoverySeconds.Describe()} | — | — | ≤ {recoveryTarget:0.0} s | {(recoverySeconds.Median <= recoveryTarget ? "pass" : "miss")} |");
+        Console.WriteLine(rows[^1]);
+
+        var table = new StringBuilder()
+            .AppendLine("| operation | FlowState (median, min–max) | baseline (same run) | ratio | target | result |")
+            .AppendLine("|---|---|---|---|---|---|");
+        rows.ForEach(row => table.AppendLine(row));
+        Console.WriteLine();
+        Console.WriteLine(table);
+        var output = Path.Combine(root, "streams-results.md");
+        await File.WriteAllTextAsync(output, table.ToString());
+        Console.WriteLine($"written to {output}");
+        return 0;
+    }
+
+    private static void WriteText(string path, int lines)
+    {
+        var random = new Random(42);
+        var vocabulary = Enumerable.Range(0, 5000).Select(i => "w" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        using var writer = new StreamWriter(path);
+        for (var i = 0; i < lines; i++)
+        {
+            for (var w = 0; w < 10; w++)
+            {
+                writer.Write(vocabulary[(int)Math.Min(vocabulary.Length - 1, -Math.Log(1 - random.NextDouble()) * 600)]);
+                writer.Write(w == 9 ? '\n' : ' ');
+            }
+        }
+    }
+
+    private static async Task<double> WordsPerSecondAsync(string root, string input, bool checkpoints)
+    {
+        var folder = DurableBenchmarks.Fresh(root, checkpoints ? "wc-eos" : "wc-plain");
+        var builder = new StreamPipelineBuilder("word-count")
+            .AddSource(new JsonLinesFileSource("text", input) { Format = JsonLinesFileFormat.Text })
+            .AddProcessor(new TokenizeProcessor("words"))
+            .AddProcessor(new CountByKeyProcessor("counts"))
+            .AddSink(new JsonLinesFileSink("out", Path.Combine(folder, "out")))
+            .WithPartitions(2);
+        if (checkpoints)
+        {
+            builder.WithCheckpoints(new DirectoryCheckpointStorage(Path.Combine(folder, "checkpoints")), TimeSpan.FromSeconds(1))
+                .Configure(o => o.ExactlyOnce = true);
+        }
+
+        await using var pipeline = builder.Build();
+        var watch = Stopwatch.StartNew();
+        var result = await pipeline.RunAsync();
+        var seconds = watch.Elapsed.TotalSeconds;
+        Directory.Delete(folder, recursive: true);
+        return result.MessagesWritten / seconds;
+    }
+
+    private static async Task<(double Incremental, double Full, double Recovery)> CheckpointTimesAsync(string root, int keys)
+    {
+        var folder = DurableBenchmarks.Fresh(root, "checkpoints");
+        var storage = new DirectoryCheckpointStorage(folder);
+        var source = new SyntheticKeySource("keys");
+        var all = Enumerable.Range(0, keys).Select(i => "key-" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        StreamPipeline Build(ISource from) => new StreamPipelineBuilder("state")
+            .AddSource(from)
+            .AddProcessor(new CountByKeyProcessor("counts"))
+            .WithPartitions(2)
+            .WithCheckpoints(storage)
+            .Configure(o =>
+            {
+                o.FullCheckpointEvery = 2;
+                o.BatchSize = 4096;
+            })
+            .Build();
+        double incremental, full;
+        await using (var pipeline = Build(source))
+        {
+            using var stop = new CancellationTokenSource();
+            var run = pipeline.RunAsync(stop.Token);
+            var random = new Random(7);
+            async Task<CheckpointManifest> LoadAndCheckpointAsync(IEnumerable<string> batch, long until)
+            {
+                source.Emit(batch);
+                while (source.HandedOut < until)
+                {
+                    await Task.Delay(5);
+                }
+
+                var id = await pipeline.CreateCheckpointAsync();
+                return (await pipeline.ListCheckpointsAsync()).Single(m => m.Id == id);
+            }
+
+            await LoadAndCheckpointAsync(all, keys);
+            var dirty = keys / 100;
+            var second = await LoadAndCheckpointAsync(Enumerable.Range(0, dirty).Select(_ => all[random.Next(keys)]), keys + dirty);
+            var third = await LoadAndCheckpointAsync(Enumerable.Range(0, dirty).Select(_ => all[random.Next(keys)]), keys + (2L * dirty));
+            if (!second.Incremental || third.Incremental)
+            {
+                throw new InvalidOperationException("the benchmark expected an incremental then a full checkpoint");
+            }
+
+            incremental = second.DurationMilliseconds;
+            full = third.DurationMilliseconds;
+            await stop.CancelAsync();
+            try
+            {
+                await run;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        await using var restored = Build(new SyntheticKeySource("keys"));
+        var watch = Stopwatch.StartNew();
+        await restored.RecoverFromLatestCheckpointAsync();
+        var recovery = watch.Elapsed.TotalMilliseconds;
+        if ((await restored.GetStatisticsAsync()).StateEntries != keys)
+        {
+            throw new InvalidOperationException("the recovered state does not hold every key");
+        }
+
+        Directory.Delete(folder, recursive: true);
+        return (incremental, full, recovery);
+    }
+}
