@@ -68,4 +68,23 @@ public sealed class PipelineRunTests : CliTestBase
         Assert.Contains("line 10: a session_window processor needs 'gap_ms'", missingGap.Error, StringComparison.Ordinal);
         Assert.Contains("line 4: backend_type S3", unavailable.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_postgres_sink_with_a_table_name_that_is_not_an_identifier_is_refused_with_its_line()
+    {
+        var file = Directory.File("pg.yaml");
+        await File.WriteAllTextAsync(file, """
+            name: pg
+            pipeline:
+              sources:
+                - { type: file, name: input, path: input.jsonl }
+              sinks:
+                - { type: postgres, name: out, connection_string: "Host=127.0.0.1", table: "out; DROP TABLE x" }
+            """);
+
+        var (code, _, error) = await RunAsync("run", file);
+
+        Assert.Equal(1, code);
+        Assert.Contains("line 6: The table 'out; DROP TABLE x' must be a plain identifier", error, StringComparison.Ordinal);
+    }
 }

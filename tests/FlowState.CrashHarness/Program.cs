@@ -7,10 +7,11 @@
 // In "streams" mode it runs the exactly-once counting pipeline over <path>.input.jsonl (keyed state on the backend,
 // checkpoints in <path>.checkpoints, output in <path>.out) with a planned fault (see StreamFaults), printing DONE when
 // the input is used up (exit 0), or exiting with 3 when an injected exception failed the run:
-//   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> streams <kill|throw:point:n|none>
+//   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> streams <kill|throw:point:n|none> [file | postgres:<table>:<connection string>]
 using FlowState.Checkpoints;
 using FlowState.Conformance;
 using FlowState.Flows;
+using FlowState.Postgres;
 using FlowState.RocksDb;
 using FlowState.Sqlite;
 using FlowState.Streaming;
@@ -25,7 +26,7 @@ IStateBackend backend = args[0] switch
 };
 if (args[2] == "streams")
 {
-    return await RunStreamAsync(backend, path, args[3]);
+    return await RunStreamAsync(backend, path, args[3], args.Length > 4 ? args[4] : "file");
 }
 
 if (args[2] == "flows")
@@ -109,15 +110,19 @@ static async Task RunFlowsAsync(IStateBackend backend, int firstRun)
     })));
 }
 
-static async Task<int> RunStreamAsync(IStateBackend backend, string path, string plan)
+static async Task<int> RunStreamAsync(IStateBackend backend, string path, string plan, string sinkSpec)
 {
     var faults = StreamFaults.Parse(plan);
+    var sinkParts = sinkSpec.Split(':', 3);
+    TwoPhaseCommitSink sink = sinkParts[0] == "postgres"
+        ? new PostgresSink("out", sinkParts[2], sinkParts[1])
+        : new JsonLinesFileSink("out", path + ".out");
     await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = backend, Durability = Durability.Process });
     await using var pipeline = new StreamPipelineBuilder("eos")
         .AddSource(new JsonLinesFileSource("input", path + ".input.jsonl") { KeyField = "key" })
         .AddProcessor(new FaultingProcessor("slow", faults))
         .AddProcessor(new CountByKeyProcessor("counts"))
-        .AddSink(new FaultingFileSink(new JsonLinesFileSink("out", path + ".out"), faults))
+        .AddSink(new FaultingSink(sink, faults))
         .WithPartitions(3)
         .WithCheckpoints(new FaultingCheckpointStorage(new DirectoryCheckpointStorage(path + ".checkpoints"), faults), TimeSpan.FromMilliseconds(25))
         .WithStateStore(store)

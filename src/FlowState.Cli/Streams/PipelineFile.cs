@@ -1,4 +1,5 @@
 using FlowState.Checkpoints;
+using FlowState.Postgres;
 using FlowState.Streaming;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -199,9 +200,26 @@ internal sealed class PipelineFile
         CountingProcessors = counting;
         foreach (var node in pipeline.List("sinks"))
         {
-            var sink = new YamlMap(node, Path, "pipeline.sinks[]", "type", "name", "path", "include_keys");
-            sink.OneOf("type", "file");
+            var sink = new YamlMap(node, Path, "pipeline.sinks[]", "type", "name", "path", "include_keys", "connection_string", "table");
+            var type = sink.OneOf("type", "file", "postgres") ?? "file";
             var name = sink.String("name", required: true)!;
+            if (type == "postgres")
+            {
+                var connectionString = sink.String("connection_string", required: true)!;
+                var table = sink.String("table", required: true)!;
+                try
+                {
+                    new PostgresSink(name, connectionString, table).DisposeAsync().AsTask().GetAwaiter().GetResult();
+                }
+                catch (ArgumentException ex)
+                {
+                    throw sink.Error(node, ex.Message);
+                }
+
+                _sinks.Add(() => new PostgresSink(name, connectionString, table));
+                continue;
+            }
+
             var output = System.IO.Path.GetFullPath(sink.String("path", required: true)!);
             var includeKeys = sink.Bool("include_keys") ?? false;
             _sinks.Add(() => new JsonLinesFileSink(name, output) { IncludeKeys = includeKeys });

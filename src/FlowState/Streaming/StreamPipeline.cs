@@ -23,6 +23,7 @@ public sealed class StreamPipeline : IAsyncDisposable
     private PipelineRun? _run;
     private long _messagesRead;
     private long _messagesWritten;
+    private long _messagesProcessed;
     private CheckpointManifest? _lastTaken;
     private TimeSpan? _lastDuration;
     private long? _recoveredFrom;
@@ -181,6 +182,7 @@ public sealed class StreamPipeline : IAsyncDisposable
         return ValueTask.FromResult(new StreamStatistics
         {
             MessagesRead = Interlocked.Read(ref _messagesRead),
+            MessagesProcessed = Interlocked.Read(ref _messagesProcessed),
             MessagesWritten = Interlocked.Read(ref _messagesWritten),
             CheckpointsCompleted = _coordinator.CompletedCount,
             LastCheckpointId = _coordinator.LastCompletedId,
@@ -223,6 +225,8 @@ public sealed class StreamPipeline : IAsyncDisposable
     }
 
     internal void CountRead(int messages) => Interlocked.Add(ref _messagesRead, messages);
+
+    internal void CountProcessed(int messages) => Interlocked.Add(ref _messagesProcessed, messages);
 
     internal void CountWritten(int messages) => Interlocked.Add(ref _messagesWritten, messages);
 

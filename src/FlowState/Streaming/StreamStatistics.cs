@@ -6,6 +6,9 @@ public sealed record StreamStatistics
     /// <summary>Messages read from the sources since the pipeline was created.</summary>
     public required long MessagesRead { get; init; }
 
+    /// <summary>Messages the first processor has processed since the pipeline was created.</summary>
+    public required long MessagesProcessed { get; init; }
+
     /// <summary>Messages handed to the sinks since the pipeline was created.</summary>
     public required long MessagesWritten { get; init; }
 

@@ -29,9 +29,12 @@ public static class SequenceInput
         Enumerable.Range(0, messages).GroupBy(i => $"k{i % keys}").ToDictionary(g => g.Key, g => (long)g.Count());
 
     /// <summary>Parses the committed output; fails on a duplicate id, a missing id or a count out of order.</summary>
-    public static async Task<Dictionary<string, long>> CheckOutputAsync(string directory, int messages)
+    public static async Task<Dictionary<string, long>> CheckOutputAsync(string directory, int messages) =>
+        CheckOutput(await JsonLinesFileSink.ReadCommittedLinesAsync(directory), messages);
+
+    /// <summary>Checks committed output lines (count updates, in the sink's order) as <see cref="CheckOutputAsync"/> does.</summary>
+    public static Dictionary<string, long> CheckOutput(IReadOnlyList<string> lines, int messages)
     {
-        var lines = await JsonLinesFileSink.ReadCommittedLinesAsync(directory);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var last = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var line in lines)

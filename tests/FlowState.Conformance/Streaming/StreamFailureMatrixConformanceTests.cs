@@ -31,7 +31,7 @@ public abstract class StreamFailureMatrixConformanceTests : CrashTestBase
             var plan = random.Next(3) == 0
                 ? "none"
                 : $"{(random.Next(2) == 0 ? "kill" : "throw")}:{StreamFaults.Points[random.Next(StreamFaults.Points.Length)]}:{random.Next(1, 4)}";
-            using var child = await CrashHarnessProcess.StartAsync(HarnessBackend, path, "streams", plan);
+            using var child = await CrashHarnessProcess.StartAsync([HarnessBackend, path, "streams", plan, .. SinkArguments]);
             var (exitCode, killed, lines) = await child.ExitOrKillAsync(plan == "none" ? TimeSpan.FromMilliseconds(random.Next(30, 400)) : TimeSpan.FromSeconds(60));
             Assert.False(killed && plan != "none", $"plan {plan}: the child hung for a minute: {string.Join('\n', lines)}");
             if (exitCode == 0)
@@ -47,13 +47,13 @@ public abstract class StreamFailureMatrixConformanceTests : CrashTestBase
         }
 
         Assert.True(crashes >= Kills, $"only {crashes} crashes: {string.Join(", ", byCause)}");
-        using (var final = await CrashHarnessProcess.StartAsync(HarnessBackend, path, "streams", "none"))
+        using (var final = await CrashHarnessProcess.StartAsync([HarnessBackend, path, "streams", "none", .. SinkArguments]))
         {
             var (exitCode, _, lines) = await final.ExitOrKillAsync(TimeSpan.FromMinutes(2));
             Assert.True(exitCode == 0, $"the clean run failed: {string.Join('\n', lines)} {await final.ErrorsAsync()}");
         }
 
-        Assert.Equal(SequenceInput.Model(total, Keys), await SequenceInput.CheckOutputAsync(path + ".out", total));
+        Assert.Equal(SequenceInput.Model(total, Keys), SequenceInput.CheckOutput(await ReadCommittedLinesAsync(path), total));
         await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = CreateBackend(path) });
         var counts = await SequenceInput.ReadCountsAsync(store.For(StateScope.Custom("stream").Child("eos").Child("counts")));
         Assert.Equal(SequenceInput.Model(total, Keys), counts);
@@ -62,4 +62,10 @@ public abstract class StreamFailureMatrixConformanceTests : CrashTestBase
 
     /// <summary>The harness's storage path (a SQLite file or a RocksDB directory); input, output and checkpoints sit beside it.</summary>
     protected virtual string StoragePath() => Directory.File("eos");
+
+    /// <summary>What the harness is told about its sink: nothing is the file sink in <c>{path}.out</c>.</summary>
+    protected virtual string[] SinkArguments => [];
+
+    /// <summary>The sink's committed lines, in its order.</summary>
+    protected virtual Task<IReadOnlyList<string>> ReadCommittedLinesAsync(string path) => JsonLinesFileSink.ReadCommittedLinesAsync(path + ".out");
 }

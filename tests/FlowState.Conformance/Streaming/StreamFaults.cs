@@ -103,8 +103,8 @@ public sealed class FaultingCheckpointStorage(ICheckpointStorage inner, StreamFa
     public Task DeleteDataAsync(string dataKey, CancellationToken cancellationToken) => inner.DeleteDataAsync(dataKey, cancellationToken);
 }
 
-/// <summary>The exactly-once file sink, failing after the planned pre-commit or commit, or before the planned recovery.</summary>
-public sealed class FaultingFileSink(JsonLinesFileSink inner, StreamFaults faults) : TwoPhaseCommitSink
+/// <summary>An exactly-once sink (file, PostgreSQL) failing after the planned pre-commit or commit, or before the planned recovery.</summary>
+public sealed class FaultingSink(TwoPhaseCommitSink inner, StreamFaults faults) : TwoPhaseCommitSink
 {
     public override string Name => inner.Name;
 

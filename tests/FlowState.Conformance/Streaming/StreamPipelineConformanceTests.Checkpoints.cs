@@ -36,6 +36,7 @@ public abstract partial class StreamPipelineConformanceTests
             Assert.Equal(increment, statistics.LastCheckpointId);
             Assert.True(statistics.LastCheckpointIncremental);
             Assert.Equal(100, statistics.StateEntries);
+            Assert.Equal(1005, statistics.MessagesProcessed);
         }
 
         await using var restored = CountingPipeline(files, store: NewStore());

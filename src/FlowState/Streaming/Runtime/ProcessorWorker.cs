@@ -35,6 +35,11 @@ internal sealed class ProcessorWorker(
                 case StreamEvent.Batch batch:
                     var output = await processor.ProcessAsync(batch.Messages, context, cancellationToken).ConfigureAwait(false);
                     Check(tag, processor);
+                    if (stage == 0)
+                    {
+                        pipeline.CountProcessed(batch.Messages.Count);
+                    }
+
                     await router.SendAsync(output, cancellationToken).ConfigureAwait(false);
                     break;
                 case StreamEvent.Barrier barrier:

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Starts a throwaway PostgreSQL server for the tests: a new cluster (in a folder of its own under /tmp, owned by the
+# server's user; DIR, created, records where) on 127.0.0.1 and a free port,
+# trust authentication for user postgres, max_prepared_transactions=64 (the two-phase-commit sink needs it).
+# Installs Debian's postgresql first when the server binaries are missing (needs root).
+# Prints the port. Stop it with scripts/stop-postgres.sh DIR (by the PID in the cluster's postmaster.pid).
+#   port=$(scripts/start-postgres.sh /tmp/pg) && psql -h 127.0.0.1 -p "$port" -U postgres
+set -euo pipefail
+dir="${1:?usage: start-postgres.sh DIR}"
+
+bin=""
+for candidate in /usr/lib/postgresql/*/bin; do
+  if [ -x "$candidate/pg_ctl" ]; then bin="$candidate"; fi
+done
+if [ -z "$bin" ]; then
+  echo "installing postgresql (Debian package)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2 || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2; }
+  for candidate in /usr/lib/postgresql/*/bin; do
+    if [ -x "$candidate/pg_ctl" ]; then bin="$candidate"; fi
+  done
+fi
+[ -n "$bin" ] || { echo "error: no PostgreSQL server binaries (pg_ctl) found" >&2; exit 1; }
+
+# The server refuses to run as root: run it as the postgres user when we are root.
+as_owner=()
+if [ "$(id -u)" -eq 0 ]; then
+  id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+  as_owner=(runuser -u postgres --)
+fi
+
+free_port() {
+  local port
+  for _ in $(seq 1 100); do
+    port=$(( 20000 + RANDOM % 40000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
+  done
+  return 1
+}
+
+mkdir -p "$dir"
+cluster=$("${as_owner[@]}" mktemp -d /tmp/flowstate-pg.XXXXXX)
+echo "$cluster" >"$dir/cluster"
+"${as_owner[@]}" "$bin/initdb" -D "$cluster/data" -U postgres -A trust --no-sync >"$dir/initdb.log" 2>&1 \
+  || { cat "$dir/initdb.log" >&2; exit 1; }
+for attempt in 1 2 3; do
+  port=$(free_port)
+  if "${as_owner[@]}" "$bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 \
+       -o "-p $port -k $cluster -c listen_addresses=127.0.0.1 -c max_prepared_transactions=64 -c max_connections=200" start >&2; then
+    echo "$port"
+    exit 0
+  fi
+  echo "postgres did not start on port $port (attempt $attempt)" >&2
+done
+cat "$cluster/server.log" >&2
+exit 1
