@@ -1,5 +1,6 @@
 using FlowState.Checkpoints;
 using FlowState.Postgres;
+using FlowState.S3;
 using FlowState.Streaming;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -42,6 +43,9 @@ internal sealed class PipelineFile
 
     /// <summary>Where checkpoints go (full path).</summary>
     public string CheckpointDirectory { get; private set; } = string.Empty;
+
+    /// <summary>Where checkpoints go with <c>backend_type: S3</c> (keyed state then lives in memory).</summary>
+    public S3CheckpointStorageOptions? S3 { get; private set; }
 
     /// <summary>The names of the processors that count per key, whose top keys the CLI prints.</summary>
     public IReadOnlyList<string> CountingProcessors { get; private set; } = [];
@@ -86,7 +90,7 @@ internal sealed class PipelineFile
 
         if (StateEnabled)
         {
-            builder.WithCheckpoints(new DirectoryCheckpointStorage(CheckpointDirectory));
+            builder.WithCheckpoints(S3 is null ? new DirectoryCheckpointStorage(CheckpointDirectory) : new S3CheckpointStorage(S3));
         }
 
         return builder.Build();
@@ -119,8 +123,20 @@ internal sealed class PipelineFile
         BackendType = state.OneOf("backend_type", "Memory", "Sqlite", "RocksDb", "S3") ?? "Sqlite";
         if (BackendType == "S3")
         {
-            state.Map("s3_config", "bucket", "region", "prefix", "endpoint", "use_ssl");
-            throw state.Error(state.Get("backend_type")!, "backend_type S3 (checkpoints in S3) is not available in this build yet; use Memory, Sqlite or RocksDb with a local checkpoint_dir");
+            var s3 = state.Map("s3_config", "bucket", "region", "prefix", "endpoint", "use_ssl");
+            S3 = new S3CheckpointStorageOptions
+            {
+                Bucket = s3.String("bucket") ?? throw state.Error(state.Get("backend_type")!, "backend_type S3 needs s3_config with at least 'bucket'"),
+                Region = s3.String("region") ?? "us-east-1",
+                Prefix = s3.String("prefix") ?? $"flowstate/{Options.Name}/",
+                Endpoint = s3.String("endpoint"),
+                UseSsl = s3.Bool("use_ssl") ?? true,
+                // Credentials come from the SDK's usual places: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile, a role.
+            };
+        }
+        else if (state.Has("s3_config"))
+        {
+            throw state.Error(state.Get("s3_config")!, "s3_config is only read with backend_type: S3");
         }
 
         StorePath = state.String("path");

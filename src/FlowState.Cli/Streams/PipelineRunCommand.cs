@@ -17,7 +17,7 @@ internal static class PipelineRunCommand
     {
         var location = file.BackendType switch
         {
-            "Memory" => null,
+            "Memory" or "S3" => null,
             _ when !file.StateEnabled => null,
             "RocksDb" => StoreLocation.Parse(parse.GetValue(CliOptions.Store) ?? "rocksdb:" + (file.StorePath ?? "flowstate-rocksdb")),
             _ => StoreLocation.Parse(parse.GetValue(CliOptions.Store) ?? file.StorePath),
@@ -27,7 +27,7 @@ internal static class PipelineRunCommand
         await using var pipeline = file.Build(store);
         var o = pipeline.Options;
         var interval = o.CheckpointInterval is { } i ? string.Create(CultureInfo.InvariantCulture, $" every {i.TotalMilliseconds:0} ms") : string.Empty;
-        var checkpoints = file.StateEnabled ? $"checkpoints in {file.CheckpointDirectory}{interval}{(o.ExactlyOnce ? ", exactly-once" : string.Empty)}" : "no checkpoints";
+        var checkpoints = file.StateEnabled ? $"checkpoints in {pipeline.CheckpointStorage!.Description}{interval}{(o.ExactlyOnce ? ", exactly-once" : string.Empty)}" : "no checkpoints";
         await console.Out.WriteLineAsync(string.Create(
             CultureInfo.InvariantCulture,
             $"pipeline {pipeline.Name}: {o.Partitions} partition(s), state {(location?.ToString() ?? "in memory")}, {checkpoints}"));

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Starts a throwaway S3 API server for the tests: s3rver (npm, installed once into ~/.cache/flowstate-tools) on
+# 127.0.0.1 and a free port, storing objects under DIR/data (created), with the bucket "flowstate" made at start.
+# Credentials: access key S3RVER, secret S3RVER. Prints the port. Stop it with scripts/stop-s3rver.sh DIR (by the
+# PID in DIR/s3rver.pid).
+set -euo pipefail
+dir="${1:?usage: start-s3rver.sh DIR}"
+tools="${FLOWSTATE_TOOLS:-$HOME/.cache/flowstate-tools}"
+if [ ! -x "$tools/node_modules/.bin/s3rver" ]; then
+  command -v npm >/dev/null 2>&1 || { echo "error: s3rver needs Node.js and npm" >&2; exit 1; }
+  mkdir -p "$tools"
+  (cd "$tools" && npm install --no-audit --no-fund --silent s3rver@3.7.1 >&2)
+fi
+
+free_port() {
+  local port
+  for _ in $(seq 1 100); do
+    port=$(( 20000 + RANDOM % 40000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
+  done
+  return 1
+}
+
+mkdir -p "$dir/data"
+for attempt in 1 2 3; do
+  port=$(free_port)
+  node "$tools/node_modules/.bin/s3rver" -d "$dir/data" -a 127.0.0.1 -p "$port" --silent \
+    --configure-bucket flowstate >"$dir/s3rver.log" 2>&1 &
+  echo $! >"$dir/s3rver.pid"
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; exit 0; fi
+    kill -0 "$(cat "$dir/s3rver.pid")" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill "$(cat "$dir/s3rver.pid")" 2>/dev/null || true
+  echo "s3rver did not start on port $port (attempt $attempt)" >&2
+done
+cat "$dir/s3rver.log" >&2
+exit 1
