@@ -28,14 +28,8 @@ if [ "$(id -u)" -eq 0 ]; then
   as_owner=(runuser -u postgres --)
 fi
 
-free_port() {
-  local port
-  for _ in $(seq 1 100); do
-    port=$(( 20000 + RANDOM % 40000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
-  done
-  return 1
-}
+# shellcheck source=lib/free-port.sh
+source "$(dirname "$0")/lib/free-port.sh"
 
 mkdir -p "$dir"
 cluster=$("${as_owner[@]}" mktemp -d /tmp/flowstate-pg.XXXXXX)

@@ -12,14 +12,8 @@ if [ ! -x "$tools/node_modules/.bin/s3rver" ]; then
   (cd "$tools" && npm install --no-audit --no-fund --silent s3rver@3.7.1 >&2)
 fi
 
-free_port() {
-  local port
-  for _ in $(seq 1 100); do
-    port=$(( 20000 + RANDOM % 40000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
-  done
-  return 1
-}
+# shellcheck source=lib/free-port.sh
+source "$(dirname "$0")/lib/free-port.sh"
 
 mkdir -p "$dir/data"
 for attempt in 1 2 3; do

@@ -14,23 +14,7 @@ internal sealed record FlowFile(string Flow, string? Store, string? RunId, JsonO
     /// <exception cref="CliException">The file cannot be read or is not a flow file.</exception>
     public static FlowFile Load(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new CliException($"there is no flow file at {Path.GetFullPath(path)}");
-        }
-
-        var yaml = new YamlStream();
-        try
-        {
-            using var reader = new StreamReader(path);
-            yaml.Load(reader);
-        }
-        catch (YamlException ex)
-        {
-            throw new CliException($"{path} is not valid YAML (line {ex.Start.Line}): {ex.Message}");
-        }
-
-        if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
+        if (YamlFileReader.LoadRoot(path, "flow file") is not YamlMappingNode root)
         {
             throw new CliException($"{path} must be a YAML mapping with at least 'flow:'");
         }

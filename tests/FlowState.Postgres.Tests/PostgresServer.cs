@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Npgsql;
+using FlowState.Conformance;
 using Xunit;
 
 namespace FlowState.Postgres.Tests;
@@ -23,13 +23,7 @@ public sealed class PostgresServer : IAsyncLifetime
         }
 
         _started = Path.Combine(Path.GetTempPath(), $"flowstate-pgtests-{Guid.NewGuid():N}");
-        var (code, output, errors) = await RunScriptAsync("start-postgres.sh", _started);
-        if (code != 0)
-        {
-            throw new InvalidOperationException($"scripts/start-postgres.sh failed ({code}): {errors}");
-        }
-
-        var port = output.Trim().Split('\n')[^1].Trim();
+        var port = await TestServerScripts.StartAsync("start-postgres.sh", _started);
         ConnectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=30;Command Timeout=60";
     }
 
@@ -38,7 +32,7 @@ public sealed class PostgresServer : IAsyncLifetime
         NpgsqlConnection.ClearAllPools();
         if (_started is not null)
         {
-            await RunScriptAsync("stop-postgres.sh", _started);
+            await TestServerScripts.RunAsync("stop-postgres.sh", _started);
             Directory.Delete(_started, recursive: true);
         }
     }
@@ -59,31 +53,5 @@ public sealed class PostgresServer : IAsyncLifetime
         }
 
         return values;
-    }
-
-    private static async Task<(int Code, string Output, string Errors)> RunScriptAsync(string script, string argument)
-    {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(RepositoryRoot, "scripts", script));
-        start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(10));
-        return (process.ExitCode, await output, await errors);
-    }
-
-    private static string RepositoryRoot
-    {
-        get
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "FlowState.slnx")))
-            {
-                directory = directory.Parent;
-            }
-
-            return directory?.FullName ?? throw new InvalidOperationException("the tests run outside the repository");
-        }
     }
 }

@@ -33,10 +33,10 @@ public sealed class S3StreamPipelineTests(S3rverServer server) : IDisposable
     {
         var input = _directory.File("input.jsonl");
         var output = _directory.File("out");
-        SequenceInput.Write(input, 12_000, 31);
+        SequenceInput.Write(input, 30_000, 31);
         var prefix = $"pipelines/{Guid.NewGuid():N}/";
         using var storage = new S3CheckpointStorage(server.Options(prefix));
-        await using (var failing = Counting(input, output, storage, new FailingProcessor("pass", failAfterMessages: 8000, delayPerBatch: TimeSpan.FromMilliseconds(1))))
+        await using (var failing = Counting(input, output, storage, new FailingProcessor("pass", failAfterMessages: 24_000, delayPerBatch: TimeSpan.FromMilliseconds(2))))
         {
             await Assert.ThrowsAsync<StreamException>(() => failing.RunAsync());
             var manifests = await failing.ListCheckpointsAsync();
@@ -47,8 +47,8 @@ public sealed class S3StreamPipelineTests(S3rverServer server) : IDisposable
         var result = await rerun.RunAsync();
 
         Assert.NotNull(result.RecoveredFromCheckpointId);
-        Assert.True(result.MessagesRead < 12_000);
-        Assert.Equal(SequenceInput.Model(12_000, 31), await SequenceInput.CheckOutputAsync(output, 12_000));
-        Assert.Equal(SequenceInput.Model(12_000, 31), await SequenceInput.ReadCountsAsync(rerun.StateOf("counts")));
+        Assert.True(result.MessagesRead < 30_000);
+        Assert.Equal(SequenceInput.Model(30_000, 31), await SequenceInput.CheckOutputAsync(output, 30_000));
+        Assert.Equal(SequenceInput.Model(30_000, 31), await SequenceInput.ReadCountsAsync(rerun.StateOf("counts")));
     }
 }

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using FlowState.Conformance;
 using Xunit;
 
 namespace FlowState.S3.Tests;
@@ -15,18 +15,12 @@ public sealed class S3rverServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var (code, output, errors) = await RunScriptAsync("start-s3rver.sh", _directory);
-        if (code != 0)
-        {
-            throw new InvalidOperationException($"scripts/start-s3rver.sh failed ({code}): {errors}");
-        }
-
-        Endpoint = $"http://127.0.0.1:{output.Trim().Split('\n')[^1].Trim()}";
+        Endpoint = $"http://127.0.0.1:{await TestServerScripts.StartAsync("start-s3rver.sh", _directory)}";
     }
 
     public async Task DisposeAsync()
     {
-        await RunScriptAsync("stop-s3rver.sh", _directory);
+        await TestServerScripts.RunAsync("stop-s3rver.sh", _directory);
         Directory.Delete(_directory, recursive: true);
     }
 
@@ -39,30 +33,4 @@ public sealed class S3rverServer : IAsyncLifetime
         AccessKey = "S3RVER",
         SecretKey = "S3RVER",
     };
-
-    private static async Task<(int Code, string Output, string Errors)> RunScriptAsync(string script, string argument)
-    {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(RepositoryRoot, "scripts", script));
-        start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(10));
-        return (process.ExitCode, await output, await errors);
-    }
-
-    private static string RepositoryRoot
-    {
-        get
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "FlowState.slnx")))
-            {
-                directory = directory.Parent;
-            }
-
-            return directory?.FullName ?? throw new InvalidOperationException("the tests run outside the repository");
-        }
-    }
 }

@@ -2,7 +2,6 @@ using FlowState.Checkpoints;
 using FlowState.Postgres;
 using FlowState.S3;
 using FlowState.Streaming;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace FlowState.Cli.Streams;
@@ -96,26 +95,7 @@ internal sealed class PipelineFile
         return builder.Build();
     }
 
-    private static YamlNode? LoadRoot(string path)
-    {
-        if (!File.Exists(path))
-        {
-            throw new CliException($"there is no file at {System.IO.Path.GetFullPath(path)}");
-        }
-
-        var yaml = new YamlStream();
-        try
-        {
-            using var reader = new StreamReader(path);
-            yaml.Load(reader);
-        }
-        catch (YamlException ex)
-        {
-            throw new CliException($"{path} is not valid YAML (line {ex.Start.Line}): {ex.Message}");
-        }
-
-        return yaml.Documents.Count == 0 ? null : yaml.Documents[0].RootNode;
-    }
+    private static YamlNode? LoadRoot(string path) => YamlFileReader.LoadRoot(path, "file");
 
     private void ReadState(YamlMap state)
     {

@@ -94,6 +94,11 @@ public sealed partial class StateStore
                 Interlocked.Increment(ref _batchSequence);
                 try
                 {
+                    foreach (var group in entries.CountBy(e => e.Scope))
+                    {
+                        GetOrCreateNodeLocked(group.Key).Reserve(group.Value);
+                    }
+
                     foreach (var (scope, stored) in entries)
                     {
                         if (stored.ExpiresAtUtcTicks != 0 && stored.ExpiresAtUtcTicks <= now)

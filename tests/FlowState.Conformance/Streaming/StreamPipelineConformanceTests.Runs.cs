@@ -52,7 +52,7 @@ public abstract partial class StreamPipelineConformanceTests
         SequenceInput.Write(files.Input, 20_000, 53);
         await using (var failing = CountingPipeline(
             files,
-            before: new FailingProcessor("pass", failAfterMessages: 12_000, delayPerBatch: TimeSpan.FromMilliseconds(1)),
+            before: new FailingProcessor("pass", failAfterMessages: 15_000, delayPerBatch: TimeSpan.FromMilliseconds(2)),
             configure: o => o.CheckpointInterval = TimeSpan.FromMilliseconds(20)))
         {
             var error = await Assert.ThrowsAsync<StreamException>(() => failing.RunAsync());
@@ -87,7 +87,7 @@ public abstract partial class StreamPipelineConformanceTests
             .Configure(o => o.BatchSize = 50)
             .Build();
 
-        await using (var failing = TwoSources(new FailingProcessor("slow", failAfterMessages: 5000, delayPerBatch: TimeSpan.FromMilliseconds(1))))
+        await using (var failing = TwoSources(new FailingProcessor("slow", failAfterMessages: 6000, delayPerBatch: TimeSpan.FromMilliseconds(2))))
         {
             await Assert.ThrowsAsync<StreamException>(() => failing.RunAsync());
             var manifests = await failing.ListCheckpointsAsync();
