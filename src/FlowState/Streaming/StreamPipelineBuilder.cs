@@ -91,7 +91,12 @@ public sealed class StreamPipelineBuilder
         return this;
     }
 
-    /// <summary>Keeps the keyed state in <paramref name="store"/> (not disposed by the pipeline) instead of a new in-memory store.</summary>
+    /// <summary>
+    /// Keeps the keyed state in <paramref name="store"/> (not disposed by the pipeline) instead of a new in-memory store,
+    /// e.g. a SQLite- or RocksDB-backed one for state larger than you want to rebuild from a checkpoint's base alone.
+    /// A store serves one pipeline at a time (building a second pipeline on it throws <see cref="InvalidOperationException"/>
+    /// until the first is disposed); recovery replaces everything under the pipeline's scope with the checkpoint's state.
+    /// </summary>
     public StreamPipelineBuilder WithStateStore(StateStore store)
     {
         _store = store ?? throw new ArgumentNullException(nameof(store));

@@ -71,6 +71,20 @@ public abstract partial class StreamPipelineConformanceTests
     }
 
     [Fact]
+    public async Task Two_pipelines_cannot_share_one_store_at_a_time()
+    {
+        var files = NewFiles();
+        var store = NewStore();
+        await using (var first = CountingPipeline(files, store: store))
+        {
+            var error = Assert.Throws<InvalidOperationException>(() => CountingPipeline(NewFiles(), store: store));
+            Assert.Contains("already serves a stream pipeline", error.Message, StringComparison.Ordinal);
+        }
+
+        await using var second = CountingPipeline(NewFiles(), store: store);
+    }
+
+    [Fact]
     public async Task Creating_a_checkpoint_of_a_pipeline_that_is_not_running_is_refused()
     {
         var files = NewFiles();

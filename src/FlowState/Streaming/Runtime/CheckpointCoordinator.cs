@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using FlowState.Checkpoints;
 using Microsoft.Extensions.Logging;
@@ -17,7 +18,7 @@ internal sealed class CheckpointCoordinator : IDisposable
     private readonly StreamStateTracker _tracker;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
-    private readonly Dictionary<long, CheckpointManifest> _manifests = [];
+    private readonly ConcurrentDictionary<long, CheckpointManifest> _manifests = new();
     private readonly Lock _signalLock = new();
     private TaskCompletionSource _barrierRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private PendingCheckpoint? _pending;
@@ -402,7 +403,7 @@ internal sealed class CheckpointCoordinator : IDisposable
         foreach (var id in ids.Where(id => !keep.Contains(id)))
         {
             await _storage.DeleteManifestAsync(id, CancellationToken.None).ConfigureAwait(false);
-            _manifests.Remove(id);
+            _manifests.TryRemove(id, out _);
         }
 
         var keptData = new HashSet<string>(keep.Select(id => _manifests[id].DataKey), StringComparer.Ordinal);
