@@ -12,9 +12,9 @@ public sealed class S3StreamPipelineTests(S3rverServer server) : IDisposable
 
     public void Dispose() => _directory.Dispose();
 
-    private StreamPipeline Counting(string input, string output, S3CheckpointStorage storage, IProcessor pass) =>
+    private StreamPipeline Counting(string input, string output, S3CheckpointStorage storage, IProcessor pass, bool follow) =>
         new StreamPipelineBuilder("s3-counting")
-            .AddSource(new JsonLinesFileSource("input", input) { KeyField = "key" })
+            .AddSource(new JsonLinesFileSource("input", input) { KeyField = "key", Follow = follow })
             .AddProcessor(pass)
             .AddProcessor(new CountByKeyProcessor("counts"))
             .AddSink(new JsonLinesFileSink("out", output))
@@ -33,22 +33,41 @@ public sealed class S3StreamPipelineTests(S3rverServer server) : IDisposable
     {
         var input = _directory.File("input.jsonl");
         var output = _directory.File("out");
-        SequenceInput.Write(input, 30_000, 31);
+        SequenceInput.Write(input, 6000, 31);
         var prefix = $"pipelines/{Guid.NewGuid():N}/";
         using var storage = new S3CheckpointStorage(server.Options(prefix));
-        await using (var failing = Counting(input, output, storage, new FailingProcessor("pass", failAfterMessages: 24_000, delayPerBatch: TimeSpan.FromMilliseconds(2))))
+        var failing = new FailingProcessor("pass", delayPerBatch: TimeSpan.FromMilliseconds(1));
+        await using (var pipeline = Counting(input, output, storage, failing, follow: true))
         {
-            await Assert.ThrowsAsync<StreamException>(() => failing.RunAsync());
-            var manifests = await failing.ListCheckpointsAsync();
-            Assert.Contains(manifests, m => m.Incremental);
+            var run = pipeline.RunAsync();
+            await WaitUntilReadAsync(pipeline, 6000);
+            await pipeline.CreateCheckpointAsync();
+            SequenceInput.Write(input, 6000, 31, from: 6000);
+            await WaitUntilReadAsync(pipeline, 12_000);
+            await pipeline.CreateCheckpointAsync();
+            SequenceInput.Write(input, 6000, 31, from: 12_000);
+            await WaitUntilReadAsync(pipeline, 18_000);
+            failing.Arm();
+            SequenceInput.Write(input, 1, 31, from: 18_000);
+            await Assert.ThrowsAsync<StreamException>(() => run);
+            Assert.Contains(await pipeline.ListCheckpointsAsync(), m => m.Incremental);
         }
 
-        await using var rerun = Counting(input, output, storage, new FailingProcessor("pass"));
+        await using var rerun = Counting(input, output, storage, new FailingProcessor("pass"), follow: false);
         var result = await rerun.RunAsync();
 
         Assert.NotNull(result.RecoveredFromCheckpointId);
-        Assert.True(result.MessagesRead < 30_000);
-        Assert.Equal(SequenceInput.Model(30_000, 31), await SequenceInput.CheckOutputAsync(output, 30_000));
-        Assert.Equal(SequenceInput.Model(30_000, 31), await SequenceInput.ReadCountsAsync(rerun.StateOf("counts")));
+        Assert.True(result.MessagesRead < 18_001);
+        Assert.Equal(SequenceInput.Model(18_001, 31), await SequenceInput.CheckOutputAsync(output, 18_001));
+        Assert.Equal(SequenceInput.Model(18_001, 31), await SequenceInput.ReadCountsAsync(rerun.StateOf("counts")));
+    }
+
+    private static async Task WaitUntilReadAsync(StreamPipeline pipeline, long messages)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while ((await pipeline.GetStatisticsAsync()).MessagesRead < messages)
+        {
+            await Task.Delay(5, timeout.Token);
+        }
     }
 }

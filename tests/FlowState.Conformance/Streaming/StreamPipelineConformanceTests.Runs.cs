@@ -49,13 +49,23 @@ public abstract partial class StreamPipelineConformanceTests
     public async Task A_failure_mid_run_then_a_rerun_loses_and_duplicates_nothing()
     {
         var files = NewFiles();
-        SequenceInput.Write(files.Input, 20_000, 53);
-        await using (var failing = CountingPipeline(
+        SequenceInput.Write(files.Input, 10_000, 53);
+        var failing = new FailingProcessor("pass", delayPerBatch: TimeSpan.FromMilliseconds(1));
+        await using (var pipeline = CountingPipeline(
             files,
-            before: new FailingProcessor("pass", failAfterMessages: 15_000, delayPerBatch: TimeSpan.FromMilliseconds(2)),
+            before: failing,
+            source: new JsonLinesFileSource("input", files.Input) { KeyField = "key", Follow = true },
             configure: o => o.CheckpointInterval = TimeSpan.FromMilliseconds(20)))
         {
-            var error = await Assert.ThrowsAsync<StreamException>(() => failing.RunAsync());
+            var run = pipeline.RunAsync();
+            await WaitUntilReadAsync(pipeline, 10_000);
+            await pipeline.CreateCheckpointAsync();
+            // More input, checkpointed every 20 ms while it flows; then the next batch fails.
+            SequenceInput.Write(files.Input, 10_000, 53, from: 10_000);
+            await WaitUntilReadAsync(pipeline, 20_000);
+            failing.Arm();
+            SequenceInput.Write(files.Input, 1, 53, from: 20_000);
+            var error = await Assert.ThrowsAsync<StreamException>(() => run);
             Assert.Contains("injected failure", error.Message, StringComparison.Ordinal);
         }
 
@@ -63,9 +73,9 @@ public abstract partial class StreamPipelineConformanceTests
         var result = await rerun.RunAsync();
 
         Assert.NotNull(result.RecoveredFromCheckpointId);
-        Assert.True(result.MessagesRead < 20_000, "the rerun started from the checkpoint, not the beginning");
-        Assert.Equal(SequenceInput.Model(20_000, 53), await SequenceInput.CheckOutputAsync(files.Output, 20_000));
-        Assert.Equal(SequenceInput.Model(20_000, 53), await SequenceInput.ReadCountsAsync(rerun.StateOf("counts")));
+        Assert.True(result.MessagesRead < 20_001, "the rerun started from the checkpoint, not the beginning");
+        Assert.Equal(SequenceInput.Model(20_001, 53), await SequenceInput.CheckOutputAsync(files.Output, 20_001));
+        Assert.Equal(SequenceInput.Model(20_001, 53), await SequenceInput.ReadCountsAsync(rerun.StateOf("counts")));
     }
 
     [Fact]
@@ -75,9 +85,9 @@ public abstract partial class StreamPipelineConformanceTests
         var second = files.Input + ".second";
         SequenceInput.Write(files.Input, 6000, 7);
         SequenceInput.Write(second, 3000, 7, from: 6000);
-        StreamPipeline TwoSources(IProcessor slow) => new StreamPipelineBuilder("two-sources")
-            .AddSource(new JsonLinesFileSource("a", files.Input) { KeyField = "key" })
-            .AddSource(new JsonLinesFileSource("b", second) { KeyField = "key" })
+        StreamPipeline TwoSources(IProcessor slow, bool follow) => new StreamPipelineBuilder("two-sources")
+            .AddSource(new JsonLinesFileSource("a", files.Input) { KeyField = "key", Follow = follow })
+            .AddSource(new JsonLinesFileSource("b", second) { KeyField = "key", Follow = follow })
             .AddProcessor(slow)
             .AddProcessor(new CountByKeyProcessor("counts"))
             .AddSink(new JsonLinesFileSink("out", files.Output))
@@ -87,20 +97,29 @@ public abstract partial class StreamPipelineConformanceTests
             .Configure(o => o.BatchSize = 50)
             .Build();
 
-        await using (var failing = TwoSources(new FailingProcessor("slow", failAfterMessages: 6000, delayPerBatch: TimeSpan.FromMilliseconds(2))))
+        var failing = new FailingProcessor("slow", delayPerBatch: TimeSpan.FromMilliseconds(1));
+        await using (var pipeline = TwoSources(failing, follow: true))
         {
-            await Assert.ThrowsAsync<StreamException>(() => failing.RunAsync());
-            var manifests = await failing.ListCheckpointsAsync();
-            Assert.NotEmpty(manifests);
+            var run = pipeline.RunAsync();
+            await WaitUntilReadAsync(pipeline, 9000);
+            await pipeline.CreateCheckpointAsync();
+            // Both inputs grow at once, so barriers meet data on both inputs while they are aligned.
+            SequenceInput.Write(files.Input, 3000, 7, from: 9000);
+            SequenceInput.Write(second, 3000, 7, from: 12_000);
+            await WaitUntilReadAsync(pipeline, 15_000);
+            failing.Arm();
+            SequenceInput.Write(second, 1, 7, from: 15_000);
+            await Assert.ThrowsAsync<StreamException>(() => run);
+            var manifests = await pipeline.ListCheckpointsAsync();
             Assert.All(manifests, m => Assert.Equal(["a", "b"], m.SourceOffsets.Keys.Order()));
         }
 
-        await using var rerun = TwoSources(new FailingProcessor("slow"));
+        await using var rerun = TwoSources(new FailingProcessor("slow"), follow: false);
         var result = await rerun.RunAsync();
 
         Assert.NotNull(result.RecoveredFromCheckpointId);
-        Assert.Equal(SequenceInput.Model(9000, 7), await SequenceInput.CheckOutputAsync(files.Output, 9000));
-        Assert.Equal(SequenceInput.Model(9000, 7), await SequenceInput.ReadCountsAsync(rerun.StateOf("counts")));
+        Assert.Equal(SequenceInput.Model(15_001, 7), await SequenceInput.CheckOutputAsync(files.Output, 15_001));
+        Assert.Equal(SequenceInput.Model(15_001, 7), await SequenceInput.ReadCountsAsync(rerun.StateOf("counts")));
     }
 
     [Fact]
