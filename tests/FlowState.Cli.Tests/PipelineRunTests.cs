@@ -87,4 +87,24 @@ public sealed class PipelineRunTests : CliTestBase
         Assert.Equal(1, code);
         Assert.Contains("line 6: The table 'out; DROP TABLE x' must be a plain identifier", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Checkpoints_list_and_show_read_a_pipeline_files_checkpoints()
+    {
+        var file = WritePipeline("listed", "  exactly_once: true");
+        await RunAsync("run", file);
+
+        var list = await RunAsync("checkpoints", "list", file);
+        var show = await RunAsync("checkpoints", "show", file, "1");
+        var missing = await RunAsync("checkpoints", "show", file, "7");
+
+        Assert.Equal(0, list.Code);
+        Assert.Matches(@"1\s+full\s+\S+ \S+\s+6\s", list.Out);
+        Assert.Contains("1 checkpoint(s)", list.Out, StringComparison.Ordinal);
+        Assert.Equal(0, show.Code);
+        Assert.Contains("\"PipelineName\": \"listed\"", show.Out, StringComparison.Ordinal);
+        Assert.Contains("\"input\": \"", show.Out, StringComparison.Ordinal);
+        Assert.Equal(1, missing.Code);
+        Assert.Contains("there is no complete checkpoint 7", missing.Error, StringComparison.Ordinal);
+    }
 }

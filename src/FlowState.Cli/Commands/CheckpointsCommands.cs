@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Globalization;
+using FlowState.Checkpoints;
+using FlowState.Cli.Streams;
+
+namespace FlowState.Cli.Commands;
+
+/// <summary><c>flowstate checkpoints list|show &lt;pipeline.yaml&gt;</c>: the complete checkpoints of a pipeline file's storage.</summary>
+internal static class CheckpointsCommands
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var checkpoints = new Command("checkpoints", "the checkpoints of a stream pipeline");
+        checkpoints.Subcommands.Add(List(output, error));
+        checkpoints.Subcommands.Add(Show(output, error));
+        return checkpoints;
+    }
+
+    private static Command List(TextWriter output, TextWriter error)
+    {
+        var file = new Argument<string>("pipeline") { Description = "the pipeline file (.yaml)" };
+        var command = new Command("list", "every complete checkpoint, oldest first") { file };
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            var manifests = await LoadAsync(parse.GetValue(file)!, cancellationToken);
+            var rows = manifests.Select(m => new[]
+            {
+                m.Id.ToString(CultureInfo.InvariantCulture),
+                m.Incremental ? $"increment of {m.ParentId}" : "full",
+                m.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                m.Entries.ToString(CultureInfo.InvariantCulture),
+                m.Bytes.ToString(CultureInfo.InvariantCulture),
+                m.DurationMilliseconds.ToString("0.0", CultureInfo.InvariantCulture),
+                string.Join(", ", m.SourceOffsets.Select(o => $"{o.Key}@{o.Value ?? "0"}")),
+            }).ToList();
+            console.Table(["id", "kind", "completed", "entries", "bytes", "ms", "source offsets"], rows);
+            await console.Out.WriteLineAsync($"{rows.Count} checkpoint(s)");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Show(TextWriter output, TextWriter error)
+    {
+        var file = new Argument<string>("pipeline") { Description = "the pipeline file (.yaml)" };
+        var id = new Argument<long>("id") { Description = "the checkpoint id" };
+        var command = new Command("show", "a checkpoint's manifest: offsets, state files, sink transactions") { file, id };
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            var wanted = parse.GetValue(id);
+            var manifest = (await LoadAsync(parse.GetValue(file)!, cancellationToken)).FirstOrDefault(m => m.Id == wanted)
+                ?? throw new CliException($"there is no complete checkpoint {wanted}; 'flowstate checkpoints list' shows the ones there are");
+            await console.WriteJsonAsync(manifest);
+            return 0;
+        });
+        return command;
+    }
+
+    private static async Task<IReadOnlyList<CheckpointManifest>> LoadAsync(string path, CancellationToken cancellationToken)
+    {
+        var file = PipelineFile.Load(path);
+        if (!file.StateEnabled)
+        {
+            throw new CliException($"{path} takes no checkpoints (state.enabled is false)");
+        }
+
+        // Only the checkpoint storage is read: the pipeline is built on a throwaway in-memory store and never run.
+        await using var store = new StateStore();
+        await using var pipeline = file.Build(store);
+        return await pipeline.ListCheckpointsAsync(cancellationToken);
+    }
+}
