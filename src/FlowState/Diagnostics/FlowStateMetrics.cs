@@ -32,6 +32,9 @@ public static class FlowStateMetrics
     internal static readonly Histogram<double> CommitDuration = Meter.CreateHistogram<double>("flowstate.commit.duration", "ms", "Time of one backend transaction, fsync included.");
     internal static readonly Counter<long> FlowSteps = Meter.CreateCounter<long>("flowstate.flow.steps", "{step}", "Flow steps that committed or failed.");
     internal static readonly Histogram<double> FlowStepDuration = Meter.CreateHistogram<double>("flowstate.flow.step.duration", "ms", "Time of one flow step, prep to commit.");
+    internal static readonly Histogram<double> CheckpointDuration = Meter.CreateHistogram<double>("flowstate.checkpoint.duration", "ms", "Time of one stream checkpoint, barrier request to manifest (tags flowstate.pipeline, flowstate.checkpoint.kind).");
+    internal static readonly Histogram<long> CheckpointSize = Meter.CreateHistogram<long>("flowstate.checkpoint.size", "By", "Bytes of state files one stream checkpoint wrote (tags flowstate.pipeline, flowstate.checkpoint.kind).");
+    internal static readonly Counter<long> StreamMessages = Meter.CreateCounter<long>("flowstate.stream.messages", "{message}", "Messages read by a pipeline's sources (tag flowstate.pipeline).");
 
     static FlowStateMetrics()
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using FlowState.Checkpoints;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -224,7 +225,11 @@ public sealed class StreamPipeline : IAsyncDisposable
         _coordinator.Dispose();
     }
 
-    internal void CountRead(int messages) => Interlocked.Add(ref _messagesRead, messages);
+    internal void CountRead(int messages)
+    {
+        Interlocked.Add(ref _messagesRead, messages);
+        FlowStateMetrics.StreamMessages.Add(messages, new KeyValuePair<string, object?>("flowstate.pipeline", Name));
+    }
 
     internal void CountProcessed(int messages) => Interlocked.Add(ref _messagesProcessed, messages);
 
@@ -240,6 +245,9 @@ public sealed class StreamPipeline : IAsyncDisposable
         _lastDuration = duration;
         if (manifest is not null)
         {
+            var tags = new TagList { { "flowstate.pipeline", Name }, { "flowstate.checkpoint.kind", manifest.Incremental ? "incremental" : "full" } };
+            FlowStateMetrics.CheckpointDuration.Record(duration.TotalMilliseconds, tags);
+            FlowStateMetrics.CheckpointSize.Record(manifest.Bytes, tags);
             StreamLog.CheckpointCompleted(_logger, Name, manifest.Id, manifest.Incremental ? "incremental" : "full", manifest.Entries, manifest.Bytes, duration.TotalMilliseconds);
         }
     }

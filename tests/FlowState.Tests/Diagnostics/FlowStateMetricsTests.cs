@@ -50,6 +50,28 @@ public sealed class FlowStateMetricsTests : IDisposable
         Assert.Equal(2, _measurements.Where(m => m.Instrument == "flowstate.flow.steps" && (string?)m.Tags["flowstate.flow"] == flow.Name).Sum(m => m.Value));
     }
 
+    [Fact]
+    public async Task Stream_checkpoints_and_messages_are_measured_per_pipeline()
+    {
+        using var directory = new FlowState.Conformance.TemporaryDirectory();
+        var name = "measured-" + Guid.NewGuid().ToString("N");
+        FlowState.Conformance.SequenceInput.Write(directory.File("in.jsonl"), 50, 5);
+        await using var pipeline = new FlowState.Streaming.StreamPipelineBuilder(name)
+            .AddSource(new FlowState.Streaming.JsonLinesFileSource("in", directory.File("in.jsonl")) { KeyField = "key" })
+            .AddProcessor(new FlowState.Streaming.CountByKeyProcessor("counts"))
+            .WithCheckpoints(new FlowState.Checkpoints.DirectoryCheckpointStorage(directory.File("checkpoints")))
+            .Build();
+
+        await pipeline.RunAsync();
+
+        bool Ours((string Instrument, double Value, Dictionary<string, object?> Tags) m, string instrument) =>
+            m.Instrument == instrument && (string?)m.Tags["flowstate.pipeline"] == name;
+        Assert.Equal(50, _measurements.Where(m => Ours(m, "flowstate.stream.messages")).Sum(m => m.Value));
+        var duration = Assert.Single(_measurements, m => Ours(m, "flowstate.checkpoint.duration"));
+        Assert.Equal("full", duration.Tags["flowstate.checkpoint.kind"]);
+        Assert.True(Assert.Single(_measurements, m => Ours(m, "flowstate.checkpoint.size")).Value > 0);
+    }
+
     private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
         _measurements.Add((instrument.Name, value, tags.ToArray().ToDictionary(t => t.Key, t => t.Value)));
 
