@@ -5,7 +5,8 @@ namespace FlowState;
 
 /// <summary>
 /// The <see cref="Meter"/> <c>FlowState</c>. Every instrument carries the tag <c>flowstate.store</c>
-/// (<see cref="StateStoreOptions.Name"/>); flow instruments carry <c>flowstate.flow</c> instead.
+/// (<see cref="StateStoreOptions.Name"/>); flow instruments carry <c>flowstate.flow</c> and stream instruments
+/// <c>flowstate.pipeline</c> instead.
 /// </summary>
 /// <remarks>
 /// Instruments: <c>flowstate.entries</c> and <c>flowstate.bytes</c> (gauges); <c>flowstate.reads</c> (counter, tag
@@ -15,7 +16,9 @@ namespace FlowState;
 /// the call to its acknowledgement at the store's durability level); <c>flowstate.commit.group_size</c> (histogram of
 /// commits per backend transaction) and <c>flowstate.commit.duration</c> (histogram, ms, of one backend transaction);
 /// <c>flowstate.flow.steps</c> (counter, tag <c>flowstate.outcome</c> = <c>committed</c>|<c>failed</c>) and
-/// <c>flowstate.flow.step.duration</c> (histogram, ms). Checkpoint instruments come with the stream runtime.
+/// <c>flowstate.flow.step.duration</c> (histogram, ms); <c>flowstate.checkpoint.duration</c> (histogram, ms) and
+/// <c>flowstate.checkpoint.size</c> (histogram, bytes), tag <c>flowstate.checkpoint.kind</c> = <c>full</c>|<c>incremental</c>;
+/// <c>flowstate.stream.messages</c> (counter of messages read by a pipeline's sources).
 /// </remarks>
 public static class FlowStateMetrics
 {
