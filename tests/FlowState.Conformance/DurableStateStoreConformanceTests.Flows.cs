@@ -39,7 +39,7 @@ public abstract partial class DurableStateStoreConformanceTests
             var run = runner.RunAsync(Build(), new { input = "doc" }, new FlowRunOptions { RunId = "doc-1" }, stop.Token);
             await reached.Task;
             await stop.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromMinutes(1)));
         }
 
         blocked = false;

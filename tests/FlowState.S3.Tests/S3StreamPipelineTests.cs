@@ -41,15 +41,15 @@ public sealed class S3StreamPipelineTests(S3rverServer server) : IDisposable
         {
             var run = pipeline.RunAsync();
             await WaitUntilReadAsync(pipeline, 6000);
-            await pipeline.CreateCheckpointAsync();
+            await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
             SequenceInput.Write(input, 6000, 31, from: 6000);
             await WaitUntilReadAsync(pipeline, 12_000);
-            await pipeline.CreateCheckpointAsync();
+            await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
             SequenceInput.Write(input, 6000, 31, from: 12_000);
             await WaitUntilReadAsync(pipeline, 18_000);
             failing.Arm();
             SequenceInput.Write(input, 1, 31, from: 18_000);
-            await Assert.ThrowsAsync<StreamException>(() => run);
+            await Assert.ThrowsAsync<StreamException>(() => run.WaitAsync(TimeSpan.FromMinutes(1)));
             Assert.Contains(await pipeline.ListCheckpointsAsync(), m => m.Incremental);
         }
 

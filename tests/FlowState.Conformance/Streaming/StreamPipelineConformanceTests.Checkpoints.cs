@@ -16,14 +16,14 @@ public abstract partial class StreamPipelineConformanceTests
             using var stop = new CancellationTokenSource();
             var run = pipeline.RunAsync(stop.Token);
             await WaitUntilReadAsync(pipeline, 1000);
-            var full = await pipeline.CreateCheckpointAsync();
+            var full = await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
             // Five messages, of keys k0..k4.
             SequenceInput.Write(files.Input, 5, 100, from: 1000);
             await WaitUntilReadAsync(pipeline, 1005);
-            var increment = await pipeline.CreateCheckpointAsync();
+            var increment = await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
             var statistics = await pipeline.GetStatisticsAsync();
             await stop.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromMinutes(1)));
 
             var manifests = (await pipeline.ListCheckpointsAsync()).ToDictionary(m => m.Id);
             Assert.False(manifests[full].Incremental);
@@ -68,13 +68,13 @@ public abstract partial class StreamPipelineConformanceTests
             var run = pipeline.RunAsync(stop.Token);
             source.Release(2);
             await WaitUntilReadAsync(pipeline, 2);
-            await pipeline.CreateCheckpointAsync();
+            await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
             messages.Add(StreamMessage.Create("a", -1, id: "m3"));
             source.Release(1);
             await WaitUntilReadAsync(pipeline, 3);
-            var increment = await pipeline.CreateCheckpointAsync();
+            var increment = await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
             await stop.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromMinutes(1)));
             var manifest = (await pipeline.ListCheckpointsAsync()).Single(m => m.Id == increment);
             Assert.True(manifest.Incremental);
             Assert.Equal(1, manifest.Entries);
@@ -112,11 +112,11 @@ public abstract partial class StreamPipelineConformanceTests
         {
             SequenceInput.Write(files.Input, 1, 10, from: 100 + i);
             await WaitUntilReadAsync(pipeline, 101 + i);
-            ids.Add(await pipeline.CreateCheckpointAsync());
+            ids.Add(await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1)));
         }
 
         await stop.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromMinutes(1)));
 
         // Chains: 1 full, 2-3 on it; 4 full, 5-6 on it; 7 full. The newest two are 6 and 7; 6 needs 5 and 4.
         var kept = await storage.ListCheckpointIdsAsync(CancellationToken.None);
@@ -137,9 +137,9 @@ public abstract partial class StreamPipelineConformanceTests
             using var stop = new CancellationTokenSource();
             var run = four.RunAsync(stop.Token);
             await WaitUntilReadAsync(four, 3000);
-            await four.CreateCheckpointAsync();
+            await four.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
             await stop.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromMinutes(1)));
         }
 
         SequenceInput.Write(files.Input, 1000, 29, from: 3000);

@@ -59,13 +59,13 @@ public abstract partial class StreamPipelineConformanceTests
         {
             var run = pipeline.RunAsync();
             await WaitUntilReadAsync(pipeline, 10_000);
-            await pipeline.CreateCheckpointAsync();
+            await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
             // More input, checkpointed every 20 ms while it flows; then the next batch fails.
             SequenceInput.Write(files.Input, 10_000, 53, from: 10_000);
             await WaitUntilReadAsync(pipeline, 20_000);
             failing.Arm();
             SequenceInput.Write(files.Input, 1, 53, from: 20_000);
-            var error = await Assert.ThrowsAsync<StreamException>(() => run);
+            var error = await Assert.ThrowsAsync<StreamException>(() => run.WaitAsync(TimeSpan.FromMinutes(1)));
             Assert.Contains("injected failure", error.Message, StringComparison.Ordinal);
         }
 
@@ -102,14 +102,14 @@ public abstract partial class StreamPipelineConformanceTests
         {
             var run = pipeline.RunAsync();
             await WaitUntilReadAsync(pipeline, 9000);
-            await pipeline.CreateCheckpointAsync();
+            await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
             // Both inputs grow at once, so barriers meet data on both inputs while they are aligned.
             SequenceInput.Write(files.Input, 3000, 7, from: 9000);
             SequenceInput.Write(second, 3000, 7, from: 12_000);
             await WaitUntilReadAsync(pipeline, 15_000);
             failing.Arm();
             SequenceInput.Write(second, 1, 7, from: 15_000);
-            await Assert.ThrowsAsync<StreamException>(() => run);
+            await Assert.ThrowsAsync<StreamException>(() => run.WaitAsync(TimeSpan.FromMinutes(1)));
             var manifests = await pipeline.ListCheckpointsAsync();
             Assert.All(manifests, m => Assert.Equal(["a", "b"], m.SourceOffsets.Keys.Order()));
         }
@@ -132,11 +132,11 @@ public abstract partial class StreamPipelineConformanceTests
             using var stop = new CancellationTokenSource();
             var run = pipeline.RunAsync(stop.Token);
             await WaitUntilReadAsync(pipeline, 2000);
-            await pipeline.CreateCheckpointAsync();
+            await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
             SequenceInput.Write(files.Input, 500, 5, from: 2000);
             await WaitUntilReadAsync(pipeline, 2500);
             await stop.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromMinutes(1)));
             Assert.Equal(SequenceInput.Model(2000, 5), await SequenceInput.CheckOutputAsync(files.Output, 2000));
             Assert.Empty(Directory.EnumerateFiles(files.Output, ".*"));
         }

@@ -47,6 +47,9 @@ internal sealed class CheckpointCoordinator : IDisposable
 
     public long RequestedBarrier => Volatile.Read(ref _requestedBarrier);
 
+    /// <summary>The last checkpoint id before this run: sources start from it, whenever their task starts.</summary>
+    public long InitialBarrier { get; private set; }
+
     public long FinalBarrier => Volatile.Read(ref _finalBarrier);
 
     public long? LastCompletedId => _lastCompletedId;
@@ -130,6 +133,7 @@ internal sealed class CheckpointCoordinator : IDisposable
         _forceFull = latest is null || latest.PartitionCount != _pipeline.Options.Partitions
             || !latest.Processors.SequenceEqual(_pipeline.Processors.Select(p => p.Name), StringComparer.Ordinal);
         _requestedBarrier = _nextId - 1;
+        InitialBarrier = _nextId - 1;
         return latest;
     }
 

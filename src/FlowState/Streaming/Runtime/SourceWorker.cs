@@ -8,7 +8,8 @@ internal sealed class SourceWorker(StreamPipeline pipeline, CheckpointCoordinato
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var injected = coordinator.RequestedBarrier;
+        // Not the barrier requested now: the first one may be requested before this task gets a thread.
+        var injected = coordinator.InitialBarrier;
         var finished = false;
         while (true)
         {
