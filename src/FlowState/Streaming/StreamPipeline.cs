@@ -55,7 +55,7 @@ public sealed class StreamPipeline : IAsyncDisposable
 
         _tracker = new StreamStateTracker(Store, Scope, [.. processors.Select(p => p.Name)], options.Partitions);
         _tracker.Attach();
-        _coordinator = new CheckpointCoordinator(this, checkpointStorage, _tracker, _logger);
+        _coordinator = new CheckpointCoordinator(this, checkpointStorage, _logger);
     }
 
     /// <summary>The pipeline's name.</summary>

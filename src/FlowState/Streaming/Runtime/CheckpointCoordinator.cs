@@ -15,7 +15,6 @@ internal sealed class CheckpointCoordinator : IDisposable
 {
     private readonly StreamPipeline _pipeline;
     private readonly ICheckpointStorage? _storage;
-    private readonly StreamStateTracker _tracker;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private readonly ConcurrentDictionary<long, CheckpointManifest> _manifests = new();
@@ -33,11 +32,10 @@ internal sealed class CheckpointCoordinator : IDisposable
     private bool _closed;
     private Exception? _failure;
 
-    public CheckpointCoordinator(StreamPipeline pipeline, ICheckpointStorage? storage, StreamStateTracker tracker, ILogger logger)
+    public CheckpointCoordinator(StreamPipeline pipeline, ICheckpointStorage? storage, ILogger logger)
     {
         _pipeline = pipeline;
         _storage = storage;
-        _tracker = tracker;
         _logger = logger;
     }
 
