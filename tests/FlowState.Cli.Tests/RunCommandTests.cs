@@ -1,22 +1,12 @@
+using FlowState.Conformance;
+
 namespace FlowState.Cli.Tests;
 
 public sealed class RunCommandTests : CliTestBase
 {
     private static string WordCountFile => Path.Combine(RepositoryRoot, "examples", "flows", "word-count.yaml");
 
-    private static string RepositoryRoot
-    {
-        get
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "FlowState.slnx")))
-            {
-                directory = directory.Parent;
-            }
-
-            return directory?.FullName ?? throw new InvalidOperationException("the tests run outside the repository");
-        }
-    }
+    private static string RepositoryRoot => TestServerScripts.RepositoryRoot;
 
     [Fact]
     public async Task Run_of_the_word_count_file_prints_each_step_and_the_ranking()

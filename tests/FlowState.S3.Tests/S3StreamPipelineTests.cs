@@ -40,13 +40,13 @@ public sealed class S3StreamPipelineTests(S3rverServer server) : IDisposable
         await using (var pipeline = Counting(input, output, storage, failing, follow: true))
         {
             var run = pipeline.RunAsync();
-            await WaitUntilReadAsync(pipeline, 6000);
+            await PipelineProgress.WaitUntilReadAsync(pipeline, 6000);
             await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
             SequenceInput.Write(input, 6000, 31, from: 6000);
-            await WaitUntilReadAsync(pipeline, 12_000);
+            await PipelineProgress.WaitUntilReadAsync(pipeline, 12_000);
             await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
             SequenceInput.Write(input, 6000, 31, from: 12_000);
-            await WaitUntilReadAsync(pipeline, 18_000);
+            await PipelineProgress.WaitUntilReadAsync(pipeline, 18_000);
             failing.Arm();
             SequenceInput.Write(input, 1, 31, from: 18_000);
             await Assert.ThrowsAsync<StreamException>(() => run.WaitAsync(TimeSpan.FromMinutes(1)));
@@ -60,14 +60,5 @@ public sealed class S3StreamPipelineTests(S3rverServer server) : IDisposable
         Assert.True(result.MessagesRead < 18_001);
         Assert.Equal(SequenceInput.Model(18_001, 31), await SequenceInput.CheckOutputAsync(output, 18_001));
         Assert.Equal(SequenceInput.Model(18_001, 31), await SequenceInput.ReadCountsAsync(rerun.StateOf("counts")));
-    }
-
-    private static async Task WaitUntilReadAsync(StreamPipeline pipeline, long messages)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while ((await pipeline.GetStatisticsAsync()).MessagesRead < messages)
-        {
-            await Task.Delay(5, timeout.Token);
-        }
     }
 }

@@ -15,11 +15,11 @@ public abstract partial class StreamPipelineConformanceTests
         {
             using var stop = new CancellationTokenSource();
             var run = pipeline.RunAsync(stop.Token);
-            await WaitUntilReadAsync(pipeline, 1000);
+            await PipelineProgress.WaitUntilReadAsync(pipeline, 1000);
             var full = await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
             // Five messages, of keys k0..k4.
             SequenceInput.Write(files.Input, 5, 100, from: 1000);
-            await WaitUntilReadAsync(pipeline, 1005);
+            await PipelineProgress.WaitUntilReadAsync(pipeline, 1005);
             var increment = await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
             var statistics = await pipeline.GetStatisticsAsync();
             await stop.CancelAsync();
@@ -67,11 +67,11 @@ public abstract partial class StreamPipelineConformanceTests
             using var stop = new CancellationTokenSource();
             var run = pipeline.RunAsync(stop.Token);
             source.Release(2);
-            await WaitUntilReadAsync(pipeline, 2);
+            await PipelineProgress.WaitUntilReadAsync(pipeline, 2);
             await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
             messages.Add(StreamMessage.Create("a", -1, id: "m3"));
             source.Release(1);
-            await WaitUntilReadAsync(pipeline, 3);
+            await PipelineProgress.WaitUntilReadAsync(pipeline, 3);
             var increment = await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
             await stop.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromMinutes(1)));
@@ -111,7 +111,7 @@ public abstract partial class StreamPipelineConformanceTests
         for (var i = 0; i < 7; i++)
         {
             SequenceInput.Write(files.Input, 1, 10, from: 100 + i);
-            await WaitUntilReadAsync(pipeline, 101 + i);
+            await PipelineProgress.WaitUntilReadAsync(pipeline, 101 + i);
             ids.Add(await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1)));
         }
 
@@ -136,7 +136,7 @@ public abstract partial class StreamPipelineConformanceTests
         {
             using var stop = new CancellationTokenSource();
             var run = four.RunAsync(stop.Token);
-            await WaitUntilReadAsync(four, 3000);
+            await PipelineProgress.WaitUntilReadAsync(four, 3000);
             await four.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
             await stop.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromMinutes(1)));

@@ -58,11 +58,11 @@ public abstract partial class StreamPipelineConformanceTests
             configure: o => o.CheckpointInterval = TimeSpan.FromMilliseconds(20)))
         {
             var run = pipeline.RunAsync();
-            await WaitUntilReadAsync(pipeline, 10_000);
+            await PipelineProgress.WaitUntilReadAsync(pipeline, 10_000);
             await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
             // More input, checkpointed every 20 ms while it flows; then the next batch fails.
             SequenceInput.Write(files.Input, 10_000, 53, from: 10_000);
-            await WaitUntilReadAsync(pipeline, 20_000);
+            await PipelineProgress.WaitUntilReadAsync(pipeline, 20_000);
             failing.Arm();
             SequenceInput.Write(files.Input, 1, 53, from: 20_000);
             var error = await Assert.ThrowsAsync<StreamException>(() => run.WaitAsync(TimeSpan.FromMinutes(1)));
@@ -101,12 +101,12 @@ public abstract partial class StreamPipelineConformanceTests
         await using (var pipeline = TwoSources(failing, follow: true))
         {
             var run = pipeline.RunAsync();
-            await WaitUntilReadAsync(pipeline, 9000);
+            await PipelineProgress.WaitUntilReadAsync(pipeline, 9000);
             await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
             // Both inputs grow at once, so barriers meet data on both inputs while they are aligned.
             SequenceInput.Write(files.Input, 3000, 7, from: 9000);
             SequenceInput.Write(second, 3000, 7, from: 12_000);
-            await WaitUntilReadAsync(pipeline, 15_000);
+            await PipelineProgress.WaitUntilReadAsync(pipeline, 15_000);
             failing.Arm();
             SequenceInput.Write(second, 1, 7, from: 15_000);
             await Assert.ThrowsAsync<StreamException>(() => run.WaitAsync(TimeSpan.FromMinutes(1)));
@@ -131,10 +131,10 @@ public abstract partial class StreamPipelineConformanceTests
         {
             using var stop = new CancellationTokenSource();
             var run = pipeline.RunAsync(stop.Token);
-            await WaitUntilReadAsync(pipeline, 2000);
+            await PipelineProgress.WaitUntilReadAsync(pipeline, 2000);
             await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
             SequenceInput.Write(files.Input, 500, 5, from: 2000);
-            await WaitUntilReadAsync(pipeline, 2500);
+            await PipelineProgress.WaitUntilReadAsync(pipeline, 2500);
             await stop.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromMinutes(1)));
             Assert.Equal(SequenceInput.Model(2000, 5), await SequenceInput.CheckOutputAsync(files.Output, 2000));
@@ -146,14 +146,5 @@ public abstract partial class StreamPipelineConformanceTests
 
         Assert.Equal(500, result.MessagesRead);
         Assert.Equal(SequenceInput.Model(2500, 5), await SequenceInput.CheckOutputAsync(files.Output, 2500));
-    }
-
-    protected static async Task WaitUntilReadAsync(StreamPipeline pipeline, long messages)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while ((await pipeline.GetStatisticsAsync()).MessagesRead < messages)
-        {
-            await Task.Delay(5, timeout.Token);
-        }
     }
 }
