@@ -59,9 +59,9 @@ public sealed partial class PostgresSink : TwoPhaseCommitSink
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Nothing of an earlier attempt at this epoch can be there: it never prepared (its connection's end rolled it
+            // back) or recovery rolled its prepared transaction back; epochs only grow past every committed one.
             await ExecuteAsync(connection, "BEGIN", cancellationToken).ConfigureAwait(false);
-            // A leftover of an attempt at this epoch that never prepared was rolled back with its connection.
-            await ExecuteAsync(connection, $"DELETE FROM {_table} WHERE epoch = {epoch.ToString(CultureInfo.InvariantCulture)}", cancellationToken).ConfigureAwait(false);
         }
         catch
         {
