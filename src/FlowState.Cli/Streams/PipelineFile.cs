@@ -1,5 +1,6 @@
 using FlowState.Checkpoints;
 using FlowState.Postgres;
+using FlowState.Redis;
 using FlowState.S3;
 using FlowState.Streaming;
 using YamlDotNet.RepresentationModel;
@@ -147,12 +148,22 @@ internal sealed class PipelineFile
 
         foreach (var node in sources)
         {
-            var source = new YamlMap(node, Path, "pipeline.sources[]", "type", "name", "path", "format", "key_field", "id_field", "follow");
-            source.OneOf("type", "file");
+            var source = new YamlMap(node, Path, "pipeline.sources[]", "type", "name", "path", "format", "key_field", "id_field", "follow", "configuration", "stream", "value_field", "stop_at_end");
+            var type = source.OneOf("type", "file", "redis") ?? "file";
             var name = source.String("name", required: true)!;
+            var keyField = source.String("key_field");
+            if (type == "redis")
+            {
+                var configuration = source.String("configuration", required: true)!;
+                var stream = source.String("stream", required: true)!;
+                var valueField = source.String("value_field");
+                var stopAtEnd = source.Bool("stop_at_end") ?? false;
+                _sources.Add(() => new RedisStreamSource(name, configuration, stream) { KeyField = keyField, ValueField = valueField, StopAtEnd = stopAtEnd });
+                continue;
+            }
+
             var input = System.IO.Path.Combine(Directory, source.String("path", required: true)!);
             var format = source.OneOf("format", "json", "text") == "text" ? JsonLinesFileFormat.Text : JsonLinesFileFormat.Json;
-            var keyField = source.String("key_field");
             var idField = source.String("id_field");
             var follow = source.Bool("follow") ?? false;
             _sources.Add(() => new JsonLinesFileSource(name, input) { Format = format, KeyField = keyField, IdField = idField, Follow = follow });
