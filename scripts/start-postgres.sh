@@ -28,8 +28,8 @@ if [ "$(id -u)" -eq 0 ]; then
   as_owner=(runuser -u postgres --)
 fi
 
-# shellcheck source=lib/free-port.sh
-source "$(dirname "$0")/lib/free-port.sh"
+# shellcheck source=lib/ports.sh
+source "$(dirname "$0")/lib/ports.sh"
 
 mkdir -p "$dir"
 cluster=$("${as_owner[@]}" mktemp -d /tmp/flowstate-pg.XXXXXX)

@@ -9,8 +9,8 @@ if ! command -v redis-server >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >&2 \
     || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >&2; }
 fi
-# shellcheck source=lib/free-port.sh
-source "$(dirname "$0")/lib/free-port.sh"
+# shellcheck source=lib/ports.sh
+source "$(dirname "$0")/lib/ports.sh"
 
 mkdir -p "$dir"
 for attempt in 1 2 3; do
@@ -18,12 +18,7 @@ for attempt in 1 2 3; do
   redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --save "" --appendonly no --daemonize no \
     --logfile "$dir/redis.log" >/dev/null 2>&1 &
   echo $! >"$dir/redis.pid"
-  for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; exit 0; fi
-    kill -0 "$(cat "$dir/redis.pid")" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
+  if wait_for_port "$port" "$dir/redis.pid"; then echo "$port"; exit 0; fi
   echo "redis-server did not start on port $port (attempt $attempt)" >&2
 done
 cat "$dir/redis.log" >&2 || true

@@ -12,8 +12,8 @@ if [ ! -x "$tools/node_modules/.bin/s3rver" ]; then
   (cd "$tools" && npm install --no-audit --no-fund --silent s3rver@3.7.1 >&2)
 fi
 
-# shellcheck source=lib/free-port.sh
-source "$(dirname "$0")/lib/free-port.sh"
+# shellcheck source=lib/ports.sh
+source "$(dirname "$0")/lib/ports.sh"
 
 mkdir -p "$dir/data"
 for attempt in 1 2 3; do
@@ -21,12 +21,7 @@ for attempt in 1 2 3; do
   node "$tools/node_modules/.bin/s3rver" -d "$dir/data" -a 127.0.0.1 -p "$port" --silent \
     --configure-bucket flowstate >"$dir/s3rver.log" 2>&1 &
   echo $! >"$dir/s3rver.pid"
-  for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; exit 0; fi
-    kill -0 "$(cat "$dir/s3rver.pid")" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill "$(cat "$dir/s3rver.pid")" 2>/dev/null || true
+  if wait_for_port "$port" "$dir/s3rver.pid"; then echo "$port"; exit 0; fi
   echo "s3rver did not start on port $port (attempt $attempt)" >&2
 done
 cat "$dir/s3rver.log" >&2
