@@ -15,9 +15,6 @@ public abstract class TwoPhaseCommitSink : ISink
     /// <inheritdoc />
     public abstract string Name { get; }
 
-    /// <summary>The epoch (checkpoint id) of the open transaction; 0 when none is open.</summary>
-    protected long CurrentEpoch => _open ? _epoch : 0;
-
     /// <summary>Writes into the open transaction, opening the epoch's transaction first when needed.</summary>
     public async ValueTask WriteAsync(IReadOnlyList<StreamMessage> messages, CancellationToken cancellationToken)
     {

@@ -52,8 +52,6 @@ internal sealed class CheckpointCoordinator : IDisposable
 
     public long? LastCompletedId => _lastCompletedId;
 
-    public CheckpointManifest? LastCompleted => _lastCompletedId is { } id ? _manifests.GetValueOrDefault(id) : null;
-
     public long CompletedCount { get; private set; }
 
     /// <summary>A task that completes when a barrier after <paramref name="injected"/> is requested.</summary>

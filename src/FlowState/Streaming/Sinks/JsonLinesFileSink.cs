@@ -34,9 +34,6 @@ public sealed class JsonLinesFileSink : TwoPhaseCommitSink
     /// <inheritdoc />
     public override string Name { get; }
 
-    /// <summary>The folder written to.</summary>
-    public string DirectoryPath => _directory;
-
     /// <summary>True to write <c>{"key":…,"value":…}</c> per line instead of the value alone.</summary>
     public bool IncludeKeys { get; init; }
 
