@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: restores, builds everything with warnings as errors, runs every test project,
-# and prints one closing line "N passed, N failed". Test servers (Redis, PostgreSQL, S3) are started
-# here by scripts/ of their own as the backends that need them land.
+# and prints one closing line "N passed, N failed". The test servers are started by the test projects that need
+# them, through scripts/start-postgres.sh, start-redis.sh and start-s3rver.sh (127.0.0.1, a free port, stopped by
+# PID; PostgreSQL and redis-server are apt-installed and s3rver npm-installed on first use).
 #   FLOWSTATE_STRESS_OPS=1000000 scripts/test.sh   # longer concurrency stress run
 set -euo pipefail
 cd "$(dirname "$0")/.."
