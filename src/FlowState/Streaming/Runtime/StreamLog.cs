@@ -13,4 +13,10 @@ internal static partial class StreamLog
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Pipeline {Pipeline}: aborting the open transaction of sink {Sink} failed; the next run's recovery aborts it.")]
     public static partial void AbortFailed(ILogger logger, Exception exception, string pipeline, string sink);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Pipeline {Pipeline} ran to the end of its input ({Messages} messages read).")]
+    public static partial void HostedRunCompleted(ILogger logger, string pipeline, long messages);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Error, Message = "Pipeline {Pipeline} failed; it runs again from its last checkpoint in {Seconds} s.")]
+    public static partial void HostedRunFailed(ILogger logger, Exception exception, string pipeline, double seconds);
 }
