@@ -37,18 +37,7 @@ public sealed class StreamPipelineBuilder
     public StreamPipelineBuilder(StreamPipelineOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _options = new StreamPipelineOptions
-        {
-            Name = options.Name,
-            Partitions = options.Partitions,
-            BatchSize = options.BatchSize,
-            ChannelCapacity = options.ChannelCapacity,
-            CheckpointInterval = options.CheckpointInterval,
-            FullCheckpointEvery = options.FullCheckpointEvery,
-            RetainedCheckpoints = options.RetainedCheckpoints,
-            ExactlyOnce = options.ExactlyOnce,
-            PollInterval = options.PollInterval,
-        };
+        _options = options.Clone();
     }
 
     /// <summary>Adds a source; sources are read in parallel.</summary>

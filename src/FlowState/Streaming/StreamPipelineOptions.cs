@@ -32,4 +32,7 @@ public sealed class StreamPipelineOptions
 
     /// <summary>How long a source that had nothing waits before reading again.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>A copy, so that a builder's changes never reach the caller's options.</summary>
+    internal StreamPipelineOptions Clone() => (StreamPipelineOptions)MemberwiseClone();
 }
