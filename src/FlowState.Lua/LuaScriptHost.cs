@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using FlowState.Lua.Interop;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace FlowState.Lua;
+
+/// <summary>
+/// Runs Lua 5.4 scripts against a <see cref="StateStore"/>: the script sees <c>State</c> (the global scope unless the
+/// context narrows it), <c>workflow.state</c> and <c>step.state</c> when it runs in a workflow, and <c>args</c>.
+/// Thread-safe: every run has its own Lua state and environment, so any number may run at once.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A script's writes are a transaction: it reads its own writes at once, and they commit as one atomic batch when
+/// the script ends. A script that fails, or runs out of a budget, writes nothing. <c>State.commit()</c> commits what
+/// was written so far (and later writes form a new transaction); use it for long scripts that must keep progress.
+/// When a key the script updated (<c>State.update</c>, <c>State.merge</c>, <c>State.ttl</c>) was changed by someone
+/// else before the commit, the script runs again on fresh state, up to <see cref="LuaScriptOptions.MaxConflictRetries"/>
+/// times, so a script must not count on running once.
+/// </para>
+/// <para>
+/// The script runs on the calling thread, synchronously up to its commit. Budgets (<see cref="LuaScriptOptions"/>)
+/// are enforced inside Lua; a single call into the Lua library (a long pattern match, say) runs to its end before
+/// the next check.
+/// </para>
+/// </remarks>
+public sealed class LuaScriptHost
+{
+    private readonly StateStore _store;
+    private readonly LuaScriptOptions _options;
+    private readonly ILogger<LuaScriptHost> _logger;
+
+    /// <summary>Creates a host that runs scripts against <paramref name="store"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A budget in <paramref name="options"/> is zero or negative.</exception>
+    public LuaScriptHost(StateStore store, LuaScriptOptions? options = null, ILogger<LuaScriptHost>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        options ??= new LuaScriptOptions();
+        options.Validate();
+        _store = store;
+        _options = options;
+        _logger = logger ?? NullLogger<LuaScriptHost>.Instance;
+    }
+
+    /// <summary>Creates a host from dependency injection.</summary>
+    public LuaScriptHost(StateStore store, IOptions<LuaScriptOptions> options, ILogger<LuaScriptHost> logger)
+        : this(store, options?.Value, logger)
+    {
+    }
+
+    /// <summary>The budgets scripts run with.</summary>
+    public LuaScriptOptions Options => _options;
+
+    /// <summary>Runs the script in the file <paramref name="path"/> (its name in Lua messages is the path).</summary>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    /// <inheritdoc cref="RunAsync(string, LuaScriptContext?, CancellationToken)"/>
+    public async Task<LuaScriptResult> RunFileAsync(string path, LuaScriptContext? context = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var source = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        context ??= new LuaScriptContext();
+        return await RunAsync(source, context with { ChunkName = context.ChunkName ?? path }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="source"/> and commits its writes.</summary>
+    /// <param name="source">The Lua source text.</param>
+    /// <param name="context">The scope of <c>State</c>, the workflow and step, the arguments (default: global scope, no workflow).</param>
+    /// <param name="cancellationToken">Stops the script at its next budget check.</param>
+    /// <returns>What the script returned and printed, and the version its writes committed at.</returns>
+    /// <exception cref="ScriptException">The script failed or ran out of a budget; nothing it wrote since its last commit is stored.</exception>
+    /// <exception cref="StateConflictException">Its commit still conflicted after <see cref="LuaScriptOptions.MaxConflictRetries"/> runs.</exception>
+    /// <exception cref="ArgumentException">The context names a step without a workflow, or an invalid workflow or step name.</exception>
+    public Task<LuaScriptResult> RunAsync(string source, LuaScriptContext? context = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return RunAsync(Encoding.UTF8.GetBytes(source), context ?? new LuaScriptContext(), cancellationToken);
+    }
+
+    private async Task<LuaScriptResult> RunAsync(byte[] source, LuaScriptContext context, CancellationToken cancellationToken)
+    {
+        var scopes = ScopesOf(context);
+        var chunkName = context.ChunkName ?? "script";
+        var started = Stopwatch.GetTimestamp();
+        for (var attempt = 1; ; attempt++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var transaction = new TransactionSlot(_store);
+            using var run = new LuaScriptRun(_options, Bindings(scopes, transaction), transaction.CommitAndRenew, cancellationToken);
+            try
+            {
+                var values = run.Execute(source, chunkName, context.Arguments, context.WorkflowId, context.StepName);
+                var version = await transaction.Current.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return new LuaScriptResult(values, run.Output, version, attempt, run.Instructions, run.PeakMemoryBytes, Stopwatch.GetElapsedTime(started));
+            }
+            catch (StateConflictException ex) when (!run.CommittedExplicitly && attempt <= _options.MaxConflictRetries)
+            {
+                LuaScriptLog.Conflicted(_logger, ex, chunkName, attempt);
+            }
+            catch (ScriptException ex)
+            {
+                LuaScriptLog.Failed(_logger, ex, chunkName, ex.Budget);
+                throw;
+            }
+        }
+    }
+
+    private static (StateScope State, StateScope? Workflow, StateScope? Step) ScopesOf(LuaScriptContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context.Scope, nameof(context));
+        if (context.StepName is not null && context.WorkflowId is null)
+        {
+            throw new ArgumentException("A script context with a StepName needs a WorkflowId: a step lives in a workflow run.", nameof(context));
+        }
+
+        var workflow = context.WorkflowId is { } id ? StateScope.Workflow(id) : null;
+        var step = context.StepName is { } name ? StateScope.Step(context.WorkflowId!, name) : null;
+        return (context.Scope, workflow, step);
+    }
+
+    private static List<LuaStateBinding> Bindings((StateScope State, StateScope? Workflow, StateScope? Step) scopes, TransactionSlot transaction)
+    {
+        var bindings = new List<LuaStateBinding> { Binding("State", scopes.State, transaction) };
+        if (scopes.Workflow is { } workflow)
+        {
+            bindings.Add(Binding("workflow.state", workflow, transaction));
+        }
+
+        if (scopes.Step is { } step)
+        {
+            bindings.Add(Binding("step.state", step, transaction));
+        }
+
+        return bindings;
+    }
+
+    private static LuaStateBinding Binding(string path, StateScope scope, TransactionSlot transaction) =>
+        new(path, () => transaction.Current.For(scope), () => transaction.Current.For(scope));
+
+    /// <summary>The transaction a script writes into; an explicit commit replaces it with a new one.</summary>
+    private sealed class TransactionSlot(StateStore store)
+    {
+        public StateTransaction Current { get; private set; } = store.BeginTransaction();
+
+        public long CommitAndRenew()
+        {
+            // Called from a host function, which cannot await.
+            var version = Current.CommitAsync().AsTask().GetAwaiter().GetResult();
+            Current = store.BeginTransaction();
+            return version;
+        }
+    }
+}

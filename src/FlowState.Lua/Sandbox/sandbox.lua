@@ -1,0 +1,210 @@
+-- Builds the environment a FlowState script runs in. The host runs this chunk, trusted, in a fresh Lua state with
+-- the standard libraries open; it receives the host's functions and the script's settings and returns the script's
+-- environment. Everything a script can reach is in that environment: none of io, os (but time, clock and date),
+-- debug, package, require, dofile, loadfile, string.dump or binary chunks, and no path to .NET.
+--
+-- Host functions never raise Lua errors themselves (a Lua error thrown through a .NET frame is not safe on Linux):
+-- they return true and their results, or false and a message, and the wrappers below raise.
+local host, config = ...
+
+local rawerror, rawpcall, rawxpcall, rawload, rawtype = error, pcall, xpcall, load, type
+local rawsetmetatable, rawgetmetatable, rawget, rawset, rawequal, rawlen = setmetatable, getmetatable, rawget, rawset, rawequal, rawlen
+local select, next, pairs, ipairs, tostring, tonumber, assert = select, next, pairs, ipairs, tostring, tonumber, assert
+local sethook, getinfo = debug.sethook, debug.getinfo
+local cocreate, coresume, coclose = coroutine.create, coroutine.resume, coroutine.close
+local concat = table.concat
+local rawcollect = collectgarbage
+local check, abort_reason, depth_exceeded = host.check, host.abort_reason, host.depth_exceeded
+local interval, maxdepth = config.interval, config.maxdepth
+
+-- The budget hook: every `interval` instructions the host counts them, checks the wall clock and cancellation; the
+-- hook itself checks the call depth. Once a budget is spent the error is raised again at every chance, and the
+-- pcall wrappers below re-raise it, so a script cannot catch its way past a budget.
+local function hook()
+  local message = check()
+  if not message and getinfo(maxdepth + 2, "l") then
+    message = depth_exceeded()
+  end
+  if message then
+    rawerror(message, 0)
+  end
+end
+
+local function hooked(co)
+  sethook(co, hook, "", interval)
+  return co
+end
+
+local function rethrow(ok, ...)
+  if not ok then
+    local message = abort_reason()
+    if message then
+      rawerror(message, 0)
+    end
+  end
+  return ok, ...
+end
+
+local function copy(t)
+  local c = {}
+  for k, v in next, t do
+    c[k] = v
+  end
+  return c
+end
+
+local function readonly(t, name)
+  return rawsetmetatable({}, {
+    __index = t,
+    __newindex = function() rawerror(name .. " is read-only", 2) end,
+    __pairs = function() return next, t, nil end,
+    __len = function() return #t end,
+    __metatable = false,
+  })
+end
+
+-- Host results: true and values, or false and a message raised at the script's line (level 3: the caller of the
+-- API function). Callers wrap the call in parentheses so that this is not a tail call, which would lose that level.
+local function finish(ok, ...)
+  if ok then
+    return ...
+  end
+  rawerror((...), 3)
+end
+
+local env = {}
+
+local safe_string = copy(string)
+safe_string.dump = nil
+-- The string metatable serves the safe copy, and hides itself: getmetatable("") gives a string, not the table.
+local string_meta = rawgetmetatable("")
+string_meta.__index = safe_string
+string_meta.__metatable = "the string metatable is read-only"
+
+env.string = readonly(safe_string, "string")
+env.table = readonly(copy(table), "table")
+env.math = readonly(copy(math), "math")
+env.utf8 = readonly(copy(utf8), "utf8")
+env.os = readonly({ time = os.time, clock = os.clock, date = os.date }, "os")
+
+env.assert, env.error, env.ipairs, env.next, env.pairs, env.select = assert, rawerror, ipairs, next, pairs, select
+env.tonumber, env.tostring, env.type, env.getmetatable = tonumber, tostring, rawtype, rawgetmetatable
+env.rawequal, env.rawget, env.rawset, env.rawlen = rawequal, rawget, rawset, rawlen
+env._VERSION = _VERSION
+
+env.setmetatable = function(t, mt)
+  -- Lua runs __gc finalizers with hooks off, so a finalizer would escape every budget.
+  if rawtype(mt) == "table" and rawget(mt, "__gc") ~= nil then
+    rawerror("__gc metamethods are not allowed in scripts", 2)
+  end
+  return rawsetmetatable(t, mt)
+end
+
+env.pcall = function(f, ...)
+  return rethrow(rawpcall(f, ...))
+end
+
+env.xpcall = function(f, handler, ...)
+  return rethrow(rawxpcall(f, handler, ...))
+end
+
+env.load = function(chunk, name, _, chunkenv)
+  if rawtype(chunk) ~= "string" and rawtype(chunk) ~= "function" then
+    rawerror("bad argument #1 to 'load' (string or function expected)", 2)
+  end
+  -- Text only: binary chunks can break the VM. The mode argument is ignored on purpose.
+  return rawload(chunk, name, "t", chunkenv == nil and env or chunkenv)
+end
+
+env.collectgarbage = function(option)
+  if option == nil or option == "collect" then
+    rawcollect("collect")
+    return 0
+  elseif option == "count" then
+    return rawcollect("count")
+  end
+  rawerror("collectgarbage('" .. tostring(option) .. "') is not allowed in scripts; use 'collect' or 'count'", 2)
+end
+
+env.print = function(...)
+  local parts = {}
+  for i = 1, select("#", ...) do
+    parts[i] = tostring((select(i, ...)))
+  end
+  host.print(concat(parts, "\t"))
+end
+
+local coroutine_api = copy(coroutine)
+coroutine_api.create = function(f)
+  return hooked(cocreate(f))
+end
+coroutine_api.resume = function(co, ...)
+  return rethrow(coresume(co, ...))
+end
+coroutine_api.close = function(co)
+  return rethrow(coclose(co))
+end
+coroutine_api.wrap = function(f)
+  local co = hooked(cocreate(f))
+  local function resumed(ok, ...)
+    if ok then
+      return ...
+    end
+    local message = abort_reason()
+    if message then
+      rawerror(message, 0)
+    end
+    coclose(co)
+    rawerror((...), 0)
+  end
+  return function(...)
+    return resumed(coresume(co, ...))
+  end
+end
+env.coroutine = readonly(coroutine_api, "coroutine")
+
+-- The state API of one scope binding (State, workflow.state, step.state).
+local function state_api(id, name)
+  local get, set, delete, list, exists = host.get, host.set, host.delete, host.list, host.exists
+  local merge, update, ttl, commit = host.merge, host.update, host.ttl, host.commit
+  local api = {
+    get = function(key) return (finish(get(id, key))) end,
+    set = function(key, value, options) return (finish(set(id, key, value, options))) end,
+    delete = function(key) return (finish(delete(id, key))) end,
+    list = function(prefix) return (finish(list(id, prefix))) end,
+    exists = function(key) return (finish(exists(id, key))) end,
+    merge = function(key, patch) return (finish(merge(id, key, patch))) end,
+    update = function(key, fn)
+      if rawtype(fn) ~= "function" then
+        rawerror(name .. ".update: the second argument must be a function(current) returning the new value", 2)
+      end
+      return (finish(update(id, key, fn)))
+    end,
+    ttl = function(key, seconds) return (finish(ttl(id, key, seconds))) end,
+    commit = function() return (finish(commit())) end,
+  }
+  return readonly(api, name)
+end
+
+for _, binding in ipairs(config.bindings) do
+  local api = state_api(binding.id, binding.path)
+  if binding.path == "State" then
+    env.State = api
+  elseif binding.path == "workflow.state" then
+    env.workflow = readonly({ state = api, id = config.workflow_id }, "workflow")
+  elseif binding.path == "step.state" then
+    env.step = readonly({ state = api, name = config.step_name }, "step")
+  end
+end
+
+env.args = config.args
+env._G = env
+rawsetmetatable(env, { __metatable = "the script environment is protected" })
+
+-- Nothing after this chunk needs the dangerous libraries: drop them from the real globals as well.
+for _, name in ipairs({ "io", "os", "debug", "package", "require", "dofile", "loadfile", "load", "collectgarbage" }) do
+  _G[name] = nil
+end
+
+sethook(hook, "", interval)
+return env
