@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using KeraLua;
 
 namespace FlowState.Lua.Interop;
@@ -143,15 +144,13 @@ internal static class LuaJsonConverter
                 writer.WriteRawValue(FormatFloat(number), skipInputValidation: true);
                 break;
             case LuaType.String:
-                try
-                {
-                    writer.WriteStringValue(lua.ToBuffer(index, false));
-                }
-                catch (ArgumentException)
+                var text = lua.ToBuffer(index, false);
+                if (!Utf8.IsValid(text))
                 {
                     throw walk.Fail("is not valid UTF-8 text; JSON holds text only (encode binary data, e.g. as hex)");
                 }
 
+                writer.WriteStringValue(text);
                 break;
             case LuaType.Table:
                 WriteTable(lua, index, writer, walk);
@@ -219,19 +218,37 @@ internal static class LuaJsonConverter
         walk.Visiting.Remove(identity);
     }
 
+    /// <summary>Writes an object with its properties in ordinal order, so the same table always gives the same JSON.</summary>
     private static void WriteObject(KeraLua.Lua lua, int index, Utf8JsonWriter writer, Walk walk)
     {
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        writer.WriteStartObject();
+        var properties = new List<(string Name, long? Integer, byte[]? Text)>();
         lua.PushNil();
         while (lua.Next(index))
         {
-            var name = PropertyName(lua, walk);
-            if (!names.Add(name))
+            properties.Add(PropertyName(lua, walk));
+            lua.Pop(1);
+        }
+
+        properties.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        writer.WriteStartObject();
+        for (var i = 0; i < properties.Count; i++)
+        {
+            var (name, integer, text) = properties[i];
+            if (i > 0 && properties[i - 1].Name == name)
             {
                 throw walk.Fail($"has the key \"{name}\" twice (once as a string, once as a number)");
             }
 
+            if (integer is { } number)
+            {
+                lua.PushInteger(number);
+            }
+            else
+            {
+                lua.PushBuffer(text!);
+            }
+
+            lua.RawGet(index);
             writer.WritePropertyName(name);
             walk.Path.Add(IsIdentifier(name) ? "." + name : $"[\"{name}\"]");
             Write(lua, lua.GetTop(), writer, walk);
@@ -242,14 +259,15 @@ internal static class LuaJsonConverter
         writer.WriteEndObject();
     }
 
-    private static string PropertyName(KeraLua.Lua lua, Walk walk)
+    private static (string Name, long? Integer, byte[]? Text) PropertyName(KeraLua.Lua lua, Walk walk)
     {
         switch (lua.Type(-2))
         {
             case LuaType.String:
+                var text = lua.ToBuffer(-2, false);
                 try
                 {
-                    return StrictUtf8.GetString(lua.ToBuffer(-2, false));
+                    return (StrictUtf8.GetString(text), null, text);
                 }
                 catch (DecoderFallbackException)
                 {
@@ -257,7 +275,8 @@ internal static class LuaJsonConverter
                 }
 
             case LuaType.Number when lua.IsInteger(-2):
-                return lua.ToInteger(-2).ToString(CultureInfo.InvariantCulture);
+                var integer = lua.ToInteger(-2);
+                return (integer.ToString(CultureInfo.InvariantCulture), integer, null);
             case LuaType.Number:
                 throw walk.Fail($"has the key {lua.ToNumber(-2).ToString(CultureInfo.InvariantCulture)}; JSON property names are strings or integers");
             case var type:

@@ -18,7 +18,7 @@ internal sealed partial class LuaScriptRun
     private static readonly (string Name, LuaFunction Function)[] HostFunctions =
     [
         ("check", static state => Service(state, static (run, lua) => PushOptionalText(lua, run.CheckBudgets()))),
-        ("abort_reason", static state => Service(state, static (run, lua) => PushOptionalText(lua, run._abortMessage))),
+        ("abort_reason", static state => Service(state, static (run, lua) => PushOptionalText(lua, run.AbortReason()))),
         ("depth_exceeded", static state => Service(state, static (run, lua) => PushOptionalText(lua, run.DepthExceeded()))),
         ("print", static state => Service(state, static (run, lua) => run.Print(Text(lua, 1)))),
         ("get", static state => Api(state, "get", static (run, lua) => run.Get(lua))),

@@ -25,7 +25,7 @@ internal sealed partial class LuaScriptRun : IDisposable
     private GCHandle _self;
     private KeraLua.Lua? _lua;
     private long _allocated;
-    private long _refusedSize = -1;
+    private long _refusedSize = -1; // the size of a refused allocation that no later one made up for
     private bool _enforceMemory;
     private long _deadline;
     private string? _abortMessage;
@@ -230,6 +230,7 @@ internal sealed partial class LuaScriptRun : IDisposable
         }
 
         var error = ErrorText(lua);
+        AbortReason();
         if (Exceeded != ScriptBudget.None)
         {
             return new ScriptException($"Lua script '{chunkName}' stopped: {_abortMessage}", chunkName, error, Exceeded);
@@ -273,12 +274,23 @@ internal sealed partial class LuaScriptRun : IDisposable
         }
     }
 
+    /// <summary>Why the script must stop, if it must: asked by the hook and whenever a protected call failed.</summary>
+    private string? AbortReason()
+    {
+        if (_abortMessage is null && _refusedSize >= 0)
+        {
+            StopScript(ScriptBudget.Memory, $"memory budget exceeded: the script needed more than {_options.MaxMemoryBytes:N0} bytes (LuaScriptOptions.MaxMemoryBytes)");
+        }
+
+        return _abortMessage;
+    }
+
     /// <summary>The hook's check, every <see cref="LuaScriptOptions.CheckInterval"/> instructions.</summary>
     private string? CheckBudgets()
     {
-        if (_abortMessage is not null)
+        if (AbortReason() is { } reason)
         {
-            return _abortMessage;
+            return reason;
         }
 
         Instructions += _options.CheckInterval;
@@ -316,12 +328,6 @@ internal sealed partial class LuaScriptRun : IDisposable
         var growth = (long)newSize - previous;
         if (_enforceMemory && growth > 0 && _allocated + growth > _options.MaxMemoryBytes)
         {
-            // Lua collects garbage and asks once more before it gives up: the budget is spent on the second refusal.
-            if (_refusedSize == (long)newSize)
-            {
-                StopScript(ScriptBudget.Memory, $"memory budget exceeded: the script needed more than {_options.MaxMemoryBytes:N0} bytes (LuaScriptOptions.MaxMemoryBytes)");
-            }
-
             _refusedSize = (long)newSize;
             return IntPtr.Zero;
         }
@@ -329,7 +335,13 @@ internal sealed partial class LuaScriptRun : IDisposable
         var result = (IntPtr)NativeMemory.Realloc((void*)block, newSize);
         if (result != IntPtr.Zero)
         {
-            _refusedSize = -1;
+            // After a refusal Lua may collect garbage and ask again for the same size: if that now fits, the script
+            // goes on and the refusal does not count.
+            if (_refusedSize == (long)newSize)
+            {
+                _refusedSize = -1;
+            }
+
             _allocated += growth;
             PeakMemoryBytes = Math.Max(PeakMemoryBytes, _allocated);
         }

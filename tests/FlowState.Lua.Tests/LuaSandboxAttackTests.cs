@@ -1,0 +1,164 @@
+using Xunit;
+
+namespace FlowState.Lua.Tests;
+
+/// <summary>
+/// The attack corpus: each script first writes a key, then tries to escape the sandbox, hang the host or exhaust it.
+/// Each must end in a <see cref="ScriptException"/> within its budget, with nothing written, and the host must go on
+/// running scripts.
+/// </summary>
+public sealed class LuaSandboxAttackTests
+{
+    private static readonly TimeSpan Hang = TimeSpan.FromSeconds(60);
+
+    private readonly StateStore _store = new();
+
+    private readonly LuaScriptOptions _budgets = new()
+    {
+        MaxInstructions = 20_000_000,
+        Timeout = TimeSpan.FromSeconds(10),
+        MaxMemoryBytes = 16L * 1024 * 1024,
+        MaxCallDepth = 100,
+    };
+
+    public static TheoryData<string, string, ScriptBudget> Attacks => new()
+    {
+        { "os.execute('touch /tmp/flowstate-pwned')", "field 'execute'", ScriptBudget.None },
+        { "os.exit(1)", "field 'exit'", ScriptBudget.None },
+        { "io.open('/etc/passwd')", "global 'io'", ScriptBudget.None },
+        { "require('os')", "global 'require'", ScriptBudget.None },
+        { "dofile('/etc/passwd')", "global 'dofile'", ScriptBudget.None },
+        { "loadfile('/etc/passwd')", "global 'loadfile'", ScriptBudget.None },
+        { "package.loadlib('libc.so.6', 'system')", "global 'package'", ScriptBudget.None },
+        { "load(string.dump(function() end))()", "field 'dump'", ScriptBudget.None },
+        { "assert(load('\\27Lua\\84\\0', 'x', 'b'))()", "attempt to load a binary chunk", ScriptBudget.None },
+        { "assert(load(function() return '\\27Lua\\84\\0' end))()", "attempt to load a binary chunk", ScriptBudget.None },
+        { "debug.getregistry()", "global 'debug'", ScriptBudget.None },
+        { "debug.sethook()", "global 'debug'", ScriptBudget.None },
+        { "setmetatable(_G, { __index = function() return os end })", "cannot change a protected metatable", ScriptBudget.None },
+        { "getmetatable('').__index.upper = nil", "attempt to index a nil value", ScriptBudget.None },
+        { "string.upper = function() return 'owned' end", "string is read-only", ScriptBudget.None },
+        { "State.set = function() end", "State is read-only", ScriptBudget.None },
+        { "luanet.import_type('System.IO.File')", "global 'luanet'", ScriptBudget.None },
+        { "import('System.IO')", "global 'import'", ScriptBudget.None },
+        { "collectgarbage('stop')", "collectgarbage('stop') is not allowed", ScriptBudget.None },
+        { "setmetatable({}, { __gc = function() while true do end end })", "__gc metamethods are not allowed", ScriptBudget.None },
+        { "while true do end", "instruction budget exceeded", ScriptBudget.Instructions },
+        { "local function f() return 1 + f() end f()", "call depth budget exceeded", ScriptBudget.CallDepth },
+        { "local function f() return f() end f()", "instruction budget exceeded", ScriptBudget.Instructions },
+        { "local s = string.rep('x', 2^31)", "resulting string too large", ScriptBudget.None },
+        { "local s = string.rep('x', 2^27)", "memory budget exceeded", ScriptBudget.Memory },
+        { "local t = {} while true do t[#t + 1] = 'grow' end", "memory budget exceeded", ScriptBudget.Memory },
+        { "local t = {} local i = 0 while true do i = i + 1 t[i] = {i} end", "memory budget exceeded", ScriptBudget.Memory },
+        { "return string.format('%99999999d', 1)", "invalid format (width or precision too long)", ScriptBudget.None },
+        { "local co = coroutine.wrap(function() while true do coroutine.yield() end end) while true do co() end", "instruction budget exceeded", ScriptBudget.Instructions },
+        { "local co = coroutine.create(function() while true do end end) while true do coroutine.resume(co) end", "instruction budget exceeded", ScriptBudget.Instructions },
+        { "error(setmetatable({}, { __tostring = function() while true do end end }))", "an error object of type table", ScriptBudget.None },
+        { "xpcall(function() error(setmetatable({}, { __tostring = function() while true do end end })) end, function(e) return tostring(e) end)", "instruction budget exceeded", ScriptBudget.Instructions },
+        { "while true do pcall(function() while true do end end) end", "instruction budget exceeded", ScriptBudget.Instructions },
+        { "while true do xpcall(function() local t = {} while true do t[#t + 1] = t end end, function() end) end", "memory budget exceeded", ScriptBudget.Memory },
+        { "table.sort({ 3, 2, 1, 5, 4 }, function(a, b) while true do end end)", "instruction budget exceeded", ScriptBudget.Instructions },
+        { "string.gsub(string.rep('a', 100), 'a', function() while true do end end)", "instruction budget exceeded", ScriptBudget.Instructions },
+        { "local t = setmetatable({}, { __index = function(t, k) return t[k + 1] end }) return t[1]", "C stack overflow", ScriptBudget.None },
+        { "local ok = pcall(function() while true do end end) State.set('escaped', ok)", "instruction budget exceeded", ScriptBudget.Instructions },
+    };
+
+    [Theory]
+    [MemberData(nameof(Attacks))]
+    public async Task Attack_ends_in_a_typed_error_within_budget_and_writes_nothing(string attack, string expected, ScriptBudget budget)
+    {
+        var host = new LuaScriptHost(_store, _budgets);
+
+        var error = await Assert.ThrowsAsync<ScriptException>(() => host.RunAsync("State.set('attack', 'wrote')\n" + attack).WaitAsync(Hang));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.Equal(budget, error.Budget);
+        Assert.Equal(0, await _store.For(StateScope.Global).CountAsync());
+        Assert.False(File.Exists("/tmp/flowstate-pwned"));
+        var after = await host.RunAsync("State.set('after', 1) return 'alive'");
+        Assert.Equal("\"alive\"", after.Values[0].GetRawText());
+    }
+
+    [Fact]
+    public async Task The_time_budget_stops_a_script_that_stays_under_its_instruction_budget()
+    {
+        var host = new LuaScriptHost(_store, new LuaScriptOptions { MaxInstructions = long.MaxValue, Timeout = TimeSpan.FromMilliseconds(300) });
+
+        var error = await Assert.ThrowsAsync<ScriptException>(() => host.RunAsync("State.set('a', 1) while true do end").WaitAsync(Hang));
+
+        Assert.Equal(ScriptBudget.WallTime, error.Budget);
+        Assert.Contains("time budget exceeded", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await _store.For(StateScope.Global).CountAsync());
+    }
+
+    [Fact]
+    public async Task A_budget_spent_inside_an_update_function_stops_the_script()
+    {
+        await _store.For(StateScope.Global).SetAsync("counter", 1);
+        var host = new LuaScriptHost(_store, _budgets);
+
+        var error = await Assert.ThrowsAsync<ScriptException>(() => host.RunAsync("""
+            local ok = pcall(State.update, "counter", function(n) while true do end end)
+            State.set("escaped", ok)
+            """).WaitAsync(Hang));
+
+        Assert.Equal(ScriptBudget.Instructions, error.Budget);
+        Assert.Equal(1, await _store.For(StateScope.Global).GetAsync<int>("counter"));
+        Assert.False(await _store.For(StateScope.Global).ExistsAsync("escaped"));
+    }
+
+    [Fact]
+    public async Task Cancellation_stops_a_running_script_and_writes_nothing()
+    {
+        var host = new LuaScriptHost(_store, new LuaScriptOptions { MaxInstructions = long.MaxValue, Timeout = TimeSpan.FromMinutes(5) });
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => host.RunAsync("State.set('a', 1) while true do end", null, cancel.Token).WaitAsync(Hang));
+
+        Assert.Equal(0, await _store.For(StateScope.Global).CountAsync());
+    }
+
+    [Fact]
+    public async Task Scripts_cannot_reach_the_real_globals_or_dotnet()
+    {
+        var result = await new LuaScriptHost(_store, _budgets).RunAsync("""
+            local seen = {}
+            for name in pairs(_G) do seen[#seen + 1] = name end
+            table.sort(seen)
+            return table.concat(seen, ","), load("return _G")() == _G, getmetatable(State), getmetatable("")
+            """);
+
+        Assert.Equal(
+            "\"State,_G,_VERSION,assert,collectgarbage,coroutine,error,getmetatable,ipairs,load,math,next,os,pairs,pcall,print,rawequal,rawget,rawlen,rawset,select,setmetatable,string,table,tonumber,tostring,type,utf8,xpcall\"",
+            result.Values[0].GetRawText());
+        Assert.Equal("true", result.Values[1].GetRawText());
+        Assert.Equal("false", result.Values[2].GetRawText());
+        Assert.Equal("\"the string metatable is read-only\"", result.Values[3].GetRawText());
+    }
+
+    [Fact]
+    public async Task Os_keeps_only_time_clock_and_date()
+    {
+        var result = await new LuaScriptHost(_store, _budgets).RunAsync("""
+            local names = {}
+            for name in pairs(os) do names[#names + 1] = name end
+            table.sort(names)
+            return table.concat(names, ","), type(os.time()), os.date("%Y", 0)
+            """);
+
+        Assert.Equal("\"clock,date,time\"", result.Values[0].GetRawText());
+        Assert.Equal("\"number\"", result.Values[1].GetRawText());
+        Assert.Equal("\"1970\"", result.Values[2].GetRawText());
+    }
+
+    [Fact]
+    public async Task One_scripts_globals_are_not_seen_by_the_next()
+    {
+        var host = new LuaScriptHost(_store, _budgets);
+        await host.RunAsync("leaked = 'secret' string_meta_hack = true");
+
+        var result = await host.RunAsync("return leaked == nil, string_meta_hack == nil");
+
+        Assert.Equal(["true", "true"], result.Values.Select(v => v.GetRawText()));
+    }
+}
