@@ -1,0 +1,168 @@
+using FlowState.Sqlite;
+using Xunit;
+
+namespace FlowState.Lua.Tests;
+
+/// <summary>A script's writes commit as one batch at its end, or at each <c>State.commit()</c>; conflicts re-run it.</summary>
+public sealed class LuaTransactionTests
+{
+    private readonly StateStore _store = new();
+
+    private IStateStore Global => _store.For(StateScope.Global);
+
+    [Fact]
+    public async Task A_script_reads_its_own_writes_before_they_commit()
+    {
+        var result = await new LuaScriptHost(_store).RunAsync("""
+            State.set("a", 1)
+            State.delete("gone")
+            return State.get("a"), State.exists("gone"), #State.list()
+            """);
+
+        Assert.Equal(["1", "false", "1"], result.Values.Select(v => v.GetRawText()));
+        Assert.Equal(1, await Global.GetAsync<int>("a"));
+        Assert.Equal(1, result.Attempts);
+    }
+
+    [Fact]
+    public async Task A_failing_script_writes_nothing_however_much_it_wrote()
+    {
+        await Global.SetAsync("kept", "before");
+
+        await Assert.ThrowsAsync<ScriptException>(() => new LuaScriptHost(_store).RunAsync("""
+            for i = 1, 500 do State.set("k" .. i, i) end
+            State.set("kept", "after")
+            State.delete("kept")
+            error("late failure")
+            """));
+
+        Assert.Equal(1, await Global.CountAsync());
+        Assert.Equal("before", await Global.GetAsync<string>("kept"));
+    }
+
+    [Fact]
+    public async Task State_commit_keeps_earlier_writes_when_a_later_part_fails()
+    {
+        var error = await Assert.ThrowsAsync<ScriptException>(() => new LuaScriptHost(_store).RunAsync("""
+            State.set("step1", "done")
+            local version = State.commit()
+            assert(math.type(version) == "integer" and version > 0)
+            State.set("step2", "done")
+            error("step 2 failed")
+            """));
+
+        Assert.Contains("step 2 failed", error.LuaError, StringComparison.Ordinal);
+        Assert.Equal("done", await Global.GetAsync<string>("step1"));
+        Assert.False(await Global.ExistsAsync("step2"));
+    }
+
+    [Fact]
+    public async Task A_conflicting_write_makes_the_script_run_again_on_fresh_state()
+    {
+        const string Script = """
+            State.update("counter", function(v) return (v or 0) + 1 end)
+            while State.get("go") == nil do end
+            """;
+        var host = new LuaScriptHost(_store, new LuaScriptOptions { Timeout = TimeSpan.FromSeconds(30), MaxInstructions = long.MaxValue });
+
+        // The other writer must land between the script's update and its commit; a slow start can miss that window,
+        // so try a few times. Without the re-run the conflict would surface as StateConflictException.
+        for (var round = 0; round < 5; round++)
+        {
+            await Global.DeleteAsync("go");
+            await Global.SetAsync("counter", 100);
+            var run = Task.Run(() => host.RunAsync(Script));
+            await Task.Delay(300);
+            await Global.SetAsync("counter", 200);
+            await Global.SetAsync("go", true);
+            var result = await run;
+
+            Assert.Equal(201, await Global.GetAsync<int>("counter"));
+            if (result.Attempts == 2)
+            {
+                return;
+            }
+        }
+
+        Assert.Fail("The script never overlapped the other writer in five rounds.");
+    }
+
+    [Fact]
+    public async Task A_conflict_after_an_explicit_commit_is_not_retried_and_keeps_the_committed_part()
+    {
+        var host = new LuaScriptHost(_store, new LuaScriptOptions { Timeout = TimeSpan.FromSeconds(30), MaxInstructions = long.MaxValue });
+        await Global.SetAsync("counter", 1);
+        var run = Task.Run(() => host.RunAsync("""
+            State.set("started", true)
+            State.commit()
+            State.update("counter", function(v) return v + 1 end)
+            while State.get("go") == nil do end
+            """));
+
+        while (!await Global.ExistsAsync("started"))
+        {
+            await Task.Delay(10);
+        }
+
+        // Reaching "started" does not prove the update ran; wait until the script's read could not have missed it.
+        await Task.Delay(200);
+        await Global.SetAsync("counter", 50);
+        await Global.SetAsync("go", true);
+
+        await Assert.ThrowsAsync<StateConflictException>(() => run);
+        Assert.Equal(50, await Global.GetAsync<int>("counter"));
+        Assert.True(await Global.GetAsync<bool>("started"));
+    }
+
+    [Fact]
+    public async Task Scripts_running_concurrently_lose_no_update()
+    {
+        const int Scripts = 8;
+        const int Increments = 25;
+        var host = new LuaScriptHost(_store, new LuaScriptOptions { MaxConflictRetries = 1000, Timeout = TimeSpan.FromSeconds(60) });
+        using var start = new Barrier(Scripts);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, Scripts).Select(i => Task.Run(() =>
+        {
+            start.SignalAndWait();
+            return host.RunAsync($$"""
+                for i = 1, {{Increments}} do
+                  State.update("counter", function(v) return (v or 0) + 1 end)
+                end
+                State.set("done:{{i}}", true)
+                """);
+        })));
+
+        Assert.Equal(Scripts * Increments, await Global.GetAsync<int>("counter"));
+        Assert.Equal(Scripts, await Global.ListKeysAsync("done:").CountAsync());
+        Assert.All(results, r => Assert.True(r.Attempts >= 1));
+    }
+
+    [Fact]
+    public async Task Script_writes_to_a_sqlite_store_survive_reopening_it()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"flowstate-lua-{Guid.NewGuid():N}.db");
+        try
+        {
+            await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path), Durability = Durability.Machine }))
+            {
+                await new LuaScriptHost(store).RunAsync("""State.set("profile", { name = "ada", langs = { "lua", "c#" } })""");
+                await Assert.ThrowsAsync<ScriptException>(() => new LuaScriptHost(store).RunAsync("""State.set("lost", 1) error("no")"""));
+            }
+
+            await using (var reopened = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }))
+            {
+                var result = await new LuaScriptHost(reopened).RunAsync("""local p = State.get("profile") return p.name, p.langs[2], State.get("lost")""");
+
+                Assert.Equal(["\"ada\"", "\"c#\"", "null"], result.Values.Select(v => v.GetRawText()));
+            }
+        }
+        finally
+        {
+            foreach (var file in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(path) + "*"))
+            {
+                File.Delete(file);
+            }
+        }
+    }
+}
