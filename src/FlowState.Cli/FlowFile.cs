@@ -27,7 +27,8 @@ internal sealed record FlowFile(string Flow, string? Store, string? RunId, JsonO
         return new FlowFile(flow, Scalar("store"), Scalar("run_id"), input, Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
-    private static JsonNode? ToJson(YamlNode node) => node switch
+    /// <summary>A YAML value as JSON (plain scalars read as numbers, booleans or null where they can).</summary>
+    public static JsonNode? ToJson(YamlNode node) => node switch
     {
         YamlMappingNode mapping => new JsonObject(mapping.Children.Select(p => KeyValuePair.Create(((YamlScalarNode)p.Key).Value ?? string.Empty, ToJson(p.Value)))),
         YamlSequenceNode sequence => new JsonArray([.. sequence.Children.Select(ToJson)]),

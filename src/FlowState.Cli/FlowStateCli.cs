@@ -20,6 +20,7 @@ internal static class FlowStateCli
         root.Subcommands.Add(StateCommands.Create(output, error));
         root.Subcommands.Add(RunsCommands.Create(output, error));
         root.Subcommands.Add(CheckpointsCommands.Create(output, error));
+        root.Subcommands.Add(LuaCommands.Create(output, error));
         foreach (var command in DataCommands.Create(output, error))
         {
             root.Subcommands.Add(command);

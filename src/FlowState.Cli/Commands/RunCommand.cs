@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using FlowState.Cli.ExampleFlows;
+using FlowState.Cli.LuaFlows;
 using FlowState.Cli.Streams;
 using FlowState.Flows;
 
@@ -31,16 +33,15 @@ internal static class RunCommand
                 return await PipelineRunCommand.RunAsync(PipelineFile.Load(text), parse, console, cancellationToken);
             }
 
-            var file = isYaml ? FlowFile.Load(text) : null;
-            var bundled = BundledFlow.Find(file?.Flow ?? text);
-            var input = bundled.PrepareInput(file?.Input ?? [], file?.Directory ?? Environment.CurrentDirectory);
-            var location = StoreLocation.Parse(parse.GetValue(CliOptions.Store) ?? (file?.Store is { } s ? Path.Combine(file.Directory, s) : null));
+            var (flow, input, storePath, fileRunId, printResult) = isYaml && LuaFlowFile.IsLuaFlowFile(text)
+                ? await LuaFlowAsync(text, console, cancellationToken)
+                : BundledFlowOf(isYaml ? FlowFile.Load(text) : null, text);
+            var location = StoreLocation.Parse(parse.GetValue(CliOptions.Store) ?? storePath);
             await using var store = await location.OpenAsync(mustExist: false, cancellationToken);
             var runner = FlowStateCli.Runner(store);
-            var flow = bundled.Build();
             var unfinishedKey = "unfinished/" + flow.Name;
             var cli = store.For(CliScope);
-            var id = parse.GetValue(runId) ?? file?.RunId;
+            var id = parse.GetValue(runId) ?? fileRunId;
             FlowRunInfo? resumable = null;
             if (!parse.GetValue(fresh) && (id ?? await cli.GetAsync<string>(unfinishedKey, cancellationToken)) is { } candidate)
             {
@@ -79,11 +80,40 @@ internal static class RunCommand
 
             await cli.DeleteAsync(unfinishedKey, cancellationToken: CancellationToken.None);
             await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"run {id} completed: {result.Steps} step(s) in {watch.Elapsed.TotalSeconds:0.00} s"));
-            await bundled.PrintResultAsync(console, result.State, ["result", "value"]);
+            await printResult(console, result.State);
             return 0;
         });
         return command;
     }
+
+    private static RunTarget BundledFlowOf(FlowFile? file, string text)
+    {
+        var bundled = BundledFlow.Find(file?.Flow ?? text);
+        return new RunTarget(
+            bundled.Build(),
+            bundled.PrepareInput(file?.Input ?? [], file?.Directory ?? Environment.CurrentDirectory),
+            file?.Store is { } store ? Path.Combine(file.Directory, store) : null,
+            file?.RunId,
+            (console, state) => bundled.PrintResultAsync(console, state, ["result", "value"]));
+    }
+
+    private static async Task<RunTarget> LuaFlowAsync(string path, CliConsole console, CancellationToken cancellationToken)
+    {
+        var file = await LuaFlowFile.LoadAsync(path, console.Out, cancellationToken);
+        return new RunTarget(
+            file.Flow,
+            file.Input,
+            file.Store is { } store ? Path.Combine(file.Directory, store) : null,
+            file.RunId,
+            (console, state) =>
+            {
+                file.PrintResult(console, state);
+                return Task.CompletedTask;
+            });
+    }
+
+    /// <summary>What <c>run</c> runs: the flow, its input, and where the file says the store and run id are.</summary>
+    private sealed record RunTarget(Flow Flow, JsonObject Input, string? StorePath, string? RunId, Func<CliConsole, JsonObject, Task> PrintResult);
 
     /// <summary>Prints each step of one run as it commits (from the runtime's step activities).</summary>
     private sealed class StepProgress : IDisposable

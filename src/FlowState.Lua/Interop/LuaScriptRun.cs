@@ -68,8 +68,7 @@ internal sealed partial class LuaScriptRun : IDisposable
         var env = PrepareEnvironment(lua, arguments, workflowId, stepName);
         if (lua.LoadBuffer(source.ToArray(), "@" + chunkName, "t") != LuaStatus.OK)
         {
-            var syntax = ErrorText(lua);
-            throw new ScriptException($"Lua script '{chunkName}' does not compile: {syntax}", chunkName, syntax, ScriptBudget.None);
+            throw CompileError(lua, chunkName);
         }
 
         lua.PushCopy(env);
@@ -98,6 +97,23 @@ internal sealed partial class LuaScriptRun : IDisposable
         }
 
         return values;
+    }
+
+    /// <summary>Compiles <paramref name="source"/> without running it, to report a syntax error before the first run.</summary>
+    /// <exception cref="ScriptException">The source does not compile.</exception>
+    public static void Compile(ReadOnlySpan<byte> source, string chunkName)
+    {
+        using var lua = new KeraLua.Lua(openLibs: false);
+        if (lua.LoadBuffer(source.ToArray(), "@" + chunkName, "t") != LuaStatus.OK)
+        {
+            throw CompileError(lua, chunkName);
+        }
+    }
+
+    private static ScriptException CompileError(KeraLua.Lua lua, string chunkName)
+    {
+        var syntax = ErrorText(lua);
+        return new ScriptException($"Lua script '{chunkName}' does not compile: {syntax}", chunkName, syntax, ScriptBudget.None);
     }
 
     /// <summary>Calls the global function <paramref name="name"/> the script defined, with JSON arguments, and returns its first result.</summary>

@@ -197,6 +197,14 @@ for _, binding in ipairs(config.bindings) do
   end
 end
 
+-- A phase that sees no state (a flow step's exec) still knows where it runs.
+if env.workflow == nil and config.workflow_id ~= nil then
+  env.workflow = readonly({ id = config.workflow_id }, "workflow")
+end
+if env.step == nil and config.step_name ~= nil then
+  env.step = readonly({ name = config.step_name }, "step")
+end
+
 env.args = config.args
 env._G = env
 rawsetmetatable(env, { __metatable = "the script environment is protected" })

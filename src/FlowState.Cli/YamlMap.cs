@@ -2,22 +2,30 @@ using System.Globalization;
 using FlowState.Streaming;
 using YamlDotNet.RepresentationModel;
 
-namespace FlowState.Cli.Streams;
+namespace FlowState.Cli;
 
 /// <summary>
 /// A YAML mapping read strictly: every key must be one the reader knows, and every value of the expected kind; any other
-/// is a <see cref="StreamDefinitionException"/> naming the file, the line and what to write instead.
+/// is an error naming the file, the line and what to write instead: a <see cref="StreamDefinitionException"/> unless
+/// the map was made with another kind of error (<see cref="WithErrors"/>).
 /// </summary>
 internal sealed class YamlMap
 {
     private readonly YamlMappingNode _node;
     private readonly string _file;
     private readonly string _where;
+    private readonly Func<string, StateException> _error;
 
     public YamlMap(YamlNode node, string file, string where, params string[] knownKeys)
+        : this(node, file, where, static message => new StreamDefinitionException(message), knownKeys)
+    {
+    }
+
+    private YamlMap(YamlNode node, string file, string where, Func<string, StateException> error, string[] knownKeys)
     {
         _file = file;
         _where = where;
+        _error = error;
         _node = node as YamlMappingNode ?? throw Error(node, $"'{where}' must be a mapping (key: value lines)");
         foreach (var key in _node.Children.Keys)
         {
@@ -35,8 +43,16 @@ internal sealed class YamlMap
 
     public YamlNode? Get(string key) => _node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
 
+    /// <summary>A root map whose errors are made by <paramref name="error"/> (from the message with file and line).</summary>
+    public static YamlMap WithErrors(YamlNode node, string file, string where, Func<string, StateException> error, params string[] knownKeys) =>
+        new(node, file, where, error, knownKeys);
+
     public YamlMap Map(string key, params string[] knownKeys) =>
-        new(Get(key) ?? new YamlMappingNode(), _file, $"{_where}.{key}", knownKeys);
+        new(Get(key) ?? new YamlMappingNode(), _file, $"{_where}.{key}", _error, knownKeys);
+
+    /// <summary>A mapping nested in this one under <paramref name="where"/> (an entry of a list or of a named set), read with the same kind of errors.</summary>
+    public YamlMap Map(YamlNode node, string where, params string[] knownKeys) =>
+        new(node, _file, $"{_where}.{where}", _error, knownKeys);
 
     public IReadOnlyList<YamlNode> List(string key)
     {
@@ -97,8 +113,10 @@ internal sealed class YamlMap
             ?? throw Error(Get(key)!, $"'{_where}.{key}' is '{text}'; use one of: {string.Join(", ", choices)}");
     }
 
-    public StreamDefinitionException Error(YamlNode node, string problem) => Error(_file, node, problem);
+    public StateException Error(YamlNode node, string problem) => _error(Where(_file, node, problem));
 
-    public static StreamDefinitionException Error(string file, YamlNode node, string problem) =>
-        new(string.Create(CultureInfo.InvariantCulture, $"{file}, line {node.Start.Line}: {problem}"));
+    public static StreamDefinitionException Error(string file, YamlNode node, string problem) => new(Where(file, node, problem));
+
+    private static string Where(string file, YamlNode node, string problem) =>
+        string.Create(CultureInfo.InvariantCulture, $"{file}, line {node.Start.Line}: {problem}");
 }
