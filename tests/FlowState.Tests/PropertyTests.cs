@@ -41,6 +41,47 @@ public sealed class PropertyTests
     }
 
     [Fact]
+    public void Parse_reads_back_every_scope_path_that_can_be_written()
+    {
+        var segment = Gen.Select(Gen.Int[0, 3], ValidName);
+        var scope = segment.List[0, 4].Select(Build);
+
+        scope.Sample(a =>
+        {
+            if (Writable(a))
+            {
+                Assert.Equal(a, StateScope.Parse(a.Path));
+            }
+        });
+    }
+
+    [Theory]
+    [InlineData("workflow:")]
+    [InlineData("custom")]
+    [InlineData("a::b")]
+    [InlineData("workflow:r1:step:")]
+    public void Parse_refuses_text_that_is_no_scope(string text)
+    {
+        Assert.Throws<FormatException>(() => StateScope.Parse(text));
+    }
+
+    // A path reads back unless a name holds ':', a nested scope is named like a segment kind, or a step is not in a workflow.
+    private static bool Writable(StateScope scope)
+    {
+        for (var s = scope; !s.IsGlobal; s = s.Parent!)
+        {
+            if (s.Name.Contains(':', StringComparison.Ordinal)
+                || (s.Kind == ScopeSegmentKind.Named && s.Name is "workflow" or "step" or "custom")
+                || (s.Kind == ScopeSegmentKind.Step && s.Parent!.Kind != ScopeSegmentKind.Workflow))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    [Fact]
     public void Merge_patch_is_idempotent_and_removes_what_it_nulls()
     {
         var json = Json(3);

@@ -30,6 +30,8 @@ internal sealed partial class LuaScriptRun
         ("update", static state => Api(state, "update", static (run, lua) => run.Update(lua))),
         ("ttl", static state => Api(state, "ttl", static (run, lua) => run.Ttl(lua))),
         ("commit", static state => Api(state, "commit", static (run, lua) => run.Commit(lua))),
+        ("bind", static state => Api(state, "bind", static (run, lua) => run.Bind(lua))),
+        ("scopes", static state => Api(state, "scopes", static (run, lua) => run.Scopes(lua))),
     ];
 
     private void PushHostFunctions(KeraLua.Lua lua)
@@ -153,15 +155,39 @@ internal sealed partial class LuaScriptRun
             LuaType.String => Text(lua, 2),
             var type => throw new LuaCallException($"{binding.Path}.list: the prefix must be a string, not a {lua.TypeName(type)}"),
         };
-        var keys = Wait(ListAsync(binding.Reader(), prefix, _cancellationToken));
-        lua.CreateTable(keys.Count, 0);
-        for (var i = 0; i < keys.Count; i++)
+        PushTexts(lua, Wait(ListAsync(binding.Reader(), prefix, _cancellationToken)));
+        return 1;
+    }
+
+    /// <summary><c>migration.scope(path)</c>: binds the state API to one more scope and returns the binding's id.</summary>
+    private int Bind(KeraLua.Lua lua)
+    {
+        var bind = BindScope ?? throw new LuaCallException("migration.scope is only available in migrations");
+        if (lua.Type(1) != LuaType.String)
         {
-            lua.PushBuffer(Encoding.UTF8.GetBytes(keys[i]));
-            lua.RawSetInteger(-2, i + 1);
+            throw new LuaCallException($"migration.scope: the path must be a string such as 'workflow:run_1:', not a {lua.TypeName(lua.Type(1))}");
         }
 
+        _bindings.Add(bind(Text(lua, 1)));
+        lua.PushInteger(_bindings.Count - 1);
         return 1;
+    }
+
+    /// <summary><c>migration.scopes()</c>: the scopes that hold keys.</summary>
+    private int Scopes(KeraLua.Lua lua)
+    {
+        PushTexts(lua, ScopePaths ?? throw new LuaCallException("migration.scopes is only available in migrations"));
+        return 1;
+    }
+
+    private static void PushTexts(KeraLua.Lua lua, IReadOnlyList<string> texts)
+    {
+        lua.CreateTable(texts.Count, 0);
+        for (var i = 0; i < texts.Count; i++)
+        {
+            lua.PushBuffer(Encoding.UTF8.GetBytes(texts[i]));
+            lua.RawSetInteger(-2, i + 1);
+        }
     }
 
     private int Exists(KeraLua.Lua lua)

@@ -18,7 +18,7 @@ internal sealed partial class LuaScriptRun : IDisposable
     private static readonly byte[] SandboxBytecode = CompileSandbox(LoadSandbox());
 
     private readonly LuaScriptOptions _options;
-    private readonly IReadOnlyList<LuaStateBinding> _bindings;
+    private readonly List<LuaStateBinding> _bindings;
     private readonly Func<long>? _commit;
     private readonly CancellationToken _cancellationToken;
     private readonly LuaAlloc _allocator;
@@ -35,11 +35,20 @@ internal sealed partial class LuaScriptRun : IDisposable
     public LuaScriptRun(LuaScriptOptions options, IReadOnlyList<LuaStateBinding> bindings, Func<long>? commit, CancellationToken cancellationToken)
     {
         _options = options;
-        _bindings = bindings;
+        _bindings = [.. bindings];
         _commit = commit;
         _cancellationToken = cancellationToken;
         _allocator = Allocate;
     }
+
+    /// <summary>Set for a migration: its version, which makes the sandbox offer the <c>migration</c> global.</summary>
+    public int? MigrationVersion { get; init; }
+
+    /// <summary>For a migration: the binding of the scope a display path names (<c>migration.scope(path)</c>).</summary>
+    public Func<string, LuaStateBinding>? BindScope { get; init; }
+
+    /// <summary>For a migration: the display paths of the scopes that hold keys (<c>migration.scopes()</c>).</summary>
+    public IReadOnlyList<string>? ScopePaths { get; init; }
 
     /// <summary>The budget spent, once one is.</summary>
     public ScriptBudget Exceeded { get; private set; }
@@ -211,6 +220,14 @@ internal sealed partial class LuaScriptRun : IDisposable
         lua.SetField(-2, "workflow_id");
         PushOptionalText(lua, stepName);
         lua.SetField(-2, "step_name");
+        if (MigrationVersion is { } version)
+        {
+            lua.CreateTable(0, 1);
+            lua.PushInteger(version);
+            lua.SetField(-2, "version");
+            lua.SetField(-2, "migration");
+        }
+
         if (arguments is { } args)
         {
             LuaJsonConverter.Push(lua, args);

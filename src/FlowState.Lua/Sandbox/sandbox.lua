@@ -197,6 +197,25 @@ for _, binding in ipairs(config.bindings) do
   end
 end
 
+-- A migration reaches every scope by its path: migration.scope("workflow:run_1:") is a state API like State.
+if config.migration ~= nil then
+  local bind, scopes = host.bind, host.scopes
+  local bound = {}
+  env.migration = readonly({
+    version = config.migration.version,
+    scope = function(path)
+      local api = bound[path]
+      if api == nil then
+        local id = finish(bind(path))
+        api = state_api(id, "migration.scope('" .. path .. "')")
+        bound[path] = api
+      end
+      return api
+    end,
+    scopes = function() return (finish(scopes())) end,
+  }, "migration")
+end
+
 -- A phase that sees no state (a flow step's exec) still knows where it runs.
 if env.workflow == nil and config.workflow_id ~= nil then
   env.workflow = readonly({ id = config.workflow_id }, "workflow")

@@ -131,6 +131,56 @@ public sealed class StateScope : IEquatable<StateScope>
         return false;
     }
 
+    /// <summary>
+    /// Parses a scope's display form (<see cref="Path"/>): empty or <c>global</c> is the global scope;
+    /// <c>workflow:{id}:</c>, <c>workflow:{id}:step:{name}:</c>, <c>custom:{ns}:</c> and nested <c>a:b:</c> as
+    /// <see cref="Path"/> writes them (the trailing colon is optional). Names that contain <c>:</c>, nested scopes named
+    /// <c>workflow</c>, <c>step</c> or <c>custom</c>, and the runtimes' own scopes cannot be written this way; use
+    /// <see cref="FromStorageKey"/> for those.
+    /// </summary>
+    /// <exception cref="FormatException">The text is not a scope, with the reason.</exception>
+    public static StateScope Parse(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (path is "" or "global" or ":")
+        {
+            return Global;
+        }
+
+        var parts = (path.EndsWith(':') ? path[..^1] : path).Split(':');
+        var scope = Global;
+        try
+        {
+            for (var i = 0; i < parts.Length; i++)
+            {
+                var part = parts[i];
+                switch (part)
+                {
+                    case "workflow" when scope.IsGlobal && i + 1 < parts.Length:
+                        scope = Workflow(parts[++i]);
+                        break;
+                    case "step" when scope.Kind == ScopeSegmentKind.Workflow && i + 1 < parts.Length:
+                        scope = scope.ChildStep(parts[++i]);
+                        break;
+                    case "custom" when scope.IsGlobal && i + 1 < parts.Length:
+                        scope = Custom(parts[++i]);
+                        break;
+                    case "workflow" or "step" or "custom":
+                        throw new FormatException($"'{path}' is not a scope: '{part}' must be followed by a name ({part}:<name>:)");
+                    default:
+                        scope = scope.Child(part);
+                        break;
+                }
+            }
+        }
+        catch (ArgumentException ex)
+        {
+            throw new FormatException($"'{path}' is not a scope: {ex.Message}", ex);
+        }
+
+        return scope;
+    }
+
     /// <summary>Parses a <see cref="StorageKey"/> back into a scope.</summary>
     /// <exception cref="FormatException">The text is not a storage key.</exception>
     public static StateScope FromStorageKey(string storageKey)
