@@ -10,7 +10,7 @@ namespace FlowState.Cli.Streams;
 /// <summary>
 /// A stream pipeline file (YAML): <c>name</c>, <c>state</c> (the seed's settings: <c>enabled</c>, <c>backend_type</c>,
 /// <c>checkpoint_interval_ms</c>, <c>retained_checkpoints</c>, <c>exactly_once</c>, <c>s3_config</c>, plus
-/// <c>checkpoint_dir</c> and <c>full_checkpoint_every</c>) and <c>pipeline</c> (<c>partitions</c>, <c>batch_size</c>,
+/// <c>checkpoint_dir</c>, <c>full_checkpoint_every</c> and <c>tolerable_checkpoint_failures</c>) and <c>pipeline</c> (<c>partitions</c>, <c>batch_size</c>,
 /// <c>sources</c>, <c>processors</c>, <c>sinks</c>). Inputs are read relative to the file; outputs and checkpoints
 /// are written relative to the working directory.
 /// </summary>
@@ -64,7 +64,7 @@ internal sealed class PipelineFile
         var file = new PipelineFile(full);
         var root = new YamlMap(LoadRoot(path) ?? new YamlMappingNode(), path, "(file)", "name", "state", "pipeline");
         file.Options.Name = root.String("name", required: true)!;
-        file.ReadState(root.Map("state", "enabled", "backend_type", "path", "checkpoint_dir", "checkpoint_interval_ms", "retained_checkpoints", "full_checkpoint_every", "exactly_once", "s3_config"));
+        file.ReadState(root.Map("state", "enabled", "backend_type", "path", "checkpoint_dir", "checkpoint_interval_ms", "retained_checkpoints", "full_checkpoint_every", "tolerable_checkpoint_failures", "exactly_once", "s3_config"));
         file.ReadPipeline(root.Map("pipeline", "partitions", "batch_size", "sources", "processors", "sinks"));
         return file;
     }
@@ -129,6 +129,7 @@ internal sealed class PipelineFile
 
         Options.RetainedCheckpoints = state.Int("retained_checkpoints", 1, 10_000) ?? Options.RetainedCheckpoints;
         Options.FullCheckpointEvery = state.Int("full_checkpoint_every", 1, 10_000) ?? Options.FullCheckpointEvery;
+        Options.TolerableCheckpointFailures = state.Int("tolerable_checkpoint_failures", 0, 10_000) ?? Options.TolerableCheckpointFailures;
         Options.ExactlyOnce = state.Bool("exactly_once") ?? false;
         if (Options.ExactlyOnce && !StateEnabled)
         {

@@ -186,6 +186,7 @@ public sealed class StreamPipeline : IAsyncDisposable
             MessagesProcessed = Interlocked.Read(ref _messagesProcessed),
             MessagesWritten = Interlocked.Read(ref _messagesWritten),
             CheckpointsCompleted = _coordinator.CompletedCount,
+            CheckpointsFailed = _coordinator.FailedCount,
             LastCheckpointId = _coordinator.LastCompletedId,
             LastCheckpointDuration = _lastDuration,
             LastCheckpointBytes = _lastTaken?.Bytes,
@@ -252,12 +253,12 @@ public sealed class StreamPipeline : IAsyncDisposable
         }
     }
 
-    /// <summary>Commits the sink transactions a complete checkpoint names.</summary>
-    internal async Task CommitSinksAsync(IReadOnlyDictionary<string, string?> handles)
+    /// <summary>Commits the sink transactions a complete checkpoint names, oldest first.</summary>
+    internal async Task CommitSinksAsync(IReadOnlyDictionary<string, IReadOnlyList<string>> handles)
     {
         foreach (var sink in Sinks)
         {
-            if (sink is not TwoPhaseCommitSink transactional || !handles.TryGetValue(sink.Name, out var handle) || handle is null)
+            if (sink is not TwoPhaseCommitSink transactional || !handles.TryGetValue(sink.Name, out var list) || list.Count == 0)
             {
                 continue;
             }
@@ -266,8 +267,11 @@ public sealed class StreamPipeline : IAsyncDisposable
             await sinkLock.WaitAsync().ConfigureAwait(false);
             try
             {
-                await transactional.CommitAsync(handle, CancellationToken.None).ConfigureAwait(false);
-                _run?.CommittedSinkTransactions(1);
+                foreach (var handle in list)
+                {
+                    await transactional.CommitAsync(handle, CancellationToken.None).ConfigureAwait(false);
+                    _run?.CommittedSinkTransactions(1);
+                }
             }
             finally
             {

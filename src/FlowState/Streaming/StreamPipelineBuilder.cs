@@ -137,6 +137,7 @@ public sealed class StreamPipelineBuilder
         Require(o.ChannelCapacity >= 1, $"channel capacity is {o.ChannelCapacity}; use at least 1");
         Require(o.FullCheckpointEvery >= 1, $"full checkpoint every {o.FullCheckpointEvery}; use at least 1");
         Require(o.RetainedCheckpoints >= 1, $"retained checkpoints is {o.RetainedCheckpoints}; keep at least 1");
+        Require(o.TolerableCheckpointFailures >= 0, $"tolerable checkpoint failures is {o.TolerableCheckpointFailures}; use 0 or more");
         Require(o.CheckpointInterval is null || o.CheckpointInterval > TimeSpan.Zero, "the checkpoint interval must be positive");
         Require(o.PollInterval > TimeSpan.Zero, "the poll interval must be positive");
         if (o.ExactlyOnce)

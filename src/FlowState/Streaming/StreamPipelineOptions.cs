@@ -30,6 +30,15 @@ public sealed class StreamPipelineOptions
     /// </summary>
     public bool ExactlyOnce { get; set; }
 
+    /// <summary>
+    /// Checkpoints in a row that may fail to be stored (a state file or the manifest could not be written) before the
+    /// run fails; 0 (the default) fails the run at the first. A tolerated failure is skipped: whoever asked for that
+    /// checkpoint gets a <see cref="CheckpointException"/>, the run goes on, the next checkpoint is a full one, and the
+    /// sink transactions the failed one pre-committed are committed with the next that completes. The final checkpoint
+    /// of a bounded run is never skipped.
+    /// </summary>
+    public int TolerableCheckpointFailures { get; set; }
+
     /// <summary>How long a source that had nothing waits before reading again.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(50);
 

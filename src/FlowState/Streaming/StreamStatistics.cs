@@ -15,6 +15,9 @@ public sealed record StreamStatistics
     /// <summary>Checkpoints completed since the pipeline was created.</summary>
     public required long CheckpointsCompleted { get; init; }
 
+    /// <summary>Checkpoints that could not be stored and were skipped (<see cref="StreamPipelineOptions.TolerableCheckpointFailures"/>).</summary>
+    public long CheckpointsFailed { get; init; }
+
     /// <summary>The latest complete checkpoint (restored or taken), if any.</summary>
     public long? LastCheckpointId { get; init; }
 

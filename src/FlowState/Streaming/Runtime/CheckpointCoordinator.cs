@@ -31,6 +31,11 @@ internal sealed class CheckpointCoordinator : IDisposable
     private int _drained;
     private bool _closed;
     private Exception? _failure;
+    private int _consecutiveFailures;
+    private Exception? _lastTolerated;
+
+    // Sink transactions pre-committed for checkpoints that failed and were skipped: the next complete checkpoint owns them.
+    private readonly Dictionary<string, List<string>> _carriedHandles = new(StringComparer.Ordinal);
 
     public CheckpointCoordinator(StreamPipeline pipeline, ICheckpointStorage? storage, ILogger logger)
     {
@@ -54,6 +59,12 @@ internal sealed class CheckpointCoordinator : IDisposable
 
     public long CompletedCount { get; private set; }
 
+    /// <summary>Checkpoints that failed to be stored and were skipped (<see cref="StreamPipelineOptions.TolerableCheckpointFailures"/>).</summary>
+    public long FailedCount { get; private set; }
+
+    /// <summary>True when <paramref name="exception"/> is the error of a checkpoint that was skipped, the run going on.</summary>
+    public bool WasTolerated(Exception exception) => ReferenceEquals(exception, Volatile.Read(ref _lastTolerated));
+
     /// <summary>A task that completes when a barrier after <paramref name="injected"/> is requested.</summary>
     public Task BarrierRequestedAfter(long injected)
     {
@@ -71,6 +82,8 @@ internal sealed class CheckpointCoordinator : IDisposable
     {
         _failure = null;
         _closed = false;
+        _consecutiveFailures = 0;
+        _carriedHandles.Clear();
         _drained = 0;
         _pending = null;
         _finalBarrier = long.MaxValue;
@@ -268,6 +281,8 @@ internal sealed class CheckpointCoordinator : IDisposable
 
     private async Task CompleteAsync(PendingCheckpoint pending)
     {
+        var handles = SinkHandlesOf(pending);
+        var stored = false;
         try
         {
             CheckpointManifest? manifest = null;
@@ -288,12 +303,13 @@ internal sealed class CheckpointCoordinator : IDisposable
                     DataKey = pending.DataKey,
                     Files = [.. files.OrderBy(f => f.Name, StringComparer.Ordinal)],
                     SourceOffsets = new Dictionary<string, string?>(pending.SourceOffsets, StringComparer.Ordinal),
-                    SinkTransactions = pending.SinkHandles.ToDictionary(
-                        h => h.Key, h => (IReadOnlyList<string>)(h.Value is null ? [] : [h.Value]), StringComparer.Ordinal),
+                    SinkTransactions = handles,
                     DurationMilliseconds = pending.Elapsed.Elapsed.TotalMilliseconds,
                 };
                 if (!await _storage.TryWriteManifestAsync(pending.Id, CheckpointManifestCodec.Encode(manifest), CancellationToken.None).ConfigureAwait(false))
                 {
+                    // Not a storage hiccup: another coordinator writes here, which no tolerance may cover.
+                    stored = true;
                     throw new CheckpointException(
                         $"Checkpoint {pending.Id} of pipeline '{_pipeline.Name}' was already claimed in '{_storage.Description}' by another coordinator; two pipelines must not share one checkpoint storage.");
                 }
@@ -305,7 +321,10 @@ internal sealed class CheckpointCoordinator : IDisposable
                 _forceFull = false;
             }
 
-            await _pipeline.CommitSinksAsync(pending.SinkHandles).ConfigureAwait(false);
+            stored = true;
+            _carriedHandles.Clear();
+            _consecutiveFailures = 0;
+            await _pipeline.CommitSinksAsync(handles).ConfigureAwait(false);
             CompletedCount++;
             _pipeline.RecordCheckpoint(manifest, pending.Elapsed.Elapsed);
             if (_storage is not null)
@@ -315,11 +334,57 @@ internal sealed class CheckpointCoordinator : IDisposable
 
             pending.Completion.TrySetResult(pending.Id);
         }
+        catch (Exception ex) when (!stored && pending.Id != FinalBarrier && _consecutiveFailures < _pipeline.Options.TolerableCheckpointFailures)
+        {
+            Skip(pending, handles, ex);
+        }
         catch (Exception ex)
         {
             pending.Completion.TrySetException(ex);
             _pipeline.Fault(ex);
         }
+    }
+
+    /// <summary>
+    /// Gives up a checkpoint that could not be stored, the run going on: its pre-committed sink transactions wait for the
+    /// next complete checkpoint, and since its state files may be partly missing, the next checkpoint is a full one.
+    /// </summary>
+    private void Skip(PendingCheckpoint pending, IReadOnlyDictionary<string, IReadOnlyList<string>> handles, Exception cause)
+    {
+        _consecutiveFailures++;
+        FailedCount++;
+        _forceFull = true;
+        foreach (var (sink, list) in handles)
+        {
+            _carriedHandles[sink] = [.. list];
+        }
+
+        StreamLog.CheckpointSkipped(_logger, cause, _pipeline.Name, pending.Id, _consecutiveFailures, _pipeline.Options.TolerableCheckpointFailures);
+        var error = new CheckpointException(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"Checkpoint {pending.Id} of pipeline '{_pipeline.Name}' could not be stored and was skipped ({_consecutiveFailures} in a row, {_pipeline.Options.TolerableCheckpointFailures} tolerated): {cause.Message}"),
+            cause);
+        Volatile.Write(ref _lastTolerated, error);
+        pending.Completion.TrySetException(error);
+    }
+
+    /// <summary>The sink transactions a checkpoint makes visible: its own, after those of skipped checkpoints before it.</summary>
+    private Dictionary<string, IReadOnlyList<string>> SinkHandlesOf(PendingCheckpoint pending)
+    {
+        var handles = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var (sink, handle) in pending.SinkHandles)
+        {
+            var carried = _carriedHandles.TryGetValue(sink, out var list) ? list : [];
+            handles[sink] = handle is null ? [.. carried] : [.. carried, handle];
+        }
+
+        foreach (var (sink, list) in _carriedHandles)
+        {
+            handles.TryAdd(sink, [.. list]);
+        }
+
+        return handles;
     }
 
     private async Task RestoreStateAsync(CheckpointManifest? latest, CancellationToken cancellationToken)

@@ -197,6 +197,10 @@ internal sealed class PipelineRun : IAsyncDisposable
             {
                 return;
             }
+            catch (CheckpointException ex) when (_coordinator.WasTolerated(ex))
+            {
+                // Logged by the coordinator; the next checkpoint is due as usual.
+            }
         }
     }
 }

@@ -19,4 +19,7 @@ internal static partial class StreamLog
 
     [LoggerMessage(EventId = 204, Level = LogLevel.Error, Message = "Pipeline {Pipeline} failed; it runs again from its last checkpoint in {Seconds} s.")]
     public static partial void HostedRunFailed(ILogger logger, Exception exception, string pipeline, double seconds);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Pipeline {Pipeline} could not store checkpoint {Checkpoint} and skipped it ({Failures} in a row, {Tolerated} tolerated); the next checkpoint is a full one.")]
+    public static partial void CheckpointSkipped(ILogger logger, Exception exception, string pipeline, long checkpoint, int failures, int tolerated);
 }
