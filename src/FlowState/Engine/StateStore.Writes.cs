@@ -618,8 +618,9 @@ public sealed partial class StateStore
     private static bool IsCurrent(StateEntry entry) =>
         entry.Node.Entries.TryGetValue(entry.Key, out var current) && ReferenceEquals(current, entry);
 
-    private void PurgeExpiredLocked(long now, ref List<StateEviction>? evictions)
+    private int PurgeExpiredLocked(long now, ref List<StateEviction>? evictions)
     {
+        var purged = 0;
         while (_expiry.TryPeek(out var entry, out var at) && at <= now)
         {
             _expiry.Dequeue();
@@ -637,7 +638,10 @@ public sealed partial class StateStore
             }
 
             RemoveEntryLocked(entry, EvictionReason.Expired, StateChangeKind.Expired, entry.Version, ref evictions);
+            purged++;
         }
+
+        return purged;
     }
 
     private void EvictForCapacityLocked(long version, ref List<StateEviction>? evictions)

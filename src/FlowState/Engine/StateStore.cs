@@ -415,6 +415,28 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
         return sum;
     }
 
+    /// <summary>
+    /// Removes every entry whose time to live has passed, now rather than at the next background sweep (expired entries
+    /// are never seen either way; this frees their memory and, with a backend, their storage).
+    /// </summary>
+    /// <returns>How many entries were removed.</returns>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    public int PurgeExpired()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        _coarseClock?.Refresh();
+        List<StateEviction>? evictions = null;
+        int purged;
+        lock (_writeLock)
+        {
+            purged = PurgeExpiredLocked(NowTicks(), ref evictions);
+            WriteBehindLocked();
+        }
+
+        NotifyEvicted(evictions);
+        return purged;
+    }
+
     private void OnExpiryTimer()
     {
         if (Volatile.Read(ref _disposed) != 0)

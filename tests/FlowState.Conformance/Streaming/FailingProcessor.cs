@@ -17,6 +17,9 @@ public sealed class FailingProcessor(string name, long failAfterMessages = long.
     /// <summary>Makes the next batch fail.</summary>
     public void Arm() => _armed = true;
 
+    /// <summary>Lets batches through again.</summary>
+    public void Disarm() => _armed = false;
+
     public async ValueTask<IReadOnlyList<StreamMessage>> ProcessAsync(IReadOnlyList<StreamMessage> messages, ProcessorContext context, CancellationToken cancellationToken)
     {
         if (delayPerBatch > TimeSpan.Zero)
