@@ -156,6 +156,22 @@ public sealed partial class PostgresSink : TwoPhaseCommitSink
     }
 
     /// <inheritdoc />
+    protected override bool CanRemoveCommittedOutput => true;
+
+    /// <inheritdoc />
+    protected override async ValueTask<int> RemoveCommittedAfterAsync(long epoch, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var delete = new NpgsqlCommand($"WITH gone AS (DELETE FROM {_table} WHERE epoch > $1 RETURNING epoch) SELECT COUNT(DISTINCT epoch) FROM gone", connection);
+            delete.Parameters.AddWithValue(epoch);
+            return Convert.ToInt32(await delete.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <inheritdoc />
     protected override async ValueTask<long> RecoverAsync(IReadOnlyCollection<string> toCommit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(toCommit);

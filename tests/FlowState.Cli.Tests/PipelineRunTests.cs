@@ -107,4 +107,28 @@ public sealed class PipelineRunTests : CliTestBase
         Assert.Equal(1, missing.Code);
         Assert.Contains("there is no complete checkpoint 7", missing.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Checkpoints_restore_rolls_a_pipeline_back_and_the_next_run_redoes_the_later_input_once()
+    {
+        var file = WritePipeline("rolled", "  exactly_once: true");
+        await RunAsync("run", file);
+        File.AppendAllLines(Directory.File("rolled.jsonl"), Enumerable.Range(300, 30).Select(i => $"{{\"seq\":{i},\"key\":\"k{i % 6}\"}}"));
+        await RunAsync("run", file);
+
+        var restore = await RunAsync("checkpoints", "restore", file, "1");
+        var committed = await FlowState.Streaming.JsonLinesFileSink.ReadCommittedLinesAsync(Directory.File("rolled-out"));
+        var again = await RunAsync("checkpoints", "restore", file, "1");
+        var missing = await RunAsync("checkpoints", "restore", file, "9");
+        var rerun = await RunAsync("run", file);
+
+        Assert.Equal((0, string.Empty), (restore.Code, restore.Error));
+        Assert.Contains("rolled back to checkpoint 1: removed checkpoint(s) 2 and their output", restore.Out, StringComparison.Ordinal);
+        Assert.Equal(300, committed.Count);
+        Assert.Contains("checkpoint 1 is already the latest", again.Out, StringComparison.Ordinal);
+        Assert.Equal(1, missing.Code);
+        Assert.Contains("has no complete checkpoint 9", missing.Error, StringComparison.Ordinal);
+        Assert.Contains("(continued from checkpoint 1): 30 message(s) read", rerun.Out, StringComparison.Ordinal);
+        Assert.Equal(330, (await FlowState.Streaming.JsonLinesFileSink.ReadCommittedLinesAsync(Directory.File("rolled-out"))).Count);
+    }
 }

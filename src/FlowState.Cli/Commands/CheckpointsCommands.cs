@@ -2,10 +2,14 @@ using System.CommandLine;
 using System.Globalization;
 using FlowState.Checkpoints;
 using FlowState.Cli.Streams;
+using FlowState.Streaming;
 
 namespace FlowState.Cli.Commands;
 
-/// <summary><c>flowstate checkpoints list|show &lt;pipeline.yaml&gt;</c>: the complete checkpoints of a pipeline file's storage.</summary>
+/// <summary>
+/// <c>flowstate checkpoints list|show|restore &lt;pipeline.yaml&gt;</c>: the complete checkpoints of a pipeline file's
+/// storage, and rolling the pipeline back to one of them.
+/// </summary>
 internal static class CheckpointsCommands
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -13,6 +17,7 @@ internal static class CheckpointsCommands
         var checkpoints = new Command("checkpoints", "the checkpoints of a stream pipeline");
         checkpoints.Subcommands.Add(List(output, error));
         checkpoints.Subcommands.Add(Show(output, error));
+        checkpoints.Subcommands.Add(Restore(output, error));
         return checkpoints;
     }
 
@@ -56,7 +61,31 @@ internal static class CheckpointsCommands
         return command;
     }
 
-    private static async Task<IReadOnlyList<CheckpointManifest>> LoadAsync(string path, CancellationToken cancellationToken)
+    private static Command Restore(TextWriter output, TextWriter error)
+    {
+        var file = new Argument<string>("pipeline") { Description = "the pipeline file (.yaml)" };
+        var id = new Argument<long>("id") { Description = "the checkpoint to go back to" };
+        var keepOutput = new Option<bool>("--keep-output") { Description = "keep the output committed after the checkpoint (the next run writes it again)" };
+        var command = new Command("restore", "roll the pipeline back to a checkpoint: later checkpoints and their committed output are removed, and the next run starts from it")
+        {
+            file, id, keepOutput,
+        };
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            var wanted = parse.GetValue(id);
+            var removed = await WithPipelineAsync(parse.GetValue(file)!, pipeline => pipeline.RollBackToCheckpointAsync(wanted, parse.GetValue(keepOutput), cancellationToken));
+            await console.Out.WriteLineAsync(removed.Count == 0
+                ? string.Create(CultureInfo.InvariantCulture, $"checkpoint {wanted} is already the latest; the next run starts from it")
+                : string.Create(CultureInfo.InvariantCulture, $"rolled back to checkpoint {wanted}: removed checkpoint(s) {string.Join(", ", removed)}{(parse.GetValue(keepOutput) ? " (their output kept)" : " and their output")}; the next run starts from {wanted}"));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Task<IReadOnlyList<CheckpointManifest>> LoadAsync(string path, CancellationToken cancellationToken) =>
+        WithPipelineAsync(path, pipeline => pipeline.ListCheckpointsAsync(cancellationToken));
+
+    private static async Task<T> WithPipelineAsync<T>(string path, Func<StreamPipeline, Task<T>> use)
     {
         var file = PipelineFile.Load(path);
         if (!file.StateEnabled)
@@ -64,9 +93,9 @@ internal static class CheckpointsCommands
             throw new CliException($"{path} takes no checkpoints (state.enabled is false)");
         }
 
-        // Only the checkpoint storage is read: the pipeline is built on a throwaway in-memory store and never run.
+        // Only the checkpoint storage and the sinks are used: the pipeline is built on a throwaway in-memory store and never run.
         await using var store = new StateStore();
         await using var pipeline = file.Build(store);
-        return await pipeline.ListCheckpointsAsync(cancellationToken);
+        return await use(pipeline);
     }
 }

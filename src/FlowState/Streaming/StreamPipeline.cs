@@ -159,6 +159,71 @@ public sealed class StreamPipeline : IAsyncDisposable
             ? throw new InvalidOperationException($"Pipeline '{Name}' is not running; a checkpoint needs a running pipeline.")
             : _coordinator.TriggerAsync(final: false, cancellationToken);
 
+    /// <summary>
+    /// Rolls the pipeline back to an older complete checkpoint: removes every later checkpoint and the output the
+    /// two-phase-commit sinks committed after it, so that the next run (or <see cref="RecoverFromLatestCheckpointAsync"/>)
+    /// starts from <paramref name="checkpointId"/> and produces that output again, once. The pipeline must not be running.
+    /// </summary>
+    /// <param name="checkpointId">A complete checkpoint (<see cref="ListCheckpointsAsync"/>).</param>
+    /// <param name="keepLaterOutput">
+    /// Keep the output committed after the checkpoint (the rerun then writes those messages a second time); needed when a
+    /// sink cannot remove output. Plain (at-least-once) sinks always keep theirs.
+    /// </param>
+    /// <param name="cancellationToken">Stops the roll-back between steps.</param>
+    /// <returns>The ids of the checkpoints removed, newest first.</returns>
+    /// <exception cref="InvalidOperationException">The pipeline has no checkpoint storage, or it is running.</exception>
+    /// <exception cref="CheckpointException">There is no complete checkpoint <paramref name="checkpointId"/>.</exception>
+    /// <exception cref="StreamException">A sink cannot remove its later output and <paramref name="keepLaterOutput"/> is false; nothing was changed.</exception>
+    public async Task<IReadOnlyList<long>> RollBackToCheckpointAsync(long checkpointId, bool keepLaterOutput = false, CancellationToken cancellationToken = default)
+    {
+        var storage = CheckpointStorage ?? throw new InvalidOperationException($"Pipeline '{Name}' takes no checkpoints.");
+        if (!await _oneRun.WaitAsync(0, cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"Pipeline '{Name}' is running; stop it before rolling it back.");
+        }
+
+        try
+        {
+            var ids = await storage.ListCheckpointIdsAsync(cancellationToken).ConfigureAwait(false);
+            if (!ids.Contains(checkpointId))
+            {
+                throw new CheckpointException(
+                    $"Pipeline '{Name}' has no complete checkpoint {checkpointId} in '{storage.Description}'; it has {(ids.Count == 0 ? "none" : string.Join(", ", ids))}.");
+            }
+
+            var transactional = Sinks.OfType<TwoPhaseCommitSink>().ToList();
+            if (!keepLaterOutput && transactional.FirstOrDefault(s => !s.CanRemoveCommittedOutput) is { } stuck)
+            {
+                throw new StreamException(
+                    $"Sink '{stuck.Name}' of pipeline '{Name}' cannot remove the output it committed after checkpoint {checkpointId}; roll back keeping that output (it is then written again) or not at all.");
+            }
+
+            // The output goes first, then the manifests, newest first. Interrupted, the roll-back is simply repeated; a
+            // run started in between recovers a later checkpoint whose output is gone, which its sink reports instead
+            // of silently writing the output twice.
+            if (!keepLaterOutput)
+            {
+                foreach (var sink in transactional)
+                {
+                    await sink.RemoveCommittedAfterAsync(checkpointId, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            var removed = ids.Where(id => id > checkpointId).OrderDescending().ToList();
+            foreach (var id in removed)
+            {
+                await storage.DeleteManifestAsync(id, cancellationToken).ConfigureAwait(false);
+            }
+
+            _recovered = false;
+            return removed;
+        }
+        finally
+        {
+            _oneRun.Release();
+        }
+    }
+
     /// <summary>The complete checkpoints in storage, oldest first.</summary>
     public async Task<IReadOnlyList<CheckpointManifest>> ListCheckpointsAsync(CancellationToken cancellationToken = default)
     {

@@ -89,6 +89,19 @@ public abstract class TwoPhaseCommitSink : ISink
     protected internal abstract ValueTask AbortAsync(CancellationToken cancellationToken);
 
     /// <summary>
+    /// Removes the committed output of every epoch after <paramref name="epoch"/>: used when a pipeline is rolled back to
+    /// checkpoint <paramref name="epoch"/> (<see cref="StreamPipeline.RollBackToCheckpointAsync"/>), so that the rerun
+    /// of those messages does not duplicate them. Default: not supported (<see cref="CanRemoveCommittedOutput"/> is false).
+    /// </summary>
+    /// <returns>How many epochs' output was removed.</returns>
+    /// <exception cref="NotSupportedException">This sink cannot remove output it committed.</exception>
+    protected internal virtual ValueTask<int> RemoveCommittedAfterAsync(long epoch, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"Sink '{Name}' cannot remove output it committed.");
+
+    /// <summary>True when the sink implements <see cref="RemoveCommittedAfterAsync"/>.</summary>
+    protected internal virtual bool CanRemoveCommittedOutput => false;
+
+    /// <summary>
     /// Commits <paramref name="toCommit"/> and aborts every other pending (open or pre-committed) transaction this sink
     /// left behind. Returns the highest epoch this sink has ever committed (0: none), so that new epochs continue after it.
     /// </summary>

@@ -68,6 +68,25 @@ public abstract class TwoPhaseCommitSinkConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Removing_output_after_an_epoch_keeps_that_epoch_and_the_ones_before()
+    {
+        var sink = Sink();
+        await sink.RecoverAsync([], CancellationToken.None);
+        sink.StartEpoch(1);
+        foreach (var ids in new[] { new[] { "a" }, ["b", "c"], ["d"] })
+        {
+            await sink.WriteAsync(Messages(ids), CancellationToken.None);
+            await sink.CommitAsync((await sink.PreCommitEpochAsync(CancellationToken.None))!, CancellationToken.None);
+        }
+
+        Assert.True(sink.CanRemoveCommittedOutput);
+        Assert.Equal(2, await sink.RemoveCommittedAfterAsync(1, CancellationToken.None));
+        Assert.Equal(["a"], await ReadCommittedIdsAsync());
+        Assert.Equal(0, await sink.RemoveCommittedAfterAsync(1, CancellationToken.None));
+        Assert.Equal(1, await Sink().RecoverAsync([], CancellationToken.None));
+    }
+
+    [Fact]
     public async Task An_epoch_that_wrote_nothing_has_no_transaction()
     {
         var sink = Sink();

@@ -163,6 +163,26 @@ public sealed class JsonLinesFileSink : TwoPhaseCommitSink
     }
 
     /// <inheritdoc />
+    protected internal override bool CanRemoveCommittedOutput => true;
+
+    /// <inheritdoc />
+    protected internal override ValueTask<int> RemoveCommittedAfterAsync(long epoch, CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        foreach (var file in ListCommittedFiles(_directory))
+        {
+            var name = Path.GetFileName(file)[PartPrefix.Length..^CommittedSuffix.Length];
+            if (long.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var fileEpoch) && fileEpoch > epoch)
+            {
+                File.Delete(file);
+                removed++;
+            }
+        }
+
+        return ValueTask.FromResult(removed);
+    }
+
+    /// <inheritdoc />
     public override async ValueTask DisposeAsync()
     {
         await AbortAsync(CancellationToken.None).ConfigureAwait(false);
