@@ -1,7 +1,9 @@
 using System.Globalization;
 using FlowState.Flows;
 using Microsoft.Extensions.Configuration;
+using FlowState.Checkpoints;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FlowState;
 
@@ -43,6 +45,17 @@ public sealed class FlowStateBuilder
     {
         ArgumentNullException.ThrowIfNull(factory);
         BackendFactory = factory;
+        return this;
+    }
+
+    /// <summary>
+    /// Registers a <see cref="DirectoryCheckpointStorage"/> in <paramref name="directory"/> as the
+    /// <see cref="ICheckpointStorage"/> service, for stream pipelines (<c>FlowState.S3</c> adds <c>UseS3Checkpoints</c>).
+    /// </summary>
+    public FlowStateBuilder UseDirectoryCheckpoints(string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        Services.TryAddSingleton<ICheckpointStorage>(_ => new DirectoryCheckpointStorage(directory));
         return this;
     }
 

@@ -26,6 +26,34 @@ public sealed class AddFlowStateTests
     }
 
     [Fact]
+    public async Task UseDirectoryCheckpoints_registers_one_checkpoint_storage_that_a_pipeline_checkpoints_into()
+    {
+        var root = Directory.CreateTempSubdirectory("flowstate-di-checkpoints-").FullName;
+        try
+        {
+            await using var provider = new ServiceCollection().AddFlowState(f => f.UseDirectoryCheckpoints(Path.Combine(root, "checkpoints"))).BuildServiceProvider();
+            var storage = provider.GetRequiredService<FlowState.Checkpoints.ICheckpointStorage>();
+            await File.WriteAllTextAsync(Path.Combine(root, "in.jsonl"), "{\"key\":\"a\"}\n{\"key\":\"b\"}\n");
+            await using var pipeline = new FlowState.Streaming.StreamPipelineBuilder("di")
+                .AddSource(new FlowState.Streaming.JsonLinesFileSource("in", Path.Combine(root, "in.jsonl")) { KeyField = "key" })
+                .AddProcessor(new FlowState.Streaming.CountByKeyProcessor("counts"))
+                .WithCheckpoints(storage)
+                .WithStateStore(provider.GetRequiredService<StateStore>())
+                .Build();
+
+            var result = await pipeline.RunAsync();
+
+            Assert.Same(storage, provider.GetRequiredService<FlowState.Checkpoints.ICheckpointStorage>());
+            Assert.IsType<FlowState.Checkpoints.DirectoryCheckpointStorage>(storage);
+            Assert.Equal([result.LastCheckpointId!.Value], await storage.ListCheckpointIdsAsync(CancellationToken.None));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Options_are_bound_from_configuration()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>

@@ -1,0 +1,70 @@
+using System.Globalization;
+using FlowState.Checkpoints;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace FlowState.S3;
+
+/// <summary>Registers S3 as the checkpoint storage of the FlowState services.</summary>
+public static class S3FlowStateBuilderExtensions
+{
+    /// <summary>
+    /// Registers an <see cref="S3CheckpointStorage"/> as the <see cref="ICheckpointStorage"/> service (a singleton the
+    /// container disposes), for stream pipelines: <c>.WithCheckpoints(provider.GetRequiredService&lt;ICheckpointStorage&gt;())</c>.
+    /// Give each pipeline its own <see cref="S3CheckpointStorageOptions.Prefix"/>.
+    /// </summary>
+    public static FlowStateBuilder UseS3Checkpoints(this FlowStateBuilder builder, Action<S3CheckpointStorageOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.TryAddSingleton<ICheckpointStorage>(_ =>
+        {
+            var options = new S3CheckpointStorageOptions();
+            configure(options);
+            return new S3CheckpointStorage(options);
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// As <see cref="UseS3Checkpoints(FlowStateBuilder, Action{S3CheckpointStorageOptions})"/>, with the options read from a
+    /// configuration section: <c>Bucket</c>, <c>Prefix</c>, <c>Region</c>, <c>Endpoint</c>, <c>UseSsl</c>,
+    /// <c>AccessKey</c>, <c>SecretKey</c>, <c>ClaimTimeout</c> (a time span). Credentials left out come from the AWS SDK's
+    /// usual chain (environment, profile, instance role).
+    /// </summary>
+    /// <exception cref="ArgumentException">A value does not parse (when the storage is first resolved), naming the key.</exception>
+    public static FlowStateBuilder UseS3Checkpoints(this FlowStateBuilder builder, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return builder.UseS3Checkpoints(options =>
+        {
+            options.Bucket = section["Bucket"] ?? options.Bucket;
+            options.Prefix = section["Prefix"] ?? options.Prefix;
+            options.Region = section["Region"] ?? options.Region;
+            options.Endpoint = section["Endpoint"] ?? options.Endpoint;
+            options.AccessKey = section["AccessKey"] ?? options.AccessKey;
+            options.SecretKey = section["SecretKey"] ?? options.SecretKey;
+            options.UseSsl = Read(section, "UseSsl", static text => bool.Parse(text), options.UseSsl);
+            options.ClaimTimeout = Read(section, "ClaimTimeout", static text => TimeSpan.Parse(text, CultureInfo.InvariantCulture), options.ClaimTimeout);
+        });
+    }
+
+    private static T Read<T>(IConfiguration section, string key, Func<string, T> parse, T fallback)
+    {
+        var text = section[key];
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        try
+        {
+            return parse(text);
+        }
+        catch (FormatException ex)
+        {
+            throw new ArgumentException($"Configuration '{(section as IConfigurationSection)?.Path ?? "(root)"}:{key}' is '{text}', which is not a valid {typeof(T).Name}.", ex);
+        }
+    }
+}
