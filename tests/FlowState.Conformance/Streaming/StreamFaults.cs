@@ -71,36 +71,20 @@ public sealed class FaultingProcessor(string name, StreamFaults faults) : IProce
 }
 
 /// <summary>A checkpoint storage that fails before the planned state file or after the planned manifest.</summary>
-public sealed class FaultingCheckpointStorage(ICheckpointStorage inner, StreamFaults faults) : ICheckpointStorage
+public sealed class FaultingCheckpointStorage(ICheckpointStorage inner, StreamFaults faults) : DelegatingCheckpointStorage(inner)
 {
-    public string Description => inner.Description;
-
-    public Task WriteDataAsync(string dataKey, string fileName, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    public override Task WriteDataAsync(string dataKey, string fileName, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         faults.Pass("snapshot");
-        return inner.WriteDataAsync(dataKey, fileName, content, cancellationToken);
+        return Inner.WriteDataAsync(dataKey, fileName, content, cancellationToken);
     }
 
-    public Task<byte[]> ReadDataAsync(string dataKey, string fileName, CancellationToken cancellationToken) => inner.ReadDataAsync(dataKey, fileName, cancellationToken);
-
-    public async Task<bool> TryWriteManifestAsync(long checkpointId, ReadOnlyMemory<byte> manifest, CancellationToken cancellationToken)
+    public override async Task<bool> TryWriteManifestAsync(long checkpointId, ReadOnlyMemory<byte> manifest, CancellationToken cancellationToken)
     {
-        var written = await inner.TryWriteManifestAsync(checkpointId, manifest, cancellationToken);
+        var written = await Inner.TryWriteManifestAsync(checkpointId, manifest, cancellationToken);
         faults.Pass("manifest");
         return written;
     }
-
-    public Task<byte[]?> ReadManifestAsync(long checkpointId, CancellationToken cancellationToken) => inner.ReadManifestAsync(checkpointId, cancellationToken);
-
-    public Task<IReadOnlyList<long>> ListCheckpointIdsAsync(CancellationToken cancellationToken) => inner.ListCheckpointIdsAsync(cancellationToken);
-
-    public Task<long> GetHighestClaimedIdAsync(CancellationToken cancellationToken) => inner.GetHighestClaimedIdAsync(cancellationToken);
-
-    public Task<IReadOnlyList<string>> ListDataKeysAsync(CancellationToken cancellationToken) => inner.ListDataKeysAsync(cancellationToken);
-
-    public Task DeleteManifestAsync(long checkpointId, CancellationToken cancellationToken) => inner.DeleteManifestAsync(checkpointId, cancellationToken);
-
-    public Task DeleteDataAsync(string dataKey, CancellationToken cancellationToken) => inner.DeleteDataAsync(dataKey, cancellationToken);
 }
 
 /// <summary>An exactly-once sink (file, PostgreSQL) failing after the planned pre-commit or commit, or before the planned recovery.</summary>
