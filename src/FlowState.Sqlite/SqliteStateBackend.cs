@@ -11,19 +11,32 @@ namespace FlowState.Sqlite;
 /// checksum of its fields, and opening runs SQLite's <c>quick_check</c>, so a damaged file is reported as
 /// <see cref="StateCorruptedException"/> instead of being read as data.
 /// </summary>
+/// <remarks>
+/// A commit appends its changes to a log table (<c>flowstate_log</c>, rowid order) instead of updating the entries
+/// table in place: rows spread over many keys would dirty one B-tree page each, and SQLite writes every dirty page to
+/// the WAL at each commit, while appended rows share the last page or two. The log is folded into
+/// <c>flowstate_entries</c> in one transaction (latest change per key wins) at <see cref="SqliteStateBackendOptions.FoldThreshold"/>,
+/// at open, at close and before a read; a crash between the two leaves the log, which the next open folds.
+/// </remarks>
 public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
 {
     /// <summary>The schema this version writes and reads.</summary>
-    public const long SchemaVersion = 2;
+    public const long SchemaVersion = 3;
 
     private const string Columns = "scope, key, value, version, expires_at, ttl, sliding, checksum";
+    private const string LogColumns = "seq, " + Columns;
+    private const long FoldThresholdBytes = 16L * 1024 * 1024;
+    private const long TombstoneVersion = -1;
 
     private readonly SqliteStateBackendOptions _options;
     private FileStream? _lock;
     private SqliteConnection? _connection;
     private SqliteCommand? _upsert;
     private SqliteCommand? _delete;
+    private SqliteCommand? _append;
     private Durability? _synchronous;
+    private long _logRows;
+    private long _logBytes;
 
     /// <summary>A backend on the file <see cref="SqliteStateBackendOptions.Path"/>.</summary>
     public SqliteStateBackend(SqliteStateBackendOptions options)
@@ -108,10 +121,17 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
                             ) WITHOUT ROWID;
                             """,
                             transaction);
+                        CreateLog(transaction);
                         Execute($"INSERT INTO flowstate_schema (name, version) VALUES ('entries', {SchemaVersion});", transaction);
                         break;
                     case 1L:
                         UpgradeFromVersion1(transaction);
+                        CreateLog(transaction);
+                        Execute($"UPDATE flowstate_schema SET version = {SchemaVersion} WHERE name = 'entries';", transaction);
+                        break;
+                    case 2L:
+                        CreateLog(transaction);
+                        Execute($"UPDATE flowstate_schema SET version = {SchemaVersion} WHERE name = 'entries';", transaction);
                         break;
                     case SchemaVersion:
                         break;
@@ -137,6 +157,16 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
             _delete.CommandText = "DELETE FROM flowstate_entries WHERE scope = $scope AND key = $key;";
             _delete.Parameters.Add(new SqliteParameter { ParameterName = "$scope" });
             _delete.Parameters.Add(new SqliteParameter { ParameterName = "$key" });
+
+            _append = _connection.CreateCommand();
+            _append.CommandText = $"INSERT INTO flowstate_log ({Columns}) VALUES ($scope, $key, $value, $version, $expires, $ttl, $sliding, $checksum);";
+            foreach (var name in new[] { "$scope", "$key", "$value", "$version", "$expires", "$ttl", "$sliding", "$checksum" })
+            {
+                _append.Parameters.Add(new SqliteParameter { ParameterName = name });
+            }
+
+            _logRows = (long)Scalar("SELECT count(*) FROM flowstate_log;")!;
+            FoldIfAny();
             return ValueTask.CompletedTask;
         }
         catch (SqliteException ex)
@@ -161,6 +191,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
         }
 
         var connection = Connection();
+        FoldIfAny();
         using var command = connection.CreateCommand();
         if (scopeKeyPrefix.Length == 0)
         {
@@ -214,6 +245,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
     {
         ArgumentNullException.ThrowIfNull(scopeKey);
         ArgumentNullException.ThrowIfNull(key);
+        FoldIfAny();
         using var command = Connection().CreateCommand();
         command.CommandText = $"SELECT {Columns} FROM flowstate_entries WHERE scope = $scope AND key = $key;";
         command.Parameters.AddWithValue("$scope", scopeKey);
@@ -241,38 +273,48 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
         try
         {
             SetSynchronous(durability);
-            using var transaction = connection.BeginTransaction();
-            _upsert!.Transaction = transaction;
-            _delete!.Transaction = transaction;
-            foreach (var change in changes)
+            using (var transaction = connection.BeginTransaction())
             {
-                if (change.Entry is { } entry)
+                _append!.Transaction = transaction;
+                foreach (var change in changes)
                 {
-                    _upsert.Parameters[0].Value = entry.ScopeKey;
-                    _upsert.Parameters[1].Value = entry.Key;
-                    _upsert.Parameters[2].Value = entry.Value;
-                    _upsert.Parameters[3].Value = entry.Version;
-                    _upsert.Parameters[4].Value = entry.ExpiresAtUtcTicks;
-                    _upsert.Parameters[5].Value = entry.TimeToLiveTicks;
-                    _upsert.Parameters[6].Value = entry.Sliding ? 1 : 0;
-                    _upsert.Parameters[7].Value = SqliteEntryChecksum.Compute(entry.ScopeKey, entry.Key, entry.Value, entry.Version, entry.ExpiresAtUtcTicks, entry.TimeToLiveTicks, entry.Sliding);
-                    _upsert.ExecuteNonQuery();
+                    if (change.Entry is { } entry)
+                    {
+                        SetRow(_append, entry.ScopeKey, entry.Key, entry.Value, entry.Version, entry.ExpiresAtUtcTicks, entry.TimeToLiveTicks, entry.Sliding);
+                        _logBytes += entry.Value.Length;
+                    }
+                    else
+                    {
+                        SetRow(_append, change.ScopeKey, change.Key, null, TombstoneVersion, 0, 0, false);
+                    }
+
+                    _append.ExecuteNonQuery();
                 }
-                else
-                {
-                    _delete.Parameters[0].Value = change.ScopeKey;
-                    _delete.Parameters[1].Value = change.Key;
-                    _delete.ExecuteNonQuery();
-                }
+
+                transaction.Commit();
             }
 
-            transaction.Commit();
-            return ValueTask.CompletedTask;
+            _logRows += changes.Count;
         }
         catch (SqliteException ex)
         {
             throw Failure("write", ex);
         }
+
+        if (_logRows >= _options.FoldThreshold || _logBytes >= FoldThresholdBytes)
+        {
+            try
+            {
+                Fold();
+            }
+            catch (Exception ex) when (ex is StateException)
+            {
+                // The changes are committed in the log, which stays authoritative until a fold succeeds: the next
+                // write, read, open or close folds again, and one that cannot reports the error then.
+            }
+        }
+
+        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -315,6 +357,20 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
 
     private void Close()
     {
+        if (_connection is not null && _append is not null && _logRows > 0)
+        {
+            try
+            {
+                Fold();
+            }
+            catch (StateException)
+            {
+                // Left in the log; the next open folds it (or reports what is wrong with it).
+            }
+        }
+
+        _append?.Dispose();
+        _append = null;
         _upsert?.Dispose();
         _delete?.Dispose();
         _connection?.Dispose();
@@ -322,6 +378,106 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
         _lock?.Dispose();
         _lock = null;
     }
+
+    private void FoldIfAny()
+    {
+        if (_logRows > 0)
+        {
+            Fold();
+        }
+    }
+
+    /// <summary>Moves the log into the entries table in one transaction: the latest change of each key, checksums verified.</summary>
+    /// <exception cref="StateCorruptedException">A log row is damaged.</exception>
+    /// <exception cref="StateBackendException">SQLite failed.</exception>
+    private void Fold()
+    {
+        var connection = Connection();
+        try
+        {
+            using var transaction = connection.BeginTransaction();
+            var latest = new Dictionary<(string Scope, string Key), (byte[]? Value, long Version, long ExpiresAt, long Ttl, bool Sliding, long Checksum)>();
+            using (var select = connection.CreateCommand())
+            {
+                select.Transaction = transaction;
+                select.CommandText = $"SELECT {LogColumns} FROM flowstate_log ORDER BY seq;";
+                using var reader = select.ExecuteReader();
+                while (reader.Read())
+                {
+                    var (scope, key) = (reader.GetString(1), reader.GetString(2));
+                    var value = reader.IsDBNull(3) ? null : (byte[])reader.GetValue(3);
+                    var row = (value, reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7) != 0, reader.GetInt64(8));
+                    var expected = SqliteEntryChecksum.Compute(scope, key, value ?? [], row.Item2, row.Item3, row.Item4, row.Item5);
+                    if (expected != row.Item6 || (value is null) != (row.Item2 == TombstoneVersion))
+                    {
+                        throw new StateCorruptedException(
+                            $"SQLite file '{_options.Path}' is damaged: the logged change of '{key}' in scope '{scope}' does not match its checksum. Restore the file from a backup.");
+                    }
+
+                    latest[(scope, key)] = row;
+                }
+            }
+
+            _upsert!.Transaction = transaction;
+            _delete!.Transaction = transaction;
+            foreach (var ((scope, key), row) in latest)
+            {
+                if (row.Value is null)
+                {
+                    _delete.Parameters[0].Value = scope;
+                    _delete.Parameters[1].Value = key;
+                    _delete.ExecuteNonQuery();
+                }
+                else
+                {
+                    SetRow(_upsert, scope, key, row.Value, row.Version, row.ExpiresAt, row.Ttl, row.Sliding, row.Checksum);
+                    _upsert.ExecuteNonQuery();
+                }
+            }
+
+            Execute("DELETE FROM flowstate_log;", transaction);
+            transaction.Commit();
+            _logRows = 0;
+            _logBytes = 0;
+        }
+        catch (SqliteException ex)
+        {
+            throw Failure("fold its log", ex);
+        }
+        catch (Exception ex) when (ex is InvalidCastException or FormatException)
+        {
+            throw new StateCorruptedException($"SQLite file '{_options.Path}' holds a malformed logged change: {ex.Message}", ex);
+        }
+    }
+
+    private static void SetRow(SqliteCommand command, string scope, string key, byte[]? value, long version, long expiresAt, long ttl, bool sliding, long? checksum = null)
+    {
+        command.Parameters[0].Value = scope;
+        command.Parameters[1].Value = key;
+        command.Parameters[2].Value = (object?)value ?? DBNull.Value;
+        command.Parameters[3].Value = version;
+        command.Parameters[4].Value = expiresAt;
+        command.Parameters[5].Value = ttl;
+        command.Parameters[6].Value = sliding ? 1 : 0;
+        command.Parameters[7].Value = checksum ?? SqliteEntryChecksum.Compute(scope, key, value ?? [], version, expiresAt, ttl, sliding);
+    }
+
+    private void CreateLog(SqliteTransaction transaction) =>
+        Execute(
+            """
+            CREATE TABLE flowstate_log (
+                seq INTEGER PRIMARY KEY,
+                scope TEXT NOT NULL,
+                key TEXT NOT NULL,
+                value BLOB,
+                version INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                ttl INTEGER NOT NULL,
+                sliding INTEGER NOT NULL,
+                checksum INTEGER NOT NULL
+            );
+            """,
+            transaction);
 
     private BackendEntry ReadRow(SqliteDataReader reader)
     {
@@ -365,22 +521,25 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
     /// </summary>
     private void VerifyColumns(SqliteTransaction transaction)
     {
-        using var command = Connection().CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "SELECT name FROM pragma_table_info('flowstate_entries');";
-        var columns = new List<string>();
-        using (var reader = command.ExecuteReader())
+        foreach (var (table, expected) in new[] { ("entries", Columns), ("log", LogColumns) })
         {
-            while (reader.Read())
+            using var command = Connection().CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = $"SELECT name FROM pragma_table_info('flowstate_{table}');";
+            var columns = new List<string>();
+            using (var reader = command.ExecuteReader())
             {
-                columns.Add(reader.GetString(0));
+                while (reader.Read())
+                {
+                    columns.Add(reader.GetString(0));
+                }
             }
-        }
 
-        if (!columns.SequenceEqual(Columns.Split(", ")))
-        {
-            throw new StateCorruptedException(
-                $"SQLite file '{_options.Path}' is damaged: its entries table has the columns ({string.Join(", ", columns)}), not ({Columns}). Restore it from a backup.");
+            if (!columns.SequenceEqual(expected.Split(", ")))
+            {
+                throw new StateCorruptedException(
+                    $"SQLite file '{_options.Path}' is damaged: its {table} table has the columns ({string.Join(", ", columns)}), not ({expected}). Restore it from a backup.");
+            }
         }
     }
 
@@ -413,7 +572,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
             update.ExecuteNonQuery();
         }
 
-        Execute($"UPDATE flowstate_schema SET version = {SchemaVersion} WHERE name = 'entries';", transaction);
+        Execute("UPDATE flowstate_schema SET version = 2 WHERE name = 'entries';", transaction);
     }
 
     private void SetSynchronous(Durability durability)
