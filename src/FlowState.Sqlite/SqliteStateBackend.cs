@@ -12,9 +12,10 @@ namespace FlowState.Sqlite;
 /// <see cref="StateCorruptedException"/> instead of being read as data.
 /// </summary>
 /// <remarks>
-/// A commit appends its changes to a log table (<c>flowstate_log</c>, rowid order) instead of updating the entries
-/// table in place: rows spread over many keys would dirty one B-tree page each, and SQLite writes every dirty page to
-/// the WAL at each commit, while appended rows share the last page or two. The log is folded into
+/// A commit of more than a few changes (group commit gathers many) appends them to a log table (<c>flowstate_log</c>,
+/// rowid order) instead of updating the entries table in place: rows spread over many keys would dirty one B-tree page
+/// each, and SQLite writes every dirty page to the WAL at each commit, while appended rows share the last page or two.
+/// A small commit while the log is empty updates the entries table in place, which is cheaper for a lone row. The log is folded into
 /// <c>flowstate_entries</c> in one transaction (latest change per key wins) at <see cref="SqliteStateBackendOptions.FoldThreshold"/>,
 /// at open, at close and before a read; a crash between the two leaves the log, which the next open folds.
 /// </remarks>
@@ -27,6 +28,10 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
     private const string LogColumns = "seq, " + Columns;
     private const long FoldThresholdBytes = 16L * 1024 * 1024;
     private const long TombstoneVersion = -1;
+
+    // A commit this small, with nothing in the log, updates the entries table in place: one row dirties one page either
+    // way, and appending also grows the log table, which measured slower for a lone writer.
+    private const int DirectWriteMaxChanges = 4;
 
     private readonly SqliteStateBackendOptions _options;
     private FileStream? _lock;
@@ -273,6 +278,12 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
         try
         {
             SetSynchronous(durability);
+            if (_logRows == 0 && changes.Count <= DirectWriteMaxChanges)
+            {
+                WriteInPlace(connection, changes);
+                return ValueTask.CompletedTask;
+            }
+
             using (var transaction = connection.BeginTransaction())
             {
                 _append!.Transaction = transaction;
@@ -377,6 +388,30 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
         _connection = null;
         _lock?.Dispose();
         _lock = null;
+    }
+
+    /// <summary>Applies <paramref name="changes"/> to the entries table directly (only while the log is empty, so that no older logged change can override them).</summary>
+    private void WriteInPlace(SqliteConnection connection, IReadOnlyList<BackendChange> changes)
+    {
+        using var transaction = connection.BeginTransaction();
+        _upsert!.Transaction = transaction;
+        _delete!.Transaction = transaction;
+        foreach (var change in changes)
+        {
+            if (change.Entry is { } entry)
+            {
+                SetRow(_upsert, entry.ScopeKey, entry.Key, entry.Value, entry.Version, entry.ExpiresAtUtcTicks, entry.TimeToLiveTicks, entry.Sliding);
+                _upsert.ExecuteNonQuery();
+            }
+            else
+            {
+                _delete.Parameters[0].Value = change.ScopeKey;
+                _delete.Parameters[1].Value = change.Key;
+                _delete.ExecuteNonQuery();
+            }
+        }
+
+        transaction.Commit();
     }
 
     private void FoldIfAny()

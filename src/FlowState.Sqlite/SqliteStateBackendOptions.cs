@@ -16,7 +16,7 @@ public sealed class SqliteStateBackendOptions
     public bool VerifyOnOpen { get; set; } = true;
 
     /// <summary>
-    /// Writes are appended to a log table, which is folded into the entries table once it holds this many rows (default
+    /// Commits of more than four changes are appended to a log table, which is folded into the entries table once it holds this many rows (default
     /// 4,096) or 16 MiB of values, when the store opens or closes, and before a scan. Appending keeps a commit's dirty
     /// pages few whatever keys it writes; folding then rewrites each entry page once for many writes.
     /// </summary>

@@ -4,7 +4,10 @@ using Xunit;
 
 namespace FlowState.Sqlite.Tests;
 
-/// <summary>Commits append to the log table; folds move it into the entries table; a crash leaves it for the next open.</summary>
+/// <summary>
+/// Commits of more than a few changes append to the log table (and so does every commit while it holds any); folds
+/// move it into the entries table; a crash leaves it for the next open.
+/// </summary>
 public sealed class SqliteWriteLogTests : IDisposable
 {
     private readonly TemporaryDirectory _directory = new();
@@ -13,6 +16,10 @@ public sealed class SqliteWriteLogTests : IDisposable
 
     private static Task<StateStore> OpenAsync(string path, int foldThreshold = 1_000_000) =>
         StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(new SqliteStateBackendOptions { Path = path, FoldThreshold = foldThreshold }) });
+
+    /// <summary>A commit big enough to go to the log.</summary>
+    private static Task<long> BatchAsync(StateStore store, int count, string prefix = "batch") =>
+        store.For(StateScope.Global).ApplyAsync(Enumerable.Range(0, count).Aggregate(new StateBatch(), (batch, i) => batch.Set($"{prefix}{i}", i))).AsTask();
 
     private static long Count(string path, string table)
     {
@@ -42,20 +49,27 @@ public sealed class SqliteWriteLogTests : IDisposable
         var path = _directory.File("log.db");
         await using (var store = await OpenAsync(path))
         {
+            await store.SetAsync("alone", 0);
+            Assert.Equal(0, Count(path, "flowstate_log"));
+            Assert.Equal(1, Count(path, "flowstate_entries"));
+
+            await BatchAsync(store, 10);
             await store.SetAsync("a", 1);
             await store.SetAsync("b", 2);
             await store.SetAsync("a", 3);
             await store.DeleteAsync("b");
+            await store.SetAsync("batch3", 99); // logged too: in place, the fold would bring back the batch's 3
 
-            Assert.Equal(4, Count(path, "flowstate_log"));
-            Assert.Equal(0, Count(path, "flowstate_entries"));
+            Assert.Equal(15, Count(path, "flowstate_log"));
+            Assert.Equal(1, Count(path, "flowstate_entries"));
         }
 
         Assert.Equal(0, Count(path, "flowstate_log"));
-        Assert.Equal(1, Count(path, "flowstate_entries"));
+        Assert.Equal(12, Count(path, "flowstate_entries"));
         await using var reopened = await OpenAsync(path);
         Assert.Equal(3, await reopened.GetAsync<int>("a"));
         Assert.False(await reopened.ExistsAsync("b"));
+        Assert.Equal(99, await reopened.GetAsync<int>("batch3"));
     }
 
     [Fact]
@@ -64,13 +78,12 @@ public sealed class SqliteWriteLogTests : IDisposable
         var path = _directory.File("threshold.db");
         await using var store = await OpenAsync(path, foldThreshold: 10);
 
-        for (var i = 0; i < 25; i++)
-        {
-            await store.SetAsync($"k{i % 7}", i);
-        }
+        await BatchAsync(store, 6, "first");
+        Assert.Equal(6, Count(path, "flowstate_log"));
+        await BatchAsync(store, 6, "second");
 
-        Assert.True(Count(path, "flowstate_log") < 10);
-        Assert.Equal(7, Count(path, "flowstate_entries"));
+        Assert.Equal(0, Count(path, "flowstate_log"));
+        Assert.Equal(12, Count(path, "flowstate_entries"));
     }
 
     [Fact]
@@ -80,6 +93,7 @@ public sealed class SqliteWriteLogTests : IDisposable
         string copy;
         await using (var store = await OpenAsync(path))
         {
+            await BatchAsync(store, 5);
             await store.SetAsync("kept", "before");
             await store.SetAsync("gone", 1);
             await store.For(StateScope.Workflow("r1")).SetAsync("step", 2);
@@ -88,7 +102,7 @@ public sealed class SqliteWriteLogTests : IDisposable
             copy = CrashCopy(path, "crash-copy.db");
         }
 
-        Assert.Equal(5, Count(copy, "flowstate_log"));
+        Assert.Equal(10, Count(copy, "flowstate_log"));
         await using (var reopened = await OpenAsync(copy))
         {
             Assert.Equal("after", await reopened.GetAsync<string>("kept"));
@@ -105,6 +119,7 @@ public sealed class SqliteWriteLogTests : IDisposable
         string copy;
         await using (var store = await OpenAsync(path))
         {
+            await BatchAsync(store, 5);
             await store.SetAsync("balance", 100);
             copy = CrashCopy(path, "damaged-copy.db");
         }
@@ -121,7 +136,7 @@ public sealed class SqliteWriteLogTests : IDisposable
 
         Assert.Contains(copy, error.Message, StringComparison.Ordinal);
         Assert.Contains("logged change of 'balance'", error.Message, StringComparison.Ordinal);
-        Assert.Equal(1, Count(copy, "flowstate_log"));
+        Assert.Equal(6, Count(copy, "flowstate_log"));
     }
 
     [Fact]
@@ -148,6 +163,7 @@ public sealed class SqliteWriteLogTests : IDisposable
         await using (var store = await OpenAsync(path))
         {
             Assert.Equal(7, await store.GetAsync<int>("k"));
+            await BatchAsync(store, 5);
             await store.SetAsync("k", 8);
         }
 
