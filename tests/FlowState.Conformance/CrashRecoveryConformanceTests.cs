@@ -116,9 +116,12 @@ public abstract class CrashRecoveryConformanceTests : CrashTestBase
                 state.Remove(op.Keys[0]);
                 break;
             case "batch":
-                state[op.Keys[0]] = new JsonObject { ["v"] = op.Id };
-                state[op.Keys[1]] = new JsonObject { ["v"] = op.Id };
-                state.Remove(op.Keys[2]);
+                foreach (var key in op.Keys[..^1])
+                {
+                    state[key] = new JsonObject { ["v"] = op.Id };
+                }
+
+                state.Remove(op.Keys[^1]);
                 break;
             default:
                 throw new InvalidOperationException($"unknown operation {op.Kind}");

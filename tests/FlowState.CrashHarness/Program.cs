@@ -81,10 +81,18 @@ while (true)
 
         default:
         {
-            var (a, b, c) = (Key(), Key(), Key());
-            output.WriteLine($"BEGIN {id} batch {a} {b} {c}");
+            // 3 to 8 keys: every one but the last set, the last deleted. Batches of more than four changes take the
+            // SQLite backend's write log, so both of its paths are killed mid-write.
+            var keys = Enumerable.Range(0, random.Next(3, 9)).Select(_ => Key()).ToArray();
+            output.WriteLine($"BEGIN {id} batch {string.Join(' ', keys)}");
             output.Flush();
-            await scope.ApplyAsync(scope.CreateBatch().Set(a, new { v = id }).Set(b, new { v = id }).Delete(c));
+            var batch = scope.CreateBatch();
+            foreach (var key in keys[..^1])
+            {
+                batch.Set(key, new { v = id });
+            }
+
+            await scope.ApplyAsync(batch.Delete(keys[^1]));
             break;
         }
     }
