@@ -3,6 +3,7 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- --filter '*'
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- durable [--quick] [--dir path]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- flows [--quick] [--dir path]
+// dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- peers [--quick] [--dir path]
 if (args is ["durable", ..])
 {
     return await FlowState.Benchmarks.Durable.DurableBenchmarks.RunAsync(args[1..]);
@@ -11,6 +12,11 @@ if (args is ["durable", ..])
 if (args is ["streams", ..])
 {
     return await FlowState.Benchmarks.Streaming.StreamBenchmarks.RunAsync(args[1..]);
+}
+
+if (args is ["peers", ..])
+{
+    return await FlowState.Benchmarks.Peers.PeerFlowBenchmarks.RunAsync(args[1..]);
 }
 
 if (args is ["flows", ..])

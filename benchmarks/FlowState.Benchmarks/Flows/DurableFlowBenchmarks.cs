@@ -68,7 +68,7 @@ internal static class DurableFlowBenchmarks
         return 0;
     }
 
-    private static async Task<double> StepsPerSecondAsync(string root, Durability durability, int concurrentRuns, int runs)
+    internal static async Task<double> StepsPerSecondAsync(string root, Durability durability, int concurrentRuns, int runs)
     {
         var path = DurableBenchmarks.Fresh(root, "flow");
         try

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using FlowState.Benchmarks.Durable;
+using FlowState.Benchmarks.Flows;
+
+namespace FlowState.Benchmarks.Peers;
+
+/// <summary>
+/// FlowState's durable 10-node flow beside the peers users would pick instead, sample by sample in the same run:
+/// LangGraph.js with <c>@langchain/langgraph-checkpoint-sqlite</c> (installed from npm by
+/// <c>benchmarks/peers/langgraph/install.sh</c>; a checkpoint per step, SQLite in WAL mode with the
+/// <c>synchronous=NORMAL</c> better-sqlite3 uses, so FlowState runs at <see cref="Durability.Process"/>, the same
+/// guarantee). <c>dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- peers [--quick] [--dir path]</c>.
+/// </summary>
+internal static class PeerFlowBenchmarks
+{
+    private const int Nodes = 10;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        var dirIndex = Array.IndexOf(args, "--dir");
+        var root = Path.GetFullPath(dirIndex >= 0 && dirIndex + 1 < args.Length ? args[dirIndex + 1] : Path.Combine("BenchmarkDotNet.Artifacts", "peers"));
+        Directory.CreateDirectory(root);
+        var repetitions = quick ? 3 : 5;
+        var langGraph = Install();
+        var rows = new List<string>();
+        foreach (var concurrentRuns in new[] { 1, 16 })
+        {
+            var runs = (concurrentRuns, quick) switch
+            {
+                (1, true) => 20,
+                (1, false) => 50,
+                (_, true) => 64,
+                _ => 160,
+            };
+            var ours = new List<double>();
+            var theirs = new List<double>();
+            string? settings = null;
+            for (var i = 0; i < repetitions; i++)
+            {
+                ours.Add(await DurableFlowBenchmarks.StepsPerSecondAsync(root, Durability.Process, concurrentRuns, runs));
+                var (stepsPerSecond, described) = RunLangGraph(langGraph, DurableBenchmarks.Fresh(root, "langgraph") + ".db", runs, concurrentRuns);
+                theirs.Add(stepsPerSecond);
+                settings = described;
+            }
+
+            var ratio = new Measurement("×", ours.Zip(theirs, (o, t) => o / t).ToList());
+            rows.Add(
+                $"| 10-node flow, one field per node, a checkpoint per step, SQLite | {concurrentRuns} | FlowState (Process): {new Measurement("steps/s", ours).Describe()} | " +
+                $"LangGraph.js SqliteSaver ({settings}): {new Measurement("steps/s", theirs).Describe()} | {ratio.Describe()} | — | — |");
+            Console.WriteLine(rows[^1]);
+        }
+
+        rows.Add("| 10-node workflow with checkpointing, Microsoft Agent Framework (`Microsoft.Agents.AI.Workflows`) | — | — | not measured: its package needs `Microsoft.Extensions.AI.Evaluation`, which the package registry here does not serve | — | — | — |");
+        var table = new StringBuilder()
+            .AppendLine("| operation | concurrent runs | FlowState (median, min–max) | peer (same run) | ratio | target | pass |")
+            .AppendLine("|---|---|---|---|---|---|---|");
+        rows.ForEach(row => table.AppendLine(row));
+        Console.WriteLine();
+        Console.WriteLine(table);
+        var output = Path.Combine(root, "peers-results.md");
+        await File.WriteAllTextAsync(output, table.ToString());
+        Console.WriteLine($"written to {output}");
+        return 0;
+    }
+
+    private static string Install()
+    {
+        var script = Path.GetFullPath(Path.Combine("benchmarks", "peers", "langgraph", "install.sh"));
+        var (code, output, error) = Run("bash", [script]);
+        return code == 0
+            ? output.Trim().Split('\n')[^1]
+            : throw new InvalidOperationException($"installing LangGraph.js failed ({script}, exit {code}): {error}");
+    }
+
+    private static (double StepsPerSecond, string Settings) RunLangGraph(string folder, string database, int runs, int concurrentRuns)
+    {
+        var (code, output, error) = Run("node", [Path.Combine(folder, "bench.mjs"), database, runs.ToString(CultureInfo.InvariantCulture), concurrentRuns.ToString(CultureInfo.InvariantCulture)], folder);
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"the LangGraph.js benchmark failed (exit {code}): {error}");
+        }
+
+        using var result = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
+        var checkpoints = result.RootElement.GetProperty("checkpoints").GetInt64();
+        if (checkpoints < (long)runs * Nodes)
+        {
+            throw new InvalidOperationException($"LangGraph.js stored {checkpoints} checkpoints for {runs} runs of {Nodes} steps; it did not checkpoint every step.");
+        }
+
+        var synchronous = result.RootElement.GetProperty("synchronous").GetInt32() switch
+        {
+            0 => "OFF",
+            1 => "NORMAL",
+            2 => "FULL",
+            var other => other.ToString(CultureInfo.InvariantCulture),
+        };
+        return (result.RootElement.GetProperty("stepsPerSecond").GetDouble(), $"{result.RootElement.GetProperty("journalMode").GetString()}, synchronous={synchronous}");
+    }
+
+    private static (int Code, string Output, string Error) Run(string file, IEnumerable<string> arguments, string? workingDirectory = null)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output, error.Result);
+    }
+}
