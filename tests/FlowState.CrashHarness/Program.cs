@@ -1,7 +1,7 @@
 // The child of the crash test: opens a store on a SQLite file or RocksDB directory and runs random writes forever,
 // one at a time, printing "BEGIN <id> <op> <keys...>" before each and "ACK <id>" once the store acknowledged it. The
 // parent kills it with SIGKILL at a random moment and checks the reopened storage against the acknowledged operations.
-//   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> <Process|Machine> <seed> <first-op-id>
+//   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb|postgres:<connection string>> <path> <Process|Machine> <seed> <first-op-id>
 // In "flows" mode it runs the crash test flow in concurrent runs named f{first-run-id}, f{first-run-id + 1}, … until killed:
 //   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> flows <seed> <first-run-id>
 // In "streams" mode it runs the exactly-once counting pipeline over <path>.input.jsonl (keyed state on the backend,
@@ -22,7 +22,9 @@ IStateBackend backend = args[0] switch
 {
     "sqlite" => new SqliteStateBackend(path),
     "rocksdb" => new RocksDbStateBackend(path),
-    _ => throw new ArgumentException($"unknown backend '{args[0]}': use sqlite or rocksdb"),
+    // postgres:<connection string>: the table is named after <path>, as the parent names it.
+    ['p', 'o', 's', 't', 'g', 'r', 'e', 's', ':', .. var connectionString] => new PostgresStateBackend(connectionString, FlowState.Postgres.Tests.PostgresTables.For(path)),
+    _ => throw new ArgumentException($"unknown backend '{args[0]}': use sqlite, rocksdb or postgres:<connection string>"),
 };
 if (args[2] == "streams")
 {

@@ -1,0 +1,290 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace FlowState.Postgres;
+
+/// <summary>
+/// Keeps a store in one PostgreSQL table: <c>(scope, key, value, version, expires_at, ttl, sliding)</c>, keyed by scope
+/// and key in byte order (<c>COLLATE "C"</c>), so that a scope subtree is one range. A group commit is one transaction
+/// (one round trip of upserts and deletes). <see cref="Durability.Machine"/> commits with <c>synchronous_commit=on</c>
+/// (the server's WAL is flushed before it acknowledges); <see cref="Durability.Process"/> and <see cref="Durability.None"/>
+/// with <c>synchronous_commit=off</c> (acknowledged once the server has the commit, so this process dying loses nothing;
+/// a server crash may lose its last commits).
+/// </summary>
+/// <remarks>
+/// Like the embedded backends, the store keeps its state in memory and numbers versions itself, so one table has one
+/// store at a time: the backend holds a session advisory lock on the table's name for as long as it is open, and a
+/// second store on the same table is refused. Sharing state between processes through the server is a different
+/// design, not this backend.
+/// </remarks>
+public sealed partial class PostgresStateBackend : IStateBackend, IStateBackupSource
+{
+    private const string Columns = "scope, key, value, version, expires_at, ttl, sliding";
+
+    private readonly PostgresStateBackendOptions _options;
+    private readonly string _table;
+    private NpgsqlConnection? _connection;
+
+    /// <summary>A backend on <see cref="PostgresStateBackendOptions.Table"/> of the database the connection string names.</summary>
+    /// <exception cref="ArgumentException">The connection string is empty, or the table is not a plain identifier.</exception>
+    public PostgresStateBackend(PostgresStateBackendOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.ConnectionString, "options.ConnectionString");
+        _table = QuoteTable(options.Table);
+        _options = options;
+    }
+
+    /// <summary>A backend on <paramref name="table"/> of the database <paramref name="connectionString"/> names.</summary>
+    public PostgresStateBackend(string connectionString, string table = "flowstate_entries")
+        : this(new PostgresStateBackendOptions { ConnectionString = connectionString, Table = table })
+    {
+    }
+
+    /// <inheritdoc />
+    public string Description => $"postgres:{_options.Table}";
+
+    /// <inheritdoc />
+    public async ValueTask OpenAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            // Not pooled: closing must end the session, which releases the advisory lock (so does a crash of this process).
+            _connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_options.ConnectionString) { Pooling = false }.ConnectionString);
+            await _connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using (var lockCommand = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", _connection))
+            {
+                lockCommand.Parameters.AddWithValue("flowstate:" + _options.Table);
+                if (await lockCommand.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
+                {
+                    throw new StateBackendException(
+                        $"PostgreSQL table '{_options.Table}' is in use by another FlowState store (it holds the table's advisory lock). Close that store first, or give each store its own table.");
+                }
+            }
+
+            await ExecuteAsync(
+                $"""
+                CREATE TABLE IF NOT EXISTS {_table} (
+                    scope text COLLATE "C" NOT NULL,
+                    key text COLLATE "C" NOT NULL,
+                    value bytea NOT NULL,
+                    version bigint NOT NULL,
+                    expires_at bigint NOT NULL,
+                    ttl bigint NOT NULL,
+                    sliding boolean NOT NULL,
+                    PRIMARY KEY (scope, key))
+                """,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex)
+        {
+            await DisposeAsync().ConfigureAwait(false);
+            throw Failure("open", ex);
+        }
+        catch
+        {
+            await DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<BackendEntry> ScanAsync(string scopeKeyPrefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scopeKeyPrefix);
+        if (scopeKeyPrefix.Length != 0 && !scopeKeyPrefix.EndsWith('/'))
+        {
+            throw new ArgumentException($"'{scopeKeyPrefix}' is not a scope storage key (it must end with '/').", nameof(scopeKeyPrefix));
+        }
+
+        using var command = new NpgsqlCommand(
+            scopeKeyPrefix.Length == 0
+                ? $"SELECT {Columns} FROM {_table} ORDER BY scope, key"
+                : $"SELECT {Columns} FROM {_table} WHERE scope >= $1 AND scope < $2 ORDER BY scope, key",
+            Connection());
+        if (scopeKeyPrefix.Length != 0)
+        {
+            // Every storage key ends with '/' (0x2F), so the subtree is the range [prefix, prefix with its last '/' as '0').
+            command.Parameters.AddWithValue(scopeKeyPrefix);
+            command.Parameters.AddWithValue(string.Concat(scopeKeyPrefix.AsSpan(0, scopeKeyPrefix.Length - 1), "0"));
+        }
+
+        NpgsqlDataReader reader;
+        try
+        {
+            reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw Failure("read", ex);
+        }
+
+        await using (reader.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+                catch (NpgsqlException ex)
+                {
+                    throw Failure("read", ex);
+                }
+
+                yield return ReadRow(reader);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<BackendEntry?> GetAsync(string scopeKey, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scopeKey);
+        ArgumentNullException.ThrowIfNull(key);
+        using var command = new NpgsqlCommand($"SELECT {Columns} FROM {_table} WHERE scope = $1 AND key = $2", Connection());
+        command.Parameters.AddWithValue(scopeKey);
+        command.Parameters.AddWithValue(key);
+        try
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadRow(reader) : null;
+            }
+        }
+        catch (NpgsqlException ex)
+        {
+            throw Failure("read", ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask ApplyAsync(IReadOnlyList<BackendChange> changes, Durability durability, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        var connection = Connection();
+        try
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transactionScope = transaction.ConfigureAwait(false);
+            using var batch = new NpgsqlBatch(connection, transaction);
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(durability == Durability.Machine ? "SET LOCAL synchronous_commit = on" : "SET LOCAL synchronous_commit = off"));
+            foreach (var change in changes)
+            {
+                if (change.Entry is { } entry)
+                {
+                    var upsert = new NpgsqlBatchCommand(
+                        $"INSERT INTO {_table} ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7) " +
+                        "ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, version = excluded.version, expires_at = excluded.expires_at, ttl = excluded.ttl, sliding = excluded.sliding");
+                    upsert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = entry.ScopeKey });
+                    upsert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = entry.Key });
+                    upsert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bytea, Value = entry.Value });
+                    upsert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = entry.Version });
+                    upsert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = entry.ExpiresAtUtcTicks });
+                    upsert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = entry.TimeToLiveTicks });
+                    upsert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = entry.Sliding });
+                    batch.BatchCommands.Add(upsert);
+                }
+                else
+                {
+                    var delete = new NpgsqlBatchCommand($"DELETE FROM {_table} WHERE scope = $1 AND key = $2");
+                    delete.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = change.ScopeKey });
+                    delete.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = change.Key });
+                    batch.BatchCommands.Add(delete);
+                }
+            }
+
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw Failure("write", ex);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// <paramref name="destination"/> is a table name in the same database: the copy is made from one snapshot
+    /// (<c>REPEATABLE READ</c>) on a connection of its own, while the store goes on writing. Open it with a backend on
+    /// that table.
+    /// </remarks>
+    public async ValueTask BackupAsync(string destination, CancellationToken cancellationToken)
+    {
+        var target = QuoteTable(destination);
+        _ = Connection();
+        try
+        {
+            var connection = new NpgsqlConnection(_options.ConnectionString);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+            await using var transactionScope = transaction.ConfigureAwait(false);
+            using (var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection, transaction))
+            {
+                exists.Parameters.AddWithValue(target);
+                if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
+                {
+                    throw new IOException($"The backup destination table '{destination}' exists; FlowState does not overwrite it.");
+                }
+            }
+
+            using (var copy = new NpgsqlCommand($"CREATE TABLE {target} (LIKE {_table} INCLUDING ALL); INSERT INTO {target} SELECT * FROM {_table}", connection, transaction))
+            {
+                await copy.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw new StateBackendException($"PostgreSQL table '{_options.Table}' could not be backed up to '{destination}': {ex.Message}", ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_connection is { } connection)
+        {
+            _connection = null;
+            await connection.DisposeAsync().ConfigureAwait(false); // ends the session, and with it the advisory lock
+        }
+    }
+
+    private static BackendEntry ReadRow(NpgsqlDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetString(1),
+        reader.GetFieldValue<byte[]>(2),
+        reader.GetInt64(3),
+        reader.GetInt64(4),
+        reader.GetInt64(5),
+        reader.GetBoolean(6));
+
+    private static string QuoteTable(string table) =>
+        !string.IsNullOrEmpty(table) && TableName().IsMatch(table)
+            ? string.Join('.', table.Split('.').Select(part => $"\"{part}\""))
+            : throw new ArgumentException($"The table '{table}' must be a plain identifier, optionally with its schema (schema.table).", nameof(table));
+
+    private NpgsqlConnection Connection() =>
+        _connection ?? throw new InvalidOperationException($"The PostgreSQL backend '{_options.Table}' is not open; open the store with StateStore.OpenAsync.");
+
+    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        using var command = new NpgsqlCommand(sql, Connection());
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private StateBackendException Failure(string what, NpgsqlException ex) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"PostgreSQL table '{_options.Table}' failed to {what}: {ex.Message}"), ex);
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}(\\.[A-Za-z_][A-Za-z0-9_]{0,62})?$")]
+    private static partial Regex TableName();
+}

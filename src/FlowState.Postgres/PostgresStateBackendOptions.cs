@@ -1,0 +1,11 @@
+namespace FlowState.Postgres;
+
+/// <summary>Options of <see cref="PostgresStateBackend"/>.</summary>
+public sealed class PostgresStateBackendOptions
+{
+    /// <summary>The Npgsql connection string of the database (required).</summary>
+    public string ConnectionString { get; set; } = string.Empty;
+
+    /// <summary>The table holding the store (<c>name</c> or <c>schema.name</c>; created when missing). Default <c>flowstate_entries</c>.</summary>
+    public string Table { get; set; } = "flowstate_entries";
+}

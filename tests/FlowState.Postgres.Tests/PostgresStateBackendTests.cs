@@ -1,0 +1,66 @@
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace FlowState.Postgres.Tests;
+
+/// <summary>PostgreSQL-specific behaviour: one store per table, configuration, and a server that is not there.</summary>
+[Collection(SharedPostgresServer.Name)]
+public sealed class PostgresStateBackendTests(PostgresServer server)
+{
+    private static string NewTable() => $"state_{Guid.NewGuid():N}";
+
+    [Fact]
+    public async Task A_table_held_by_another_store_is_refused_until_that_store_closes()
+    {
+        var table = NewTable();
+        var first = await StateStore.OpenAsync(new StateStoreOptions { Backend = new PostgresStateBackend(server.ConnectionString, table) });
+        await first.SetAsync("k", 1);
+
+        var error = await Assert.ThrowsAsync<StateBackendException>(() => StateStore.OpenAsync(new StateStoreOptions { Backend = new PostgresStateBackend(server.ConnectionString, table) }));
+        await first.SetAsync("k", 2);
+        await first.DisposeAsync();
+        await using var second = await StateStore.OpenAsync(new StateStoreOptions { Backend = new PostgresStateBackend(server.ConnectionString, table) });
+
+        Assert.Contains(table, error.Message, StringComparison.Ordinal);
+        Assert.Contains("in use by another FlowState store", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, await second.GetAsync<int>("k"));
+    }
+
+    [Fact]
+    public async Task UsePostgres_keeps_state_in_the_table_across_service_providers()
+    {
+        var table = NewTable();
+        await using (var provider = new ServiceCollection().AddFlowState(f => f.UsePostgres(server.ConnectionString, table)).BuildServiceProvider())
+        {
+            await provider.GetRequiredService<IStateStore>().SetAsync("greeting", "hello");
+        }
+
+        await using var reopened = new ServiceCollection()
+            .AddFlowState(f => f.UsePostgres(new PostgresStateBackendOptions { ConnectionString = server.ConnectionString, Table = table }))
+            .BuildServiceProvider();
+        Assert.Equal("hello", await reopened.GetRequiredService<IStateStore>().GetAsync<string>("greeting"));
+        Assert.Equal(["hello"], await server.QueryStringsAsync($"SELECT convert_from(value, 'UTF8')::jsonb #>> '{{}}' FROM {table}"));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("bad name")]
+    [InlineData("x; DROP TABLE y")]
+    [InlineData("a.b.c")]
+    public void A_table_name_that_is_not_an_identifier_is_refused(string table)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new PostgresStateBackend(server.ConnectionString, table));
+
+        Assert.Contains("plain identifier", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_server_that_is_not_there_is_a_backend_error_at_open()
+    {
+        var nowhere = "Host=127.0.0.1;Port=1;Username=postgres;Database=postgres;Timeout=3";
+
+        var error = await Assert.ThrowsAsync<StateBackendException>(() => StateStore.OpenAsync(new StateStoreOptions { Backend = new PostgresStateBackend(nowhere, NewTable()) }));
+
+        Assert.Contains("failed to open", error.Message, StringComparison.Ordinal);
+    }
+}
