@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Text.RegularExpressions;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -20,7 +19,7 @@ namespace FlowState.Postgres;
 /// second store on the same table is refused. Sharing state between processes through the server is a different
 /// design, not this backend.
 /// </remarks>
-public sealed partial class PostgresStateBackend : IStateBackend, IStateBackupSource
+public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
 {
     private const string Columns = "scope, key, value, version, expires_at, ttl, sliding";
 
@@ -34,7 +33,7 @@ public sealed partial class PostgresStateBackend : IStateBackend, IStateBackupSo
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ConnectionString, "options.ConnectionString");
-        _table = QuoteTable(options.Table);
+        _table = PostgresTableName.Quote(options.Table);
         _options = options;
     }
 
@@ -218,7 +217,7 @@ public sealed partial class PostgresStateBackend : IStateBackend, IStateBackupSo
     /// </remarks>
     public async ValueTask BackupAsync(string destination, CancellationToken cancellationToken)
     {
-        var target = QuoteTable(destination);
+        var target = PostgresTableName.Quote(destination);
         _ = Connection();
         try
         {
@@ -268,10 +267,6 @@ public sealed partial class PostgresStateBackend : IStateBackend, IStateBackupSo
         reader.GetInt64(5),
         reader.GetBoolean(6));
 
-    private static string QuoteTable(string table) =>
-        !string.IsNullOrEmpty(table) && TableName().IsMatch(table)
-            ? string.Join('.', table.Split('.').Select(part => $"\"{part}\""))
-            : throw new ArgumentException($"The table '{table}' must be a plain identifier, optionally with its schema (schema.table).", nameof(table));
 
     private NpgsqlConnection Connection() =>
         _connection ?? throw new InvalidOperationException($"The PostgreSQL backend '{_options.Table}' is not open; open the store with StateStore.OpenAsync.");
@@ -285,6 +280,4 @@ public sealed partial class PostgresStateBackend : IStateBackend, IStateBackupSo
     private StateBackendException Failure(string what, NpgsqlException ex) =>
         new(string.Create(CultureInfo.InvariantCulture, $"PostgreSQL table '{_options.Table}' failed to {what}: {ex.Message}"), ex);
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}(\\.[A-Za-z_][A-Za-z0-9_]{0,62})?$")]
-    private static partial Regex TableName();
 }

@@ -1,0 +1,417 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using StackExchange.Redis;
+
+namespace FlowState.Redis;
+
+/// <summary>
+/// Shared state on Redis (<see cref="SharedStateStore"/>'s backend). Every commit is one Lua script that checks each
+/// change's expected version, takes a new version and applies the changes — atomically, because Redis runs a script
+/// alone. Key layout, for prefix <c>P</c> and a scope whose top-level segment (its first storage-key segment) is
+/// <c>T</c>: entry hashes <c>{P|T}:e:{scope}\n{key}</c> (fields value, version, expiry, time to live), a sorted set per
+/// scope of its keys <c>{P|T}:i:{scope}</c> (listing without <c>KEYS</c>), a sorted set of the scopes under
+/// <c>T</c> <c>{P|T}:s</c>, and a version counter <c>{P|T}:v</c>. The braces make a top-level scope — a workflow run
+/// and all its steps — one hash slot, so on Redis Cluster a batch inside one run is one script; a batch spanning
+/// top-level scopes needs a single Redis server. Entries with a time to live also get a native Redis expiry. Changes
+/// are published on the channel <c>P:changes</c> by the same script.
+/// </summary>
+/// <remarks>
+/// Durability: <see cref="Durability.Process"/> — acknowledged once Redis has applied the script (this process dying
+/// loses nothing; a Redis crash loses what its persistence setting has not saved: with <c>appendonly no</c>
+/// everything since the last RDB snapshot, with <c>appendfsync everysec</c> up to about a second).
+/// <see cref="Durability.Machine"/> needs <c>appendonly yes</c> with <c>appendfsync always</c> (Redis fsyncs its AOF
+/// before replying); the backend reads the server's configuration when it opens and refuses Machine-level commits
+/// on a server that does not run that way (when <c>CONFIG</c> is disabled it cannot check, and trusts the server).
+/// </remarks>
+public sealed class RedisSharedStateBackend : ISharedStateBackend
+{
+    // KEYS: per change its entry and scope index; then per distinct top-level scope its scope set and version counter.
+    // ARGV: now, change count, top-level scope count, channel; then per change 10 arguments (see CommitAsync).
+    // Ticks exceed a Lua 5.1 number's exact range, so expiries are compared as decimal strings.
+    private const string CommitScript = """
+        local function le(a, b)
+          if #a ~= #b then return #a < #b end
+          return a <= b
+        end
+        local now, n, tags, channel = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+        local previous = {}
+        for i = 1, n do
+          local a = 4 + (i - 1) * 10
+          local f = redis.call('HMGET', KEYS[2 * i - 1], 'ver', 'exp')
+          local current = 0
+          if f[1] and (f[2] == '0' or not le(f[2], now)) then current = tonumber(f[1]) end
+          if ARGV[a + 2] ~= '-1' and tonumber(ARGV[a + 2]) ~= current then return {0, i - 1, current} end
+          previous[i] = current
+        end
+        local version = 0
+        for t = 1, tags do
+          local v = redis.call('INCR', KEYS[2 * n + 2 * t])
+          if v > version then version = v end
+        end
+        for t = 1, tags do redis.call('SET', KEYS[2 * n + 2 * t], version) end
+        local result = {1, version}
+        for i = 1, n do
+          local a = 4 + (i - 1) * 10
+          local kind, entry, index, scope, key = ARGV[a + 1], KEYS[2 * i - 1], KEYS[2 * i], ARGV[a + 7], ARGV[a + 8]
+          local scopes = KEYS[2 * n + 2 * tonumber(ARGV[a + 9]) - 1]
+          if kind == 'u' then
+            redis.call('HSET', entry, 'v', ARGV[a + 3], 'ver', version, 'exp', ARGV[a + 4], 'ttl', ARGV[a + 5], 'sl', ARGV[a + 6])
+            if ARGV[a + 10] == '0' then redis.call('PERSIST', entry) else redis.call('PEXPIRE', entry, ARGV[a + 10]) end
+            redis.call('ZADD', index, 0, key)
+            redis.call('ZADD', scopes, 0, scope)
+            redis.call('PUBLISH', channel, version .. '\n' .. 's\n' .. scope .. '\n' .. key .. '\n' .. ARGV[a + 3])
+          elseif kind == 'd' then
+            redis.call('DEL', entry)
+            redis.call('ZREM', index, key)
+            if redis.call('EXISTS', index) == 0 then redis.call('ZREM', scopes, scope) end
+            if previous[i] ~= 0 then redis.call('PUBLISH', channel, version .. '\n' .. 'd\n' .. scope .. '\n' .. key .. '\n') end
+          end
+          result[2 + i] = previous[i]
+        end
+        return result
+        """;
+
+    private readonly RedisSharedStateBackendOptions _options;
+    private readonly bool _ownsConnection;
+    private readonly RedisKey _topLevelScopes;
+    private readonly RedisChannel _channel;
+    private IConnectionMultiplexer? _connection;
+    private bool _machineDurabilityRefused;
+
+    /// <summary>A backend that connects with <see cref="RedisSharedStateBackendOptions.Configuration"/> when opened, and closes that connection when disposed.</summary>
+    /// <exception cref="ArgumentException">The configuration or the key prefix is empty.</exception>
+    public RedisSharedStateBackend(RedisSharedStateBackendOptions options)
+        : this(options, null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Configuration, "options.Configuration");
+    }
+
+    /// <summary>A backend on an existing connection, which it does not close.</summary>
+    public RedisSharedStateBackend(IConnectionMultiplexer connection, string keyPrefix = "flowstate")
+        : this(new RedisSharedStateBackendOptions { KeyPrefix = keyPrefix }, connection ?? throw new ArgumentNullException(nameof(connection)))
+    {
+    }
+
+    private RedisSharedStateBackend(RedisSharedStateBackendOptions options, IConnectionMultiplexer? connection)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.KeyPrefix, "options.KeyPrefix");
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ScanBatchSize, 1, "options.ScanBatchSize");
+        if (options.KeyPrefix.AsSpan().IndexOfAny("{}|\n") >= 0)
+        {
+            throw new ArgumentException($"The key prefix '{options.KeyPrefix}' must not contain braces, '|' or a line break.", nameof(options));
+        }
+
+        _options = options;
+        _connection = connection;
+        _ownsConnection = connection is null;
+        _topLevelScopes = $"{options.KeyPrefix}:scopes";
+        _channel = RedisChannel.Literal($"{options.KeyPrefix}:changes");
+    }
+
+    /// <inheritdoc />
+    public string Description => $"redis:{_options.KeyPrefix}";
+
+    /// <inheritdoc />
+    public async ValueTask OpenAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            _connection ??= await ConnectionMultiplexer.ConnectAsync(_options.Configuration).WaitAsync(cancellationToken).ConfigureAwait(false);
+            _machineDurabilityRefused = await FsyncsEveryWriteAsync(_connection).ConfigureAwait(false) == false;
+        }
+        catch (RedisException ex)
+        {
+            await DisposeAsync().ConfigureAwait(false);
+            throw Failure("connect", ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<BackendEntry?> GetAsync(string scopeKey, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scopeKey);
+        ArgumentNullException.ThrowIfNull(key);
+        try
+        {
+            var fields = await Database().HashGetAllAsync(EntryKey(scopeKey, key)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return ToEntry(scopeKey, key, fields);
+        }
+        catch (RedisException ex)
+        {
+            throw Failure("read", ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<BackendEntry> ScanAsync(string scopeKey, bool includeChildScopes, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scopeKey);
+        var scopes = includeChildScopes ? await SubtreeScopesAsync(scopeKey, cancellationToken).ConfigureAwait(false) : [scopeKey];
+        var database = Database();
+        foreach (var scope in scopes)
+        {
+            RedisValue[] keys;
+            try
+            {
+                keys = await database.SortedSetRangeByRankAsync(IndexKey(scope)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RedisException ex)
+            {
+                throw Failure("read", ex);
+            }
+
+            for (var start = 0; start < keys.Length; start += _options.ScanBatchSize)
+            {
+                var chunk = keys.AsSpan(start, Math.Min(_options.ScanBatchSize, keys.Length - start)).ToArray();
+                HashEntry[][] rows;
+                try
+                {
+                    var batch = database.CreateBatch();
+                    var reads = Array.ConvertAll(chunk, k => batch.HashGetAllAsync(EntryKey(scope, k!)));
+                    batch.Execute();
+                    rows = await Task.WhenAll(reads).WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (RedisException ex)
+                {
+                    throw Failure("read", ex);
+                }
+
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    // A key whose entry Redis expired natively is still in the index until a write of the scope removes it.
+                    if (ToEntry(scope, chunk[i]!, rows[i]) is { } entry)
+                    {
+                        yield return entry;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<SharedCommitResult> CommitAsync(IReadOnlyList<SharedChange> changes, long nowUtcTicks, Durability durability, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        if (durability == Durability.Machine && _machineDurabilityRefused)
+        {
+            throw new StateBackendException(
+                $"Redis store '{_options.KeyPrefix}': Durability.Machine needs the server to run with 'appendonly yes' and 'appendfsync always' (an fsync before every reply); this server does not. Configure it so, or use Durability.Process.");
+        }
+
+        var tags = new List<string>();
+        var keys = new RedisKey[changes.Count * 2];
+        var arguments = new List<RedisValue>(4 + (changes.Count * 10))
+        {
+            nowUtcTicks.ToString(CultureInfo.InvariantCulture), changes.Count, 0, _channel.ToString(),
+        };
+        for (var i = 0; i < changes.Count; i++)
+        {
+            var change = changes[i];
+            var tag = TopLevel(change.ScopeKey);
+            var tagIndex = tags.IndexOf(tag);
+            if (tagIndex < 0)
+            {
+                tags.Add(tag);
+                tagIndex = tags.Count - 1;
+            }
+
+            keys[2 * i] = EntryKey(change.ScopeKey, change.Key);
+            keys[(2 * i) + 1] = IndexKey(change.ScopeKey);
+            var remainingMilliseconds = change.ExpiresAtUtcTicks == 0 ? 0 : Math.Max(1, (change.ExpiresAtUtcTicks - nowUtcTicks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond);
+            arguments.Add(change.Kind switch { SharedChangeKind.Upsert => "u", SharedChangeKind.Delete => "d", _ => "c" });
+            arguments.Add(change.ExpectedVersion is { } expected ? expected.ToString(CultureInfo.InvariantCulture) : "-1");
+            arguments.Add(change.Kind == SharedChangeKind.Upsert ? (RedisValue)(change.Value ?? throw new ArgumentException($"The upsert of '{change.Key}' has no value.", nameof(changes))) : RedisValue.EmptyString);
+            arguments.Add(change.ExpiresAtUtcTicks.ToString(CultureInfo.InvariantCulture));
+            arguments.Add(change.TimeToLiveTicks.ToString(CultureInfo.InvariantCulture));
+            arguments.Add(change.Sliding ? "1" : "0");
+            arguments.Add(change.ScopeKey);
+            arguments.Add(change.Key);
+            arguments.Add(tagIndex + 1);
+            arguments.Add(remainingMilliseconds);
+        }
+
+        arguments[2] = tags.Count;
+        var allKeys = new RedisKey[keys.Length + (tags.Count * 2)];
+        keys.CopyTo(allKeys, 0);
+        for (var t = 0; t < tags.Count; t++)
+        {
+            allKeys[keys.Length + (2 * t)] = ScopeSetKey(tags[t]);
+            allKeys[keys.Length + (2 * t) + 1] = $"{{{_options.KeyPrefix}|{tags[t]}}}:v";
+        }
+
+        try
+        {
+            var database = Database();
+            var register = database.SortedSetAddAsync(_topLevelScopes, tags.Select(t => new SortedSetEntry(t, 0)).ToArray());
+            var reply = (RedisResult[])(await database.ScriptEvaluateAsync(CommitScript, allKeys, [.. arguments]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+            await register.ConfigureAwait(false);
+            if ((long)reply[0] == 0)
+            {
+                return SharedCommitResult.Conflict((int)(long)reply[1], (long)reply[2]);
+            }
+
+            var previous = new long[changes.Count];
+            for (var i = 0; i < previous.Length; i++)
+            {
+                previous[i] = (long)reply[2 + i];
+            }
+
+            return SharedCommitResult.Success((long)reply[1], previous);
+        }
+        catch (RedisException ex)
+        {
+            throw Failure("write", ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IAsyncEnumerable<SharedChangeNotice>> SubscribeAsync(CancellationToken cancellationToken)
+    {
+        ChannelMessageQueue queue;
+        try
+        {
+            queue = await Connection().GetSubscriber().SubscribeAsync(_channel).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisException ex)
+        {
+            throw Failure("subscribe", ex);
+        }
+
+        return ReadNoticesAsync(queue, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_connection is { } connection && _ownsConnection)
+        {
+            _connection = null;
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The first storage-key segment of <paramref name="scopeKey"/> (empty for the global scope): it names the hash slot.</summary>
+    private static string TopLevel(string scopeKey)
+    {
+        var end = scopeKey.IndexOf('/', StringComparison.Ordinal);
+        return end < 0 ? string.Empty : scopeKey[..(end + 1)];
+    }
+
+    private static BackendEntry? ToEntry(string scopeKey, string key, HashEntry[] fields)
+    {
+        if (fields.Length == 0)
+        {
+            return null;
+        }
+
+        byte[]? value = null;
+        long version = 0, expires = 0, ttl = 0;
+        var sliding = false;
+        foreach (var field in fields)
+        {
+            switch ((string?)field.Name)
+            {
+                case "v": value = field.Value; break;
+                case "ver": version = (long)field.Value; break;
+                case "exp": expires = (long)field.Value; break;
+                case "ttl": ttl = (long)field.Value; break;
+                case "sl": sliding = field.Value == "1"; break;
+            }
+        }
+
+        return value is null ? null : new BackendEntry(scopeKey, key, value, version, expires, ttl, sliding);
+    }
+
+    /// <summary>True when the server fsyncs its AOF before every reply, false when not, null when it cannot tell (CONFIG disabled).</summary>
+    private static async Task<bool?> FsyncsEveryWriteAsync(IConnectionMultiplexer connection)
+    {
+        try
+        {
+            // Through Execute rather than IServer.ConfigGet, which needs the connection's admin mode.
+            var reply = (RedisResult[])(await connection.GetDatabase().ExecuteAsync("CONFIG", "GET", "append*").ConfigureAwait(false))!;
+            var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (var i = 0; i + 1 < reply.Length; i += 2)
+            {
+                settings[(string)reply[i]!] = (string)reply[i + 1]!;
+            }
+
+            return settings.GetValueOrDefault("appendonly") == "yes" && settings.GetValueOrDefault("appendfsync") == "always";
+        }
+        catch (RedisException)
+        {
+            return null;
+        }
+    }
+
+    private static async IAsyncEnumerable<SharedChangeNotice> ReadNoticesAsync(ChannelMessageQueue queue, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                ChannelMessage message;
+                try
+                {
+                    message = await queue.ReadAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (System.Threading.Channels.ChannelClosedException)
+                {
+                    yield break;
+                }
+
+                var text = Encoding.UTF8.GetString((byte[])message.Message!);
+                var parts = text.Split('\n', 5);
+                if (parts.Length == 5)
+                {
+                    yield return new SharedChangeNotice(parts[2], parts[3], parts[1] == "d", long.Parse(parts[0], CultureInfo.InvariantCulture), parts[1] == "d" ? null : Encoding.UTF8.GetBytes(parts[4]));
+                }
+            }
+        }
+        finally
+        {
+            await queue.UnsubscribeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<List<string>> SubtreeScopesAsync(string scopeKey, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var database = Database();
+            var tags = scopeKey.Length == 0
+                ? [string.Empty, .. (await database.SortedSetRangeByRankAsync(_topLevelScopes).WaitAsync(cancellationToken).ConfigureAwait(false)).Select(t => (string)t!)]
+                : new[] { TopLevel(scopeKey) };
+            var scopes = new List<string>();
+            foreach (var tag in tags.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            {
+                var members = scopeKey.Length == 0
+                    ? await database.SortedSetRangeByRankAsync(ScopeSetKey(tag)).WaitAsync(cancellationToken).ConfigureAwait(false)
+                    : await database.SortedSetRangeByValueAsync(ScopeSetKey(tag), scopeKey, string.Concat(scopeKey.AsSpan(0, scopeKey.Length - 1), "0"), Exclude.Stop).WaitAsync(cancellationToken).ConfigureAwait(false);
+                scopes.AddRange(members.Select(m => (string)m!));
+            }
+
+            scopes.Sort(StringComparer.Ordinal);
+            return scopes;
+        }
+        catch (RedisException ex)
+        {
+            throw Failure("read", ex);
+        }
+    }
+
+    private RedisKey EntryKey(string scopeKey, string key) => $"{{{_options.KeyPrefix}|{TopLevel(scopeKey)}}}:e:{scopeKey}\n{key}";
+
+    private RedisKey IndexKey(string scopeKey) => $"{{{_options.KeyPrefix}|{TopLevel(scopeKey)}}}:i:{scopeKey}";
+
+    private RedisKey ScopeSetKey(string tag) => $"{{{_options.KeyPrefix}|{tag}}}:s";
+
+    private IConnectionMultiplexer Connection() =>
+        _connection ?? throw new InvalidOperationException($"The Redis backend '{_options.KeyPrefix}' is not open; open the store with SharedStateStore.OpenAsync.");
+
+    private IDatabase Database() => Connection().GetDatabase();
+
+    private StateBackendException Failure(string what, RedisException ex) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"Redis store '{_options.KeyPrefix}' failed to {what}: {ex.Message}"), ex);
+}

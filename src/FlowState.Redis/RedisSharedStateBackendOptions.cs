@@ -1,0 +1,17 @@
+namespace FlowState.Redis;
+
+/// <summary>Options of <see cref="RedisSharedStateBackend"/>.</summary>
+public sealed class RedisSharedStateBackendOptions
+{
+    /// <summary>The StackExchange.Redis configuration string, e.g. <c>127.0.0.1:6379</c> (required unless a connection is passed).</summary>
+    public string Configuration { get; set; } = string.Empty;
+
+    /// <summary>
+    /// The prefix of every Redis key and channel of the store (default <c>flowstate</c>); stores with different prefixes
+    /// share a server without seeing each other.
+    /// </summary>
+    public string KeyPrefix { get; set; } = "flowstate";
+
+    /// <summary>How many entries a scan reads per round trip (default 256).</summary>
+    public int ScanBatchSize { get; set; } = 256;
+}

@@ -1,0 +1,11 @@
+using FlowState.Conformance;
+using Xunit;
+
+namespace FlowState.Postgres.Tests;
+
+/// <summary>The shared-store conformance suite on a real PostgreSQL server, each test on a table of its own.</summary>
+[Collection(SharedPostgresServer.Name)]
+public sealed class PostgresSharedStateStoreConformanceTests(PostgresServer server) : SharedStateStoreConformanceTests
+{
+    protected override ISharedStateBackend CreateBackend(string name) => new PostgresSharedStateBackend(server.ConnectionString, name);
+}
