@@ -20,6 +20,9 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
     /// <summary>A new backend on the store named <paramref name="name"/> (a key prefix or a table); every call with the same name shares one state.</summary>
     protected abstract ISharedStateBackend CreateBackend(string name);
 
+    /// <summary>The server as the crash harness's shared mode takes it: <c>redis:&lt;configuration&gt;</c> or <c>postgres:&lt;connection string&gt;</c>.</summary>
+    protected abstract string HarnessServer { get; }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
@@ -304,6 +307,22 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Worker_processes_incrementing_shared_keys_lose_no_update()
+    {
+        const int Workers = 3;
+        const int Count = 150;
+        var workers = Enumerable.Range(0, Workers).Select(w => RunWorkerAsync($"w{w}", Count)).ToList();
+
+        var outputs = await Task.WhenAll(workers);
+
+        Assert.All(outputs, output => Assert.Equal("DONE", output));
+        var store = (await OpenAsync()).For(StateScope.Workflow("shared-run"));
+        Assert.Equal(Workers * Count, await store.GetAsync<int>("hits"));
+        var doc = await store.GetAsync<Dictionary<string, int>>("doc");
+        Assert.Equal(Enumerable.Range(0, Workers).ToDictionary(w => $"w{w}", _ => Count), doc);
+    }
+
+    [Fact]
     public async Task A_second_store_sees_what_the_first_committed_at_once()
     {
         var first = await OpenAsync();
@@ -313,6 +332,28 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
         Assert.Equal("from first", await second.GetAsync<string>("k"));
         await second.DeleteAsync("k");
         Assert.False(await first.ExistsAsync("k"));
+    }
+
+    /// <summary>Runs one worker process of the crash harness's shared mode to its end and returns what it printed.</summary>
+    private async Task<string> RunWorkerAsync(string worker, int count)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "FlowState.CrashHarness.dll"), "shared", HarnessServer, _name, worker, count.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        Assert.True(process.ExitCode == 0, $"worker {worker} exited with {process.ExitCode}: {await errors}");
+        return (await output).Trim();
     }
 
     private static async Task<List<StateChange>> TakeAsync(IAsyncEnumerable<StateChange> changes, int count)

@@ -8,14 +8,23 @@
 // checkpoints in <path>.checkpoints, output in <path>.out) with a planned fault (see StreamFaults), printing DONE when
 // the input is used up (exit 0), or exiting with 3 when an injected exception failed the run:
 //   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> streams <kill|throw:point:n|none> [file | postgres:<table>:<connection string>]
+// In "shared" mode it is one of several worker processes on one shared store: it increments the key "hits" and merges
+// its share of the object "doc" <count> times each, prints DONE and exits 0:
+//   dotnet FlowState.CrashHarness.dll shared <redis:<configuration>|postgres:<connection string>> <store name> <worker id> <count>
 using FlowState.Checkpoints;
 using FlowState.Conformance;
 using FlowState.Flows;
 using FlowState.Postgres;
+using FlowState.Redis;
 using FlowState.RocksDb;
 using FlowState.Sqlite;
 using FlowState.Streaming;
 using FlowState;
+
+if (args[0] == "shared")
+{
+    return await RunSharedWorkerAsync(args[1], args[2], args[3], int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture));
+}
 
 var path = args[1];
 IStateBackend backend = args[0] switch
@@ -157,4 +166,24 @@ static async Task<int> RunStreamAsync(IStateBackend backend, string path, string
         Console.WriteLine($"FAILED {ex.Message}");
         return 3;
     }
+}
+
+static async Task<int> RunSharedWorkerAsync(string server, string name, string worker, int count)
+{
+    ISharedStateBackend backend = server switch
+    {
+        ['r', 'e', 'd', 'i', 's', ':', .. var configuration] => new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = configuration, KeyPrefix = name }),
+        ['p', 'o', 's', 't', 'g', 'r', 'e', 's', ':', .. var connectionString] => new PostgresSharedStateBackend(connectionString, name),
+        _ => throw new ArgumentException($"unknown server '{server}': use redis:<configuration> or postgres:<connection string>"),
+    };
+    await using var store = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = backend });
+    var run = store.For(StateScope.Workflow("shared-run"));
+    for (var i = 0; i < count; i++)
+    {
+        await run.UpdateAsync<int>("hits", n => n + 1);
+        await run.MergeAsync("doc", new Dictionary<string, int> { [worker] = i + 1 });
+    }
+
+    Console.WriteLine("DONE");
+    return 0;
 }

@@ -8,4 +8,6 @@ namespace FlowState.Postgres.Tests;
 public sealed class PostgresSharedStateStoreConformanceTests(PostgresServer server) : SharedStateStoreConformanceTests
 {
     protected override ISharedStateBackend CreateBackend(string name) => new PostgresSharedStateBackend(server.ConnectionString, name);
+
+    protected override string HarnessServer => $"postgres:{server.ConnectionString}";
 }

@@ -9,4 +9,6 @@ public sealed class RedisSharedStateStoreConformanceTests(RedisServer server) : 
 {
     protected override ISharedStateBackend CreateBackend(string name) =>
         new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = server.Configuration, KeyPrefix = name });
+
+    protected override string HarnessServer => $"redis:{server.Configuration}";
 }
