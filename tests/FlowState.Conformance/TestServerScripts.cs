@@ -20,12 +20,16 @@ public static class TestServerScripts
         }
     }
 
-    /// <summary>Runs <c>bash scripts/{script} {argument}</c>; returns its exit code, output and errors.</summary>
-    public static async Task<(int Code, string Output, string Errors)> RunAsync(string script, string argument)
+    /// <summary>Runs <c>bash scripts/{script} {arguments}</c>; returns its exit code, output and errors.</summary>
+    public static async Task<(int Code, string Output, string Errors)> RunAsync(string script, params string[] arguments)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(RepositoryRoot, "scripts", script));
-        start.ArgumentList.Add(argument);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
@@ -34,9 +38,9 @@ public static class TestServerScripts
     }
 
     /// <summary>Runs a start script and returns the port it printed last.</summary>
-    public static async Task<string> StartAsync(string script, string argument)
+    public static async Task<string> StartAsync(string script, params string[] arguments)
     {
-        var (code, output, errors) = await RunAsync(script, argument);
+        var (code, output, errors) = await RunAsync(script, arguments);
         return code == 0
             ? output.Trim().Split('\n')[^1].Trim()
             : throw new InvalidOperationException($"scripts/{script} failed ({code}): {errors}");

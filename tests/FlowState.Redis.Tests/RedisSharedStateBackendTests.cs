@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using FlowState.Conformance;
+using Xunit;
+
+namespace FlowState.Redis.Tests;
+
+/// <summary>What only the Redis shared backend does: durability levels against the server's persistence, and a server crash.</summary>
+[Collection(SharedRedisServer.Name)]
+public sealed class RedisSharedStateBackendTests(RedisServer server)
+{
+    [Fact]
+    public async Task Machine_durability_is_refused_on_a_server_without_an_fsync_per_write()
+    {
+        await using var store = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
+        {
+            Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = server.Configuration, KeyPrefix = $"m{Guid.NewGuid():N}" }),
+            Durability = Durability.Machine,
+        });
+
+        var error = await Assert.ThrowsAsync<StateBackendException>(async () => await store.SetAsync("k", 1));
+
+        Assert.Contains("appendfsync always", error.Message, StringComparison.Ordinal);
+        Assert.False(await store.ExistsAsync("k"));
+    }
+
+    [Fact]
+    public void Options_that_cannot_work_are_refused_at_once()
+    {
+        Assert.Throws<ArgumentException>(() => new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = "" }));
+        Assert.Throws<ArgumentException>(() => new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = server.Configuration, KeyPrefix = "a{b}" }));
+    }
+
+    [Fact]
+    public async Task Writes_acknowledged_at_machine_durability_survive_a_killed_and_restarted_server()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"flowstate-redis-aof-{Guid.NewGuid():N}");
+        var port = await TestServerScripts.StartAsync("start-redis.sh", directory, "aof");
+        try
+        {
+            await using var store = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
+            {
+                Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions
+                {
+                    Configuration = $"127.0.0.1:{port},abortConnect=false,connectTimeout=2000,syncTimeout=2000,asyncTimeout=2000",
+                }),
+                Durability = Durability.Machine,
+            });
+            var run = store.For(StateScope.Workflow("crash"));
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
+            {
+                for (var i = 0; i < 25; i++)
+                {
+                    await run.SetAsync($"w{worker}-{i}", i);
+                    await run.UpdateAsync<int>("total", n => n + 1);
+                }
+            })));
+
+            using (var redis = Process.GetProcessById(int.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "redis.pid")), System.Globalization.CultureInfo.InvariantCulture)))
+            {
+                redis.Kill();
+                await redis.WaitForExitAsync();
+            }
+
+            await Assert.ThrowsAsync<StateBackendException>(async () => await run.SetAsync("while-down", 1));
+            await TestServerScripts.StartAsync("start-redis.sh", directory);
+
+            var total = await RetryAsync(() => run.GetAsync<int>("total").AsTask());
+            Assert.Equal(200, total);
+            for (var worker = 0; worker < 8; worker++)
+            {
+                for (var i = 0; i < 25; i++)
+                {
+                    Assert.Equal(i, await run.GetAsync<int>($"w{worker}-{i}"));
+                }
+            }
+
+            Assert.Equal(201, await run.UpdateAsync<int>("total", n => n + 1));
+        }
+        finally
+        {
+            await TestServerScripts.RunAsync("stop-redis.sh", directory);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>Retries while the client reconnects to the restarted server (a few seconds at most).</summary>
+    private static async Task<T> RetryAsync<T>(Func<Task<T>> operation)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await operation();
+            }
+            catch (StateBackendException) when (attempt < 50)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+}
