@@ -311,7 +311,7 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
     {
         const int Workers = 3;
         const int Count = 150;
-        var workers = Enumerable.Range(0, Workers).Select(w => RunWorkerAsync($"w{w}", Count)).ToList();
+        var workers = Enumerable.Range(0, Workers).Select(w => RunWorkerAsync("shared", HarnessServer, _name, $"w{w}", $"{Count}")).ToList();
 
         var outputs = await Task.WhenAll(workers);
 
@@ -320,6 +320,72 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
         Assert.Equal(Workers * Count, await store.GetAsync<int>("hits"));
         var doc = await store.GetAsync<Dictionary<string, int>>("doc");
         Assert.Equal(Enumerable.Range(0, Workers).ToDictionary(w => $"w{w}", _ => Count), doc);
+    }
+
+    [Fact]
+    public async Task A_run_lease_excludes_other_workers_until_it_lapses_and_then_fences_the_old_holder_out()
+    {
+        var store = await OpenAsync();
+        var leases = new RunLeases(store, Clock);
+        var first = await leases.TryAcquireAsync("run-1", "worker-a", TimeSpan.FromSeconds(30));
+        Assert.NotNull(first);
+        Assert.Null(await leases.TryAcquireAsync("run-1", "worker-b", TimeSpan.FromSeconds(30)));
+        await leases.Fence(first).SetAsync("progress", 1);
+        Clock.Advance(TimeSpan.FromSeconds(20));
+        first = await leases.RenewAsync(first, TimeSpan.FromSeconds(30));
+        Clock.Advance(TimeSpan.FromSeconds(20));
+        Assert.Null(await leases.TryAcquireAsync("run-1", "worker-b", TimeSpan.FromSeconds(30)));
+        Clock.Advance(TimeSpan.FromSeconds(11));
+
+        var second = await leases.TryAcquireAsync("run-1", "worker-b", TimeSpan.FromSeconds(30));
+
+        Assert.NotNull(second);
+        Assert.True(second.FencingToken > first.FencingToken);
+        var zombie = leases.Fence(first);
+        await Assert.ThrowsAsync<RunLeaseLostException>(async () => await zombie.SetAsync("progress", 99));
+        await Assert.ThrowsAsync<RunLeaseLostException>(async () => await zombie.Scope("step").SetAsync("x", 99));
+        await Assert.ThrowsAsync<RunLeaseLostException>(async () => await zombie.UpdateAsync<int>("progress", n => n + 99));
+        await Assert.ThrowsAsync<RunLeaseLostException>(async () => await zombie.DeleteAsync("progress"));
+        await Assert.ThrowsAsync<RunLeaseLostException>(async () => await zombie.ApplyAsync(zombie.CreateBatch().Set("a", 1)));
+        await Assert.ThrowsAsync<RunLeaseLostException>(async () => await zombie.ClearAsync());
+        await Assert.ThrowsAsync<RunLeaseLostException>(async () => await leases.RenewAsync(first, TimeSpan.FromSeconds(30)));
+        Assert.False(await leases.ReleaseAsync(first));
+        var run = store.For(StateScope.Workflow("run-1"));
+        Assert.Equal(1, await run.GetAsync<int>("progress"));
+        Assert.False(await run.ExistsAsync("a"));
+        Assert.Equal(2, await leases.Fence(second).UpdateAsync<int>("progress", n => n + 1));
+        Assert.Equal("worker-b", await leases.GetOwnerAsync("run-1"));
+        Assert.True(await leases.ReleaseAsync(second));
+        Assert.Null(await leases.GetOwnerAsync("run-1"));
+        Assert.NotNull(await leases.TryAcquireAsync("run-1", "worker-c", TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task A_killed_workers_run_is_resumed_by_another_worker_once_its_lease_lapses()
+    {
+        var killed = await CrashHarnessProcess.StartAsync("lease", HarnessServer, _name, "worker-a", "1000000", "1500");
+        await Task.Delay(500);
+        var lines = await killed.KillAsync();
+        var acknowledged = lines.Where(l => l.StartsWith("STEP ", StringComparison.Ordinal)).Select(l => int.Parse(l[5..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.NotEmpty(acknowledged);
+        var store = await OpenAsync(o => o.TimeProvider = TimeProvider.System);
+        var leases = new RunLeases(store);
+        Assert.Equal("worker-a", await leases.GetOwnerAsync("leased-run"));
+        Assert.Null(await leases.TryAcquireAsync("leased-run", "worker-c", TimeSpan.FromSeconds(1)));
+        var last = acknowledged.Max();
+        var target = last + 20;
+
+        var output = await RunWorkerAsync("lease", HarnessServer, _name, "worker-b", $"{target}", "1500");
+
+        var resumedSteps = output.Split('\n').Where(l => l.StartsWith("STEP ", StringComparison.Ordinal)).Select(l => int.Parse(l[5..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.InRange(resumedSteps[0], last + 1, last + 2); // worker-a may have committed one step it could not report
+        Assert.Equal(Enumerable.Range(resumedSteps[0], target - resumedSteps[0] + 1), resumedSteps);
+        var run = store.For(StateScope.Workflow("leased-run"));
+        Assert.Equal(target, await run.GetAsync<int>("step"));
+        for (var step = 1; step <= target; step++)
+        {
+            Assert.Equal(step < resumedSteps[0] ? "worker-a" : "worker-b", await run.GetAsync<string>($"done:{step}"));
+        }
     }
 
     [Fact]
@@ -334,8 +400,8 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
         Assert.False(await first.ExistsAsync("k"));
     }
 
-    /// <summary>Runs one worker process of the crash harness's shared mode to its end and returns what it printed.</summary>
-    private async Task<string> RunWorkerAsync(string worker, int count)
+    /// <summary>Runs the crash harness with <paramref name="arguments"/> to its end and returns what it printed.</summary>
+    private static async Task<string> RunWorkerAsync(params string[] arguments)
     {
         var start = new System.Diagnostics.ProcessStartInfo("dotnet")
         {
@@ -343,7 +409,7 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "FlowState.CrashHarness.dll"), "shared", HarnessServer, _name, worker, count.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        foreach (var argument in (string[])[Path.Combine(AppContext.BaseDirectory, "FlowState.CrashHarness.dll"), .. arguments])
         {
             start.ArgumentList.Add(argument);
         }
@@ -352,7 +418,7 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-        Assert.True(process.ExitCode == 0, $"worker {worker} exited with {process.ExitCode}: {await errors}");
+        Assert.True(process.ExitCode == 0, $"worker {string.Join(' ', arguments[2..])} exited with {process.ExitCode}: {await errors}");
         return (await output).Trim();
     }
 

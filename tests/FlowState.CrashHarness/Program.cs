@@ -11,6 +11,10 @@
 // In "shared" mode it is one of several worker processes on one shared store: it increments the key "hits" and merges
 // its share of the object "doc" <count> times each, prints DONE and exits 0:
 //   dotnet FlowState.CrashHarness.dll shared <redis:<configuration>|postgres:<connection string>> <store name> <worker id> <count>
+// In "lease" mode it is a worker that claims the run "leased-run" (waiting while another worker's lease is live, lease
+// <lease ms>), prints READY, and resumes the run's steps from the last one stored up to <steps>, each a fenced write
+// printed as "STEP n" once acknowledged; then DONE:
+//   dotnet FlowState.CrashHarness.dll lease <redis:…|postgres:…> <store name> <worker id> <steps> <lease ms>
 using FlowState.Checkpoints;
 using FlowState.Conformance;
 using FlowState.Flows;
@@ -24,6 +28,11 @@ using FlowState;
 if (args[0] == "shared")
 {
     return await RunSharedWorkerAsync(args[1], args[2], args[3], int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture));
+}
+
+if (args[0] == "lease")
+{
+    return await RunLeaseWorkerAsync(args[1], args[2], args[3], int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture));
 }
 
 var path = args[1];
@@ -168,15 +177,42 @@ static async Task<int> RunStreamAsync(IStateBackend backend, string path, string
     }
 }
 
+static ISharedStateBackend SharedBackend(string server, string name) => server switch
+{
+    ['r', 'e', 'd', 'i', 's', ':', .. var configuration] => new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = configuration, KeyPrefix = name }),
+    ['p', 'o', 's', 't', 'g', 'r', 'e', 's', ':', .. var connectionString] => new PostgresSharedStateBackend(connectionString, name),
+    _ => throw new ArgumentException($"unknown server '{server}': use redis:<configuration> or postgres:<connection string>"),
+};
+
+static async Task<int> RunLeaseWorkerAsync(string server, string name, string worker, int steps, int leaseMilliseconds)
+{
+    await using var store = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = SharedBackend(server, name) });
+    var leases = new RunLeases(store);
+    var duration = TimeSpan.FromMilliseconds(leaseMilliseconds);
+    RunLease? lease;
+    while ((lease = await leases.TryAcquireAsync("leased-run", worker, duration)) is null)
+    {
+        await Task.Delay(50);
+    }
+
+    Console.WriteLine("READY");
+    var run = leases.Fence(lease);
+    for (var step = await run.GetAsync<int>("step") + 1; step <= steps; step++)
+    {
+        await run.ApplyAsync(run.CreateBatch().Set("step", step).Set($"done:{step}", worker));
+        Console.WriteLine($"STEP {step}");
+        lease = await leases.RenewAsync(lease, duration);
+        run = leases.Fence(lease);
+        await Task.Delay(10);
+    }
+
+    Console.WriteLine("DONE");
+    return 0;
+}
+
 static async Task<int> RunSharedWorkerAsync(string server, string name, string worker, int count)
 {
-    ISharedStateBackend backend = server switch
-    {
-        ['r', 'e', 'd', 'i', 's', ':', .. var configuration] => new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = configuration, KeyPrefix = name }),
-        ['p', 'o', 's', 't', 'g', 'r', 'e', 's', ':', .. var connectionString] => new PostgresSharedStateBackend(connectionString, name),
-        _ => throw new ArgumentException($"unknown server '{server}': use redis:<configuration> or postgres:<connection string>"),
-    };
-    await using var store = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = backend });
+    await using var store = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = SharedBackend(server, name) });
     var run = store.For(StateScope.Workflow("shared-run"));
     for (var i = 0; i < count; i++)
     {

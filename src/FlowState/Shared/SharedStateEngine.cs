@@ -86,9 +86,17 @@ internal sealed class SharedStateEngine : IAsyncDisposable
         }
     }
 
-    /// <summary>Commits <paramref name="writes"/> as one atomic, conditional change; merges re-read and retry on conflicts.</summary>
-    public async ValueTask<SharedCommitResult> CommitAsync(PreparedWrite[] writes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Commits <paramref name="writes"/> as one atomic, conditional change (with <paramref name="fence"/>'s lease check
+    /// last); merges re-read and retry on conflicts.
+    /// </summary>
+    public async ValueTask<SharedCommitResult> CommitAsync(PreparedWrite[] writes, SharedFence? fence, CancellationToken cancellationToken)
     {
+        if (fence is not null)
+        {
+            writes = [.. writes, fence.ToCheck()];
+        }
+
         ThrowIfDisposed();
         foreach (var write in writes)
         {
@@ -115,6 +123,11 @@ internal sealed class SharedStateEngine : IAsyncDisposable
             }
 
             var conflicting = changes[result.ConflictIndex];
+            if (fence is not null && result.ConflictIndex == changes.Length - 1)
+            {
+                throw RunLeases.Lost(fence.Lease, Conflict(fence.Scope, fence.Key, fence.Lease.FencingToken, result.ActualVersion, attempt));
+            }
+
             if (!internalChecks[result.ConflictIndex] || attempt >= _options.MaxConflictRetries)
             {
                 throw Conflict(writes.First(w => w.Scope.StorageKey == conflicting.ScopeKey && w.Key == conflicting.Key).Scope, conflicting.Key, conflicting.ExpectedVersion ?? 0, result.ActualVersion, attempt);
@@ -124,7 +137,7 @@ internal sealed class SharedStateEngine : IAsyncDisposable
         }
     }
 
-    public async ValueTask<T> UpdateAsync<T>(StateScope scope, string key, Func<T?, T> update, StateWriteOptions? options, CancellationToken cancellationToken)
+    public async ValueTask<T> UpdateAsync<T>(StateScope scope, string key, Func<T?, T> update, StateWriteOptions? options, SharedFence? fence, CancellationToken cancellationToken)
     {
         StateNameValidator.ValidateKey(key);
         ArgumentNullException.ThrowIfNull(update);
@@ -150,10 +163,15 @@ internal sealed class SharedStateEngine : IAsyncDisposable
             JsonValueCodec.Validate(json, _options.MaxValueBytes, _options.MaxDepth, scope, key);
             var ttl = TimeToLiveTicks(options, current?.TimeToLiveTicks);
             var change = new SharedChange(SharedChangeKind.Upsert, scope.StorageKey, key, currentVersion, json, ttl == 0 ? 0 : now + ttl, ttl);
-            var result = await _backend.CommitAsync([change], now, _options.Durability, cancellationToken).ConfigureAwait(false);
+            var result = await _backend.CommitAsync(fence is null ? [change] : [change, fence.ToChange()], now, _options.Durability, cancellationToken).ConfigureAwait(false);
             if (result.Committed)
             {
                 return next;
+            }
+
+            if (fence is not null && result.ConflictIndex == 1)
+            {
+                throw RunLeases.Lost(fence.Lease, Conflict(fence.Scope, fence.Key, fence.Lease.FencingToken, result.ActualVersion, attempt));
             }
 
             if (options?.ExpectedVersion is not null || attempt >= _options.MaxConflictRetries)
@@ -163,15 +181,21 @@ internal sealed class SharedStateEngine : IAsyncDisposable
         }
     }
 
-    /// <summary>Deletes every live entry of <paramref name="scope"/> and its child scopes in one commit; returns how many.</summary>
-    public async ValueTask<long> ClearAsync(StateScope scope, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes every live entry of <paramref name="scope"/> and its child scopes in one commit (except the lease
+    /// <paramref name="fence"/> checks); returns how many.
+    /// </summary>
+    public async ValueTask<long> ClearAsync(StateScope scope, SharedFence? fence, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             var changes = new List<SharedChange>();
             await foreach (var stored in ScanLiveAsync(scope, includeChildScopes: true, cancellationToken).ConfigureAwait(false))
             {
-                changes.Add(new SharedChange(SharedChangeKind.Delete, stored.ScopeKey, stored.Key, null));
+                if (fence is null || stored.ScopeKey != fence.Scope.StorageKey || stored.Key != fence.Key)
+                {
+                    changes.Add(new SharedChange(SharedChangeKind.Delete, stored.ScopeKey, stored.Key, null));
+                }
             }
 
             if (changes.Count == 0)
@@ -179,10 +203,20 @@ internal sealed class SharedStateEngine : IAsyncDisposable
                 return 0;
             }
 
+            if (fence is not null)
+            {
+                changes.Add(fence.ToChange());
+            }
+
             var result = await _backend.CommitAsync(changes, NowTicks(), _options.Durability, cancellationToken).ConfigureAwait(false);
             if (result.Committed)
             {
-                return result.PreviousVersions.Count(v => v != 0);
+                return result.PreviousVersions.Take(changes.Count - (fence is null ? 0 : 1)).Count(v => v != 0);
+            }
+
+            if (fence is not null && result.ConflictIndex == changes.Count - 1)
+            {
+                throw RunLeases.Lost(fence.Lease, Conflict(fence.Scope, fence.Key, fence.Lease.FencingToken, result.ActualVersion, attempt));
             }
 
             if (attempt >= _options.MaxConflictRetries)

@@ -20,12 +20,14 @@ public sealed class SharedStateStore : IStateStore, IAsyncDisposable
 {
     private readonly SharedStateEngine _engine;
     private readonly bool _owner;
+    private readonly SharedFence? _fence;
 
-    private SharedStateStore(SharedStateEngine engine, StateScope scope, bool owner)
+    private SharedStateStore(SharedStateEngine engine, StateScope scope, bool owner, SharedFence? fence = null)
     {
         _engine = engine;
         CurrentScope = scope;
         _owner = owner;
+        _fence = fence;
     }
 
     /// <inheritdoc />
@@ -46,12 +48,15 @@ public sealed class SharedStateStore : IStateStore, IAsyncDisposable
         return new SharedStateStore(engine, StateScope.Global, owner: true);
     }
 
-    /// <summary>A view of <paramref name="scope"/> on the same connection.</summary>
+    /// <summary>A view of <paramref name="scope"/> on the same connection (fenced like this one, see <see cref="RunLeases.Fence"/>).</summary>
     public SharedStateStore For(StateScope scope)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        return new SharedStateStore(_engine, scope, owner: false);
+        return new SharedStateStore(_engine, scope, owner: false, _fence);
     }
+
+    /// <summary>A view of <paramref name="scope"/> whose writes all carry <paramref name="fence"/>.</summary>
+    internal SharedStateStore Fenced(StateScope scope, SharedFence fence) => new(_engine, scope, owner: false, fence);
 
     /// <inheritdoc />
     public IStateStore Scope(string name) => For(CurrentScope.Child(name));
@@ -165,13 +170,13 @@ public sealed class SharedStateStore : IStateStore, IAsyncDisposable
     public async ValueTask<bool> DeleteAsync(string key, StateWriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         StateNameValidator.ValidateKey(key);
-        var result = await _engine.CommitAsync([new PreparedWrite(StateOperationKind.Delete, CurrentScope, key, null, options, inheritTimeToLive: false)], cancellationToken).ConfigureAwait(false);
+        var result = await _engine.CommitAsync([new PreparedWrite(StateOperationKind.Delete, CurrentScope, key, null, options, inheritTimeToLive: false)], _fence, cancellationToken).ConfigureAwait(false);
         return result.PreviousVersions[0] != 0;
     }
 
     /// <inheritdoc />
     public ValueTask<T> UpdateAsync<T>(string key, Func<T?, T> update, StateWriteOptions? options = null, CancellationToken cancellationToken = default) =>
-        _engine.UpdateAsync(CurrentScope, key, update, options, cancellationToken);
+        _engine.UpdateAsync(CurrentScope, key, update, options, _fence, cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask<long> ApplyAsync(StateBatch batch, CancellationToken cancellationToken = default)
@@ -182,7 +187,7 @@ public sealed class SharedStateStore : IStateStore, IAsyncDisposable
             return 0;
         }
 
-        var result = await _engine.CommitAsync(writes, cancellationToken).ConfigureAwait(false);
+        var result = await _engine.CommitAsync(writes, _fence, cancellationToken).ConfigureAwait(false);
         return result.Version;
     }
 
@@ -192,7 +197,7 @@ public sealed class SharedStateStore : IStateStore, IAsyncDisposable
         _engine.Watch(CurrentScope, prefix, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<long> ClearAsync(CancellationToken cancellationToken = default) => _engine.ClearAsync(CurrentScope, cancellationToken);
+    public ValueTask<long> ClearAsync(CancellationToken cancellationToken = default) => _engine.ClearAsync(CurrentScope, _fence, cancellationToken);
 
     /// <summary>Closes the connection when this is the store <see cref="OpenAsync"/> returned; a view's dispose does nothing.</summary>
     public ValueTask DisposeAsync() => _owner ? _engine.DisposeAsync() : ValueTask.CompletedTask;
@@ -202,7 +207,7 @@ public sealed class SharedStateStore : IStateStore, IAsyncDisposable
 
     private async ValueTask<long> WriteAsync(StateOperationKind kind, string key, byte[] json, StateWriteOptions? options, CancellationToken cancellationToken)
     {
-        var result = await _engine.CommitAsync([new PreparedWrite(kind, CurrentScope, key, json, options, inheritTimeToLive: kind == StateOperationKind.Merge)], cancellationToken).ConfigureAwait(false);
+        var result = await _engine.CommitAsync([new PreparedWrite(kind, CurrentScope, key, json, options, inheritTimeToLive: kind == StateOperationKind.Merge)], _fence, cancellationToken).ConfigureAwait(false);
         return result.Version;
     }
 }

@@ -1,0 +1,53 @@
+using Xunit;
+
+namespace FlowState.Postgres.Tests;
+
+/// <summary>PostgreSQL-specific behaviour of the shared backend: it and an exclusive store never use one table at once; a table an exclusive store wrote is continued.</summary>
+[Collection(SharedPostgresServer.Name)]
+public sealed class PostgresSharedStateBackendTests(PostgresServer server)
+{
+    private static string NewTable() => $"shared_{Guid.NewGuid():N}";
+
+    private ValueTask<SharedStateStore> OpenSharedAsync(string table) =>
+        SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = new PostgresSharedStateBackend(server.ConnectionString, table) });
+
+    [Fact]
+    public async Task Shared_and_exclusive_stores_refuse_each_others_table()
+    {
+        var table = NewTable();
+        await using (var shared = await OpenSharedAsync(table))
+        {
+            await using var otherShared = await OpenSharedAsync(table);
+            await shared.SetAsync("k", 1);
+            Assert.Equal(1, await otherShared.GetAsync<int>("k"));
+            var refused = await Assert.ThrowsAsync<StateBackendException>(() => StateStore.OpenAsync(new StateStoreOptions { Backend = new PostgresStateBackend(server.ConnectionString, table) }));
+            Assert.Contains("in use by another FlowState store", refused.Message, StringComparison.Ordinal);
+        }
+
+        await using (var exclusive = await StateStore.OpenAsync(new StateStoreOptions { Backend = new PostgresStateBackend(server.ConnectionString, table) }))
+        {
+            Assert.Equal(1, await exclusive.GetAsync<int>("k"));
+            var refused = await Assert.ThrowsAsync<StateBackendException>(() => OpenSharedAsync(table).AsTask());
+            Assert.Contains("exclusive FlowState store", refused.Message, StringComparison.Ordinal);
+            for (var i = 0; i < 50; i++)
+            {
+                await exclusive.SetAsync("k", i);
+            }
+        }
+
+        await using var reopened = await OpenSharedAsync(table);
+        var before = (await reopened.GetEntryAsync("k"))!.Version;
+        Assert.True(await reopened.SetAsync("k", "shared again") > before, "the version sequence continues above the exclusive store's versions");
+    }
+
+    [Fact]
+    public async Task A_server_that_is_not_there_is_a_backend_error_at_open()
+    {
+        var error = await Assert.ThrowsAsync<StateBackendException>(() => SharedStateStore.OpenAsync(new SharedStateStoreOptions
+        {
+            Backend = new PostgresSharedStateBackend("Host=127.0.0.1;Port=1;Username=postgres;Timeout=2", NewTable()),
+        }).AsTask());
+
+        Assert.Contains("failed to open", error.Message, StringComparison.Ordinal);
+    }
+}
