@@ -23,7 +23,7 @@ namespace FlowState.Postgres;
 /// </remarks>
 public sealed class PostgresSharedStateBackend : ISharedStateBackend
 {
-    private const string Columns = "scope, key, value, version, expires_at, ttl, sliding";
+    private const string Columns = PostgresEntryTable.Columns;
     private const int MaxNotifyValueBytes = 7000; // NOTIFY payloads must stay under 8000 bytes; larger values are read by the watcher
 
     private readonly PostgresSharedStateBackendOptions _options;
@@ -78,18 +78,7 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
             }
 
             using (var create = new NpgsqlCommand(
-                $"""
-                CREATE TABLE IF NOT EXISTS {_table} (
-                    scope text COLLATE "C" NOT NULL,
-                    key text COLLATE "C" NOT NULL,
-                    value bytea NOT NULL,
-                    version bigint NOT NULL,
-                    expires_at bigint NOT NULL,
-                    ttl bigint NOT NULL,
-                    sliding boolean NOT NULL,
-                    PRIMARY KEY (scope, key));
-                CREATE SEQUENCE IF NOT EXISTS {_sequence};
-                """,
+                PostgresEntryTable.CreateSql(_table) + $"; CREATE SEQUENCE IF NOT EXISTS {_sequence}",
                 _session))
             {
                 await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -128,7 +117,7 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
-                return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadRow(reader) : null;
+                return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? PostgresEntryTable.ReadRow(reader) : null;
             }
         }
         catch (NpgsqlException ex)
@@ -157,37 +146,12 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
             if (includeChildScopes && scopeKey.Length != 0)
             {
                 // Every storage key ends with '/' (0x2F): the subtree is [prefix, prefix with its last '/' as '0').
-                command.Parameters.AddWithValue(string.Concat(scopeKey.AsSpan(0, scopeKey.Length - 1), "0"));
+                command.Parameters.AddWithValue(PostgresEntryTable.SubtreeEnd(scopeKey));
             }
 
-            NpgsqlDataReader reader;
-            try
+            await foreach (var entry in PostgresEntryTable.ReadAllAsync(command, ex => Failure("read", ex), cancellationToken).ConfigureAwait(false))
             {
-                reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (NpgsqlException ex)
-            {
-                throw Failure("read", ex);
-            }
-
-            await using (reader.ConfigureAwait(false))
-            {
-                while (true)
-                {
-                    try
-                    {
-                        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                        {
-                            break;
-                        }
-                    }
-                    catch (NpgsqlException ex)
-                    {
-                        throw Failure("read", ex);
-                    }
-
-                    yield return ReadRow(reader);
-                }
+                yield return entry;
             }
         }
     }
@@ -290,14 +254,6 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
         }
     }
 
-    private static BackendEntry ReadRow(NpgsqlDataReader reader) => new(
-        reader.GetString(0),
-        reader.GetString(1),
-        reader.GetFieldValue<byte[]>(2),
-        reader.GetInt64(3),
-        reader.GetInt64(4),
-        reader.GetInt64(5),
-        reader.GetBoolean(6));
 
     private static NpgsqlParameter Text(string value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = value };
 

@@ -21,7 +21,7 @@ namespace FlowState.Postgres;
 /// </remarks>
 public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
 {
-    private const string Columns = "scope, key, value, version, expires_at, ttl, sliding";
+    private const string Columns = PostgresEntryTable.Columns;
 
     private readonly PostgresStateBackendOptions _options;
     private readonly string _table;
@@ -65,17 +65,7 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
             }
 
             await ExecuteAsync(
-                $"""
-                CREATE TABLE IF NOT EXISTS {_table} (
-                    scope text COLLATE "C" NOT NULL,
-                    key text COLLATE "C" NOT NULL,
-                    value bytea NOT NULL,
-                    version bigint NOT NULL,
-                    expires_at bigint NOT NULL,
-                    ttl bigint NOT NULL,
-                    sliding boolean NOT NULL,
-                    PRIMARY KEY (scope, key))
-                """,
+                PostgresEntryTable.CreateSql(_table),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (NpgsqlException ex)
@@ -108,37 +98,12 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
         {
             // Every storage key ends with '/' (0x2F), so the subtree is the range [prefix, prefix with its last '/' as '0').
             command.Parameters.AddWithValue(scopeKeyPrefix);
-            command.Parameters.AddWithValue(string.Concat(scopeKeyPrefix.AsSpan(0, scopeKeyPrefix.Length - 1), "0"));
+            command.Parameters.AddWithValue(PostgresEntryTable.SubtreeEnd(scopeKeyPrefix));
         }
 
-        NpgsqlDataReader reader;
-        try
+        await foreach (var entry in PostgresEntryTable.ReadAllAsync(command, ex => Failure("read", ex), cancellationToken).ConfigureAwait(false))
         {
-            reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (NpgsqlException ex)
-        {
-            throw Failure("read", ex);
-        }
-
-        await using (reader.ConfigureAwait(false))
-        {
-            while (true)
-            {
-                try
-                {
-                    if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        break;
-                    }
-                }
-                catch (NpgsqlException ex)
-                {
-                    throw Failure("read", ex);
-                }
-
-                yield return ReadRow(reader);
-            }
+            yield return entry;
         }
     }
 
@@ -155,7 +120,7 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
-                return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadRow(reader) : null;
+                return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? PostgresEntryTable.ReadRow(reader) : null;
             }
         }
         catch (NpgsqlException ex)
@@ -258,14 +223,6 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
         }
     }
 
-    private static BackendEntry ReadRow(NpgsqlDataReader reader) => new(
-        reader.GetString(0),
-        reader.GetString(1),
-        reader.GetFieldValue<byte[]>(2),
-        reader.GetInt64(3),
-        reader.GetInt64(4),
-        reader.GetInt64(5),
-        reader.GetBoolean(6));
 
 
     private NpgsqlConnection Connection() =>

@@ -43,7 +43,7 @@ public abstract class ConformanceTestBase : IAsyncLifetime
         return store;
     }
 
-    protected static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> source)
+    protected internal static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> source)
     {
         var list = new List<T>();
         await foreach (var item in source)
@@ -55,7 +55,7 @@ public abstract class ConformanceTestBase : IAsyncLifetime
     }
 
     /// <summary>The first <paramref name="count"/> changes of a watch, failing after 10 s.</summary>
-    protected static async Task<List<StateChange>> TakeAsync(IAsyncEnumerable<StateChange> changes, int count)
+    protected internal static async Task<List<StateChange>> TakeAsync(IAsyncEnumerable<StateChange> changes, int count)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var list = new List<StateChange>();

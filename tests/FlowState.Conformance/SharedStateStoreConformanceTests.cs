@@ -43,16 +43,6 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
         return store;
     }
 
-    private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> source)
-    {
-        var list = new List<T>();
-        await foreach (var item in source)
-        {
-            list.Add(item);
-        }
-
-        return list;
-    }
 
     [Fact]
     public async Task Set_then_get_returns_the_value_and_its_version()
@@ -162,7 +152,7 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
         Clock.Advance(TimeSpan.FromMinutes(10));
 
         Assert.Null(await store.GetEntryAsync("session"));
-        Assert.Empty(await ToListAsync(store.ListKeysAsync()));
+        Assert.Empty(await ConformanceTestBase.ToListAsync(store.ListKeysAsync()));
         await store.SetAsync("session", "fresh", StateWriteOptions.IfVersion(0));
         Assert.Equal("fresh", await store.GetAsync<string>("session"));
     }
@@ -223,11 +213,11 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
         await runA.Scope("child").SetAsync("deep", 9);
         await runB.SetAsync("item:1", 100);
 
-        Assert.Equal(["item:1", "item:2", "other"], await ToListAsync(runA.ListKeysAsync()));
-        Assert.Equal(["item:1", "item:2"], await ToListAsync(runA.ListKeysAsync("item:")));
+        Assert.Equal(["item:1", "item:2", "other"], await ConformanceTestBase.ToListAsync(runA.ListKeysAsync()));
+        Assert.Equal(["item:1", "item:2"], await ConformanceTestBase.ToListAsync(runA.ListKeysAsync("item:")));
         Assert.Equal(1, await runA.GetAsync<int>("item:1"));
         Assert.Equal(100, await runB.GetAsync<int>("item:1"));
-        Assert.Equal(["workflow:a:item:1", "workflow:a:item:2", "workflow:a:other", "workflow:a:child:deep"], (await ToListAsync(runA.ListAllAsync())).Select(k => k.ToString()));
+        Assert.Equal(["workflow:a:item:1", "workflow:a:item:2", "workflow:a:other", "workflow:a:child:deep"], (await ConformanceTestBase.ToListAsync(runA.ListAllAsync())).Select(k => k.ToString()));
         Assert.Equal(4, await runA.CountAsync());
         Assert.Equal(5, await store.CountAsync());
     }
@@ -270,7 +260,7 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
         var watching = await OpenAsync();
         var writing = await OpenAsync();
         var run = StateScope.Workflow("watched");
-        var changes = TakeAsync(watching.For(run).WatchAsync("item:"), 3);
+        var changes = ConformanceTestBase.TakeAsync(watching.For(run).WatchAsync("item:"), 3);
 
         await writing.For(StateScope.Workflow("elsewhere")).SetAsync("item:x", 0);
         await writing.For(run).SetAsync("ignored", 0);
@@ -420,21 +410,5 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
         Assert.True(process.ExitCode == 0, $"worker {string.Join(' ', arguments[2..])} exited with {process.ExitCode}: {await errors}");
         return (await output).Trim();
-    }
-
-    private static async Task<List<StateChange>> TakeAsync(IAsyncEnumerable<StateChange> changes, int count)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var list = new List<StateChange>();
-        await foreach (var change in changes.WithCancellation(timeout.Token))
-        {
-            list.Add(change);
-            if (list.Count == count)
-            {
-                break;
-            }
-        }
-
-        return list;
     }
 }

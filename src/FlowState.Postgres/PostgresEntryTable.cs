@@ -1,0 +1,70 @@
+using System.Runtime.CompilerServices;
+using Npgsql;
+
+namespace FlowState.Postgres;
+
+/// <summary>The entry table both PostgreSQL backends use: its columns, its DDL, and reading its rows.</summary>
+internal static class PostgresEntryTable
+{
+    public const string Columns = "scope, key, value, version, expires_at, ttl, sliding";
+
+    /// <summary>Creates <paramref name="quotedTable"/> when missing; keys compare bytewise (<c>COLLATE "C"</c>), so a scope subtree is one range.</summary>
+    public static string CreateSql(string quotedTable) =>
+        $"""
+        CREATE TABLE IF NOT EXISTS {quotedTable} (
+            scope text COLLATE "C" NOT NULL,
+            key text COLLATE "C" NOT NULL,
+            value bytea NOT NULL,
+            version bigint NOT NULL,
+            expires_at bigint NOT NULL,
+            ttl bigint NOT NULL,
+            sliding boolean NOT NULL,
+            PRIMARY KEY (scope, key))
+        """;
+
+    /// <summary>The exclusive end of the range of scope storage keys inside <paramref name="scopeKey"/> (which ends with <c>/</c>): its last <c>/</c> as <c>0</c>.</summary>
+    public static string SubtreeEnd(string scopeKey) => string.Concat(scopeKey.AsSpan(0, scopeKey.Length - 1), "0");
+
+    public static BackendEntry ReadRow(NpgsqlDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetString(1),
+        reader.GetFieldValue<byte[]>(2),
+        reader.GetInt64(3),
+        reader.GetInt64(4),
+        reader.GetInt64(5),
+        reader.GetBoolean(6));
+
+    /// <summary>The rows <paramref name="command"/> selects (<see cref="Columns"/>), with server errors turned into <paramref name="failure"/>'s exception.</summary>
+    public static async IAsyncEnumerable<BackendEntry> ReadAllAsync(NpgsqlCommand command, Func<NpgsqlException, Exception> failure, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        NpgsqlDataReader reader;
+        try
+        {
+            reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw failure(ex);
+        }
+
+        await using (reader.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+                catch (NpgsqlException ex)
+                {
+                    throw failure(ex);
+                }
+
+                yield return ReadRow(reader);
+            }
+        }
+    }
+}
