@@ -1,8 +1,9 @@
+using FlowState.Conformance;
 using Xunit;
 
 namespace FlowState.Postgres.Tests;
 
-/// <summary>PostgreSQL-specific behaviour of the shared backend: it and an exclusive store never use one table at once; a table an exclusive store wrote is continued.</summary>
+/// <summary>PostgreSQL-specific behaviour of the shared backend: it and an exclusive store never use one table at once; a table an exclusive store wrote is continued; a server crash.</summary>
 [Collection(SharedPostgresServer.Name)]
 public sealed class PostgresSharedStateBackendTests(PostgresServer server)
 {
@@ -49,5 +50,24 @@ public sealed class PostgresSharedStateBackendTests(PostgresServer server)
         }).AsTask());
 
         Assert.Contains("failed to open", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Writes_acknowledged_at_machine_durability_survive_a_crashed_and_restarted_server()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"flowstate-pgcrash-{Guid.NewGuid():N}");
+        var port = await TestServerScripts.StartAsync("start-postgres.sh", directory);
+        try
+        {
+            await SharedServerCrashCheck.RunAsync(
+                new PostgresSharedStateBackend($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=5;Command Timeout=10", NewTable()),
+                () => TestServerScripts.RunAsync("stop-postgres.sh", directory, "crash"),
+                () => TestServerScripts.StartAsync("start-postgres.sh", directory));
+        }
+        finally
+        {
+            await TestServerScripts.RunAsync("stop-postgres.sh", directory);
+            Directory.Delete(directory, recursive: true);
+        }
     }
 }

@@ -37,65 +37,23 @@ public sealed class RedisSharedStateBackendTests(RedisServer server)
         var port = await TestServerScripts.StartAsync("start-redis.sh", directory, "aof");
         try
         {
-            await using var store = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
-            {
-                Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions
+            await SharedServerCrashCheck.RunAsync(
+                new RedisSharedStateBackend(new RedisSharedStateBackendOptions
                 {
                     Configuration = $"127.0.0.1:{port},abortConnect=false,connectTimeout=2000,syncTimeout=2000,asyncTimeout=2000",
                 }),
-                Durability = Durability.Machine,
-            });
-            var run = store.For(StateScope.Workflow("crash"));
-            await Task.WhenAll(Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
-            {
-                for (var i = 0; i < 25; i++)
+                async () =>
                 {
-                    await run.SetAsync($"w{worker}-{i}", i);
-                    await run.UpdateAsync<int>("total", n => n + 1);
-                }
-            })));
-
-            using (var redis = Process.GetProcessById(int.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "redis.pid")), System.Globalization.CultureInfo.InvariantCulture)))
-            {
-                redis.Kill();
-                await redis.WaitForExitAsync();
-            }
-
-            await Assert.ThrowsAsync<StateBackendException>(async () => await run.SetAsync("while-down", 1));
-            await TestServerScripts.StartAsync("start-redis.sh", directory);
-
-            var total = await RetryAsync(() => run.GetAsync<int>("total").AsTask());
-            Assert.Equal(200, total);
-            for (var worker = 0; worker < 8; worker++)
-            {
-                for (var i = 0; i < 25; i++)
-                {
-                    Assert.Equal(i, await run.GetAsync<int>($"w{worker}-{i}"));
-                }
-            }
-
-            Assert.Equal(201, await run.UpdateAsync<int>("total", n => n + 1));
+                    using var redis = Process.GetProcessById(int.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "redis.pid")), System.Globalization.CultureInfo.InvariantCulture));
+                    redis.Kill();
+                    await redis.WaitForExitAsync();
+                },
+                () => TestServerScripts.StartAsync("start-redis.sh", directory));
         }
         finally
         {
             await TestServerScripts.RunAsync("stop-redis.sh", directory);
             Directory.Delete(directory, recursive: true);
-        }
-    }
-
-    /// <summary>Retries while the client reconnects to the restarted server (a few seconds at most).</summary>
-    private static async Task<T> RetryAsync<T>(Func<Task<T>> operation)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await operation();
-            }
-            catch (StateBackendException) when (attempt < 50)
-            {
-                await Task.Delay(200);
-            }
         }
     }
 }
