@@ -49,7 +49,9 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
           local v = redis.call('INCR', KEYS[2 * n + 2 * t])
           if v > version then version = v end
         end
-        for t = 1, tags do redis.call('SET', KEYS[2 * n + 2 * t], version) end
+        if tags > 1 then
+          for t = 1, tags do redis.call('SET', KEYS[2 * n + 2 * t], version) end
+        end
         local result = {1, version}
         for i = 1, n do
           local a = 4 + (i - 1) * 10
@@ -58,8 +60,7 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
           if kind == 'u' then
             redis.call('HSET', entry, 'v', ARGV[a + 3], 'ver', version, 'exp', ARGV[a + 4], 'ttl', ARGV[a + 5], 'sl', ARGV[a + 6])
             if ARGV[a + 10] == '0' then redis.call('PERSIST', entry) else redis.call('PEXPIRE', entry, ARGV[a + 10]) end
-            redis.call('ZADD', index, 0, key)
-            redis.call('ZADD', scopes, 0, scope)
+            if redis.call('ZADD', index, 0, key) == 1 and redis.call('ZCARD', index) == 1 then redis.call('ZADD', scopes, 0, scope) end
             redis.call('PUBLISH', channel, version .. '\n' .. 's\n' .. scope .. '\n' .. key .. '\n' .. ARGV[a + 3])
           elseif kind == 'd' then
             redis.call('DEL', entry)
@@ -76,6 +77,7 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
     private readonly bool _ownsConnection;
     private readonly RedisKey _topLevelScopes;
     private readonly RedisChannel _channel;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _registeredTopLevelScopes = new(StringComparer.Ordinal);
     private IConnectionMultiplexer? _connection;
     private bool _machineDurabilityRefused;
 
@@ -244,9 +246,16 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
         try
         {
             var database = Database();
-            var register = database.SortedSetAddAsync(_topLevelScopes, tags.Select(t => new SortedSetEntry(t, 0)).ToArray());
+            // The set of top-level scopes only grows, so each process registers a top-level scope once.
+            var unregistered = tags.Where(t => !_registeredTopLevelScopes.ContainsKey(t)).Select(t => new SortedSetEntry(t, 0)).ToArray();
+            var register = unregistered.Length == 0 ? Task.FromResult(0L) : database.SortedSetAddAsync(_topLevelScopes, unregistered);
             var reply = (RedisResult[])(await database.ScriptEvaluateAsync(CommitScript, allKeys, [.. arguments]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
             await register.ConfigureAwait(false);
+            foreach (var entry in unregistered)
+            {
+                _registeredTopLevelScopes.TryAdd((string)entry.Element!, true);
+            }
+
             if ((long)reply[0] == 0)
             {
                 return SharedCommitResult.Conflict((int)(long)reply[1], (long)reply[2]);
