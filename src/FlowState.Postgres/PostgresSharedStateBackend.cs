@@ -29,6 +29,7 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
     private readonly PostgresSharedStateBackendOptions _options;
     private readonly string _table;
     private readonly string _sequence;
+    private readonly string _commitFunction;
     private readonly string _channel;
     private NpgsqlDataSource? _dataSource;
     private NpgsqlConnection? _session;
@@ -44,6 +45,7 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ConnectionString, "options.ConnectionString");
         _table = PostgresTableName.Quote(options.Table);
         _sequence = PostgresTableName.Quote(options.Table + "_version");
+        _commitFunction = PostgresTableName.Quote(options.Table + "_commit");
         _channel = "flowstate_" + options.Table.Replace('.', '_');
         _options = options;
     }
@@ -77,8 +79,9 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
                 }
             }
 
+            // Several processes may open the store at once: the transaction-scoped lock keeps their DDL from colliding.
             using (var create = new NpgsqlCommand(
-                PostgresEntryTable.CreateSql(_table) + $"; CREATE SEQUENCE IF NOT EXISTS {_sequence}",
+                $"BEGIN; SELECT pg_advisory_xact_lock(hashtextextended('flowstate-ddl:{_options.Table}', 0)); {PostgresEntryTable.CreateSql(_table)}; CREATE SEQUENCE IF NOT EXISTS {_sequence}; {CommitFunctionSql()}; COMMIT",
                 _session))
             {
                 await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -157,41 +160,53 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// One round trip: a call of the function <c>{table}_commit</c> the backend creates when it opens (each process's
+    /// <see cref="PostgresSharedStateBackendOptions.NotifyChanges"/> is an argument, so processes may differ).
+    /// </remarks>
     public async ValueTask<SharedCommitResult> CommitAsync(IReadOnlyList<SharedChange> changes, long nowUtcTicks, Durability durability, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
+        var count = changes.Count;
+        var scopes = new string[count];
+        var keys = new string[count];
+        var kinds = new string[count];
+        var expected = new long?[count];
+        var values = new byte[]?[count];
+        var expires = new long[count];
+        var ttls = new long[count];
+        var slidings = new bool[count];
+        for (var i = 0; i < count; i++)
+        {
+            var change = changes[i];
+            scopes[i] = change.ScopeKey;
+            keys[i] = change.Key;
+            kinds[i] = change.Kind switch { SharedChangeKind.Upsert => "u", SharedChangeKind.Delete => "d", _ => "c" };
+            expected[i] = change.ExpectedVersion;
+            values[i] = change.Kind == SharedChangeKind.Upsert ? change.Value ?? throw new ArgumentException($"The upsert of '{change.Key}' has no value.", nameof(changes)) : null;
+            expires[i] = change.ExpiresAtUtcTicks;
+            ttls[i] = change.TimeToLiveTicks;
+            slidings[i] = change.Sliding;
+        }
+
         try
         {
-            var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using (connection.ConfigureAwait(false))
-            {
-                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                await using (transaction.ConfigureAwait(false))
-                {
-                    var (live, version) = await LockAndReadAsync(connection, transaction, changes, nowUtcTicks, cancellationToken).ConfigureAwait(false);
-                    var previous = new long[changes.Count];
-                    for (var i = 0; i < changes.Count; i++)
-                    {
-                        previous[i] = live.GetValueOrDefault((changes[i].ScopeKey, changes[i].Key));
-                        if (changes[i].ExpectedVersion is { } expected && expected != previous[i])
-                        {
-                            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
-                            return SharedCommitResult.Conflict(i, previous[i]);
-                        }
-                    }
-
-                    using var batch = new NpgsqlBatch(connection, transaction);
-                    batch.BatchCommands.Add(new NpgsqlBatchCommand(durability == Durability.Machine ? "SET LOCAL synchronous_commit = on" : "SET LOCAL synchronous_commit = off"));
-                    for (var i = 0; i < changes.Count; i++)
-                    {
-                        AddWrite(batch, changes[i], version, previous[i]);
-                    }
-
-                    await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    return SharedCommitResult.Success(version, previous);
-                }
-            }
+            using var command = DataSource().CreateCommand($"SELECT {_commitFunction}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = scopes });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = keys });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = kinds });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, Value = expected });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea, Value = values });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, Value = expires });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, Value = ttls });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean, Value = slidings });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = nowUtcTicks });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = durability == Durability.Machine });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = _options.NotifyChanges });
+            var reply = (long[])(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            return reply[0] == 0
+                ? SharedCommitResult.Conflict((int)reply[1], reply[2])
+                : SharedCommitResult.Success(reply[1], reply[2..]);
         }
         catch (NpgsqlException ex)
         {
@@ -203,6 +218,11 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
     public async ValueTask<IAsyncEnumerable<SharedChangeNotice>> SubscribeAsync(CancellationToken cancellationToken)
     {
         var session = _session ?? throw new InvalidOperationException($"The PostgreSQL backend '{_options.Table}' is not open; open the store with SharedStateStore.OpenAsync.");
+        if (!_options.NotifyChanges)
+        {
+            throw new NotSupportedException($"PostgreSQL table '{_options.Table}' is shared with NotifyChanges off: its commits notify no changes, so they cannot be watched.");
+        }
+
         if (_notices is not null)
         {
             throw new InvalidOperationException("The PostgreSQL shared backend feeds one subscriber (its store); subscribe once.");
@@ -255,99 +275,66 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
     }
 
 
-    private static NpgsqlParameter Text(string value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = value };
 
-    private static NpgsqlParameter Bigint(long value) => new() { NpgsqlDbType = NpgsqlDbType.Bigint, Value = value };
 
     /// <summary>
-    /// Takes the keys' advisory locks in hash order (every commit does, so two never wait on each other in a cycle),
-    /// then reads their live versions and draws the commit's version.
+    /// The commit as a function, so that it is one round trip: it takes the keys' advisory locks in hash order (every
+    /// commit does, so two never wait on each other in a cycle; the locks also cover keys that do not exist yet, which
+    /// row locks cannot), reads their live versions, and — when every expected version matches — draws a version,
+    /// writes, and notifies. Returns <c>{1, version, previous versions…}</c> or <c>{0, index, actual version}</c>.
     /// </summary>
-    private async Task<(Dictionary<(string, string), long> Live, long Version)> LockAndReadAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<SharedChange> changes, long now, CancellationToken cancellationToken)
+    private string CommitFunctionSql()
     {
-        var scopes = changes.Select(c => c.ScopeKey).ToArray();
-        var keys = changes.Select(c => c.Key).ToArray();
-        using var batch = new NpgsqlBatch(connection, transaction);
-        var lockCommand = new NpgsqlBatchCommand(
-            "SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT DISTINCT hashtextextended($1 || chr(10) || s || chr(10) || k, 0) AS h FROM unnest($2::text[], $3::text[]) AS u(s, k) ORDER BY h) locks");
-        lockCommand.Parameters.Add(Text(_options.Table));
-        lockCommand.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = scopes });
-        lockCommand.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = keys });
-        batch.BatchCommands.Add(lockCommand);
-        var read = new NpgsqlBatchCommand(
-            $"SELECT t.scope, t.key, t.version FROM {_table} t JOIN unnest($1::text[], $2::text[]) AS u(s, k) ON t.scope = u.s AND t.key = u.k WHERE t.expires_at = 0 OR t.expires_at > $3");
-        read.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = scopes });
-        read.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = keys });
-        read.Parameters.Add(Bigint(now));
-        batch.BatchCommands.Add(read);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT nextval('{_sequence.Replace("'", "''", StringComparison.Ordinal)}')"));
-
-        var live = new Dictionary<(string, string), long>();
-        long version;
-        var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
-        {
-            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                live[(reader.GetString(0), reader.GetString(1))] = reader.GetInt64(2);
-            }
-
-            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            version = reader.GetInt64(0);
-        }
-
-        return (live, version);
-    }
-
-    private void AddWrite(NpgsqlBatch batch, SharedChange change, long version, long previous)
-    {
-        switch (change.Kind)
-        {
-            case SharedChangeKind.Upsert:
-            {
-                var value = change.Value ?? throw new ArgumentException($"The upsert of '{change.Key}' has no value.", nameof(change));
-                var upsert = new NpgsqlBatchCommand(
-                    $"INSERT INTO {_table} ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7) " +
-                    "ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, version = excluded.version, expires_at = excluded.expires_at, ttl = excluded.ttl, sliding = excluded.sliding");
-                upsert.Parameters.Add(Text(change.ScopeKey));
-                upsert.Parameters.Add(Text(change.Key));
-                upsert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bytea, Value = value });
-                upsert.Parameters.Add(Bigint(version));
-                upsert.Parameters.Add(Bigint(change.ExpiresAtUtcTicks));
-                upsert.Parameters.Add(Bigint(change.TimeToLiveTicks));
-                upsert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = change.Sliding });
-                batch.BatchCommands.Add(upsert);
-                AddNotify(batch, value.Length <= MaxNotifyValueBytes
-                    ? $"{version}\ns\n{change.ScopeKey}\n{change.Key}\n{Encoding.UTF8.GetString(value)}"
-                    : $"{version}\nS\n{change.ScopeKey}\n{change.Key}\n");
-                break;
-            }
-
-            case SharedChangeKind.Delete:
-            {
-                var delete = new NpgsqlBatchCommand($"DELETE FROM {_table} WHERE scope = $1 AND key = $2");
-                delete.Parameters.Add(Text(change.ScopeKey));
-                delete.Parameters.Add(Text(change.Key));
-                batch.BatchCommands.Add(delete);
-                if (previous != 0)
-                {
-                    AddNotify(batch, $"{version}\nd\n{change.ScopeKey}\n{change.Key}\n");
-                }
-
-                break;
-            }
-        }
-    }
-
-    private void AddNotify(NpgsqlBatch batch, string payload)
-    {
-        var notify = new NpgsqlBatchCommand("SELECT pg_notify($1, $2)");
-        notify.Parameters.Add(Text(_channel));
-        notify.Parameters.Add(Text(payload));
-        batch.BatchCommands.Add(notify);
+        var tableLiteral = _options.Table.Replace("'", "''", StringComparison.Ordinal);
+        var sequenceLiteral = _sequence.Replace("'", "''", StringComparison.Ordinal);
+        return $$"""
+            CREATE OR REPLACE FUNCTION {{_commitFunction}}(
+                p_scopes text[], p_keys text[], p_kinds text[], p_expected bigint[], p_values bytea[],
+                p_expires bigint[], p_ttls bigint[], p_slidings boolean[], p_now bigint, p_sync boolean, p_notify boolean)
+            RETURNS bigint[] LANGUAGE plpgsql AS $fn$
+            DECLARE
+                n int := coalesce(array_length(p_keys, 1), 0);
+                previous bigint[] := array_fill(0::bigint, ARRAY[n]);
+                current_version bigint;
+                v bigint;
+            BEGIN
+                PERFORM set_config('synchronous_commit', CASE WHEN p_sync THEN 'on' ELSE 'off' END, true);
+                PERFORM pg_advisory_xact_lock(h) FROM (
+                    SELECT DISTINCT hashtextextended('{{tableLiteral}}' || chr(10) || s || chr(10) || k, 0) AS h
+                    FROM unnest(p_scopes, p_keys) AS u(s, k) ORDER BY h) locks;
+                FOR i IN 1..n LOOP
+                    SELECT t.version INTO current_version FROM {{_table}} t
+                    WHERE t.scope = p_scopes[i] AND t.key = p_keys[i] AND (t.expires_at = 0 OR t.expires_at > p_now);
+                    IF NOT FOUND THEN current_version := 0; END IF;
+                    IF p_expected[i] IS NOT NULL AND p_expected[i] <> current_version THEN
+                        RETURN ARRAY[0, i - 1, current_version];
+                    END IF;
+                    previous[i] := current_version;
+                END LOOP;
+                v := nextval('{{sequenceLiteral}}');
+                FOR i IN 1..n LOOP
+                    IF p_kinds[i] = 'u' THEN
+                        INSERT INTO {{_table}} ({{Columns}})
+                        VALUES (p_scopes[i], p_keys[i], p_values[i], v, p_expires[i], p_ttls[i], p_slidings[i])
+                        ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, version = excluded.version,
+                            expires_at = excluded.expires_at, ttl = excluded.ttl, sliding = excluded.sliding;
+                        IF p_notify THEN
+                            PERFORM pg_notify('{{_channel}}', v || chr(10) ||
+                                CASE WHEN octet_length(p_values[i]) <= {{MaxNotifyValueBytes}}
+                                    THEN 's' || chr(10) || p_scopes[i] || chr(10) || p_keys[i] || chr(10) || convert_from(p_values[i], 'UTF8')
+                                    ELSE 'S' || chr(10) || p_scopes[i] || chr(10) || p_keys[i] || chr(10) END);
+                        END IF;
+                    ELSIF p_kinds[i] = 'd' THEN
+                        DELETE FROM {{_table}} WHERE scope = p_scopes[i] AND key = p_keys[i];
+                        IF p_notify AND previous[i] <> 0 THEN
+                            PERFORM pg_notify('{{_channel}}', v || chr(10) || 'd' || chr(10) || p_scopes[i] || chr(10) || p_keys[i] || chr(10));
+                        END IF;
+                    END IF;
+                END LOOP;
+                RETURN ARRAY[1, v] || previous;
+            END
+            $fn$
+            """;
     }
 
     private void OnNotification(object sender, NpgsqlNotificationEventArgs e)

@@ -42,6 +42,29 @@ public sealed class PostgresSharedStateBackendTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task Without_change_notifications_writes_work_and_watching_is_refused()
+    {
+        var table = NewTable();
+        await using var quiet = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
+        {
+            Backend = new PostgresSharedStateBackend(new PostgresSharedStateBackendOptions { ConnectionString = server.ConnectionString, Table = table, NotifyChanges = false }),
+        });
+        await using var watching = await OpenSharedAsync(table);
+        var changes = watching.WatchAsync().GetAsyncEnumerator();
+        var next = changes.MoveNextAsync().AsTask();
+
+        await quiet.SetAsync("silent", 1);
+        await watching.SetAsync("heard", 2);
+
+        Assert.True(await next.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal("heard", changes.Current.Key);
+        Assert.Equal(1, await watching.GetAsync<int>("silent"));
+        var refused = Assert.Throws<NotSupportedException>(() => quiet.WatchAsync());
+        Assert.Contains("NotifyChanges", refused.Message, StringComparison.Ordinal);
+        await changes.DisposeAsync();
+    }
+
+    [Fact]
     public async Task A_server_that_is_not_there_is_a_backend_error_at_open()
     {
         var error = await Assert.ThrowsAsync<StateBackendException>(() => SharedStateStore.OpenAsync(new SharedStateStoreOptions

@@ -54,44 +54,21 @@ internal static class SharedStateBenchmarks
             }
 
             await using (var dataSource = NpgsqlDataSource.Create(postgres + ";Options=-c synchronous_commit=off"))
-            await using (var store = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = new PostgresSharedStateBackend(postgres, "bench_shared") }))
             {
                 await using (var create = dataSource.CreateCommand("CREATE TABLE IF NOT EXISTS bench_raw (key text PRIMARY KEY, value bytea NOT NULL)"))
                 {
                     await create.ExecuteNonQueryAsync();
                 }
 
-                rows.AddRange(await CompareAsync("PostgreSQL", repetitions, operations, batches, store, new RawOperations(
-                    async key =>
+                var raw = PostgresRaw(dataSource);
+                foreach (var notify in new[] { true, false })
+                {
+                    await using var store = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
                     {
-                        await using var command = dataSource.CreateCommand("SELECT value FROM bench_raw WHERE key = $1");
-                        command.Parameters.AddWithValue(key);
-                        await command.ExecuteScalarAsync();
-                    },
-                    async key =>
-                    {
-                        await using var command = dataSource.CreateCommand("INSERT INTO bench_raw (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-                        command.Parameters.AddWithValue(key);
-                        command.Parameters.AddWithValue(Value);
-                        await command.ExecuteNonQueryAsync();
-                    },
-                    async keys =>
-                    {
-                        await using var connection = await dataSource.OpenConnectionAsync();
-                        await using var transaction = await connection.BeginTransactionAsync();
-                        await using var batch = new NpgsqlBatch(connection, transaction);
-                        foreach (var key in keys)
-                        {
-                            var upsert = new NpgsqlBatchCommand("INSERT INTO bench_raw (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-                            upsert.Parameters.AddWithValue(key);
-                            upsert.Parameters.AddWithValue(Value);
-                            batch.BatchCommands.Add(upsert);
-                        }
-
-                        await batch.ExecuteNonQueryAsync();
-                        await transaction.CommitAsync();
-                    },
-                    "Npgsql SELECT / upsert / transaction of 100 upserts, synchronous_commit=off")));
+                        Backend = new PostgresSharedStateBackend(new PostgresSharedStateBackendOptions { ConnectionString = postgres, Table = notify ? "bench_shared" : "bench_quiet", NotifyChanges = notify }),
+                    });
+                    rows.AddRange(await CompareAsync(notify ? "PostgreSQL" : "PostgreSQL, NotifyChanges off", repetitions, operations, batches, store, raw));
+                }
             }
         }
         finally
@@ -143,6 +120,39 @@ internal static class SharedStateBenchmarks
 
         return rows;
     }
+
+    private static RawOperations PostgresRaw(NpgsqlDataSource dataSource) =>
+        new(
+            async key =>
+            {
+                await using var command = dataSource.CreateCommand("SELECT value FROM bench_raw WHERE key = $1");
+                command.Parameters.AddWithValue(key);
+                await command.ExecuteScalarAsync();
+            },
+            async key =>
+            {
+                await using var command = dataSource.CreateCommand("INSERT INTO bench_raw (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+                command.Parameters.AddWithValue(key);
+                command.Parameters.AddWithValue(Value);
+                await command.ExecuteNonQueryAsync();
+            },
+            async keys =>
+            {
+                await using var connection = await dataSource.OpenConnectionAsync();
+                await using var transaction = await connection.BeginTransactionAsync();
+                await using var batch = new NpgsqlBatch(connection, transaction);
+                foreach (var key in keys)
+                {
+                    var upsert = new NpgsqlBatchCommand("INSERT INTO bench_raw (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+                    upsert.Parameters.AddWithValue(key);
+                    upsert.Parameters.AddWithValue(Value);
+                    batch.BatchCommands.Add(upsert);
+                }
+
+                await batch.ExecuteNonQueryAsync();
+                await transaction.CommitAsync();
+            },
+            "Npgsql SELECT / upsert / transaction of 100 upserts, synchronous_commit=off");
 
     private static StateBatch Batch(SharedStateStore run, int i)
     {

@@ -20,6 +20,7 @@ internal sealed class SharedStateEngine : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private SharedWatcher[] _watchers = [];
     private Task? _feed;
+    private string? _watchUnsupported;
     private int _disposed;
 
     private SharedStateEngine(SharedStateStoreOptions options, ISharedStateBackend backend)
@@ -54,8 +55,16 @@ internal sealed class SharedStateEngine : IAsyncDisposable
         try
         {
             await backend.OpenAsync(cancellationToken).ConfigureAwait(false);
-            var feed = await backend.SubscribeAsync(engine._stopping.Token).ConfigureAwait(false);
-            engine._feed = Task.Run(() => engine.PumpAsync(feed), CancellationToken.None);
+            try
+            {
+                var feed = await backend.SubscribeAsync(engine._stopping.Token).ConfigureAwait(false);
+                engine._feed = Task.Run(() => engine.PumpAsync(feed), CancellationToken.None);
+            }
+            catch (NotSupportedException ex)
+            {
+                engine._watchUnsupported = ex.Message; // the backend was configured without a change feed
+            }
+
             return engine;
         }
         catch
@@ -240,6 +249,11 @@ internal sealed class SharedStateEngine : IAsyncDisposable
     public IAsyncEnumerable<StateChange> Watch(StateScope scope, string? prefix, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
+        if (_watchUnsupported is { } reason)
+        {
+            throw new NotSupportedException(reason);
+        }
+
         var watcher = new SharedWatcher(scope, prefix, _options.WatchBufferCapacity);
         lock (_watchLock)
         {
