@@ -7,7 +7,7 @@ internal static class CliOptions
 {
     public static Option<string?> Store { get; } = new("--store", "-s")
     {
-        Description = "the store: sqlite:<file>, rocksdb:<directory>, postgres:<table>:<connection string>, or a path (default: ./flowstate.db)",
+        Description = "the store: sqlite:<file>, rocksdb:<directory>, postgres:<table>:<connection string>, or a path (default: ./flowstate.db); shared by several processes (state commands): redis:<key prefix>:<configuration>, postgres-shared:<table>:<connection string>",
         Recursive = true,
     };
 

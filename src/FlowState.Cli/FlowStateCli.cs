@@ -81,6 +81,10 @@ internal static class FlowStateCli
     public static Task<StateStore> OpenStoreAsync(this ParseResult parse, bool mustExist, CancellationToken cancellationToken, string? fallback = null) =>
         StoreLocation.Parse(parse.GetValue(CliOptions.Store) ?? fallback).OpenAsync(mustExist, cancellationToken);
 
+    /// <summary>Opens the store the command line names for a state command: a store of this process or a shared one.</summary>
+    public static Task<OpenedState> OpenStateAsync(this ParseResult parse, bool mustExist, CancellationToken cancellationToken) =>
+        StoreLocation.Parse(parse.GetValue(CliOptions.Store)).OpenStateAsync(mustExist, cancellationToken);
+
     /// <summary>The runner the CLI uses: completed runs are kept, with their last 1,000 steps of history.</summary>
     public static FlowRunner Runner(StateStore store) =>
         new(store, new FlowRunnerOptions { RetainCompletedRuns = true, History = new FlowHistoryOptions { MaxCheckpoints = 1000 } });

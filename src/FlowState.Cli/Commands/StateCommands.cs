@@ -4,7 +4,7 @@ using System.Text;
 
 namespace FlowState.Cli.Commands;
 
-/// <summary><c>flowstate state list|get|set|delete</c>: inspect and edit a store's state.</summary>
+/// <summary><c>flowstate state list|get|set|delete|watch</c>: inspect, edit and follow a store's state.</summary>
 internal static class StateCommands
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -14,6 +14,7 @@ internal static class StateCommands
         state.Subcommands.Add(Get(output, error));
         state.Subcommands.Add(Set(output, error));
         state.Subcommands.Add(Delete(output, error));
+        state.Subcommands.Add(Watch(output, error));
         return state;
     }
 
@@ -23,7 +24,7 @@ internal static class StateCommands
         var command = new Command("list", "list the keys of a scope and of its child scopes") { CliOptions.Scope, prefix };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
-            await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
+            await using var store = await parse.OpenStateAsync(mustExist: true, cancellationToken);
             var rows = new List<string[]>();
             await foreach (var key in store.For(ScopeText.Parse(parse.GetValue(CliOptions.Scope))).ListAllAsync(parse.GetValue(prefix), cancellationToken))
             {
@@ -47,7 +48,7 @@ internal static class StateCommands
         var command = new Command("get", "print a value as indented JSON") { key, CliOptions.Scope };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
-            await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
+            await using var store = await parse.OpenStateAsync(mustExist: true, cancellationToken);
             var scope = ScopeText.Parse(parse.GetValue(CliOptions.Scope));
             var entry = await store.For(scope).GetEntryAsync(parse.GetValue(key)!, cancellationToken)
                 ?? throw new CliException($"there is no key '{parse.GetValue(key)}' in scope {scope}");
@@ -65,7 +66,7 @@ internal static class StateCommands
         var command = new Command("set", "store a JSON value") { key, json, CliOptions.Scope, ttl };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
-            await using var store = await parse.OpenStoreAsync(mustExist: false, cancellationToken);
+            await using var store = await parse.OpenStateAsync(mustExist: false, cancellationToken);
             var scope = ScopeText.Parse(parse.GetValue(CliOptions.Scope));
             var options = parse.GetValue(ttl) is { } seconds ? StateWriteOptions.WithTimeToLive(TimeSpan.FromSeconds(seconds)) : null;
             var version = await store.For(scope).SetRawAsync(parse.GetValue(key)!, Encoding.UTF8.GetBytes(parse.GetValue(json)!), options, cancellationToken);
@@ -81,7 +82,7 @@ internal static class StateCommands
         var command = new Command("delete", "delete a key") { key, CliOptions.Scope };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
-            await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
+            await using var store = await parse.OpenStateAsync(mustExist: true, cancellationToken);
             var scope = ScopeText.Parse(parse.GetValue(CliOptions.Scope));
             if (!await store.For(scope).DeleteAsync(parse.GetValue(key)!, cancellationToken: cancellationToken))
             {
@@ -94,9 +95,47 @@ internal static class StateCommands
         return command;
     }
 
-    private static string Preview(StateEntry entry)
+    private static Command Watch(TextWriter output, TextWriter error)
     {
-        var text = entry.ToString();
-        return text.Length <= 60 ? text : string.Concat(text.AsSpan(0, 57), "...");
+        var prefix = new Option<string?>("--prefix") { Description = "only keys that start with this" };
+        var count = new Option<int?>("--count") { Description = "stop after this many changes (default: until Ctrl+C)" };
+        var command = new Command("watch", "print the changes of a scope and its child scopes as any process commits them (shared stores: redis:, postgres-shared:)") { CliOptions.Scope, prefix, count };
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            if (parse.GetValue(count) is <= 0)
+            {
+                throw new CliUsageException("--count must be at least 1");
+            }
+
+            var location = StoreLocation.Parse(parse.GetValue(CliOptions.Store));
+            await using var store = await location.OpenSharedAsync(cancellationToken);
+            var scope = ScopeText.Parse(parse.GetValue(CliOptions.Scope));
+            var changes = store.For(scope).WatchAsync(parse.GetValue(prefix), cancellationToken);
+            await console.Out.WriteLineAsync($"watching {(scope.IsGlobal ? "everything" : scope.Path)} on {location} (Ctrl+C stops)");
+            var seen = 0;
+            try
+            {
+                await foreach (var change in changes.WithCancellation(cancellationToken))
+                {
+                    var value = change.Kind == StateChangeKind.Deleted ? string.Empty : " " + Preview(Encoding.UTF8.GetString(change.Value.Span));
+                    await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{change.Kind.ToString().ToLowerInvariant()} {change.Scope.Path}{change.Key} @{change.Version}{value}"));
+                    if (++seen == parse.GetValue(count))
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl+C: the normal end of a watch.
+            }
+
+            return 0;
+        });
+        return command;
     }
+
+    private static string Preview(StateEntry entry) => Preview(entry.ToString());
+
+    private static string Preview(string text) => text.Length <= 60 ? text : string.Concat(text.AsSpan(0, 57), "...");
 }
