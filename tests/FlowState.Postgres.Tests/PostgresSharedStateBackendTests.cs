@@ -1,4 +1,5 @@
 using FlowState.Conformance;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace FlowState.Postgres.Tests;
@@ -62,6 +63,19 @@ public sealed class PostgresSharedStateBackendTests(PostgresServer server)
         var refused = Assert.Throws<NotSupportedException>(() => quiet.WatchAsync());
         Assert.Contains("NotifyChanges", refused.Message, StringComparison.Ordinal);
         await changes.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task UseSharedPostgres_registers_a_shared_store_on_the_table()
+    {
+        var table = NewTable();
+        await using var services = new ServiceCollection().AddFlowState(f => f.UseSharedPostgres(server.ConnectionString, table)).BuildServiceProvider();
+        await using var other = await OpenSharedAsync(table);
+
+        await services.GetRequiredService<IStateStore>().SetAsync("k", "from DI");
+
+        Assert.Equal("from DI", await other.GetAsync<string>("k"));
+        Assert.NotNull(services.GetService<RunLeases>());
     }
 
     [Fact]

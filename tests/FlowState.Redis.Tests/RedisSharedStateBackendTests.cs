@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using FlowState.Conformance;
+using FlowState.Flows;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace FlowState.Redis.Tests;
@@ -21,6 +23,28 @@ public sealed class RedisSharedStateBackendTests(RedisServer server)
 
         Assert.Contains("appendfsync always", error.Message, StringComparison.Ordinal);
         Assert.False(await store.ExistsAsync("k"));
+    }
+
+    [Fact]
+    public async Task UseRedis_shares_state_and_leases_between_service_providers()
+    {
+        var prefix = $"di{Guid.NewGuid():N}";
+        ServiceProvider Build() => new ServiceCollection()
+            .AddFlowState(flowState => flowState.UseRedis(server.Configuration, prefix).ConfigureSharedStore(o => o.MaxConflictRetries = 50))
+            .BuildServiceProvider();
+        await using var first = Build();
+        await using var second = Build();
+
+        var store = first.GetRequiredService<IStateStore>();
+        await store.SetAsync("k", 1);
+        var lease = await first.GetRequiredService<RunLeases>().TryAcquireAsync("run", "first", TimeSpan.FromMinutes(1));
+
+        Assert.IsType<SharedStateStore>(store);
+        Assert.Equal(1, await second.GetRequiredService<IStateStore>().GetAsync<int>("k"));
+        Assert.NotNull(lease);
+        Assert.Null(await second.GetRequiredService<RunLeases>().TryAcquireAsync("run", "second", TimeSpan.FromMinutes(1)));
+        Assert.Null(first.GetService<FlowRunner>());
+        Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddFlowState(f => f.UseRedis(server.Configuration).UseBackend(_ => throw new InvalidOperationException())));
     }
 
     [Fact]

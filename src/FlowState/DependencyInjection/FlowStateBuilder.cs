@@ -24,6 +24,8 @@ public sealed class FlowStateBuilder
 
     internal Func<IServiceProvider, IStateBackend>? BackendFactory { get; private set; }
 
+    internal Func<IServiceProvider, ISharedStateBackend>? SharedBackendFactory { get; private set; }
+
     /// <summary>Changes the store's options.</summary>
     public FlowStateBuilder ConfigureStore(Action<StateStoreOptions> configure)
     {
@@ -45,6 +47,27 @@ public sealed class FlowStateBuilder
     {
         ArgumentNullException.ThrowIfNull(factory);
         BackendFactory = factory;
+        return this;
+    }
+
+    /// <summary>
+    /// Shares the state through the server <paramref name="factory"/> connects to (provider packages wrap this as
+    /// <c>UseRedis</c> and <c>UseSharedPostgres</c>): <see cref="IStateStore"/> is then a <see cref="SharedStateStore"/>,
+    /// and <see cref="RunLeases"/> is registered; options come from <see cref="ConfigureSharedStore"/>. The flow runner
+    /// needs a <see cref="StateStore"/> of its own and is not available on shared state.
+    /// </summary>
+    public FlowStateBuilder UseSharedBackend(Func<IServiceProvider, ISharedStateBackend> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        SharedBackendFactory = factory;
+        return this;
+    }
+
+    /// <summary>Changes the options of the shared store (<see cref="UseSharedBackend"/>).</summary>
+    public FlowStateBuilder ConfigureSharedStore(Action<SharedStateStoreOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.Configure(configure);
         return this;
     }
 

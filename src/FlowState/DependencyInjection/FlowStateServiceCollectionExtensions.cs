@@ -13,7 +13,9 @@ public static class FlowStateServiceCollectionExtensions
     /// <summary>
     /// Registers a singleton <see cref="StateStore"/> (also as <see cref="IStateStore"/>), <see cref="FlowStateStorage"/>
     /// and <see cref="FlowRunner"/>. Without a backend the store is in memory. With one, the store is opened (and its
-    /// state loaded) when it is first resolved, and closed when the service provider is disposed.
+    /// state loaded) when it is first resolved, and closed when the service provider is disposed. With a shared backend
+    /// (<see cref="FlowStateBuilder.UseSharedBackend"/>) it registers a <see cref="SharedStateStore"/> (also as
+    /// <see cref="IStateStore"/>) and <see cref="RunLeases"/> instead.
     /// </summary>
     /// <example>
     /// <code>
@@ -27,6 +29,11 @@ public static class FlowStateServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         var builder = new FlowStateBuilder(services);
         configure?.Invoke(builder);
+        if (builder.SharedBackendFactory is { } shared)
+        {
+            return AddSharedState(services, builder, shared);
+        }
+
         services.AddOptions<StateStoreOptions>();
         services.AddOptions<FlowRunnerOptions>();
         var backend = builder.BackendFactory;
@@ -49,6 +56,29 @@ public static class FlowStateServiceCollectionExtensions
             provider.GetRequiredService<StateStore>(),
             provider.GetRequiredService<IOptions<FlowRunnerOptions>>(),
             provider.GetService<ILogger<FlowRunner>>() ?? NullLogger<FlowRunner>.Instance));
+        return services;
+    }
+
+    private static IServiceCollection AddSharedState(IServiceCollection services, FlowStateBuilder builder, Func<IServiceProvider, ISharedStateBackend> backend)
+    {
+        if (builder.BackendFactory is not null)
+        {
+            throw new InvalidOperationException("FlowState was given both a backend of its own (UseSqlite, UseRocksDb, UsePostgres, …) and a shared one (UseRedis, UseSharedPostgres); choose one.");
+        }
+
+        services.AddOptions<SharedStateStoreOptions>();
+        services.TryAddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<SharedStateStoreOptions>>().Value;
+            options.Backend = backend(provider);
+
+            // Service factories are synchronous; the store connects once, at first resolution.
+            return SharedStateStore.OpenAsync(options).AsTask().GetAwaiter().GetResult();
+        });
+        services.TryAddSingleton<IStateStore>(provider => provider.GetRequiredService<SharedStateStore>());
+        services.TryAddSingleton(provider => new RunLeases(
+            provider.GetRequiredService<SharedStateStore>(),
+            provider.GetRequiredService<IOptions<SharedStateStoreOptions>>().Value.TimeProvider));
         return services;
     }
 }
