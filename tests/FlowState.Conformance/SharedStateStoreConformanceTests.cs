@@ -320,9 +320,11 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
         var first = await leases.TryAcquireAsync("run-1", "worker-a", TimeSpan.FromSeconds(30));
         Assert.NotNull(first);
         Assert.Null(await leases.TryAcquireAsync("run-1", "worker-b", TimeSpan.FromSeconds(30)));
-        await leases.Fence(first).SetAsync("progress", 1);
+        var fenced = leases.Fence(first);
+        await fenced.SetAsync("progress", 1);
         Clock.Advance(TimeSpan.FromSeconds(20));
         first = await leases.RenewAsync(first, TimeSpan.FromSeconds(30));
+        await fenced.SetAsync("progress", 1); // a renewal keeps the fencing token
         Clock.Advance(TimeSpan.FromSeconds(20));
         Assert.Null(await leases.TryAcquireAsync("run-1", "worker-b", TimeSpan.FromSeconds(30)));
         Clock.Advance(TimeSpan.FromSeconds(11));
@@ -375,6 +377,26 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
         for (var step = 1; step <= target; step++)
         {
             Assert.Equal(step < resumedSteps[0] ? "worker-a" : "worker-b", await run.GetAsync<string>($"done:{step}"));
+        }
+    }
+
+    [Fact]
+    public async Task A_killed_workers_flow_run_is_resumed_by_another_worker_and_every_post_takes_effect_once()
+    {
+        const string RunId = "leased-flow";
+        var killed = await CrashHarnessProcess.StartAsync("lease-flow", HarnessServer, _name, "worker-a", RunId, "1500", "40");
+        await Task.Delay(300);
+        var lines = await killed.KillAsync();
+        Assert.Contains("STARTED", lines);
+        Assert.DoesNotContain(lines, l => l.StartsWith("DONE", StringComparison.Ordinal));
+
+        var output = await RunWorkerAsync("lease-flow", HarnessServer, _name, "worker-b", RunId, "1500", "40");
+
+        Assert.Equal(["RESUMED", "DONE Completed"], output.Split('\n')[1..].Select(l => l.Trim()));
+        var store = await OpenAsync();
+        foreach (var effect in CrashTestFlow.ExpectedEffects(RunId))
+        {
+            Assert.True(1 == await store.GetAsync<int>(effect), $"{effect} took effect {await store.GetAsync<int>(effect)} times");
         }
     }
 

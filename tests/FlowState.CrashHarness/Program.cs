@@ -15,6 +15,10 @@
 // <lease ms>), prints READY, and resumes the run's steps from the last one stored up to <steps>, each a fenced write
 // printed as "STEP n" once acknowledged; then DONE:
 //   dotnet FlowState.CrashHarness.dll lease <redis:…|postgres:…> <store name> <worker id> <steps> <lease ms>
+// In "lease-flow" mode it is a worker that claims the run <run id> likewise, prints READY, and runs the crash test flow
+// (each exec waiting <step ms>) on the fenced store: started when the run does not exist yet ("STARTED"), else resumed
+// ("RESUMED"); it renews the lease as it goes and prints "DONE <status>" at the end:
+//   dotnet FlowState.CrashHarness.dll lease-flow <redis:…|postgres:…> <store name> <worker id> <run id> <lease ms> <step ms>
 using FlowState.Checkpoints;
 using FlowState.Conformance;
 using FlowState.Flows;
@@ -28,6 +32,11 @@ using FlowState;
 if (args[0] == "shared")
 {
     return await RunSharedWorkerAsync(args[1], args[2], args[3], int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture));
+}
+
+if (args[0] == "lease-flow")
+{
+    return await RunLeasedFlowAsync(args[1], args[2], args[3], args[4], int.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[6], System.Globalization.CultureInfo.InvariantCulture));
 }
 
 if (args[0] == "lease")
@@ -207,6 +216,47 @@ static async Task<int> RunLeaseWorkerAsync(string server, string name, string wo
     }
 
     Console.WriteLine("DONE");
+    return 0;
+}
+
+static async Task<int> RunLeasedFlowAsync(string server, string name, string worker, string runId, int leaseMilliseconds, int stepMilliseconds)
+{
+    await using var store = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = SharedBackend(server, name) });
+    var leases = new RunLeases(store);
+    var duration = TimeSpan.FromMilliseconds(leaseMilliseconds);
+    RunLease? lease;
+    while ((lease = await leases.TryAcquireAsync(runId, worker, duration)) is null)
+    {
+        await Task.Delay(50);
+    }
+
+    Console.WriteLine("READY");
+    using var stop = new CancellationTokenSource();
+    var renewing = Task.Run(async () =>
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            await Task.Delay(leaseMilliseconds / 3, stop.Token);
+            lease = await leases.RenewAsync(lease, duration, stop.Token);
+        }
+    });
+    var runner = new FlowRunner(leases.Fence(lease));
+    var flow = CrashTestFlow.Build(stepMilliseconds);
+    FlowRunResult result;
+    if (await runner.GetRunAsync(runId) is null)
+    {
+        Console.WriteLine("STARTED");
+        result = await runner.RunAsync(flow, new { started = true }, new FlowRunOptions { RunId = runId });
+    }
+    else
+    {
+        Console.WriteLine("RESUMED");
+        result = await runner.ResumeAsync(flow, runId);
+    }
+
+    await stop.CancelAsync();
+    await renewing.ContinueWith(_ => { }, TaskScheduler.Default);
+    Console.WriteLine($"DONE {result.Status}");
     return 0;
 }
 

@@ -43,7 +43,8 @@ public sealed class RedisSharedStateBackendTests(RedisServer server)
         Assert.Equal(1, await second.GetRequiredService<IStateStore>().GetAsync<int>("k"));
         Assert.NotNull(lease);
         Assert.Null(await second.GetRequiredService<RunLeases>().TryAcquireAsync("run", "second", TimeSpan.FromMinutes(1)));
-        Assert.Null(first.GetService<FlowRunner>());
+        Assert.NotNull(first.GetService<FlowRunner>());
+        Assert.Null(first.GetService<FlowStateStorage>());
         Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddFlowState(f => f.UseRedis(server.Configuration).UseBackend(_ => throw new InvalidOperationException())));
     }
 

@@ -53,8 +53,8 @@ public sealed class FlowStateBuilder
     /// <summary>
     /// Shares the state through the server <paramref name="factory"/> connects to (provider packages wrap this as
     /// <c>UseRedis</c> and <c>UseSharedPostgres</c>): <see cref="IStateStore"/> is then a <see cref="SharedStateStore"/>,
-    /// and <see cref="RunLeases"/> is registered; options come from <see cref="ConfigureSharedStore"/>. The flow runner
-    /// needs a <see cref="StateStore"/> of its own and is not available on shared state.
+    /// and <see cref="RunLeases"/> and a <see cref="FlowRunner"/> on it are registered; options come from
+    /// <see cref="ConfigureSharedStore"/>.
     /// </summary>
     public FlowStateBuilder UseSharedBackend(Func<IServiceProvider, ISharedStateBackend> factory)
     {

@@ -15,7 +15,8 @@ public static class FlowStateServiceCollectionExtensions
     /// and <see cref="FlowRunner"/>. Without a backend the store is in memory. With one, the store is opened (and its
     /// state loaded) when it is first resolved, and closed when the service provider is disposed. With a shared backend
     /// (<see cref="FlowStateBuilder.UseSharedBackend"/>) it registers a <see cref="SharedStateStore"/> (also as
-    /// <see cref="IStateStore"/>) and <see cref="RunLeases"/> instead.
+    /// <see cref="IStateStore"/>), <see cref="RunLeases"/> and a <see cref="FlowRunner"/> on the shared store instead
+    /// (no <see cref="FlowStateStorage"/>).
     /// </summary>
     /// <example>
     /// <code>
@@ -67,6 +68,7 @@ public static class FlowStateServiceCollectionExtensions
         }
 
         services.AddOptions<SharedStateStoreOptions>();
+        services.AddOptions<FlowRunnerOptions>();
         services.TryAddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<SharedStateStoreOptions>>().Value;
@@ -79,6 +81,10 @@ public static class FlowStateServiceCollectionExtensions
         services.TryAddSingleton(provider => new RunLeases(
             provider.GetRequiredService<SharedStateStore>(),
             provider.GetRequiredService<IOptions<SharedStateStoreOptions>>().Value.TimeProvider));
+        services.TryAddSingleton(provider => new FlowRunner(
+            provider.GetRequiredService<SharedStateStore>(),
+            provider.GetRequiredService<IOptions<FlowRunnerOptions>>().Value,
+            provider.GetService<ILogger<FlowRunner>>() ?? NullLogger<FlowRunner>.Instance));
         return services;
     }
 }

@@ -7,14 +7,14 @@ namespace FlowState;
 /// commit as one batch. Every view of the transaction (any scope) stages into the same instance. Not thread-safe: a
 /// transaction runs on one logical thread.
 /// </summary>
-internal sealed class StagedWrites(StateStore store)
+internal sealed class StagedWrites(IStateStoreRoot store)
 {
     // Made on first use: most posts of a hot flow write little or nothing.
     private Dictionary<(StateScope Scope, string Key), StagedWrite>? _writes;
     private List<StagedWrite>? _order;
     private List<(StateScope Scope, string Key, long Version)>? _checks;
 
-    public StateStore Store { get; } = store;
+    public IStateStoreRoot Store { get; } = store;
 
     /// <summary>
     /// True for a flow step's post: its lists and clears leave out runtime scopes (the run's progress records). A

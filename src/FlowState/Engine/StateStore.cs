@@ -11,7 +11,7 @@ namespace FlowState;
 /// serialized by one lock and are linearizable; batches become visible all at once.
 /// The store itself is the global scope; <see cref="For"/> hands out stores of other scopes.
 /// </summary>
-public sealed partial class StateStore : IStateStore, IAsyncDisposable
+public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDisposable
 {
     private readonly Lock _writeLock = new();
     private readonly ScopeNode _root = new(StateScope.Global, null);
@@ -129,6 +129,14 @@ public sealed partial class StateStore : IStateStore, IAsyncDisposable
     public JsonSerializerOptions SerializerOptions => _json;
 
     internal TimeProvider Time => _time;
+
+    TimeProvider IStateStoreRoot.Time => _time;
+
+    bool IStateStoreRoot.HasBackend => _backend is not null;
+
+    JsonSerializerOptions IStateStoreRoot.DeepSerializerOptions => _jsonDeep;
+
+    ValueTask<long> IStateStoreRoot.ApplyGlobalAsync(StateBatch batch, CancellationToken cancellationToken) => ApplyAsync(batch, cancellationToken);
 
     /// <summary>The store's name in metrics (<see cref="StateStoreOptions.Name"/>).</summary>
     public string Name => _options.Name;

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace FlowState.Flows;
 
 /// <summary>
-/// Runs flows on a <see cref="StateStore"/>. Each run has its own state (<c>workflow:{runId}:</c>, one key per
+/// Runs flows on a <see cref="StateStore"/> or a <see cref="SharedStateStore"/>. Each run has its own state (<c>workflow:{runId}:</c>, one key per
 /// top-level field), each node its private state in the run (<c>workflow:{runId}:step:{node}:</c>), and all runs
 /// share the global scope. Many runs may run at once on one runner.
 /// </summary>
@@ -22,14 +22,33 @@ namespace FlowState.Flows;
 /// </remarks>
 public sealed class FlowRunner
 {
-    private readonly StateStore _store;
+    private readonly IStateStoreRoot _store;
     private readonly FlowRunnerOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, bool> _active = new(StringComparer.Ordinal);
+    private readonly FlowStateStorage? _runs;
 
     /// <summary>Creates a runner on <paramref name="store"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public FlowRunner(StateStore store, FlowRunnerOptions? options = null, ILogger<FlowRunner>? logger = null)
+        : this((IStateStoreRoot)store, options, logger)
+    {
+        _runs = new FlowStateStorage(store);
+    }
+
+    /// <summary>
+    /// Creates a runner on state shared with other processes. To split runs between workers, claim each run with
+    /// <see cref="RunLeases"/> and give the runner the fenced store (<c>leases.Fence(lease)</c>): every step then
+    /// commits only while the lease is still this worker's. Runs started without <see cref="FlowRunOptions.RunId"/>
+    /// get a random id; <see cref="Runs"/> is not available.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public FlowRunner(SharedStateStore store, FlowRunnerOptions? options = null, ILogger<FlowRunner>? logger = null)
+        : this((IStateStoreRoot)store, options, logger)
+    {
+    }
+
+    private FlowRunner(IStateStoreRoot store, FlowRunnerOptions? options, ILogger<FlowRunner>? logger)
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
@@ -49,7 +68,6 @@ public sealed class FlowRunner
         }
 
         _logger = logger ?? NullLogger<FlowRunner>.Instance;
-        Runs = new FlowStateStorage(store);
     }
 
     /// <summary>Creates a runner with options bound through dependency injection.</summary>
@@ -59,7 +77,8 @@ public sealed class FlowRunner
     }
 
     /// <summary>The runs' state.</summary>
-    public FlowStateStorage Runs { get; }
+    /// <exception cref="InvalidOperationException">The runner is on a <see cref="SharedStateStore"/>: read run state through the store.</exception>
+    public FlowStateStorage Runs => _runs ?? throw new InvalidOperationException("A runner on a SharedStateStore has no FlowStateStorage; read a run's state through the store (StateScope.Workflow(runId)).");
 
     /// <summary>Whether steps commit the run's progress, so that runs can be resumed.</summary>
     public bool RecordsProgress => _options.RecordProgress ?? (_store.HasBackend || _options.History is not null);
@@ -74,15 +93,15 @@ public sealed class FlowRunner
     {
         ArgumentNullException.ThrowIfNull(flow);
         options ??= new FlowRunOptions();
-        var fields = initialState is null ? [] : Runs.ToFields(initialState, nameof(initialState));
+        var fields = initialState is null ? [] : FlowStateStorage.ToFields(initialState, _store.SerializerOptions, nameof(initialState));
         var parameters = FlowParameters.From(options.Params, _store.SerializerOptions, "Flow parameters");
-        var runId = options.RunId ?? Runs.NewRunId();
+        var runId = options.RunId ?? NewRunId();
         using (Claim(runId))
         {
             var bookkeeping = _store.For(RunExecution.BookkeepingScopeOf(runId));
             var now = _store.Time.GetUtcNow();
             var record = new RunRecord(flow.Name, FlowRunStatus.Running, 0, now, now, null);
-            var batch = _store.CreateBatch();
+            var batch = new StateBatch(_store.SerializerOptions);
             var runBatch = batch.Within(StateScope.Workflow(runId));
             FlowStateStorage.AddFields(runBatch, fields);
             var bookkeepingBatch = batch.Within(bookkeeping.CurrentScope)
@@ -94,7 +113,7 @@ public sealed class FlowRunner
             }
             try
             {
-                await _store.ApplyAsync(batch, cancellationToken).ConfigureAwait(false);
+                await _store.ApplyGlobalAsync(batch, cancellationToken).ConfigureAwait(false);
             }
             catch (StateConflictException ex)
             {
@@ -229,9 +248,9 @@ public sealed class FlowRunner
         ArgumentNullException.ThrowIfNull(runId);
         var record = await ReadRecordAsync(runId, cancellationToken).ConfigureAwait(false);
         var state = await FlowHistory.StateAtAsync(_store.For(RunExecution.BookkeepingScopeOf(runId)), runId, record, index, cancellationToken).ConfigureAwait(false);
-        var forkId = newRunId ?? Runs.NewRunId();
+        var forkId = newRunId ?? NewRunId();
         var now = _store.Time.GetUtcNow();
-        var batch = _store.CreateBatch();
+        var batch = new StateBatch(_store.SerializerOptions);
         var forkScope = StateScope.Workflow(forkId);
         foreach (var change in state.State)
         {
@@ -254,7 +273,7 @@ public sealed class FlowRunner
 
         try
         {
-            await _store.ApplyAsync(batch, cancellationToken).ConfigureAwait(false);
+            await _store.ApplyGlobalAsync(batch, cancellationToken).ConfigureAwait(false);
         }
         catch (StateConflictException ex)
         {
@@ -274,7 +293,7 @@ public sealed class FlowRunner
     public async ValueTask<long> UpdateStateAsync(string runId, object patch, string? asNode = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(runId);
-        var fields = Runs.ToFields(patch, nameof(patch));
+        var fields = FlowStateStorage.ToFields(patch, _store.SerializerOptions, nameof(patch));
         if (_active.ContainsKey(runId))
         {
             throw new FlowException($"Run '{runId}' is running in this process; update its state between runs (after it stopped, failed or was interrupted).", runId, asNode);
@@ -286,7 +305,7 @@ public sealed class FlowRunner
         var record = entry.Deserialize(FlowRecordsJsonContext.Default.RunRecord)!;
         var now = _store.Time.GetUtcNow();
         var updated = record with { Steps = record.Steps + 1, UpdatedAt = now };
-        var batch = _store.CreateBatch();
+        var batch = new StateBatch(_store.SerializerOptions);
         var run = batch.Within(StateScope.Workflow(runId));
         foreach (var (name, value) in fields)
         {
@@ -304,7 +323,7 @@ public sealed class FlowRunner
 
         try
         {
-            await _store.ApplyAsync(batch, cancellationToken).ConfigureAwait(false);
+            await _store.ApplyGlobalAsync(batch, cancellationToken).ConfigureAwait(false);
         }
         catch (StateConflictException ex)
         {
@@ -314,11 +333,14 @@ public sealed class FlowRunner
         return updated.Steps;
     }
 
+    // Unique in this process's store; on shared state, random, since other processes start runs too.
+    private string NewRunId() => _runs?.NewRunId() ?? $"run_{Guid.NewGuid():N}";
+
     /// <summary>Every run the store holds a record of (running, failed, or completed and retained), in storage order.</summary>
     /// <remarks>Walks every key of the store: meant for tools and inspection, not for a hot path.</remarks>
     public async IAsyncEnumerable<FlowRunInfo> ListRunsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (var key in _store.ListAllAsync(RunExecution.RunKey, cancellationToken).ConfigureAwait(false))
+        await foreach (var key in _store.For(StateScope.Global).ListAllAsync(RunExecution.RunKey, cancellationToken).ConfigureAwait(false))
         {
             var scope = key.Scope;
             if (key.Key != RunExecution.RunKey || scope.Kind != ScopeSegmentKind.Runtime || scope.Depth != 2 || scope.Parent!.Kind != ScopeSegmentKind.Workflow
@@ -359,7 +381,7 @@ public sealed class FlowRunner
             await execution.SetStatusAsync(FlowRunStatus.Interrupted, null, cancellationToken, interrupt).ConfigureAwait(false);
             FlowLog.RunInterrupted(_logger, runId, flow.Name, interrupted.NodeName!);
             activity?.AddEvent(new ActivityEvent("run.interrupted"));
-            var stopped = await Runs.GetStateAsync(runId, cancellationToken).ConfigureAwait(false);
+            var stopped = await FlowStateStorage.ReadStateAsync(_store.For(StateScope.Workflow(runId)), cancellationToken).ConfigureAwait(false);
             return new FlowRunResult(runId, null, execution.StepsRun, stopped) { Status = FlowRunStatus.Interrupted, InterruptReason = interrupted.Reason };
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -385,14 +407,14 @@ public sealed class FlowRunner
             throw;
         }
 
-        var state = await Runs.GetStateAsync(runId, cancellationToken).ConfigureAwait(false);
+        var state = await FlowStateStorage.ReadStateAsync(_store.For(StateScope.Workflow(runId)), cancellationToken).ConfigureAwait(false);
         if (retain)
         {
             await execution.SetStatusAsync(FlowRunStatus.Completed, null, cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            await Runs.CleanupAsync(runId, cancellationToken).ConfigureAwait(false);
+            await _store.For(StateScope.Workflow(runId)).ClearAsync(cancellationToken).ConfigureAwait(false);
         }
 
         FlowLog.RunCompleted(_logger, runId, flow.Name, execution.StepsRun, action);

@@ -49,9 +49,11 @@ public sealed class FlowStateStorage
     public IStateStore Step(string runId, string stepName) => _store.For(StateScope.Step(runId, stepName));
 
     /// <summary>The whole state of a run as a JSON object; <c>{}</c> for an unknown run. Step state is not included.</summary>
-    public async ValueTask<JsonObject> GetStateAsync(string runId, CancellationToken cancellationToken = default)
+    public ValueTask<JsonObject> GetStateAsync(string runId, CancellationToken cancellationToken = default) => ReadStateAsync(Run(runId), cancellationToken);
+
+    /// <summary>The fields of the run scope <paramref name="run"/> as one object.</summary>
+    internal static async ValueTask<JsonObject> ReadStateAsync(IStateStore run, CancellationToken cancellationToken)
     {
-        var run = Run(runId);
         var state = new JsonObject();
         await foreach (var key in run.ListKeysAsync(null, cancellationToken).ConfigureAwait(false))
         {
@@ -84,7 +86,7 @@ public sealed class FlowStateStorage
     /// <exception cref="ArgumentException"><paramref name="state"/> is not a JSON object or a field name is not a valid key.</exception>
     public async ValueTask<long> UpdateStateAsync<TState>(string runId, TState state, CancellationToken cancellationToken = default)
     {
-        var fields = ToFields(state, nameof(state));
+        var fields = ToFields(state, _store.SerializerOptions, nameof(state));
         var run = Run(runId);
         var batch = run.CreateBatch();
         await foreach (var key in run.ListKeysAsync(null, cancellationToken).ConfigureAwait(false))
@@ -103,7 +105,7 @@ public sealed class FlowStateStorage
     /// <exception cref="ArgumentException"><paramref name="updates"/> is not a JSON object or a field name is not a valid key.</exception>
     public ValueTask<long> MergeStateAsync<TUpdates>(string runId, TUpdates updates, CancellationToken cancellationToken = default)
     {
-        var fields = ToFields(updates, nameof(updates));
+        var fields = ToFields(updates, _store.SerializerOptions, nameof(updates));
         var run = Run(runId);
         var batch = run.CreateBatch();
         AddFields(batch, fields);
@@ -122,10 +124,10 @@ public sealed class FlowStateStorage
         }
     }
 
-    internal Dictionary<string, JsonElement> ToFields<TState>(TState state, string parameterName)
+    internal static Dictionary<string, JsonElement> ToFields<TState>(TState state, JsonSerializerOptions serializerOptions, string parameterName)
     {
         ArgumentNullException.ThrowIfNull(state, parameterName);
-        var element = JsonSerializer.SerializeToElement(state, JsonValueCodec.Deep(_store.SerializerOptions));
+        var element = JsonSerializer.SerializeToElement(state, JsonValueCodec.Deep(serializerOptions));
         if (element.ValueKind != JsonValueKind.Object)
         {
             throw new ArgumentException($"Run state must be a JSON object (got {element.ValueKind}).", parameterName);

@@ -37,6 +37,8 @@ internal sealed class SharedStateEngine : IAsyncDisposable
 
     public string Description => _backend.Description;
 
+    public TimeProvider Time => _options.TimeProvider;
+
     public static async ValueTask<SharedStateEngine> OpenAsync(SharedStateStoreOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -191,8 +193,8 @@ internal sealed class SharedStateEngine : IAsyncDisposable
     }
 
     /// <summary>
-    /// Deletes every live entry of <paramref name="scope"/> and its child scopes in one commit (except the lease
-    /// <paramref name="fence"/> checks); returns how many.
+    /// Deletes every live entry of <paramref name="scope"/> and its child scopes in one commit (except the lease and
+    /// fence entries of the run <paramref name="fence"/> guards); returns how many.
     /// </summary>
     public async ValueTask<long> ClearAsync(StateScope scope, SharedFence? fence, CancellationToken cancellationToken)
     {
@@ -201,7 +203,7 @@ internal sealed class SharedStateEngine : IAsyncDisposable
             var changes = new List<SharedChange>();
             await foreach (var stored in ScanLiveAsync(scope, includeChildScopes: true, cancellationToken).ConfigureAwait(false))
             {
-                if (fence is null || stored.ScopeKey != fence.Scope.StorageKey || stored.Key != fence.Key)
+                if (fence is null || stored.ScopeKey != fence.Scope.StorageKey || (stored.Key != RunLeases.FenceKey && stored.Key != RunLeases.LeaseKey))
                 {
                     changes.Add(new SharedChange(SharedChangeKind.Delete, stored.ScopeKey, stored.Key, null));
                 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
 namespace FlowState;
@@ -16,7 +17,7 @@ namespace FlowState;
 /// by the server, increasing across the store. Open one with <see cref="OpenAsync"/>; views of other scopes
 /// (<see cref="For"/>, <see cref="Scope"/>) share its connection, and disposing the store opened closes them all.
 /// </remarks>
-public sealed class SharedStateStore : IStateStore, IAsyncDisposable
+public sealed class SharedStateStore : IStateStore, IStateStoreRoot, IAsyncDisposable
 {
     private readonly SharedStateEngine _engine;
     private readonly bool _owner;
@@ -39,6 +40,14 @@ public sealed class SharedStateStore : IStateStore, IAsyncDisposable
     /// <summary>The backend's description, e.g. <c>redis:orders</c>.</summary>
     public string Description => _engine.Description;
 
+    JsonSerializerOptions IStateStoreRoot.SerializerOptions => _engine.SerializerOptions;
+
+    JsonSerializerOptions IStateStoreRoot.DeepSerializerOptions => _engine.DeepSerializerOptions;
+
+    TimeProvider IStateStoreRoot.Time => _engine.Time;
+
+    bool IStateStoreRoot.HasBackend => true;
+
     /// <summary>Connects to the server <see cref="SharedStateStoreOptions.Backend"/> names and returns the store's global scope.</summary>
     /// <exception cref="ArgumentException">An option is missing or out of range.</exception>
     /// <exception cref="StateBackendException">The server cannot be reached or used.</exception>
@@ -60,6 +69,10 @@ public sealed class SharedStateStore : IStateStore, IAsyncDisposable
 
     /// <inheritdoc />
     public IStateStore Scope(string name) => For(CurrentScope.Child(name));
+
+    IStateStore IStateStoreRoot.For(StateScope scope) => For(scope);
+
+    ValueTask<long> IStateStoreRoot.ApplyGlobalAsync(StateBatch batch, CancellationToken cancellationToken) => For(StateScope.Global).ApplyAsync(batch, cancellationToken);
 
     IStateReader IStateReader.Scope(string name) => Scope(name);
 

@@ -21,15 +21,16 @@ internal static class CrashTestFlow
             .Append("items")
             .Select(node => $"effects/{runId}/{node}");
 
-    public static Flow Build()
+    /// <summary>The flow; each node's exec waits <paramref name="stepDelayMilliseconds"/> (so that a kill can land mid-run).</summary>
+    public static Flow Build(int stepDelayMilliseconds = 1)
     {
         var parallel = new ParallelNode(
             "fan",
-            new FlowBuilder("left").Sequence(Counting("left-1"), Counting("left-2")).Build(),
-            new FlowBuilder("right").Sequence(Counting("right-1"), Counting("right-2")).Build());
+            new FlowBuilder("left").Sequence(Counting("left-1", stepDelayMilliseconds), Counting("left-2", stepDelayMilliseconds)).Build(),
+            new FlowBuilder("right").Sequence(Counting("right-1", stepDelayMilliseconds), Counting("right-2", stepDelayMilliseconds)).Build());
         var items = new BatchFlow(
             "items",
-            new FlowBuilder("item").Add(Counting("item", perItem: true)).Build(),
+            new FlowBuilder("item").Add(Counting("item", stepDelayMilliseconds, perItem: true)).Build(),
             prep: (_, _) => ValueTask.FromResult(Items.Select(i => (object)new { item = i })),
             post: async (state, context) =>
             {
@@ -38,16 +39,16 @@ internal static class CrashTestFlow
                 return null;
             },
             maxDegreeOfParallelism: 2);
-        return new FlowBuilder(Name).Sequence(Counting("n1"), Counting("n2"), Counting("n3"), parallel, items, Counting("after")).Build();
+        return new FlowBuilder(Name).Sequence(Counting("n1", stepDelayMilliseconds), Counting("n2", stepDelayMilliseconds), Counting("n3", stepDelayMilliseconds), parallel, items, Counting("after", stepDelayMilliseconds)).Build();
     }
 
-    private static Node<string, string> Counting(string name, bool perItem = false) =>
+    private static Node<string, string> Counting(string name, int delayMilliseconds, bool perItem = false) =>
         Node.Create<string, string>(
             name,
             prep: (_, context) => ValueTask.FromResult(perItem ? $"{name}/{context.GetParam<string>("item")}" : name),
             exec: async (effect, _) =>
             {
-                await Task.Delay(1);
+                await Task.Delay(delayMilliseconds);
                 return effect;
             },
             post: async (state, _, effect, context) =>

@@ -29,7 +29,7 @@ internal sealed class RunExecution : IDisposable
 
     private readonly FlowHistory? _history;
 
-    public RunExecution(StateStore store, string runId, bool recordProgress, int maxPostConflictRetries, RunRecord record, ILogger logger, FlowHistoryOptions? history = null)
+    public RunExecution(IStateStoreRoot store, string runId, bool recordProgress, int maxPostConflictRetries, RunRecord record, ILogger logger, FlowHistoryOptions? history = null)
     {
         Store = store;
         RunId = runId;
@@ -41,7 +41,7 @@ internal sealed class RunExecution : IDisposable
         _history = history is null ? null : new FlowHistory(history, Bookkeeping);
     }
 
-    public StateStore Store { get; }
+    public IStateStoreRoot Store { get; }
 
     public string RunId { get; }
 
@@ -179,7 +179,7 @@ internal sealed class RunExecution : IDisposable
         writes?.AddTo(batch);
         if (!RecordProgress)
         {
-            await Store.ApplyAsync(batch, step.CancellationToken).ConfigureAwait(false);
+            await Store.ApplyGlobalAsync(batch, step.CancellationToken).ConfigureAwait(false);
             step.NextNode = next;
             return;
         }
@@ -211,7 +211,7 @@ internal sealed class RunExecution : IDisposable
                 await _history.ApplyRetentionAsync(bookkeeping, checkpoint.Index, record.UpdatedAt, step.CancellationToken).ConfigureAwait(false);
             }
 
-            await Store.ApplyAsync(batch, step.CancellationToken).ConfigureAwait(false);
+            await Store.ApplyGlobalAsync(batch, step.CancellationToken).ConfigureAwait(false);
             _record = record;
         }
         finally

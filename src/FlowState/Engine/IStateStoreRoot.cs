@@ -1,0 +1,25 @@
+using System.Text.Json;
+
+namespace FlowState;
+
+/// <summary>
+/// What the flow runtime and staged writes need of a store: views of any scope, atomic batches from the global scope,
+/// its serializer and clock. <see cref="StateStore"/> and <see cref="SharedStateStore"/> both are one, so flows run on
+/// state of one process and on state shared through a server alike.
+/// </summary>
+internal interface IStateStoreRoot
+{
+    JsonSerializerOptions SerializerOptions { get; }
+
+    JsonSerializerOptions DeepSerializerOptions { get; }
+
+    TimeProvider Time { get; }
+
+    /// <summary>True when the state outlives the process (a backend or a server).</summary>
+    bool HasBackend { get; }
+
+    IStateStore For(StateScope scope);
+
+    /// <summary>Applies <paramref name="batch"/>, whose operations are relative to the global scope.</summary>
+    ValueTask<long> ApplyGlobalAsync(StateBatch batch, CancellationToken cancellationToken);
+}
