@@ -25,6 +25,36 @@ internal static class PostgresEntryTable
     /// <summary>The exclusive end of the range of scope storage keys inside <paramref name="scopeKey"/> (which ends with <c>/</c>): its last <c>/</c> as <c>0</c>.</summary>
     public static string SubtreeEnd(string scopeKey) => string.Concat(scopeKey.AsSpan(0, scopeKey.Length - 1), "0");
 
+    /// <summary>
+    /// Opens a session of its own (not pooled, so closing it — or the process dying — ends the session and releases the
+    /// lock) holding the table's advisory lock: exclusive for a store of one process, shared for shared stores, so the
+    /// two kinds never use one table at once.
+    /// </summary>
+    /// <exception cref="StateBackendException">Another store holds the lock in a conflicting mode.</exception>
+    public static async Task<NpgsqlConnection> OpenLockedSessionAsync(string connectionString, string table, bool shared, CancellationToken cancellationToken)
+    {
+        var session = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, KeepAlive = 30 }.ConnectionString);
+        try
+        {
+            await session.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var lockCommand = new NpgsqlCommand(shared ? "SELECT pg_try_advisory_lock_shared(hashtextextended($1, 0))" : "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", session);
+            lockCommand.Parameters.AddWithValue("flowstate:" + table);
+            if (await lockCommand.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
+            {
+                throw new StateBackendException(shared
+                    ? $"PostgreSQL table '{table}' is held by an exclusive FlowState store (PostgresStateBackend); a shared store cannot use it meanwhile. Close that store, or give the shared store its own table."
+                    : $"PostgreSQL table '{table}' is in use by another FlowState store (it holds the table's advisory lock). Close that store first, or give each store its own table.");
+            }
+
+            return session;
+        }
+        catch
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     public static BackendEntry ReadRow(NpgsqlDataReader reader) => new(
         reader.GetString(0),
         reader.GetString(1),

@@ -66,18 +66,8 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
         {
             _dataSource = NpgsqlDataSource.Create(_options.ConnectionString);
 
-            // The session connection holds the shared table lock and listens; not pooled, so closing it ends both.
-            _session = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_options.ConnectionString) { Pooling = false, KeepAlive = 30 }.ConnectionString);
-            await _session.OpenAsync(cancellationToken).ConfigureAwait(false);
-            using (var lockCommand = new NpgsqlCommand("SELECT pg_try_advisory_lock_shared(hashtextextended($1, 0))", _session))
-            {
-                lockCommand.Parameters.AddWithValue("flowstate:" + _options.Table);
-                if (await lockCommand.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
-                {
-                    throw new StateBackendException(
-                        $"PostgreSQL table '{_options.Table}' is held by an exclusive FlowState store (PostgresStateBackend); a shared store cannot use it meanwhile. Close that store, or give the shared store its own table.");
-                }
-            }
+            // The session holds the shared table lock and listens for notifications.
+            _session = await PostgresEntryTable.OpenLockedSessionAsync(_options.ConnectionString, _options.Table, shared: true, cancellationToken).ConfigureAwait(false);
 
             // Several processes may open the store at once: the transaction-scoped lock keeps their DDL from colliding.
             using (var create = new NpgsqlCommand(

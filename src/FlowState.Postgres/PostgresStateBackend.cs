@@ -51,19 +51,7 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
     {
         try
         {
-            // Not pooled: closing must end the session, which releases the advisory lock (so does a crash of this process).
-            _connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_options.ConnectionString) { Pooling = false }.ConnectionString);
-            await _connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            using (var lockCommand = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", _connection))
-            {
-                lockCommand.Parameters.AddWithValue("flowstate:" + _options.Table);
-                if (await lockCommand.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
-                {
-                    throw new StateBackendException(
-                        $"PostgreSQL table '{_options.Table}' is in use by another FlowState store (it holds the table's advisory lock). Close that store first, or give each store its own table.");
-                }
-            }
-
+            _connection = await PostgresEntryTable.OpenLockedSessionAsync(_options.ConnectionString, _options.Table, shared: false, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(
                 PostgresEntryTable.CreateSql(_table),
                 cancellationToken).ConfigureAwait(false);
