@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace FlowState.Postgres;
 
 /// <summary>Chooses PostgreSQL as the backend of the FlowState services, of their own or shared.</summary>
@@ -28,6 +30,30 @@ public static class PostgresFlowStateBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         return builder.UseSharedPostgres(new PostgresSharedStateBackendOptions { ConnectionString = connectionString, Table = table });
+    }
+
+    /// <summary>
+    /// Shares state through PostgreSQL as a configuration section says: <c>ConnectionString</c> (required),
+    /// <c>Table</c>, <c>NotifyChanges</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The section has no <c>ConnectionString</c>, or a value does not parse.</exception>
+    public static FlowStateBuilder UseSharedPostgres(this FlowStateBuilder builder, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        var path = (section as IConfigurationSection)?.Path ?? "(root)";
+        var options = new PostgresSharedStateBackendOptions
+        {
+            ConnectionString = section["ConnectionString"] is { Length: > 0 } connectionString ? connectionString : throw new ArgumentException($"Configuration '{path}:ConnectionString' is missing.", nameof(section)),
+        };
+        options.Table = section["Table"] ?? options.Table;
+        if (section["NotifyChanges"] is { } notify)
+        {
+            options.NotifyChanges = bool.TryParse(notify, out var value)
+                ? value
+                : throw new ArgumentException($"Configuration '{path}:NotifyChanges' is '{notify}', which is not true or false.", nameof(section));
+        }
+
+        return builder.UseSharedPostgres(options);
     }
 
     /// <summary>Shares state through PostgreSQL with the given options.</summary>

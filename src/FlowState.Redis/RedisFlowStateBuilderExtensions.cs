@@ -1,3 +1,6 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
 namespace FlowState.Redis;
 
 /// <summary>Shares the FlowState services' state through Redis.</summary>
@@ -12,6 +15,31 @@ public static class RedisFlowStateBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(configuration);
         return builder.UseRedis(new RedisSharedStateBackendOptions { Configuration = configuration, KeyPrefix = keyPrefix });
+    }
+
+    /// <summary>
+    /// Shares state through Redis as a configuration section says (for example <c>FlowState:Redis</c> of
+    /// appsettings.json): <c>Configuration</c> (required, a StackExchange.Redis configuration string), <c>KeyPrefix</c>,
+    /// <c>ScanBatchSize</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The section has no <c>Configuration</c>, or a value does not parse.</exception>
+    public static FlowStateBuilder UseRedis(this FlowStateBuilder builder, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        var path = (section as IConfigurationSection)?.Path ?? "(root)";
+        var options = new RedisSharedStateBackendOptions
+        {
+            Configuration = section["Configuration"] is { Length: > 0 } configuration ? configuration : throw new ArgumentException($"Configuration '{path}:Configuration' (the Redis server, e.g. 127.0.0.1:6379) is missing.", nameof(section)),
+        };
+        options.KeyPrefix = section["KeyPrefix"] ?? options.KeyPrefix;
+        if (section["ScanBatchSize"] is { } batch)
+        {
+            options.ScanBatchSize = int.TryParse(batch, NumberStyles.None, CultureInfo.InvariantCulture, out var size)
+                ? size
+                : throw new ArgumentException($"Configuration '{path}:ScanBatchSize' is '{batch}', which is not a whole number.", nameof(section));
+        }
+
+        return builder.UseRedis(options);
     }
 
     /// <summary>Shares state through Redis with the given options.</summary>

@@ -1,4 +1,5 @@
 using FlowState.Conformance;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
@@ -66,16 +67,25 @@ public sealed class PostgresSharedStateBackendTests(PostgresServer server)
     }
 
     [Fact]
-    public async Task UseSharedPostgres_registers_a_shared_store_on_the_table()
+    public async Task UseSharedPostgres_from_configuration_registers_a_shared_store_on_the_table()
     {
         var table = NewTable();
-        await using var services = new ServiceCollection().AddFlowState(f => f.UseSharedPostgres(server.ConnectionString, table)).BuildServiceProvider();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["State:ConnectionString"] = server.ConnectionString,
+            ["State:Table"] = table,
+            ["State:NotifyChanges"] = "false",
+        }).Build();
+        await using var services = new ServiceCollection().AddFlowState(f => f.UseSharedPostgres(configuration.GetSection("State"))).BuildServiceProvider();
         await using var other = await OpenSharedAsync(table);
 
         await services.GetRequiredService<IStateStore>().SetAsync("k", "from DI");
 
         Assert.Equal("from DI", await other.GetAsync<string>("k"));
         Assert.NotNull(services.GetService<RunLeases>());
+        Assert.Throws<NotSupportedException>(() => services.GetRequiredService<IStateStore>().WatchAsync());
+        var bad = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["State:ConnectionString"] = "Host=x", ["State:NotifyChanges"] = "sometimes" }).Build();
+        Assert.Throws<ArgumentException>(() => new ServiceCollection().AddFlowState(f => f.UseSharedPostgres(bad.GetSection("State"))));
     }
 
     [Fact]

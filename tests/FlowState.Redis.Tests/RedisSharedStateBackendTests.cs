@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FlowState.Conformance;
 using FlowState.Flows;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
@@ -46,6 +47,28 @@ public sealed class RedisSharedStateBackendTests(RedisServer server)
         Assert.NotNull(first.GetService<FlowRunner>());
         Assert.Null(first.GetService<FlowStateStorage>());
         Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddFlowState(f => f.UseRedis(server.Configuration).UseBackend(_ => throw new InvalidOperationException())));
+    }
+
+    [Fact]
+    public async Task UseRedis_reads_its_server_and_prefix_from_configuration()
+    {
+        var prefix = $"cfg{Guid.NewGuid():N}";
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["FlowState:Redis:Configuration"] = server.Configuration,
+            ["FlowState:Redis:KeyPrefix"] = prefix,
+        }).Build();
+        await using var services = new ServiceCollection().AddFlowState(f => f.UseRedis(configuration.GetSection("FlowState:Redis"))).BuildServiceProvider();
+        await using var direct = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
+        {
+            Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = server.Configuration, KeyPrefix = prefix }),
+        });
+
+        await services.GetRequiredService<IStateStore>().SetAsync("k", "configured");
+
+        Assert.Equal("configured", await direct.GetAsync<string>("k"));
+        var missing = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddFlowState(f => f.UseRedis(configuration.GetSection("Nothing"))));
+        Assert.Contains("Nothing:Configuration", missing.Message, StringComparison.Ordinal);
     }
 
     [Fact]
