@@ -95,6 +95,12 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
             Exception? failure = Volatile.Read(ref _fault);
             if (failure is null)
             {
+                using var activity = FlowStateActivities.Source.StartActivity("flowstate.commit");
+                activity?.SetTag("flowstate.store", _storeTag.Value);
+                activity?.SetTag("flowstate.backend", _backend.Description);
+                activity?.SetTag("flowstate.durability", durability.ToString());
+                activity?.SetTag("flowstate.commit.group_size", group.Count);
+                activity?.SetTag("flowstate.commit.changes", changes.Count);
                 try
                 {
                     var started = Stopwatch.GetTimestamp();
@@ -112,6 +118,7 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
                 {
                     failure = ex;
                     Volatile.Write(ref _fault, ex);
+                    activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
                 }
             }
 

@@ -314,6 +314,16 @@ public sealed class StreamPipeline : IAsyncDisposable
             var tags = new TagList { { "flowstate.pipeline", Name }, { "flowstate.checkpoint.kind", manifest.Incremental ? "incremental" : "full" } };
             FlowStateMetrics.CheckpointDuration.Record(duration.TotalMilliseconds, tags);
             FlowStateMetrics.CheckpointSize.Record(manifest.Bytes, tags);
+            if (FlowStateActivities.Source.HasListeners())
+            {
+                // The checkpoint is over by now: record its span after the fact, from barrier request to manifest.
+                using var activity = FlowStateActivities.Source.StartActivity("flowstate.checkpoint", ActivityKind.Internal, default(ActivityContext), startTime: DateTimeOffset.UtcNow - duration);
+                activity?.SetTag("flowstate.pipeline", Name);
+                activity?.SetTag("flowstate.checkpoint.id", manifest.Id);
+                activity?.SetTag("flowstate.checkpoint.kind", manifest.Incremental ? "incremental" : "full");
+                activity?.SetTag("flowstate.checkpoint.entries", manifest.Entries);
+                activity?.SetTag("flowstate.checkpoint.bytes", manifest.Bytes);
+            }
             StreamLog.CheckpointCompleted(_logger, Name, manifest.Id, manifest.Incremental ? "incremental" : "full", manifest.Entries, manifest.Bytes, duration.TotalMilliseconds);
         }
     }
