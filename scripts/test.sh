@@ -91,6 +91,27 @@ for store_args in "" "--sqlite $shapes_db"; do
 done
 rm -rf "$(dirname "$shapes_db")" "$log.shapes"
 
+# The CLI as a .NET tool: packed, installed from the local package only (no other feed is asked), then used.
+tool_dir="$(mktemp -d)"
+tool_ok=0
+if dotnet pack src/FlowState.Cli -c Release --no-build -o "$tool_dir/pkg" >"$log.tool" 2>&1; then
+  tool_version=$(find "$tool_dir/pkg" -name 'FlowState.Cli.*.nupkg' -printf '%f\n' | sed -n 's/^FlowState\.Cli\.\(.*\)\.nupkg$/\1/p' | head -n 1)
+  printf '<?xml version="1.0" encoding="utf-8"?>\n<configuration><packageSources><clear /><add key="local" value="%s" /></packageSources></configuration>\n' "$tool_dir/pkg" >"$tool_dir/nuget.config"
+  if dotnet tool install FlowState.Cli --version "$tool_version" --tool-path "$tool_dir/tools" --configfile "$tool_dir/nuget.config" >>"$log.tool" 2>&1 \
+     && "$tool_dir/tools/flowstate" state set greeting '"installed"' --store "$tool_dir/tool.db" >>"$log.tool" 2>&1 \
+     && [ "$("$tool_dir/tools/flowstate" state get greeting --store "$tool_dir/tool.db")" = '"installed"' ]; then
+    tool_ok=1
+  fi
+fi
+if [ "$tool_ok" -eq 1 ]; then
+  echo "tool: flowstate packed, installed as a .NET tool from the local package, and used"
+else
+  cat "$log.tool" >&2
+  echo "error: packing or installing the flowstate .NET tool failed" >&2
+  status=1
+fi
+rm -rf "$tool_dir" "$log.tool"
+
 passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then
