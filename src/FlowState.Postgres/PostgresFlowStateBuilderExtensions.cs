@@ -13,6 +13,19 @@ public static class PostgresFlowStateBuilderExtensions
         return builder.UseBackend(_ => new PostgresStateBackend(connectionString, table));
     }
 
+    /// <summary>Keeps the store in PostgreSQL as a configuration section says: <c>ConnectionString</c> (required), <c>Table</c>.</summary>
+    /// <exception cref="ArgumentException">The section has no <c>ConnectionString</c>.</exception>
+    public static FlowStateBuilder UsePostgres(this FlowStateBuilder builder, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        var options = new PostgresStateBackendOptions
+        {
+            ConnectionString = section["ConnectionString"] is { Length: > 0 } connectionString ? connectionString : throw new ArgumentException($"Configuration '{(section as IConfigurationSection)?.Path ?? "(root)"}:ConnectionString' is missing.", nameof(section)),
+        };
+        options.Table = section["Table"] ?? options.Table;
+        return builder.UsePostgres(options);
+    }
+
     /// <summary>Keeps the store in PostgreSQL with the given options.</summary>
     public static FlowStateBuilder UsePostgres(this FlowStateBuilder builder, PostgresStateBackendOptions options)
     {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace FlowState.RocksDb;
 
 /// <summary>Chooses RocksDB as the backend of the FlowState services.</summary>
@@ -9,6 +11,16 @@ public static class RocksDbFlowStateBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         return builder.UseBackend(_ => new RocksDbStateBackend(path));
+    }
+
+    /// <summary>Keeps the store in RocksDB as a configuration section says: <c>Path</c> (required, the directory).</summary>
+    /// <exception cref="ArgumentException">The section has no <c>Path</c>.</exception>
+    public static FlowStateBuilder UseRocksDb(this FlowStateBuilder builder, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return builder.UseRocksDb(section["Path"] is { Length: > 0 } directory
+            ? directory
+            : throw new ArgumentException($"Configuration '{(section as IConfigurationSection)?.Path ?? "(root)"}:Path' (the RocksDB directory) is missing.", nameof(section)));
     }
 
     /// <summary>Keeps the store in RocksDB with the given options.</summary>

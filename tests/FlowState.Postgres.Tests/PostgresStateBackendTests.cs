@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
@@ -35,8 +36,13 @@ public sealed class PostgresStateBackendTests(PostgresServer server)
             await provider.GetRequiredService<IStateStore>().SetAsync("greeting", "hello");
         }
 
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Pg:ConnectionString"] = server.ConnectionString,
+            ["Pg:Table"] = table,
+        }).Build();
         await using var reopened = new ServiceCollection()
-            .AddFlowState(f => f.UsePostgres(new PostgresStateBackendOptions { ConnectionString = server.ConnectionString, Table = table }))
+            .AddFlowState(f => f.UsePostgres(configuration.GetSection("Pg")))
             .BuildServiceProvider();
         Assert.Equal("hello", await reopened.GetRequiredService<IStateStore>().GetAsync<string>("greeting"));
         Assert.Equal(["hello"], await server.QueryStringsAsync($"SELECT convert_from(value, 'UTF8')::jsonb #>> '{{}}' FROM {table}"));

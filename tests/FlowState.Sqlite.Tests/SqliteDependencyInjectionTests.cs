@@ -1,4 +1,5 @@
 using FlowState.Conformance;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
@@ -22,5 +23,26 @@ public sealed class SqliteDependencyInjectionTests : IDisposable
         await using var reopened = new ServiceCollection().AddFlowState(f => f.UseSqlite(path)).BuildServiceProvider();
         Assert.Equal("hello", await reopened.GetRequiredService<IStateStore>().GetAsync<string>("greeting"));
         Assert.True(reopened.GetRequiredService<Flows.FlowRunner>().RecordsProgress);
+    }
+
+    [Fact]
+    public async Task UseSqlite_reads_the_file_and_its_options_from_configuration()
+    {
+        var path = _directory.File("configured.db");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["FlowState:Sqlite:Path"] = path,
+            ["FlowState:Sqlite:BusyTimeout"] = "00:00:02",
+        }).Build();
+        await using (var provider = new ServiceCollection().AddFlowState(f => f.UseSqlite(configuration.GetSection("FlowState:Sqlite"))).BuildServiceProvider())
+        {
+            await provider.GetRequiredService<IStateStore>().SetAsync("k", 1);
+        }
+
+        Assert.True(File.Exists(path));
+        var bad = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["S:Path"] = path, ["S:BusyTimeout"] = "soon" }).Build();
+        var error = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddFlowState(f => f.UseSqlite(bad.GetSection("S"))));
+        Assert.Contains("S:BusyTimeout", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new ServiceCollection().AddFlowState(f => f.UseSqlite(bad.GetSection("Missing"))));
     }
 }

@@ -1,0 +1,32 @@
+using FlowState.Conformance;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace FlowState.RocksDb.Tests;
+
+public sealed class RocksDbDependencyInjectionTests : IDisposable
+{
+    private readonly TemporaryDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task UseRocksDb_from_configuration_keeps_state_in_the_directory_across_service_providers()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["FlowState:RocksDb:Path"] = _directory.File("di-rocksdb"),
+        }).Build();
+        var section = configuration.GetSection("FlowState:RocksDb");
+        await using (var provider = new ServiceCollection().AddFlowState(f => f.UseRocksDb(section)).BuildServiceProvider())
+        {
+            await provider.GetRequiredService<IStateStore>().SetAsync("greeting", "hello");
+        }
+
+        await using var reopened = new ServiceCollection().AddFlowState(f => f.UseRocksDb(section)).BuildServiceProvider();
+        Assert.Equal("hello", await reopened.GetRequiredService<IStateStore>().GetAsync<string>("greeting"));
+        var error = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddFlowState(f => f.UseRocksDb(configuration.GetSection("Nothing"))));
+        Assert.Contains("Nothing:Path", error.Message, StringComparison.Ordinal);
+    }
+}
