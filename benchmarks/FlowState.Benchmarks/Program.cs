@@ -5,6 +5,8 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- flows [--quick] [--dir path]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- peers [--quick] [--dir path]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- shared [--quick]
+// dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- fsync [--dir path]    (the disk's raw fsync rate)
+// dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- --quick --filter '*'  (BenchmarkDotNet, quick job)
 if (args is ["durable", ..])
 {
     return await FlowState.Benchmarks.Durable.DurableBenchmarks.RunAsync(args[1..]);
@@ -30,5 +32,18 @@ if (args is ["flows", ..])
     return await FlowState.Benchmarks.Flows.DurableFlowBenchmarks.RunAsync(args[1..]);
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(FlowState.Benchmarks.BenchmarkConfig).Assembly).Run(args, new FlowState.Benchmarks.BenchmarkConfig());
+if (args is ["fsync", ..])
+{
+    var dirIndex = Array.IndexOf(args, "--dir");
+    var root = Path.GetFullPath(dirIndex >= 0 && dirIndex + 1 < args.Length ? args[dirIndex + 1] : Path.Combine("BenchmarkDotNet.Artifacts", "fsync"));
+    Directory.CreateDirectory(root);
+    var samples = Enumerable.Range(0, 3).Select(_ => FlowState.Benchmarks.Durable.DurableBenchmarks.RawFsync(root, 300)).ToList();
+    var median = new FlowState.Benchmarks.Durable.Measurement("µs", samples).Median;
+    Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"fsync of a 4 KiB append: {median:N0} µs = {1e6 / median:N0}/s (median of 3 × 300)"));
+    return 0;
+}
+
+var quick = args.Contains("--quick");
+BenchmarkSwitcher.FromAssembly(typeof(FlowState.Benchmarks.BenchmarkConfig).Assembly)
+    .Run([.. args.Where(a => a != "--quick")], quick ? FlowState.Benchmarks.BenchmarkConfig.Quick() : new FlowState.Benchmarks.BenchmarkConfig());
 return 0;

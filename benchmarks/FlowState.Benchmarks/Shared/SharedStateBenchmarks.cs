@@ -12,7 +12,7 @@ namespace FlowState.Benchmarks.Shared;
 /// <see cref="SharedStateStore"/> on Redis and PostgreSQL beside the raw client doing the same work, sample by sample
 /// in the same run: Get, Set and a batch of 100 Sets, 16 concurrent callers, <see cref="Durability.Process"/>
 /// (PostgreSQL baselines with <c>synchronous_commit=off</c> too). Starts its own servers with the test scripts.
-/// <c>dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- shared [--quick]</c>.
+/// <c>dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- shared [--quick] [--dir path]</c>.
 /// </summary>
 internal static class SharedStateBenchmarks
 {
@@ -84,7 +84,8 @@ internal static class SharedStateBenchmarks
         rows.ForEach(row => table.AppendLine(row));
         Console.WriteLine();
         Console.WriteLine(table);
-        var output = Path.GetFullPath(Path.Combine("BenchmarkDotNet.Artifacts", "shared-results.md"));
+        var dirIndex = Array.IndexOf(args, "--dir");
+        var output = Path.GetFullPath(Path.Combine(dirIndex >= 0 && dirIndex + 1 < args.Length ? args[dirIndex + 1] : Path.Combine("BenchmarkDotNet.Artifacts", "shared"), "shared-results.md"));
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         await File.WriteAllTextAsync(output, table.ToString());
         Console.WriteLine($"written to {output}");
