@@ -72,6 +72,24 @@ public sealed class RedisSharedStateBackendTests(RedisServer server)
     }
 
     [Fact]
+    public async Task Commits_run_as_a_cached_script_called_by_its_sha()
+    {
+        await using var store = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
+        {
+            Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = server.Configuration, KeyPrefix = $"sha{Guid.NewGuid():N}" }),
+        });
+        await store.SetAsync("warm", 0); // the first call may send the script itself
+        var before = await EvalShaCallsAsync();
+
+        for (var i = 0; i < 5; i++)
+        {
+            await store.SetAsync($"k{i}", i);
+        }
+
+        Assert.True(await EvalShaCallsAsync() - before >= 5, "commits did not use EVALSHA");
+    }
+
+    [Fact]
     public void Options_that_cannot_work_are_refused_at_once()
     {
         Assert.Throws<ArgumentException>(() => new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = "" }));
@@ -103,5 +121,12 @@ public sealed class RedisSharedStateBackendTests(RedisServer server)
             await TestServerScripts.RunAsync("stop-redis.sh", directory);
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    private async Task<long> EvalShaCallsAsync()
+    {
+        var info = (string)(await server.Connection.GetDatabase().ExecuteAsync("INFO", "commandstats"))!;
+        var line = info.Split('\n').FirstOrDefault(l => l.StartsWith("cmdstat_evalsha:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split("calls=")[1].Split(',')[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 }
