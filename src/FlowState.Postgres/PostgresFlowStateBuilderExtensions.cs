@@ -17,11 +17,7 @@ public static class PostgresFlowStateBuilderExtensions
     /// <exception cref="ArgumentException">The section has no <c>ConnectionString</c>.</exception>
     public static FlowStateBuilder UsePostgres(this FlowStateBuilder builder, IConfiguration section)
     {
-        ArgumentNullException.ThrowIfNull(section);
-        var options = new PostgresStateBackendOptions
-        {
-            ConnectionString = section["ConnectionString"] is { Length: > 0 } connectionString ? connectionString : throw new ArgumentException($"Configuration '{(section as IConfigurationSection)?.Path ?? "(root)"}:ConnectionString' is missing.", nameof(section)),
-        };
+        var options = new PostgresStateBackendOptions { ConnectionString = FlowStateConfiguration.Required(section, "ConnectionString", "the Npgsql connection string") };
         options.Table = section["Table"] ?? options.Table;
         return builder.UsePostgres(options);
     }
@@ -52,19 +48,9 @@ public static class PostgresFlowStateBuilderExtensions
     /// <exception cref="ArgumentException">The section has no <c>ConnectionString</c>, or a value does not parse.</exception>
     public static FlowStateBuilder UseSharedPostgres(this FlowStateBuilder builder, IConfiguration section)
     {
-        ArgumentNullException.ThrowIfNull(section);
-        var path = (section as IConfigurationSection)?.Path ?? "(root)";
-        var options = new PostgresSharedStateBackendOptions
-        {
-            ConnectionString = section["ConnectionString"] is { Length: > 0 } connectionString ? connectionString : throw new ArgumentException($"Configuration '{path}:ConnectionString' is missing.", nameof(section)),
-        };
+        var options = new PostgresSharedStateBackendOptions { ConnectionString = FlowStateConfiguration.Required(section, "ConnectionString", "the Npgsql connection string") };
         options.Table = section["Table"] ?? options.Table;
-        if (section["NotifyChanges"] is { } notify)
-        {
-            options.NotifyChanges = bool.TryParse(notify, out var value)
-                ? value
-                : throw new ArgumentException($"Configuration '{path}:NotifyChanges' is '{notify}', which is not true or false.", nameof(section));
-        }
+        options.NotifyChanges = FlowStateConfiguration.Optional(section, "NotifyChanges", bool.Parse, options.NotifyChanges);
 
         return builder.UseSharedPostgres(options);
     }

@@ -25,20 +25,9 @@ public static class RedisFlowStateBuilderExtensions
     /// <exception cref="ArgumentException">The section has no <c>Configuration</c>, or a value does not parse.</exception>
     public static FlowStateBuilder UseRedis(this FlowStateBuilder builder, IConfiguration section)
     {
-        ArgumentNullException.ThrowIfNull(section);
-        var path = (section as IConfigurationSection)?.Path ?? "(root)";
-        var options = new RedisSharedStateBackendOptions
-        {
-            Configuration = section["Configuration"] is { Length: > 0 } configuration ? configuration : throw new ArgumentException($"Configuration '{path}:Configuration' (the Redis server, e.g. 127.0.0.1:6379) is missing.", nameof(section)),
-        };
+        var options = new RedisSharedStateBackendOptions { Configuration = FlowStateConfiguration.Required(section, "Configuration", "the Redis server, e.g. 127.0.0.1:6379") };
         options.KeyPrefix = section["KeyPrefix"] ?? options.KeyPrefix;
-        if (section["ScanBatchSize"] is { } batch)
-        {
-            options.ScanBatchSize = int.TryParse(batch, NumberStyles.None, CultureInfo.InvariantCulture, out var size)
-                ? size
-                : throw new ArgumentException($"Configuration '{path}:ScanBatchSize' is '{batch}', which is not a whole number.", nameof(section));
-        }
-
+        options.ScanBatchSize = FlowStateConfiguration.Optional(section, "ScanBatchSize", static text => int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture), options.ScanBatchSize);
         return builder.UseRedis(options);
     }
 

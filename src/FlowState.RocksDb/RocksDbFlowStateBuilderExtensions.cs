@@ -17,10 +17,7 @@ public static class RocksDbFlowStateBuilderExtensions
     /// <exception cref="ArgumentException">The section has no <c>Path</c>.</exception>
     public static FlowStateBuilder UseRocksDb(this FlowStateBuilder builder, IConfiguration section)
     {
-        ArgumentNullException.ThrowIfNull(section);
-        return builder.UseRocksDb(section["Path"] is { Length: > 0 } directory
-            ? directory
-            : throw new ArgumentException($"Configuration '{(section as IConfigurationSection)?.Path ?? "(root)"}:Path' (the RocksDB directory) is missing.", nameof(section)));
+        return builder.UseRocksDb(FlowStateConfiguration.Required(section, "Path", "the RocksDB directory"));
     }
 
     /// <summary>Keeps the store in RocksDB with the given options.</summary>

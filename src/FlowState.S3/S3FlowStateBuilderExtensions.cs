@@ -45,26 +45,8 @@ public static class S3FlowStateBuilderExtensions
             options.Endpoint = section["Endpoint"] ?? options.Endpoint;
             options.AccessKey = section["AccessKey"] ?? options.AccessKey;
             options.SecretKey = section["SecretKey"] ?? options.SecretKey;
-            options.UseSsl = Read(section, "UseSsl", static text => bool.Parse(text), options.UseSsl);
-            options.ClaimTimeout = Read(section, "ClaimTimeout", static text => TimeSpan.Parse(text, CultureInfo.InvariantCulture), options.ClaimTimeout);
+            options.UseSsl = FlowStateConfiguration.Optional(section, "UseSsl", static text => bool.Parse(text), options.UseSsl);
+            options.ClaimTimeout = FlowStateConfiguration.Optional(section, "ClaimTimeout", static text => TimeSpan.Parse(text, CultureInfo.InvariantCulture), options.ClaimTimeout);
         });
-    }
-
-    private static T Read<T>(IConfiguration section, string key, Func<string, T> parse, T fallback)
-    {
-        var text = section[key];
-        if (text is null)
-        {
-            return fallback;
-        }
-
-        try
-        {
-            return parse(text);
-        }
-        catch (FormatException ex)
-        {
-            throw new ArgumentException($"Configuration '{(section as IConfigurationSection)?.Path ?? "(root)"}:{key}' is '{text}', which is not a valid {typeof(T).Name}.", ex);
-        }
     }
 }

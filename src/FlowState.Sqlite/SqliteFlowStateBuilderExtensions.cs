@@ -21,22 +21,9 @@ public static class SqliteFlowStateBuilderExtensions
     /// <exception cref="ArgumentException">The section has no <c>Path</c>, or a value does not parse.</exception>
     public static FlowStateBuilder UseSqlite(this FlowStateBuilder builder, IConfiguration section)
     {
-        ArgumentNullException.ThrowIfNull(section);
-        var path = (section as IConfigurationSection)?.Path ?? "(root)";
-        var options = new SqliteStateBackendOptions
-        {
-            Path = section["Path"] is { Length: > 0 } file ? file : throw new ArgumentException($"Configuration '{path}:Path' (the SQLite file) is missing.", nameof(section)),
-        };
-        if (section["BusyTimeout"] is { } busy)
-        {
-            options.BusyTimeout = TimeSpan.TryParse(busy, CultureInfo.InvariantCulture, out var timeout) ? timeout : throw new ArgumentException($"Configuration '{path}:BusyTimeout' is '{busy}', which is not a time span.", nameof(section));
-        }
-
-        if (section["VerifyOnOpen"] is { } verify)
-        {
-            options.VerifyOnOpen = bool.TryParse(verify, out var value) ? value : throw new ArgumentException($"Configuration '{path}:VerifyOnOpen' is '{verify}', which is not true or false.", nameof(section));
-        }
-
+        var options = new SqliteStateBackendOptions { Path = FlowStateConfiguration.Required(section, "Path", "the SQLite file") };
+        options.BusyTimeout = FlowStateConfiguration.Optional(section, "BusyTimeout", static text => TimeSpan.Parse(text, CultureInfo.InvariantCulture), options.BusyTimeout);
+        options.VerifyOnOpen = FlowStateConfiguration.Optional(section, "VerifyOnOpen", bool.Parse, options.VerifyOnOpen);
         return builder.UseSqlite(options);
     }
 

@@ -95,46 +95,27 @@ public sealed class FlowStateBuilder
         Services.Configure<StateStoreOptions>(options =>
         {
             options.Name = section["Name"] ?? options.Name;
-            options.Durability = Read(section, "Durability", static text => Enum.Parse<Durability>(text, ignoreCase: true), options.Durability);
-            options.MaxEntries = Read<long?>(section, "MaxEntries", static text => long.Parse(text, CultureInfo.InvariantCulture), options.MaxEntries);
-            options.MaxBytes = Read<long?>(section, "MaxBytes", static text => long.Parse(text, CultureInfo.InvariantCulture), options.MaxBytes);
-            options.DefaultTimeToLive = Read<TimeSpan?>(section, "DefaultTimeToLive", static text => TimeSpan.Parse(text, CultureInfo.InvariantCulture), options.DefaultTimeToLive);
+            options.Durability = FlowStateConfiguration.Optional(section, "Durability", static text => Enum.Parse<Durability>(text, ignoreCase: true), options.Durability);
+            options.MaxEntries = FlowStateConfiguration.Optional<long?>(section, "MaxEntries", static text => long.Parse(text, CultureInfo.InvariantCulture), options.MaxEntries);
+            options.MaxBytes = FlowStateConfiguration.Optional<long?>(section, "MaxBytes", static text => long.Parse(text, CultureInfo.InvariantCulture), options.MaxBytes);
+            options.DefaultTimeToLive = FlowStateConfiguration.Optional<TimeSpan?>(section, "DefaultTimeToLive", static text => TimeSpan.Parse(text, CultureInfo.InvariantCulture), options.DefaultTimeToLive);
         });
         var runner = section.GetSection("Runner");
         Services.Configure<FlowRunnerOptions>(options =>
         {
-            options.RecordProgress = Read<bool?>(runner, "RecordProgress", static text => bool.Parse(text), options.RecordProgress);
-            options.RetainCompletedRuns = Read(runner, "RetainCompletedRuns", static text => bool.Parse(text), options.RetainCompletedRuns);
-            options.MaxPostConflictRetries = Read(runner, "MaxPostConflictRetries", static text => int.Parse(text, CultureInfo.InvariantCulture), options.MaxPostConflictRetries);
+            options.RecordProgress = FlowStateConfiguration.Optional<bool?>(runner, "RecordProgress", static text => bool.Parse(text), options.RecordProgress);
+            options.RetainCompletedRuns = FlowStateConfiguration.Optional(runner, "RetainCompletedRuns", static text => bool.Parse(text), options.RetainCompletedRuns);
+            options.MaxPostConflictRetries = FlowStateConfiguration.Optional(runner, "MaxPostConflictRetries", static text => int.Parse(text, CultureInfo.InvariantCulture), options.MaxPostConflictRetries);
             var history = runner.GetSection("History");
             if (history.GetChildren().Any())
             {
                 options.History = new FlowHistoryOptions
                 {
-                    MaxCheckpoints = Read<int?>(history, "MaxCheckpoints", static text => int.Parse(text, CultureInfo.InvariantCulture), null),
-                    MaxAge = Read<TimeSpan?>(history, "MaxAge", static text => TimeSpan.Parse(text, CultureInfo.InvariantCulture), null),
+                    MaxCheckpoints = FlowStateConfiguration.Optional<int?>(history, "MaxCheckpoints", static text => int.Parse(text, CultureInfo.InvariantCulture), null),
+                    MaxAge = FlowStateConfiguration.Optional<TimeSpan?>(history, "MaxAge", static text => TimeSpan.Parse(text, CultureInfo.InvariantCulture), null),
                 };
             }
         });
         return this;
-    }
-
-    private static T Read<T>(IConfiguration section, string key, Func<string, T> parse, T fallback)
-    {
-        var text = section[key];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return fallback;
-        }
-
-        try
-        {
-            return parse(text);
-        }
-        catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException)
-        {
-            var path = section is IConfigurationSection named ? $"{named.Path}:{key}" : key;
-            throw new ArgumentException($"Configuration value '{path}' = '{text}' is not valid: {ex.Message}", nameof(section), ex);
-        }
     }
 }

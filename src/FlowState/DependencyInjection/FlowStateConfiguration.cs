@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Configuration;
+
+namespace FlowState;
+
+/// <summary>
+/// Reads FlowState settings from a configuration section with errors that name the key: what the builder's
+/// <c>BindConfiguration</c> and the providers' <c>UseSqlite(section)</c>, <c>UseRedis(section)</c>, … use.
+/// </summary>
+public static class FlowStateConfiguration
+{
+    /// <summary>The value of <paramref name="key"/>, which must be there.</summary>
+    /// <param name="section">The section.</param>
+    /// <param name="key">The key within it.</param>
+    /// <param name="what">What the value is, for the message (e.g. "the SQLite file").</param>
+    /// <exception cref="ArgumentException">The key is missing or empty.</exception>
+    public static string Required(IConfiguration section, string key, string what)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return section[key] is { Length: > 0 } text
+            ? text
+            : throw new ArgumentException($"Configuration '{PathOf(section, key)}' ({what}) is missing.", nameof(section));
+    }
+
+    /// <summary>The value of <paramref name="key"/> parsed with <paramref name="parse"/>, or <paramref name="fallback"/> when it is missing or blank.</summary>
+    /// <exception cref="ArgumentException">The value does not parse.</exception>
+    public static T Optional<T>(IConfiguration section, string key, Func<string, T> parse, T fallback)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        ArgumentNullException.ThrowIfNull(parse);
+        var text = section[key];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return fallback;
+        }
+
+        try
+        {
+            return parse(text);
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException)
+        {
+            throw new ArgumentException($"Configuration value '{PathOf(section, key)}' = '{text}' is not valid: {ex.Message}", nameof(section), ex);
+        }
+    }
+
+    private static string PathOf(IConfiguration section, string key) => section is IConfigurationSection named ? $"{named.Path}:{key}" : key;
+}
