@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Threading.Channels;
 using Npgsql;
 using NpgsqlTypes;
@@ -329,10 +328,9 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
 
     private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
     {
-        var parts = e.Payload.Split('\n', 5);
-        if (parts.Length == 5 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+        if (SharedChangeNotice.Parse(e.Payload) is { } notice)
         {
-            _notices?.Writer.TryWrite(new SharedChangeNotice(parts[2], parts[3], parts[1] == "d", version, parts[1] == "s" ? Encoding.UTF8.GetBytes(parts[4]) : null));
+            _notices?.Writer.TryWrite(notice);
         }
     }
 

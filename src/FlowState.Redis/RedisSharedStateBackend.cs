@@ -370,11 +370,9 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
                     yield break;
                 }
 
-                var text = Encoding.UTF8.GetString((byte[])message.Message!);
-                var parts = text.Split('\n', 5);
-                if (parts.Length == 5)
+                if (SharedChangeNotice.Parse(Encoding.UTF8.GetString((byte[])message.Message!)) is { } notice)
                 {
-                    yield return new SharedChangeNotice(parts[2], parts[3], parts[1] == "d", long.Parse(parts[0], CultureInfo.InvariantCulture), parts[1] == "d" ? null : Encoding.UTF8.GetBytes(parts[4]));
+                    yield return notice;
                 }
             }
         }

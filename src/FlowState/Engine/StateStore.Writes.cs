@@ -97,9 +97,11 @@ public sealed partial class StateStore
         return writes;
     }
 
-    private static StateConflictException Conflict(StateScope scope, string key, long expected, long actual) => new(
+    /// <summary>The error of a version check that failed (after <paramref name="attempts"/> tries when more than one).</summary>
+    internal static StateConflictException Conflict(StateScope scope, string key, long expected, long actual, int attempts = 1) => new(
         $"Key '{key}' in scope '{scope}' has version {actual} but version {expected} was expected" +
         (expected == 0 ? " (the key had to be absent)" : actual == 0 ? " (the key does not exist)" : string.Empty) +
+        (attempts > 1 ? $" after {attempts} attempts" : string.Empty) +
         "; read it again and retry.");
 
     private async ValueTask<CommitResult> CommitInterceptedAsync(PreparedWrite[] writes, CancellationToken cancellationToken)

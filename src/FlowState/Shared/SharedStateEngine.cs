@@ -111,10 +111,7 @@ internal sealed class SharedStateEngine : IAsyncDisposable
         ThrowIfDisposed();
         foreach (var write in writes)
         {
-            if (write.Options?.SlidingExpiration == true)
-            {
-                throw new NotSupportedException($"Sliding expiration (key '{write.Key}' in scope '{write.Scope}') is not supported by a shared store: a read would have to write to renew it. Use a plain time to live.");
-            }
+            RefuseSlidingExpiration(write.Options, write.Scope, write.Key);
 
             if (write.Kind is StateOperationKind.Set or StateOperationKind.Merge)
             {
@@ -136,12 +133,12 @@ internal sealed class SharedStateEngine : IAsyncDisposable
             var conflicting = changes[result.ConflictIndex];
             if (fence is not null && result.ConflictIndex == changes.Length - 1)
             {
-                throw RunLeases.Lost(fence.Lease, Conflict(fence.Scope, fence.Key, fence.Lease.FencingToken, result.ActualVersion, attempt));
+                throw fence.Lost(result.ActualVersion, attempt);
             }
 
             if (!internalChecks[result.ConflictIndex] || attempt >= _options.MaxConflictRetries)
             {
-                throw Conflict(writes.First(w => w.Scope.StorageKey == conflicting.ScopeKey && w.Key == conflicting.Key).Scope, conflicting.Key, conflicting.ExpectedVersion ?? 0, result.ActualVersion, attempt);
+                throw StateStore.Conflict(writes.First(w => w.Scope.StorageKey == conflicting.ScopeKey && w.Key == conflicting.Key).Scope, conflicting.Key, conflicting.ExpectedVersion ?? 0, result.ActualVersion, attempt);
             }
 
             // Another process changed a key this commit computed from (a merge's base) between our read and our commit.
@@ -152,10 +149,7 @@ internal sealed class SharedStateEngine : IAsyncDisposable
     {
         StateNameValidator.ValidateKey(key);
         ArgumentNullException.ThrowIfNull(update);
-        if (options?.SlidingExpiration == true)
-        {
-            throw new NotSupportedException($"Sliding expiration (key '{key}' in scope '{scope}') is not supported by a shared store: a read would have to write to renew it. Use a plain time to live.");
-        }
+        RefuseSlidingExpiration(options, scope, key);
 
         for (var attempt = 1; ; attempt++)
         {
@@ -166,7 +160,7 @@ internal sealed class SharedStateEngine : IAsyncDisposable
             var currentVersion = current?.Version ?? 0;
             if (options?.ExpectedVersion is { } expected && expected != currentVersion)
             {
-                throw Conflict(scope, key, expected, currentVersion, attempt);
+                throw StateStore.Conflict(scope, key, expected, currentVersion, attempt);
             }
 
             var next = update(current is null ? default : JsonValueCodec.Deserialize<T>(current, _jsonDeep));
@@ -182,12 +176,12 @@ internal sealed class SharedStateEngine : IAsyncDisposable
 
             if (fence is not null && result.ConflictIndex == 1)
             {
-                throw RunLeases.Lost(fence.Lease, Conflict(fence.Scope, fence.Key, fence.Lease.FencingToken, result.ActualVersion, attempt));
+                throw fence.Lost(result.ActualVersion, attempt);
             }
 
             if (options?.ExpectedVersion is not null || attempt >= _options.MaxConflictRetries)
             {
-                throw Conflict(scope, key, currentVersion, result.ActualVersion, attempt);
+                throw StateStore.Conflict(scope, key, currentVersion, result.ActualVersion, attempt);
             }
         }
     }
@@ -203,7 +197,7 @@ internal sealed class SharedStateEngine : IAsyncDisposable
             var changes = new List<SharedChange>();
             await foreach (var stored in ScanLiveAsync(scope, includeChildScopes: true, cancellationToken).ConfigureAwait(false))
             {
-                if (fence is null || stored.ScopeKey != fence.Scope.StorageKey || (stored.Key != RunLeases.FenceKey && stored.Key != RunLeases.LeaseKey))
+                if (fence is null || !fence.Guards(stored.ScopeKey, stored.Key))
                 {
                     changes.Add(new SharedChange(SharedChangeKind.Delete, stored.ScopeKey, stored.Key, null));
                 }
@@ -227,7 +221,7 @@ internal sealed class SharedStateEngine : IAsyncDisposable
 
             if (fence is not null && result.ConflictIndex == changes.Count - 1)
             {
-                throw RunLeases.Lost(fence.Lease, Conflict(fence.Scope, fence.Key, fence.Lease.FencingToken, result.ActualVersion, attempt));
+                throw fence.Lost(result.ActualVersion, attempt);
             }
 
             if (attempt >= _options.MaxConflictRetries)
@@ -296,13 +290,15 @@ internal sealed class SharedStateEngine : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private static bool IsExpired(BackendEntry entry, long now) => entry.ExpiresAtUtcTicks != 0 && entry.ExpiresAtUtcTicks <= now;
+    private static void RefuseSlidingExpiration(StateWriteOptions? options, StateScope scope, string key)
+    {
+        if (options?.SlidingExpiration == true)
+        {
+            throw new NotSupportedException($"Sliding expiration (key '{key}' in scope '{scope}') is not supported by a shared store: a read would have to write to renew it. Use a plain time to live.");
+        }
+    }
 
-    private static StateConflictException Conflict(StateScope scope, string key, long expected, long actual, int attempts) => new(
-        $"Key '{key}' in scope '{scope}' has version {actual} but version {expected} was expected" +
-        (expected == 0 ? " (the key had to be absent)" : actual == 0 ? " (the key does not exist)" : string.Empty) +
-        (attempts > 1 ? $" after {attempts} attempts" : string.Empty) +
-        "; read it again and retry.");
+    private static bool IsExpired(BackendEntry entry, long now) => entry.ExpiresAtUtcTicks != 0 && entry.ExpiresAtUtcTicks <= now;
 
     private async ValueTask<(SharedChange[] Changes, bool[] InternalChecks)> PlanAsync(PreparedWrite[] writes, long now, CancellationToken cancellationToken)
     {
