@@ -70,7 +70,7 @@ internal static class PeerFlowBenchmarks
     private static string Install()
     {
         var script = Path.GetFullPath(Path.Combine("benchmarks", "peers", "langgraph", "install.sh"));
-        var (code, output, error) = Run("bash", [script]);
+        var (code, output, error) = ChildProcess.Run("bash", [script]);
         return code == 0
             ? output.Trim().Split('\n')[^1]
             : throw new InvalidOperationException($"installing LangGraph.js failed ({script}, exit {code}): {error}");
@@ -78,7 +78,7 @@ internal static class PeerFlowBenchmarks
 
     private static (double StepsPerSecond, string Settings) RunLangGraph(string folder, string database, int runs, int concurrentRuns)
     {
-        var (code, output, error) = Run("node", [Path.Combine(folder, "bench.mjs"), database, runs.ToString(CultureInfo.InvariantCulture), concurrentRuns.ToString(CultureInfo.InvariantCulture)], folder);
+        var (code, output, error) = ChildProcess.Run("node", [Path.Combine(folder, "bench.mjs"), database, runs.ToString(CultureInfo.InvariantCulture), concurrentRuns.ToString(CultureInfo.InvariantCulture)], folder);
         if (code != 0)
         {
             throw new InvalidOperationException($"the LangGraph.js benchmark failed (exit {code}): {error}");
@@ -99,20 +99,5 @@ internal static class PeerFlowBenchmarks
             var other => other.ToString(CultureInfo.InvariantCulture),
         };
         return (result.RootElement.GetProperty("stepsPerSecond").GetDouble(), $"{result.RootElement.GetProperty("journalMode").GetString()}, synchronous={synchronous}");
-    }
-
-    private static (int Code, string Output, string Error) Run(string file, IEnumerable<string> arguments, string? workingDirectory = null)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output, error.Result);
     }
 }

@@ -184,16 +184,10 @@ internal static class SharedStateBenchmarks
 
     private static string Script(string name, string directory)
     {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine("scripts", name));
-        start.ArgumentList.Add(directory);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not run scripts/{name}");
-        var errors = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return process.ExitCode == 0
+        var (code, output, errors) = ChildProcess.Run("bash", [Path.Combine("scripts", name), directory]);
+        return code == 0
             ? output.Trim().Split('\n')[^1].Trim()
-            : throw new InvalidOperationException($"scripts/{name} failed ({process.ExitCode}): {errors.Result}");
+            : throw new InvalidOperationException($"scripts/{name} failed ({code}): {errors}");
     }
 
     private sealed record RawOperations(Func<string, Task> Get, Func<string, Task> Set, Func<IReadOnlyList<string>, Task> SetMany, string Description);
