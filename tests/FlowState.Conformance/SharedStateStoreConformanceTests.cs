@@ -305,7 +305,7 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
 
         var outputs = await Task.WhenAll(workers);
 
-        Assert.All(outputs, output => Assert.Equal("DONE", output));
+        Assert.All(outputs, lines => Assert.Equal(["DONE"], lines));
         var store = (await OpenAsync()).For(StateScope.Workflow("shared-run"));
         Assert.Equal(Workers * Count, await store.GetAsync<int>("hits"));
         var doc = await store.GetAsync<Dictionary<string, int>>("doc");
@@ -355,7 +355,7 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
     [Fact]
     public async Task A_killed_workers_run_is_resumed_by_another_worker_once_its_lease_lapses()
     {
-        var killed = await CrashHarnessProcess.StartAsync("lease", HarnessServer, _name, "worker-a", "1000000", "1500");
+        using var killed = await CrashHarnessProcess.StartAsync("lease", HarnessServer, _name, "worker-a", "1000000", "1500");
         await Task.Delay(500);
         var lines = await killed.KillAsync();
         var acknowledged = lines.Where(l => l.StartsWith("STEP ", StringComparison.Ordinal)).Select(l => int.Parse(l[5..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
@@ -367,9 +367,9 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
         var last = acknowledged.Max();
         var target = last + 20;
 
-        var output = await RunWorkerAsync("lease", HarnessServer, _name, "worker-b", $"{target}", "1500");
+        var resumed = await RunWorkerAsync("lease", HarnessServer, _name, "worker-b", $"{target}", "1500");
 
-        var resumedSteps = output.Split('\n').Where(l => l.StartsWith("STEP ", StringComparison.Ordinal)).Select(l => int.Parse(l[5..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var resumedSteps = resumed.Where(l => l.StartsWith("STEP ", StringComparison.Ordinal)).Select(l => int.Parse(l[5..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.InRange(resumedSteps[0], last + 1, last + 2); // worker-a may have committed one step it could not report
         Assert.Equal(Enumerable.Range(resumedSteps[0], target - resumedSteps[0] + 1), resumedSteps);
         var run = store.For(StateScope.Workflow("leased-run"));
@@ -384,15 +384,15 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
     public async Task A_killed_workers_flow_run_is_resumed_by_another_worker_and_every_post_takes_effect_once()
     {
         const string RunId = "leased-flow";
-        var killed = await CrashHarnessProcess.StartAsync("lease-flow", HarnessServer, _name, "worker-a", RunId, "1500", "40");
+        using var killed = await CrashHarnessProcess.StartAsync("lease-flow", HarnessServer, _name, "worker-a", RunId, "1500", "40");
         await Task.Delay(300);
         var lines = await killed.KillAsync();
         Assert.Contains("STARTED", lines);
         Assert.DoesNotContain(lines, l => l.StartsWith("DONE", StringComparison.Ordinal));
 
-        var output = await RunWorkerAsync("lease-flow", HarnessServer, _name, "worker-b", RunId, "1500", "40");
+        var resumed = await RunWorkerAsync("lease-flow", HarnessServer, _name, "worker-b", RunId, "1500", "40");
 
-        Assert.Equal(["RESUMED", "DONE Completed"], output.Split('\n')[1..].Select(l => l.Trim()));
+        Assert.Equal(["RESUMED", "DONE Completed"], resumed);
         var store = await OpenAsync();
         foreach (var effect in CrashTestFlow.ExpectedEffects(RunId))
         {
@@ -412,25 +412,12 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
         Assert.False(await first.ExistsAsync("k"));
     }
 
-    /// <summary>Runs the crash harness with <paramref name="arguments"/> to its end and returns what it printed.</summary>
-    private static async Task<string> RunWorkerAsync(params string[] arguments)
+    /// <summary>Runs the crash harness with <paramref name="arguments"/> to its end (3 minutes at most) and returns the lines it printed after READY.</summary>
+    private static async Task<string[]> RunWorkerAsync(params string[] arguments)
     {
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in (string[])[Path.Combine(AppContext.BaseDirectory, "FlowState.CrashHarness.dll"), .. arguments])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-        Assert.True(process.ExitCode == 0, $"worker {string.Join(' ', arguments[2..])} exited with {process.ExitCode}: {await errors}");
-        return (await output).Trim();
+        using var worker = await CrashHarnessProcess.StartAsync(arguments);
+        var (code, killed, lines) = await worker.ExitOrKillAsync(TimeSpan.FromMinutes(3));
+        Assert.True(code == 0 && !killed, $"worker {string.Join(' ', arguments[2..])} exited with {code}{(killed ? " (killed after 3 minutes)" : string.Empty)}: {await worker.ErrorsAsync()}");
+        return lines;
     }
 }

@@ -8,8 +8,8 @@
 // checkpoints in <path>.checkpoints, output in <path>.out) with a planned fault (see StreamFaults), printing DONE when
 // the input is used up (exit 0), or exiting with 3 when an injected exception failed the run:
 //   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> streams <kill|throw:point:n|none> [file | postgres:<table>:<connection string>]
-// In "shared" mode it is one of several worker processes on one shared store: it increments the key "hits" and merges
-// its share of the object "doc" <count> times each, prints DONE and exits 0:
+// In "shared" mode it is one of several worker processes on one shared store: it prints READY once connected,
+// increments the key "hits" and merges its share of the object "doc" <count> times each, prints DONE and exits 0:
 //   dotnet FlowState.CrashHarness.dll shared <redis:<configuration>|postgres:<connection string>> <store name> <worker id> <count>
 // In "lease" mode it is a worker that claims the run "leased-run" (waiting while another worker's lease is live, lease
 // <lease ms>), prints READY, and resumes the run's steps from the last one stored up to <steps>, each a fenced write
@@ -263,6 +263,7 @@ static async Task<int> RunLeasedFlowAsync(string server, string name, string wor
 static async Task<int> RunSharedWorkerAsync(string server, string name, string worker, int count)
 {
     await using var store = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = SharedBackend(server, name) });
+    Console.WriteLine("READY");
     var run = store.For(StateScope.Workflow("shared-run"));
     for (var i = 0; i < count; i++)
     {
