@@ -123,6 +123,51 @@ public abstract partial class StreamPipelineConformanceTests
     }
 
     [Fact]
+    public async Task A_run_stopped_while_its_checkpoint_is_being_stored_ends_after_it_and_the_next_run_continues_from_it()
+    {
+        var files = NewFiles();
+        var storage = new HeldManifestCheckpointStorage(new DirectoryCheckpointStorage(files.Checkpoints));
+        SequenceInput.Write(files.Input, 1000, 11);
+        StreamPipeline Counting(bool follow) => new StreamPipelineBuilder("counting")
+            .AddSource(new JsonLinesFileSource("input", files.Input) { KeyField = "key", Follow = follow })
+            .AddProcessor(new CountByKeyProcessor("counts"))
+            .AddSink(new JsonLinesFileSink("out", files.Output))
+            .WithPartitions(2)
+            .WithCheckpoints(storage)
+            .WithStateStore(NewStore())
+            .Build();
+
+        long held;
+        await using (var pipeline = Counting(follow: true))
+        {
+            using var stop = new CancellationTokenSource();
+            var run = pipeline.RunAsync(stop.Token);
+            await PipelineProgress.WaitUntilReadAsync(pipeline, 1000);
+            storage.HoldNextManifest();
+            var checkpoint = pipeline.CreateCheckpointAsync();
+            held = await storage.Held.WaitAsync(TimeSpan.FromMinutes(1));
+            await stop.CancelAsync();
+            await Task.Delay(200);
+            Assert.False(run.IsCompleted, "the run must not end while the manifest of a fully acknowledged checkpoint is being written");
+
+            storage.Release();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromMinutes(1)));
+            Assert.Equal(held, await checkpoint.WaitAsync(TimeSpan.FromMinutes(1)));
+            Assert.Contains(held, (await pipeline.ListCheckpointsAsync()).Select(m => m.Id));
+            Assert.Equal(SequenceInput.Model(1000, 11), await SequenceInput.CheckOutputAsync(files.Output, 1000));
+        }
+
+        SequenceInput.Write(files.Input, 500, 11, from: 1000);
+        await using var rerun = Counting(follow: false);
+        var result = await rerun.RunAsync();
+
+        Assert.Equal(held, result.RecoveredFromCheckpointId);
+        Assert.Equal(500, result.MessagesRead);
+        Assert.Equal(SequenceInput.Model(1500, 11), await SequenceInput.CheckOutputAsync(files.Output, 1500));
+        Assert.Equal(SequenceInput.Model(1500, 11), await SequenceInput.ReadCountsAsync(rerun.StateOf("counts")));
+    }
+
+    [Fact]
     public async Task Stopping_a_run_discards_uncommitted_output_and_the_next_run_redoes_it_once()
     {
         var files = NewFiles();

@@ -33,6 +33,7 @@ internal sealed class CheckpointCoordinator : IDisposable
     private Exception? _failure;
     private int _consecutiveFailures;
     private Exception? _lastTolerated;
+    private Task _completing = Task.CompletedTask;
 
     // Sink transactions pre-committed for checkpoints that failed and were skipped: the next complete checkpoint owns them.
     private readonly Dictionary<string, List<string>> _carriedHandles = new(StringComparer.Ordinal);
@@ -45,6 +46,12 @@ internal sealed class CheckpointCoordinator : IDisposable
     }
 
     public bool SnapshotsState => _storage is not null;
+
+    /// <summary>
+    /// The completion (manifest, sink commits, retention) of the last fully acknowledged checkpoint; a run ends only after
+    /// it, so that no manifest is written and no sink committed behind a run that has already returned.
+    /// </summary>
+    public Task CompletionInFlight => Volatile.Read(ref _completing);
 
     public void Dispose() => _oneAtATime.Dispose();
 
@@ -240,7 +247,11 @@ internal sealed class CheckpointCoordinator : IDisposable
     {
         _failure ??= failure;
         _closed = true;
-        _pending?.Completion.TrySetException(new StreamException($"Pipeline '{_pipeline.Name}' stopped before checkpoint {_pending.Id} completed.", failure));
+        if (_pending is { AllAcknowledged: false } pending)
+        {
+            pending.Completion.TrySetException(new StreamException($"Pipeline '{_pipeline.Name}' stopped before checkpoint {pending.Id} completed.", failure));
+        }
+
         lock (_signalLock)
         {
             _barrierRequested.TrySetResult();
@@ -275,7 +286,7 @@ internal sealed class CheckpointCoordinator : IDisposable
     {
         if (pending.Acknowledge())
         {
-            _ = Task.Run(() => CompleteAsync(pending));
+            Volatile.Write(ref _completing, Task.Run(() => CompleteAsync(pending)));
         }
     }
 

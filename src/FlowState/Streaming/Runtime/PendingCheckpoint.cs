@@ -33,4 +33,7 @@ internal sealed class PendingCheckpoint(long id, bool full, long? parentId, long
 
     /// <summary>Counts one acknowledgement; true for the last one.</summary>
     public bool Acknowledge() => Interlocked.Decrement(ref _remaining) == 0;
+
+    /// <summary>Every acknowledgement arrived: the checkpoint is being completed and ends with its own result.</summary>
+    public bool AllAcknowledged => Volatile.Read(ref _remaining) <= 0;
 }

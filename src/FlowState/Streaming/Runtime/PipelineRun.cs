@@ -105,6 +105,8 @@ internal sealed class PipelineRun : IAsyncDisposable
             }
         }
 
+        // A checkpoint whose acknowledgements all arrived completes (or fails) before the run reports its end.
+        await _coordinator.CompletionInFlight.ConfigureAwait(false);
         _callerToken.ThrowIfCancellationRequested();
         if (_failure is not null)
         {
