@@ -48,10 +48,20 @@ internal sealed class CheckpointCoordinator : IDisposable
     public bool SnapshotsState => _storage is not null;
 
     /// <summary>
-    /// The completion (manifest, sink commits, retention) of the last fully acknowledged checkpoint; a run ends only after
-    /// it, so that no manifest is written and no sink committed behind a run that has already returned.
+    /// Waits for what the last checkpoint still has in flight: the completion (manifest, sink commits, retention) of a
+    /// fully acknowledged one, or the state-file writes of one that will never complete (retention deletes those files
+    /// later). A run ends only after this, so that nothing is written behind a run that has already returned.
     /// </summary>
-    public Task CompletionInFlight => Volatile.Read(ref _completing);
+    public async Task SettleAsync()
+    {
+        await Volatile.Read(ref _completing).ConfigureAwait(false);
+        if (_pending is { AllAcknowledged: false } pending)
+        {
+            await Task.WhenAll(pending.FileWrites)
+                .ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default)
+                .ConfigureAwait(false);
+        }
+    }
 
     public void Dispose() => _oneAtATime.Dispose();
 

@@ -106,7 +106,7 @@ internal sealed class PipelineRun : IAsyncDisposable
         }
 
         // A checkpoint whose acknowledgements all arrived completes (or fails) before the run reports its end.
-        await _coordinator.CompletionInFlight.ConfigureAwait(false);
+        await _coordinator.SettleAsync().ConfigureAwait(false);
         _callerToken.ThrowIfCancellationRequested();
         if (_failure is not null)
         {
