@@ -43,6 +43,14 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
     private long _logRows;
     private long _logBytes;
 
+    // The keys with rows in the log (null when the log holds rows of an earlier run): a point read of any other key can
+    // read the entries table without folding the log first.
+    private HashSet<(string Scope, string Key)>? _logKeys = [];
+
+    // Reads through a bounded store (paged-out values) come from any thread while the group-commit flusher writes: one
+    // connection, used by one thread at a time.
+    private readonly Lock _gate = new();
+
     /// <summary>A backend on the file <see cref="SqliteStateBackendOptions.Path"/>.</summary>
     public SqliteStateBackend(SqliteStateBackendOptions options)
     {
@@ -171,6 +179,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
             }
 
             _logRows = (long)Scalar("SELECT count(*) FROM flowstate_log;")!;
+            _logKeys = _logRows == 0 ? [] : null;
             FoldIfAny();
             return ValueTask.CompletedTask;
         }
@@ -250,23 +259,30 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
     {
         ArgumentNullException.ThrowIfNull(scopeKey);
         ArgumentNullException.ThrowIfNull(key);
-        FoldIfAny();
-        using var command = Connection().CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM flowstate_entries WHERE scope = $scope AND key = $key;";
-        command.Parameters.AddWithValue("$scope", scopeKey);
-        command.Parameters.AddWithValue("$key", key);
-        try
+        lock (_gate)
         {
-            using var reader = command.ExecuteReader();
-            return ValueTask.FromResult(reader.Read() ? ReadRow(reader) : null);
-        }
-        catch (SqliteException ex)
-        {
-            throw Failure("read", ex);
-        }
-        catch (Exception ex) when (ex is InvalidCastException or FormatException)
-        {
-            throw new StateCorruptedException($"SQLite file '{_options.Path}' holds a malformed entry: {ex.Message}", ex);
+            if (_logRows > 0 && (_logKeys is null || _logKeys.Contains((scopeKey, key))))
+            {
+                Fold();
+            }
+
+            using var command = Connection().CreateCommand();
+            command.CommandText = $"SELECT {Columns} FROM flowstate_entries WHERE scope = $scope AND key = $key;";
+            command.Parameters.AddWithValue("$scope", scopeKey);
+            command.Parameters.AddWithValue("$key", key);
+            try
+            {
+                using var reader = command.ExecuteReader();
+                return ValueTask.FromResult(reader.Read() ? ReadRow(reader) : null);
+            }
+            catch (SqliteException ex)
+            {
+                throw Failure("read", ex);
+            }
+            catch (Exception ex) when (ex is InvalidCastException or FormatException)
+            {
+                throw new StateCorruptedException($"SQLite file '{_options.Path}' holds a malformed entry: {ex.Message}", ex);
+            }
         }
     }
 
@@ -274,6 +290,16 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
     public ValueTask ApplyAsync(IReadOnlyList<BackendChange> changes, Durability durability, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
+        lock (_gate)
+        {
+            Apply(changes, durability);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private void Apply(IReadOnlyList<BackendChange> changes, Durability durability)
+    {
         var connection = Connection();
         try
         {
@@ -281,7 +307,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
             if (_logRows == 0 && changes.Count <= DirectWriteMaxChanges)
             {
                 WriteInPlace(connection, changes);
-                return ValueTask.CompletedTask;
+                return;
             }
 
             using (var transaction = connection.BeginTransaction())
@@ -293,10 +319,12 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
                     {
                         SetRow(_append, entry.ScopeKey, entry.Key, entry.Value, entry.Version, entry.ExpiresAtUtcTicks, entry.TimeToLiveTicks, entry.Sliding);
                         _logBytes += entry.Value.Length;
+                        _logKeys?.Add((entry.ScopeKey, entry.Key));
                     }
                     else
                     {
                         SetRow(_append, change.ScopeKey, change.Key, null, TombstoneVersion, 0, 0, false);
+                        _logKeys?.Add((change.ScopeKey, change.Key));
                     }
 
                     _append.ExecuteNonQuery();
@@ -324,8 +352,6 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
                 // write, read, open or close folds again, and one that cannot reports the error then.
             }
         }
-
-        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -362,7 +388,11 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
-        Close();
+        lock (_gate)
+        {
+            Close();
+        }
+
         return ValueTask.CompletedTask;
     }
 
@@ -474,6 +504,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
             transaction.Commit();
             _logRows = 0;
             _logBytes = 0;
+            _logKeys = [];
         }
         catch (SqliteException ex)
         {

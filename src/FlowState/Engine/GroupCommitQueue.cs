@@ -19,6 +19,7 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
     private readonly SemaphoreSlim _slots;
     private readonly Task _flusher;
     private Exception? _fault;
+    private long _appliedVersion;
 
     private readonly KeyValuePair<string, object?> _storeTag;
 
@@ -29,6 +30,12 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
         _slots = new SemaphoreSlim(capacity, capacity);
         _flusher = Task.Run(FlushLoopAsync);
     }
+
+    /// <summary>The store version up to which every queued change is in the backend.</summary>
+    public long AppliedVersion => Volatile.Read(ref _appliedVersion);
+
+    /// <summary>Records that the backend holds everything up to <paramref name="version"/> (what the store loaded at open).</summary>
+    public void MarkApplied(long version) => Volatile.Write(ref _appliedVersion, Math.Max(_appliedVersion, version));
 
     public long Groups { get; private set; }
 
@@ -46,11 +53,14 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
 
     public void ReleaseSlot() => _slots.Release();
 
-    /// <summary>Queues a commit's changes (call under the write lock). The task completes when they are durable.</summary>
-    public Task Enqueue(List<BackendChange> changes, Durability durability, bool holdsSlot)
+    /// <summary>
+    /// Queues a commit's changes (call under the write lock), all of store version <paramref name="version"/> or
+    /// older. The task completes when they are durable.
+    /// </summary>
+    public Task Enqueue(List<BackendChange> changes, Durability durability, bool holdsSlot, long version)
     {
         ThrowIfFaulted();
-        var pending = new PendingCommit(changes, durability, holdsSlot);
+        var pending = new PendingCommit(changes, durability, holdsSlot, version);
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(nameof(GroupCommitQueue), "The store is closed; the write was not made durable.");
@@ -85,9 +95,11 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
             group.Clear();
             changes.Clear();
             var durability = Durability.None;
+            long version = 0;
             while (changes.Count < MaxChangesPerGroup && _queue.Reader.TryRead(out var pending))
             {
                 group.Add(pending);
+                version = Math.Max(version, pending.Version);
                 changes.AddRange(pending.Changes);
                 durability = (Durability)Math.Max((int)durability, (int)pending.Durability);
             }
@@ -107,6 +119,7 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
                     await _backend.ApplyAsync(changes, durability, CancellationToken.None).ConfigureAwait(false);
                     var elapsed = Stopwatch.GetElapsedTime(started);
                     BackendTime += elapsed;
+                    Volatile.Write(ref _appliedVersion, Math.Max(_appliedVersion, version));
                     Groups++;
                     Commits += group.Count;
                     FlowStateMetrics.CommitGroupSize.Record(group.Count, _storeTag);
@@ -142,8 +155,10 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
         }
     }
 
-    private sealed class PendingCommit(List<BackendChange> changes, Durability durability, bool holdsSlot)
+    private sealed class PendingCommit(List<BackendChange> changes, Durability durability, bool holdsSlot, long version)
     {
+        public long Version { get; } = version;
+
         public List<BackendChange> Changes { get; } = changes;
 
         public Durability Durability { get; } = durability;

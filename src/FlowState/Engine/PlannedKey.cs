@@ -11,7 +11,8 @@ internal sealed class PlannedKey(StateScope scope, string key, StateEntry? origi
 
     public bool Exists { get; set; } = original is not null;
 
-    public byte[]? Utf8Json { get; set; } = original?.Utf8Json;
+    // Null for a paged-out original until a merge needs it (StateStore reads it back then).
+    public byte[]? Utf8Json { get; set; } = original?.ResidentUtf8Json;
 
     public long Version { get; set; } = original?.Version ?? 0;
 
@@ -23,7 +24,7 @@ internal sealed class PlannedKey(StateScope scope, string key, StateEntry? origi
 
     public StateChangeKind ChangeKind { get; set; }
 
-    public int KeyBytes { get; } = original?.Size - original?.Utf8Json.Length ?? System.Text.Encoding.UTF8.GetByteCount(key);
+    public int KeyBytes { get; } = original?.KeyBytes ?? System.Text.Encoding.UTF8.GetByteCount(key);
 
     public long NewSize => Exists ? Utf8Json!.Length + KeyBytes : 0;
 }

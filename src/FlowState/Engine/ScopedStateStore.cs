@@ -12,12 +12,20 @@ internal sealed class ScopedStateStore(StateStore engine, StateScope scope) : IS
 
     public string Path => CurrentScope.Path;
 
-    public ValueTask<StateEntry?> GetEntryAsync(string key, CancellationToken cancellationToken = default) =>
-        new(engine.Read(Node(), key));
+    public ValueTask<StateEntry?> GetEntryAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var entry = engine.Read(Node(), key);
+        return entry is null || entry.IsResident ? new(entry) : engine.PageInAsync(entry, cancellationToken);
+    }
 
     public ValueTask<T?> GetAsync<T>(string key, CancellationToken cancellationToken = default)
     {
         var entry = engine.Read(Node(), key);
+        if (entry is { IsResident: false })
+        {
+            return PagedInAsync(entry, static (e, options) => JsonValueCodec.Deserialize<T>(e, (System.Text.Json.JsonSerializerOptions)options), engine.DeepSerializerOptions, cancellationToken);
+        }
+
         return new(entry is null ? default : JsonValueCodec.Deserialize<T>(entry, engine.DeepSerializerOptions));
     }
 
@@ -25,13 +33,23 @@ internal sealed class ScopedStateStore(StateStore engine, StateScope scope) : IS
     {
         ArgumentNullException.ThrowIfNull(typeInfo);
         var entry = engine.Read(Node(), key);
+        if (entry is { IsResident: false })
+        {
+            return PagedInAsync(entry, static (e, info) => JsonValueCodec.Deserialize(e, (JsonTypeInfo<T>)info), typeInfo, cancellationToken);
+        }
+
         return new(entry is null ? default : JsonValueCodec.Deserialize(entry, typeInfo));
     }
 
-    public ValueTask<(bool Found, T? Value)> TryGetAsync<T>(string key, CancellationToken cancellationToken = default)
+    public async ValueTask<(bool Found, T? Value)> TryGetAsync<T>(string key, CancellationToken cancellationToken = default)
     {
         var entry = engine.Read(Node(), key);
-        return new(entry is null ? (false, default) : (true, JsonValueCodec.Deserialize<T>(entry, engine.DeepSerializerOptions)));
+        if (entry is { IsResident: false })
+        {
+            entry = await engine.PageInAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+
+        return entry is null ? (false, default) : (true, JsonValueCodec.Deserialize<T>(entry, engine.DeepSerializerOptions));
     }
 
     public ValueTask<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) =>
@@ -125,6 +143,13 @@ internal sealed class ScopedStateStore(StateStore engine, StateScope scope) : IS
     }
 
     public override string ToString() => $"StateStore({CurrentScope})";
+
+    /// <summary>The slow path of a read whose value was paged out: read it back, then deserialize.</summary>
+    private async ValueTask<T?> PagedInAsync<T>(StateEntry entry, Func<StateEntry, object, T?> deserialize, object options, CancellationToken cancellationToken)
+    {
+        var resident = await engine.PageInAsync(entry, cancellationToken).ConfigureAwait(false);
+        return resident is null ? default : deserialize(resident, options);
+    }
 
     private ScopeNode? Node()
     {

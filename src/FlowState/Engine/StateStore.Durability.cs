@@ -34,7 +34,7 @@ public sealed partial class StateStore
         Task drained;
         lock (_writeLock)
         {
-            drained = _commits!.Enqueue([], Durability.None, holdsSlot: false);
+            drained = _commits!.Enqueue([], Durability.None, holdsSlot: false, _version);
         }
 
         await drained.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -78,10 +78,19 @@ public sealed partial class StateStore
                 if (node.Entries.TryGetValue(stored.Key, out var duplicate))
                 {
                     AdjustCountersLocked(node, -1, -duplicate.Size);
+                    AdjustResidentLocked(duplicate, -1);
                 }
 
                 node.Entries[stored.Key] = entry;
                 AdjustCountersLocked(node, 1, entry.Size);
+                if (_pagesOut)
+                {
+                    AdjustResidentLocked(entry, 1);
+                    var stamp = ++_lruEpoch << 32;
+                    entry.AccessStamp = stamp;
+                    _lru.Enqueue(entry, stamp);
+                }
+
                 if (entry.ExpiresAtTicks != 0)
                 {
                     _expiry.Enqueue(entry, entry.ExpiresAtTicks);
@@ -89,6 +98,14 @@ public sealed partial class StateStore
             }
 
             Volatile.Write(ref _version, maxVersion);
+            if (_pagesOut)
+            {
+                // Everything loaded is in the backend: all of it may be paged out.
+                _commits!.MarkApplied(maxVersion);
+                List<StateEviction>? none = null;
+                EvictForCapacityLocked(0, ref none);
+            }
+
             WriteBehindLocked();
         }
     }
@@ -125,7 +142,7 @@ public sealed partial class StateStore
             return null;
         }
 
-        return _commits!.Enqueue(changes, _options.Durability, holdsSlot);
+        return _commits!.Enqueue(changes, _options.Durability, holdsSlot, _version);
     }
 
     /// <summary>Queues background changes (expiry purges) without waiting; they ride with the next group.</summary>

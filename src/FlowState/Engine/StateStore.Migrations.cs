@@ -125,7 +125,7 @@ public sealed partial class StateStore
                 {
                     if (!entry.IsExpired(now))
                     {
-                        entries.Add(new BackendEntry(node.Scope.StorageKey, entry.Key, entry.Utf8Json, entry.Version, entry.ExpiresAtTicks, entry.TimeToLiveTicks, entry.Sliding));
+                        entries.Add(new BackendEntry(node.Scope.StorageKey, entry.Key, ValueOf(entry), entry.Version, entry.ExpiresAtTicks, entry.TimeToLiveTicks, entry.Sliding));
                     }
                 }
 

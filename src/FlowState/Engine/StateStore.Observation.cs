@@ -28,7 +28,7 @@ public sealed partial class StateStore
         var entry = node is null ? null : Read(node, key);
         return entry is null
             ? null
-            : new BackendEntry(scope.StorageKey, entry.Key, entry.Utf8Json, entry.Version, entry.ExpiresAtTicks, entry.TimeToLiveTicks, entry.Sliding);
+            : new BackendEntry(scope.StorageKey, entry.Key, ValueOf(entry), entry.Version, entry.ExpiresAtTicks, entry.TimeToLiveTicks, entry.Sliding);
     }
 
     /// <summary>
@@ -53,7 +53,7 @@ public sealed partial class StateStore
             {
                 if (!entry.IsExpired(now) && include(entry.Key))
                 {
-                    entries.Add(new BackendEntry(node.Scope.StorageKey, entry.Key, entry.Utf8Json, entry.Version, entry.ExpiresAtTicks, entry.TimeToLiveTicks, entry.Sliding));
+                    entries.Add(new BackendEntry(node.Scope.StorageKey, entry.Key, ValueOf(entry), entry.Version, entry.ExpiresAtTicks, entry.TimeToLiveTicks, entry.Sliding));
                 }
             }
 

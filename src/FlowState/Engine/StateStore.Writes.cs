@@ -44,6 +44,11 @@ public sealed partial class StateStore
         {
             cancellationToken.ThrowIfCancellationRequested();
             var current = PeekLive(scope, key);
+            if (current is { IsResident: false })
+            {
+                current = await PageInAsync(current, cancellationToken).ConfigureAwait(false);
+            }
+
             var currentVersion = current?.Version ?? 0;
             if (options?.ExpectedVersion is { } expected && expected != currentVersion)
             {
@@ -329,6 +334,11 @@ public sealed partial class StateStore
                     SetPlanned(planned, write, write.Utf8Json!, StateChangeKind.Set, version);
                     break;
                 case StateOperationKind.Merge:
+                    if (planned.Exists && planned.Utf8Json is null)
+                    {
+                        planned.Utf8Json = ValueOf(planned.Original!);
+                    }
+
                     var merged = JsonMergePatch.Apply(planned.Exists ? planned.Utf8Json : null, write.Utf8Json!);
                     var (maxBytes, maxDepth) = ValueLimitsFor(write.Scope);
                     JsonValueCodec.Validate(merged, maxBytes, maxDepth, write.Scope, write.Key);
@@ -414,12 +424,13 @@ public sealed partial class StateStore
             }
         }
 
-        if (_options.MaxEntries is { } maxEntries && newEntries > maxEntries)
+        // A store that pages values out holds more than its bound in its backend; over it, values leave memory.
+        if (!_pagesOut && _options.MaxEntries is { } maxEntries && newEntries > maxEntries)
         {
             throw new StateLimitExceededException($"The write stores {newEntries} entries but the whole store holds at most {maxEntries} (StateStoreOptions.MaxEntries); split it.");
         }
 
-        if (_options.MaxBytes is { } maxBytes && newBytes > maxBytes)
+        if (!_pagesOut && _options.MaxBytes is { } maxBytes && newBytes > maxBytes)
         {
             throw new StateLimitExceededException($"The write stores {newBytes} bytes but the whole store holds at most {maxBytes} (StateStoreOptions.MaxBytes); split it or raise the limit.");
         }
@@ -467,6 +478,8 @@ public sealed partial class StateStore
         }
 
         node.Entries[planned.Key] = entry;
+        AdjustResidentLocked(planned.Original, -1);
+        AdjustResidentLocked(entry, 1);
         RecordUpsertLocked(entry);
         RecordHistoryLocked(node.Scope, planned.Key, version, now, entry.Utf8Json);
         var original = planned.Original;
@@ -488,6 +501,7 @@ public sealed partial class StateStore
         }
 
         AdjustCountersLocked(node, -1, -entry.Size);
+        AdjustResidentLocked(entry, -1);
         RecordDeleteLocked(entry);
         if (_historyDepths.Count != 0)
         {
@@ -512,7 +526,7 @@ public sealed partial class StateStore
     {
         if (_options.OnEvicted is not null)
         {
-            (evictions ??= []).Add(new StateEviction(entry.Scope, entry.Key, entry.Value, entry.Version, reason));
+            (evictions ??= []).Add(new StateEviction(entry.Scope, entry.Key, ValueOf(entry), entry.Version, reason));
         }
     }
 
@@ -649,7 +663,7 @@ public sealed partial class StateStore
     private void EvictForCapacityLocked(long version, ref List<StateEviction>? evictions)
     {
         List<StateEntry>? justWritten = null;
-        while (_root.SubtreeEntries > (_options.MaxEntries ?? long.MaxValue) || _root.SubtreeBytes > (_options.MaxBytes ?? long.MaxValue))
+        while (OverCapacityLocked())
         {
             if (!_lru.TryDequeue(out var entry, out var stamp))
             {
@@ -672,6 +686,20 @@ public sealed partial class StateStore
             if (entry.Version == version)
             {
                 (justWritten ??= []).Add(entry);
+                continue;
+            }
+
+            if (_pagesOut && entry.Version > _commits!.AppliedVersion)
+            {
+                // Not in the backend yet, so its value could not be read back; newer ones mostly are not either. A later
+                // commit pages them out.
+                (justWritten ??= []).Add(entry);
+                break;
+            }
+
+            if (_pagesOut)
+            {
+                PageOutLocked(entry);
                 continue;
             }
 
@@ -705,7 +733,10 @@ public sealed partial class StateStore
             _lru.Clear();
             foreach (var entry in entries)
             {
-                _lru.Enqueue(entry, entry.AccessStamp);
+                if (entry.IsResident)
+                {
+                    _lru.Enqueue(entry, entry.AccessStamp);
+                }
             }
         }
 

@@ -33,6 +33,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     private readonly GroupCommitQueue? _commits;
     private List<BackendChange>? _pendingChanges;
     private readonly bool _bounded;
+    private readonly bool _pagesOut;
     private readonly bool _trackAccess;
 
     // Odd while a change of several keys is being applied; readers that see it (or see it move) read under the lock.
@@ -88,6 +89,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
         _globalLimits = MergeLimits(options.Limits, _scopeLimits.GetValueOrDefault(StateScope.Global));
         _coarseClock = ReferenceEquals(_time, TimeProvider.System) ? new CoarseUtcClock(_time) : null;
         _backend = options.Backend;
+        _pagesOut = _bounded && _backend is not null;
         _commits = _backend is null ? null : new GroupCommitQueue(_backend, options.MaxPendingCommits, options.Name);
         _global = For(StateScope.Global);
         // The timer holds the store weakly so that a store nobody disposed can still be collected; the timer then
@@ -329,13 +331,6 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
         if (options.ExpirationScanInterval <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.ExpirationScanInterval, "StateStoreOptions.ExpirationScanInterval must be positive.");
-        }
-
-        if (options.Backend is not null && (options.MaxEntries is not null || options.MaxBytes is not null))
-        {
-            throw new ArgumentException(
-                "StateStoreOptions.MaxEntries/MaxBytes cannot be combined with a Backend yet: capacity eviction would have to keep evicted entries in the backend and read them through, which is not built. Use scope limits (StateLimits) to bound durable state.",
-                nameof(options));
         }
 
         if (options.Backend is null && options.Migrations.Count > 0)

@@ -9,7 +9,9 @@ namespace FlowState;
 /// </summary>
 public sealed class StateEntry
 {
-    private readonly byte[] _utf8Json;
+    // Null while the entry is paged out (a bounded store with a backend keeps the value only in the backend); such an
+    // entry stays inside the engine and is filled in again, under the write lock, before anyone is handed it.
+    private byte[]? _utf8Json;
     private long _expiresAtTicks;
     private long _accessStamp;
 
@@ -22,7 +24,21 @@ public sealed class StateEntry
         _expiresAtTicks = expiresAtTicks;
         TimeToLiveTicks = timeToLiveTicks;
         Sliding = sliding;
+        KeyBytes = keyBytes;
         Size = utf8Json.Length + keyBytes;
+    }
+
+    // A paged-out copy of a resident entry: same key, version, expiry and size, no value.
+    private StateEntry(StateEntry resident)
+    {
+        Node = resident.Node;
+        Key = resident.Key;
+        Version = resident.Version;
+        _expiresAtTicks = resident.ExpiresAtTicks;
+        TimeToLiveTicks = resident.TimeToLiveTicks;
+        Sliding = resident.Sliding;
+        KeyBytes = resident.KeyBytes;
+        Size = resident.Size;
     }
 
     /// <summary>The key, relative to the entry's scope.</summary>
@@ -52,7 +68,16 @@ public sealed class StateEntry
 
     internal ScopeNode Node { get; }
 
-    internal byte[] Utf8Json => _utf8Json;
+    internal byte[] Utf8Json => Volatile.Read(ref _utf8Json)
+        ?? throw new InvalidOperationException($"The value of key '{Key}' (version {Version}) is paged out; the engine reads it back before handing the entry out.");
+
+    /// <summary>The value when it is in memory, null while it is paged out.</summary>
+    internal byte[]? ResidentUtf8Json => Volatile.Read(ref _utf8Json);
+
+    internal bool IsResident => Volatile.Read(ref _utf8Json) is not null;
+
+    /// <summary>The UTF-8 bytes of the key, counted in <see cref="Size"/>.</summary>
+    internal int KeyBytes { get; }
 
     /// <summary>The time to live the entry was written with (0: none); later writes without one reuse it.</summary>
     internal long TimeToLiveTicks { get; }
@@ -70,7 +95,7 @@ public sealed class StateEntry
     /// <summary>Parses the value into a <see cref="JsonElement"/> that owns its own copy.</summary>
     public JsonElement ToJsonElement()
     {
-        using var document = JsonDocument.Parse(_utf8Json);
+        using var document = JsonDocument.Parse(Utf8Json);
         return document.RootElement.Clone();
     }
 
@@ -83,7 +108,7 @@ public sealed class StateEntry
     public T? Deserialize<T>(JsonTypeInfo<T> typeInfo) => JsonValueCodec.Deserialize(this, typeInfo);
 
     /// <summary>The value as JSON text.</summary>
-    public override string ToString() => System.Text.Encoding.UTF8.GetString(_utf8Json);
+    public override string ToString() => System.Text.Encoding.UTF8.GetString(Utf8Json);
 
     internal bool IsExpired(long nowTicks)
     {
@@ -92,4 +117,10 @@ public sealed class StateEntry
     }
 
     internal void Slide(long nowTicks) => Volatile.Write(ref _expiresAtTicks, nowTicks + TimeToLiveTicks);
+
+    /// <summary>A copy without the value, to replace this entry in the engine (this one may be held by readers and stays whole).</summary>
+    internal StateEntry PagedOut() => new(this);
+
+    /// <summary>Fills a paged-out entry with its value read back from the backend (under the write lock).</summary>
+    internal void PageIn(byte[] utf8Json) => Volatile.Write(ref _utf8Json, utf8Json);
 }

@@ -1,0 +1,117 @@
+namespace FlowState;
+
+// A bounded store with a backend pages values out instead of evicting entries: over MaxEntries/MaxBytes the least
+// recently used values leave memory (keys, versions and expiry stay, so listing, counting, limits and version checks
+// are unchanged) and are read back through the backend on the next read.
+public sealed partial class StateStore
+{
+    private long _residentEntries;
+    private long _residentBytes;
+    private long _pageOuts;
+    private long _pageIns;
+
+    /// <summary>Values in memory and how often values left memory and were read back (bounded stores with a backend).</summary>
+    public (long ResidentEntries, long ResidentBytes, long PageOuts, long PageIns) PagingStatistics
+    {
+        get
+        {
+            lock (_writeLock)
+            {
+                return _pagesOut
+                    ? (_residentEntries, _residentBytes, _pageOuts, _pageIns)
+                    : (_root.SubtreeEntries, _root.SubtreeBytes, 0, 0);
+            }
+        }
+    }
+
+    private bool OverCapacityLocked() => _pagesOut
+        ? _residentEntries > (_options.MaxEntries ?? long.MaxValue) || _residentBytes > (_options.MaxBytes ?? long.MaxValue)
+        : _root.SubtreeEntries > (_options.MaxEntries ?? long.MaxValue) || _root.SubtreeBytes > (_options.MaxBytes ?? long.MaxValue);
+
+    private void AdjustResidentLocked(StateEntry? entry, int sign)
+    {
+        if (_pagesOut && entry is not null && entry.IsResident)
+        {
+            _residentEntries += sign;
+            _residentBytes += sign * (long)entry.Size;
+        }
+    }
+
+    /// <summary>Replaces a resident entry (durable in the backend) by a copy without its value.</summary>
+    private void PageOutLocked(StateEntry entry)
+    {
+        var cold = entry.PagedOut();
+        entry.Node.Entries[entry.Key] = cold;
+        AdjustResidentLocked(entry, -1);
+        if (cold.ExpiresAtTicks != 0)
+        {
+            _expiry.Enqueue(cold, cold.ExpiresAtTicks);
+        }
+
+        _pageOuts++;
+    }
+
+    /// <summary>
+    /// Reads a paged-out entry's value back from the backend and makes it resident again (the most recently used).
+    /// Returns the entry, or, when the key changed meanwhile, whatever the key holds now.
+    /// </summary>
+    internal async ValueTask<StateEntry?> PageInAsync(StateEntry entry, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var stored = await _backend!.GetAsync(entry.Scope.StorageKey, entry.Key, cancellationToken).ConfigureAwait(false);
+            List<StateEviction>? evictions = null;
+            lock (_writeLock)
+            {
+                if (entry.IsResident)
+                {
+                    return entry;
+                }
+
+                if (IsCurrent(entry))
+                {
+                    entry.PageIn(CheckPagedOutValue(entry, stored));
+                    AdjustResidentLocked(entry, 1);
+                    var stamp = ++_lruEpoch << 32;
+                    entry.AccessStamp = stamp;
+                    _lru.Enqueue(entry, stamp);
+                    _pageIns++;
+                    EvictForCapacityLocked(0, ref evictions);
+                    return entry;
+                }
+            }
+
+            // Written, deleted or expired since it was read: the key's current entry is the answer.
+            var current = Read(FindNode(entry.Scope), entry.Key);
+            if (current is null || current.IsResident)
+            {
+                return current;
+            }
+
+            entry = current;
+        }
+    }
+
+    /// <summary>The value of an entry, read from the backend when it is paged out; under the write lock or while nobody writes the key.</summary>
+    private byte[] ValueOf(StateEntry entry)
+    {
+        if (entry.ResidentUtf8Json is { } value)
+        {
+            return value;
+        }
+
+        // The backends' point reads are synchronous underneath (SQLite, RocksDB); only paged-out values come here.
+        var stored = _backend!.GetAsync(entry.Scope.StorageKey, entry.Key, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        return CheckPagedOutValue(entry, stored);
+    }
+
+    /// <summary>
+    /// A value is paged out only once its version is in the backend, and any later change of the key replaces the
+    /// entry in memory first: the backend must hold exactly that version.
+    /// </summary>
+    private byte[] CheckPagedOutValue(StateEntry entry, BackendEntry? stored) =>
+        stored is not null && stored.Version == entry.Version
+            ? stored.Value
+            : throw new StateBackendException(
+                $"The backend '{_backend!.Description}' no longer holds version {entry.Version} of key '{entry.Key}' in scope '{entry.Scope}' (it holds {(stored is null ? "nothing" : $"version {stored.Version}")}); its value was paged out of memory and cannot be read back. Was the storage changed by another process?");
+}
