@@ -27,6 +27,10 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
     private readonly string _table;
     private NpgsqlConnection? _connection;
 
+    // The session holds the table's advisory lock, so it is the only connection; reads through a bounded store
+    // (paged-out values) come from any thread while the group-commit flusher writes: one command at a time.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
     /// <summary>A backend on <see cref="PostgresStateBackendOptions.Table"/> of the database the connection string names.</summary>
     /// <exception cref="ArgumentException">The connection string is empty, or the table is not a plain identifier.</exception>
     public PostgresStateBackend(PostgresStateBackendOptions options)
@@ -100,6 +104,19 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
     {
         ArgumentNullException.ThrowIfNull(scopeKey);
         ArgumentNullException.ThrowIfNull(key);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await GetCoreAsync(scopeKey, key, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async ValueTask<BackendEntry?> GetCoreAsync(string scopeKey, string key, CancellationToken cancellationToken)
+    {
         using var command = new NpgsqlCommand($"SELECT {Columns} FROM {_table} WHERE scope = $1 AND key = $2", Connection());
         command.Parameters.AddWithValue(scopeKey);
         command.Parameters.AddWithValue(key);
@@ -121,6 +138,19 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
     public async ValueTask ApplyAsync(IReadOnlyList<BackendChange> changes, Durability durability, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ApplyCoreAsync(changes, durability, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async ValueTask ApplyCoreAsync(IReadOnlyList<BackendChange> changes, Durability durability, CancellationToken cancellationToken)
+    {
         var connection = Connection();
         try
         {
@@ -204,10 +234,18 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        if (_connection is { } connection)
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
         {
-            _connection = null;
-            await connection.DisposeAsync().ConfigureAwait(false); // ends the session, and with it the advisory lock
+            if (_connection is { } connection)
+            {
+                _connection = null;
+                await connection.DisposeAsync().ConfigureAwait(false); // ends the session, and with it the advisory lock
+            }
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 
