@@ -39,6 +39,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
     private SqliteCommand? _upsert;
     private SqliteCommand? _delete;
     private SqliteCommand? _append;
+    private SqliteCommand? _get;
     private Durability? _synchronous;
     private long _logRows;
     private long _logBytes;
@@ -157,6 +158,11 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
                 transaction.Commit();
             }
 
+            _get = _connection.CreateCommand();
+            _get.CommandText = $"SELECT {Columns} FROM flowstate_entries WHERE scope = $scope AND key = $key;";
+            _get.Parameters.Add(new SqliteParameter { ParameterName = "$scope" });
+            _get.Parameters.Add(new SqliteParameter { ParameterName = "$key" });
+
             _upsert = _connection.CreateCommand();
             _upsert.CommandText =
                 "INSERT INTO flowstate_entries (scope, key, value, version, expires_at, ttl, sliding, checksum) VALUES ($scope, $key, $value, $version, $expires, $ttl, $sliding, $checksum) " +
@@ -266,10 +272,10 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
                 Fold();
             }
 
-            using var command = Connection().CreateCommand();
-            command.CommandText = $"SELECT {Columns} FROM flowstate_entries WHERE scope = $scope AND key = $key;";
-            command.Parameters.AddWithValue("$scope", scopeKey);
-            command.Parameters.AddWithValue("$key", key);
+            _ = Connection();
+            var command = _get!;
+            command.Parameters[0].Value = scopeKey;
+            command.Parameters[1].Value = key;
             try
             {
                 using var reader = command.ExecuteReader();
@@ -413,6 +419,8 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
         _append?.Dispose();
         _append = null;
         _upsert?.Dispose();
+        _get?.Dispose();
+        _get = null;
         _delete?.Dispose();
         _connection?.Dispose();
         _connection = null;

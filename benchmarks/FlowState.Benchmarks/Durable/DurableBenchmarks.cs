@@ -35,10 +35,10 @@ internal static class DurableBenchmarks
 
         // The disk's fsync latency drifts by 2x within minutes here, so every ratio is taken pair by pair: the
         // baseline sample right before the FlowState sample, the ratio per pair, then the median of the ratios.
-        foreach (var (name, create, rawSynced, rawUnsynced) in new (string, Func<string, IStateBackend>, Func<int, double>, Func<int, double>)[]
+        foreach (var (name, create, rawSynced, rawUnsynced, rawReads) in new (string, Func<string, IStateBackend>, Func<int, double>, Func<int, double>, Func<int, int, double>)[]
         {
-            ("SQLite", path => new SqliteStateBackend(path + ".db"), ops => RawSqlite(root, ops, "FULL"), ops => RawSqlite(root, ops, "NORMAL")),
-            ("RocksDB", path => new RocksDbStateBackend(path), ops => RawRocks(root, ops, sync: true), ops => RawRocks(root, ops, sync: false)),
+            ("SQLite", path => new SqliteStateBackend(path + ".db"), ops => RawSqlite(root, ops, "FULL"), ops => RawSqlite(root, ops, "NORMAL"), (n, reads) => RawSqliteReads(root, n, reads)),
+            ("RocksDB", path => new RocksDbStateBackend(path), ops => RawRocks(root, ops, sync: true), ops => RawRocks(root, ops, sync: false), (n, reads) => RawRocksReads(root, n, reads)),
         })
         {
             OneWriterBackendShares.Clear();
@@ -83,6 +83,16 @@ internal static class DurableBenchmarks
             rows.Add($"| group commit, {name}, 64 writers | 64 | Machine: {new Measurement("commits per group", machineGroups).Describe()}, {new Measurement("% of the time in the backend", machineShares).Describe()}; Process: {new Measurement("commits per group", processGroups).Describe()}, {new Measurement("% in the backend", processShares).Describe()} | — | — | — | — |");
             var reopen = await RepeatAsync(Math.Min(repetitions, 3), "ms", () => ReopenAsync(root, create, reopenEntries));
             rows.Add($"| FlowState {name}, open + read all of {reopenEntries:N0} entries | 1 | {reopen.Describe()} | — | — | — | — |");
+            var rawRead = new List<double>();
+            var pagedRead = new List<double>();
+            for (var i = 0; i < Math.Min(repetitions, 3); i++)
+            {
+                rawRead.Add(rawReads(reopenEntries, reopenEntries));
+                pagedRead.Add(await PagedReadAsync(root, create, reopenEntries, reopenEntries));
+            }
+
+            rows.Add($"| raw {name} point read, random key of {reopenEntries:N0} | 1 | {new Measurement("µs", rawRead).Describe()} | — | — | — | baseline |");
+            rows.Add($"| FlowState {name}, get of a random key, 1% of {reopenEntries:N0} values in memory (MaxEntries) | 1 | {new Measurement("µs", pagedRead).Describe()} | raw {name} point read | {Ratios(pagedRead, rawRead, (m, b) => m / b).Describe()} latency | — | — |");
             Console.WriteLine($"{name}: Machine 1 writer {latencyVsFsync.Describe()} fsync latency, 64 writers {rateVsFsync.Describe()} fsync rate");
         }
 
@@ -292,21 +302,7 @@ internal static class DurableBenchmarks
         var path = Fresh(root, "reopen");
         try
         {
-            await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = create(path), Durability = Durability.None }))
-            {
-                var scope = store.For(StateScope.Workflow("bench"));
-                for (var i = 0; i < entries; i += 1000)
-                {
-                    var batch = scope.CreateBatch();
-                    for (var j = i; j < i + 1000 && j < entries; j++)
-                    {
-                        batch.Set("k" + j.ToString(CultureInfo.InvariantCulture), Value(j));
-                    }
-
-                    await scope.ApplyAsync(batch);
-                }
-            }
-
+            await FillAsync(create(path), entries);
             var watch = Stopwatch.StartNew();
             await using var reopened = await StateStore.OpenAsync(new StateStoreOptions { Backend = create(path) });
             var read = reopened.For(StateScope.Workflow("bench"));
@@ -320,6 +316,142 @@ internal static class DurableBenchmarks
         finally
         {
             Remove(path);
+        }
+    }
+
+    /// <summary>
+    /// Mean µs of a get of a random key in a store of <paramref name="entries"/> entries that keeps 1% of the values in
+    /// memory: nearly every read pages a value back in through the backend (and another one out).
+    /// </summary>
+    private static async Task<double> PagedReadAsync(string root, Func<string, IStateBackend> create, int entries, int reads)
+    {
+        var path = Fresh(root, "paged");
+        try
+        {
+            await FillAsync(create(path), entries);
+            await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = create(path), MaxEntries = entries / 100 });
+            var read = store.For(StateScope.Workflow("bench"));
+            var random = new Random(7);
+            var watch = Stopwatch.StartNew();
+            for (var i = 0; i < reads; i++)
+            {
+                var key = random.Next(entries);
+                _ = await read.GetEntryAsync("k" + key.ToString(CultureInfo.InvariantCulture)) ?? throw new InvalidOperationException($"entry {key} missing");
+            }
+
+            var elapsed = watch.Elapsed.TotalMicroseconds / reads;
+            if (store.PagingStatistics.PageIns < reads / 2)
+            {
+                throw new InvalidOperationException($"only {store.PagingStatistics.PageIns} of {reads} reads paged a value in");
+            }
+
+            return elapsed;
+        }
+        finally
+        {
+            Remove(path);
+        }
+    }
+
+    /// <summary>Mean µs of a point read of a random key in a raw SQLite table of <paramref name="entries"/> rows.</summary>
+    private static double RawSqliteReads(string root, int entries, int reads)
+    {
+        var path = Fresh(root, "raw-sqlite-read");
+        try
+        {
+            using var connection = new SqliteConnection($"Data Source={path}.db;Pooling=False");
+            connection.Open();
+            using (var setup = connection.CreateCommand())
+            {
+                setup.CommandText = "PRAGMA journal_mode=WAL; CREATE TABLE t (k TEXT PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID;";
+                setup.ExecuteNonQuery();
+            }
+
+            using (var transaction = connection.BeginTransaction())
+            using (var insert = connection.CreateCommand())
+            {
+                insert.Transaction = transaction;
+                insert.CommandText = "INSERT INTO t (k, v) VALUES ($k, $v);";
+                var key = insert.Parameters.Add(new SqliteParameter { ParameterName = "$k" });
+                var value = insert.Parameters.Add(new SqliteParameter { ParameterName = "$v" });
+                for (var i = 0; i < entries; i++)
+                {
+                    key.Value = "k" + i.ToString(CultureInfo.InvariantCulture);
+                    value.Value = Encoding.UTF8.GetBytes(Value(i));
+                    insert.ExecuteNonQuery();
+                }
+
+                transaction.Commit();
+            }
+
+            using var select = connection.CreateCommand();
+            select.CommandText = "SELECT v FROM t WHERE k = $k;";
+            var k = select.Parameters.Add(new SqliteParameter { ParameterName = "$k" });
+            var random = new Random(7);
+            var watch = Stopwatch.StartNew();
+            for (var i = 0; i < reads; i++)
+            {
+                k.Value = "k" + random.Next(entries).ToString(CultureInfo.InvariantCulture);
+                _ = select.ExecuteScalar() as byte[] ?? throw new InvalidOperationException("row missing");
+            }
+
+            return watch.Elapsed.TotalMicroseconds / reads;
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Remove(path);
+        }
+    }
+
+    /// <summary>Mean µs of a Get of a random key in a raw RocksDB of <paramref name="entries"/> keys.</summary>
+    private static double RawRocksReads(string root, int entries, int reads)
+    {
+        var path = Fresh(root, "raw-rocks-read");
+        try
+        {
+            using (var db = RocksDbSharp.RocksDb.Open(new DbOptions().SetCreateIfMissing(true), path))
+            {
+                using var batch = new WriteBatch();
+                for (var i = 0; i < entries; i++)
+                {
+                    batch.Put(Encoding.UTF8.GetBytes("k" + i.ToString(CultureInfo.InvariantCulture)), Encoding.UTF8.GetBytes(Value(i)));
+                }
+
+                db.Write(batch);
+            }
+
+            // Reopened, as the FlowState store is, so that reads start from the files rather than the memtable.
+            using var reopened = RocksDbSharp.RocksDb.Open(new DbOptions(), path);
+            var random = new Random(7);
+            var watch = Stopwatch.StartNew();
+            for (var i = 0; i < reads; i++)
+            {
+                _ = reopened.Get(Encoding.UTF8.GetBytes("k" + random.Next(entries).ToString(CultureInfo.InvariantCulture))) ?? throw new InvalidOperationException("key missing");
+            }
+
+            return watch.Elapsed.TotalMicroseconds / reads;
+        }
+        finally
+        {
+            Remove(path);
+        }
+    }
+
+    /// <summary>Writes <paramref name="entries"/> values of about 100 bytes in batches of 1,000, then closes the store.</summary>
+    private static async Task FillAsync(IStateBackend backend, int entries)
+    {
+        await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = backend, Durability = Durability.None });
+        var scope = store.For(StateScope.Workflow("bench"));
+        for (var i = 0; i < entries; i += 1000)
+        {
+            var batch = scope.CreateBatch();
+            for (var j = i; j < i + 1000 && j < entries; j++)
+            {
+                batch.Set("k" + j.ToString(CultureInfo.InvariantCulture), Value(j));
+            }
+
+            await scope.ApplyAsync(batch);
         }
     }
 

@@ -18,7 +18,9 @@ namespace FlowState;
 /// <c>flowstate.flow.steps</c> (counter, tag <c>flowstate.outcome</c> = <c>committed</c>|<c>failed</c>) and
 /// <c>flowstate.flow.step.duration</c> (histogram, ms); <c>flowstate.checkpoint.duration</c> (histogram, ms) and
 /// <c>flowstate.checkpoint.size</c> (histogram, bytes), tag <c>flowstate.checkpoint.kind</c> = <c>full</c>|<c>incremental</c>;
-/// <c>flowstate.stream.messages</c> (counter of messages read by a pipeline's sources).
+/// <c>flowstate.stream.messages</c> (counter of messages read by a pipeline's sources); <c>flowstate.resident.entries</c>
+/// (gauge), <c>flowstate.page_outs</c> and <c>flowstate.page_ins</c> (observable counters) of a bounded store with a
+/// backend.
 /// </remarks>
 public static class FlowStateMetrics
 {
@@ -46,6 +48,9 @@ public static class FlowStateMetrics
         Meter.CreateObservableCounter("flowstate.reads", ObserveReads, "{read}", "Reads, by whether the key was found.");
         Meter.CreateObservableCounter("flowstate.evictions", () => Observe(s => s.Evictions), "{entry}", "Entries evicted for capacity.");
         Meter.CreateObservableCounter("flowstate.expirations", () => Observe(s => s.Expirations), "{entry}", "Entries that expired.");
+        Meter.CreateObservableGauge("flowstate.resident.entries", () => ObservePaging(p => p.ResidentEntries), "{entry}", "Values held in memory (a bounded store with a backend pages the others out).");
+        Meter.CreateObservableCounter("flowstate.page_outs", () => ObservePaging(p => p.PageOuts), "{entry}", "Values paged out of memory (bounded store with a backend).");
+        Meter.CreateObservableCounter("flowstate.page_ins", () => ObservePaging(p => p.PageIns), "{entry}", "Paged-out values read back from the backend.");
     }
 
     internal static bool WritesObserved => Writes.Enabled || WriteDuration.Enabled;
@@ -74,7 +79,7 @@ public static class FlowStateMetrics
         WriteDuration.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalMilliseconds, tag);
     }
 
-    private static List<(string Name, StateStatistics Statistics)> LiveStores()
+    private static List<StateStore> LiveStoreObjects()
     {
         var stores = new List<StateStore>();
         lock (StoresLock)
@@ -88,8 +93,13 @@ public static class FlowStateMetrics
             }
         }
 
+        return stores;
+    }
+
+    private static List<(string Name, StateStatistics Statistics)> LiveStores()
+    {
         var result = new List<(string, StateStatistics)>();
-        foreach (var store in stores)
+        foreach (var store in LiveStoreObjects())
         {
             try
             {
@@ -106,6 +116,9 @@ public static class FlowStateMetrics
 
     private static IEnumerable<Measurement<long>> Observe(Func<StateStatistics, long> value) =>
         LiveStores().Select(s => new Measurement<long>(value(s.Statistics), new KeyValuePair<string, object?>("flowstate.store", s.Name)));
+
+    private static IEnumerable<Measurement<long>> ObservePaging(Func<(long ResidentEntries, long ResidentBytes, long PageOuts, long PageIns), long> value) =>
+        LiveStoreObjects().Select(s => new Measurement<long>(value(s.PagingStatistics), new KeyValuePair<string, object?>("flowstate.store", s.Name)));
 
     private static IEnumerable<Measurement<long>> ObserveReads() =>
         LiveStores().SelectMany(s => new[]

@@ -8,10 +8,17 @@ public sealed class StateStoreOptions
     /// <summary>The store's name in metrics (the tag <c>flowstate.store</c>); default <c>default</c>.</summary>
     public string Name { get; set; } = "default";
 
-    /// <summary>Most live entries in the whole store; past it the least recently used are evicted (<see cref="EvictionReason.Capacity"/>). Null: unbounded.</summary>
+    /// <summary>
+    /// Most live entries in the whole store; past it the least recently used are evicted (<see cref="EvictionReason.Capacity"/>).
+    /// With a <see cref="Backend"/>, most values held in memory: past it the least recently used values are paged out
+    /// to the backend and read back on demand, and nothing is evicted. Null: unbounded.
+    /// </summary>
     public long? MaxEntries { get; set; }
 
-    /// <summary>Most bytes (UTF-8 keys plus values) in the whole store; past it the least recently used are evicted. Null: unbounded.</summary>
+    /// <summary>
+    /// Most bytes (UTF-8 keys plus values) in the whole store; past it the least recently used are evicted. With a
+    /// <see cref="Backend"/>, most bytes of entries whose values are in memory (the rest are paged out). Null: unbounded.
+    /// </summary>
     public long? MaxBytes { get; set; }
 
     /// <summary>Time to live of entries written without one. Null: entries do not expire.</summary>

@@ -44,6 +44,8 @@ public sealed class FlowStateMetricsTests : IDisposable
         Assert.True(Sum("flowstate.writes", name) >= 3);
         Assert.True(Count("flowstate.write.duration", name) >= 2);
         Assert.Equal(3, Last("flowstate.entries", name));
+        Assert.Equal(3, Last("flowstate.resident.entries", name));
+        Assert.Equal(0, Last("flowstate.page_ins", name));
         Assert.True(Last("flowstate.bytes", name) > 0);
         Assert.Equal(1, Last("flowstate.reads", name, ("flowstate.result", "hit")));
         Assert.Equal(1, Last("flowstate.reads", name, ("flowstate.result", "miss")));
