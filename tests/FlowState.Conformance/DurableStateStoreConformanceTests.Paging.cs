@@ -131,6 +131,39 @@ public abstract partial class DurableStateStoreConformanceTests
     }
 
     [Fact]
+    public async Task Values_written_behind_are_paged_out_once_they_reach_the_backend()
+    {
+        await using var store = await StateStore.OpenAsync(new StateStoreOptions
+        {
+            Backend = CreateBackend("paged-behind"),
+            TimeProvider = Clock,
+            Durability = Durability.None,
+            MaxEntries = 10,
+        });
+        for (var i = 0; i < 200; i++)
+        {
+            await store.SetAsync($"w{i}", i);
+        }
+
+        // Nothing is awaited at Durability.None: each later write pages out what has reached the backend by then.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        do
+        {
+            await store.SetAsync("last", -1);
+            await Task.Delay(10);
+        }
+        while (store.PagingStatistics.ResidentEntries > 11 && DateTime.UtcNow < deadline);
+
+        Assert.True(store.PagingStatistics.ResidentEntries <= 11, $"{store.PagingStatistics.ResidentEntries} values in memory over a bound of 10");
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.Equal(i, await store.GetAsync<int>($"w{i}"));
+        }
+
+        Assert.Equal(201, await store.CountAsync());
+    }
+
+    [Fact]
     public async Task Concurrent_increments_and_reads_through_a_tiny_bound_lose_nothing()
     {
         const int Keys = 40, Threads = 4, Increments = 300;
