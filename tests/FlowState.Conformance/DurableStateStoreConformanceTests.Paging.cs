@@ -164,6 +164,39 @@ public abstract partial class DurableStateStoreConformanceTests
     }
 
     [Fact]
+    public async Task A_bounded_store_opens_a_larger_state_in_chunks_and_keeps_every_entry()
+    {
+        const int Entries = 10_000;
+        await using (var store = await OpenAsync("paged-open"))
+        {
+            for (var i = 0; i < Entries; i += 1000)
+            {
+                var batch = store.CreateBatch();
+                for (var j = i; j < i + 1000; j++)
+                {
+                    batch.Set($"e{j}", j, j % 3 == 0 ? new StateWriteOptions { TimeToLive = TimeSpan.FromHours(1) } : null);
+                }
+
+                await store.ApplyAsync(batch);
+            }
+        }
+
+        await using var reopened = await OpenBoundedAsync("paged-open", maxEntries: 100);
+        Assert.Equal(100, reopened.PagingStatistics.ResidentEntries);
+        Assert.Equal(Entries, await reopened.CountAsync());
+        for (var i = 0; i < Entries; i += 7)
+        {
+            Assert.Equal(i, await reopened.GetAsync<int>($"e{i}"));
+        }
+
+        Clock.Advance(TimeSpan.FromHours(2));
+        reopened.PurgeExpired();
+        Assert.Equal(Entries - ((Entries + 2) / 3), await reopened.CountAsync());
+        Assert.False(await reopened.ExistsAsync("e3"));
+        Assert.Equal(4, await reopened.GetAsync<int>("e4"));
+    }
+
+    [Fact]
     public async Task Concurrent_increments_and_reads_through_a_tiny_bound_lose_nothing()
     {
         const int Keys = 40, Threads = 4, Increments = 300;

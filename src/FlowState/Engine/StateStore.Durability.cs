@@ -41,7 +41,10 @@ public sealed partial class StateStore
         await source.BackupAsync(destination, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Loads stored entries into memory; <paramref name="source"/> names the backend they came from in errors.</summary>
+    /// <summary>
+    /// Loads stored entries into memory (in one call or in chunks); <paramref name="source"/> names the backend they
+    /// came from in errors. A store that pages values out keeps the most recently loaded ones within its bound.
+    /// </summary>
     private void Load(List<BackendEntry> loaded, string source)
     {
         lock (_writeLock)
@@ -97,6 +100,7 @@ public sealed partial class StateStore
                 }
             }
 
+            maxVersion = Math.Max(_version, maxVersion);
             Volatile.Write(ref _version, maxVersion);
             if (_pagesOut)
             {

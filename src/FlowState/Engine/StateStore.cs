@@ -13,6 +13,8 @@ namespace FlowState;
 /// </summary>
 public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDisposable
 {
+    private const int LoadChunk = 4096;
+
     private readonly Lock _writeLock = new();
     private readonly ScopeNode _root = new(StateScope.Global, null);
     private readonly StateStoreOptions _options;
@@ -170,6 +172,9 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
             var loaded = new List<BackendEntry>();
             var history = new List<BackendEntry>();
             BackendEntry? migrationRecord = null;
+            // A store that pages values out loads in chunks, so that opening never holds more than a chunk of values
+            // beyond its bound; migrations need every entry at once.
+            var chunked = store._pagesOut && options.Migrations.Count == 0;
             await foreach (var entry in store._backend.ScanAsync(string.Empty, cancellationToken).ConfigureAwait(false))
             {
                 if (entry.ScopeKey == MetadataScopeKey)
@@ -185,6 +190,11 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
                 }
 
                 loaded.Add(entry);
+                if (chunked && loaded.Count == LoadChunk)
+                {
+                    store.Load(loaded, store._backend.Description);
+                    loaded.Clear();
+                }
             }
 
             (loaded, store.MigrationVersion) = await MigrateAsync(options, store._backend, loaded, migrationRecord, cancellationToken).ConfigureAwait(false);
