@@ -91,6 +91,8 @@ internal static class DurableBenchmarks
                 pagedRead.Add(await PagedReadAsync(root, create, reopenEntries, reopenEntries));
             }
 
+            var (heapAll, heapBounded) = await OpenHeapAsync(root, create, reopenEntries);
+            rows.Add($"| FlowState {name}, managed heap after opening {reopenEntries:N0} entries of ~1 KiB: MaxEntries = 1% vs unbounded | 1 | {heapBounded:F1} MB vs {heapAll:F1} MB | — | {heapBounded / heapAll:F2} × | — | — |");
             rows.Add($"| raw {name} point read, random key of {reopenEntries:N0} | 1 | {new Measurement("µs", rawRead).Describe()} | — | — | — | baseline |");
             rows.Add($"| FlowState {name}, get of a random key, 1% of {reopenEntries:N0} values in memory (MaxEntries) | 1 | {new Measurement("µs", pagedRead).Describe()} | raw {name} point read | {Ratios(pagedRead, rawRead, (m, b) => m / b).Describe()} latency | — | — |");
             Console.WriteLine($"{name}: Machine 1 writer {latencyVsFsync.Describe()} fsync latency, 64 writers {rateVsFsync.Describe()} fsync rate");
@@ -346,6 +348,47 @@ internal static class DurableBenchmarks
             }
 
             return elapsed;
+        }
+        finally
+        {
+            Remove(path);
+        }
+    }
+
+    /// <summary>
+    /// Megabytes of managed heap held by a store of <paramref name="entries"/> values of about 1 KiB right after it
+    /// opened: unbounded (every value in memory), then with MaxEntries = 1% (keys, versions and 1% of the values).
+    /// </summary>
+    private static async Task<(double All, double Bounded)> OpenHeapAsync(string root, Func<string, IStateBackend> create, int entries)
+    {
+        var path = Fresh(root, "heap");
+        try
+        {
+            await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = create(path), Durability = Durability.None }))
+            {
+                var scope = store.For(StateScope.Workflow("bench"));
+                for (var i = 0; i < entries; i += 1000)
+                {
+                    var batch = scope.CreateBatch();
+                    for (var j = i; j < i + 1000 && j < entries; j++)
+                    {
+                        batch.Set("k" + j.ToString(CultureInfo.InvariantCulture), Value(j) + new string('y', 900));
+                    }
+
+                    await scope.ApplyAsync(batch);
+                }
+            }
+
+            async Task<double> HeldAfterOpenAsync(long? maxEntries)
+            {
+                var before = GC.GetTotalMemory(forceFullCollection: true);
+                await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = create(path), MaxEntries = maxEntries });
+                var held = GC.GetTotalMemory(forceFullCollection: true) - before;
+                GC.KeepAlive(store);
+                return held / 1e6;
+            }
+
+            return (await HeldAfterOpenAsync(null), await HeldAfterOpenAsync(entries / 100));
         }
         finally
         {
