@@ -18,7 +18,17 @@ public sealed partial class StateStore
     public ValueTask<(bool Found, T? Value)> TryGetAsync<T>(string key, CancellationToken cancellationToken = default) => _global.TryGetAsync<T>(key, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<StateEntry?> GetEntryAsync(string key, CancellationToken cancellationToken = default) => _global.GetEntryAsync(key, cancellationToken);
+    public ValueTask<StateEntry?> GetEntryAsync(string key, CancellationToken cancellationToken = default)
+    {
+        if (_decorators.Length != 0)
+        {
+            return _global.GetEntryAsync(key, cancellationToken);
+        }
+
+        // Undecorated: the global scope's node is the root, which is never pruned, so the view is skipped.
+        var entry = Read(_root, key);
+        return entry is null || entry.IsResident ? new(entry) : PageInAsync(entry, cancellationToken);
+    }
 
     /// <inheritdoc />
     public ValueTask<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) => _global.ExistsAsync(key, cancellationToken);

@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace FlowState;
 
@@ -50,9 +52,11 @@ internal sealed class StripedAccessCounter
 
     // Plain increments: a lost count needs two threads on one stripe to interleave mid-increment. Statistics accept
     // that; reads stay free of locked instructions.
-    public void Hit() => _lines[StripeOffset()]++;
+    // StripeOffset() is always inside the array (a stripe below StripeMask + 1, times LineLongs): the increments skip
+    // the bounds check, which is a measurable part of a read that costs a few nanoseconds in all.
+    public void Hit() => Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_lines), StripeOffset())++;
 
-    public void Miss() => _lines[StripeOffset() + 1]++;
+    public void Miss() => Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_lines), StripeOffset() + 1)++;
 
     private static int StripeOffset()
     {
