@@ -178,19 +178,24 @@ internal static class DurableBenchmarks
         }
     }
 
+    /// <summary>A raw SQLite file in WAL mode at the given synchronous level with one table <c>t (k, v)</c>.</summary>
+    private static SqliteConnection OpenRawTable(string path, string synchronous)
+    {
+        var connection = new SqliteConnection($"Data Source={path}.db;Pooling=False");
+        connection.Open();
+        using var setup = connection.CreateCommand();
+        setup.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous}; CREATE TABLE t (k TEXT PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID;";
+        setup.ExecuteNonQuery();
+        return connection;
+    }
+
     /// <summary>Mean µs of one upsert in its own transaction, on a WAL file at the given synchronous level.</summary>
     internal static double RawSqlite(string root, int ops, string synchronous)
     {
         var path = Fresh(root, "raw-sqlite");
         try
         {
-            using var connection = new SqliteConnection($"Data Source={path}.db;Pooling=False");
-            connection.Open();
-            using (var setup = connection.CreateCommand())
-            {
-                setup.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous}; CREATE TABLE t (k TEXT PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID;";
-                setup.ExecuteNonQuery();
-            }
+            using var connection = OpenRawTable(path, synchronous);
 
             using var upsert = connection.CreateCommand();
             upsert.CommandText = "INSERT INTO t (k, v) VALUES ($k, $v) ON CONFLICT (k) DO UPDATE SET v = excluded.v;";
@@ -364,20 +369,7 @@ internal static class DurableBenchmarks
         var path = Fresh(root, "heap");
         try
         {
-            await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = create(path), Durability = Durability.None }))
-            {
-                var scope = store.For(StateScope.Workflow("bench"));
-                for (var i = 0; i < entries; i += 1000)
-                {
-                    var batch = scope.CreateBatch();
-                    for (var j = i; j < i + 1000 && j < entries; j++)
-                    {
-                        batch.Set("k" + j.ToString(CultureInfo.InvariantCulture), Value(j) + new string('y', 900));
-                    }
-
-                    await scope.ApplyAsync(batch);
-                }
-            }
+            await FillAsync(create(path), entries, j => Value(j) + new string('y', 900));
 
             async Task<double> HeldAfterOpenAsync(long? maxEntries)
             {
@@ -402,13 +394,7 @@ internal static class DurableBenchmarks
         var path = Fresh(root, "raw-sqlite-read");
         try
         {
-            using var connection = new SqliteConnection($"Data Source={path}.db;Pooling=False");
-            connection.Open();
-            using (var setup = connection.CreateCommand())
-            {
-                setup.CommandText = "PRAGMA journal_mode=WAL; CREATE TABLE t (k TEXT PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID;";
-                setup.ExecuteNonQuery();
-            }
+            using var connection = OpenRawTable(path, "NORMAL");
 
             using (var transaction = connection.BeginTransaction())
             using (var insert = connection.CreateCommand())
@@ -481,9 +467,10 @@ internal static class DurableBenchmarks
         }
     }
 
-    /// <summary>Writes <paramref name="entries"/> values of about 100 bytes in batches of 1,000, then closes the store.</summary>
-    private static async Task FillAsync(IStateBackend backend, int entries)
+    /// <summary>Writes <paramref name="entries"/> values (of about 100 bytes by default) in batches of 1,000, then closes the store.</summary>
+    private static async Task FillAsync(IStateBackend backend, int entries, Func<int, string>? value = null)
     {
+        value ??= Value;
         await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = backend, Durability = Durability.None });
         var scope = store.For(StateScope.Workflow("bench"));
         for (var i = 0; i < entries; i += 1000)
@@ -491,7 +478,7 @@ internal static class DurableBenchmarks
             var batch = scope.CreateBatch();
             for (var j = i; j < i + 1000 && j < entries; j++)
             {
-                batch.Set("k" + j.ToString(CultureInfo.InvariantCulture), Value(j));
+                batch.Set("k" + j.ToString(CultureInfo.InvariantCulture), value(j));
             }
 
             await scope.ApplyAsync(batch);

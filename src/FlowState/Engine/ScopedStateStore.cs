@@ -12,11 +12,8 @@ internal sealed class ScopedStateStore(StateStore engine, StateScope scope) : IS
 
     public string Path => CurrentScope.Path;
 
-    public ValueTask<StateEntry?> GetEntryAsync(string key, CancellationToken cancellationToken = default)
-    {
-        var entry = engine.Read(Node(), key);
-        return entry is null || entry.IsResident ? new(entry) : engine.PageInAsync(entry, cancellationToken);
-    }
+    public ValueTask<StateEntry?> GetEntryAsync(string key, CancellationToken cancellationToken = default) =>
+        engine.ResidentAsync(engine.Read(Node(), key), cancellationToken);
 
     public ValueTask<T?> GetAsync<T>(string key, CancellationToken cancellationToken = default)
     {

@@ -89,9 +89,7 @@ public sealed partial class StateStore
                 if (_pagesOut)
                 {
                     AdjustResidentLocked(entry, 1);
-                    var stamp = ++_lruEpoch << 32;
-                    entry.AccessStamp = stamp;
-                    _lru.Enqueue(entry, stamp);
+                    StampMostRecentLocked(entry);
                 }
 
                 if (entry.ExpiresAtTicks != 0)

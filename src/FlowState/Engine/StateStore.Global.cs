@@ -26,8 +26,7 @@ public sealed partial class StateStore
         }
 
         // Undecorated: the global scope's node is the root, which is never pruned, so the view is skipped.
-        var entry = Read(_root, key);
-        return entry is null || entry.IsResident ? new(entry) : PageInAsync(entry, cancellationToken);
+        return ResidentAsync(Read(_root, key), cancellationToken);
     }
 
     /// <inheritdoc />

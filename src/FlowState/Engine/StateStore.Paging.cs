@@ -37,6 +37,10 @@ public sealed partial class StateStore
         }
     }
 
+    /// <summary>A read's entry as the caller may hand it out: as it is, or read back from the backend when paged out.</summary>
+    internal ValueTask<StateEntry?> ResidentAsync(StateEntry? entry, CancellationToken cancellationToken) =>
+        entry is null || entry.IsResident ? new(entry) : PageInAsync(entry, cancellationToken);
+
     /// <summary>Replaces a resident entry (durable in the backend) by a copy without its value.</summary>
     private void PageOutLocked(StateEntry entry)
     {
@@ -72,9 +76,7 @@ public sealed partial class StateStore
                 {
                     entry.PageIn(CheckPagedOutValue(entry, stored));
                     AdjustResidentLocked(entry, 1);
-                    var stamp = ++_lruEpoch << 32;
-                    entry.AccessStamp = stamp;
-                    _lru.Enqueue(entry, stamp);
+                    StampMostRecentLocked(entry);
                     _pageIns++;
                     EvictForCapacityLocked(0, ref evictions);
                     return entry;

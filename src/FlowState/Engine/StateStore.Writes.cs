@@ -467,9 +467,7 @@ public sealed partial class StateStore
         var entry = new StateEntry(node, planned.Key, planned.KeyBytes, planned.Utf8Json!, version, expiresAt, planned.TimeToLiveTicks, planned.Sliding);
         if (_bounded)
         {
-            var stamp = ++_lruEpoch << 32;
-            entry.AccessStamp = stamp;
-            _lru.Enqueue(entry, stamp);
+            StampMostRecentLocked(entry);
         }
 
         if (expiresAt != 0)
@@ -658,6 +656,14 @@ public sealed partial class StateStore
         }
 
         return purged;
+    }
+
+    /// <summary>Makes an entry the most recently used, under the write lock (a new write epoch orders it after every read before).</summary>
+    private void StampMostRecentLocked(StateEntry entry)
+    {
+        var stamp = ++_lruEpoch << 32;
+        entry.AccessStamp = stamp;
+        _lru.Enqueue(entry, stamp);
     }
 
     private void EvictForCapacityLocked(long version, ref List<StateEviction>? evictions)
