@@ -74,31 +74,43 @@ internal static class DurableFlowBenchmarks
         try
         {
             await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path + ".db"), Durability = durability });
-            var runner = new FlowRunner(store);
-            var flow = new FlowBuilder("ten").Sequence([.. Enumerable.Range(0, Nodes).Select(i => (FlowNode)Node.Create<int, string>(
-                $"n{i}",
-                prep: (_, _) => ValueTask.FromResult(i),
-                exec: (n, _) => ValueTask.FromResult($"result of step {n.ToString(CultureInfo.InvariantCulture)}"),
-                post: async (state, n, result, _) =>
-                {
-                    await state.SetAsync($"field{n.ToString(CultureInfo.InvariantCulture)}", result);
-                    return null;
-                }))]).Build();
-            await runner.RunAsync(flow);
-            var next = 0;
-            var watch = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, concurrentRuns).Select(_ => Task.Run(async () =>
-            {
-                while (Interlocked.Increment(ref next) <= runs)
-                {
-                    await runner.RunAsync(flow);
-                }
-            })));
-            return runs * Nodes / watch.Elapsed.TotalSeconds;
+            return await StepsPerSecondAsync(store, concurrentRuns, runs);
         }
         finally
         {
             DurableBenchmarks.Remove(path);
         }
+    }
+
+    /// <summary>The same flow on an in-memory store: the runtime's own cost, without a disk.</summary>
+    internal static async Task<double> InMemoryStepsPerSecondAsync(int concurrentRuns, int runs)
+    {
+        await using var store = new StateStore(new StateStoreOptions());
+        return await StepsPerSecondAsync(store, concurrentRuns, runs);
+    }
+
+    private static async Task<double> StepsPerSecondAsync(StateStore store, int concurrentRuns, int runs)
+    {
+        var runner = new FlowRunner(store);
+        var flow = new FlowBuilder("ten").Sequence([.. Enumerable.Range(0, Nodes).Select(i => (FlowNode)Node.Create<int, string>(
+            $"n{i}",
+            prep: (_, _) => ValueTask.FromResult(i),
+            exec: (n, _) => ValueTask.FromResult($"result of step {n.ToString(CultureInfo.InvariantCulture)}"),
+            post: async (state, n, result, _) =>
+            {
+                await state.SetAsync($"field{n.ToString(CultureInfo.InvariantCulture)}", result);
+                return null;
+            }))]).Build();
+        await runner.RunAsync(flow);
+        var next = 0;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrentRuns).Select(_ => Task.Run(async () =>
+        {
+            while (Interlocked.Increment(ref next) <= runs)
+            {
+                await runner.RunAsync(flow);
+            }
+        })));
+        return runs * Nodes / watch.Elapsed.TotalSeconds;
     }
 }

@@ -12,7 +12,10 @@ namespace FlowState.Benchmarks.Peers;
 /// LangGraph.js with <c>@langchain/langgraph-checkpoint-sqlite</c> (installed from npm by
 /// <c>benchmarks/peers/langgraph/install.sh</c>; a checkpoint per step, SQLite in WAL mode with the
 /// <c>synchronous=NORMAL</c> better-sqlite3 uses, so FlowState runs at <see cref="Durability.Process"/>, the same
-/// guarantee). <c>dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- peers [--quick] [--dir path]</c>.
+/// guarantee); and Microsoft Agent Framework workflows (<c>Microsoft.Agents.AI.Workflows</c>, the project
+/// <c>benchmarks/peers/agent-framework</c>, built by this harness; a checkpoint per super-step into its
+/// <c>FileSystemJsonCheckpointStore</c>, which writes without fsync, so again <see cref="Durability.Process"/>, and into
+/// its in-memory checkpoint manager beside FlowState's in-memory store). <c>dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- peers [--quick] [--dir path]</c>.
 /// </summary>
 internal static class PeerFlowBenchmarks
 {
@@ -54,7 +57,7 @@ internal static class PeerFlowBenchmarks
             Console.WriteLine(rows[^1]);
         }
 
-        rows.Add("| 10-node workflow with checkpointing, Microsoft Agent Framework (`Microsoft.Agents.AI.Workflows`) | — | — | not measured: its package needs `Microsoft.Extensions.AI.Evaluation`, which the package registry here does not serve | — | — | — |");
+        rows.AddRange(await AgentFrameworkRowsAsync(root, quick, repetitions));
         var table = new StringBuilder()
             .AppendLine("| operation | concurrent runs | FlowState (median, min–max) | peer (same run) | ratio | target | pass |")
             .AppendLine("|---|---|---|---|---|---|---|");
@@ -65,6 +68,87 @@ internal static class PeerFlowBenchmarks
         await File.WriteAllTextAsync(output, table.ToString());
         Console.WriteLine($"written to {output}");
         return 0;
+    }
+
+    private static async Task<List<string>> AgentFrameworkRowsAsync(string root, bool quick, int repetitions)
+    {
+        const string Operation = "10-node workflow, one field per node, a checkpoint per super-step";
+        var rows = new List<string>();
+        var project = Path.GetFullPath(Path.Combine("benchmarks", "peers", "agent-framework"));
+        var (code, output, error) = ChildProcess.Run("dotnet", ["build", "-c", "Release", project]);
+        if (code != 0)
+        {
+            var reason = (output + error).Split('\n').LastOrDefault(line => line.Contains("error", StringComparison.Ordinal))?.Trim() ?? $"exit {code}";
+            rows.Add($"| {Operation} | — | — | Microsoft Agent Framework: not measured, building {project} failed: {reason.Replace('|', '/')} | — | — | — |");
+            Console.WriteLine(rows[^1]);
+            return rows;
+        }
+
+        var program = Path.Combine(project, "bin", "Release", "net10.0", "AgentFrameworkPeer.dll");
+        foreach (var store in new[] { "file", "memory" })
+        {
+            foreach (var concurrentRuns in new[] { 1, 16 })
+            {
+                var runs = (store, concurrentRuns, quick) switch
+                {
+                    ("file", 1, true) => 20,
+                    ("file", 1, false) => 50,
+                    ("file", _, true) => 64,
+                    ("file", _, false) => 160,
+                    (_, 1, true) => 200,
+                    (_, 1, false) => 500,
+                    (_, _, true) => 640,
+                    _ => 1600,
+                };
+                var ours = new List<double>();
+                var theirs = new List<double>();
+                for (var i = 0; i < repetitions; i++)
+                {
+                    ours.Add(store == "file"
+                        ? await DurableFlowBenchmarks.StepsPerSecondAsync(root, Durability.Process, concurrentRuns, runs)
+                        : await DurableFlowBenchmarks.InMemoryStepsPerSecondAsync(concurrentRuns, runs));
+                    var folder = DurableBenchmarks.Fresh(root, "agent-framework");
+                    try
+                    {
+                        theirs.Add(RunAgentFramework(program, folder, runs, concurrentRuns, store));
+                    }
+                    finally
+                    {
+                        DurableBenchmarks.Remove(folder);
+                    }
+                }
+
+                var (ourSide, theirSide) = store == "file"
+                    ? ("FlowState SQLite (Process)", "Agent Framework FileSystemJsonCheckpointStore (JSON files, no fsync)")
+                    : ("FlowState in-memory store", "Agent Framework in-memory checkpoint manager");
+                var ratio = new Measurement("×", ours.Zip(theirs, (o, t) => o / t).ToList());
+                rows.Add(
+                    $"| {Operation} | {concurrentRuns} | {ourSide}: {new Measurement("steps/s", ours).Describe()} | " +
+                    $"{theirSide}: {new Measurement("steps/s", theirs).Describe()} | {ratio.Describe()} | — | — |");
+                Console.WriteLine(rows[^1]);
+            }
+        }
+
+        return rows;
+    }
+
+    private static double RunAgentFramework(string program, string folder, int runs, int concurrentRuns, string store)
+    {
+        Directory.CreateDirectory(folder);
+        var (code, output, error) = ChildProcess.Run("dotnet", [program, folder, runs.ToString(CultureInfo.InvariantCulture), concurrentRuns.ToString(CultureInfo.InvariantCulture), store]);
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"the Agent Framework benchmark failed (exit {code}): {error}");
+        }
+
+        using var result = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
+        var checkpoints = result.RootElement.GetProperty("checkpoints").GetInt64();
+        if (checkpoints < (long)runs * Nodes)
+        {
+            throw new InvalidOperationException($"the Agent Framework stored {checkpoints} checkpoints for {runs} runs of {Nodes} steps; it did not checkpoint every step.");
+        }
+
+        return result.RootElement.GetProperty("stepsPerSecond").GetDouble();
     }
 
     private static string Install()

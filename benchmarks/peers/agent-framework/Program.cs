@@ -1,0 +1,69 @@
+// Durable steps per second of a 10-node Microsoft Agent Framework workflow (Microsoft.Agents.AI.Workflows) with a
+// checkpoint per super-step, the same shape as FlowState's durable flow benchmark: each node writes one field of the
+// run's state (a shared state scope) and passes the run on to the next node.
+//   dotnet AgentFrameworkPeer.dll <checkpoint folder> <runs> <concurrent runs> <file|memory>
+// file: FileSystemJsonCheckpointStore (a JSON file per checkpoint plus an index); memory: the in-memory manager.
+// Prints one JSON line: {"stepsPerSecond": ..., "runs": ..., "concurrency": ..., "checkpoints": ..., "store": ...}
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Agents.AI.Workflows;
+using Microsoft.Agents.AI.Workflows.Checkpointing;
+
+const int Nodes = 10;
+if (args.Length != 4 || !int.TryParse(args[1], CultureInfo.InvariantCulture, out var runs) || runs < 1
+    || !int.TryParse(args[2], CultureInfo.InvariantCulture, out var concurrency) || concurrency < 1
+    || args[3] is not ("file" or "memory"))
+{
+    Console.Error.WriteLine("usage: AgentFrameworkPeer <checkpoint folder> <runs> <concurrent runs> <file|memory>");
+    return 2;
+}
+
+var nodes = Enumerable.Range(0, Nodes).Select(i =>
+    ((Func<string, IWorkflowContext, CancellationToken, ValueTask<string>>)(async (run, context, cancellationToken) =>
+    {
+        await context.QueueStateUpdateAsync($"f{i}", $"value {i} of {run}", "run", cancellationToken).ConfigureAwait(false);
+        return run;
+    })).BindAsExecutor<string, string>($"n{i}")).ToArray();
+var builder = new WorkflowBuilder(nodes[0]);
+for (var i = 1; i < Nodes; i++)
+{
+    builder.AddEdge(nodes[i - 1], nodes[i]);
+}
+
+var workflow = builder.WithOutputFrom(nodes[^1]).Build();
+using var store = new FileSystemJsonCheckpointStore(new DirectoryInfo(args[0]));
+var manager = args[3] == "file" ? CheckpointManager.CreateJson(store) : CheckpointManager.CreateInMemory();
+var environment = InProcessExecution.Concurrent.WithCheckpointing(manager);
+long checkpoints = 0;
+
+// One warm-up run, not timed (JIT, the store's index file).
+await RunAsync("warm-up").ConfigureAwait(false);
+checkpoints = 0;
+var next = 0;
+var watch = Stopwatch.StartNew();
+await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+{
+    for (var run = Interlocked.Increment(ref next); run <= runs; run = Interlocked.Increment(ref next))
+    {
+        await RunAsync($"run-{run.ToString(CultureInfo.InvariantCulture)}").ConfigureAwait(false);
+    }
+}))).ConfigureAwait(false);
+var seconds = watch.Elapsed.TotalSeconds;
+Console.WriteLine(JsonSerializer.Serialize(new { stepsPerSecond = runs * Nodes / seconds, runs, concurrency, checkpoints, store = args[3] }));
+return 0;
+
+async Task RunAsync(string id)
+{
+    var run = await environment.RunAsync(workflow, id, id).ConfigureAwait(false);
+    await using (run.ConfigureAwait(false))
+    {
+        // A run that stopped early (an executor's error) would still have returned: its output proves all ten steps ran.
+        if (!run.OutgoingEvents.OfType<WorkflowOutputEvent>().Any(e => e.Data as string == id))
+        {
+            throw new InvalidOperationException($"run {id} ended without its output: {string.Join(", ", run.OutgoingEvents)}");
+        }
+
+        Interlocked.Add(ref checkpoints, run.Checkpoints.Count);
+    }
+}
