@@ -33,8 +33,7 @@ for (var i = 1; i < Nodes; i++)
 
 var workflow = builder.WithOutputFrom(nodes[^1]).Build();
 using var store = new FileSystemJsonCheckpointStore(new DirectoryInfo(args[0]));
-var manager = args[3] == "file" ? CheckpointManager.CreateJson(store) : CheckpointManager.CreateInMemory();
-var environment = InProcessExecution.Concurrent.WithCheckpointing(manager);
+var fileEnvironment = InProcessExecution.Concurrent.WithCheckpointing(CheckpointManager.CreateJson(store));
 long checkpoints = 0;
 
 // One warm-up run, not timed (JIT, the store's index file).
@@ -55,6 +54,9 @@ return 0;
 
 async Task RunAsync(string id)
 {
+    // The in-memory manager keeps its sessions in a plain Dictionary: concurrent runs on one manager corrupt it (seen
+    // here as "Operations that change non-concurrent collections must have exclusive access"), so each run has its own.
+    var environment = args[3] == "file" ? fileEnvironment : InProcessExecution.Concurrent.WithCheckpointing(CheckpointManager.CreateInMemory());
     var run = await environment.RunAsync(workflow, id, id).ConfigureAwait(false);
     await using (run.ConfigureAwait(false))
     {
