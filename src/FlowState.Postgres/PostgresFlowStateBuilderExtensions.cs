@@ -43,12 +43,13 @@ public static class PostgresFlowStateBuilderExtensions
 
     /// <summary>
     /// Shares state through PostgreSQL as a configuration section says: <c>ConnectionString</c> (required),
-    /// <c>Table</c>, <c>NotifyChanges</c>.
+    /// <c>SessionConnectionString</c>, <c>Table</c>, <c>NotifyChanges</c>.
     /// </summary>
     /// <exception cref="ArgumentException">The section has no <c>ConnectionString</c>, or a value does not parse.</exception>
     public static FlowStateBuilder UseSharedPostgres(this FlowStateBuilder builder, IConfiguration section)
     {
         var options = new PostgresSharedStateBackendOptions { ConnectionString = FlowStateConfiguration.Required(section, "ConnectionString", "the Npgsql connection string") };
+        options.SessionConnectionString = section["SessionConnectionString"];
         options.Table = section["Table"] ?? options.Table;
         options.NotifyChanges = FlowStateConfiguration.Optional(section, "NotifyChanges", bool.Parse, options.NotifyChanges);
 

@@ -18,7 +18,9 @@ namespace FlowState.Postgres;
 /// <remarks>
 /// Each process holds a shared advisory lock on the table while its store is open, so an exclusive
 /// <see cref="PostgresStateBackend"/> (which keeps the state in its own memory) cannot open the same table meanwhile,
-/// nor the other way round. Connections come from an Npgsql pool; statements are not prepared on the server.
+/// nor the other way round. Reads and commits take connections from an Npgsql pool and leave no session state on them
+/// (no statement is prepared on the server), so that pool may be PgBouncer in transaction mode; the store's own
+/// session (lock, DDL, <c>LISTEN</c>) uses <see cref="PostgresSharedStateBackendOptions.SessionConnectionString"/>.
 /// </remarks>
 public sealed class PostgresSharedStateBackend : ISharedStateBackend
 {
@@ -42,6 +44,11 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ConnectionString, "options.ConnectionString");
+        if (options.SessionConnectionString is { } session)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(session, "options.SessionConnectionString");
+        }
+
         _table = PostgresTableName.Quote(options.Table);
         _sequence = PostgresTableName.Quote(options.Table + "_version");
         _commitFunction = PostgresTableName.Quote(options.Table + "_commit");
@@ -66,7 +73,7 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
             _dataSource = NpgsqlDataSource.Create(_options.ConnectionString);
 
             // The session holds the shared table lock and listens for notifications.
-            _session = await PostgresEntryTable.OpenLockedSessionAsync(_options.ConnectionString, _options.Table, shared: true, cancellationToken).ConfigureAwait(false);
+            _session = await PostgresEntryTable.OpenLockedSessionAsync(_options.SessionConnectionString ?? _options.ConnectionString, _options.Table, shared: true, cancellationToken).ConfigureAwait(false);
 
             // Several processes may open the store at once: the transaction-scoped lock keeps their DDL from colliding.
             using (var create = new NpgsqlCommand(

@@ -3,8 +3,20 @@ namespace FlowState.Postgres;
 /// <summary>Options of <see cref="PostgresSharedStateBackend"/>.</summary>
 public sealed class PostgresSharedStateBackendOptions
 {
-    /// <summary>The Npgsql connection string of the database (required). Works through PgBouncer in transaction mode: FlowState prepares no statements on the server.</summary>
+    /// <summary>
+    /// The Npgsql connection string of the database (required): reads and commits take pooled connections from it.
+    /// It may go through PgBouncer in transaction mode — FlowState prepares no statements on the server and keeps no
+    /// session state on these connections — provided <see cref="SessionConnectionString"/> reaches the server directly.
+    /// </summary>
     public string ConnectionString { get; set; } = string.Empty;
+
+    /// <summary>
+    /// The connection string of the store's own session, which needs a real server session: it holds the table's
+    /// shared advisory lock for as long as the store is open, creates the table at open and <c>LISTEN</c>s for
+    /// changes. Null (the default) uses <see cref="ConnectionString"/>. Set it to a direct connection to the server
+    /// (or a session-mode pool) when <see cref="ConnectionString"/> goes through PgBouncer in transaction mode.
+    /// </summary>
+    public string? SessionConnectionString { get; set; }
 
     /// <summary>The table holding the store (<c>name</c> or <c>schema.name</c>; created when missing, with a version sequence <c>{table}_version</c>). Default <c>flowstate_shared</c>.</summary>
     public string Table { get; set; } = "flowstate_shared";

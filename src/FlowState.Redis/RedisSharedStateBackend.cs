@@ -80,6 +80,9 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _registeredTopLevelScopes = new(StringComparer.Ordinal);
     private IConnectionMultiplexer? _connection;
     private bool _machineDurabilityRefused;
+    private readonly CancellationTokenSource _feedLost = new();
+    private string? _feedLostReason;
+    private bool _subscribed;
 
     /// <summary>A backend that connects with <see cref="RedisSharedStateBackendOptions.Configuration"/> when opened, and closes that connection when disposed.</summary>
     /// <exception cref="ArgumentException">The configuration or the key prefix is empty.</exception>
@@ -279,21 +282,32 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
     public async ValueTask<IAsyncEnumerable<SharedChangeNotice>> SubscribeAsync(CancellationToken cancellationToken)
     {
         ChannelMessageQueue queue;
+        var connection = Connection();
         try
         {
-            queue = await Connection().GetSubscriber().SubscribeAsync(_channel).WaitAsync(cancellationToken).ConfigureAwait(false);
+            queue = await connection.GetSubscriber().SubscribeAsync(_channel).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (RedisException ex)
         {
             throw Failure("subscribe", ex);
         }
 
+        // Pub/sub keeps nothing for a client that is away: what is published while the connection is down is gone
+        // although the client subscribes again once it reconnects. The feed ends with an error instead, so no watcher
+        // misses a change without being told.
+        _subscribed = true;
+        connection.ConnectionFailed += OnConnectionFailed;
         return ReadNoticesAsync(queue, cancellationToken);
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (_connection is { } subscribed && _subscribed)
+        {
+            subscribed.ConnectionFailed -= OnConnectionFailed;
+        }
+
         if (_connection is { } connection && _ownsConnection)
         {
             _connection = null;
@@ -354,8 +368,17 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
         }
     }
 
-    private static async IAsyncEnumerable<SharedChangeNotice> ReadNoticesAsync(ChannelMessageQueue queue, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
+        if (Interlocked.CompareExchange(ref _feedLostReason, $"{e.FailureType} on {e.EndPoint}", null) is null)
+        {
+            _feedLost.Cancel();
+        }
+    }
+
+    private async IAsyncEnumerable<SharedChangeNotice> ReadNoticesAsync(ChannelMessageQueue queue, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _feedLost.Token);
         try
         {
             while (true)
@@ -363,11 +386,15 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
                 ChannelMessage message;
                 try
                 {
-                    message = await queue.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    message = await queue.ReadAsync(reading.Token).ConfigureAwait(false);
                 }
                 catch (System.Threading.Channels.ChannelClosedException)
                 {
                     yield break;
+                }
+                catch (OperationCanceledException ex) when (_feedLost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    throw new StateBackendException($"Redis store '{_options.KeyPrefix}' lost its change feed ({_feedLostReason}): what was published while the connection was down cannot be recovered.", ex);
                 }
 
                 if (SharedChangeNotice.Parse(Encoding.UTF8.GetString((byte[])message.Message!)) is { } notice)
@@ -378,7 +405,14 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
         }
         finally
         {
-            await queue.UnsubscribeAsync().ConfigureAwait(false);
+            try
+            {
+                await queue.UnsubscribeAsync().ConfigureAwait(false);
+            }
+            catch (RedisException)
+            {
+                // The connection is gone: there is no subscription left to end.
+            }
         }
     }
 

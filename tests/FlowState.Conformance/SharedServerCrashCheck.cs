@@ -5,7 +5,9 @@ namespace FlowState.Conformance;
 /// <summary>
 /// The server-fault check every shared backend's tests run on a server of their own: writes acknowledged at
 /// <see cref="Durability.Machine"/>, then the server crashes; while it is down operations fail with
-/// <see cref="StateBackendException"/>; once it is back the same store reconnects and finds every acknowledged write.
+/// <see cref="StateBackendException"/>, and a watcher's feed ends with one (changes committed while it is down cannot
+/// reach it, so it must not wait as if nothing happened); once it is back the same store reconnects and finds every
+/// acknowledged write, and a new watch says the feed is broken instead of waiting for changes that never come.
 /// </summary>
 public static class SharedServerCrashCheck
 {
@@ -24,8 +26,17 @@ public static class SharedServerCrashCheck
             }
         })));
 
+        using var stopWatching = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var watching = Task.Run(async () =>
+        {
+            await foreach (var unused in run.WatchAsync(cancellationToken: stopWatching.Token))
+            {
+            }
+        });
+
         await crashServer();
         await Assert.ThrowsAsync<StateBackendException>(async () => await run.SetAsync("while-down", 1));
+        await Assert.ThrowsAsync<StateBackendException>(() => watching);
         await restartServer();
 
         Assert.Equal(200, await RetryWhileReconnectingAsync(() => run.GetAsync<int>("total").AsTask()));
@@ -39,6 +50,14 @@ public static class SharedServerCrashCheck
 
         Assert.Equal(201, await RetryWhileReconnectingAsync(() => run.UpdateAsync<int>("total", n => n + 1).AsTask()));
         Assert.False(await run.ExistsAsync("while-down"));
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var rewatch = await Assert.ThrowsAsync<StateBackendException>(async () =>
+        {
+            await foreach (var unused in run.WatchAsync(cancellationToken: giveUp.Token))
+            {
+            }
+        });
+        Assert.Contains("change feed", rewatch.Message, StringComparison.Ordinal);
     }
 
     /// <summary>Retries while the client notices the restarted server and reconnects (pooled connections fail once each).</summary>

@@ -10,7 +10,7 @@
 //   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> streams <kill|throw:point:n|none> [file | postgres:<table>:<connection string>]
 // In "shared" mode it is one of several worker processes on one shared store: it prints READY once connected,
 // increments the key "hits" and merges its share of the object "doc" <count> times each, prints DONE and exits 0:
-//   dotnet FlowState.CrashHarness.dll shared <redis:<configuration>|postgres:<connection string>> <store name> <worker id> <count>
+//   dotnet FlowState.CrashHarness.dll shared <redis:<configuration>|postgres:<connection string>|postgres-pooled:<session>|<pooled>> <store name> <worker id> <count>
 // In "lease" mode it is a worker that claims the run "leased-run" (waiting while another worker's lease is live, lease
 // <lease ms>), prints READY, and resumes the run's steps from the last one stored up to <steps>, each a fenced write
 // printed as "STEP n" once acknowledged; then DONE:
@@ -190,7 +190,9 @@ static ISharedStateBackend SharedBackend(string server, string name) => server s
 {
     ['r', 'e', 'd', 'i', 's', ':', .. var configuration] => new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = configuration, KeyPrefix = name }),
     ['p', 'o', 's', 't', 'g', 'r', 'e', 's', ':', .. var connectionString] => new PostgresSharedStateBackend(connectionString, name),
-    _ => throw new ArgumentException($"unknown server '{server}': use redis:<configuration> or postgres:<connection string>"),
+    ['p', 'o', 's', 't', 'g', 'r', 'e', 's', '-', 'p', 'o', 'o', 'l', 'e', 'd', ':', .. var both] when both.Split('|') is [var session, var pooled] =>
+        new PostgresSharedStateBackend(new PostgresSharedStateBackendOptions { ConnectionString = pooled, SessionConnectionString = session, Table = name }),
+    _ => throw new ArgumentException($"unknown server '{server}': use redis:<configuration>, postgres:<connection string> or postgres-pooled:<session connection string>|<pooled connection string>"),
 };
 
 static async Task<int> RunLeaseWorkerAsync(string server, string name, string worker, int steps, int leaseMilliseconds)

@@ -73,6 +73,7 @@ public sealed class PostgresSharedStateBackendTests(PostgresServer server)
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["State:ConnectionString"] = server.ConnectionString,
+            ["State:SessionConnectionString"] = server.ConnectionString,
             ["State:Table"] = table,
             ["State:NotifyChanges"] = "false",
         }).Build();
@@ -86,6 +87,23 @@ public sealed class PostgresSharedStateBackendTests(PostgresServer server)
         Assert.Throws<NotSupportedException>(() => services.GetRequiredService<IStateStore>().WatchAsync());
         var bad = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["State:ConnectionString"] = "Host=x", ["State:NotifyChanges"] = "sometimes" }).Build();
         Assert.Throws<ArgumentException>(() => new ServiceCollection().AddFlowState(f => f.UseSharedPostgres(bad.GetSection("State"))));
+    }
+
+    [Fact]
+    public async Task The_session_opens_on_the_session_connection_string_when_one_is_given()
+    {
+        var error = await Assert.ThrowsAsync<StateBackendException>(() => SharedStateStore.OpenAsync(new SharedStateStoreOptions
+        {
+            Backend = new PostgresSharedStateBackend(new PostgresSharedStateBackendOptions
+            {
+                ConnectionString = server.ConnectionString,
+                SessionConnectionString = "Host=127.0.0.1;Port=1;Username=postgres;Timeout=2",
+                Table = NewTable(),
+            }),
+        }).AsTask());
+
+        Assert.Contains("failed to open", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new PostgresSharedStateBackend(new PostgresSharedStateBackendOptions { ConnectionString = server.ConnectionString, SessionConnectionString = " " }));
     }
 
     [Fact]

@@ -21,6 +21,7 @@ internal sealed class SharedStateEngine : IAsyncDisposable
     private SharedWatcher[] _watchers = [];
     private Task? _feed;
     private string? _watchUnsupported;
+    private Exception? _feedBroken;
     private int _disposed;
 
     private SharedStateEngine(SharedStateStoreOptions options, ISharedStateBackend backend)
@@ -253,6 +254,14 @@ internal sealed class SharedStateEngine : IAsyncDisposable
         var watcher = new SharedWatcher(scope, prefix, _options.WatchBufferCapacity);
         lock (_watchLock)
         {
+            if (_feedBroken is { } broken)
+            {
+                // Nothing would deliver this watcher's changes: say so instead of waiting forever.
+                throw new StateBackendException(
+                    $"The change feed of this shared store broke ({broken.Message}); changes can no longer be watched through it. Open the store again once the server is reachable.",
+                    broken);
+            }
+
             _watchers = [.. _watchers, watcher];
         }
 
@@ -437,6 +446,7 @@ internal sealed class SharedStateEngine : IAsyncDisposable
                 }
 
                 _watchers = [];
+                _feedBroken = ex;
             }
         }
     }
