@@ -272,6 +272,13 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
 
             return SharedCommitResult.Success((long)reply[1], previous);
         }
+        catch (RedisCommandException ex) when (tags.Count > 1)
+        {
+            // Redis Cluster: a script's keys must share one hash slot, and each top-level scope is a slot of its own.
+            throw new StateBackendException(
+                $"Redis store '{_options.KeyPrefix}' cannot commit this change atomically on Redis Cluster: it spans {tags.Count} top-level scopes ({string.Join(", ", tags.Select(t => t.Length == 0 ? "the global scope" : $"'{t}'"))}), which live in different hash slots. Keep each commit (a batch, a flow step with its posts) within one top-level scope — a workflow run and its steps — or use a single Redis server. Nothing was written.",
+                ex);
+        }
         catch (RedisException ex)
         {
             throw Failure("write", ex);

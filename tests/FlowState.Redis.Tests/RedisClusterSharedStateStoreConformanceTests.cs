@@ -1,0 +1,18 @@
+using FlowState.Conformance;
+using Xunit;
+
+namespace FlowState.Redis.Tests;
+
+/// <summary>The shared-store conformance suite on a real Redis Cluster of three masters, worker processes included.</summary>
+public sealed class RedisClusterSharedStateStoreConformanceTests(RedisClusterServer cluster) : SharedStateStoreConformanceTests, IClassFixture<RedisClusterServer>
+{
+    protected override ISharedStateBackend CreateBackend(string name) =>
+        new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = cluster.Configuration, KeyPrefix = name });
+
+    protected override string HarnessServer => $"redis:{cluster.Configuration}";
+
+    protected override bool CommitsMaySpanTopLevelScopes => false;
+
+    [Fact(Skip = "Needs commits across top-level scopes: the crash flow's posts count themselves in global state in the same commit as the run's step, and on Redis Cluster the global scope and the run are different hash slots. The refusal is checked by A_batch_across_top_level_scopes_commits_atomically_or_is_refused_with_nothing_written; the lease tests above run here.")]
+    public override Task A_killed_workers_flow_run_is_resumed_by_another_worker_and_every_post_takes_effect_once() => Task.CompletedTask;
+}
