@@ -17,12 +17,8 @@ if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then
 fi
 bouncer=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
 
-# PgBouncer refuses to run as root: run it as the postgres user when we are root.
-as_owner=()
-if [ "$(id -u)" -eq 0 ]; then
-  id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
-  as_owner=(runuser -u postgres --)
-fi
+# shellcheck source=lib/as-postgres.sh
+source "$(dirname "$0")/lib/as-postgres.sh"
 
 # shellcheck source=lib/ports.sh
 source "$(dirname "$0")/lib/ports.sh"

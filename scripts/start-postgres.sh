@@ -23,12 +23,8 @@ if [ -z "$bin" ]; then
 fi
 [ -n "$bin" ] || { echo "error: no PostgreSQL server binaries (pg_ctl) found" >&2; exit 1; }
 
-# The server refuses to run as root: run it as the postgres user when we are root.
-as_owner=()
-if [ "$(id -u)" -eq 0 ]; then
-  id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
-  as_owner=(runuser -u postgres --)
-fi
+# shellcheck source=lib/as-postgres.sh
+source "$(dirname "$0")/lib/as-postgres.sh"
 
 # shellcheck source=lib/ports.sh
 source "$(dirname "$0")/lib/ports.sh"

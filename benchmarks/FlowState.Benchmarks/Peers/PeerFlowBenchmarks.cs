@@ -135,20 +135,28 @@ internal static class PeerFlowBenchmarks
     private static double RunAgentFramework(string program, string folder, int runs, int concurrentRuns, string store)
     {
         Directory.CreateDirectory(folder);
-        var (code, output, error) = ChildProcess.Run("dotnet", [program, folder, runs.ToString(CultureInfo.InvariantCulture), concurrentRuns.ToString(CultureInfo.InvariantCulture), store]);
+        return RunPeer("the Agent Framework", "dotnet", [program, folder, runs.ToString(CultureInfo.InvariantCulture), concurrentRuns.ToString(CultureInfo.InvariantCulture), store], runs, null)
+            .GetProperty("stepsPerSecond").GetDouble();
+    }
+
+    /// <summary>Runs one peer sample and returns its JSON line, checked for a checkpoint per step.</summary>
+    private static JsonElement RunPeer(string peer, string file, string[] arguments, int runs, string? workingDirectory)
+    {
+        var (code, output, error) = ChildProcess.Run(file, arguments, workingDirectory);
         if (code != 0)
         {
-            throw new InvalidOperationException($"the Agent Framework benchmark failed (exit {code}): {error}");
+            throw new InvalidOperationException($"the {peer} benchmark failed (exit {code}): {error}");
         }
 
-        using var result = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
-        var checkpoints = result.RootElement.GetProperty("checkpoints").GetInt64();
+        using var document = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
+        var result = document.RootElement.Clone();
+        var checkpoints = result.GetProperty("checkpoints").GetInt64();
         if (checkpoints < (long)runs * Nodes)
         {
-            throw new InvalidOperationException($"the Agent Framework stored {checkpoints} checkpoints for {runs} runs of {Nodes} steps; it did not checkpoint every step.");
+            throw new InvalidOperationException($"{peer} stored {checkpoints} checkpoints for {runs} runs of {Nodes} steps; it did not checkpoint every step.");
         }
 
-        return result.RootElement.GetProperty("stepsPerSecond").GetDouble();
+        return result;
     }
 
     private static string Install()
@@ -162,26 +170,14 @@ internal static class PeerFlowBenchmarks
 
     private static (double StepsPerSecond, string Settings) RunLangGraph(string folder, string database, int runs, int concurrentRuns)
     {
-        var (code, output, error) = ChildProcess.Run("node", [Path.Combine(folder, "bench.mjs"), database, runs.ToString(CultureInfo.InvariantCulture), concurrentRuns.ToString(CultureInfo.InvariantCulture)], folder);
-        if (code != 0)
-        {
-            throw new InvalidOperationException($"the LangGraph.js benchmark failed (exit {code}): {error}");
-        }
-
-        using var result = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
-        var checkpoints = result.RootElement.GetProperty("checkpoints").GetInt64();
-        if (checkpoints < (long)runs * Nodes)
-        {
-            throw new InvalidOperationException($"LangGraph.js stored {checkpoints} checkpoints for {runs} runs of {Nodes} steps; it did not checkpoint every step.");
-        }
-
-        var synchronous = result.RootElement.GetProperty("synchronous").GetInt32() switch
+        var result = RunPeer("LangGraph.js", "node", [Path.Combine(folder, "bench.mjs"), database, runs.ToString(CultureInfo.InvariantCulture), concurrentRuns.ToString(CultureInfo.InvariantCulture)], runs, folder);
+        var synchronous = result.GetProperty("synchronous").GetInt32() switch
         {
             0 => "OFF",
             1 => "NORMAL",
             2 => "FULL",
             var other => other.ToString(CultureInfo.InvariantCulture),
         };
-        return (result.RootElement.GetProperty("stepsPerSecond").GetDouble(), $"{result.RootElement.GetProperty("journalMode").GetString()}, synchronous={synchronous}");
+        return (result.GetProperty("stepsPerSecond").GetDouble(), $"{result.GetProperty("journalMode").GetString()}, synchronous={synchronous}");
     }
 }
