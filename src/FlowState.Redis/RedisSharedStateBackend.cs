@@ -272,15 +272,21 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
 
             return SharedCommitResult.Success((long)reply[1], previous);
         }
-        catch (RedisCommandException ex) when (tags.Count > 1)
+        catch (RedisCommandException ex) when (tags.Count > 1 && Connection().GetServers().Any(server => server.ServerType == ServerType.Cluster))
         {
             // Redis Cluster: a script's keys must share one hash slot, and each top-level scope is a slot of its own.
+            // StackExchange.Redis refuses such a command before sending it.
             throw new StateBackendException(
                 $"Redis store '{_options.KeyPrefix}' cannot commit this change atomically on Redis Cluster: it spans {tags.Count} top-level scopes ({string.Join(", ", tags.Select(t => t.Length == 0 ? "the global scope" : $"'{t}'"))}), which live in different hash slots. Keep each commit (a batch, a flow step with its posts) within one top-level scope — a workflow run and its steps — or use a single Redis server. Nothing was written.",
                 ex);
         }
         catch (RedisException ex)
         {
+            throw Failure("write", ex);
+        }
+        catch (RedisCommandException ex)
+        {
+            // The client refused the command before sending it (RedisCommandException is no RedisException).
             throw Failure("write", ex);
         }
     }
@@ -460,6 +466,6 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
 
     private IDatabase Database() => Connection().GetDatabase();
 
-    private StateBackendException Failure(string what, RedisException ex) =>
+    private StateBackendException Failure(string what, Exception ex) =>
         new(string.Create(CultureInfo.InvariantCulture, $"Redis store '{_options.KeyPrefix}' failed to {what}: {ex.Message}"), ex);
 }
