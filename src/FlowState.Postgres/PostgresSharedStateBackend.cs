@@ -110,13 +110,19 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
         ArgumentNullException.ThrowIfNull(key);
         try
         {
-            using var command = DataSource().CreateCommand($"SELECT {Columns} FROM {_table} WHERE scope = $1 AND key = $2");
-            command.Parameters.AddWithValue(scopeKey);
-            command.Parameters.AddWithValue(key);
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
+            return await ReadEntryAsync(scopeKey, key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex) when (IsBrokenConnection(ex))
+        {
+            // A pooled connection the server dropped (a restart). Npgsql clears its pool when a connection breaks, so
+            // the second attempt opens a new one; a read repeats safely (a commit does not: it may have been applied).
+            try
             {
-                return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? PostgresEntryTable.ReadRow(reader) : null;
+                return await ReadEntryAsync(scopeKey, key, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NpgsqlException again)
+            {
+                throw Failure("read", again);
             }
         }
         catch (NpgsqlException ex)
@@ -372,6 +378,26 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
         catch (NpgsqlException ex)
         {
             throw Failure("connect", ex);
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="ex"/> says the connection itself is gone (the server shut down, crashed or restarted, or
+    /// the socket broke) rather than that a statement failed.
+    /// </summary>
+    private static bool IsBrokenConnection(NpgsqlException ex) =>
+        ex is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow }
+        || (ex is not PostgresException && ex.InnerException is IOException or System.Net.Sockets.SocketException);
+
+    private async ValueTask<BackendEntry?> ReadEntryAsync(string scopeKey, string key, CancellationToken cancellationToken)
+    {
+        using var command = DataSource().CreateCommand($"SELECT {Columns} FROM {_table} WHERE scope = $1 AND key = $2");
+        command.Parameters.AddWithValue(scopeKey);
+        command.Parameters.AddWithValue(key);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? PostgresEntryTable.ReadRow(reader) : null;
         }
     }
 

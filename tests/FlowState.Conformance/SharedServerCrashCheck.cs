@@ -60,7 +60,7 @@ public static class SharedServerCrashCheck
         Assert.Contains("change feed", rewatch.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>Retries while the client notices the restarted server and reconnects (pooled connections fail once each).</summary>
+    /// <summary>Retries while the client notices the restarted server and reconnects (an operation on a connection the restart broke fails).</summary>
     private static async Task<T> RetryWhileReconnectingAsync<T>(Func<Task<T>> operation)
     {
         for (var attempt = 1; ; attempt++)

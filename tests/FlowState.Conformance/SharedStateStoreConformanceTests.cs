@@ -416,13 +416,13 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
     public virtual async Task A_killed_workers_flow_run_is_resumed_by_another_worker_and_every_post_takes_effect_once()
     {
         const string RunId = "leased-flow";
-        using var killed = await CrashHarnessProcess.StartAsync("lease-flow", HarnessServer, _name, "worker-a", RunId, "1500", "40");
+        using var killed = await CrashHarnessProcess.StartAsync("lease-flow", HarnessServer, _name, "worker-a", RunId, "1500", "150");
         await Task.Delay(300);
         var lines = await killed.KillAsync();
         Assert.Contains("STARTED", lines);
         Assert.DoesNotContain(lines, l => l.StartsWith("DONE", StringComparison.Ordinal));
 
-        var resumed = await RunWorkerAsync("lease-flow", HarnessServer, _name, "worker-b", RunId, "1500", "40");
+        var resumed = await RunWorkerAsync("lease-flow", HarnessServer, _name, "worker-b", RunId, "1500", "150");
 
         Assert.Equal(["RESUMED", "DONE Completed"], resumed);
         var store = await OpenAsync();

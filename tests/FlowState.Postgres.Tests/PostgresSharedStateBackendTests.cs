@@ -118,6 +118,58 @@ public sealed class PostgresSharedStateBackendTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task After_a_server_restart_the_first_read_is_repeated_on_a_new_connection_instead_of_failing()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"flowstate-pgrestart-{Guid.NewGuid():N}");
+        var port = await TestServerScripts.StartAsync("start-postgres.sh", directory);
+        var connectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=5;Command Timeout=10";
+        try
+        {
+            await using var store = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
+            {
+                Backend = new PostgresSharedStateBackend(connectionString, NewTable()),
+                Durability = Durability.Machine,
+            });
+            var run = store.For(StateScope.Workflow("restart"));
+
+            // Eight callers at once leave several idle connections in the pool.
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(caller => Task.Run(async () =>
+            {
+                for (var i = 0; i < 20; i++)
+                {
+                    await run.UpdateAsync<int>($"k{caller}", n => n + 1);
+                }
+            })));
+            var pooled = await ClientConnectionsAsync(connectionString) - 1; // the store's own session is the other one
+            Assert.True(pooled >= 2, $"the pool holds {pooled} connection(s); the check needs several");
+
+            await TestServerScripts.RunAsync("stop-postgres.sh", directory, "crash");
+            await TestServerScripts.StartAsync("start-postgres.sh", directory);
+
+            // Every pooled connection is dead now. The first read meets one (Npgsql then clears its pool) and reads
+            // again on a new connection instead of failing; after that no operation meets a dead connection.
+            Assert.Equal(20, await run.GetAsync<int>("k0"));
+            for (var caller = 0; caller < 8; caller++)
+            {
+                Assert.Equal(21, await run.UpdateAsync<int>($"k{caller}", n => n + 1));
+            }
+        }
+        finally
+        {
+            await TestServerScripts.RunAsync("stop-postgres.sh", directory);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static async Task<long> ClientConnectionsAsync(string connectionString)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
     public async Task Writes_acknowledged_at_machine_durability_survive_a_crashed_and_restarted_server()
     {
         var directory = Path.Combine(Path.GetTempPath(), $"flowstate-pgcrash-{Guid.NewGuid():N}");
