@@ -417,7 +417,18 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
     {
         const string RunId = "leased-flow";
         using var killed = await CrashHarnessProcess.StartAsync("lease-flow", HarnessServer, _name, "worker-a", RunId, "1500", "150");
-        await Task.Delay(300);
+        var store = await OpenAsync();
+
+        // Killed once its first step is committed: a fixed delay could land before the run exists on a loaded machine,
+        // or after its end on a fast one. Each step takes 150 ms, so the rest of the run is still ahead.
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            while (!await store.ExistsAsync($"effects/{RunId}/n1"))
+            {
+                await Task.Delay(10, deadline.Token);
+            }
+        }
+
         var lines = await killed.KillAsync();
         Assert.Contains("STARTED", lines);
         Assert.DoesNotContain(lines, l => l.StartsWith("DONE", StringComparison.Ordinal));
@@ -425,7 +436,6 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
         var resumed = await RunWorkerAsync("lease-flow", HarnessServer, _name, "worker-b", RunId, "1500", "150");
 
         Assert.Equal(["RESUMED", "DONE Completed"], resumed);
-        var store = await OpenAsync();
         foreach (var effect in CrashTestFlow.ExpectedEffects(RunId))
         {
             Assert.True(1 == await store.GetAsync<int>(effect), $"{effect} took effect {await store.GetAsync<int>(effect)} times");
