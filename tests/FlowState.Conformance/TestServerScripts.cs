@@ -21,10 +21,13 @@ public static class TestServerScripts
     }
 
     /// <summary>Runs <c>bash scripts/{script} {arguments}</c>; returns its exit code, output and errors.</summary>
-    public static async Task<(int Code, string Output, string Errors)> RunAsync(string script, params string[] arguments)
+    public static Task<(int Code, string Output, string Errors)> RunAsync(string script, params string[] arguments) =>
+        RunProgramAsync("bash", [Path.Combine(RepositoryRoot, "scripts", script), .. arguments]);
+
+    /// <summary>Runs <paramref name="program"/> with <paramref name="arguments"/> to its end (10 minutes at most); returns its exit code, output and errors.</summary>
+    public static async Task<(int Code, string Output, string Errors)> RunProgramAsync(string program, params string[] arguments)
     {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(RepositoryRoot, "scripts", script));
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -34,17 +34,8 @@ public sealed class PgBouncerServer : IAsyncLifetime
     /// </summary>
     public async Task<string> AdminAsync(string command)
     {
-        var start = new System.Diagnostics.ProcessStartInfo("psql") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "-h", "127.0.0.1", "-p", $"{_port}", "-U", "postgres", "-d", "pgbouncer", "-A", "-c", command })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var psql = System.Diagnostics.Process.Start(start)!;
-        var output = await psql.StandardOutput.ReadToEndAsync();
-        var errors = await psql.StandardError.ReadToEndAsync();
-        await psql.WaitForExitAsync();
-        return psql.ExitCode == 0 ? output : throw new InvalidOperationException($"psql '{command}' on PgBouncer failed: {errors}");
+        var (code, output, errors) = await TestServerScripts.RunProgramAsync("psql", "-h", "127.0.0.1", "-p", $"{_port}", "-U", "postgres", "-d", "pgbouncer", "-A", "-c", command);
+        return code == 0 ? output : throw new InvalidOperationException($"psql '{command}' on PgBouncer failed: {errors}");
     }
 
     public async Task DisposeAsync()
