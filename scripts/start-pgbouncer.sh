@@ -9,12 +9,9 @@ set -euo pipefail
 dir="${1:?usage: start-pgbouncer.sh DIR PGPORT}"
 pg_port="${2:?usage: start-pgbouncer.sh DIR PGPORT}"
 
-if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then
-  echo "installing pgbouncer (Debian package)" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgbouncer >&2 || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgbouncer >&2; }
-  # The package starts a system-wide instance; the tests run their own.
-  systemctl stop pgbouncer >/dev/null 2>&1 || service pgbouncer stop >/dev/null 2>&1 || true
-fi
+# shellcheck source=lib/install.sh
+source "$(dirname "$0")/lib/install.sh"
+require_debian_packages pgbouncer:/usr/sbin/pgbouncer
 bouncer=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
 
 # shellcheck source=lib/as-postgres.sh

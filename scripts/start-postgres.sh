@@ -2,7 +2,7 @@
 # Starts a throwaway PostgreSQL server for the tests: a new cluster (in a folder of its own under /tmp, owned by the
 # server's user; DIR, created, records where) on 127.0.0.1 and a free port,
 # trust authentication for user postgres, max_prepared_transactions=64 (the two-phase-commit sink needs it).
-# Installs Debian's postgresql first when the server binaries are missing (needs root).
+# Installs Debian's postgresql first when the server binaries are missing (scripts/lib/install.sh; needs root).
 # Prints the port. Stop it with scripts/stop-postgres.sh DIR (by the PID in the cluster's postmaster.pid). When DIR
 # holds a cluster that scripts/stop-postgres.sh DIR crash stopped, starts that cluster again on its port (crash
 # recovery replays its WAL).
@@ -10,17 +10,13 @@
 set -euo pipefail
 dir="${1:?usage: start-postgres.sh DIR}"
 
+# shellcheck source=lib/install.sh
+source "$(dirname "$0")/lib/install.sh"
+require_debian_packages 'postgresql:/usr/lib/postgresql/*/bin/pg_ctl'
 bin=""
 for candidate in /usr/lib/postgresql/*/bin; do
   if [ -x "$candidate/pg_ctl" ]; then bin="$candidate"; fi
 done
-if [ -z "$bin" ]; then
-  echo "installing postgresql (Debian package)" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2 || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2; }
-  for candidate in /usr/lib/postgresql/*/bin; do
-    if [ -x "$candidate/pg_ctl" ]; then bin="$candidate"; fi
-  done
-fi
 [ -n "$bin" ] || { echo "error: no PostgreSQL server binaries (pg_ctl) found" >&2; exit 1; }
 
 # shellcheck source=lib/as-postgres.sh

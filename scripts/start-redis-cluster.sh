@@ -5,11 +5,9 @@
 # (needs root). Stop it with scripts/stop-redis-cluster.sh DIR (by the PIDs in DIR/node-N/redis.pid).
 set -euo pipefail
 dir="${1:?usage: start-redis-cluster.sh DIR}"
-if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
-  echo "installing redis-server (Debian package)" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >&2 \
-    || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >&2; }
-fi
+# shellcheck source=lib/install.sh
+source "$(dirname "$0")/lib/install.sh"
+require_debian_packages redis-server:redis-server redis-tools:redis-cli
 # shellcheck source=lib/ports.sh
 source "$(dirname "$0")/lib/ports.sh"
 

@@ -6,11 +6,9 @@
 # missing (needs root). Stop it with scripts/stop-redis.sh DIR (by the PID in DIR/redis.pid).
 set -euo pipefail
 dir="${1:?usage: start-redis.sh DIR [aof]}"
-if ! command -v redis-server >/dev/null 2>&1; then
-  echo "installing redis-server (Debian package)" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >&2 \
-    || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >&2; }
-fi
+# shellcheck source=lib/install.sh
+source "$(dirname "$0")/lib/install.sh"
+require_debian_packages redis-server:redis-server
 # shellcheck source=lib/ports.sh
 source "$(dirname "$0")/lib/ports.sh"
 

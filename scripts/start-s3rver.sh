@@ -5,12 +5,10 @@
 # PID in DIR/s3rver.pid).
 set -euo pipefail
 dir="${1:?usage: start-s3rver.sh DIR}"
-tools="${FLOWSTATE_TOOLS:-$HOME/.cache/flowstate-tools}"
-if [ ! -x "$tools/node_modules/.bin/s3rver" ]; then
-  command -v npm >/dev/null 2>&1 || { echo "error: s3rver needs Node.js and npm" >&2; exit 1; }
-  mkdir -p "$tools"
-  (cd "$tools" && npm install --no-audit --no-fund --silent s3rver@3.7.1 >&2)
-fi
+# shellcheck source=lib/install.sh
+source "$(dirname "$0")/lib/install.sh"
+require_npm_tool s3rver@3.7.1 s3rver
+tools="$flowstate_tools"
 
 # shellcheck source=lib/ports.sh
 source "$(dirname "$0")/lib/ports.sh"

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The test command: restores, builds everything with warnings as errors, runs every test project,
-# and prints one closing line "N passed, N failed". The test servers are started by the test projects that need
-# them, through scripts/start-postgres.sh, start-redis.sh and start-s3rver.sh (127.0.0.1, a free port, stopped by
-# PID; PostgreSQL and redis-server are apt-installed and s3rver npm-installed on first use).
+# The test command: installs what the tests need (scripts/install-test-deps.sh: PostgreSQL, PgBouncer, redis-server,
+# s3rver; once, skipping what is present) while it restores and builds everything with warnings as errors, runs every
+# test project, the examples and the .NET tool, and prints one closing line "tests: N passed, N failed", with the
+# failing tests' names and first lines just above it. The test servers are started by the test projects that need
+# them, through scripts/start-*.sh (127.0.0.1, a free port, stopped by PID).
 #   FLOWSTATE_STRESS_OPS=1000000 scripts/test.sh   # longer concurrency stress run
+#   FLOWSTATE_CRASH_KILLS=200 scripts/test.sh      # longer kill loops (scripts/crash-test.sh N runs only those)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,14 +16,30 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
+log=$(mktemp)
+trap 'rm -f "$log" "$log".*' EXIT
+phase_start=$SECONDS
+timings=()
+phase_done() { timings+=("$1 $((SECONDS - phase_start)) s"); phase_start=$SECONDS; }
+
+# The install runs beside the build (apt and npm wait on the network, the build on the CPU); no test starts before
+# both are done.
+bash scripts/install-test-deps.sh >"$log.install" 2>&1 &
+install_pid=$!
 dotnet restore FlowState.slnx
 dotnet build FlowState.slnx --no-restore -c Release
+phase_done build
+if ! wait "$install_pid"; then
+  cat "$log.install" >&2
+  echo "error: scripts/install-test-deps.sh could not install what the tests need (above); no test ran" >&2
+  exit 1
+fi
+grep -E '^(installing|error)' "$log.install" || true
+phase_done "install (after the build)"
 
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
 status=0
 dotnet test FlowState.slnx --no-build -c Release 2>&1 | tee "$log" || status=$?
-
+phase_done "dotnet test"
 # The README's main command, twice on one SQLite file: the second run must see the first run's state.
 repo="$(pwd)"
 main_dir="$(mktemp -d)"
@@ -36,7 +54,7 @@ else
   echo "error: the README's main job (flowstate run examples/flows/word-count.yaml) failed" >&2
   status=1
 fi
-rm -rf "$main_dir" "$log.main"
+rm -rf "$main_dir"
 
 # The stream examples, in one working directory: the word count twice (the second run continues from the first's
 # checkpoint and commits nothing twice), the session windows, and the exactly-once pipeline over resent events.
@@ -56,7 +74,7 @@ else
   echo "error: the stream examples under examples/streams failed" >&2
   status=1
 fi
-rm -rf "$streams_dir" "$log.streams"
+rm -rf "$streams_dir"
 
 # The store tour example, twice on one SQLite file: the second run must see the first run's state.
 example_db="$(mktemp -d)/flowstate.db"
@@ -70,7 +88,7 @@ else
   echo "error: examples/StoreTour did not keep its state across two runs" >&2
   status=1
 fi
-rm -rf "$(dirname "$example_db")" "$log.example"
+rm -rf "$(dirname "$example_db")"
 
 # Every flow shape, in memory and on a SQLite file: eleven lines, among them a resumed run whose posts ran once and a
 # run interrupted for review and resumed with the answer.
@@ -89,7 +107,7 @@ for store_args in "" "--sqlite $shapes_db"; do
     status=1
   fi
 done
-rm -rf "$(dirname "$shapes_db")" "$log.shapes"
+rm -rf "$(dirname "$shapes_db")"
 
 # The CLI as a .NET tool: packed, installed from the local package only (no other feed is asked), then used.
 tool_dir="$(mktemp -d)"
@@ -110,13 +128,23 @@ else
   echo "error: packing or installing the flowstate .NET tool failed" >&2
   status=1
 fi
-rm -rf "$tool_dir" "$log.tool"
+rm -rf "$tool_dir"
+
+phase_done "examples and tool"
 
 passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then
   echo "error: no test ran" >&2
   status=1
+fi
+printf 'time:'; printf ' %s;' "${timings[@]}"; printf ' total %s s\n' "$SECONDS"
+grep -E '^Passed!|^Failed!' "$log" | sed -E 's/^(Passed|Failed)! +- +/  /' || true
+if [ "$failed" -gt 0 ]; then
+  # Each failing test's name and the first line of its message, so the end of the log says what broke.
+  echo "failing tests:"
+  awk '/^ +Failed [^ ]/ { sub(/^ +Failed /, "  - "); name = $0; next }
+       name != "" && /^ +Error Message:/ { getline; sub(/^ +/, ""); print name ": " substr($0, 1, 200); name = "" }' "$log"
 fi
 echo "tests: $passed passed, $failed failed"
 exit "$status"

@@ -57,8 +57,7 @@ public sealed class ProcessTests : CliTestBase
             output.AppendLine(line);
             if (interruptWhen is not null && line.Contains(interruptWhen, StringComparison.Ordinal))
             {
-                // The line comes just before the run starts; the first read takes 1.5 s, so this lands inside it.
-                await Task.Delay(700, timeout.Token);
+                // The header comes once the run is recorded; its first step reads for 1.5 s a document, so this lands inside it.
                 using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
                 await kill.WaitForExitAsync(timeout.Token);
             }

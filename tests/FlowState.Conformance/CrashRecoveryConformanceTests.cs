@@ -22,7 +22,6 @@ public abstract class CrashRecoveryConformanceTests : CrashTestBase
         var random = new Random(20261122 + (int)durability);
         var model = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
         long nextId = 0;
-        var acknowledged = 0;
         var inFlightApplied = 0;
 
         for (var kill = 0; kill < Kills; kill++)
@@ -35,7 +34,6 @@ public abstract class CrashRecoveryConformanceTests : CrashTestBase
                 if (op.Acknowledged)
                 {
                     Apply(model, op);
-                    acknowledged++;
                 }
                 else
                 {
@@ -58,7 +56,6 @@ public abstract class CrashRecoveryConformanceTests : CrashTestBase
             inFlightApplied++;
         }
 
-        Assert.True(acknowledged > Kills, $"only {acknowledged} acknowledged operations over {Kills} kills: the child barely ran");
         Assert.True(inFlightApplied <= Kills);
     }
 
@@ -66,6 +63,9 @@ public abstract class CrashRecoveryConformanceTests : CrashTestBase
     {
         using var harness = await CrashHarnessProcess.StartAsync(
             HarnessBackend, path, durability.ToString(), seed.ToString(CultureInfo.InvariantCulture), firstId.ToString(CultureInfo.InvariantCulture));
+        // The kill lands a random time after the child's first acknowledged write: a random time from its start alone
+        // can land before it wrote anything on a busy machine, and such a run proves nothing.
+        await harness.WaitForLineAsync(line => line.StartsWith("ACK ", StringComparison.Ordinal), "ACK");
         await Task.Delay(runFor);
         var complete = await harness.KillAsync();
         var operations = new List<Operation>();

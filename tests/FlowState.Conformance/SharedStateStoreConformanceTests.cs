@@ -388,7 +388,7 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
     public async Task A_killed_workers_run_is_resumed_by_another_worker_once_its_lease_lapses()
     {
         using var killed = await CrashHarnessProcess.StartAsync("lease", HarnessServer, _name, "worker-a", "1000000", "1500");
-        await Task.Delay(500);
+        await killed.WaitForLinesAsync(line => line.StartsWith("STEP ", StringComparison.Ordinal), 5, "STEP");
         var lines = await killed.KillAsync();
         var acknowledged = lines.Where(l => l.StartsWith("STEP ", StringComparison.Ordinal)).Select(l => int.Parse(l[5..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.NotEmpty(acknowledged);
@@ -419,23 +419,16 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
         using var killed = await CrashHarnessProcess.StartAsync("lease-flow", HarnessServer, _name, "worker-a", RunId, "1500", "150");
         var store = await OpenAsync();
 
-        // Killed once its first step is committed: a fixed delay could land before the run exists on a loaded machine,
+        // Killed once its first post is committed: a fixed delay could land before the run exists on a loaded machine,
         // or after its end on a fast one. Each step takes 150 ms, so the rest of the run is still ahead.
-        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-        {
-            while (!await store.ExistsAsync($"effects/{RunId}/n1"))
-            {
-                await Task.Delay(10, deadline.Token);
-            }
-        }
-
+        await killed.WaitForLineAsync(line => line == $"POST effects/{RunId}/n1", "POST of n1");
         var lines = await killed.KillAsync();
         Assert.Contains("STARTED", lines);
         Assert.DoesNotContain(lines, l => l.StartsWith("DONE", StringComparison.Ordinal));
 
         var resumed = await RunWorkerAsync("lease-flow", HarnessServer, _name, "worker-b", RunId, "1500", "150");
 
-        Assert.Equal(["RESUMED", "DONE Completed"], resumed);
+        Assert.Equal(["RESUMED", "DONE Completed"], resumed.Where(l => !l.StartsWith("POST ", StringComparison.Ordinal)));
         foreach (var effect in CrashTestFlow.ExpectedEffects(RunId))
         {
             Assert.True(1 == await store.GetAsync<int>(effect), $"{effect} took effect {await store.GetAsync<int>(effect)} times");

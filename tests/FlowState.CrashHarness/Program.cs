@@ -2,7 +2,8 @@
 // one at a time, printing "BEGIN <id> <op> <keys...>" before each and "ACK <id>" once the store acknowledged it. The
 // parent kills it with SIGKILL at a random moment and checks the reopened storage against the acknowledged operations.
 //   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb|postgres:<connection string>> <path> <Process|Machine> <seed> <first-op-id>
-// In "flows" mode it runs the crash test flow in concurrent runs named f{first-run-id}, f{first-run-id + 1}, … until killed:
+// In "flows" mode it runs the crash test flow in concurrent runs named f{first-run-id}, f{first-run-id + 1}, … until killed,
+// printing "POST <effect key>" after each post:
 //   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> flows <seed> <first-run-id>
 // In "streams" mode it runs the exactly-once counting pipeline over <path>.input.jsonl (keyed state on the backend,
 // checkpoints in <path>.checkpoints, output in <path>.out) with a planned fault (see StreamFaults), printing DONE when
@@ -17,7 +18,8 @@
 //   dotnet FlowState.CrashHarness.dll lease <redis:…|postgres:…> <store name> <worker id> <steps> <lease ms>
 // In "lease-flow" mode it is a worker that claims the run <run id> likewise, prints READY, and runs the crash test flow
 // (each exec waiting <step ms>) on the fenced store: started when the run does not exist yet ("STARTED"), else resumed
-// ("RESUMED"); it renews the lease as it goes and prints "DONE <status>" at the end:
+// ("RESUMED"); it prints "POST <effect key>" after each post, renews the lease as it goes and prints "DONE <status>" at
+// the end:
 //   dotnet FlowState.CrashHarness.dll lease-flow <redis:…|postgres:…> <store name> <worker id> <run id> <lease ms> <step ms>
 using FlowState.Checkpoints;
 using FlowState.Conformance;
@@ -134,7 +136,14 @@ static async Task RunFlowsAsync(IStateBackend backend, int firstRun)
 {
     await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = backend, Durability = Durability.Process });
     var runner = new FlowRunner(store, new FlowRunnerOptions { RetainCompletedRuns = true });
-    var flow = CrashTestFlow.Build();
+    var flow = CrashTestFlow.Build(posted: effect =>
+    {
+        lock (Console.Out)
+        {
+            Console.Out.WriteLine("POST " + effect);
+            Console.Out.Flush();
+        }
+    });
     var next = firstRun - 1;
     Console.Out.WriteLine("READY");
     Console.Out.Flush();
@@ -243,7 +252,14 @@ static async Task<int> RunLeasedFlowAsync(string server, string name, string wor
         }
     });
     var runner = new FlowRunner(leases.Fence(lease));
-    var flow = CrashTestFlow.Build(stepMilliseconds);
+    var flow = CrashTestFlow.Build(stepMilliseconds, effect =>
+    {
+        lock (Console.Out)
+        {
+            Console.Out.WriteLine("POST " + effect);
+            Console.Out.Flush();
+        }
+    });
     FlowRunResult result;
     if (await runner.GetRunAsync(runId) is null)
     {

@@ -64,27 +64,19 @@ public sealed class LuaTransactionTests
             while State.get("go") == nil do end
             """;
         var host = new LuaScriptHost(_store, new LuaScriptOptions { Timeout = TimeSpan.FromSeconds(30), MaxInstructions = long.MaxValue });
+        await Global.SetAsync("counter", 100);
+        var misses = _store.GetStatistics().Misses;
 
-        // The other writer must land between the script's update and its commit; a slow start can miss that window,
-        // so try a few times. Without the re-run the conflict would surface as StateConflictException.
-        for (var round = 0; round < 5; round++)
-        {
-            await Global.DeleteAsync("go");
-            await Global.SetAsync("counter", 100);
-            var run = Task.Run(() => host.RunAsync(Script));
-            await Task.Delay(300);
-            await Global.SetAsync("counter", 200);
-            await Global.SetAsync("go", true);
-            var result = await run;
+        var run = Task.Run(() => host.RunAsync(Script));
 
-            Assert.Equal(201, await Global.GetAsync<int>("counter"));
-            if (result.Attempts == 2)
-            {
-                return;
-            }
-        }
+        // The script's first miss is its read of "go", which comes after its update: the other writer lands in between.
+        await WaitUntilAsync(() => _store.GetStatistics().Misses > misses, "the script to poll \"go\"");
+        await Global.SetAsync("counter", 200);
+        await Global.SetAsync("go", true);
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(60));
 
-        Assert.Fail("The script never overlapped the other writer in five rounds.");
+        Assert.Equal(201, await Global.GetAsync<int>("counter"));
+        Assert.Equal(2, result.Attempts);
     }
 
     [Fact]
@@ -92,6 +84,7 @@ public sealed class LuaTransactionTests
     {
         var host = new LuaScriptHost(_store, new LuaScriptOptions { Timeout = TimeSpan.FromSeconds(30), MaxInstructions = long.MaxValue });
         await Global.SetAsync("counter", 1);
+        var misses = _store.GetStatistics().Misses;
         var run = Task.Run(() => host.RunAsync("""
             State.set("started", true)
             State.commit()
@@ -99,13 +92,8 @@ public sealed class LuaTransactionTests
             while State.get("go") == nil do end
             """));
 
-        while (!await Global.ExistsAsync("started"))
-        {
-            await Task.Delay(10);
-        }
-
-        // Reaching "started" does not prove the update ran; wait until the script's read could not have missed it.
-        await Task.Delay(200);
+        // The script's first miss is its read of "go", after its commit and its update.
+        await WaitUntilAsync(() => _store.GetStatistics().Misses > misses, "the script to poll \"go\"");
         await Global.SetAsync("counter", 50);
         await Global.SetAsync("go", true);
 
@@ -162,6 +150,22 @@ public sealed class LuaTransactionTests
             foreach (var file in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(path) + "*"))
             {
                 File.Delete(file);
+            }
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (!condition())
+        {
+            try
+            {
+                await Task.Delay(5, timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"waited 60 s for {what}");
             }
         }
     }

@@ -50,11 +50,13 @@ internal static class RunCommand
 
             id = resumable?.RunId ?? id ?? runner.Runs.NewRunId(flow.Name);
             await cli.SetAsync(unfinishedKey, id, cancellationToken: cancellationToken);
-            await console.Out.WriteLineAsync(resumable is null
+            var watch = Stopwatch.StartNew();
+
+            // The header is printed once the run is recorded in the store (when the runtime starts executing it), so
+            // a line on the screen never promises a run that a kill at that moment would lose.
+            using var progress = new StepProgress(id, console.Out, resumable is null
                 ? $"run {id}: flow {flow.Name} on {location}"
                 : $"run {id}: resuming flow {flow.Name} after step {resumable.Steps} ({resumable.Status.ToString().ToLowerInvariant()}) on {location}");
-            var watch = Stopwatch.StartNew();
-            using var progress = new StepProgress(id, console.Out);
             FlowRunResult result;
             try
             {
@@ -115,18 +117,32 @@ internal static class RunCommand
     /// <summary>What <c>run</c> runs: the flow, its input, and where the file says the store and run id are.</summary>
     private sealed record RunTarget(Flow Flow, JsonObject Input, string? StorePath, string? RunId, Func<CliConsole, JsonObject, Task> PrintResult);
 
-    /// <summary>Prints each step of one run as it commits (from the runtime's step activities).</summary>
+    /// <summary>
+    /// Prints the run's header once the runtime starts executing it, then each step as it commits (from the runtime's
+    /// run and step activities).
+    /// </summary>
     private sealed class StepProgress : IDisposable
     {
         private readonly ActivityListener _listener;
         private int _steps;
 
-        public StepProgress(string runId, TextWriter output)
+        public StepProgress(string runId, TextWriter output, string header)
         {
             _listener = new ActivityListener
             {
                 ShouldListenTo = source => source.Name == FlowDiagnostics.ActivitySourceName,
                 Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+                ActivityStarted = activity =>
+                {
+                    if (activity.OperationName == "flow.run" && (string?)activity.GetTagItem("flowstate.run_id") == runId)
+                    {
+                        lock (output)
+                        {
+                            output.WriteLine(header);
+                            output.Flush();
+                        }
+                    }
+                },
                 ActivityStopped = activity =>
                 {
                     if (activity.OperationName != "flow.step" || (string?)activity.GetTagItem("flowstate.run_id") != runId)

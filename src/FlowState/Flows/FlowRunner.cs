@@ -365,9 +365,10 @@ public sealed class FlowRunner
         CancellationToken cancellationToken)
     {
         var runId = execution.RunId;
-        using var activity = FlowDiagnostics.Source.StartActivity("flow.run");
-        activity?.SetTag("flowstate.run_id", runId);
-        activity?.SetTag("flowstate.flow", flow.Name);
+        // Tags given at creation are what samplers and ActivityStarted listeners see (set afterwards, they are not).
+        using var activity = FlowDiagnostics.Source.HasListeners()
+            ? FlowDiagnostics.Source.StartActivity("flow.run", ActivityKind.Internal, default(ActivityContext), [new("flowstate.run_id", runId), new("flowstate.flow", flow.Name)])
+            : null;
         FlowLog.RunStarted(_logger, runId, flow.Name);
         activity?.AddEvent(new ActivityEvent("run.started"));
         string action;

@@ -21,16 +21,19 @@ internal static class CrashTestFlow
             .Append("items")
             .Select(node => $"effects/{runId}/{node}");
 
-    /// <summary>The flow; each node's exec waits <paramref name="stepDelayMilliseconds"/> (so that a kill can land mid-run).</summary>
-    public static Flow Build(int stepDelayMilliseconds = 1)
+    /// <summary>
+    /// The flow; each node's exec waits <paramref name="stepDelayMilliseconds"/> (so that a kill can land mid-run), and
+    /// <paramref name="posted"/> hears each effect key once its post returned (so a parent can wait for progress).
+    /// </summary>
+    public static Flow Build(int stepDelayMilliseconds = 1, Action<string>? posted = null)
     {
         var parallel = new ParallelNode(
             "fan",
-            new FlowBuilder("left").Sequence(Counting("left-1", stepDelayMilliseconds), Counting("left-2", stepDelayMilliseconds)).Build(),
-            new FlowBuilder("right").Sequence(Counting("right-1", stepDelayMilliseconds), Counting("right-2", stepDelayMilliseconds)).Build());
+            new FlowBuilder("left").Sequence(Counting("left-1", stepDelayMilliseconds, posted), Counting("left-2", stepDelayMilliseconds, posted)).Build(),
+            new FlowBuilder("right").Sequence(Counting("right-1", stepDelayMilliseconds, posted), Counting("right-2", stepDelayMilliseconds, posted)).Build());
         var items = new BatchFlow(
             "items",
-            new FlowBuilder("item").Add(Counting("item", stepDelayMilliseconds, perItem: true)).Build(),
+            new FlowBuilder("item").Add(Counting("item", stepDelayMilliseconds, posted, perItem: true)).Build(),
             prep: (_, _) => ValueTask.FromResult(Items.Select(i => (object)new { item = i })),
             post: async (state, context) =>
             {
@@ -39,10 +42,10 @@ internal static class CrashTestFlow
                 return null;
             },
             maxDegreeOfParallelism: 2);
-        return new FlowBuilder(Name).Sequence(Counting("n1", stepDelayMilliseconds), Counting("n2", stepDelayMilliseconds), Counting("n3", stepDelayMilliseconds), parallel, items, Counting("after", stepDelayMilliseconds)).Build();
+        return new FlowBuilder(Name).Sequence(Counting("n1", stepDelayMilliseconds, posted), Counting("n2", stepDelayMilliseconds, posted), Counting("n3", stepDelayMilliseconds, posted), parallel, items, Counting("after", stepDelayMilliseconds, posted)).Build();
     }
 
-    private static Node<string, string> Counting(string name, int delayMilliseconds, bool perItem = false) =>
+    private static Node<string, string> Counting(string name, int delayMilliseconds, Action<string>? posted, bool perItem = false) =>
         Node.Create<string, string>(
             name,
             prep: (_, context) => ValueTask.FromResult(perItem ? $"{name}/{context.GetParam<string>("item")}" : name),
@@ -55,6 +58,7 @@ internal static class CrashTestFlow
             {
                 await context.GlobalState.UpdateAsync<int>($"effects/{context.RunId}/{effect}", n => n + 1);
                 await state.UpdateAsync<int>("posts", n => n + 1);
+                posted?.Invoke($"effects/{context.RunId}/{effect}");
                 return null;
             });
 }

@@ -20,12 +20,14 @@ public abstract class FlowCrashRecoveryConformanceTests : CrashTestBase
         var random = new Random(20261122);
         var flow = CrashTestFlow.Build();
         var resumedTotal = 0;
-        var runsTotal = 0;
 
         for (var kill = 0; kill < Kills; kill++)
         {
             using (var harness = await CrashHarnessProcess.StartAsync(HarnessBackend, path, "flows", random.Next().ToString(CultureInfo.InvariantCulture), (kill * 1000).ToString(CultureInfo.InvariantCulture)))
             {
+                // A random time after the first post of this life: from the start alone, a busy machine can kill the
+                // child before any run began, and such a life proves nothing.
+                await harness.WaitForLineAsync(line => line.StartsWith("POST ", StringComparison.Ordinal), "POST");
                 await Task.Delay(random.Next(20, 400));
                 await harness.KillAsync();
             }
@@ -63,10 +65,8 @@ public abstract class FlowCrashRecoveryConformanceTests : CrashTestBase
                 Assert.True(known.Contains(runId), $"kill {kill}: effect {key} belongs to no recorded run");
             }
 
-            runsTotal = known.Count;
         }
 
-        Assert.True(runsTotal > Kills, $"only {runsTotal} runs over {Kills} kills: the child barely ran");
         Assert.True(resumedTotal > 0, "no kill interrupted a run: the test proved nothing");
     }
 }
