@@ -9,9 +9,11 @@ namespace FlowState.Postgres;
 /// <summary>
 /// Exactly-once output into a PostgreSQL table, with real two-phase commit: each epoch's rows are copied into the table
 /// inside one transaction, which the checkpoint barrier turns into a prepared transaction
-/// (<c>PREPARE TRANSACTION 'flowstate:{sink}:{epoch}'</c>) and the completed checkpoint commits
+/// (<c>PREPARE TRANSACTION 'flowstate:{sink}:{scope}:{epoch}'</c>) and the completed checkpoint commits
 /// (<c>COMMIT PREPARED</c>). Recovery commits the restored checkpoint's prepared transactions and rolls back every other
-/// one of this sink. The server needs <c>max_prepared_transactions</c> above 0.
+/// one of this sink. <c>{scope}</c> is 16 hex digits of a hash of the pipeline's name, the sink's name and the table, so
+/// pipelines whose sinks share a name never recover (or roll back) each other's transactions. The server needs
+/// <c>max_prepared_transactions</c> above 0.
 /// </summary>
 /// <remarks>
 /// Table (created when missing): <c>epoch bigint, seq integer, message_key text, message_id text, value jsonb</c>, primary
@@ -26,6 +28,7 @@ public sealed partial class PostgresSink : TwoPhaseCommitSink
     private long _openEpoch;
     private int _rows;
     private bool _tableReady;
+    private string? _prefix;
 
     /// <summary>Writes into <paramref name="table"/> (<c>name</c> or <c>schema.name</c>) of the database <paramref name="connectionString"/> names.</summary>
     /// <exception cref="ArgumentException">The name or table is not a plain identifier.</exception>
@@ -50,7 +53,14 @@ public sealed partial class PostgresSink : TwoPhaseCommitSink
     /// <inheritdoc />
     public override string Name { get; }
 
-    private string Prefix => $"flowstate:{Name}:";
+    private string Prefix => _prefix ??= $"flowstate:{Name}:{TransactionScope(PipelineName ?? throw new InvalidOperationException($"Sink '{Name}' is not part of a pipeline; build a pipeline with it (StreamPipelineBuilder.AddSink) before writing."), Name, _table)}:";
+
+    // Length-prefixed parts, so ("a:b", "c") and ("a", "b:c") differ; 64 bits keeps ids within PostgreSQL's 200 bytes.
+    private static string TransactionScope(string pipeline, string sink, string table)
+    {
+        var text = string.Create(CultureInfo.InvariantCulture, $"{pipeline.Length}:{pipeline}{sink.Length}:{sink}{table.Length}:{table}");
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)).AsSpan(0, 8));
+    }
 
     /// <inheritdoc />
     protected override async ValueTask BeginTransactionAsync(long epoch, CancellationToken cancellationToken)
@@ -175,6 +185,7 @@ public sealed partial class PostgresSink : TwoPhaseCommitSink
     protected override async ValueTask<long> RecoverAsync(IReadOnlyCollection<string> toCommit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(toCommit);
+        _ = Prefix;
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         foreach (var handle in toCommit)
         {
@@ -232,10 +243,21 @@ public sealed partial class PostgresSink : TwoPhaseCommitSink
         _tableReady = true;
     }
 
-    private long EpochOf(string handle) =>
-        handle.StartsWith(Prefix, StringComparison.Ordinal) && long.TryParse(handle.AsSpan(Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var epoch)
-            ? epoch
-            : throw new StreamException($"Sink '{Name}': '{handle}' is not a transaction handle of this sink.");
+    // Handles of the unscoped form 'flowstate:{sink}:{epoch}' come from checkpoints taken before ids were scoped; the
+    // checkpoint that names one is this pipeline's own, so it is still committed on recovery.
+    private long EpochOf(string handle)
+    {
+        var legacyPrefix = $"flowstate:{Name}:";
+        foreach (var prefix in (ReadOnlySpan<string>)[Prefix, legacyPrefix])
+        {
+            if (handle.StartsWith(prefix, StringComparison.Ordinal) && long.TryParse(handle.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var epoch))
+            {
+                return epoch;
+            }
+        }
+
+        throw new StreamException($"Sink '{Name}': '{handle}' is not a transaction handle of this sink.");
+    }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {

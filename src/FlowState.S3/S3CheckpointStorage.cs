@@ -47,13 +47,37 @@ public sealed class S3CheckpointStorage : ICheckpointStorage, IDisposable
         _client = client;
         _ownsClient = ownsClient;
         _bucket = options.Bucket;
-        _prefix = options.Prefix.Length == 0 || options.Prefix.EndsWith('/') ? options.Prefix : options.Prefix + "/";
+        _prefix = CheckPrefix(options.Prefix);
         _claimTimeout = options.ClaimTimeout;
         _chunkEncoding = options.Endpoint is null;
     }
 
     /// <inheritdoc />
     public string Description => $"s3://{_bucket}/{_prefix}";
+
+    // Segments of '.' or '..', empty segments, a leading '/' or a backslash are refused: S3 keys are flat, but servers
+    // that keep objects on disk and tools that mirror buckets to folders read them as paths and leave the prefix.
+    private static string CheckPrefix(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        if (prefix.Length == 0)
+        {
+            return prefix;
+        }
+
+        var trimmed = prefix.EndsWith('/') ? prefix[..^1] : prefix;
+        foreach (var segment in trimmed.Split('/'))
+        {
+            if (segment is "" or "." or ".." || segment.Contains('\\', StringComparison.Ordinal) || segment.Any(char.IsControl))
+            {
+                throw new ArgumentException(
+                    $"The S3 prefix '{prefix}' is not valid: each '/'-separated part must be a plain name (no empty part, '.', '..', backslash or control character), e.g. 'checkpoints/word-count/'.",
+                    nameof(prefix));
+            }
+        }
+
+        return trimmed + "/";
+    }
 
     /// <inheritdoc />
     public async Task WriteDataAsync(string dataKey, string fileName, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)

@@ -43,6 +43,36 @@ public sealed class PipelineRunTests : CliTestBase
     }
 
     [Fact]
+    public async Task A_checkpoint_dir_that_holds_the_users_files_is_refused_and_nothing_is_deleted()
+    {
+        var project = Directory.File("project");
+        System.IO.Directory.CreateDirectory(Path.Combine(project, "data", "customers"));
+        File.WriteAllText(Path.Combine(project, "data", "customers", "list.csv"), "id,name\n1,ada\n");
+        var file = WritePipeline("project-dir", string.Empty);
+        File.WriteAllText(file, File.ReadAllText(file).Replace(Directory.File("project-dir-checkpoints"), project, StringComparison.Ordinal));
+
+        var (code, _, error) = await RunAsync("run", file);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"The checkpoint folder '{project}' holds files FlowState did not create", error, StringComparison.Ordinal);
+        Assert.Equal("id,name\n1,ada\n", File.ReadAllText(Path.Combine(project, "data", "customers", "list.csv")));
+    }
+
+    [Theory]
+    [InlineData("..")]
+    [InlineData("../escape")]
+    public async Task A_pipeline_name_that_climbs_out_of_its_folder_is_an_error_naming_its_line(string name)
+    {
+        var file = WritePipeline("climb", string.Empty);
+        File.WriteAllText(file, File.ReadAllText(file).Replace("name: climb", $"name: \"{name}\"", StringComparison.Ordinal));
+
+        var (code, _, error) = await RunAsync("run", file);
+
+        Assert.Equal(1, code);
+        Assert.StartsWith($"error: {file}, line 1: the pipeline name is not valid:", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unknown_key_in_a_pipeline_file_is_an_error_naming_its_line()
     {
         var file = WritePipeline("typo", "  checkpoint_intervall_ms: 100");

@@ -23,6 +23,20 @@ public sealed class S3CheckpointStorageConformanceTests(S3rverServer server) : C
         return Task.CompletedTask;
     }
 
+    [Theory]
+    [InlineData("../outside/")]
+    [InlineData("tests/../../etc/")]
+    [InlineData("tests/./x/")]
+    [InlineData("/absolute/")]
+    [InlineData("a//b/")]
+    [InlineData("back\\slash/")]
+    public void A_prefix_that_could_leave_its_folder_on_a_server_that_keeps_objects_as_files_is_refused(string prefix)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new S3CheckpointStorage(server.Options(prefix)));
+
+        Assert.Contains($"The S3 prefix '{prefix}' is not valid", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_coordinator_that_crashed_while_claiming_does_not_block_others_forever()
     {

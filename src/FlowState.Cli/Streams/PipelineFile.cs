@@ -64,6 +64,11 @@ internal sealed class PipelineFile
         var file = new PipelineFile(full);
         var root = new YamlMap(LoadRoot(path) ?? new YamlMappingNode(), path, "(file)", "name", "state", "pipeline");
         file.Options.Name = root.String("name", required: true)!;
+        if (StreamNames.Problem(file.Options.Name) is { } problem)
+        {
+            throw root.Error(root.Get("name")!, $"the pipeline name is not valid: {problem}");
+        }
+
         file.ReadState(root.Map("state", "enabled", "backend_type", "path", "checkpoint_dir", "checkpoint_interval_ms", "retained_checkpoints", "full_checkpoint_every", "tolerable_checkpoint_failures", "exactly_once", "s3_config"));
         file.ReadPipeline(root.Map("pipeline", "partitions", "batch_size", "sources", "processors", "sinks"));
         return file;

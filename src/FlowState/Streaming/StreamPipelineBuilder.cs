@@ -114,6 +114,18 @@ public sealed class StreamPipelineBuilder
         var o = _options;
         var name = o.Name;
         Require(!string.IsNullOrWhiteSpace(name), "a pipeline needs a name");
+        StreamNames.Validate(name, "pipeline");
+        foreach (var (kind, names) in new[] { ("source", _sources.Select(s => s.Name)), ("processor", _processors.Select(p => p.Name)), ("sink", _sinks.Select(s => s.Name)) })
+        {
+            foreach (var part in names)
+            {
+                if (StreamNames.Problem(part) is { } problem)
+                {
+                    Require(false, $"the {kind} name is not valid: {problem}");
+                }
+            }
+        }
+
         try
         {
             _ = StateScope.Custom("stream").Child(name);
@@ -147,6 +159,11 @@ public sealed class StreamPipelineBuilder
             {
                 Require(false, $"exactly-once needs two-phase-commit sinks, and sink '{sink.Name}' ({sink.GetType().Name}) is not one");
             }
+        }
+
+        foreach (var sink in _sinks.OfType<TwoPhaseCommitSink>())
+        {
+            sink.AttachToPipeline(name);
         }
 
         return new StreamPipeline(o, [.. _sources], [.. _processors], [.. _sinks], _checkpoints, _store, _logger);

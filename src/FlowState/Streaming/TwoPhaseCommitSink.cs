@@ -15,6 +15,29 @@ public abstract class TwoPhaseCommitSink : ISink
     /// <inheritdoc />
     public abstract string Name { get; }
 
+    /// <summary>
+    /// The name of the pipeline this sink writes for, set when the pipeline is built (null before). Sinks whose
+    /// transactions live outside the pipeline's own storage (prepared transactions on a database server) name them
+    /// after it, so recovering one pipeline never touches another's.
+    /// </summary>
+    protected internal string? PipelineName { get; private set; }
+
+    /// <summary>
+    /// Called when a pipeline is built with this sink. A wrapping sink forwards it to the sink it wraps.
+    /// </summary>
+    /// <exception cref="StreamDefinitionException">The sink already belongs to another pipeline.</exception>
+    protected internal virtual void AttachToPipeline(string pipelineName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(pipelineName);
+        if (PipelineName is not null && PipelineName != pipelineName)
+        {
+            throw new StreamDefinitionException(
+                $"Sink '{Name}' already writes for pipeline '{PipelineName}'; a two-phase-commit sink belongs to one pipeline. Create another sink for '{pipelineName}'.");
+        }
+
+        PipelineName = pipelineName;
+    }
+
     /// <summary>Writes into the open transaction, opening the epoch's transaction first when needed.</summary>
     public async ValueTask WriteAsync(IReadOnlyList<StreamMessage> messages, CancellationToken cancellationToken)
     {

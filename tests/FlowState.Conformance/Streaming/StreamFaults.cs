@@ -92,6 +92,12 @@ public sealed class FaultingSink(TwoPhaseCommitSink inner, StreamFaults faults) 
 {
     public override string Name => inner.Name;
 
+    protected internal override void AttachToPipeline(string pipelineName)
+    {
+        base.AttachToPipeline(pipelineName);
+        inner.AttachToPipeline(pipelineName);
+    }
+
     protected internal override ValueTask BeginTransactionAsync(long epoch, CancellationToken cancellationToken) => inner.BeginTransactionAsync(epoch, cancellationToken);
 
     protected internal override ValueTask WriteToTransactionAsync(IReadOnlyList<StreamMessage> messages, CancellationToken cancellationToken) =>

@@ -27,9 +27,13 @@ public abstract class TwoPhaseCommitSinkConformanceTests : IAsyncLifetime
         }
     }
 
+    /// <summary>The pipeline the suite's sinks write for.</summary>
+    protected virtual string PipelineName => "conformance";
+
     protected TwoPhaseCommitSink Sink()
     {
         var sink = CreateSink();
+        sink.AttachToPipeline(PipelineName);
         _sinks.Add(sink);
         return sink;
     }

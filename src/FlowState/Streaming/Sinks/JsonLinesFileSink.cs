@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using FlowState.Files;
 
 namespace FlowState.Streaming;
 
@@ -8,6 +9,8 @@ namespace FlowState.Streaming;
 /// Exactly-once JSON-lines output in a folder: each epoch's messages are written to a hidden in-progress file, fsynced
 /// and renamed to a pending file at the checkpoint barrier, and renamed to <c>part-{epoch}.jsonl</c> when the checkpoint
 /// completes. Readers take the <c>part-*.jsonl</c> files in name order; they never see an uncommitted line.
+/// The folder is the sink's alone: it carries a marker (<c>.flowstate-sink</c>), recovery removes only the sink's own
+/// part files, and a folder that already holds other files is refused.
 /// </summary>
 public sealed class JsonLinesFileSink : TwoPhaseCommitSink
 {
@@ -15,13 +18,15 @@ public sealed class JsonLinesFileSink : TwoPhaseCommitSink
     private const string CommittedSuffix = ".jsonl";
     private const string PendingSuffix = ".pending";
     private const string InProgressSuffix = ".inprogress";
+    private const string Marker = ".flowstate-sink";
     // Output is read by people and tools, not embedded in HTML: '+', '<' or 'é' need no escaping.
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly string _directory;
     private FileStream? _file;
     private string? _handle;
 
-    /// <summary>Writes into <paramref name="directory"/> (created when missing).</summary>
+    /// <summary>Writes into <paramref name="directory"/> (created when missing; it must be empty or this sink's folder).</summary>
+    /// <exception cref="StreamException">The folder holds files the sink did not write.</exception>
     public JsonLinesFileSink(string name, string directory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -29,6 +34,31 @@ public sealed class JsonLinesFileSink : TwoPhaseCommitSink
         Name = name;
         _directory = Path.GetFullPath(directory);
         Directory.CreateDirectory(_directory);
+        var marker = Path.Combine(_directory, Marker);
+        if (File.Exists(marker))
+        {
+            return;
+        }
+
+        // Taken on only when empty, or holding nothing but part files (written by an earlier version, before the marker).
+        var foreign = new DirectoryInfo(_directory).EnumerateFileSystemInfos()
+            .Where(entry => entry is not FileInfo || !IsOwnFile(entry.Name))
+            .Select(entry => entry.Name)
+            .ToList();
+        if (foreign.Count > 0)
+        {
+            throw new StreamException(
+                $"Sink '{Name}': the folder '{_directory}' holds files the sink did not write ({string.Join(", ", foreign.Take(3))}{(foreign.Count > 3 ? $" and {foreign.Count - 3} more" : string.Empty)}); " +
+                "its output needs a folder of its own, because recovery removes uncommitted output there. Choose an empty or new folder.");
+        }
+
+        using (var stream = new FileStream(marker, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            stream.Write("FlowState JSON-lines sink output: part-*.jsonl files are committed output.\n"u8);
+            stream.Flush(flushToDisk: true);
+        }
+
+        DurableDirectory.Sync(_directory);
     }
 
     /// <inheritdoc />
@@ -100,6 +130,7 @@ public sealed class JsonLinesFileSink : TwoPhaseCommitSink
         await file.DisposeAsync().ConfigureAwait(false);
         _file = null;
         File.Move(Hidden(handle, InProgressSuffix), Hidden(handle, PendingSuffix), overwrite: true);
+        DurableDirectory.Sync(_directory);
         return handle;
     }
 
@@ -111,6 +142,7 @@ public sealed class JsonLinesFileSink : TwoPhaseCommitSink
         if (File.Exists(pending))
         {
             File.Move(pending, committed, overwrite: true);
+            DurableDirectory.Sync(_directory);
         }
         else if (!File.Exists(committed))
         {
@@ -188,6 +220,10 @@ public sealed class JsonLinesFileSink : TwoPhaseCommitSink
         await AbortAsync(CancellationToken.None).ConfigureAwait(false);
         await base.DisposeAsync().ConfigureAwait(false);
     }
+
+    private static bool IsOwnFile(string name) =>
+        (name.StartsWith(PartPrefix, StringComparison.Ordinal) && name.EndsWith(CommittedSuffix, StringComparison.Ordinal))
+        || (name.StartsWith("." + PartPrefix, StringComparison.Ordinal) && (name.EndsWith(PendingSuffix, StringComparison.Ordinal) || name.EndsWith(InProgressSuffix, StringComparison.Ordinal)));
 
     private string Hidden(string handle, string suffix) => Path.Combine(_directory, "." + handle + suffix);
 
