@@ -195,7 +195,11 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource
     }
 
     /// <inheritdoc />
-    /// <remarks>A RocksDB checkpoint: table files are hard-linked where the file system allows, the logs copied.</remarks>
+    /// <remarks>
+    /// A RocksDB checkpoint: table files are hard-linked where the file system allows, the logs copied. It is written
+    /// into a temporary folder, completed by a record of its files, fsynced and renamed, so a backup that was stopped
+    /// midway never has <paramref name="destination"/>'s name (see <see cref="VerifyBackup"/>).
+    /// </remarks>
     public ValueTask BackupAsync(string destination, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(destination);
@@ -207,14 +211,26 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource
 
         try
         {
-            using var checkpoint = db.Checkpoint();
-            checkpoint.Save(destination);
+            RocksDbBackupFolder.Write(db, _options.Path, destination);
             return ValueTask.CompletedTask;
         }
         catch (RocksDbException ex)
         {
             throw new StateBackendException($"RocksDB directory '{_options.Path}' could not be backed up to '{destination}': {ex.Message}", ex);
         }
+    }
+
+    /// <summary>
+    /// Checks, without writing to it, that <paramref name="path"/> is a complete backup taken by
+    /// <see cref="BackupAsync"/>: its record is there and every file it lists has the recorded size.
+    /// </summary>
+    /// <returns>What the backup records about itself.</returns>
+    /// <exception cref="DirectoryNotFoundException">There is no such folder.</exception>
+    /// <exception cref="StateCorruptedException">It is not a complete backup (a store, a partial or damaged copy).</exception>
+    public static StateBackupInfo VerifyBackup(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return RocksDbBackupFolder.Verify(path);
     }
 
     /// <inheritdoc />

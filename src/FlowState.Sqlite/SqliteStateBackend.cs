@@ -363,7 +363,9 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
     /// <inheritdoc />
     /// <remarks>
     /// <c>VACUUM INTO</c> on a connection of its own: a read transaction sees one committed state of the file while
-    /// the store's connection goes on writing (WAL), and the copy is compact and self-contained.
+    /// the store's connection goes on writing (WAL), and the copy is compact and self-contained. It is written under a
+    /// temporary name, stamped with a completion record, fsynced and renamed, so a backup that was stopped midway never
+    /// has <paramref name="destination"/>'s name (see <see cref="VerifyBackup"/>).
     /// </remarks>
     public ValueTask BackupAsync(string destination, CancellationToken cancellationToken)
     {
@@ -376,19 +378,26 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
 
         try
         {
-            var builder = new SqliteConnectionStringBuilder { DataSource = _options.Path, Mode = SqliteOpenMode.ReadOnly, Pooling = false };
-            using var reader = new SqliteConnection(builder.ToString());
-            reader.Open();
-            using var command = reader.CreateCommand();
-            command.CommandText = $"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds}; VACUUM INTO $destination;";
-            command.Parameters.AddWithValue("$destination", destination);
-            command.ExecuteNonQuery();
+            SqliteBackupFile.Write(_options.Path, _options.BusyTimeout, destination);
             return ValueTask.CompletedTask;
         }
         catch (SqliteException ex)
         {
             throw new StateBackendException($"SQLite file '{_options.Path}' could not be backed up to '{destination}': {ex.Message}", ex);
         }
+    }
+
+    /// <summary>
+    /// Checks, without writing to it, that <paramref name="path"/> is a complete backup taken by
+    /// <see cref="BackupAsync"/>: its completion record is there, its row count matches, and SQLite finds it sound.
+    /// </summary>
+    /// <returns>What the backup records about itself.</returns>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    /// <exception cref="StateCorruptedException">It is not a complete backup (a store, a foreign database, a partial or damaged copy).</exception>
+    public static StateBackupInfo VerifyBackup(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return SqliteBackupFile.Verify(path);
     }
 
     /// <inheritdoc />

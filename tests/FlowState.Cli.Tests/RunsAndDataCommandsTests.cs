@@ -52,6 +52,33 @@ public sealed class RunsAndDataCommandsTests : CliTestBase
     }
 
     [Fact]
+    public async Task Restore_refuses_a_store_or_a_foreign_database_and_never_writes_into_it()
+    {
+        await RunAsync("state", "set", "a", "1");
+        var foreign = Directory.File("customers.db");
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={foreign};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE customers (id INTEGER); INSERT INTO customers VALUES (1);";
+            command.ExecuteNonQuery();
+        }
+
+        foreach (var (source, why) in new[] { (StorePath, "it is a FlowState store, not a backup"), (foreign, "it holds no FlowState backup record") })
+        {
+            var before = await File.ReadAllBytesAsync(source);
+            var target = Directory.File($"target-{Path.GetFileNameWithoutExtension(source)}.db");
+
+            var (code, output, error) = await RunAsync("restore", source, "--store", target);
+
+            Assert.Equal((1, string.Empty), (code, output));
+            Assert.Contains($"'{source}' is not a complete FlowState backup: {why}", error, StringComparison.Ordinal);
+            Assert.Equal(before, await File.ReadAllBytesAsync(source));
+            Assert.False(File.Exists(target));
+        }
+    }
+
+    [Fact]
     public async Task Damaged_export_is_refused_and_writes_nothing()
     {
         await RunAsync("state", "set", "a", "1");

@@ -9,6 +9,8 @@
 // checkpoints in <path>.checkpoints, output in <path>.out) with a planned fault (see StreamFaults), printing DONE when
 // the input is used up (exit 0), or exiting with 3 when an injected exception failed the run:
 //   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> streams <kill|throw:point:n|none> [file | postgres:<table>:<connection string>]
+// In "backup" mode it opens the store, prints READY and takes a backup to <destination>, then prints DONE:
+//   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> backup <destination>
 // In "shared" mode it is one of several worker processes on one shared store: it prints READY once connected,
 // increments the key "hits" and merges its share of the object "doc" <count> times each, prints DONE and exits 0:
 //   dotnet FlowState.CrashHarness.dll shared <redis:<configuration>|postgres:<connection string>|postgres-pooled:<session>|<pooled>> <store name> <worker id> <count>
@@ -58,6 +60,16 @@ IStateBackend backend = args[0] switch
 if (args[2] == "streams")
 {
     return await RunStreamAsync(backend, path, args[3], args.Length > 4 ? args[4] : "file");
+}
+
+if (args[2] == "backup")
+{
+    await using var source = await StateStore.OpenAsync(new StateStoreOptions { Backend = backend });
+    Console.Out.WriteLine("READY");
+    Console.Out.Flush();
+    await source.BackupAsync(args[3]);
+    Console.Out.WriteLine("DONE");
+    return 0;
 }
 
 if (args[2] == "flows")

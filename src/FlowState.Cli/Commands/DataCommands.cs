@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using FlowState.RocksDb;
+using FlowState.Sqlite;
 
 namespace FlowState.Cli.Commands;
 
@@ -32,7 +34,7 @@ internal static class DataCommands
 
     private static Command Restore(TextWriter output, TextWriter error)
     {
-        var source = new Argument<string>("backup") { Description = "a backup or any store (sqlite:<file>, rocksdb:<directory>, or a path)" };
+        var source = new Argument<string>("backup") { Description = "a backup taken by 'flowstate backup' (sqlite:<file>, rocksdb:<directory>, or a path); it is checked and never written to" };
         var command = new Command("restore", "copy every entry of a backup into a new, empty store (--store)") { source };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
@@ -42,16 +44,53 @@ internal static class DataCommands
                 throw new CliException($"the store {target} exists; restore into a new one (--store) and move it into place");
             }
 
-            using var buffer = new MemoryStream();
-            await using (var backup = await StoreLocation.Parse(parse.GetValue(source)).OpenAsync(mustExist: true, cancellationToken))
+            var location = StoreLocation.Parse(parse.GetValue(source));
+            StateBackupInfo info;
+            try
             {
+                info = location.Kind switch
+                {
+                    "sqlite" => SqliteStateBackend.VerifyBackup(location.Path),
+                    "rocksdb" => RocksDbStateBackend.VerifyBackup(location.Path),
+                    _ => throw new CliException($"restore reads backups of SQLite files and RocksDB directories; {location} is neither"),
+                };
+            }
+            catch (IOException ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                throw new CliException(ex.Message);
+            }
+
+            // Opening a store writes to its files (recovery, schema): the backup is opened from a copy, never itself.
+            using var buffer = new MemoryStream();
+            var work = Directory.CreateTempSubdirectory("flowstate-restore-");
+            try
+            {
+                var copy = Path.Combine(work.FullName, Path.GetFileName(location.Path));
+                if (location.Kind == "rocksdb")
+                {
+                    Directory.CreateDirectory(copy);
+                    foreach (var file in Directory.EnumerateFiles(location.Path))
+                    {
+                        File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+                    }
+                }
+                else
+                {
+                    File.Copy(location.Path, copy);
+                }
+
+                await using var backup = await (location with { Path = copy }).OpenAsync(mustExist: true, cancellationToken);
                 await backup.ExportAsync(buffer, cancellationToken);
+            }
+            finally
+            {
+                work.Delete(recursive: true);
             }
 
             buffer.Position = 0;
             await using var store = await target.OpenAsync(mustExist: false, cancellationToken);
             var count = await store.ImportAsync(buffer, cancellationToken);
-            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"restored {count} entries into {target}"));
+            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"restored {count} entries into {target} from the backup of {info.Source} taken {info.CompletedAt:yyyy-MM-dd HH:mm:ss} UTC"));
             return 0;
         });
         return command;
