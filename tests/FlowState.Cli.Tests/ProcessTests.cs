@@ -42,8 +42,11 @@ public sealed class ProcessTests : CliTestBase
 
     private async Task<(int Code, string Output)> RunProcessAsync(string flowFile, string? interruptWhen, string? signal)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "FlowState.Cli.dll"), "run", flowFile, "--store", StorePath })
+        // A process started in the background by a shell without job control inherits SIGINT as ignored, and the
+        // runtime keeps ignoring it, as a background job should: restore the default so that the test's SIGINT is
+        // heard however the test command itself was started.
+        var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "FlowState.Cli.dll"), "run", flowFile, "--store", StorePath })
         {
             start.ArgumentList.Add(argument);
         }

@@ -50,7 +50,7 @@ public sealed class LuaSandboxAttackTests
         { "local s = string.rep('x', 2^27)", "memory budget exceeded", ScriptBudget.Memory },
         { "local t = {} while true do t[#t + 1] = 'grow' end", "memory budget exceeded", ScriptBudget.Memory },
         { "local t = {} local i = 0 while true do i = i + 1 t[i] = {i} end", "memory budget exceeded", ScriptBudget.Memory },
-        { "return string.format('%99999999d', 1)", "invalid format (width or precision too long)", ScriptBudget.None },
+        { "return string.format('%99999999d', 1)", "invalid conversion specification: '%99999999d'", ScriptBudget.None },
         { "local co = coroutine.wrap(function() while true do coroutine.yield() end end) while true do co() end", "instruction budget exceeded", ScriptBudget.Instructions },
         { "local co = coroutine.create(function() while true do end end) while true do coroutine.resume(co) end", "instruction budget exceeded", ScriptBudget.Instructions },
         { "error(setmetatable({}, { __tostring = function() while true do end end }))", "an error object of type table", ScriptBudget.None },
@@ -61,6 +61,20 @@ public sealed class LuaSandboxAttackTests
         { "string.gsub(string.rep('a', 100), 'a', function() while true do end end)", "instruction budget exceeded", ScriptBudget.Instructions },
         { "local t = setmetatable({}, { __index = function(t, k) return t[k + 1] end }) return t[1]", "C stack overflow", ScriptBudget.None },
         { "local ok = pcall(function() while true do end end) State.set('escaped', ok)", "instruction budget exceeded", ScriptBudget.Instructions },
+
+        // Single library calls that run in C, where the hook never fires: each is charged or matched in Lua.
+        { "string.find(('a'):rep(28), ('a?'):rep(28) .. ('a'):rep(28) .. 'b')", "instruction budget exceeded", ScriptBudget.Instructions },
+        { "string.gsub(string.rep('x', 3000), '(%w+)(%w+)(%w+)y', '%3')", "instruction budget exceeded", ScriptBudget.Instructions },
+        { "for w in string.gmatch(string.rep('ab', 2000), '(.-)(.-)(.-)c') do end", "instruction budget exceeded", ScriptBudget.Instructions },
+        { "table.move({}, 1, math.maxinteger - 1, 2)", "instruction budget exceeded", ScriptBudget.Instructions },
+        { "table.move({}, 1, 2e9, 2)", "instruction budget exceeded", ScriptBudget.Instructions },
+        { "string.rep('', math.maxinteger)", "instruction budget exceeded", ScriptBudget.Instructions },
+        { "table.concat({}, '', 1, math.maxinteger)", "instruction budget exceeded", ScriptBudget.Instructions },
+        { "local t = {} for i = 1, 100000 do t[i] = i end while true do table.insert(t, 1, 0) table.remove(t, 1) end", "instruction budget exceeded", ScriptBudget.Instructions },
+        { "string.find(string.rep('a', 1000000), string.rep('a', 100000) .. 'b', 1, true)", "instruction budget exceeded", ScriptBudget.Instructions },
+
+        // CVE-2022-28805 (Lua 5.4.0-5.4.3: a constant _ENV read out of bounds); fixed in the bundled Lua.
+        { "local _ENV <const> = 45 AA = 34", "attempt to index a number value", ScriptBudget.None },
     };
 
     [Theory]
@@ -77,6 +91,60 @@ public sealed class LuaSandboxAttackTests
         Assert.False(File.Exists("/tmp/flowstate-pwned"));
         var after = await host.RunAsync("State.set('after', 1) return 'alive'");
         Assert.Equal("\"alive\"", after.Values[0].GetRawText());
+    }
+
+    [Fact]
+    public async Task A_message_handler_that_calls_xpcall_with_itself_ends_at_once()
+    {
+        var host = new LuaScriptHost(_store, _budgets);
+
+        var result = await host.RunAsync("local function h(e) return xpcall(error, h, e) end return xpcall(error, h, 'x')").WaitAsync(Hang);
+
+        Assert.Equal("false", result.Values[0].GetRawText());
+        Assert.True(result.Elapsed < TimeSpan.FromSeconds(5), $"took {result.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_handler_that_fails_again_is_not_run_past_a_spent_budget()
+    {
+        var host = new LuaScriptHost(_store, _budgets);
+
+        var error = await Assert.ThrowsAsync<ScriptException>(() => host.RunAsync("""
+            State.set("a", 1)
+            local function h(e) while true do end end
+            xpcall(function() while true do end end, h)
+            """).WaitAsync(Hang));
+
+        Assert.Equal(ScriptBudget.Instructions, error.Budget);
+        Assert.Equal(0, await _store.For(StateScope.Global).CountAsync());
+    }
+
+    [Theory]
+    [InlineData("string.find(('a'):rep(28), ('a?'):rep(28) .. ('a'):rep(28) .. 'b')")]
+    [InlineData("table.move({}, 1, math.maxinteger - 1, 2)")]
+    [InlineData("local s = string.rep('x', 1000000) while true do s = s .. 'y' end")]
+    public async Task A_long_library_call_is_stopped_by_the_time_budget_without_an_instruction_budget(string attack)
+    {
+        var host = new LuaScriptHost(_store, new LuaScriptOptions { MaxInstructions = long.MaxValue, Timeout = TimeSpan.FromSeconds(1), MaxMemoryBytes = 1L << 40 });
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<ScriptException>(() => host.RunAsync("State.set('a', 1)\n" + attack).WaitAsync(Hang));
+
+        Assert.Equal(ScriptBudget.WallTime, error.Budget);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"stopped after {started.Elapsed}");
+        Assert.Equal(0, await _store.For(StateScope.Global).CountAsync());
+    }
+
+    [Fact]
+    public async Task Cancellation_stops_a_pattern_that_backtracks_for_ever()
+    {
+        var host = new LuaScriptHost(_store, new LuaScriptOptions { MaxInstructions = long.MaxValue, Timeout = TimeSpan.FromMinutes(5) });
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => host.RunAsync(
+            "State.set('a', 1) string.find(('a'):rep(40), ('a?'):rep(40) .. ('a'):rep(40) .. 'b')", null, cancel.Token).WaitAsync(Hang));
+
+        Assert.Equal(0, await _store.For(StateScope.Global).CountAsync());
     }
 
     [Fact]

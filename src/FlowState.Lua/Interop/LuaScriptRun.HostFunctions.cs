@@ -20,6 +20,7 @@ internal sealed partial class LuaScriptRun
         ("check", static state => Service(state, static (run, lua) => PushOptionalText(lua, run.CheckBudgets()))),
         ("abort_reason", static state => Service(state, static (run, lua) => PushOptionalText(lua, run.AbortReason()))),
         ("depth_exceeded", static state => Service(state, static (run, lua) => PushOptionalText(lua, run.DepthExceeded()))),
+        ("charge", static state => Service(state, static (run, lua) => PushOptionalText(lua, run.Charge(lua.IsInteger(1) ? lua.ToInteger(1) : long.MaxValue)))),
         ("print", static state => Service(state, static (run, lua) => run.Print(Text(lua, 1)))),
         ("get", static state => Api(state, "get", static (run, lua) => run.Get(lua))),
         ("set", static state => Api(state, "set", static (run, lua) => run.Set(lua))),

@@ -15,7 +15,8 @@ namespace FlowState.Lua.Interop;
 internal sealed partial class LuaScriptRun : IDisposable
 {
     // Compiling the sandbox took most of a run's fixed cost; every run loads this precompiled form instead.
-    private static readonly byte[] SandboxBytecode = CompileSandbox(LoadSandbox());
+    private static readonly byte[] SandboxBytecode = CompileSandbox(LoadSandbox("FlowState.Lua.sandbox.lua"), "=sandbox");
+    private static readonly byte[] PatternsBytecode = CompileSandbox(LoadSandbox("FlowState.Lua.patterns.lua"), "=patterns");
 
     private readonly LuaScriptOptions _options;
     private readonly List<LuaStateBinding> _bindings;
@@ -182,6 +183,10 @@ internal sealed partial class LuaScriptRun : IDisposable
     }
 
     private const string EnvironmentKey = "flowstate.environment";
+    private const long LargeAllocation = 64 * 1024;
+
+    // A conservative rate for the element-wise library calls (move, concat, insert): far below what they reach.
+    private const double ElementsPerSecond = 100_000_000;
 
     private KeraLua.Lua Open()
     {
@@ -234,7 +239,12 @@ internal sealed partial class LuaScriptRun : IDisposable
             lua.SetField(-2, "args");
         }
 
-        if (lua.PCall(2, 1, 0) != LuaStatus.OK)
+        if (lua.LoadBuffer(PatternsBytecode, "=patterns", "b") != LuaStatus.OK || lua.PCall(0, 1, 0) != LuaStatus.OK)
+        {
+            throw new InvalidOperationException("The Lua pattern matcher does not load: " + ErrorText(lua));
+        }
+
+        if (lua.PCall(3, 1, 0) != LuaStatus.OK)
         {
             throw new InvalidOperationException("The Lua sandbox failed to start: " + ErrorText(lua));
         }
@@ -333,6 +343,32 @@ internal sealed partial class LuaScriptRun : IDisposable
             return StopScript(ScriptBudget.Instructions, $"instruction budget exceeded: more than {_options.MaxInstructions:N0} Lua instructions (LuaScriptOptions.MaxInstructions)");
         }
 
+        return CheckTimeAndCancellation();
+    }
+
+    /// <summary>Charges a library call's work (elements it will touch) to the instruction budget before it runs.</summary>
+    private string? Charge(long units)
+    {
+        units = Math.Max(0, units);
+        Instructions = units > long.MaxValue - Instructions ? long.MaxValue : Instructions + units;
+        if (Instructions > _options.MaxInstructions)
+        {
+            return StopScript(ScriptBudget.Instructions, $"instruction budget exceeded: more than {_options.MaxInstructions:N0} Lua instructions, library calls' work included (LuaScriptOptions.MaxInstructions)");
+        }
+
+        // Without an instruction budget, the call is still refused when it could not finish in the time left, since
+        // nothing can stop it once it runs.
+        var secondsLeft = (double)(_deadline - Stopwatch.GetTimestamp()) / Stopwatch.Frequency;
+        if (units > secondsLeft * ElementsPerSecond)
+        {
+            return StopScript(ScriptBudget.WallTime, $"time budget exceeded: a library call over {units:N0} elements would run past the time budget of {_options.Timeout.TotalSeconds:0.###} s (LuaScriptOptions.Timeout)");
+        }
+
+        return CheckTimeAndCancellation();
+    }
+
+    private string? CheckTimeAndCancellation()
+    {
         if (Stopwatch.GetTimestamp() > _deadline)
         {
             return StopScript(ScriptBudget.WallTime, $"time budget exceeded: ran longer than {_options.Timeout.TotalSeconds:0.###} s (LuaScriptOptions.Timeout)");
@@ -363,6 +399,13 @@ internal sealed partial class LuaScriptRun : IDisposable
         if (_enforceMemory && growth > 0 && _allocated + growth > _options.MaxMemoryBytes)
         {
             _refusedSize = (long)newSize;
+            return IntPtr.Zero;
+        }
+
+        // A library call that builds big values (a concatenation, a string.rep) allocates as it goes: past the deadline
+        // or after cancellation, a large allocation fails, which raises a Lua error inside the call and stops it.
+        if (_enforceMemory && growth >= LargeAllocation && CheckTimeAndCancellation() is not null)
+        {
             return IntPtr.Zero;
         }
 
@@ -399,11 +442,11 @@ internal sealed partial class LuaScriptRun : IDisposable
         _output.Append(text).Append('\n');
     }
 
-    /// <summary>The sandbox chunk as Lua bytecode (with its line information), made once per process.</summary>
-    private static byte[] CompileSandbox(byte[] source)
+    /// <summary>A sandbox chunk as Lua bytecode (with its line information), made once per process.</summary>
+    private static byte[] CompileSandbox(byte[] source, string chunkName)
     {
         using var lua = new KeraLua.Lua(openLibs: false);
-        if (lua.LoadBuffer(source, "=sandbox", "t") != LuaStatus.OK)
+        if (lua.LoadBuffer(source, chunkName, "t") != LuaStatus.OK)
         {
             throw new InvalidOperationException("The Lua sandbox does not compile: " + ErrorText(lua));
         }
@@ -427,10 +470,10 @@ internal sealed partial class LuaScriptRun : IDisposable
         return bytecode.ToArray();
     }
 
-    private static byte[] LoadSandbox()
+    private static byte[] LoadSandbox(string resource)
     {
-        using var stream = typeof(LuaScriptRun).Assembly.GetManifestResourceStream("FlowState.Lua.sandbox.lua")
-            ?? throw new InvalidOperationException("The Lua sandbox resource is missing from FlowState.Lua.");
+        using var stream = typeof(LuaScriptRun).Assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"The Lua sandbox resource '{resource}' is missing from FlowState.Lua.");
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         return copy.ToArray();

@@ -5,7 +5,7 @@
 --
 -- Host functions never raise Lua errors themselves (a Lua error thrown through a .NET frame is not safe on Linux):
 -- they return true and their results, or false and a message, and the wrappers below raise.
-local host, config = ...
+local host, config, patterns = ...
 
 local rawerror, rawpcall, rawxpcall, rawload, rawtype = error, pcall, xpcall, load, type
 local rawsetmetatable, rawgetmetatable, rawget, rawset, rawequal, rawlen = setmetatable, getmetatable, rawget, rawset, rawequal, rawlen
@@ -14,7 +14,7 @@ local sethook, getinfo = debug.sethook, debug.getinfo
 local cocreate, coresume, coclose = coroutine.create, coroutine.resume, coroutine.close
 local concat = table.concat
 local rawcollect = collectgarbage
-local check, abort_reason, depth_exceeded = host.check, host.abort_reason, host.depth_exceeded
+local check, abort_reason, depth_exceeded, charge = host.check, host.abort_reason, host.depth_exceeded, host.charge
 local interval, maxdepth = config.interval, config.maxdepth
 
 -- The budget hook: every `interval` instructions the host counts them, checks the wall clock and cancellation; the
@@ -74,15 +74,128 @@ end
 
 local env = {}
 
+-- Library calls run in C, where the hook never fires: one call must not run unbounded. Calls whose work is a count
+-- the script chose (moving, joining, inserting, repeating) are charged that count against the instruction budget
+-- before they run; pattern matching, whose worst case can be exponential, runs natively only when its worst case is
+-- small, and otherwise in Lua (patterns.lua), where the budgets count every step.
+local NATIVE_STEPS = 100000
+local CHARGE_FROM = 1024
+local floor, huge, tointeger = math.floor, math.huge, math.tointeger
+
+local function pay(units)
+  if units >= CHARGE_FROM then
+    local message = charge(units >= 2^62 and 2^62 or floor(units))
+    if message then
+      rawerror(message, 0)
+    end
+  end
+end
+
+local function count(i, j)
+  i, j = tointeger(i), tointeger(j)
+  if i == nil or j == nil or j < i then
+    return 0
+  end
+  return j - i + 1 -- may wrap for extreme bounds; such calls are refused as too large by C or charged huge
+end
+
+local native_find, native_match, native_gmatch, native_gsub = string.find, string.match, string.gmatch, string.gsub
+local native_rep = string.rep
+
+local function len_of(s)
+  local t = rawtype(s)
+  if t == "string" then return #s end
+  if t == "number" then return #tostring(s) end
+  return 0
+end
+
+local function too_costly(s, p, anchored)
+  return patterns.worst_case(p, len_of(s), anchored) > NATIVE_STEPS
+end
+
+local function plain_cost(s, p)
+  local n, m = len_of(s), len_of(p)
+  return m > 0 and n >= m and (n - m + 1) * m or n
+end
+
 local safe_string = copy(string)
 safe_string.dump = nil
+safe_string.find = function(s, p, init, plain)
+  if plain or (rawtype(p) == "string" and not native_find(p, "[%^%$%*%+%?%.%(%[%%%-]")) then
+    pay(plain_cost(s, p))
+    return native_find(s, p, init, plain)
+  end
+  if too_costly(s, p, false) then
+    return patterns.find(s, p, init, plain)
+  end
+  return native_find(s, p, init, plain)
+end
+safe_string.match = function(s, p, init)
+  if too_costly(s, p, false) then
+    return patterns.match(s, p, init)
+  end
+  return native_match(s, p, init)
+end
+safe_string.gmatch = function(s, p, init)
+  if too_costly(s, p, false) then
+    return patterns.gmatch(s, p, init)
+  end
+  return native_gmatch(s, p, init)
+end
+safe_string.gsub = function(s, p, repl, n)
+  if too_costly(s, p, false) then
+    return patterns.gsub(s, p, repl, n)
+  end
+  return native_gsub(s, p, repl, n)
+end
+safe_string.rep = function(s, n, sep)
+  -- A non-empty result is allocated whole first, so the memory budget bounds it; an empty string repeated 2^62 times
+  -- makes nothing, one empty copy at a time.
+  local times = tointeger(n)
+  if times ~= nil and times > 0 and len_of(s) + len_of(sep) == 0 then
+    pay(times)
+  end
+  return native_rep(s, n, sep)
+end
 -- The string metatable serves the safe copy, and hides itself: getmetatable("") gives a string, not the table.
 local string_meta = rawgetmetatable("")
 string_meta.__index = safe_string
 string_meta.__metatable = "the string metatable is read-only"
 
+local safe_table = copy(table)
+local native_move, native_concat, native_insert, native_remove, native_unpack = table.move, table.concat, table.insert, table.remove, table.unpack
+safe_table.move = function(a1, f, e, t, a2)
+  pay(count(f, e))
+  return native_move(a1, f, e, t, a2)
+end
+safe_table.concat = function(list, sep, i, j)
+  if rawtype(list) == "table" then
+    pay(count(i or 1, j or rawlen(list)))
+  end
+  return native_concat(list, sep, i, j)
+end
+safe_table.insert = function(list, ...)
+  -- Inserting at a position shifts every element after it.
+  if select("#", ...) == 2 and rawtype(list) == "table" then
+    pay(count((...), rawlen(list)))
+  end
+  return native_insert(list, ...)
+end
+safe_table.remove = function(list, pos)
+  if pos ~= nil and rawtype(list) == "table" then
+    pay(count(pos, rawlen(list)))
+  end
+  return native_remove(list, pos)
+end
+safe_table.unpack = function(list, i, j)
+  if rawtype(list) == "table" then
+    pay(count(i or 1, j or rawlen(list)))
+  end
+  return native_unpack(list, i, j)
+end
+
 env.string = readonly(safe_string, "string")
-env.table = readonly(copy(table), "table")
+env.table = readonly(safe_table, "table")
 env.math = readonly(copy(math), "math")
 env.utf8 = readonly(copy(utf8), "utf8")
 env.os = readonly({ time = os.time, clock = os.clock, date = os.date }, "os")
@@ -104,8 +217,22 @@ env.pcall = function(f, ...)
   return rethrow(rawpcall(f, ...))
 end
 
+-- A message handler runs at the point of the error, before the stack unwinds: one that raises again, or calls xpcall
+-- with itself, recurses in C. Handlers are not run once a budget is spent (the budget's error goes on unwinding), and
+-- at most a few run nested; deeper, the error is passed on as it is.
+local handlers_running = 0
+local MAX_NESTED_HANDLERS = 8
 env.xpcall = function(f, handler, ...)
-  return rethrow(rawxpcall(f, handler, ...))
+  local guarded = function(e)
+    if abort_reason() or handlers_running >= MAX_NESTED_HANDLERS then
+      return e
+    end
+    handlers_running = handlers_running + 1
+    local _, result = rawpcall(handler, e)
+    handlers_running = handlers_running - 1
+    return result
+  end
+  return rethrow(rawxpcall(f, guarded, ...))
 end
 
 env.load = function(chunk, name, _, chunkenv)
