@@ -11,7 +11,7 @@ namespace FlowState.Postgres;
 /// (<c>scope, key, value, version, expires_at, ttl, sliding</c>), written by any number of processes. A commit is one
 /// transaction that takes a transaction-scoped advisory lock per key (in a fixed order, so commits never deadlock),
 /// reads the keys' live versions, and — when every expected version matches — writes the changes under a version from
-/// the sequence <c>{table}_version</c> and notifies them on the channel named after the table (<c>LISTEN/NOTIFY</c>
+/// the sequence <c>{table}$version</c> and notifies them on a channel named by a hash of the table's name (<c>LISTEN/NOTIFY</c>
 /// feeds the watchers of every process). <see cref="Durability.Machine"/> commits with <c>synchronous_commit=on</c>,
 /// the other levels with <c>off</c>.
 /// </summary>
@@ -49,10 +49,11 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
             ArgumentException.ThrowIfNullOrWhiteSpace(session, "options.SessionConnectionString");
         }
 
+        PostgresTableName.CheckStoreTable(options.Table);
         _table = PostgresTableName.Quote(options.Table);
-        _sequence = PostgresTableName.Quote(options.Table + "_version");
-        _commitFunction = PostgresTableName.Quote(options.Table + "_commit");
-        _channel = "flowstate_" + options.Table.Replace('.', '_');
+        _sequence = PostgresTableName.Derived(options.Table, "version");
+        _commitFunction = PostgresTableName.Derived(options.Table, "commit");
+        _channel = PostgresTableName.Channel(options.Table);
         _options = options;
     }
 
@@ -163,7 +164,7 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
 
     /// <inheritdoc />
     /// <remarks>
-    /// One round trip: a call of the function <c>{table}_commit</c> the backend creates when it opens (each process's
+    /// One round trip: a call of the function <c>{table}$commit</c> the backend creates when it opens (each process's
     /// <see cref="PostgresSharedStateBackendOptions.NotifyChanges"/> is an argument, so processes may differ).
     /// </remarks>
     public async ValueTask<SharedCommitResult> CommitAsync(IReadOnlyList<SharedChange> changes, long nowUtcTicks, Durability durability, CancellationToken cancellationToken)

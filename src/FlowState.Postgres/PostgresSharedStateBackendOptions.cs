@@ -18,7 +18,7 @@ public sealed class PostgresSharedStateBackendOptions
     /// </summary>
     public string? SessionConnectionString { get; set; }
 
-    /// <summary>The table holding the store (<c>name</c> or <c>schema.name</c>; created when missing, with a version sequence <c>{table}_version</c>). Default <c>flowstate_shared</c>.</summary>
+    /// <summary>The table holding the store (<c>name</c> or <c>schema.name</c>; created when missing, with a version sequence <c>{table}$version</c>; at most 55 characters without the schema, not a system table). Default <c>flowstate_shared</c>.</summary>
     public string Table { get; set; } = "flowstate_shared";
 
     /// <summary>

@@ -37,6 +37,7 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ConnectionString, "options.ConnectionString");
+        PostgresTableName.CheckStoreTable(options.Table);
         _table = PostgresTableName.Quote(options.Table);
         _options = options;
     }

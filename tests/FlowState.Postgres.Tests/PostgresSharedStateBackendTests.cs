@@ -44,6 +44,54 @@ public sealed class PostgresSharedStateBackendTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task A_watcher_never_hears_a_lookalike_tables_writes()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..12];
+        await server.QueryStringsAsync($"CREATE SCHEMA s{suffix}; SELECT 'ok'");
+        var pairs = new[] { ($"s{suffix}.x", $"s{suffix}_x"), ($"t{suffix}", $"t{suffix}_version"), ($"t{suffix}", $"t{suffix}_commit") };
+        foreach (var (first, second) in pairs)
+        {
+            await using var watched = await OpenSharedAsync(first);
+            await using var lookalike = await OpenSharedAsync(second);
+            await using var changes = watched.WatchAsync().GetAsyncEnumerator();
+            var next = changes.MoveNextAsync().AsTask();
+
+            await lookalike.SetAsync("secret", "other tenant's value");
+            await watched.SetAsync("own", 1);
+
+            Assert.True(await next.WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Equal("own", changes.Current.Key);
+            Assert.Equal("other tenant's value", await lookalike.GetAsync<string>("secret"));
+            Assert.False(await watched.ExistsAsync("secret"));
+            Assert.True(await lookalike.SetAsync("secret", "again") > 0, $"{second}: writes keep working beside {first}");
+        }
+    }
+
+    [Theory]
+    [InlineData("pg_class")]
+    [InlineData("pg_catalog.flowstate")]
+    [InlineData("information_schema.flowstate")]
+    [InlineData("a_table_name_that_is_longer_than_fifty_five_characters_ok")]
+    public void A_system_or_too_long_table_name_is_refused_before_anything_is_sent(string table)
+    {
+        var shared = Assert.Throws<ArgumentException>(() => new PostgresSharedStateBackend(server.ConnectionString, table));
+        var exclusive = Assert.Throws<ArgumentException>(() => new PostgresStateBackend(server.ConnectionString, table));
+
+        Assert.Contains(table.Split('.')[0], shared.Message, StringComparison.Ordinal);
+        Assert.Equal(shared.Message, exclusive.Message);
+    }
+
+    [Fact]
+    public async Task A_table_name_of_55_characters_opens_and_writes()
+    {
+        var table = ("n" + Guid.NewGuid().ToString("N") + new string('x', 55))[..55];
+        await using var store = await OpenSharedAsync(table);
+
+        Assert.True(await store.SetAsync("k", 1) > 0);
+        Assert.Equal(1, await store.GetAsync<int>("k"));
+    }
+
+    [Fact]
     public async Task Without_change_notifications_writes_work_and_watching_is_refused()
     {
         var table = NewTable();

@@ -12,6 +12,27 @@ namespace FlowState.Redis.Tests;
 public sealed class RedisSharedStateBackendTests(RedisServer server)
 {
     [Fact]
+    public async Task A_watcher_never_hears_a_lookalike_prefixes_writes()
+    {
+        var name = $"l{Guid.NewGuid():N}"[..12];
+        foreach (var (first, second) in new[] { (name, name + ":changes"), (name, name + ":scopes"), (name + ":a", name + ":a:b") })
+        {
+            await using var watched = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = server.Configuration, KeyPrefix = first }) });
+            await using var lookalike = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = server.Configuration, KeyPrefix = second }) });
+            await using var changes = watched.WatchAsync().GetAsyncEnumerator();
+            var next = changes.MoveNextAsync().AsTask();
+
+            await lookalike.For(StateScope.Workflow("w")).SetAsync("secret", "other tenant's value");
+            await watched.For(StateScope.Workflow("w")).SetAsync("own", 1);
+
+            Assert.True(await next.WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Equal("own", changes.Current.Key);
+            Assert.False(await watched.For(StateScope.Workflow("w")).ExistsAsync("secret"));
+            Assert.Equal(0, await lookalike.For(StateScope.Workflow("w")).CountAsync() - 1);
+        }
+    }
+
+    [Fact]
     public async Task Machine_durability_is_refused_on_a_server_without_an_fsync_per_write()
     {
         await using var store = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
