@@ -210,6 +210,16 @@ public sealed class StreamPipeline : IAsyncDisposable
             }
 
             var removed = ids.Where(id => id > checkpointId).OrderDescending().ToList();
+            if (keepLaterOutput && transactional.Count > 0 && removed.Count > 0)
+            {
+                // Recorded before the manifests go: the next run then knows the repeated output was chosen.
+                await storage.WriteDataAsync(
+                    CheckpointCoordinator.RollbackDataKey,
+                    CheckpointCoordinator.KeptOutputRecord(checkpointId),
+                    System.Text.Encoding.UTF8.GetBytes($"rolled back to checkpoint {checkpointId} keeping the output of checkpoints {string.Join(", ", removed)}\n"),
+                    cancellationToken).ConfigureAwait(false);
+            }
+
             foreach (var id in removed)
             {
                 await storage.DeleteManifestAsync(id, cancellationToken).ConfigureAwait(false);

@@ -92,6 +92,45 @@ internal sealed class CheckpointCoordinator : IDisposable
     }
 
     /// <summary>
+    /// The data key under which a roll-back that kept later output records so (retention never deletes it).
+    /// </summary>
+    internal const string RollbackDataKey = "rollbacks";
+
+    /// <summary>The record a roll-back to <paramref name="checkpointId"/> that kept its later output leaves.</summary>
+    internal static string KeptOutputRecord(long checkpointId) => string.Create(CultureInfo.InvariantCulture, $"kept-output-after-{checkpointId:D19}");
+
+    // A sink commits an epoch only after that epoch's checkpoint is complete, so output committed past the checkpoint
+    // being restored means newer manifests existed and are gone (deleted by hand, or the storage came back older).
+    // Running from the older checkpoint would write that output a second time: refused, unless a roll-back that
+    // chose to keep the later output recorded so.
+    private async Task RefuseToRepeatCommittedOutputAsync(TwoPhaseCommitSink sink, long committed, CheckpointManifest? latest, CancellationToken cancellationToken)
+    {
+        var restored = latest?.Id ?? 0;
+        if (_storage is null || committed <= restored)
+        {
+            return;
+        }
+
+        if (latest is not null)
+        {
+            try
+            {
+                await _storage.ReadDataAsync(RollbackDataKey, KeptOutputRecord(restored), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (CheckpointException)
+            {
+                // No such record: the newer checkpoints were not rolled back on purpose.
+            }
+        }
+
+        throw new CheckpointException(
+            $"Sink '{sink.Name}' of pipeline '{_pipeline.Name}' already committed the output of checkpoint {committed}, but the newest complete checkpoint in '{_storage.Description}' is {(latest is null ? "none" : restored.ToString(CultureInfo.InvariantCulture))}: " +
+            $"the manifests of the checkpoints in between are missing (deleted, or the storage came back older), and running from {(latest is null ? "the start" : $"checkpoint {restored}")} would write that output again. " +
+            "Bring the missing manifests back, or roll the pipeline back on purpose (flowstate checkpoints restore, StreamPipeline.RollBackToCheckpointAsync), which removes the later output first.");
+    }
+
+    /// <summary>
     /// Recovers: restores the latest complete checkpoint's state (its chain from the base), moves the sources to its
     /// offsets, commits its sink transactions and aborts every other; ids continue after every id ever used.
     /// </summary>
@@ -144,6 +183,7 @@ internal sealed class CheckpointCoordinator : IDisposable
             IReadOnlyList<string>? handles = null;
             latest?.SinkTransactions.TryGetValue(sink.Name, out handles);
             var committed = await sink.RecoverAsync(handles ?? [], cancellationToken).ConfigureAwait(false);
+            await RefuseToRepeatCommittedOutputAsync(sink, committed, latest, cancellationToken).ConfigureAwait(false);
             highest = Math.Max(highest, committed);
         }
 
@@ -492,7 +532,7 @@ internal sealed class CheckpointCoordinator : IDisposable
             _manifests.TryRemove(id, out _);
         }
 
-        var keptData = new HashSet<string>(keep.Select(id => _manifests[id].DataKey), StringComparer.Ordinal);
+        var keptData = new HashSet<string>(keep.Select(id => _manifests[id].DataKey), StringComparer.Ordinal) { RollbackDataKey };
         foreach (var dataKey in await _storage.ListDataKeysAsync(CancellationToken.None).ConfigureAwait(false))
         {
             if (!keptData.Contains(dataKey))
