@@ -34,7 +34,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
     private const int DirectWriteMaxChanges = 4;
 
     private readonly SqliteStateBackendOptions _options;
-    private FileStream? _lock;
+    private SqliteFileLock? _lock;
     private SqliteConnection? _connection;
     private SqliteCommand? _upsert;
     private SqliteCommand? _delete;
@@ -73,21 +73,8 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
     public ValueTask OpenAsync(CancellationToken cancellationToken)
     {
         // Each store holds its state in memory, so two stores writing one file would overwrite each other's
-        // versions. An exclusive lock on a side file (flock on Unix, released by the OS if the process dies) keeps
-        // a second store out; SQLite's own locks only serialize transactions.
-        var lockPath = _options.Path + ".lock";
-        try
-        {
-            _lock = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException ex)
-        {
-            throw new StateBackendException($"SQLite file '{_options.Path}' is in use by another FlowState store (its lock file '{lockPath}' is held). Close that store first.", ex);
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            throw new StateBackendException($"SQLite file '{_options.Path}' cannot be locked ('{lockPath}'): {ex.Message}", ex);
-        }
+        // versions: a lock on the file keeps a second store out (SQLite's own locks only serialize transactions).
+        _lock = SqliteFileLock.Acquire(_options.Path);
 
         try
         {

@@ -384,10 +384,14 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
         Assert.NotNull(await leases.TryAcquireAsync("run-1", "worker-c", TimeSpan.FromSeconds(30)));
     }
 
+    // Long enough that a worker renews in time on a loaded machine (a step and a renewal are a few round trips, each
+    // of which took over a second there with a lease of 1.5 s), short enough for the successor's wait.
+    private const string LeaseMilliseconds = "6000";
+
     [Fact]
     public async Task A_killed_workers_run_is_resumed_by_another_worker_once_its_lease_lapses()
     {
-        using var killed = await CrashHarnessProcess.StartAsync("lease", HarnessServer, _name, "worker-a", "1000000", "1500");
+        using var killed = await CrashHarnessProcess.StartAsync("lease", HarnessServer, _name, "worker-a", "1000000", LeaseMilliseconds);
         await killed.WaitForLinesAsync(line => line.StartsWith("STEP ", StringComparison.Ordinal), 5, "STEP");
         var lines = await killed.KillAsync();
         var acknowledged = lines.Where(l => l.StartsWith("STEP ", StringComparison.Ordinal)).Select(l => int.Parse(l[5..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
@@ -399,7 +403,7 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
         var last = acknowledged.Max();
         var target = last + 20;
 
-        var resumed = await RunWorkerAsync("lease", HarnessServer, _name, "worker-b", $"{target}", "1500");
+        var resumed = await RunWorkerAsync("lease", HarnessServer, _name, "worker-b", $"{target}", LeaseMilliseconds);
 
         var resumedSteps = resumed.Where(l => l.StartsWith("STEP ", StringComparison.Ordinal)).Select(l => int.Parse(l[5..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.InRange(resumedSteps[0], last + 1, last + 2); // worker-a may have committed one step it could not report
@@ -416,7 +420,7 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
     public virtual async Task A_killed_workers_flow_run_is_resumed_by_another_worker_and_every_post_takes_effect_once()
     {
         const string RunId = "leased-flow";
-        using var killed = await CrashHarnessProcess.StartAsync("lease-flow", HarnessServer, _name, "worker-a", RunId, "1500", "150");
+        using var killed = await CrashHarnessProcess.StartAsync("lease-flow", HarnessServer, _name, "worker-a", RunId, LeaseMilliseconds, "150");
         var store = await OpenAsync();
 
         // Killed once its first post is committed: a fixed delay could land before the run exists on a loaded machine,
@@ -426,7 +430,7 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
         Assert.Contains("STARTED", lines);
         Assert.DoesNotContain(lines, l => l.StartsWith("DONE", StringComparison.Ordinal));
 
-        var resumed = await RunWorkerAsync("lease-flow", HarnessServer, _name, "worker-b", RunId, "1500", "150");
+        var resumed = await RunWorkerAsync("lease-flow", HarnessServer, _name, "worker-b", RunId, LeaseMilliseconds, "150");
 
         Assert.Equal(["RESUMED", "DONE Completed"], resumed.Where(l => !l.StartsWith("POST ", StringComparison.Ordinal)));
         foreach (var effect in CrashTestFlow.ExpectedEffects(RunId))

@@ -32,6 +32,42 @@ public sealed class SqliteStateBackendTests : IDisposable
     }
 
     [Fact]
+    public async Task A_second_store_on_the_same_file_is_refused_whichever_link_reaches_it()
+    {
+        var path = _directory.File("linked.db");
+        await using var first = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) });
+        await first.SetAsync("k", 1);
+        var symbolic = _directory.File("symbolic.db");
+        File.CreateSymbolicLink(symbolic, path);
+        var hard = _directory.File("hard.db");
+        using (var ln = System.Diagnostics.Process.Start("ln", [path, hard])!)
+        {
+            await ln.WaitForExitAsync();
+            Assert.Equal(0, ln.ExitCode);
+        }
+
+        foreach (var other in new[] { path, symbolic, hard })
+        {
+            var error = await Assert.ThrowsAsync<StateBackendException>(async () => await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(other) }));
+            Assert.Contains("is in use by another FlowState store", error.Message, StringComparison.Ordinal);
+        }
+
+        await first.SetAsync("k", 2);
+        Assert.Equal(2, await first.GetAsync<int>("k"));
+    }
+
+    [Fact]
+    public async Task A_missing_folder_is_reported_as_such_not_as_a_store_in_use()
+    {
+        var path = Path.Combine(_directory.Path, "missing", "store.db");
+
+        var error = await Assert.ThrowsAsync<StateBackendException>(async () => await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }));
+
+        Assert.Contains($"its folder '{Path.GetDirectoryName(path)}' does not exist", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("in use", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task File_of_a_newer_schema_is_refused_and_left_untouched()
     {
         var path = _directory.File("newer.db");
