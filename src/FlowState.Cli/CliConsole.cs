@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Spectre.Console;
 
@@ -34,7 +35,10 @@ internal sealed class CliConsole
     /// <summary>Writes <paramref name="value"/> as indented JSON.</summary>
     public Task WriteJsonAsync<T>(T value) => Out.WriteLineAsync(JsonSerializer.Serialize(value, Indented));
 
-    /// <summary>A table of <paramref name="rows"/> under <paramref name="headers"/> (text is shown as is, never as markup).</summary>
+    /// <summary>
+    /// A table of <paramref name="rows"/> under <paramref name="headers"/> (text is shown as is, never as markup, with
+    /// control and invisible formatting characters shown as escapes, see <see cref="Visible"/>).
+    /// </summary>
     public void Table(IEnumerable<string> headers, IEnumerable<IEnumerable<string>> rows)
     {
         var table = new Table().Border(TableBorder.Simple);
@@ -45,9 +49,37 @@ internal sealed class CliConsole
 
         foreach (var row in rows)
         {
-            table.AddRow([.. row.Select(cell => new Text(cell))]);
+            table.AddRow([.. row.Select(cell => new Text(Visible(cell)))]);
         }
 
         Ansi.Write(table);
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> with control characters and invisible formatting characters (bidirectional overrides
+    /// such as U+202E, zero-width characters) written as <c>\u{XXXX}</c>: keys come from anyone who can write to the
+    /// store, and such characters would make one key look like another on the screen.
+    /// </summary>
+    public static string Visible(string text)
+    {
+        if (!text.Any(c => char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format))
+        {
+            return text;
+        }
+
+        var visible = new StringBuilder(text.Length + 16);
+        foreach (var c in text)
+        {
+            if (char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format)
+            {
+                visible.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{{{(int)c:X4}}}");
+            }
+            else
+            {
+                visible.Append(c);
+            }
+        }
+
+        return visible.ToString();
     }
 }

@@ -2,6 +2,33 @@ namespace FlowState.Cli.Tests;
 
 public sealed class StateCommandsTests : CliTestBase
 {
+    [Theory]
+    [InlineData("1e300")]
+    [InlineData("-5")]
+    [InlineData("0")]
+    public async Task A_ttl_out_of_range_is_a_usage_error_naming_the_range(string ttl)
+    {
+        var (code, _, error) = await RunAsync("state", "set", "k", "1", "--ttl", ttl);
+
+        Assert.Equal(2, code);
+        Assert.Contains("--ttl must be a number of seconds above 0 and at most 3155760000 (100 years)", error, StringComparison.Ordinal);
+        Assert.Equal(1, (await RunAsync("state", "get", "k")).Code);
+    }
+
+    [Fact]
+    public async Task Keys_with_bidirectional_or_invisible_characters_are_listed_as_escapes()
+    {
+        await RunAsync("state", "set", "admin\u202Etxt.exe", "1");
+        await RunAsync("state", "set", "zero\u200Bwidth", "2");
+
+        var (code, output, _) = await RunAsync("state", "list");
+
+        Assert.Equal(0, code);
+        Assert.Contains("admin\\u{202E}txt.exe", output, StringComparison.Ordinal);
+        Assert.Contains("zero\\u{200B}width", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u202E", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Set_get_list_and_delete_work_on_scopes()
     {

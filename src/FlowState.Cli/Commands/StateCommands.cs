@@ -58,11 +58,20 @@ internal static class StateCommands
         return command;
     }
 
+    private const double MaxTtlSeconds = 100 * 365.25 * 24 * 3600;
+
     private static Command Set(TextWriter output, TextWriter error)
     {
         var key = new Argument<string>("key");
         var json = new Argument<string>("json") { Description = "the value as JSON (a string needs its quotes: '\"text\"')" };
-        var ttl = new Option<double?>("--ttl") { Description = "time to live in seconds" };
+        var ttl = new Option<double?>("--ttl") { Description = $"time to live in seconds (above 0, at most {MaxTtlSeconds:0} = 100 years)" };
+        ttl.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double?>() is { } seconds && !(seconds > 0 && seconds <= MaxTtlSeconds))
+            {
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"--ttl must be a number of seconds above 0 and at most {MaxTtlSeconds:0} (100 years); got {seconds}."));
+            }
+        });
         var command = new Command("set", "store a JSON value") { key, json, CliOptions.Scope, ttl };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
@@ -70,7 +79,7 @@ internal static class StateCommands
             var scope = ScopeText.Parse(parse.GetValue(CliOptions.Scope));
             var options = parse.GetValue(ttl) is { } seconds ? StateWriteOptions.WithTimeToLive(TimeSpan.FromSeconds(seconds)) : null;
             var version = await store.For(scope).SetRawAsync(parse.GetValue(key)!, Encoding.UTF8.GetBytes(parse.GetValue(json)!), options, cancellationToken);
-            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"set {scope.Path}{parse.GetValue(key)} (version {version})"));
+            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"set {CliConsole.Visible(scope.Path + parse.GetValue(key))} (version {version})"));
             return 0;
         });
         return command;
