@@ -61,6 +61,7 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource
         try
         {
             Directory.CreateDirectory(_options.Path);
+            VerifyCurrentFile();
             VerifyNothingWasForgotten(options, families);
             _db = RocksDbSharp.RocksDb.Open(options, _options.Path, families);
             _entries = _db.GetColumnFamily(EntriesFamily);
@@ -321,6 +322,26 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource
 
     private RocksDbSharp.RocksDb Db() =>
         _db ?? throw new InvalidOperationException($"The RocksDB backend '{_options.Path}' is not open; open the store with StateStore.OpenAsync.");
+
+    // CURRENT names the live MANIFEST. A damaged name reads as a missing file to RocksDB ("IO error"), which would be
+    // reported as a backend failure: it is damage to the store.
+    private void VerifyCurrentFile()
+    {
+        var current = Path.Combine(_options.Path, "CURRENT");
+        if (!File.Exists(current))
+        {
+            return;
+        }
+
+        var text = File.ReadAllText(current);
+        var name = text.EndsWith('\n') ? text[..^1] : text;
+        if (!text.EndsWith('\n') || !name.StartsWith("MANIFEST-", StringComparison.Ordinal) || name.Length == "MANIFEST-".Length
+            || !name.AsSpan("MANIFEST-".Length).ToString().All(char.IsAsciiDigit) || !File.Exists(Path.Combine(_options.Path, name)))
+        {
+            throw new StateCorruptedException(
+                $"RocksDB directory '{_options.Path}' is damaged: its CURRENT file names '{name.ReplaceLineEndings(" ")}', which is not a MANIFEST file of the directory. Restore it from a backup.");
+        }
+    }
 
     private StateException Failure(string what, Exception ex) =>
         ex.Message.StartsWith("Corruption", StringComparison.Ordinal)
