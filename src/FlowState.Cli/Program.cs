@@ -10,4 +10,12 @@ Console.CancelKeyPress += (_, e) =>
     stop.Cancel();
 };
 
+// The runtime decodes arguments leniently (invalid UTF-8 becomes U+FFFD), so two different keys could arrive as one:
+// the raw arguments are checked first where the OS shows them.
+if (CommandLineText.FirstInvalidArgument(args) is { } invalid)
+{
+    await Console.Error.WriteLineAsync($"error: argument {invalid + 1} is not valid UTF-8; keys and values are text, so pass them as UTF-8 (binary data: encode it, e.g. as base64)");
+    return 2;
+}
+
 return await FlowStateCli.InvokeAsync(args, Console.Out, Console.Error, stop.Token);

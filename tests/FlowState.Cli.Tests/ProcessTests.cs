@@ -40,6 +40,25 @@ public sealed class ProcessTests : CliTestBase
         Assert.Contains("completed: 4 step(s)", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_argument_that_is_not_UTF_8_is_refused_before_anything_is_written()
+    {
+        // Only a shell can hand over bytes that are not UTF-8 (ProcessStartInfo encodes its strings).
+        var start = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in new[] { "-c", "dotnet \"$0\" state set $'key\\xff' 1 --store \"$1\" && dotnet \"$0\" state set $'key\\xfe' 2 --store \"$1\"", Path.Combine(AppContext.BaseDirectory, "FlowState.Cli.dll"), StorePath })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var error = await process.StandardError.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("argument 3 is not valid UTF-8", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(StorePath));
+    }
+
     private async Task<(int Code, string Output)> RunProcessAsync(string flowFile, string? interruptWhen, string? signal)
     {
         // A process started in the background by a shell without job control inherits SIGINT as ignored, and the

@@ -73,6 +73,10 @@ public sealed class LuaSandboxAttackTests
         { "local t = {} for i = 1, 100000 do t[i] = i end while true do table.insert(t, 1, 0) table.remove(t, 1) end", "instruction budget exceeded", ScriptBudget.Instructions },
         { "string.find(string.rep('a', 1000000), string.rep('a', 100000) .. 'b', 1, true)", "instruction budget exceeded", ScriptBudget.Instructions },
 
+        // Keys that are not UTF-8 would all decode to U+FFFD and overwrite each other.
+        { "State.set('k\\255', 1) State.set('k\\254', 2)", "State.set: the key is not valid UTF-8 (byte 2 of 2)", ScriptBudget.None },
+        { "State.list('\\255')", "State.list: the prefix is not valid UTF-8", ScriptBudget.None },
+
         // CVE-2022-28805 (Lua 5.4.0-5.4.3: a constant _ENV read out of bounds); fixed in the bundled Lua.
         { "local _ENV <const> = 45 AA = 34", "attempt to index a number value", ScriptBudget.None },
     };

@@ -153,7 +153,7 @@ internal sealed partial class LuaScriptRun
         string? prefix = lua.Type(2) switch
         {
             LuaType.None or LuaType.Nil => null,
-            LuaType.String => Text(lua, 2),
+            LuaType.String => StrictText(lua, 2, $"{binding.Path}.list: the prefix"),
             var type => throw new LuaCallException($"{binding.Path}.list: the prefix must be a string, not a {lua.TypeName(type)}"),
         };
         PushTexts(lua, Wait(ListAsync(binding.Reader(), prefix, _cancellationToken)));
@@ -169,7 +169,7 @@ internal sealed partial class LuaScriptRun
             throw new LuaCallException($"migration.scope: the path must be a string such as 'workflow:run_1:', not a {lua.TypeName(lua.Type(1))}");
         }
 
-        _bindings.Add(bind(Text(lua, 1)));
+        _bindings.Add(bind(StrictText(lua, 1, "migration.scope: the path")));
         lua.PushInteger(_bindings.Count - 1);
         return 1;
     }
@@ -332,10 +332,27 @@ internal sealed partial class LuaScriptRun
             throw new LuaCallException($"{binding.Path}.{operation}: the key must be a string, not a {lua.TypeName(lua.Type(2))}");
         }
 
-        return (binding, Text(lua, 2));
+        return (binding, StrictText(lua, 2, $"{binding.Path}.{operation}: the key"));
     }
 
     private static string Text(KeraLua.Lua lua, int index) => Encoding.UTF8.GetString(lua.ToBuffer(index, false));
+
+    // Keys, prefixes and paths are text: decoding invalid UTF-8 leniently would turn different byte strings into the
+    // same key (each bad byte becomes U+FFFD), and one would overwrite the other.
+    private static string StrictText(KeraLua.Lua lua, int index, string what)
+    {
+        var bytes = lua.ToBuffer(index, false);
+        try
+        {
+            return StrictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException ex)
+        {
+            throw new LuaCallException($"{what} is not valid UTF-8 (byte {ex.Index + 1} of {bytes.Length}); keys are text: build them from valid UTF-8 strings, or encode binary ids (e.g. as hex)");
+        }
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private static async ValueTask<List<string>> ListAsync(IStateReader reader, string? prefix, CancellationToken cancellationToken)
     {
