@@ -28,31 +28,70 @@ internal static class PostgresEntryTable
     /// <summary>
     /// Opens a session of its own (not pooled, so closing it — or the process dying — ends the session and releases the
     /// lock) holding the table's advisory lock: exclusive for a store of one process, shared for shared stores, so the
-    /// two kinds never use one table at once.
+    /// two kinds never use one table at once. Waits up to <paramref name="wait"/> for a holder to go: the session of a
+    /// killed process ends only when the server notices.
     /// </summary>
-    /// <exception cref="StateBackendException">Another store holds the lock in a conflicting mode.</exception>
-    public static async Task<NpgsqlConnection> OpenLockedSessionAsync(string connectionString, string table, bool shared, CancellationToken cancellationToken)
+    /// <exception cref="StateBackendException">Another store holds the lock in a conflicting mode (naming its session).</exception>
+    public static async Task<NpgsqlConnection> OpenLockedSessionAsync(string connectionString, string table, bool shared, TimeSpan wait, CancellationToken cancellationToken)
     {
         var session = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, KeepAlive = 30 }.ConnectionString);
         try
         {
             await session.OpenAsync(cancellationToken).ConfigureAwait(false);
-            using var lockCommand = new NpgsqlCommand(shared ? "SELECT pg_try_advisory_lock_shared(hashtextextended($1, 0))" : "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", session);
-            lockCommand.Parameters.AddWithValue("flowstate:" + table);
-            if (await lockCommand.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
+            var key = "flowstate:" + table;
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
             {
-                throw new StateBackendException(shared
-                    ? $"PostgreSQL table '{table}' is held by an exclusive FlowState store (PostgresStateBackend); a shared store cannot use it meanwhile. Close that store, or give the shared store its own table."
-                    : $"PostgreSQL table '{table}' is in use by another FlowState store (it holds the table's advisory lock). Close that store first, or give each store its own table.");
+                using var lockCommand = new NpgsqlCommand(shared ? "SELECT pg_try_advisory_lock_shared(hashtextextended($1, 0))" : "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", session);
+                lockCommand.Parameters.AddWithValue(key);
+                if (await lockCommand.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
+                {
+                    return session;
+                }
+
+                if (waited.Elapsed >= wait)
+                {
+                    break;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
             }
 
-            return session;
+            var holders = await DescribeHoldersAsync(session, key, cancellationToken).ConfigureAwait(false);
+            throw new StateBackendException(shared
+                ? $"PostgreSQL table '{table}' is held by an exclusive FlowState store (PostgresStateBackend{holders}); a shared store cannot use it meanwhile. Close that store, or give the shared store its own table."
+                : $"PostgreSQL table '{table}' is in use by another FlowState store (it holds the table's advisory lock{holders}; waited {wait.TotalSeconds:0.#} s). Close that store first, or give each store its own table.");
         }
         catch
         {
             await session.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    // The sessions holding the advisory lock, as ": session 1234 of 'app' from 10.0.0.5 since 12:00:00", so that an
+    // operator can tell a live store from a session the server has not yet ended (pg_terminate_backend).
+    private static async Task<string> DescribeHoldersAsync(NpgsqlConnection session, string key, CancellationToken cancellationToken)
+    {
+        using var command = new NpgsqlCommand(
+            """
+            SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'a local socket'), to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')
+            FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid, (SELECT hashtextextended($1, 0) AS k) h
+            WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ((h.k >> 32) & 4294967295)::bigint::oid AND l.objid = (h.k & 4294967295)::bigint::oid
+            """,
+            session);
+        command.Parameters.AddWithValue(key);
+        var holders = new List<string>();
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                holders.Add($"session {reader.GetInt32(0)}{(reader.GetString(1).Length > 0 ? $" of '{reader.GetString(1)}'" : string.Empty)} from {reader.GetString(2)} since {reader.GetString(3)} UTC");
+            }
+        }
+
+        return holders.Count == 0 ? string.Empty : ": " + string.Join("; ", holders);
     }
 
     public static BackendEntry ReadRow(NpgsqlDataReader reader) => new(

@@ -74,7 +74,7 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
             _dataSource = NpgsqlDataSource.Create(_options.ConnectionString);
 
             // The session holds the shared table lock and listens for notifications.
-            _session = await PostgresEntryTable.OpenLockedSessionAsync(_options.SessionConnectionString ?? _options.ConnectionString, _options.Table, shared: true, cancellationToken).ConfigureAwait(false);
+            _session = await PostgresEntryTable.OpenLockedSessionAsync(_options.SessionConnectionString ?? _options.ConnectionString, _options.Table, shared: true, _options.LockWaitTimeout, cancellationToken).ConfigureAwait(false);
 
             // Several processes may open the store at once: the transaction-scoped lock keeps their DDL from colliding.
             using (var create = new NpgsqlCommand(

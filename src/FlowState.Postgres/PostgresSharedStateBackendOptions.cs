@@ -28,4 +28,10 @@ public sealed class PostgresSharedStateBackendOptions
     /// <c>WatchAsync</c> throws <see cref="NotSupportedException"/>.
     /// </summary>
     public bool NotifyChanges { get; set; } = true;
+
+    /// <summary>
+    /// How long opening waits for the table's lock while another store holds it (default 5 s): a store whose process
+    /// was killed keeps its lock until the server notices its session ended, which can take a moment on a busy server.
+    /// </summary>
+    public TimeSpan LockWaitTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -56,7 +56,7 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
     {
         try
         {
-            _connection = await PostgresEntryTable.OpenLockedSessionAsync(_options.ConnectionString, _options.Table, shared: false, cancellationToken).ConfigureAwait(false);
+            _connection = await PostgresEntryTable.OpenLockedSessionAsync(_options.ConnectionString, _options.Table, shared: false, _options.LockWaitTimeout, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(
                 PostgresEntryTable.CreateSql(_table),
                 cancellationToken).ConfigureAwait(false);

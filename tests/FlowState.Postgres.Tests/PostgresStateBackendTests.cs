@@ -24,6 +24,7 @@ public sealed class PostgresStateBackendTests(PostgresServer server)
 
         Assert.Contains(table, error.Message, StringComparison.Ordinal);
         Assert.Contains("in use by another FlowState store", error.Message, StringComparison.Ordinal);
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(error.Message, "holds the table's advisory lock: session [0-9]+( of '[^']*')? from .* since [0-9-]+ [0-9:]+ UTC; waited 5 s"), error.Message);
         Assert.Equal(2, await second.GetAsync<int>("k"));
     }
 
