@@ -113,9 +113,14 @@ local function too_costly(s, p, anchored)
   return patterns.worst_case(p, len_of(s), anchored) > NATIVE_STEPS
 end
 
+-- A plain search compares at most the needle's length at each place; with a short needle that is a scan, charged
+-- lightly, while a long needle in repetitive text is the quadratic case.
 local function plain_cost(s, p)
   local n, m = len_of(s), len_of(p)
-  return m > 0 and n >= m and (n - m + 1) * m or n
+  if m >= 64 and n >= m then
+    return (n - m + 1) * m
+  end
+  return n // 16
 end
 
 local safe_string = copy(string)
