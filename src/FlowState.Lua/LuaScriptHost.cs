@@ -92,9 +92,9 @@ public sealed class LuaScriptHost
             using var run = new LuaScriptRun(_options, Bindings(scopes, transaction), transaction.CommitAndRenew, cancellationToken);
             try
             {
-                // Off the caller's thread: a caller that stops waiting (a timeout, a test's hang guard) is not held by
-                // the script, which the budgets and the token stop on their own.
-                var values = await Task.Run(() => run.Execute(source, chunkName, context.Arguments, context.WorkflowId, context.StepName), CancellationToken.None).ConfigureAwait(false);
+                // On the caller's thread: the budgets bound a run, library calls included, and a thread hop per script
+                // cost milliseconds on a saturated machine (measured: 0.8 ms a run became 6-7 ms).
+                var values = run.Execute(source, chunkName, context.Arguments, context.WorkflowId, context.StepName);
                 var version = await transaction.Current.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return new LuaScriptResult(values, run.Output, version, attempt, run.Instructions, run.PeakMemoryBytes, Stopwatch.GetElapsedTime(started));
             }

@@ -13,6 +13,9 @@ public sealed class LuaSandboxAttackTests
 
     private readonly StateStore _store = new();
 
+    // Off the test's thread, so that the guard can fail a test whose script hangs (a script runs on its caller's thread).
+    private static Task<LuaScriptResult> Guarded(Func<Task<LuaScriptResult>> run) => Task.Run(run).WaitAsync(Hang);
+
     private readonly LuaScriptOptions _budgets = new()
     {
         MaxInstructions = 20_000_000,
@@ -87,7 +90,7 @@ public sealed class LuaSandboxAttackTests
     {
         var host = new LuaScriptHost(_store, _budgets);
 
-        var error = await Assert.ThrowsAsync<ScriptException>(() => host.RunAsync("State.set('attack', 'wrote')\n" + attack).WaitAsync(Hang));
+        var error = await Assert.ThrowsAsync<ScriptException>(() => Guarded(() => host.RunAsync("State.set('attack', 'wrote')\n" + attack)));
 
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
         Assert.Equal(budget, error.Budget);
@@ -102,7 +105,7 @@ public sealed class LuaSandboxAttackTests
     {
         var host = new LuaScriptHost(_store, _budgets);
 
-        var result = await host.RunAsync("local function h(e) return xpcall(error, h, e) end return xpcall(error, h, 'x')").WaitAsync(Hang);
+        var result = await Guarded(() => host.RunAsync("local function h(e) return xpcall(error, h, e) end return xpcall(error, h, 'x')"));
 
         Assert.Equal("false", result.Values[0].GetRawText());
         Assert.True(result.Elapsed < TimeSpan.FromSeconds(5), $"took {result.Elapsed}");
@@ -113,11 +116,11 @@ public sealed class LuaSandboxAttackTests
     {
         var host = new LuaScriptHost(_store, _budgets);
 
-        var error = await Assert.ThrowsAsync<ScriptException>(() => host.RunAsync("""
+        var error = await Assert.ThrowsAsync<ScriptException>(() => Guarded(() => host.RunAsync("""
             State.set("a", 1)
             local function h(e) while true do end end
             xpcall(function() while true do end end, h)
-            """).WaitAsync(Hang));
+            """)));
 
         Assert.Equal(ScriptBudget.Instructions, error.Budget);
         Assert.Equal(0, await _store.For(StateScope.Global).CountAsync());
@@ -132,7 +135,7 @@ public sealed class LuaSandboxAttackTests
         var host = new LuaScriptHost(_store, new LuaScriptOptions { MaxInstructions = long.MaxValue, Timeout = TimeSpan.FromSeconds(1), MaxMemoryBytes = 1L << 40 });
         var started = System.Diagnostics.Stopwatch.StartNew();
 
-        var error = await Assert.ThrowsAsync<ScriptException>(() => host.RunAsync("State.set('a', 1)\n" + attack).WaitAsync(Hang));
+        var error = await Assert.ThrowsAsync<ScriptException>(() => Guarded(() => host.RunAsync("State.set('a', 1)\n" + attack)));
 
         Assert.Equal(ScriptBudget.WallTime, error.Budget);
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"stopped after {started.Elapsed}");
@@ -145,8 +148,8 @@ public sealed class LuaSandboxAttackTests
         var host = new LuaScriptHost(_store, new LuaScriptOptions { MaxInstructions = long.MaxValue, Timeout = TimeSpan.FromMinutes(5) });
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => host.RunAsync(
-            "State.set('a', 1) string.find(('a'):rep(40), ('a?'):rep(40) .. ('a'):rep(40) .. 'b')", null, cancel.Token).WaitAsync(Hang));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Guarded(() => host.RunAsync(
+            "State.set('a', 1) string.find(('a'):rep(40), ('a?'):rep(40) .. ('a'):rep(40) .. 'b')", null, cancel.Token)));
 
         Assert.Equal(0, await _store.For(StateScope.Global).CountAsync());
     }
@@ -156,7 +159,7 @@ public sealed class LuaSandboxAttackTests
     {
         var host = new LuaScriptHost(_store, new LuaScriptOptions { MaxInstructions = long.MaxValue, Timeout = TimeSpan.FromMilliseconds(300) });
 
-        var error = await Assert.ThrowsAsync<ScriptException>(() => host.RunAsync("State.set('a', 1) while true do end").WaitAsync(Hang));
+        var error = await Assert.ThrowsAsync<ScriptException>(() => Guarded(() => host.RunAsync("State.set('a', 1) while true do end")));
 
         Assert.Equal(ScriptBudget.WallTime, error.Budget);
         Assert.Contains("time budget exceeded", error.Message, StringComparison.Ordinal);
@@ -169,10 +172,10 @@ public sealed class LuaSandboxAttackTests
         await _store.For(StateScope.Global).SetAsync("counter", 1);
         var host = new LuaScriptHost(_store, _budgets);
 
-        var error = await Assert.ThrowsAsync<ScriptException>(() => host.RunAsync("""
+        var error = await Assert.ThrowsAsync<ScriptException>(() => Guarded(() => host.RunAsync("""
             local ok = pcall(State.update, "counter", function(n) while true do end end)
             State.set("escaped", ok)
-            """).WaitAsync(Hang));
+            """)));
 
         Assert.Equal(ScriptBudget.Instructions, error.Budget);
         Assert.Equal(1, await _store.For(StateScope.Global).GetAsync<int>("counter"));
@@ -185,7 +188,7 @@ public sealed class LuaSandboxAttackTests
         var host = new LuaScriptHost(_store, new LuaScriptOptions { MaxInstructions = long.MaxValue, Timeout = TimeSpan.FromMinutes(5) });
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => host.RunAsync("State.set('a', 1) while true do end", null, cancel.Token).WaitAsync(Hang));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Guarded(() => host.RunAsync("State.set('a', 1) while true do end", null, cancel.Token)));
 
         Assert.Equal(0, await _store.For(StateScope.Global).CountAsync());
     }

@@ -22,6 +22,7 @@ internal sealed partial class LuaScriptRun
         ("depth_exceeded", static state => Service(state, static (run, lua) => PushOptionalText(lua, run.DepthExceeded()))),
         ("charge", static state => Service(state, static (run, lua) => PushOptionalText(lua, run.Charge(lua.IsInteger(1) ? lua.ToInteger(1) : long.MaxValue)))),
         ("print", static state => Service(state, static (run, lua) => run.Print(Text(lua, 1)))),
+        ("patterns", static state => Service(state, static (_, lua) => LoadPatterns(lua))),
         ("get", static state => Api(state, "get", static (run, lua) => run.Get(lua))),
         ("set", static state => Api(state, "set", static (run, lua) => run.Set(lua))),
         ("delete", static state => Api(state, "delete", static (run, lua) => run.Delete(lua))),

@@ -239,12 +239,7 @@ internal sealed partial class LuaScriptRun : IDisposable
             lua.SetField(-2, "args");
         }
 
-        if (lua.LoadBuffer(PatternsBytecode, "=patterns", "b") != LuaStatus.OK || lua.PCall(0, 1, 0) != LuaStatus.OK)
-        {
-            throw new InvalidOperationException("The Lua pattern matcher does not load: " + ErrorText(lua));
-        }
-
-        if (lua.PCall(3, 1, 0) != LuaStatus.OK)
+        if (lua.PCall(2, 1, 0) != LuaStatus.OK)
         {
             throw new InvalidOperationException("The Lua sandbox failed to start: " + ErrorText(lua));
         }
@@ -344,6 +339,16 @@ internal sealed partial class LuaScriptRun : IDisposable
         }
 
         return CheckTimeAndCancellation();
+    }
+
+    /// <summary>Runs the pattern matcher chunk and pushes its module, or nil when it failed (a budget ran out meanwhile).</summary>
+    private static void LoadPatterns(KeraLua.Lua lua)
+    {
+        if (lua.LoadBuffer(PatternsBytecode, "=patterns", "b") != LuaStatus.OK || lua.PCall(0, 1, 0) != LuaStatus.OK)
+        {
+            lua.Pop(1);
+            lua.PushNil();
+        }
     }
 
     /// <summary>Charges a library call's work (elements it will touch) to the instruction budget before it runs.</summary>

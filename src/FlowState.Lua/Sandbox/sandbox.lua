@@ -5,7 +5,7 @@
 --
 -- Host functions never raise Lua errors themselves (a Lua error thrown through a .NET frame is not safe on Linux):
 -- they return true and their results, or false and a message, and the wrappers below raise.
-local host, config, patterns = ...
+local host, config = ...
 
 local rawerror, rawpcall, rawxpcall, rawload, rawtype = error, pcall, xpcall, load, type
 local rawsetmetatable, rawgetmetatable, rawget, rawset, rawequal, rawlen = setmetatable, getmetatable, rawget, rawset, rawequal, rawlen
@@ -79,6 +79,18 @@ local env = {}
 -- before they run; pattern matching, whose worst case can be exponential, runs natively only when its worst case is
 -- small, and otherwise in Lua (patterns.lua), where the budgets count every step.
 local NATIVE_STEPS = 100000
+
+-- Loaded on a script's first pattern call (most scripts make none, and loading it is part of every run's cost).
+local load_patterns, patterns_module = host.patterns, nil
+local function patterns()
+  if patterns_module == nil then
+    patterns_module = load_patterns()
+    if patterns_module == nil then
+      rawerror(abort_reason() or "the sandbox's pattern matcher could not be loaded", 0)
+    end
+  end
+  return patterns_module
+end
 local CHARGE_FROM = 1024
 local floor, huge, tointeger = math.floor, math.huge, math.tointeger
 
@@ -110,7 +122,7 @@ local function len_of(s)
 end
 
 local function too_costly(s, p, anchored)
-  return patterns.worst_case(p, len_of(s), anchored) > NATIVE_STEPS
+  return patterns().worst_case(p, len_of(s), anchored) > NATIVE_STEPS
 end
 
 -- A plain search compares at most the needle's length at each place; with a short needle that is a scan, charged
@@ -131,25 +143,25 @@ safe_string.find = function(s, p, init, plain)
     return native_find(s, p, init, plain)
   end
   if too_costly(s, p, false) then
-    return patterns.find(s, p, init, plain)
+    return patterns().find(s, p, init, plain)
   end
   return native_find(s, p, init, plain)
 end
 safe_string.match = function(s, p, init)
   if too_costly(s, p, false) then
-    return patterns.match(s, p, init)
+    return patterns().match(s, p, init)
   end
   return native_match(s, p, init)
 end
 safe_string.gmatch = function(s, p, init)
   if too_costly(s, p, false) then
-    return patterns.gmatch(s, p, init)
+    return patterns().gmatch(s, p, init)
   end
   return native_gmatch(s, p, init)
 end
 safe_string.gsub = function(s, p, repl, n)
   if too_costly(s, p, false) then
-    return patterns.gsub(s, p, repl, n)
+    return patterns().gsub(s, p, repl, n)
   end
   return native_gsub(s, p, repl, n)
 end
