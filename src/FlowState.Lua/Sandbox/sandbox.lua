@@ -147,23 +147,13 @@ safe_string.find = function(s, p, init, plain)
   end
   return native_find(s, p, init, plain)
 end
-safe_string.match = function(s, p, init)
-  if too_costly(s, p, false) then
-    return patterns().match(s, p, init)
+for name, native in pairs({ match = native_match, gmatch = native_gmatch, gsub = native_gsub }) do
+  safe_string[name] = function(s, p, ...)
+    if too_costly(s, p, false) then
+      return patterns()[name](s, p, ...)
+    end
+    return native(s, p, ...)
   end
-  return native_match(s, p, init)
-end
-safe_string.gmatch = function(s, p, init)
-  if too_costly(s, p, false) then
-    return patterns().gmatch(s, p, init)
-  end
-  return native_gmatch(s, p, init)
-end
-safe_string.gsub = function(s, p, repl, n)
-  if too_costly(s, p, false) then
-    return patterns().gsub(s, p, repl, n)
-  end
-  return native_gsub(s, p, repl, n)
 end
 safe_string.rep = function(s, n, sep)
   -- A non-empty result is allocated whole first, so the memory budget bounds it; an empty string repeated 2^62 times
