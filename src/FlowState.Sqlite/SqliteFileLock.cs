@@ -16,6 +16,7 @@ internal sealed partial class SqliteFileLock : IDisposable
     private const short WriteLock = 1; // F_WRLCK
     private const long LockByte = 0x7FFF_FFFF_FFFF_0000; // past SQLite's lock bytes (at 1 GiB) and any real data
 
+    private static readonly TimeSpan BusyRetry = TimeSpan.FromSeconds(2);
     private readonly FileStream _file;
 
     private SqliteFileLock(FileStream file) => _file = file;
@@ -49,8 +50,19 @@ internal sealed partial class SqliteFileLock : IDisposable
 
         if (identityLock)
         {
+            // A child process forked by this one between its fork and its exec shares the descriptor, and with it the
+            // lock of a store that just closed: such a holder goes within milliseconds, so a busy lock is tried again
+            // for a moment before the store is reported in use.
             var request = new FileLockRequest { Type = WriteLock, Whence = 0, Start = LockByte, Length = 1 };
-            if (Fcntl(file.SafeFileHandle, OfdSetLock, ref request) != 0)
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            int result;
+            while ((result = Fcntl(file.SafeFileHandle, OfdSetLock, ref request)) != 0 && waited.Elapsed < BusyRetry && Marshal.GetLastPInvokeError() is 11 or 13)
+            {
+                Thread.Sleep(10);
+                request = new FileLockRequest { Type = WriteLock, Whence = 0, Start = LockByte, Length = 1 };
+            }
+
+            if (result != 0)
             {
                 var errno = Marshal.GetLastPInvokeError();
                 file.Dispose();
