@@ -24,6 +24,9 @@ public abstract class DiskFullConformanceTests : IAsyncLifetime
     /// <summary>The size of the small disk: room for the empty storage and some writes, not for many.</summary>
     protected virtual long DiskBytes => 2L << 20;
 
+    /// <summary>What the test holds back on the small disk and frees after the failure, before it reopens in place.</summary>
+    protected virtual int BallastBytes => 512 << 10;
+
     public async Task InitializeAsync()
     {
         _mountPoint = Environment.GetEnvironmentVariable("FLOWSTATE_SMALL_DISK");
@@ -53,10 +56,15 @@ public abstract class DiskFullConformanceTests : IAsyncLifetime
     public async Task Full_disk_fails_the_write_as_a_backend_error_and_keeps_what_was_acknowledged(Durability durability)
     {
         var path = Path.Combine(_mountPoint!, "store-" + durability);
+        // Space held back from the start and given back after the failure: the store must reopen in place then.
+        var ballast = Path.Combine(_mountPoint!, "ballast-" + durability);
+        await File.WriteAllBytesAsync(ballast, new byte[BallastBytes]);
         var acknowledged = new Dictionary<string, string>(StringComparer.Ordinal);
         var payload = new string('x', 16 * 1024);
         StateBackendException? failure = null;
-        var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = CreateBackend(path), Durability = durability });
+        var backend = CreateBackend(path);
+        var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = backend, Durability = durability });
+        var backendAccepted = false;
         try
         {
             for (var i = 0; i < 100_000 && failure is null; i++)
@@ -77,6 +85,23 @@ public abstract class DiskFullConformanceTests : IAsyncLifetime
             Assert.True(failure is not null, $"the disk never filled after {acknowledged.Count} keys");
             Assert.Contains(path, failure!.Message, StringComparison.Ordinal);
             await Assert.ThrowsAsync<StateBackendException>(async () => await store.SetAsync("after", 1));
+
+            // Memory is as the disk holds it: the write that failed is not served to readers.
+            foreach (var key in Enumerable.Range(0, 500).Select(i => "k" + i))
+            {
+                Assert.Equal(acknowledged.GetValueOrDefault(key), await store.GetAsync<string>(key));
+            }
+
+            // The backend itself, still on the full disk, either refuses a write or keeps it: it never acknowledges
+            // one it did not store.
+            try
+            {
+                await backend.ApplyAsync([BackendChange.Upsert(new BackendEntry(StateScope.Global.StorageKey, "direct", "1"u8.ToArray(), 1_000_000, 0, 0, false))], durability, CancellationToken.None);
+                backendAccepted = true;
+            }
+            catch (StateBackendException)
+            {
+            }
         }
         finally
         {
@@ -93,13 +118,31 @@ public abstract class DiskFullConformanceTests : IAsyncLifetime
         Assert.NotEmpty(acknowledged);
         var copy = _directory.File("copy-" + durability);
         CopyStorage(path, copy);
-        await using var reopened = await StateStore.OpenAsync(new StateStoreOptions { Backend = CreateBackend(copy) });
-        foreach (var (key, value) in acknowledged)
+        await using (var reopened = await StateStore.OpenAsync(new StateStoreOptions { Backend = CreateBackend(copy) }))
         {
-            Assert.Equal(value, await reopened.GetAsync<string>(key));
+            foreach (var (key, value) in acknowledged)
+            {
+                Assert.Equal(value, await reopened.GetAsync<string>(key));
+            }
+
+            Assert.False(await reopened.ExistsAsync("after"));
+            Assert.Equal(backendAccepted, await reopened.ExistsAsync("direct"));
         }
 
-        Assert.False(await reopened.ExistsAsync("after"));
+        // With the held-back space free again, the store opens where it is and takes writes.
+        File.Delete(ballast);
+        await using (var inPlace = await StateStore.OpenAsync(new StateStoreOptions { Backend = CreateBackend(path), Durability = durability }))
+        {
+            foreach (var (key, value) in acknowledged)
+            {
+                Assert.Equal(value, await inPlace.GetAsync<string>(key));
+            }
+
+            await inPlace.SetAsync("after-space-freed", 1);
+        }
+
+        await using var again = await StateStore.OpenAsync(new StateStoreOptions { Backend = CreateBackend(path) });
+        Assert.Equal(1, await again.GetAsync<int>("after-space-freed"));
     }
 
     private static async Task<(int Code, string Output)> RunAsync(string program, params string[] arguments)

@@ -22,9 +22,18 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
     private long _appliedVersion;
 
     private readonly KeyValuePair<string, object?> _storeTag;
+    private readonly Action<long, Exception>? _onFailure;
 
-    public GroupCommitQueue(IStateBackend backend, int capacity, string storeName = "default")
+    /// <param name="backend">Where commits go.</param>
+    /// <param name="capacity">Awaited commits in flight at most.</param>
+    /// <param name="storeName">The store's name, in traces and metrics.</param>
+    /// <param name="onFailure">
+    /// Called once, on the flusher, when the backend fails: with the version up to which the backend holds everything,
+    /// before any waiting writer hears of the failure.
+    /// </param>
+    public GroupCommitQueue(IStateBackend backend, int capacity, string storeName = "default", Action<long, Exception>? onFailure = null)
     {
+        _onFailure = onFailure;
         _storeTag = new KeyValuePair<string, object?>("flowstate.store", storeName);
         _backend = backend;
         _slots = new SemaphoreSlim(capacity, capacity);
@@ -132,6 +141,18 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
                     failure = ex;
                     Volatile.Write(ref _fault, ex);
                     activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                    try
+                    {
+                        _onFailure?.Invoke(AppliedVersion, ex);
+                    }
+                    catch (Exception undoFailure)
+                    {
+                        // The flusher must live on to fail every waiting writer; they hear of both failures.
+                        failure = new StateBackendException(
+                            $"Writing to the backend '{_backend.Description}' failed ({ex.Message}), and undoing the write in memory failed too ({undoFailure.Message}); reopen the store.",
+                            new AggregateException(ex, undoFailure));
+                        Volatile.Write(ref _fault, failure);
+                    }
                 }
             }
 

@@ -112,6 +112,98 @@ public sealed partial class StateStore
         }
     }
 
+    /// <summary>
+    /// Called by the group commit after the backend failed: every change newer than <paramref name="appliedVersion"/>
+    /// never reached storage, so memory goes back to what the backend holds (writes stay refused until the store is
+    /// reopened). Watchers saw changes that are now undone; they end with the failure and must watch again.
+    /// </summary>
+    private void RollBackUndurable(long appliedVersion, Exception failure)
+    {
+        lock (_writeLock)
+        {
+            _pendingChanges = null;
+            var undo = _undurable!.TakeNewerThan(appliedVersion);
+            Interlocked.Increment(ref _batchSequence);
+            try
+            {
+                foreach (var change in undo)
+                {
+                    UndoLocked(change);
+                }
+            }
+            finally
+            {
+                Interlocked.Increment(ref _batchSequence);
+            }
+
+            if (undo.Count > 0)
+            {
+                StateStoreLog.RolledBackUndurable(_logger, _options.Name, undo.Count, appliedVersion, failure);
+            }
+
+            EndWatchersLocked(_root, new StateBackendException(
+                $"The backend '{_backend!.Description}' failed ({failure.Message}); changes after version {appliedVersion} were undone in memory, so changes this watcher received after that version were never stored. Reopen the store, read again and watch again.",
+                failure));
+        }
+    }
+
+    private void UndoLocked(UndurableChanges.Change change)
+    {
+        switch (change.Kind)
+        {
+            case UndurableChanges.Kind.HistoryAdded:
+                if (_history.TryGetValue((change.Scope.StorageKey, change.Key), out var added))
+                {
+                    added.Remove(change.History!);
+                    if (added.Count == 0)
+                    {
+                        _history.Remove((change.Scope.StorageKey, change.Key));
+                    }
+                }
+
+                return;
+            case UndurableChanges.Kind.HistoryDropped:
+                var id = (change.Scope.StorageKey, change.Key);
+                if (!_history.TryGetValue(id, out var dropped))
+                {
+                    _history[id] = dropped = [];
+                }
+
+                dropped.Insert(0, change.History!);
+                return;
+        }
+
+        var node = FindNode(change.Scope);
+        if (node is not null && node.Entries.TryRemove(change.Key, out var current))
+        {
+            AdjustCountersLocked(node, -1, -current.Size);
+            AdjustResidentLocked(current, -1);
+        }
+
+        if (change.Previous is { } previous)
+        {
+            var target = GetOrCreateNodeLocked(change.Scope);
+            // The key's old node left the tree when the undone change emptied it; the entry moves to the scope's node now.
+            var restored = ReferenceEquals(previous.Node, target) ? previous : previous.MovedTo(target);
+            target.Entries[change.Key] = restored;
+            AdjustCountersLocked(target, 1, restored.Size);
+            AdjustResidentLocked(restored, 1);
+            if (_bounded && restored.IsResident)
+            {
+                StampMostRecentLocked(restored);
+            }
+
+            if (restored.ExpiresAtTicks != 0)
+            {
+                _expiry.Enqueue(restored, restored.ExpiresAtTicks);
+            }
+        }
+        else if (node is not null)
+        {
+            PruneLocked(node);
+        }
+    }
+
     private void RecordUpsertLocked(StateEntry entry)
     {
         _changeObserver?.OnChanged(entry.Scope, entry.Key);

@@ -56,6 +56,7 @@ public sealed partial class StateStore
 
         var record = new StateHistoryEntry(version, now, value);
         versions.Add(record);
+        _undurable?.HistoryChanged(UndurableChanges.Kind.HistoryAdded, version, scope, key, record, _commits!.AppliedVersion);
         if (_commits is not null)
         {
             (_pendingChanges ??= []).Add(BackendChange.Upsert(ToBackend(scope.StorageKey, key, record)));
@@ -65,6 +66,7 @@ public sealed partial class StateStore
         {
             var dropped = versions[0];
             versions.RemoveAt(0);
+            _undurable?.HistoryChanged(UndurableChanges.Kind.HistoryDropped, version, scope, key, dropped, _commits!.AppliedVersion);
             if (_commits is not null)
             {
                 (_pendingChanges ??= []).Add(BackendChange.Delete(HistoryScopePrefix + scope.StorageKey, RecordKey(key, dropped.Version)));

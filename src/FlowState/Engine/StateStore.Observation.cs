@@ -88,6 +88,7 @@ public sealed partial class StateStore
             lock (_writeLock)
             {
                 ThrowIfDisposed();
+                _commits?.ThrowIfFaulted();
                 var now = NowTicks();
                 var version = _version + 1;
                 Volatile.Write(ref _version, version);

@@ -82,6 +82,24 @@ public sealed partial class StateStore
         PruneLocked(node);
     }
 
+    /// <summary>Ends every watcher with <paramref name="error"/> and unsubscribes it.</summary>
+    private void EndWatchersLocked(ScopeNode node, Exception error)
+    {
+        if (node.Children is not null)
+        {
+            foreach (var child in node.Children.Values.ToArray())
+            {
+                EndWatchersLocked(child, error);
+            }
+        }
+
+        foreach (var watcher in node.Watchers)
+        {
+            watcher.Channel.Writer.TryComplete(error);
+            Unsubscribe(watcher);
+        }
+    }
+
     private static void CompleteWatchers(ScopeNode node)
     {
         foreach (var watcher in node.Watchers)

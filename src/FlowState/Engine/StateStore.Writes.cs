@@ -181,6 +181,8 @@ public sealed partial class StateStore
         lock (_writeLock)
         {
             ThrowIfDisposed();
+            // A failed backend write is undone in memory under this lock; nothing may be applied on top of it after.
+            _commits?.ThrowIfFaulted();
             try
             {
                 result = CommitLocked(writes, ref evictions);
@@ -476,6 +478,7 @@ public sealed partial class StateStore
         }
 
         node.Entries[planned.Key] = entry;
+        _undurable?.EntryReplaced(version, node.Scope, planned.Key, planned.Original, _commits!.AppliedVersion);
         AdjustResidentLocked(planned.Original, -1);
         AdjustResidentLocked(entry, 1);
         RecordUpsertLocked(entry);
@@ -498,6 +501,7 @@ public sealed partial class StateStore
             return;
         }
 
+        _undurable?.EntryReplaced(version, node.Scope, entry.Key, entry, _commits!.AppliedVersion);
         AdjustCountersLocked(node, -1, -entry.Size);
         AdjustResidentLocked(entry, -1);
         RecordDeleteLocked(entry);
@@ -583,6 +587,7 @@ public sealed partial class StateStore
         lock (_writeLock)
         {
             ThrowIfDisposed();
+            _commits?.ThrowIfFaulted();
             PurgeExpiredLocked(NowTicks(), ref evictions);
             var node = FindNode(scope);
             if (node is null || node.SubtreeEntries == 0)

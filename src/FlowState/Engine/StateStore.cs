@@ -33,6 +33,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     private readonly CoarseUtcClock? _coarseClock;
     private readonly IStateBackend? _backend;
     private readonly GroupCommitQueue? _commits;
+    private readonly UndurableChanges? _undurable;
     private List<BackendChange>? _pendingChanges;
     private readonly bool _bounded;
     private readonly bool _pagesOut;
@@ -92,7 +93,8 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
         _coarseClock = ReferenceEquals(_time, TimeProvider.System) ? new CoarseUtcClock(_time) : null;
         _backend = options.Backend;
         _pagesOut = _bounded && _backend is not null;
-        _commits = _backend is null ? null : new GroupCommitQueue(_backend, options.MaxPendingCommits, options.Name);
+        _undurable = _backend is null ? null : new UndurableChanges();
+        _commits = _backend is null ? null : new GroupCommitQueue(_backend, options.MaxPendingCommits, options.Name, RollBackUndurable);
         _global = For(StateScope.Global);
         // The timer holds the store weakly so that a store nobody disposed can still be collected; the timer then
         // disposes itself.

@@ -7,4 +7,7 @@ internal static partial class StateStoreLog
 {
     [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "The eviction callback failed for key '{Key}' in scope '{ScopePath}' ({Reason}); the store carries on.")]
     public static partial void EvictionCallbackFailed(ILogger logger, Exception exception, string key, string scopePath, EvictionReason reason);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Store '{StoreName}': the backend failed, so {Changes} changes after version {AppliedVersion} were undone in memory; writes are refused until the store is reopened.")]
+    public static partial void RolledBackUndurable(ILogger logger, string storeName, int changes, long appliedVersion, Exception exception);
 }

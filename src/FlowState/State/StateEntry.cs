@@ -28,10 +28,11 @@ public sealed class StateEntry
         Size = utf8Json.Length + keyBytes;
     }
 
-    // A paged-out copy of a resident entry: same key, version, expiry and size, no value.
-    private StateEntry(StateEntry resident)
+    // A copy in another node (or the same one): same key, version, expiry and size; the value given (null: paged out).
+    private StateEntry(StateEntry resident, ScopeNode node, byte[]? utf8Json)
     {
-        Node = resident.Node;
+        Node = node;
+        _utf8Json = utf8Json;
         Key = resident.Key;
         Version = resident.Version;
         _expiresAtTicks = resident.ExpiresAtTicks;
@@ -119,7 +120,10 @@ public sealed class StateEntry
     internal void Slide(long nowTicks) => Volatile.Write(ref _expiresAtTicks, nowTicks + TimeToLiveTicks);
 
     /// <summary>A copy without the value, to replace this entry in the engine (this one may be held by readers and stays whole).</summary>
-    internal StateEntry PagedOut() => new(this);
+    internal StateEntry PagedOut() => new(this, Node, null);
+
+    /// <summary>A copy in <paramref name="node"/> (the scope's node after its old one left the tree), resident or not as this one is.</summary>
+    internal StateEntry MovedTo(ScopeNode node) => new(this, node, ResidentUtf8Json);
 
     /// <summary>Fills a paged-out entry with its value read back from the backend (under the write lock).</summary>
     internal void PageIn(byte[] utf8Json) => Volatile.Write(ref _utf8Json, utf8Json);
