@@ -43,6 +43,22 @@ public abstract partial class StateStoreConformanceTests
     }
 
     [Fact]
+    public async Task Value_far_over_the_limit_is_refused_before_it_is_serialized_whole()
+    {
+        const int Total = 20_000_000;
+        var store = NewStore();
+        var set = new CountingSequence(Total);
+        var ex = await Assert.ThrowsAsync<StateLimitExceededException>(async () => await store.SetAsync("huge", set));
+        Assert.Contains("'huge'", ex.Message, StringComparison.Ordinal);
+        Assert.True(set.Enumerated < Total / 4, $"{set.Enumerated} of {Total} items were serialized before the limit refused the value");
+
+        var updated = new CountingSequence(Total);
+        await Assert.ThrowsAsync<StateLimitExceededException>(async () => await store.UpdateAsync<IEnumerable<string>>("huge", _ => updated));
+        Assert.True(updated.Enumerated < Total / 4, $"{updated.Enumerated} of {Total} items were serialized before the limit refused the update");
+        Assert.False(await store.ExistsAsync("huge"));
+    }
+
+    [Fact]
     public async Task Merge_whose_result_is_over_the_value_limit_writes_nothing()
     {
         var store = NewStore(o => o.Limits = StateLimits.Default with { MaxValueBytes = 100 });
@@ -155,5 +171,22 @@ public abstract partial class StateStoreConformanceTests
         Assert.ThrowsAny<ArgumentException>(() => NewStore(o => o.DefaultTimeToLive = TimeSpan.Zero));
         Assert.ThrowsAny<ArgumentException>(() => NewStore(o => o.ExpirationScanInterval = TimeSpan.Zero));
         Assert.ThrowsAny<ArgumentException>(() => NewStore(o => o.WatchBufferCapacity = 0));
+    }
+
+    /// <summary>A long sequence that counts how much of it was read.</summary>
+    private sealed class CountingSequence(int count) : IEnumerable<string>
+    {
+        public int Enumerated { get; private set; }
+
+        public IEnumerator<string> GetEnumerator()
+        {
+            for (var i = 0; i < count; i++)
+            {
+                Enumerated++;
+                yield return "abcdefghij";
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

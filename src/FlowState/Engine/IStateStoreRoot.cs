@@ -18,6 +18,9 @@ internal interface IStateStoreRoot
     /// <summary>True when the state outlives the process (a backend or a server).</summary>
     bool HasBackend { get; }
 
+    /// <summary>The largest value, in bytes of JSON, that may be stored in <paramref name="scope"/>.</summary>
+    long MaxValueBytes(StateScope scope);
+
     IStateStore For(StateScope scope);
 
     /// <summary>Applies <paramref name="batch"/>, whose operations are relative to the global scope.</summary>

@@ -19,6 +19,9 @@ internal static class JsonValueCodec
     [ThreadStatic]
     private static List<PropertyNameSet>? t_propertyNames;
 
+    [ThreadStatic]
+    private static BoundedSerializer? t_serializer;
+
     public static JsonSerializerOptions Deep(JsonSerializerOptions options)
     {
         if (options.MaxDepth >= SerializerMaxDepth)
@@ -34,11 +37,45 @@ internal static class JsonValueCodec
         });
     }
 
-    public static byte[] Serialize<T>(T value, JsonSerializerOptions options, string key)
+    public static byte[] Serialize<T>(T value, JsonSerializerOptions options, string key) =>
+        Serialize(value, Deep(options).GetTypeInfo(typeof(T)) as JsonTypeInfo<T> ?? throw new InvalidOperationException($"No JSON contract for {typeof(T)}."), key, long.MaxValue, StateScope.Global);
+
+    public static byte[] Serialize<T>(T value, JsonTypeInfo<T> typeInfo, string key) =>
+        Serialize(value, typeInfo, key, long.MaxValue, StateScope.Global);
+
+    /// <summary>
+    /// Serializes a value that may hold at most <paramref name="maxBytes"/> bytes in <paramref name="scope"/>; one far
+    /// over the limit is refused once it has grown past it (a 100 MB value: after about the limit's worth of work).
+    /// </summary>
+    public static byte[] Serialize<T>(T value, JsonSerializerOptions options, string key, long maxBytes, StateScope scope) =>
+        Serialize(value, Deep(options).GetTypeInfo(typeof(T)) as JsonTypeInfo<T> ?? throw new InvalidOperationException($"No JSON contract for {typeof(T)}."), key, maxBytes, scope);
+
+    /// <inheritdoc cref="Serialize{T}(T, JsonSerializerOptions, string, long, StateScope)"/>
+    public static byte[] Serialize<T>(T value, JsonTypeInfo<T> typeInfo, string key, long maxBytes, StateScope scope)
     {
+        // UTF-8 takes at least a byte per UTF-16 unit and JSON adds the quotes: a string that long cannot fit.
+        if (value is string text && text.Length + 2L > maxBytes)
+        {
+            throw TooLarge(scope, key, text.Length + 2L, maxBytes, atLeast: true);
+        }
+
         try
         {
-            return JsonSerializer.SerializeToUtf8Bytes(value, Deep(options));
+            if (maxBytes == long.MaxValue)
+            {
+                return JsonSerializer.SerializeToUtf8Bytes(value, typeInfo);
+            }
+
+            return SerializeBounded(value, typeInfo, maxBytes);
+        }
+        catch (BoundedBufferWriter.LimitReachedException ex)
+        {
+            throw TooLarge(scope, key, ex.Written, maxBytes, atLeast: true);
+        }
+        catch (JsonException ex) when (ex.InnerException is BoundedBufferWriter.LimitReachedException limit)
+        {
+            // Thrown inside a converter, the serializer wraps it.
+            throw TooLarge(scope, key, limit.Written, maxBytes, atLeast: true);
         }
 
         // System.Text.Json reports both a reference cycle and a too-deep value as a JsonException whose (English)
@@ -47,7 +84,7 @@ internal static class JsonValueCodec
         catch (JsonException ex) when (ex.Message.Contains("cycle", StringComparison.OrdinalIgnoreCase))
         {
             throw new StateLimitExceededException(
-                $"The value for key '{key}' nests deeper than {SerializerMaxDepth} levels or contains a reference cycle; flatten it or break the cycle.", ex);
+                $"The value for key '{key}' nests deeper than {Math.Min(typeInfo.Options.MaxDepth, SerializerMaxDepth)} levels or contains a reference cycle; flatten it or break the cycle.", ex);
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
         {
@@ -55,22 +92,60 @@ internal static class JsonValueCodec
         }
     }
 
-    public static byte[] Serialize<T>(T value, JsonTypeInfo<T> typeInfo, string key)
+    private static byte[] SerializeBounded<T>(T value, JsonTypeInfo<T> typeInfo, long maxBytes)
     {
+        // Taken off the thread while in use: a converter that writes state while it is serialized gets its own.
+        var serializer = t_serializer ?? new BoundedSerializer();
+        t_serializer = null;
         try
         {
-            return JsonSerializer.SerializeToUtf8Bytes(value, typeInfo);
+            return serializer.Serialize(value, typeInfo, maxBytes);
         }
-        catch (JsonException ex) when (ex.Message.Contains("cycle", StringComparison.OrdinalIgnoreCase))
+        finally
         {
-            throw new StateLimitExceededException(
-                $"The value for key '{key}' nests deeper than the serializer allows ({typeInfo.Options.MaxDepth}) or contains a reference cycle.", ex);
-        }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
-        {
-            throw new StateValueException($"The value for key '{key}' of type {typeof(T).Name} cannot be written as JSON: {ex.Message}", ex);
+            t_serializer = serializer;
         }
     }
+
+    /// <summary>A buffer and a JSON writer over it, reused by one thread for value after value.</summary>
+#pragma warning disable CA1001 // The writer lives as long as its thread and holds only managed memory.
+    private sealed class BoundedSerializer
+#pragma warning restore CA1001
+    {
+        private readonly BoundedBufferWriter _buffer = new();
+        private Utf8JsonWriter? _writer;
+        private JsonSerializerOptions? _writerOptionsOf;
+
+        public byte[] Serialize<T>(T value, JsonTypeInfo<T> typeInfo, long maxBytes)
+        {
+            _buffer.Reset(maxBytes);
+            var options = typeInfo.Options;
+            if (_writer is null || !ReferenceEquals(_writerOptionsOf, options))
+            {
+                _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions
+                {
+                    Encoder = options.Encoder,
+                    Indented = options.WriteIndented,
+                    IndentCharacter = options.IndentCharacter,
+                    IndentSize = options.IndentSize,
+                    NewLine = options.NewLine,
+                    MaxDepth = options.MaxDepth,
+                });
+                _writerOptionsOf = options;
+            }
+            else
+            {
+                _writer.Reset(_buffer);
+            }
+
+            JsonSerializer.Serialize(_writer, value, typeInfo);
+            _writer.Flush();
+            return _buffer.ToArray();
+        }
+    }
+
+    private static StateLimitExceededException TooLarge(StateScope scope, string key, long bytes, long maxBytes, bool atLeast) => new(
+        $"The value for key '{key}' in scope '{scope}' is {(atLeast ? "at least " : string.Empty)}{bytes} bytes; the limit is {maxBytes}. Store it in parts or raise StateLimits.MaxValueBytes.");
 
     public static T? Deserialize<T>(StateEntry entry, JsonSerializerOptions options)
     {
@@ -104,8 +179,7 @@ internal static class JsonValueCodec
     {
         if (utf8Json.Length > maxBytes)
         {
-            throw new StateLimitExceededException(
-                $"The value for key '{key}' in scope '{scope}' is {utf8Json.Length} bytes; the limit is {maxBytes}. Store it in parts or raise StateLimits.MaxValueBytes.");
+            throw TooLarge(scope, key, utf8Json.Length, maxBytes, atLeast: false);
         }
 
         if (!Utf8.IsValid(utf8Json))

@@ -90,14 +90,14 @@ internal sealed class ScopedStateStore(StateStore engine, StateScope scope) : IS
     public ValueTask<long> SetAsync<T>(string key, T value, StateWriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         StateNameValidator.ValidateKey(key);
-        return WriteAsync(StateOperationKind.Set, key, JsonValueCodec.Serialize(value, engine.DeepSerializerOptions, key), options, cancellationToken);
+        return WriteAsync(StateOperationKind.Set, key, JsonValueCodec.Serialize(value, engine.DeepSerializerOptions, key, engine.MaxValueBytes(CurrentScope), CurrentScope), options, cancellationToken);
     }
 
     public ValueTask<long> SetAsync<T>(string key, T value, JsonTypeInfo<T> typeInfo, StateWriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         StateNameValidator.ValidateKey(key);
         ArgumentNullException.ThrowIfNull(typeInfo);
-        return WriteAsync(StateOperationKind.Set, key, JsonValueCodec.Serialize(value, typeInfo, key), options, cancellationToken);
+        return WriteAsync(StateOperationKind.Set, key, JsonValueCodec.Serialize(value, typeInfo, key, engine.MaxValueBytes(CurrentScope), CurrentScope), options, cancellationToken);
     }
 
     public ValueTask<long> SetRawAsync(string key, ReadOnlyMemory<byte> utf8Json, StateWriteOptions? options = null, CancellationToken cancellationToken = default)

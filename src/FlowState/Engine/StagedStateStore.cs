@@ -99,7 +99,7 @@ internal sealed class StagedStateStore(StagedWrites writes, StateScope scope) : 
     public ValueTask<long> SetAsync<T>(string key, T value, StateWriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         StateNameValidator.ValidateKey(key);
-        writes.Stage(CurrentScope, key, JsonValueCodec.Serialize(value, writes.Store.DeepSerializerOptions, key), options, readVersion: null);
+        writes.Stage(CurrentScope, key, JsonValueCodec.Serialize(value, writes.Store.DeepSerializerOptions, key, writes.Store.MaxValueBytes(CurrentScope), CurrentScope), options, readVersion: null);
         return ValueTask.FromResult(0L);
     }
 
@@ -107,7 +107,7 @@ internal sealed class StagedStateStore(StagedWrites writes, StateScope scope) : 
     {
         StateNameValidator.ValidateKey(key);
         ArgumentNullException.ThrowIfNull(typeInfo);
-        writes.Stage(CurrentScope, key, JsonValueCodec.Serialize(value, typeInfo, key), options, readVersion: null);
+        writes.Stage(CurrentScope, key, JsonValueCodec.Serialize(value, typeInfo, key, writes.Store.MaxValueBytes(CurrentScope), CurrentScope), options, readVersion: null);
         return ValueTask.FromResult(0L);
     }
 
@@ -139,7 +139,7 @@ internal sealed class StagedStateStore(StagedWrites writes, StateScope scope) : 
         var (entry, readVersion) = await ReadForWriteAsync(key, cancellationToken).ConfigureAwait(false);
         var current = entry is null ? default : JsonValueCodec.Deserialize<T>(entry, writes.Store.DeepSerializerOptions);
         var next = update(current);
-        writes.Stage(CurrentScope, key, JsonValueCodec.Serialize(next, writes.Store.DeepSerializerOptions, key), options, readVersion);
+        writes.Stage(CurrentScope, key, JsonValueCodec.Serialize(next, writes.Store.DeepSerializerOptions, key, writes.Store.MaxValueBytes(CurrentScope), CurrentScope), options, readVersion);
         return next;
     }
 

@@ -57,7 +57,7 @@ public sealed partial class StateStore
 
             var value = current is null ? default : JsonValueCodec.Deserialize<T>(current, _jsonDeep);
             var next = update(value);
-            var json = JsonValueCodec.Serialize(next, _jsonDeep, key);
+            var json = JsonValueCodec.Serialize(next, _jsonDeep, key, ValueLimitsFor(scope).MaxBytes, scope);
             var writeOptions = (options ?? StateWriteOptions.None) with { ExpectedVersion = currentVersion };
             try
             {

@@ -140,6 +140,10 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
 
     bool IStateStoreRoot.HasBackend => _backend is not null;
 
+    long IStateStoreRoot.MaxValueBytes(StateScope scope) => ValueLimitsFor(scope).MaxBytes;
+
+    internal long MaxValueBytes(StateScope scope) => ValueLimitsFor(scope).MaxBytes;
+
     JsonSerializerOptions IStateStoreRoot.DeepSerializerOptions => _jsonDeep;
 
     ValueTask<long> IStateStoreRoot.ApplyGlobalAsync(StateBatch batch, CancellationToken cancellationToken) => ApplyAsync(batch, cancellationToken);

@@ -36,6 +36,9 @@ internal sealed class SharedStateEngine : IAsyncDisposable
 
     public JsonSerializerOptions DeepSerializerOptions => _jsonDeep;
 
+    /// <summary>The largest value a write may store, in bytes of JSON.</summary>
+    public long MaxValueBytes => _options.MaxValueBytes;
+
     public string Description => _backend.Description;
 
     public TimeProvider Time => _options.TimeProvider;
@@ -165,7 +168,7 @@ internal sealed class SharedStateEngine : IAsyncDisposable
             }
 
             var next = update(current is null ? default : JsonValueCodec.Deserialize<T>(current, _jsonDeep));
-            var json = JsonValueCodec.Serialize(next, _jsonDeep, key);
+            var json = JsonValueCodec.Serialize(next, _jsonDeep, key, _options.MaxValueBytes, scope);
             JsonValueCodec.Validate(json, _options.MaxValueBytes, _options.MaxDepth, scope, key);
             var ttl = TimeToLiveTicks(options, current?.TimeToLiveTicks);
             var change = new SharedChange(SharedChangeKind.Upsert, scope.StorageKey, key, currentVersion, json, ttl == 0 ? 0 : now + ttl, ttl);

@@ -46,6 +46,8 @@ public sealed class SharedStateStore : IStateStore, IStateStoreRoot, IAsyncDispo
 
     TimeProvider IStateStoreRoot.Time => _engine.Time;
 
+    long IStateStoreRoot.MaxValueBytes(StateScope scope) => _engine.MaxValueBytes;
+
     bool IStateStoreRoot.HasBackend => true;
 
     /// <summary>Connects to the server <see cref="SharedStateStoreOptions.Backend"/> names and returns the store's global scope.</summary>
@@ -154,7 +156,7 @@ public sealed class SharedStateStore : IStateStore, IStateStoreRoot, IAsyncDispo
     public ValueTask<long> SetAsync<T>(string key, T value, StateWriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         StateNameValidator.ValidateKey(key);
-        return WriteAsync(StateOperationKind.Set, key, JsonValueCodec.Serialize(value, _engine.DeepSerializerOptions, key), options, cancellationToken);
+        return WriteAsync(StateOperationKind.Set, key, JsonValueCodec.Serialize(value, _engine.DeepSerializerOptions, key, _engine.MaxValueBytes, CurrentScope), options, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -162,7 +164,7 @@ public sealed class SharedStateStore : IStateStore, IStateStoreRoot, IAsyncDispo
     {
         StateNameValidator.ValidateKey(key);
         ArgumentNullException.ThrowIfNull(typeInfo);
-        return WriteAsync(StateOperationKind.Set, key, JsonValueCodec.Serialize(value, typeInfo, key), options, cancellationToken);
+        return WriteAsync(StateOperationKind.Set, key, JsonValueCodec.Serialize(value, typeInfo, key, _engine.MaxValueBytes, CurrentScope), options, cancellationToken);
     }
 
     /// <inheritdoc />
