@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the tests need, once, before any test runs; skips what is present:
-#   Debian packages postgresql, pgbouncer, redis-server (with redis-cli); s3rver from npm (into ~/.cache/flowstate-tools).
+#   Debian packages postgresql, pgbouncer, redis-server (with redis-cli), strace (the fsync checks); s3rver from npm
+#   (into ~/.cache/flowstate-tools).
 # Safe to run while other installs are under way (it waits on apt's lock and on its own). Needs root only when
 # something is missing; without root it names what to install.
 set -euo pipefail
@@ -10,5 +11,6 @@ require_debian_packages \
   'postgresql:/usr/lib/postgresql/*/bin/pg_ctl' \
   pgbouncer:/usr/sbin/pgbouncer \
   redis-server:redis-server \
-  redis-tools:redis-cli
+  redis-tools:redis-cli \
+  strace:strace
 require_npm_tool s3rver@3.7.1 s3rver

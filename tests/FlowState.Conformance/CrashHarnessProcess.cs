@@ -28,14 +28,33 @@ internal sealed class CrashHarnessProcess : IDisposable
     }
 
     /// <summary>Starts the harness with <paramref name="arguments"/> and waits for its <c>READY</c>.</summary>
-    public static async Task<CrashHarnessProcess> StartAsync(params string[] arguments)
+    public static Task<CrashHarnessProcess> StartAsync(params string[] arguments) => StartAsync([], arguments);
+
+    /// <summary>
+    /// Starts the harness under <c>strace</c>, which writes every <c>fsync</c> and <c>fdatasync</c> call of the harness
+    /// and its threads to <paramref name="traceFile"/>; waits for its <c>READY</c>.
+    /// </summary>
+    public static Task<CrashHarnessProcess> StartTracingSyncsAsync(string traceFile, params string[] arguments) =>
+        StartAsync(["strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=fsync,fdatasync", "-e", "signal=none", "-o", traceFile], arguments);
+
+    private static async Task<CrashHarnessProcess> StartAsync(string[] launcher, string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(launcher.Length == 0 ? "dotnet" : launcher[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var part in launcher.Skip(1))
+        {
+            start.ArgumentList.Add(part);
+        }
+
+        if (launcher.Length > 0)
+        {
+            start.ArgumentList.Add("dotnet");
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "FlowState.CrashHarness.dll"));
         foreach (var argument in arguments)
         {

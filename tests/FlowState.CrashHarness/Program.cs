@@ -9,6 +9,9 @@
 // checkpoints in <path>.checkpoints, output in <path>.out) with a planned fault (see StreamFaults), printing DONE when
 // the input is used up (exit 0), or exiting with 3 when an injected exception failed the run:
 //   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> streams <kill|throw:point:n|none> [file | postgres:<table>:<connection string>]
+// In "syncs" mode it opens the store, prints READY, makes <count> writes one after another at <durability>, closes the
+// store and prints DONE (the parent counts its fsync calls with strace):
+//   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> syncs <Process|Machine> <count>
 // In "backup" mode it opens the store, prints READY and takes a backup to <destination>, then prints DONE:
 //   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> backup <destination>
 // In "shared" mode it is one of several worker processes on one shared store: it prints READY once connected,
@@ -68,6 +71,24 @@ if (args[2] == "backup")
     Console.Out.WriteLine("READY");
     Console.Out.Flush();
     await source.BackupAsync(args[3]);
+    Console.Out.WriteLine("DONE");
+    return 0;
+}
+
+if (args[2] == "syncs")
+{
+    // Awaited one by one, so every write is a group commit of its own: at Machine, each must reach the disk.
+    var count = int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture);
+    await using (var synced = await StateStore.OpenAsync(new StateStoreOptions { Backend = backend, Durability = Enum.Parse<Durability>(args[3]) }))
+    {
+        Console.Out.WriteLine("READY");
+        Console.Out.Flush();
+        for (var i = 0; i < count; i++)
+        {
+            await synced.SetAsync("k" + (i % 16), i);
+        }
+    }
+
     Console.Out.WriteLine("DONE");
     return 0;
 }
