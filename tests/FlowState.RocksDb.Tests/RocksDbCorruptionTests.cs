@@ -1,9 +1,10 @@
 using FlowState.Conformance;
+using Xunit.Abstractions;
 
 namespace FlowState.RocksDb.Tests;
 
 /// <summary>The corruption corpus on a RocksDB directory: table files, write-ahead logs, MANIFEST and CURRENT.</summary>
-public sealed class RocksDbCorruptionTests : CorruptionConformanceTests
+public sealed class RocksDbCorruptionTests(ITestOutputHelper output) : CorruptionConformanceTests(output)
 {
     protected override IStateBackend CreateBackend(string path) => new RocksDbStateBackend(path);
 

@@ -1,9 +1,10 @@
 using FlowState.Conformance;
+using Xunit.Abstractions;
 
 namespace FlowState.Sqlite.Tests;
 
 /// <summary>The corruption corpus on a SQLite file and its WAL and shared-memory index.</summary>
-public sealed class SqliteCorruptionTests : CorruptionConformanceTests
+public sealed class SqliteCorruptionTests(ITestOutputHelper output) : CorruptionConformanceTests(output)
 {
     private static readonly string[] Suffixes = [string.Empty, "-wal", "-shm"];
 
