@@ -78,6 +78,8 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
 
         try
         {
+            // Before SQLite replays the log: what it would drop silently is an error here.
+            SqliteWalCheck.ThrowIfCommitsWouldBeDropped(_options.Path + "-wal");
             var builder = new SqliteConnectionStringBuilder
             {
                 DataSource = _options.Path,
