@@ -11,7 +11,7 @@ namespace FlowState.RocksDb;
 /// <see cref="WriteBatch"/>. <see cref="Durability.Process"/> writes the write-ahead log without syncing it (a killed
 /// process loses nothing); <see cref="Durability.Machine"/> writes with <c>sync=true</c> (the log is fsynced).
 /// </summary>
-public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource
+public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IReadOnlyStateBackend
 {
     /// <summary>The schema this version writes and reads.</summary>
     public const int SchemaVersion = 1;
@@ -46,11 +46,14 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource
     public string Description => $"rocksdb:{_options.Path}";
 
     /// <inheritdoc />
+    public bool IsReadOnly => _options.ReadOnly;
+
+    /// <inheritdoc />
     public ValueTask OpenAsync(CancellationToken cancellationToken)
     {
         var options = new DbOptions()
-            .SetCreateIfMissing(true)
-            .SetCreateMissingColumnFamilies(true)
+            .SetCreateIfMissing(!_options.ReadOnly)
+            .SetCreateMissingColumnFamilies(!_options.ReadOnly)
             .SetParanoidChecks(true)
             .SetKeepLogFileNum(2)
             .SetWalRecoveryMode(_options.TolerateTornLogTail ? Recovery.TolerateCorruptedTailRecords : Recovery.AbsoluteConsistency);
@@ -60,12 +63,25 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource
         var families = new ColumnFamilies { { EntriesFamily, new ColumnFamilyOptions() } };
         try
         {
+            if (_options.ReadOnly && !Directory.Exists(_options.Path))
+            {
+                throw new StateBackendException($"RocksDB directory '{_options.Path}' does not exist; a read-only store cannot create it. Check the path, or open it without ReadOnly.");
+            }
+
             Directory.CreateDirectory(_options.Path);
             VerifyCurrentFile();
             VerifyNothingWasForgotten(options, families);
-            _db = RocksDbSharp.RocksDb.Open(options, _options.Path, families);
+            // Read-only: no LOCK taken (a writer may hold it), the write-ahead logs replayed into memory only.
+            _db = _options.ReadOnly
+                ? RocksDbSharp.RocksDb.OpenReadOnly(options, _options.Path, families, false)
+                : RocksDbSharp.RocksDb.Open(options, _options.Path, families);
             _entries = _db.GetColumnFamily(EntriesFamily);
             var stored = _db.Get(SchemaKey);
+            if (stored is null && _options.ReadOnly)
+            {
+                throw new StateBackendException($"RocksDB directory '{_options.Path}' is not a FlowState store (it has no FlowState schema); a read-only store cannot create one.");
+            }
+
             if (stored is null)
             {
                 _db.Put(SchemaKey, Encoding.UTF8.GetBytes(SchemaVersion.ToString(CultureInfo.InvariantCulture)), writeOptions: _synced);
@@ -169,6 +185,11 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource
     public ValueTask ApplyAsync(IReadOnlyList<BackendChange> changes, Durability durability, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
+        if (_options.ReadOnly)
+        {
+            throw new StateRejectedException($"RocksDB directory '{_options.Path}' was opened read-only; open it without ReadOnly to write.");
+        }
+
         var db = Db();
         try
         {

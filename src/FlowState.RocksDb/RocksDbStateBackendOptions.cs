@@ -12,4 +12,11 @@ public sealed class RocksDbStateBackendOptions
     /// log fails the open with <see cref="StateCorruptedException"/>.
     /// </summary>
     public bool TolerateTornLogTail { get; set; } = true;
+
+    /// <summary>
+    /// Opens the directory for reading only (default false): the store loads what it holds and refuses every write
+    /// (<see cref="StateRejectedException"/>); nothing is written, RocksDB's lock is not taken, so it can look at a
+    /// store another process has open (as of the moment it opens). The directory must exist and hold a FlowState store.
+    /// </summary>
+    public bool ReadOnly { get; set; }
 }

@@ -19,7 +19,7 @@ namespace FlowState.Sqlite;
 /// <c>flowstate_entries</c> in one transaction (latest change per key wins) at <see cref="SqliteStateBackendOptions.FoldThreshold"/>,
 /// at open, at close and before a read; a crash between the two leaves the log, which the next open folds.
 /// </remarks>
-public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
+public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IReadOnlyStateBackend
 {
     /// <summary>The schema this version writes and reads.</summary>
     public const long SchemaVersion = 3;
@@ -70,8 +70,17 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
     public string Description => $"sqlite:{_options.Path}";
 
     /// <inheritdoc />
+    public bool IsReadOnly => _options.ReadOnly;
+
+    /// <inheritdoc />
     public ValueTask OpenAsync(CancellationToken cancellationToken)
     {
+        if (_options.ReadOnly)
+        {
+            OpenReadOnly();
+            return ValueTask.CompletedTask;
+        }
+
         // Each store holds its state in memory, so two stores writing one file would overwrite each other's
         // versions: a lock on the file keeps a second store out (SQLite's own locks only serialize transactions).
         _lock = SqliteFileLock.Acquire(_options.Path);
@@ -199,6 +208,23 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
             throw new ArgumentException($"'{scopeKeyPrefix}' is not a scope storage key (it must end with '/').", nameof(scopeKeyPrefix));
         }
 
+        if (_options.ReadOnly)
+        {
+            List<BackendEntry> snapshot;
+            lock (_gate)
+            {
+                snapshot = ReadOnlySnapshot(scopeKeyPrefix);
+            }
+
+            foreach (var stored in snapshot)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return stored;
+            }
+
+            yield break;
+        }
+
         var connection = Connection();
         FoldIfAny();
         using var command = connection.CreateCommand();
@@ -256,6 +282,11 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
         ArgumentNullException.ThrowIfNull(key);
         lock (_gate)
         {
+            if (_options.ReadOnly)
+            {
+                return ValueTask.FromResult(ReadOnlyGet(scopeKey, key));
+            }
+
             if (_logRows > 0 && (_logKeys is null || _logKeys.Contains((scopeKey, key))))
             {
                 Fold();
@@ -285,6 +316,11 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
     public ValueTask ApplyAsync(IReadOnlyList<BackendChange> changes, Durability durability, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
+        if (_options.ReadOnly)
+        {
+            throw new StateRejectedException($"SQLite file '{_options.Path}' was opened read-only; open it without ReadOnly to write.");
+        }
+
         lock (_gate)
         {
             Apply(changes, durability);
@@ -467,27 +503,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
         try
         {
             using var transaction = connection.BeginTransaction();
-            var latest = new Dictionary<(string Scope, string Key), (byte[]? Value, long Version, long ExpiresAt, long Ttl, bool Sliding, long Checksum)>();
-            using (var select = connection.CreateCommand())
-            {
-                select.Transaction = transaction;
-                select.CommandText = $"SELECT {LogColumns} FROM flowstate_log ORDER BY seq;";
-                using var reader = select.ExecuteReader();
-                while (reader.Read())
-                {
-                    var (scope, key) = (reader.GetString(1), reader.GetString(2));
-                    var value = reader.IsDBNull(3) ? null : (byte[])reader.GetValue(3);
-                    var row = (value, reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7) != 0, reader.GetInt64(8));
-                    var expected = SqliteEntryChecksum.Compute(scope, key, value ?? [], row.Item2, row.Item3, row.Item4, row.Item5);
-                    if (expected != row.Item6 || (value is null) != (row.Item2 == TombstoneVersion))
-                    {
-                        throw new StateCorruptedException(
-                            $"SQLite file '{_options.Path}' is damaged: the logged change of '{key}' in scope '{scope}' does not match its checksum. Restore the file from a backup.");
-                    }
-
-                    latest[(scope, key)] = row;
-                }
-            }
+            var latest = ReadLoggedChanges(transaction, null);
 
             _upsert!.Transaction = transaction;
             _delete!.Transaction = transaction;
@@ -520,6 +536,190 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
         {
             throw new StateCorruptedException($"SQLite file '{_options.Path}' holds a malformed logged change: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>
+    /// Opens the file for reading only: no lock (a writer may hold it), no schema created or upgraded, the log read
+    /// beside the entries table instead of folded into it.
+    /// </summary>
+    private void OpenReadOnly()
+    {
+        if (!File.Exists(_options.Path))
+        {
+            throw new StateBackendException($"SQLite file '{_options.Path}' does not exist; a read-only store cannot create it. Check the path, or open it without ReadOnly.");
+        }
+
+        SqliteWalCheck.ThrowIfCommitsWouldBeDropped(_options.Path + "-wal");
+        try
+        {
+            var builder = new SqliteConnectionStringBuilder
+            {
+                DataSource = _options.Path,
+                Mode = SqliteOpenMode.ReadOnly,
+                Pooling = false,
+                DefaultTimeout = (int)Math.Ceiling(_options.BusyTimeout.TotalSeconds),
+            };
+            _connection = new SqliteConnection(builder.ToString());
+            _connection.Open();
+            Execute($"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds};");
+            if (_options.VerifyOnOpen)
+            {
+                VerifyStructure();
+            }
+
+            using (var transaction = _connection.BeginTransaction(deferred: true))
+            {
+                if (Scalar("SELECT count(*) FROM sqlite_master WHERE name = 'flowstate_schema';", transaction) is 0L)
+                {
+                    throw new StateBackendException($"SQLite file '{_options.Path}' is not a FlowState store (it has no FlowState schema); a read-only store cannot create one.");
+                }
+
+                switch (Scalar("SELECT version FROM flowstate_schema WHERE name = 'entries';", transaction))
+                {
+                    case SchemaVersion:
+                        break;
+                    case long version when version > SchemaVersion:
+                        throw new StateCorruptedException(
+                            $"SQLite file '{_options.Path}' has schema version {version}; this FlowState reads up to {SchemaVersion}. Use a newer FlowState.");
+                    case var version:
+                        throw new StateBackendException(
+                            $"SQLite file '{_options.Path}' has schema version {version ?? "(none)"}, older than this FlowState's {SchemaVersion}; open it once without ReadOnly to upgrade it.");
+                }
+
+                VerifyColumns(transaction);
+                transaction.Commit();
+            }
+
+            _get = _connection.CreateCommand();
+            _get.CommandText = $"SELECT {Columns} FROM flowstate_entries WHERE scope = $scope AND key = $key;";
+            _get.Parameters.Add(new SqliteParameter { ParameterName = "$scope" });
+            _get.Parameters.Add(new SqliteParameter { ParameterName = "$key" });
+        }
+        catch (SqliteException ex)
+        {
+            Close();
+            throw Failure("open read-only", ex);
+        }
+        catch
+        {
+            Close();
+            throw;
+        }
+    }
+
+    /// <summary>The entries of a read-only file under <paramref name="scopeKeyPrefix"/>, the log's later changes applied, as one snapshot.</summary>
+    private List<BackendEntry> ReadOnlySnapshot(string scopeKeyPrefix)
+    {
+        try
+        {
+            // One read transaction: the entries table and the log as of one moment, whatever a writer does meanwhile.
+            using var transaction = Connection().BeginTransaction(deferred: true);
+            var entries = new Dictionary<(string Scope, string Key), BackendEntry>();
+            using (var command = Connection().CreateCommand())
+            {
+                command.Transaction = transaction;
+                command.CommandText = $"SELECT {Columns} FROM flowstate_entries;";
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    var entry = ReadRow(reader);
+                    if (entry.ScopeKey.StartsWith(scopeKeyPrefix, StringComparison.Ordinal))
+                    {
+                        entries[(entry.ScopeKey, entry.Key)] = entry;
+                    }
+                }
+            }
+
+            foreach (var ((scope, key), change) in ReadLoggedChanges(transaction, null))
+            {
+                if (!scope.StartsWith(scopeKeyPrefix, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                if (change.Value is null)
+                {
+                    entries.Remove((scope, key));
+                }
+                else
+                {
+                    entries[(scope, key)] = new BackendEntry(scope, key, change.Value, change.Version, change.ExpiresAt, change.Ttl, change.Sliding);
+                }
+            }
+
+            transaction.Commit();
+            return [.. entries.Values.OrderBy(e => e.ScopeKey, StringComparer.Ordinal).ThenBy(e => e.Key, StringComparer.Ordinal)];
+        }
+        catch (SqliteException ex)
+        {
+            throw Failure("read", ex);
+        }
+        catch (Exception ex) when (ex is InvalidCastException or FormatException)
+        {
+            throw new StateCorruptedException($"SQLite file '{_options.Path}' holds a malformed entry: {ex.Message}", ex);
+        }
+    }
+
+    private BackendEntry? ReadOnlyGet(string scopeKey, string key)
+    {
+        try
+        {
+            using var transaction = Connection().BeginTransaction(deferred: true);
+            if (ReadLoggedChanges(transaction, (scopeKey, key)).Values.FirstOrDefault() is { } logged)
+            {
+                return logged.Value is null ? null : new BackendEntry(scopeKey, key, logged.Value, logged.Version, logged.ExpiresAt, logged.Ttl, logged.Sliding);
+            }
+
+            _get!.Transaction = transaction;
+            _get.Parameters[0].Value = scopeKey;
+            _get.Parameters[1].Value = key;
+            using var reader = _get.ExecuteReader();
+            return reader.Read() ? ReadRow(reader) : null;
+        }
+        catch (SqliteException ex)
+        {
+            throw Failure("read", ex);
+        }
+        catch (Exception ex) when (ex is InvalidCastException or FormatException)
+        {
+            throw new StateCorruptedException($"SQLite file '{_options.Path}' holds a malformed entry: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The latest logged change of each key (of one key: <paramref name="only"/>), checksums verified.</summary>
+    private Dictionary<(string Scope, string Key), LoggedChange> ReadLoggedChanges(SqliteTransaction transaction, (string Scope, string Key)? only)
+    {
+        var latest = new Dictionary<(string Scope, string Key), LoggedChange>();
+        using var select = Connection().CreateCommand();
+        select.Transaction = transaction;
+        if (only is { } one)
+        {
+            select.CommandText = $"SELECT {LogColumns} FROM flowstate_log WHERE scope = $scope AND key = $key ORDER BY seq;";
+            select.Parameters.AddWithValue("$scope", one.Scope);
+            select.Parameters.AddWithValue("$key", one.Key);
+        }
+        else
+        {
+            select.CommandText = $"SELECT {LogColumns} FROM flowstate_log ORDER BY seq;";
+        }
+
+        using var reader = select.ExecuteReader();
+        while (reader.Read())
+        {
+            var (scope, key) = (reader.GetString(1), reader.GetString(2));
+            var value = reader.IsDBNull(3) ? null : (byte[])reader.GetValue(3);
+            var row = new LoggedChange(value, reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7) != 0, reader.GetInt64(8));
+            var expected = SqliteEntryChecksum.Compute(scope, key, value ?? [], row.Version, row.ExpiresAt, row.Ttl, row.Sliding);
+            if (expected != row.Checksum || (value is null) != (row.Version == TombstoneVersion))
+            {
+                throw new StateCorruptedException(
+                    $"SQLite file '{_options.Path}' is damaged: the logged change of '{key}' in scope '{scope}' does not match its checksum. Restore the file from a backup.");
+            }
+
+            latest[(scope, key)] = row;
+        }
+
+        return latest;
     }
 
     private static void SetRow(SqliteCommand command, string scope, string key, byte[]? value, long version, long expiresAt, long ttl, bool sliding, long? checksum = null)
@@ -686,4 +886,6 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource
         ex.SqliteErrorCode is 11 or 26 // SQLITE_CORRUPT, SQLITE_NOTADB
             ? new StateCorruptedException($"SQLite file '{_options.Path}' is damaged ({what}): {ex.Message}. Restore it from a backup.", ex)
             : new StateBackendException($"SQLite file '{_options.Path}' failed to {what}: {ex.Message}", ex);
+
+    private readonly record struct LoggedChange(byte[]? Value, long Version, long ExpiresAt, long Ttl, bool Sliding, long Checksum);
 }

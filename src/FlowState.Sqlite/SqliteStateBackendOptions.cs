@@ -21,4 +21,11 @@ public sealed class SqliteStateBackendOptions
     /// pages few whatever keys it writes; folding then rewrites each entry page once for many writes.
     /// </summary>
     public int FoldThreshold { get; set; } = 4096;
+
+    /// <summary>
+    /// Opens the file for reading only (default false): the store loads what the file holds and refuses every write
+    /// (<see cref="StateRejectedException"/>); nothing is written to the file, no lock is taken, so it can look at a
+    /// store another process has open. The file must exist and be of this FlowState's schema.
+    /// </summary>
+    public bool ReadOnly { get; set; }
 }

@@ -114,7 +114,8 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
             }
 
             Exception? failure = Volatile.Read(ref _fault);
-            if (failure is null)
+            // A group of nothing (a backup's drain marker) has nothing to write: it only keeps its place in the order.
+            if (failure is null && changes.Count > 0)
             {
                 using var activity = FlowStateActivities.Source.StartActivity("flowstate.commit");
                 activity?.SetTag("flowstate.store", _storeTag.Value);

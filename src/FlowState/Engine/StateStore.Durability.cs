@@ -204,6 +204,15 @@ public sealed partial class StateStore
         }
     }
 
+    /// <summary>Refuses a write to a read-only store, before anything changes (under the write lock).</summary>
+    private void ThrowIfReadOnlyLocked()
+    {
+        if (_readOnly)
+        {
+            throw new StateRejectedException($"The store on '{_backend!.Description}' was opened read-only; open it without ReadOnly to write.");
+        }
+    }
+
     private void RecordUpsertLocked(StateEntry entry)
     {
         _changeObserver?.OnChanged(entry.Scope, entry.Key);
@@ -231,7 +240,8 @@ public sealed partial class StateStore
     {
         var changes = _pendingChanges;
         _pendingChanges = null;
-        if (changes is null || changes.Count == 0)
+        // A read-only store's only changes are purges of expired entries at open and on the timer: memory only.
+        if (changes is null || changes.Count == 0 || _readOnly)
         {
             return null;
         }

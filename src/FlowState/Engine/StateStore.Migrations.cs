@@ -51,6 +51,12 @@ public sealed partial class StateStore
                 $"The backend '{backend.Description}' is at migration version {applied}, newer than the newest migration registered here ({newest}). Open it with the application version that migrated it, or a newer one.");
         }
 
+        if (backend is IReadOnlyStateBackend { IsReadOnly: true } && migrations.Any(m => m.Version > applied))
+        {
+            throw new StateMigrationException(
+                $"The backend '{backend.Description}' is at migration version {applied} and migration {migrations.Where(m => m.Version > applied).Min(m => m.Version)} is still to run, but the store is opened read-only. Open it writable once to migrate, or open it read-only without the migrations.");
+        }
+
         foreach (var migration in migrations.Where(m => m.Version > applied).OrderBy(m => m.Version))
         {
             List<BackendEntry> after;

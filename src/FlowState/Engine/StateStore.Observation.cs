@@ -89,6 +89,7 @@ public sealed partial class StateStore
             {
                 ThrowIfDisposed();
                 _commits?.ThrowIfFaulted();
+                ThrowIfReadOnlyLocked();
                 var now = NowTicks();
                 var version = _version + 1;
                 Volatile.Write(ref _version, version);

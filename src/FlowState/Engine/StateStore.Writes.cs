@@ -183,6 +183,7 @@ public sealed partial class StateStore
             ThrowIfDisposed();
             // A failed backend write is undone in memory under this lock; nothing may be applied on top of it after.
             _commits?.ThrowIfFaulted();
+            ThrowIfReadOnlyLocked();
             try
             {
                 result = CommitLocked(writes, ref evictions);
@@ -588,6 +589,7 @@ public sealed partial class StateStore
         {
             ThrowIfDisposed();
             _commits?.ThrowIfFaulted();
+            ThrowIfReadOnlyLocked();
             PurgeExpiredLocked(NowTicks(), ref evictions);
             var node = FindNode(scope);
             if (node is null || node.SubtreeEntries == 0)

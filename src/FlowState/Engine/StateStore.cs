@@ -37,6 +37,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     private List<BackendChange>? _pendingChanges;
     private readonly bool _bounded;
     private readonly bool _pagesOut;
+    private readonly bool _readOnly;
     private readonly bool _trackAccess;
 
     // Odd while a change of several keys is being applied; readers that see it (or see it move) read under the lock.
@@ -93,6 +94,12 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
         _coarseClock = ReferenceEquals(_time, TimeProvider.System) ? new CoarseUtcClock(_time) : null;
         _backend = options.Backend;
         _pagesOut = _bounded && _backend is not null;
+        _readOnly = _backend is IReadOnlyStateBackend { IsReadOnly: true };
+        if (_readOnly && _pagesOut)
+        {
+            throw new ArgumentException("A read-only store keeps every value in memory (it reads the storage once, at open): remove MaxEntries and MaxBytes, or open it writable.", nameof(options));
+        }
+
         _undurable = _backend is null ? null : new UndurableChanges();
         _commits = _backend is null ? null : new GroupCommitQueue(_backend, options.MaxPendingCommits, options.Name, RollBackUndurable);
         _global = For(StateScope.Global);
@@ -127,6 +134,9 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
 
     /// <inheritdoc />
     public string Path => string.Empty;
+
+    /// <summary>Whether the store was opened on a read-only backend (<see cref="IReadOnlyStateBackend"/>): every write is refused.</summary>
+    public bool IsReadOnly => _readOnly;
 
     /// <summary>The highest version written so far.</summary>
     public long CurrentVersion => Volatile.Read(ref _version);

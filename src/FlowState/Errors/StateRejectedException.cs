@@ -1,6 +1,9 @@
 namespace FlowState;
 
-/// <summary>An interceptor rejected a write (set, merge, delete or clear). Nothing was written.</summary>
+/// <summary>
+/// A write (set, merge, delete or clear) was refused: an interceptor rejected it, or the store was opened read-only
+/// (<see cref="IReadOnlyStateBackend"/>). Nothing was written.
+/// </summary>
 public class StateRejectedException : StateException
 {
     /// <summary>Creates an exception with a default message.</summary>
