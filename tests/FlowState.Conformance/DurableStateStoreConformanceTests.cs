@@ -61,6 +61,30 @@ public abstract partial class DurableStateStoreConformanceTests : ConformanceTes
     }
 
     [Fact]
+    public async Task Versions_never_repeat_after_the_newest_keys_were_deleted_and_the_store_reopened()
+    {
+        long deletedAt;
+        long clearedAt;
+        await using (var store = await OpenAsync("versions-deleted"))
+        {
+            await store.SetAsync("kept", 1);
+            var version = await store.SetAsync("newest", 1);
+            await store.DeleteAsync("newest");
+            deletedAt = store.CurrentVersion;
+            Assert.True(deletedAt > version);
+            await store.For(StateScope.Workflow("run")).SetAsync("a", 1);
+            await store.For(StateScope.Workflow("run")).ClearAsync();
+            clearedAt = store.CurrentVersion;
+        }
+
+        // A reader that saw "newest" at its version must not see that version come back on another value: an
+        // ExpectedVersion check would pass against a different write.
+        await using var reopened = await OpenAsync("versions-deleted");
+        Assert.Equal(clearedAt, reopened.CurrentVersion);
+        Assert.True(await reopened.SetAsync("newest", 2) > clearedAt);
+    }
+
+    [Fact]
     public async Task Versions_continue_after_reopen()
     {
         long last;

@@ -45,6 +45,7 @@ public abstract class ReadOnlyStoreConformanceTests : IDisposable
         {
             Assert.True(reader.IsReadOnly);
             Assert.Equal(await SnapshotAsync(writer), await SnapshotAsync(reader));
+            Assert.Equal(writer.CurrentVersion, reader.CurrentVersion);
 
             var refused = await Assert.ThrowsAsync<StateRejectedException>(async () => await reader.SetAsync("global", "changed"));
             Assert.Contains("read-only", refused.Message, StringComparison.Ordinal);

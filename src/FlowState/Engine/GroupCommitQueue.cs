@@ -113,6 +113,12 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
                 durability = (Durability)Math.Max((int)durability, (int)pending.Durability);
             }
 
+            if (HasDelete(changes))
+            {
+                changes.Add(BackendChange.Upsert(new BackendEntry(
+                    StateStore.MetadataScopeKey, StateStore.VersionMarkKey, System.Text.Encoding.UTF8.GetBytes(version.ToString(System.Globalization.CultureInfo.InvariantCulture)), version, 0, 0, false)));
+            }
+
             Exception? failure = Volatile.Read(ref _fault);
             // A group of nothing (a backup's drain marker) has nothing to write: it only keeps its place in the order.
             if (failure is null && changes.Count > 0)
@@ -175,6 +181,19 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
                 }
             }
         }
+    }
+
+    private static bool HasDelete(List<BackendChange> changes)
+    {
+        foreach (var change in changes)
+        {
+            if (change.Entry is null && change.ScopeKey != StateStore.MetadataScopeKey)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private sealed class PendingCommit(List<BackendChange> changes, Durability durability, bool holdsSlot, long version)

@@ -213,6 +213,19 @@ public sealed partial class StateStore
         }
     }
 
+    /// <summary>New versions start after <paramref name="version"/> (the backend's version record) even when no stored row has it.</summary>
+    private void ContinueAfter(long version)
+    {
+        lock (_writeLock)
+        {
+            if (version > _version)
+            {
+                Volatile.Write(ref _version, version);
+                _commits?.MarkApplied(version);
+            }
+        }
+    }
+
     private void RecordUpsertLocked(StateEntry entry)
     {
         _changeObserver?.OnChanged(entry.Scope, entry.Key);

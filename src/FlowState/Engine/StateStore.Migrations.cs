@@ -15,6 +15,12 @@ public sealed partial class StateStore
 
     private const string MigrationVersionKey = "migration-version";
 
+    /// <summary>
+    /// The record of the newest version a group with a delete wrote: deletes leave no row behind, so without it a
+    /// store whose newest keys were deleted would reopen at an older version and hand the same numbers out again.
+    /// </summary>
+    internal const string VersionMarkKey = "version";
+
     /// <summary>The version of the last migration applied to this store's backend (0 when none ever ran).</summary>
     public int MigrationVersion { get; private set; }
 

@@ -188,6 +188,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
             var loaded = new List<BackendEntry>();
             var history = new List<BackendEntry>();
             BackendEntry? migrationRecord = null;
+            long versionMark = 0;
             // A store that pages values out loads in chunks, so that opening never holds more than a chunk of values
             // beyond its bound; migrations need every entry at once.
             var chunked = store._pagesOut && options.Migrations.Count == 0;
@@ -196,6 +197,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
                 if (entry.ScopeKey == MetadataScopeKey)
                 {
                     migrationRecord = entry.Key == MigrationVersionKey ? entry : migrationRecord;
+                    versionMark = entry.Key == VersionMarkKey ? entry.Version : versionMark;
                     continue;
                 }
 
@@ -216,6 +218,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
             (loaded, store.MigrationVersion) = await MigrateAsync(options, store._backend, loaded, migrationRecord, cancellationToken).ConfigureAwait(false);
             store.Load(loaded, store._backend.Description);
             store.LoadHistory(history);
+            store.ContinueAfter(versionMark);
             return store;
         }
         catch
