@@ -7,10 +7,13 @@ namespace FlowState.Cli;
 
 /// <summary>
 /// The <c>flowstate</c> command line. Exit codes: 0 done, 1 the command failed (one line on standard error, the stack
-/// trace only with <c>--verbose</c>), 2 the command line is wrong.
+/// trace only with <c>--verbose</c>), 2 the command line is wrong, 130 interrupted (Ctrl+C), as shells report it.
 /// </summary>
 internal static class FlowStateCli
 {
+    /// <summary>The exit code of a command stopped by Ctrl+C: 128 + SIGINT, what a shell reports for an interrupted program.</summary>
+    public const int Interrupted = 130;
+
     public static async Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         var root = new RootCommand("flowstate: run flows and inspect, edit, back up and export FlowState stores.");
@@ -65,7 +68,7 @@ internal static class FlowStateCli
                     await error.WriteLineAsync(ex.ToString()).ConfigureAwait(false);
                 }
 
-                return ex is CliUsageException ? 2 : 1;
+                return ex is CliUsageException ? 2 : ex is OperationCanceledException && cancellationToken.IsCancellationRequested ? Interrupted : 1;
             }
         });
 

@@ -16,7 +16,7 @@ internal static class RocksDbBackupFolder
     private const string RecordFile = "FLOWSTATE-BACKUP";
     private const string FormatLine = "flowstate-backup 1";
 
-    public static void Write(RocksDbSharp.RocksDb db, string source, string destination)
+    public static void Write(RocksDbSharp.RocksDb db, string source, string destination, DateTimeOffset completedAt)
     {
         var full = Path.GetFullPath(destination);
         var temporary = $"{full}.partial-{Guid.NewGuid():N}";
@@ -29,7 +29,7 @@ internal static class RocksDbBackupFolder
 
             var record = new StringBuilder()
                 .AppendLine(FormatLine)
-                .AppendLine(CultureInfo.InvariantCulture, $"completed {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}")
+                .AppendLine(CultureInfo.InvariantCulture, $"completed {completedAt.ToUnixTimeMilliseconds()}")
                 .AppendLine(CultureInfo.InvariantCulture, $"source {source}");
             foreach (var file in new DirectoryInfo(temporary).EnumerateFiles().OrderBy(f => f.Name, StringComparer.Ordinal))
             {

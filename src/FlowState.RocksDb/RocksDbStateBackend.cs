@@ -233,7 +233,7 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
 
         try
         {
-            RocksDbBackupFolder.Write(db, _options.Path, destination);
+            RocksDbBackupFolder.Write(db, _options.Path, destination, _options.TimeProvider.GetUtcNow());
             return ValueTask.CompletedTask;
         }
         catch (RocksDbException ex)

@@ -19,4 +19,7 @@ public sealed class RocksDbStateBackendOptions
     /// store another process has open (as of the moment it opens). The directory must exist and hold a FlowState store.
     /// </summary>
     public bool ReadOnly { get; set; }
+
+    /// <summary>The clock of the backup's completion record. Default: the system clock.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

@@ -13,7 +13,7 @@ internal static class SqliteBackupFile
 {
     private const long Format = 1;
 
-    public static void Write(string source, TimeSpan busyTimeout, string destination)
+    public static void Write(string source, TimeSpan busyTimeout, string destination, DateTimeOffset completedAt)
     {
         var temporary = $"{destination}.partial-{Guid.NewGuid():N}";
         try
@@ -48,7 +48,7 @@ internal static class SqliteBackupFile
                     INSERT INTO flowstate_backup SELECT $format, $completed, (SELECT count(*) FROM flowstate_entries) + (SELECT count(*) FROM flowstate_log), $source;
                     """;
                 stamp.Parameters.AddWithValue("$format", Format);
-                stamp.Parameters.AddWithValue("$completed", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                stamp.Parameters.AddWithValue("$completed", completedAt.ToUnixTimeMilliseconds());
                 stamp.Parameters.AddWithValue("$source", source);
                 stamp.ExecuteNonQuery();
                 transaction.Commit();

@@ -403,7 +403,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
 
         try
         {
-            SqliteBackupFile.Write(_options.Path, _options.BusyTimeout, destination);
+            SqliteBackupFile.Write(_options.Path, _options.BusyTimeout, destination, _options.TimeProvider.GetUtcNow());
             return ValueTask.CompletedTask;
         }
         catch (SqliteException ex)

@@ -28,4 +28,7 @@ public sealed class SqliteStateBackendOptions
     /// store another process has open. The file must exist and be of this FlowState's schema.
     /// </summary>
     public bool ReadOnly { get; set; }
+
+    /// <summary>The clock of the backup's completion record. Default: the system clock.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

@@ -21,12 +21,15 @@ public abstract class CliTestBase : IDisposable
     }
 
     /// <summary>Runs <c>flowstate</c> with <paramref name="args"/> (and <c>--store</c> unless given).</summary>
-    protected async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
+    protected Task<(int Code, string Out, string Error)> RunAsync(params string[] args) => RunAsync(CancellationToken.None, args);
+
+    /// <summary>Runs <c>flowstate</c> as <see cref="RunAsync(string[])"/> does, stopped by <paramref name="stop"/> (Ctrl+C's token).</summary>
+    protected async Task<(int Code, string Out, string Error)> RunAsync(CancellationToken stop, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
         var withStore = args.Contains("--store") || args.Contains("--help") ? args : [.. args, "--store", StorePath];
-        var code = await FlowStateCli.InvokeAsync(withStore, output, error);
+        var code = await FlowStateCli.InvokeAsync(withStore, output, error, stop);
         return (code, output.ToString(), error.ToString());
     }
 }

@@ -17,7 +17,7 @@ public sealed class ProcessTests : CliTestBase
         var (stoppedCode, stoppedOut) = await RunProcessAsync(flowFile, interruptWhen: "run word-count_1: flow word-count", "INT");
         var (code, output) = await RunProcessAsync(flowFile, interruptWhen: null, null);
 
-        Assert.True(stoppedCode == 1, stoppedOut);
+        Assert.True(stoppedCode == 130, $"exit {stoppedCode}: {stoppedOut}");
         Assert.Contains("stopped after 0 step(s); run the same command again to resume run word-count_1", stoppedOut, StringComparison.Ordinal);
         Assert.True(code == 0, output);
         Assert.Contains("run word-count_1: resuming flow word-count after step 0 (running)", output, StringComparison.Ordinal);

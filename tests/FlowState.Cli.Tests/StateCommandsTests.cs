@@ -64,6 +64,19 @@ public sealed class StateCommandsTests : CliTestBase
     }
 
     [Fact]
+    public async Task A_command_stopped_by_ctrl_c_exits_130()
+    {
+        await RunAsync("state", "set", "k", "1");
+        using var stopped = new CancellationTokenSource();
+        await stopped.CancelAsync();
+
+        var (code, _, error) = await RunAsync(stopped.Token, "state", "list");
+
+        Assert.Equal(130, code);
+        Assert.Contains("stopped", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Reading_a_store_that_does_not_exist_fails_without_creating_it()
     {
         var (code, _, error) = await RunAsync("state", "list");

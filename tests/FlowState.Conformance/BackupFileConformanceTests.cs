@@ -15,6 +15,9 @@ public abstract class BackupFileConformanceTests : CrashTestBase
     /// <summary>Checks a backup (the backend's <c>VerifyBackup</c>).</summary>
     protected abstract StateBackupInfo VerifyBackup(string path);
 
+    /// <summary>A backend over <paramref name="path"/> whose backups take their time from <paramref name="time"/>.</summary>
+    protected abstract IStateBackend CreateBackend(string path, TimeProvider time);
+
     /// <summary>Damages a complete backup at <paramref name="path"/> the way a torn copy would (a file cut short).</summary>
     protected abstract void CutShort(string path);
 
@@ -41,15 +44,15 @@ public abstract class BackupFileConformanceTests : CrashTestBase
     public async Task A_backup_records_when_it_completed_and_what_it_copied()
     {
         var source = await FillAsync("source", 300);
-        var before = DateTimeOffset.UtcNow;
-        await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = CreateBackend(source) }))
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2031, 3, 4, 5, 6, 7, 890, TimeSpan.Zero));
+        await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = CreateBackend(source, clock) }))
         {
             await store.BackupAsync(Directory.File("b"));
         }
 
         var info = VerifyBackup(Directory.File("b"));
 
-        Assert.InRange(info.CompletedAt, before.AddSeconds(-1), DateTimeOffset.UtcNow.AddSeconds(1));
+        Assert.Equal(clock.GetUtcNow(), info.CompletedAt);
         Assert.Equal(Path.GetFullPath(source), Path.GetFullPath(info.Source));
         Assert.True(info.Entries is null or 300, $"{info.Entries} rows recorded for 300 entries");
         await using var reopened = await StateStore.OpenAsync(new StateStoreOptions { Backend = CreateBackend(Directory.File("b")) });

@@ -9,6 +9,9 @@ public sealed class RocksDbBackupFileTests : BackupFileConformanceTests
 
     protected override IStateBackend CreateBackend(string path) => new RocksDbStateBackend(path);
 
+    protected override IStateBackend CreateBackend(string path, TimeProvider time) =>
+        new RocksDbStateBackend(new RocksDbStateBackendOptions { Path = path, TimeProvider = time });
+
     protected override StateBackupInfo VerifyBackup(string path) => RocksDbStateBackend.VerifyBackup(path);
 
     protected override void CutShort(string path)

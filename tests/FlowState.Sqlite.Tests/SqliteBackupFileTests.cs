@@ -10,6 +10,9 @@ public sealed class SqliteBackupFileTests : BackupFileConformanceTests
 
     protected override IStateBackend CreateBackend(string path) => new SqliteStateBackend(path);
 
+    protected override IStateBackend CreateBackend(string path, TimeProvider time) =>
+        new SqliteStateBackend(new SqliteStateBackendOptions { Path = path, TimeProvider = time });
+
     protected override StateBackupInfo VerifyBackup(string path) => SqliteStateBackend.VerifyBackup(path);
 
     protected override void CutShort(string path)

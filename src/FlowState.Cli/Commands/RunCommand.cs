@@ -67,7 +67,7 @@ internal static class RunCommand
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 await console.Out.WriteLineAsync($"stopped after {progress.Steps} step(s); run the same command again to resume run {id}");
-                return 1;
+                return FlowStateCli.Interrupted;
             }
             catch (FlowException ex)
             {

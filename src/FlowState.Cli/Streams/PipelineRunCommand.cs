@@ -44,7 +44,7 @@ internal static class PipelineRunCommand
             await console.Out.WriteLineAsync(reached is null
                 ? "stopped before the first checkpoint; run the same command again to start over"
                 : $"stopped; run the same command again to continue from checkpoint {reached}");
-            return 1;
+            return FlowStateCli.Interrupted;
         }
         catch (StreamException ex)
         {
