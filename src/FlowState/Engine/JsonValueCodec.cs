@@ -38,7 +38,7 @@ internal static class JsonValueCodec
     }
 
     public static byte[] Serialize<T>(T value, JsonSerializerOptions options, string key) =>
-        Serialize(value, Deep(options).GetTypeInfo(typeof(T)) as JsonTypeInfo<T> ?? throw new InvalidOperationException($"No JSON contract for {typeof(T)}."), key, long.MaxValue, StateScope.Global);
+        Serialize(value, TypeInfo<T>(Deep(options)), key, long.MaxValue, StateScope.Global);
 
     public static byte[] Serialize<T>(T value, JsonTypeInfo<T> typeInfo, string key) =>
         Serialize(value, typeInfo, key, long.MaxValue, StateScope.Global);
@@ -48,7 +48,7 @@ internal static class JsonValueCodec
     /// over the limit is refused once it has grown past it (a 100 MB value: after about the limit's worth of work).
     /// </summary>
     public static byte[] Serialize<T>(T value, JsonSerializerOptions options, string key, long maxBytes, StateScope scope) =>
-        Serialize(value, Deep(options).GetTypeInfo(typeof(T)) as JsonTypeInfo<T> ?? throw new InvalidOperationException($"No JSON contract for {typeof(T)}."), key, maxBytes, scope);
+        Serialize(value, TypeInfo<T>(Deep(options)), key, maxBytes, scope);
 
     /// <inheritdoc cref="Serialize{T}(T, JsonSerializerOptions, string, long, StateScope)"/>
     public static byte[] Serialize<T>(T value, JsonTypeInfo<T> typeInfo, string key, long maxBytes, StateScope scope)
@@ -92,6 +92,19 @@ internal static class JsonValueCodec
         }
     }
 
+    /// <summary>The contract of <typeparamref name="T"/> in <paramref name="options"/>, the last one asked for kept per type (a lookup otherwise).</summary>
+    private static JsonTypeInfo<T> TypeInfo<T>(JsonSerializerOptions options)
+    {
+        if (LastTypeInfo<T>.Value is { } last && ReferenceEquals(last.Options, options))
+        {
+            return last;
+        }
+
+        var info = (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
+        LastTypeInfo<T>.Value = info;
+        return info;
+    }
+
     private static byte[] SerializeBounded<T>(T value, JsonTypeInfo<T> typeInfo, long maxBytes)
     {
         // Taken off the thread while in use: a converter that writes state while it is serialized gets its own.
@@ -108,6 +121,12 @@ internal static class JsonValueCodec
     }
 
     /// <summary>A buffer and a JSON writer over it, reused by one thread for value after value.</summary>
+    private static class LastTypeInfo<T>
+    {
+        // Written and read whole (a reference), so a race only costs a lookup.
+        public static volatile JsonTypeInfo<T>? Value;
+    }
+
 #pragma warning disable CA1001 // The writer lives as long as its thread and holds only managed memory.
     private sealed class BoundedSerializer
 #pragma warning restore CA1001

@@ -23,6 +23,10 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     private readonly JsonSerializerOptions _json;
     private readonly JsonSerializerOptions _jsonDeep;
     private readonly ConcurrentDictionary<StateScope, StateLimits> _scopeLimits = new();
+
+    // Set once any scope has limits: ConcurrentDictionary.IsEmpty takes every lock when the dictionary is empty, which
+    // showed on each write (it is never cleared, so a store that had limits keeps looking them up).
+    private volatile bool _hasScopeLimits;
     private StateLimits _globalLimits;
     private readonly PriorityQueue<StateEntry, long> _lru = new();
     private readonly PriorityQueue<StateEntry, long> _expiry = new();
@@ -86,6 +90,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
         foreach (var (scope, limits) in options.ScopeLimits)
         {
             _scopeLimits[scope] = limits;
+            _hasScopeLimits = true;
         }
 
         _historyDepths = new Dictionary<StateScope, int>(options.History);
@@ -257,6 +262,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
             else
             {
                 _scopeLimits[scope] = limits;
+                _hasScopeLimits = true;
             }
 
             if (scope.IsGlobal)
@@ -405,7 +411,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     {
         long maxBytes = _globalLimits.MaxValueBytes ?? long.MaxValue;
         int maxDepth = _globalLimits.MaxDepth ?? JsonValueCodec.SerializerMaxDepth;
-        if (!_scopeLimits.IsEmpty)
+        if (_hasScopeLimits)
         {
             for (var s = scope; !s.IsGlobal; s = s.Parent!)
             {
