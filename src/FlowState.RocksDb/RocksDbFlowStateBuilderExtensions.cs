@@ -13,11 +13,18 @@ public static class RocksDbFlowStateBuilderExtensions
         return builder.UseBackend(_ => new RocksDbStateBackend(path));
     }
 
-    /// <summary>Keeps the store in RocksDB as a configuration section says: <c>Path</c> (required, the directory).</summary>
-    /// <exception cref="ArgumentException">The section has no <c>Path</c>.</exception>
+    /// <summary>
+    /// Keeps the store in RocksDB as a configuration section says (for example <c>FlowState:RocksDb</c>): <c>Path</c>
+    /// (required, the directory), <c>TolerateTornLogTail</c>, <c>ReadOnly</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The section has no <c>Path</c>, a key is none of these, or a value does not convert.</exception>
     public static FlowStateBuilder UseRocksDb(this FlowStateBuilder builder, IConfiguration section)
     {
-        return builder.UseRocksDb(FlowStateConfiguration.Required(section, "Path", "the RocksDB directory"));
+        var settings = FlowStateConfiguration.Bind<RocksDbSettings>(section, "the RocksDB backend");
+        var options = new RocksDbStateBackendOptions { Path = FlowStateConfiguration.Required(section, "Path", "the RocksDB directory") };
+        options.TolerateTornLogTail = settings.TolerateTornLogTail ?? options.TolerateTornLogTail;
+        options.ReadOnly = settings.ReadOnly ?? options.ReadOnly;
+        return builder.UseRocksDb(options);
     }
 
     /// <summary>Keeps the store in RocksDB with the given options.</summary>

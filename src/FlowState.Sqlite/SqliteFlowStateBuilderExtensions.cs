@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Configuration;
 
 namespace FlowState.Sqlite;
@@ -16,14 +15,17 @@ public static class SqliteFlowStateBuilderExtensions
 
     /// <summary>
     /// Keeps the store in SQLite as a configuration section says (for example <c>FlowState:Sqlite</c>): <c>Path</c>
-    /// (required), <c>BusyTimeout</c> (a time span), <c>VerifyOnOpen</c>.
+    /// (required), <c>BusyTimeout</c> (a time span), <c>VerifyOnOpen</c>, <c>FoldThreshold</c>, <c>ReadOnly</c>.
     /// </summary>
-    /// <exception cref="ArgumentException">The section has no <c>Path</c>, or a value does not parse.</exception>
+    /// <exception cref="ArgumentException">The section has no <c>Path</c>, a key is none of these, or a value does not convert.</exception>
     public static FlowStateBuilder UseSqlite(this FlowStateBuilder builder, IConfiguration section)
     {
+        var settings = FlowStateConfiguration.Bind<SqliteSettings>(section, "the SQLite backend");
         var options = new SqliteStateBackendOptions { Path = FlowStateConfiguration.Required(section, "Path", "the SQLite file") };
-        options.BusyTimeout = FlowStateConfiguration.Optional(section, "BusyTimeout", static text => TimeSpan.Parse(text, CultureInfo.InvariantCulture), options.BusyTimeout);
-        options.VerifyOnOpen = FlowStateConfiguration.Optional(section, "VerifyOnOpen", bool.Parse, options.VerifyOnOpen);
+        options.BusyTimeout = settings.BusyTimeout ?? options.BusyTimeout;
+        options.VerifyOnOpen = settings.VerifyOnOpen ?? options.VerifyOnOpen;
+        options.FoldThreshold = settings.FoldThreshold ?? options.FoldThreshold;
+        options.ReadOnly = settings.ReadOnly ?? options.ReadOnly;
         return builder.UseSqlite(options);
     }
 

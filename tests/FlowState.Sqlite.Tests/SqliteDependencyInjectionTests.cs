@@ -45,4 +45,27 @@ public sealed class SqliteDependencyInjectionTests : IDisposable
         Assert.Contains("S:BusyTimeout", error.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new ServiceCollection().AddFlowState(f => f.UseSqlite(bad.GetSection("Missing"))));
     }
+
+    [Fact]
+    public async Task A_misspelled_key_in_the_sqlite_section_is_refused_and_a_nested_section_passes_the_store_s_binding()
+    {
+        var path = _directory.File("nested.db");
+        var typo = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["S:Path"] = path, ["S:VerifyOnOpn"] = "false" }).Build();
+        var error = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddFlowState(f => f.UseSqlite(typo.GetSection("S"))));
+        Assert.Contains("VerifyOnOpn", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Accepted keys: Path, BusyTimeout, VerifyOnOpen", error.Message, StringComparison.Ordinal);
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["FlowState:Name"] = "nested",
+            ["FlowState:Sqlite:Path"] = path,
+            ["FlowState:Sqlite:ReadOnly"] = "false",
+        }).Build();
+        await using var provider = new ServiceCollection()
+            .AddFlowState(f => f.UseSqlite(configuration.GetSection("FlowState:Sqlite")).BindConfiguration(configuration.GetSection("FlowState")))
+            .BuildServiceProvider();
+        var store = provider.GetRequiredService<StateStore>();
+        Assert.Equal("nested", store.Name);
+        await store.SetAsync("k", 1);
+    }
 }

@@ -87,35 +87,42 @@ public sealed class FlowStateBuilder
     /// <c>Durability</c> (None, Process, Machine), <c>MaxEntries</c>, <c>MaxBytes</c>, <c>DefaultTimeToLive</c>
     /// (a time span such as <c>00:10:00</c>), and under <c>Runner</c>: <c>RecordProgress</c>, <c>RetainCompletedRuns</c>,
     /// <c>MaxPostConflictRetries</c>, <c>History:MaxCheckpoints</c>, <c>History:MaxAge</c>. Keys not given keep their
-    /// defaults; a value that does not parse is an <see cref="ArgumentException"/> naming the key when the options are read.
+    /// defaults. Bound with the configuration binder: a key that is none of these (a typo such as <c>MaxEntrys</c>) or a
+    /// value that does not convert is an <see cref="ArgumentException"/> naming the section, the key and the accepted
+    /// keys, when the options are first read; in a host that is at startup (<c>ValidateOnStart</c>).
     /// </summary>
     public FlowStateBuilder BindConfiguration(IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(section);
-        Services.Configure<StateStoreOptions>(options =>
-        {
-            options.Name = section["Name"] ?? options.Name;
-            options.Durability = FlowStateConfiguration.Optional(section, "Durability", static text => Enum.Parse<Durability>(text, ignoreCase: true), options.Durability);
-            options.MaxEntries = FlowStateConfiguration.Optional<long?>(section, "MaxEntries", static text => long.Parse(text, CultureInfo.InvariantCulture), options.MaxEntries);
-            options.MaxBytes = FlowStateConfiguration.Optional<long?>(section, "MaxBytes", static text => long.Parse(text, CultureInfo.InvariantCulture), options.MaxBytes);
-            options.DefaultTimeToLive = FlowStateConfiguration.Optional<TimeSpan?>(section, "DefaultTimeToLive", static text => TimeSpan.Parse(text, CultureInfo.InvariantCulture), options.DefaultTimeToLive);
-        });
-        var runner = section.GetSection("Runner");
-        Services.Configure<FlowRunnerOptions>(options =>
-        {
-            options.RecordProgress = FlowStateConfiguration.Optional<bool?>(runner, "RecordProgress", static text => bool.Parse(text), options.RecordProgress);
-            options.RetainCompletedRuns = FlowStateConfiguration.Optional(runner, "RetainCompletedRuns", static text => bool.Parse(text), options.RetainCompletedRuns);
-            options.MaxPostConflictRetries = FlowStateConfiguration.Optional(runner, "MaxPostConflictRetries", static text => int.Parse(text, CultureInfo.InvariantCulture), options.MaxPostConflictRetries);
-            var history = runner.GetSection("History");
-            if (history.GetChildren().Any())
+        Services.AddOptions<StateStoreOptions>()
+            .Configure(options =>
             {
-                options.History = new FlowHistoryOptions
+                var settings = FlowStateConfiguration.Bind<StoreSettings>(section, "the FlowState store");
+                options.Name = settings.Name ?? options.Name;
+                options.Durability = settings.Durability ?? options.Durability;
+                options.MaxEntries = settings.MaxEntries ?? options.MaxEntries;
+                options.MaxBytes = settings.MaxBytes ?? options.MaxBytes;
+                options.DefaultTimeToLive = settings.DefaultTimeToLive ?? options.DefaultTimeToLive;
+            })
+            .ValidateOnStart();
+        Services.AddOptions<FlowRunnerOptions>()
+            .Configure(options =>
+            {
+                var runner = FlowStateConfiguration.Bind<StoreSettings>(section, "the FlowState store").Runner;
+                if (runner is null)
                 {
-                    MaxCheckpoints = FlowStateConfiguration.Optional<int?>(history, "MaxCheckpoints", static text => int.Parse(text, CultureInfo.InvariantCulture), null),
-                    MaxAge = FlowStateConfiguration.Optional<TimeSpan?>(history, "MaxAge", static text => TimeSpan.Parse(text, CultureInfo.InvariantCulture), null),
-                };
-            }
-        });
+                    return;
+                }
+
+                options.RecordProgress = runner.RecordProgress ?? options.RecordProgress;
+                options.RetainCompletedRuns = runner.RetainCompletedRuns ?? options.RetainCompletedRuns;
+                options.MaxPostConflictRetries = runner.MaxPostConflictRetries ?? options.MaxPostConflictRetries;
+                if (runner.History is { } history)
+                {
+                    options.History = new FlowHistoryOptions { MaxCheckpoints = history.MaxCheckpoints, MaxAge = history.MaxAge };
+                }
+            })
+            .ValidateOnStart();
         return this;
     }
 }

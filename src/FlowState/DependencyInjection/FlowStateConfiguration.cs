@@ -43,5 +43,50 @@ public static class FlowStateConfiguration
         }
     }
 
+    /// <summary>
+    /// Binds <paramref name="section"/> to a new <typeparamref name="T"/> with the configuration binder, refusing keys
+    /// <typeparamref name="T"/> does not have (a typo such as <c>MaxEntrys</c> is an error, not a default).
+    /// </summary>
+    /// <param name="section">The section.</param>
+    /// <param name="what">What the section configures, for the message (e.g. "the FlowState store").</param>
+    /// <exception cref="ArgumentException">A key is unknown or a value does not convert; the message names the section and the keys it accepts.</exception>
+    public static T Bind<T>(IConfiguration section, string what)
+        where T : new()
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        try
+        {
+            return section.Get<T>(binder => binder.ErrorOnUnknownConfiguration = true) ?? new T();
+        }
+        catch (InvalidOperationException ex)
+        {
+            var path = section is IConfigurationSection named ? named.Path : "(root)";
+            throw new ArgumentException(
+                $"Configuration section '{path}' ({what}) is not valid: {ex.Message.TrimEnd('.')}. Accepted keys: {string.Join(", ", KeysOf(typeof(T), string.Empty))}.",
+                nameof(section),
+                ex);
+        }
+    }
+
+    // The keys a settings type accepts, nested sections as "Runner:History:MaxAge".
+    private static IEnumerable<string> KeysOf(Type type, string prefix)
+    {
+        foreach (var property in type.GetProperties())
+        {
+            var propertyType = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            if (propertyType.IsClass && propertyType != typeof(string))
+            {
+                foreach (var nested in KeysOf(propertyType, prefix + property.Name + ":"))
+                {
+                    yield return nested;
+                }
+            }
+            else
+            {
+                yield return prefix + property.Name;
+            }
+        }
+    }
+
     private static string PathOf(IConfiguration section, string key) => section is IConfigurationSection named ? $"{named.Path}:{key}" : key;
 }

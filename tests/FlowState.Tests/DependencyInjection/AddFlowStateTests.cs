@@ -86,4 +86,33 @@ public sealed class AddFlowStateTests
 
         Assert.Contains("FlowState:Durability", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("FlowState:MaxEntrys", "500", "MaxEntrys")]
+    [InlineData("FlowState:Durabilty", "Machine", "Durabilty")]
+    [InlineData("FlowState:Runner:History:MaxAgee", "01:00:00", "MaxAgee")]
+    public async Task A_misspelled_key_is_refused_naming_it_and_the_accepted_keys(string key, string value, string misspelled)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
+        await using var provider = new ServiceCollection().AddFlowState(f => f.BindConfiguration(configuration.GetSection("FlowState"))).BuildServiceProvider();
+
+        var error = Assert.Throws<ArgumentException>(() => provider.GetRequiredService<StateStore>());
+
+        Assert.Contains(misspelled, error.Message, StringComparison.Ordinal);
+        Assert.Contains("'FlowState'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Accepted keys: Name, Durability, MaxEntries, MaxBytes, DefaultTimeToLive, Runner:RecordProgress", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_host_with_a_misspelled_key_fails_to_start()
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["FlowState:MaxEntrys"] = "500" });
+        builder.Services.AddFlowState(f => f.BindConfiguration(builder.Configuration.GetSection("FlowState")));
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+
+        Assert.Contains("MaxEntrys", error.ToString(), StringComparison.Ordinal);
+    }
 }
