@@ -14,11 +14,12 @@ public static class PostgresFlowStateBuilderExtensions
     }
 
     /// <summary>Keeps the store in PostgreSQL as a configuration section says: <c>ConnectionString</c> (required), <c>Table</c>.</summary>
-    /// <exception cref="ArgumentException">The section has no <c>ConnectionString</c>.</exception>
+    /// <exception cref="ArgumentException">The section has no <c>ConnectionString</c>, or a key is none of these.</exception>
     public static FlowStateBuilder UsePostgres(this FlowStateBuilder builder, IConfiguration section)
     {
+        var settings = FlowStateConfiguration.Bind<PostgresSettings>(section, "the PostgreSQL backend");
         var options = new PostgresStateBackendOptions { ConnectionString = FlowStateConfiguration.Required(section, "ConnectionString", "the Npgsql connection string") };
-        options.Table = section["Table"] ?? options.Table;
+        options.Table = settings.Table ?? options.Table;
         return builder.UsePostgres(options);
     }
 
@@ -45,13 +46,14 @@ public static class PostgresFlowStateBuilderExtensions
     /// Shares state through PostgreSQL as a configuration section says: <c>ConnectionString</c> (required),
     /// <c>SessionConnectionString</c>, <c>Table</c>, <c>NotifyChanges</c>.
     /// </summary>
-    /// <exception cref="ArgumentException">The section has no <c>ConnectionString</c>, or a value does not parse.</exception>
+    /// <exception cref="ArgumentException">The section has no <c>ConnectionString</c>, a key is none of these, or a value does not convert.</exception>
     public static FlowStateBuilder UseSharedPostgres(this FlowStateBuilder builder, IConfiguration section)
     {
+        var settings = FlowStateConfiguration.Bind<PostgresSharedSettings>(section, "the shared PostgreSQL backend");
         var options = new PostgresSharedStateBackendOptions { ConnectionString = FlowStateConfiguration.Required(section, "ConnectionString", "the Npgsql connection string") };
-        options.SessionConnectionString = section["SessionConnectionString"];
-        options.Table = section["Table"] ?? options.Table;
-        options.NotifyChanges = FlowStateConfiguration.Optional(section, "NotifyChanges", bool.Parse, options.NotifyChanges);
+        options.SessionConnectionString = settings.SessionConnectionString;
+        options.Table = settings.Table ?? options.Table;
+        options.NotifyChanges = settings.NotifyChanges ?? options.NotifyChanges;
 
         return builder.UseSharedPostgres(options);
     }

@@ -22,12 +22,13 @@ public static class RedisFlowStateBuilderExtensions
     /// appsettings.json): <c>Configuration</c> (required, a StackExchange.Redis configuration string), <c>KeyPrefix</c>,
     /// <c>ScanBatchSize</c>.
     /// </summary>
-    /// <exception cref="ArgumentException">The section has no <c>Configuration</c>, or a value does not parse.</exception>
+    /// <exception cref="ArgumentException">The section has no <c>Configuration</c>, a key is none of these, or a value does not convert.</exception>
     public static FlowStateBuilder UseRedis(this FlowStateBuilder builder, IConfiguration section)
     {
+        var settings = FlowStateConfiguration.Bind<RedisSettings>(section, "the Redis backend");
         var options = new RedisSharedStateBackendOptions { Configuration = FlowStateConfiguration.Required(section, "Configuration", "the Redis server, e.g. 127.0.0.1:6379") };
-        options.KeyPrefix = section["KeyPrefix"] ?? options.KeyPrefix;
-        options.ScanBatchSize = FlowStateConfiguration.Optional(section, "ScanBatchSize", static text => int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture), options.ScanBatchSize);
+        options.KeyPrefix = settings.KeyPrefix ?? options.KeyPrefix;
+        options.ScanBatchSize = settings.ScanBatchSize ?? options.ScanBatchSize;
         return builder.UseRedis(options);
     }
 

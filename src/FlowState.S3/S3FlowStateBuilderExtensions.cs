@@ -33,20 +33,21 @@ public static class S3FlowStateBuilderExtensions
     /// <c>AccessKey</c>, <c>SecretKey</c>, <c>ClaimTimeout</c> (a time span). Credentials left out come from the AWS SDK's
     /// usual chain (environment, profile, instance role).
     /// </summary>
-    /// <exception cref="ArgumentException">A value does not parse (when the storage is first resolved), naming the key.</exception>
+    /// <exception cref="ArgumentException">A key is none of these or a value does not convert (when the storage is first resolved), naming the key.</exception>
     public static FlowStateBuilder UseS3Checkpoints(this FlowStateBuilder builder, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(section);
         return builder.UseS3Checkpoints(options =>
         {
-            options.Bucket = section["Bucket"] ?? options.Bucket;
-            options.Prefix = section["Prefix"] ?? options.Prefix;
-            options.Region = section["Region"] ?? options.Region;
-            options.Endpoint = section["Endpoint"] ?? options.Endpoint;
-            options.AccessKey = section["AccessKey"] ?? options.AccessKey;
-            options.SecretKey = section["SecretKey"] ?? options.SecretKey;
-            options.UseSsl = FlowStateConfiguration.Optional(section, "UseSsl", static text => bool.Parse(text), options.UseSsl);
-            options.ClaimTimeout = FlowStateConfiguration.Optional(section, "ClaimTimeout", static text => TimeSpan.Parse(text, CultureInfo.InvariantCulture), options.ClaimTimeout);
+            var settings = FlowStateConfiguration.Bind<S3Settings>(section, "the S3 checkpoint storage");
+            options.Bucket = settings.Bucket ?? options.Bucket;
+            options.Prefix = settings.Prefix ?? options.Prefix;
+            options.Region = settings.Region ?? options.Region;
+            options.Endpoint = settings.Endpoint ?? options.Endpoint;
+            options.AccessKey = settings.AccessKey ?? options.AccessKey;
+            options.SecretKey = settings.SecretKey ?? options.SecretKey;
+            options.UseSsl = settings.UseSsl ?? options.UseSsl;
+            options.ClaimTimeout = settings.ClaimTimeout ?? options.ClaimTimeout;
         });
     }
 }

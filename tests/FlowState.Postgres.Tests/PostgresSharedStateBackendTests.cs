@@ -135,6 +135,9 @@ public sealed class PostgresSharedStateBackendTests(PostgresServer server)
         Assert.Throws<NotSupportedException>(() => services.GetRequiredService<IStateStore>().WatchAsync());
         var bad = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["State:ConnectionString"] = "Host=x", ["State:NotifyChanges"] = "sometimes" }).Build();
         Assert.Throws<ArgumentException>(() => new ServiceCollection().AddFlowState(f => f.UseSharedPostgres(bad.GetSection("State"))));
+        var typo = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["State:ConnectionString"] = "Host=x", ["State:Tabel"] = "t" }).Build();
+        Assert.Contains("Tabel", Assert.Throws<ArgumentException>(() => new ServiceCollection().AddFlowState(f => f.UseSharedPostgres(typo.GetSection("State")))).Message, StringComparison.Ordinal);
+        Assert.Contains("Tabel", Assert.Throws<ArgumentException>(() => new ServiceCollection().AddFlowState(f => f.UsePostgres(typo.GetSection("State")))).Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -90,6 +90,9 @@ public sealed class RedisSharedStateBackendTests(RedisServer server)
         Assert.Equal("configured", await direct.GetAsync<string>("k"));
         var missing = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddFlowState(f => f.UseRedis(configuration.GetSection("Nothing"))));
         Assert.Contains("Nothing:Configuration", missing.Message, StringComparison.Ordinal);
+        var typo = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["R:Configuration"] = server.Configuration, ["R:KeyPrefx"] = "p" }).Build();
+        var misspelled = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddFlowState(f => f.UseRedis(typo.GetSection("R"))));
+        Assert.Contains("KeyPrefx", misspelled.Message, StringComparison.Ordinal);
     }
 
     [Fact]

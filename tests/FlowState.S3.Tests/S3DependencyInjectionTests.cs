@@ -63,4 +63,16 @@ public sealed class S3DependencyInjectionTests(S3rverServer server) : IDisposabl
         Assert.Contains("FlowState:S3:UseSsl", error.Message, StringComparison.Ordinal);
         Assert.Contains("sometimes", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_misspelled_setting_is_refused_naming_it()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["FlowState:S3:Bucjet"] = "b" }).Build();
+        await using var provider = new ServiceCollection().AddFlowState(f => f.UseS3Checkpoints(configuration.GetSection("FlowState:S3"))).BuildServiceProvider();
+
+        var error = Assert.Throws<ArgumentException>(() => provider.GetRequiredService<ICheckpointStorage>());
+
+        Assert.Contains("Bucjet", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Accepted keys: Bucket, Prefix", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -1,0 +1,11 @@
+namespace FlowState.Redis;
+
+/// <summary>What <c>UseRedis(section)</c> reads: only these keys are accepted.</summary>
+internal sealed class RedisSettings
+{
+    public string? Configuration { get; set; }
+
+    public string? KeyPrefix { get; set; }
+
+    public int? ScanBatchSize { get; set; }
+}
