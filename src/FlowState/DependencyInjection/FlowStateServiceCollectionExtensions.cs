@@ -28,6 +28,15 @@ public static class FlowStateServiceCollectionExtensions
     public static IServiceCollection AddFlowState(this IServiceCollection services, Action<FlowStateBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
+        // A second call would be half applied (TryAdd keeps the first store, Configure merges the options), so it is
+        // refused rather than guessed at.
+        if (services.Any(descriptor => descriptor.ServiceType == typeof(FlowStateRegistration)))
+        {
+            throw new InvalidOperationException(
+                "AddFlowState was called twice on one service collection; it registers one store. Configure everything in one call (its builder takes the backend, the options and the configuration section).");
+        }
+
+        services.AddSingleton<FlowStateRegistration>();
         var builder = new FlowStateBuilder(services);
         configure?.Invoke(builder);
         if (builder.SharedBackendFactory is { } shared)

@@ -9,18 +9,6 @@ namespace FlowState;
 /// </summary>
 internal sealed class StoreSettings
 {
-    public IConfigurationSection? Sqlite { get; set; }
-
-    public IConfigurationSection? RocksDb { get; set; }
-
-    public IConfigurationSection? Postgres { get; set; }
-
-    public IConfigurationSection? SharedPostgres { get; set; }
-
-    public IConfigurationSection? Redis { get; set; }
-
-    public IConfigurationSection? S3 { get; set; }
-
     public string? Name { get; set; }
 
     public Durability? Durability { get; set; }
@@ -32,4 +20,16 @@ internal sealed class StoreSettings
     public TimeSpan? DefaultTimeToLive { get; set; }
 
     public RunnerSettings? Runner { get; set; }
+
+    public IConfigurationSection? Sqlite { get; set; }
+
+    public IConfigurationSection? RocksDb { get; set; }
+
+    public IConfigurationSection? Postgres { get; set; }
+
+    public IConfigurationSection? SharedPostgres { get; set; }
+
+    public IConfigurationSection? Redis { get; set; }
+
+    public IConfigurationSection? S3 { get; set; }
 }

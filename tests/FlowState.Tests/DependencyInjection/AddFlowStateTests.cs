@@ -115,4 +115,16 @@ public sealed class AddFlowStateTests
 
         Assert.Contains("MaxEntrys", error.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_second_AddFlowState_call_is_refused()
+    {
+        var services = new ServiceCollection().AddFlowState(f => f.ConfigureStore(o => o.Name = "first"));
+
+        var error = Assert.Throws<InvalidOperationException>(() => services.AddFlowState(f => f.ConfigureStore(o => o.Name = "second")));
+
+        Assert.Contains("AddFlowState was called twice", error.Message, StringComparison.Ordinal);
+        await using var provider = services.BuildServiceProvider();
+        Assert.Equal("first", provider.GetRequiredService<StateStore>().Name);
+    }
 }
