@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.Text.Json;
 using FlowState.Cli.Commands;
 using FlowState.Flows;
@@ -33,11 +34,16 @@ internal static class FlowStateCli
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var parseError in parsed.Errors)
+            // System.CommandLine's own report: the errors and, for a mistyped command or option, what was meant
+            // ("'sate' was not matched. Did you mean one of the following? state"); the full help only on request.
+            if (parsed.Action is ParseErrorAction report)
             {
-                await error.WriteLineAsync($"error: {parseError.Message}").ConfigureAwait(false);
+                report.ShowHelp = false;
+                report.ShowTypoCorrections = true;
             }
 
+            // All of it on standard error: standard output stays for what a command prints.
+            await parsed.InvokeAsync(new InvocationConfiguration { Output = error, Error = error }, cancellationToken).ConfigureAwait(false);
             await error.WriteLineAsync("run 'flowstate --help' for usage").ConfigureAwait(false);
             return 2;
         }

@@ -64,6 +64,19 @@ public sealed class StateCommandsTests : CliTestBase
     }
 
     [Fact]
+    public async Task A_mistyped_command_is_a_usage_error_that_suggests_the_right_one()
+    {
+        var (code, output, error) = await RunAsync("sate", "list");
+
+        Assert.Equal(2, code);
+        Assert.Contains("'sate'", error, StringComparison.Ordinal);
+        Assert.Contains("Did you mean", error, StringComparison.Ordinal);
+        Assert.Empty(output);
+        Assert.Contains("state", output + error, StringComparison.Ordinal);
+        Assert.Contains("run 'flowstate --help' for usage", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_command_stopped_by_ctrl_c_exits_130()
     {
         await RunAsync("state", "set", "k", "1");
