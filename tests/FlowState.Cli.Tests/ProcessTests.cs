@@ -41,6 +41,28 @@ public sealed class ProcessTests : CliTestBase
     }
 
     [Fact]
+    public async Task Export_piped_into_import_copies_every_entry()
+    {
+        var copy = Directory.File("piped.db");
+        var cli = Path.Combine(AppContext.BaseDirectory, "FlowState.Cli.dll");
+        Assert.Equal(0, (await RunAsync("state", "set", "greeting", "\"hello\"")).Code);
+        var start = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in new[] { "-c", "set -o pipefail; dotnet \"$0\" export - --store \"$1\" | dotnet \"$0\" import - --store \"$2\"", cli, StorePath, copy })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        var error = await process.StandardError.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {output} {error}");
+        Assert.Contains("imported 1 entries from standard input", output, StringComparison.Ordinal);
+        Assert.Equal("\"hello\"", (await RunAsync("state", "get", "greeting", "--store", copy)).Out.Trim());
+    }
+
+    [Fact]
     public async Task An_argument_that_is_not_UTF_8_is_refused_before_anything_is_written()
     {
         // Only a shell can hand over bytes that are not UTF-8 (ProcessStartInfo encodes its strings).

@@ -26,6 +26,31 @@ public sealed class RunsAndDataCommandsTests : CliTestBase
     }
 
     [Fact]
+    public async Task Export_to_a_dash_writes_the_export_alone_to_standard_output()
+    {
+        await RunAsync("state", "set", "a", "1");
+        await RunAsync("state", "set", "b", "\"two\"");
+        var toFile = Directory.File("file.jsonl");
+        await RunAsync("export", toFile);
+
+        var (code, output, error) = await RunAsync("export", "-");
+
+        Assert.Equal(0, code);
+        // The same entries as the file's export (the header's time and so the checksum differ), and a whole export.
+        var fileLines = await File.ReadAllLinesAsync(toFile);
+        var outputLines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(fileLines.Length, outputLines.Length);
+        Assert.Equal(fileLines[1..^1], outputLines[1..^1]);
+        var fromStdout = Directory.File("from-stdout.jsonl");
+        await File.WriteAllTextAsync(fromStdout, output);
+        var imported = await RunAsync("import", fromStdout, "--store", Directory.File("from-stdout.db"));
+        Assert.True(imported.Code == 0, imported.Error);
+        Assert.Contains("imported 2 entries", imported.Out, StringComparison.Ordinal);
+        Assert.Contains("exported 2 entries to standard output", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(Environment.CurrentDirectory, "-")), "a file named '-' was written");
+    }
+
+    [Fact]
     public async Task Export_import_backup_and_restore_carry_every_entry()
     {
         await RunAsync("run", "word-count");

@@ -98,11 +98,24 @@ internal static class DataCommands
 
     private static Command Export(TextWriter output, TextWriter error)
     {
-        var file = new Argument<string>("file") { Description = "the JSON-lines file to write" };
+        var file = new Argument<string>("file") { Description = "the JSON-lines file to write (a new file; - for standard output)" };
         var command = new Command("export", "write every entry to a portable, checksummed JSON-lines file") { file };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
             await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
+            if (parse.GetValue(file) == "-")
+            {
+                // Standard output carries the export alone; the count goes to standard error.
+                long written;
+                await using (var stdout = new TextWriterStream(console.Out))
+                {
+                    written = await store.ExportAsync(stdout, cancellationToken);
+                }
+
+                await console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"exported {written} entries to standard output"));
+                return 0;
+            }
+
             var path = Path.GetFullPath(parse.GetValue(file)!);
             long count;
             await using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
@@ -118,10 +131,19 @@ internal static class DataCommands
 
     private static Command Import(TextWriter output, TextWriter error)
     {
-        var file = new Argument<string>("file") { Description = "a file written by 'flowstate export'" };
+        var file = new Argument<string>("file") { Description = "a file written by 'flowstate export' (- for standard input)" };
         var command = new Command("import", "write the entries of an export into the store (all or nothing)") { file };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
+            if (parse.GetValue(file) == "-")
+            {
+                await using var target = await parse.OpenStoreAsync(mustExist: false, cancellationToken);
+                await using var stdin = Console.OpenStandardInput();
+                var read = await target.ImportAsync(stdin, cancellationToken);
+                await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"imported {read} entries from standard input"));
+                return 0;
+            }
+
             var path = Path.GetFullPath(parse.GetValue(file)!);
             if (!File.Exists(path))
             {
