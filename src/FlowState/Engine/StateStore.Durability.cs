@@ -100,10 +100,10 @@ public sealed partial class StateStore
 
             maxVersion = Math.Max(_version, maxVersion);
             Volatile.Write(ref _version, maxVersion);
+            // Everything loaded is in the backend: none of it is undone after a failure, and all of it may be paged out.
+            _commits?.MarkApplied(maxVersion);
             if (_pagesOut)
             {
-                // Everything loaded is in the backend: all of it may be paged out.
-                _commits!.MarkApplied(maxVersion);
                 List<StateEviction>? none = null;
                 EvictForCapacityLocked(0, ref none);
             }

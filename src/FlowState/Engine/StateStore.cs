@@ -105,7 +105,8 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
             throw new ArgumentException("A read-only store keeps every value in memory (it reads the storage once, at open): remove MaxEntries and MaxBytes, or open it writable.", nameof(options));
         }
 
-        _undurable = _backend is null ? null : new UndurableChanges();
+        // A read-only store never writes, so it has nothing to undo (and no group commit would ever let records go).
+        _undurable = _backend is null || _readOnly ? null : new UndurableChanges();
         _commits = _backend is null ? null : new GroupCommitQueue(_backend, options.MaxPendingCommits, options.Name, RollBackUndurable);
         _global = For(StateScope.Global);
         // The timer holds the store weakly so that a store nobody disposed can still be collected; the timer then
