@@ -29,6 +29,7 @@ public abstract partial class DurableStateStoreConformanceTests
             var countBefore = await store.CountAsync();
             var watched = store.WatchAsync().GetAsyncEnumerator();
 
+            Assert.False(store.IsFaulted);
             backend.Arm();
             Task[] writes =
             [
@@ -49,6 +50,8 @@ public abstract partial class DurableStateStoreConformanceTests
                 await Assert.ThrowsAsync<StateBackendException>(() => write);
             }
 
+            Assert.True(store.IsFaulted);
+            Assert.Contains("No space left on device", store.FaultCause!.Message, StringComparison.Ordinal);
             Assert.Equal(before, await SnapshotAsync(store));
             Assert.Equal(historyBefore, await HistoryAsync(store));
             Assert.Equal(countBefore, await store.CountAsync());

@@ -78,6 +78,9 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
         return pending.Completion.Task;
     }
 
+    /// <summary>The backend failure that faulted the queue, or null.</summary>
+    public Exception? Fault => Volatile.Read(ref _fault);
+
     public void ThrowIfFaulted()
     {
         if (Volatile.Read(ref _fault) is { } fault)

@@ -141,6 +141,15 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     /// <inheritdoc />
     public string Path => string.Empty;
 
+    /// <summary>
+    /// Whether a backend write failed (a full disk, a lost connection): the store then refuses every write, its memory
+    /// holds what the backend holds, and it must be reopened to write again. <see cref="FaultCause"/> says why.
+    /// </summary>
+    public bool IsFaulted => _commits?.Fault is not null;
+
+    /// <summary>The backend failure that faulted the store (<see cref="IsFaulted"/>), or null.</summary>
+    public Exception? FaultCause => _commits?.Fault;
+
     /// <summary>Whether the store was opened on a read-only backend (<see cref="IReadOnlyStateBackend"/>): every write is refused.</summary>
     public bool IsReadOnly => _readOnly;
 
