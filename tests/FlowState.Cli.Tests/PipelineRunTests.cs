@@ -146,12 +146,16 @@ public sealed class PipelineRunTests : CliTestBase
         File.AppendAllLines(Directory.File("rolled.jsonl"), Enumerable.Range(300, 30).Select(i => $"{{\"seq\":{i},\"key\":\"k{i % 6}\"}}"));
         await RunAsync("run", file);
 
-        var restore = await RunAsync("checkpoints", "restore", file, "1");
+        var unconfirmed = await RunAsync("checkpoints", "restore", file, "1");
+        var restore = await RunAsync("checkpoints", "restore", file, "1", "--yes");
         var committed = await FlowState.Streaming.JsonLinesFileSink.ReadCommittedLinesAsync(Directory.File("rolled-out"));
         var again = await RunAsync("checkpoints", "restore", file, "1");
         var missing = await RunAsync("checkpoints", "restore", file, "9");
         var rerun = await RunAsync("run", file);
 
+        // Without a terminal to ask on, a restore that removes something needs --yes, and changes nothing without it.
+        Assert.Equal(2, unconfirmed.Code);
+        Assert.Contains("this removes checkpoint(s) 2 and the output they committed; pass --yes to confirm", unconfirmed.Error, StringComparison.Ordinal);
         Assert.Equal((0, string.Empty), (restore.Code, restore.Error));
         Assert.Contains("rolled back to checkpoint 1: removed checkpoint(s) 2 and their output", restore.Out, StringComparison.Ordinal);
         Assert.Equal(300, committed.Count);

@@ -66,13 +66,31 @@ internal static class CheckpointsCommands
         var file = new Argument<string>("pipeline") { Description = "the pipeline file (.yaml)" };
         var id = new Argument<long>("id") { Description = "the checkpoint to go back to" };
         var keepOutput = new Option<bool>("--keep-output") { Description = "keep the output committed after the checkpoint (the next run writes it again)" };
+        var yes = new Option<bool>("--yes", "-y") { Description = "remove without asking (needed when standard input is not a terminal)" };
         var command = new Command("restore", "roll the pipeline back to a checkpoint: later checkpoints and their committed output are removed, and the next run starts from it")
         {
-            file, id, keepOutput,
+            file, id, keepOutput, yes,
         };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
             var wanted = parse.GetValue(id);
+            var later = (await LoadAsync(parse.GetValue(file)!, cancellationToken)).Where(m => m.Id > wanted).Select(m => m.Id).Order().ToList();
+            if (later.Count > 0 && !parse.GetValue(yes))
+            {
+                var what = string.Create(CultureInfo.InvariantCulture, $"checkpoint(s) {string.Join(", ", later)}{(parse.GetValue(keepOutput) ? string.Empty : " and the output they committed")}");
+                if (Console.IsInputRedirected)
+                {
+                    throw new CliUsageException($"this removes {what}; pass --yes to confirm");
+                }
+
+                await console.Error.WriteAsync($"Remove {what}? [y/N] ");
+                if (Console.ReadLine()?.Trim() is not ("y" or "Y" or "yes"))
+                {
+                    await console.Error.WriteLineAsync("nothing changed");
+                    return 1;
+                }
+            }
+
             var removed = await WithPipelineAsync(parse.GetValue(file)!, pipeline => pipeline.RollBackToCheckpointAsync(wanted, parse.GetValue(keepOutput), cancellationToken));
             await console.Out.WriteLineAsync(removed.Count == 0
                 ? string.Create(CultureInfo.InvariantCulture, $"checkpoint {wanted} is already the latest; the next run starts from it")
