@@ -122,7 +122,7 @@ public sealed partial class StateStore
         lock (_writeLock)
         {
             _pendingChanges = null;
-            var undo = _undurable!.TakeNewerThan(appliedVersion);
+            var undo = _undurable?.TakeNewerThan(appliedVersion) ?? [];
             Interlocked.Increment(ref _batchSequence);
             try
             {
