@@ -89,16 +89,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         {
             // Before SQLite replays the log: what it would drop silently is an error here.
             SqliteWalCheck.ThrowIfCommitsWouldBeDropped(_options.Path + "-wal");
-            var builder = new SqliteConnectionStringBuilder
-            {
-                DataSource = _options.Path,
-                Mode = SqliteOpenMode.ReadWriteCreate,
-                Pooling = false,
-                DefaultTimeout = (int)Math.Ceiling(_options.BusyTimeout.TotalSeconds),
-            };
-            _connection = new SqliteConnection(builder.ToString());
-            _connection.Open();
-            Execute($"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds};");
+            Connect(SqliteOpenMode.ReadWriteCreate);
             var mode = Scalar("PRAGMA journal_mode = WAL;") as string;
             if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
             {
@@ -156,10 +147,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                 transaction.Commit();
             }
 
-            _get = _connection.CreateCommand();
-            _get.CommandText = $"SELECT {Columns} FROM flowstate_entries WHERE scope = $scope AND key = $key;";
-            _get.Parameters.Add(new SqliteParameter { ParameterName = "$scope" });
-            _get.Parameters.Add(new SqliteParameter { ParameterName = "$key" });
+            PrepareGet();
 
             _upsert = _connection.CreateCommand();
             _upsert.CommandText =
@@ -538,6 +526,29 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         }
     }
 
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_connection))]
+    private void Connect(SqliteOpenMode mode)
+    {
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = _options.Path,
+            Mode = mode,
+            Pooling = false,
+            DefaultTimeout = (int)Math.Ceiling(_options.BusyTimeout.TotalSeconds),
+        };
+        _connection = new SqliteConnection(builder.ToString());
+        _connection.Open();
+        Execute($"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds};");
+    }
+
+    private void PrepareGet()
+    {
+        _get = Connection().CreateCommand();
+        _get.CommandText = $"SELECT {Columns} FROM flowstate_entries WHERE scope = $scope AND key = $key;";
+        _get.Parameters.Add(new SqliteParameter { ParameterName = "$scope" });
+        _get.Parameters.Add(new SqliteParameter { ParameterName = "$key" });
+    }
+
     /// <summary>
     /// Opens the file for reading only: no lock (a writer may hold it), no schema created or upgraded, the log read
     /// beside the entries table instead of folded into it.
@@ -552,16 +563,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         SqliteWalCheck.ThrowIfCommitsWouldBeDropped(_options.Path + "-wal");
         try
         {
-            var builder = new SqliteConnectionStringBuilder
-            {
-                DataSource = _options.Path,
-                Mode = SqliteOpenMode.ReadOnly,
-                Pooling = false,
-                DefaultTimeout = (int)Math.Ceiling(_options.BusyTimeout.TotalSeconds),
-            };
-            _connection = new SqliteConnection(builder.ToString());
-            _connection.Open();
-            Execute($"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds};");
+            Connect(SqliteOpenMode.ReadOnly);
             if (_options.VerifyOnOpen)
             {
                 VerifyStructure();
@@ -590,10 +592,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                 transaction.Commit();
             }
 
-            _get = _connection.CreateCommand();
-            _get.CommandText = $"SELECT {Columns} FROM flowstate_entries WHERE scope = $scope AND key = $key;";
-            _get.Parameters.Add(new SqliteParameter { ParameterName = "$scope" });
-            _get.Parameters.Add(new SqliteParameter { ParameterName = "$key" });
+            PrepareGet();
         }
         catch (SqliteException ex)
         {

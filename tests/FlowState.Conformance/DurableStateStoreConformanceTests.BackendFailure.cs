@@ -24,7 +24,7 @@ public abstract partial class DurableStateStoreConformanceTests
             await store.For(StateScope.Custom("cleared")).ApplyAsync(store.For(StateScope.Custom("cleared")).CreateBatch().Set("k1", 1).Set("k2", 2));
             await store.For(Audited).SetAsync("x", "x1");
             await store.For(Audited).SetAsync("x", "x2");
-            before = await SnapshotAsync(store);
+            before = await StoreSnapshot.TakeAsync(store);
             historyBefore = await HistoryAsync(store);
             var countBefore = await store.CountAsync();
             var watched = store.WatchAsync().GetAsyncEnumerator();
@@ -52,7 +52,7 @@ public abstract partial class DurableStateStoreConformanceTests
 
             Assert.True(store.IsFaulted);
             Assert.Contains("No space left on device", store.FaultCause!.Message, StringComparison.Ordinal);
-            Assert.Equal(before, await SnapshotAsync(store));
+            Assert.Equal(before, await StoreSnapshot.TakeAsync(store));
             Assert.Equal(historyBefore, await HistoryAsync(store));
             Assert.Equal(countBefore, await store.CountAsync());
             Assert.Equal(1, await store.For(StateScope.Workflow("lonely")).GetAsync<int>("only"));
@@ -76,7 +76,7 @@ public abstract partial class DurableStateStoreConformanceTests
         var reopenedOptions = new StateStoreOptions { Backend = CreateBackend("failed-write"), TimeProvider = Clock };
         reopenedOptions.History[Audited] = 2;
         await using var reopened = await StateStore.OpenAsync(reopenedOptions);
-        Assert.Equal(before, await SnapshotAsync(reopened));
+        Assert.Equal(before, await StoreSnapshot.TakeAsync(reopened));
         Assert.Equal(historyBefore, await HistoryAsync(reopened));
         await reopened.SetAsync("after", 1);
     }
@@ -91,7 +91,7 @@ public abstract partial class DurableStateStoreConformanceTests
             await store.SetAsync("k" + i, i);
         }
 
-        var before = await SnapshotAsync(store);
+        var before = await StoreSnapshot.TakeAsync(store);
         backend.Arm();
         var writes = Enumerable.Range(0, 10).Select(i => store.SetAsync("k" + i, 100 + i).AsTask()).ToArray();
         backend.Fail();
@@ -100,20 +100,8 @@ public abstract partial class DurableStateStoreConformanceTests
             await Assert.ThrowsAsync<StateBackendException>(() => write);
         }
 
-        Assert.Equal(before, await SnapshotAsync(store));
+        Assert.Equal(before, await StoreSnapshot.TakeAsync(store));
         Assert.True(store.PagingStatistics.ResidentEntries <= 2, $"{store.PagingStatistics.ResidentEntries} values stayed in memory over a bound of 2");
-    }
-
-    private static async Task<Dictionary<string, (string Json, long Version)>> SnapshotAsync(StateStore store)
-    {
-        var snapshot = new Dictionary<string, (string Json, long Version)>(StringComparer.Ordinal);
-        await foreach (var key in store.ListAllAsync())
-        {
-            var entry = await store.For(key.Scope).GetEntryAsync(key.Key);
-            snapshot[key.ToString()] = (entry!.ToString(), entry.Version);
-        }
-
-        return snapshot;
     }
 
     private static async Task<string[]> HistoryAsync(StateStore store) =>

@@ -28,7 +28,7 @@ public abstract partial class DurableStateStoreConformanceTests : ConformanceTes
     public async Task Reopen_sees_every_acknowledged_write(Durability durability)
     {
         var storage = "reopen-" + durability;
-        var expected = new Dictionary<string, (string Json, long Version)>();
+        Dictionary<string, (string Json, long Version)> expected;
         await using (var store = await OpenAsync(storage, durability))
         {
             var run = store.For(StateScope.Workflow("r:1"));
@@ -39,20 +39,11 @@ public abstract partial class DurableStateStoreConformanceTests : ConformanceTes
             await store.DeleteAsync("gone");
             await store.Scope("a%b").ApplyAsync(store.Scope("a%b").CreateBatch().Set("k1", "v1").Set("k2", "v2"));
             await store.UpdateAsync<int>("counter", n => n + 5);
-            await foreach (var key in store.ListAllAsync())
-            {
-                var entry = await store.For(key.Scope).GetEntryAsync(key.Key);
-                expected[key.ToString()] = (entry!.ToString(), entry.Version);
-            }
+            expected = await StoreSnapshot.TakeAsync(store);
         }
 
         await using var reopened = await OpenAsync(storage, durability);
-        var actual = new Dictionary<string, (string Json, long Version)>();
-        await foreach (var key in reopened.ListAllAsync())
-        {
-            var entry = await reopened.For(key.Scope).GetEntryAsync(key.Key);
-            actual[key.ToString()] = (entry!.ToString(), entry.Version);
-        }
+        var actual = await StoreSnapshot.TakeAsync(reopened);
 
         Assert.Equal(expected.OrderBy(e => e.Key, StringComparer.Ordinal), actual.OrderBy(e => e.Key, StringComparer.Ordinal));
         Assert.Equal(5, actual.Count);

@@ -44,7 +44,7 @@ public abstract class ReadOnlyStoreConformanceTests : IDisposable
         await using (var reader = await StateStore.OpenAsync(new StateStoreOptions { Backend = CreateBackend(path, forReading: true) }))
         {
             Assert.True(reader.IsReadOnly);
-            Assert.Equal(await SnapshotAsync(writer), await SnapshotAsync(reader));
+            Assert.Equal(await StoreSnapshot.TakeAsync(writer), await StoreSnapshot.TakeAsync(reader));
             Assert.Equal(writer.CurrentVersion, reader.CurrentVersion);
 
             var refused = await Assert.ThrowsAsync<StateRejectedException>(async () => await reader.SetAsync("global", "changed"));
@@ -116,18 +116,6 @@ public abstract class ReadOnlyStoreConformanceTests : IDisposable
     // Empty files are left out: SQLite may create its (empty) side files to read a file in WAL mode.
     private Dictionary<string, string> Hashes(string path) =>
         DataFiles(path).Where(file => new FileInfo(file).Length > 0).ToDictionary(file => file[path.Length..], file => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file))), StringComparer.Ordinal);
-
-    private static async Task<Dictionary<string, (string Json, long Version)>> SnapshotAsync(StateStore store)
-    {
-        var snapshot = new Dictionary<string, (string Json, long Version)>(StringComparer.Ordinal);
-        await foreach (var key in store.ListAllAsync())
-        {
-            var entry = await store.For(key.Scope).GetEntryAsync(key.Key);
-            snapshot[key.ToString()] = (entry!.ToString(), entry.Version);
-        }
-
-        return snapshot;
-    }
 
     private sealed class NoMigration : IStateMigration
     {
