@@ -1,4 +1,3 @@
-using System.Globalization;
 using FlowState.Checkpoints;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

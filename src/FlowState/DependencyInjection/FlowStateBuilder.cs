@@ -1,4 +1,3 @@
-using System.Globalization;
 using FlowState.Flows;
 using Microsoft.Extensions.Configuration;
 using FlowState.Checkpoints;

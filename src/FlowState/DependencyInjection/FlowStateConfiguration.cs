@@ -21,28 +21,6 @@ public static class FlowStateConfiguration
             : throw new ArgumentException($"Configuration '{PathOf(section, key)}' ({what}) is missing.", nameof(section));
     }
 
-    /// <summary>The value of <paramref name="key"/> parsed with <paramref name="parse"/>, or <paramref name="fallback"/> when it is missing or blank.</summary>
-    /// <exception cref="ArgumentException">The value does not parse.</exception>
-    public static T Optional<T>(IConfiguration section, string key, Func<string, T> parse, T fallback)
-    {
-        ArgumentNullException.ThrowIfNull(section);
-        ArgumentNullException.ThrowIfNull(parse);
-        var text = section[key];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return fallback;
-        }
-
-        try
-        {
-            return parse(text);
-        }
-        catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException)
-        {
-            throw new ArgumentException($"Configuration value '{PathOf(section, key)}' = '{text}' is not valid: {ex.Message}", nameof(section), ex);
-        }
-    }
-
     /// <summary>
     /// Binds <paramref name="section"/> to a new <typeparamref name="T"/> with the configuration binder, refusing keys
     /// <typeparamref name="T"/> does not have (a typo such as <c>MaxEntrys</c> is an error, not a default).
