@@ -11,7 +11,7 @@ namespace FlowState.RocksDb;
 /// <see cref="WriteBatch"/>. <see cref="Durability.Process"/> writes the write-ahead log without syncing it (a killed
 /// process loses nothing); <see cref="Durability.Machine"/> writes with <c>sync=true</c> (the log is fsynced).
 /// </summary>
-public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IReadOnlyStateBackend
+public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IReadOnlyStateBackend, IHighWaterMarkedStateBackend
 {
     /// <summary>The schema this version writes and reads.</summary>
     public const int SchemaVersion = 1;
@@ -47,6 +47,10 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
 
     /// <inheritdoc />
     public bool IsReadOnly => _options.ReadOnly;
+
+    /// <inheritdoc />
+    /// <remarks><c>{directory}.flowstate-mark</c>, beside the database directory (an older copy of the directory put in place leaves it).</remarks>
+    public string HighWaterMarkPath => Path.TrimEndingDirectorySeparator(_options.Path) + ".flowstate-mark";
 
     /// <inheritdoc />
     public ValueTask OpenAsync(CancellationToken cancellationToken)

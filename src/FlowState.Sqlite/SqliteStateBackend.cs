@@ -19,7 +19,7 @@ namespace FlowState.Sqlite;
 /// <c>flowstate_entries</c> in one transaction (latest change per key wins) at <see cref="SqliteStateBackendOptions.FoldThreshold"/>,
 /// at open, at close and before a read; a crash between the two leaves the log, which the next open folds.
 /// </remarks>
-public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IReadOnlyStateBackend
+public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IReadOnlyStateBackend, IHighWaterMarkedStateBackend
 {
     /// <summary>The schema this version writes and reads.</summary>
     public const long SchemaVersion = 3;
@@ -71,6 +71,10 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
 
     /// <inheritdoc />
     public bool IsReadOnly => _options.ReadOnly;
+
+    /// <inheritdoc />
+    /// <remarks><c>{path}.flowstate-mark</c>, beside the database file and its log.</remarks>
+    public string HighWaterMarkPath => _options.Path + ".flowstate-mark";
 
     /// <inheritdoc />
     public ValueTask OpenAsync(CancellationToken cancellationToken)

@@ -60,8 +60,26 @@ public sealed class SqliteWalDamageTests : IDisposable
         Assert.Equal(Commits, await store.CountAsync());
     }
 
-    /// <summary>A copy of a store's files taken while it is open after <see cref="Commits"/> commits, all in its log.</summary>
-    private async Task<(string Copy, List<long> CommitFrames, int FrameSize)> CrashedImageAsync(string name)
+    [Fact]
+    public async Task A_log_cut_short_at_a_commit_is_refused_by_the_high_water_mark()
+    {
+        var (copy, commitFrames, frameSize) = await CrashedImageAsync("cut", withMark: true);
+        // A clean cut after the fifth commit: the log itself cannot tell, only the mark beside the file can.
+        using (var wal = new FileStream(copy + "-wal", FileMode.Open, FileAccess.ReadWrite))
+        {
+            wal.SetLength(32 + ((commitFrames[4] + 1) * frameSize));
+        }
+
+        var ex = await Assert.ThrowsAsync<StateCorruptedException>(() => StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(copy) }));
+        Assert.Contains("came back older", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"acknowledged version {Commits}", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A copy of a store's files taken while it is open after <see cref="Commits"/> commits, all in its log (with its
+    /// high-water mark when <paramref name="withMark"/>: the copy then stands for the store itself after a crash).
+    /// </summary>
+    private async Task<(string Copy, List<long> CommitFrames, int FrameSize)> CrashedImageAsync(string name, bool withMark = false)
     {
         var path = _directory.File(name + ".db");
         var copy = _directory.File(name + "-copy.db");
@@ -73,6 +91,10 @@ public sealed class SqliteWalDamageTests : IDisposable
             }
 
             SqliteCorruptionTests.CopyFiles(path, copy);
+            if (withMark)
+            {
+                File.Copy(path + ".flowstate-mark", copy + ".flowstate-mark");
+            }
         }
 
         var wal = await File.ReadAllBytesAsync(copy + "-wal");

@@ -20,6 +20,7 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
     private readonly Task _flusher;
     private Exception? _fault;
     private long _appliedVersion;
+    private StateHighWaterMark? _mark;
 
     private readonly KeyValuePair<string, object?> _storeTag;
     private readonly Action<long, Exception>? _onFailure;
@@ -45,6 +46,9 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
 
     /// <summary>Records that the backend holds everything up to <paramref name="version"/> (what the store loaded at open).</summary>
     public void MarkApplied(long version) => Volatile.Write(ref _appliedVersion, Math.Max(_appliedVersion, version));
+
+    /// <summary>Advances <paramref name="mark"/> after every group the backend acknowledged, and closes it with the queue.</summary>
+    public void KeepMark(StateHighWaterMark mark) => _mark = mark;
 
     public long Groups { get; private set; }
 
@@ -95,6 +99,7 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _flusher.ConfigureAwait(false);
+        _mark?.Dispose();
         _slots.Dispose();
     }
 
@@ -139,6 +144,7 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
                     var elapsed = Stopwatch.GetElapsedTime(started);
                     BackendTime += elapsed;
                     Volatile.Write(ref _appliedVersion, Math.Max(_appliedVersion, version));
+                    _mark?.Advance(HighestVersion(changes), durability);
                     Groups++;
                     Commits += group.Count;
                     FlowStateMetrics.CommitGroupSize.Record(group.Count, _storeTag);
@@ -184,6 +190,21 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
                 }
             }
         }
+    }
+
+    /// <summary>The highest version the changes store: what the backend holds from now on (deletes carry the version record).</summary>
+    private static long HighestVersion(List<BackendChange> changes)
+    {
+        long highest = 0;
+        foreach (var change in changes)
+        {
+            if (change.Entry is { } entry)
+            {
+                highest = Math.Max(highest, entry.Version);
+            }
+        }
+
+        return highest;
     }
 
     private static bool HasDelete(List<BackendChange> changes)

@@ -14,7 +14,8 @@ public sealed partial class StateStore
     /// Takes a consistent online backup of the store's backend to <paramref name="destination"/> (a SQLite file, a
     /// RocksDB directory; it must not exist). Every write acknowledged before the call, and every write behind at
     /// <see cref="Durability.None"/>, is in it; writes may go on meanwhile. Restore by opening a store on the copy
-    /// (or by moving it into place while the store is closed).
+    /// (or by moving it into place while the store is closed, and deleting the store's high-water mark, see
+    /// <see cref="IHighWaterMarkedStateBackend"/>: the copy is older than what the store acknowledged).
     /// </summary>
     /// <exception cref="NotSupportedException">The store has no backend, or one that cannot take backups.</exception>
     /// <exception cref="IOException"><paramref name="destination"/> exists.</exception>
@@ -210,6 +211,36 @@ public sealed partial class StateStore
         if (_readOnly)
         {
             throw new StateRejectedException($"The store on '{_backend!.Description}' was opened read-only; open it without ReadOnly to write.");
+        }
+    }
+
+    /// <summary>
+    /// Refuses a storage that holds less than its high-water mark says it acknowledged. An empty storage is a new store
+    /// at the path of an old one (its files were deleted): the mark is replaced.
+    /// </summary>
+    private static void ThrowIfOlderThanMark(string description, string markPath, StateHighWaterMark.Snapshot mark, long storedVersion)
+    {
+        var required = StateHighWaterMark.Required(mark);
+        if (storedVersion > 0 && storedVersion < required)
+        {
+            throw new StateCorruptedException(
+                $"The store on '{description}' holds versions up to {storedVersion}, but it acknowledged version {required} (high-water mark '{markPath}'): " +
+                "it came back older than it was, through a write-ahead log cut short or an older copy of its files put in place. " +
+                $"Restore the newest backup; or, if the older state is there on purpose (a restored backup), delete '{markPath}' and open the store again.");
+        }
+    }
+
+    /// <summary>Starts advancing the high-water mark; a mark that cannot be created is logged and the store goes on without it.</summary>
+    private void KeepHighWaterMark(string markPath, long storedVersion, StateHighWaterMark.Snapshot? previous)
+    {
+        try
+        {
+            var fsynced = previous is { } found && storedVersion > 0 ? Math.Min(found.MachineVersion, storedVersion) : 0;
+            _commits!.KeepMark(StateHighWaterMark.Open(markPath, storedVersion, fsynced));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            StateStoreLog.HighWaterMarkFailed(_logger, ex, _options.Name, markPath);
         }
     }
 

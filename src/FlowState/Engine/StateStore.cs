@@ -199,7 +199,12 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
 
         try
         {
+            // Read before the backend opens: a read-only store beside a live writer must not see a mark newer than
+            // the state it is about to load.
+            var markPath = (store._backend as IHighWaterMarkedStateBackend)?.HighWaterMarkPath;
+            var mark = markPath is null ? null : StateHighWaterMark.Read(markPath);
             await store._backend.OpenAsync(cancellationToken).ConfigureAwait(false);
+            long storedVersion = 0;
             var loaded = new List<BackendEntry>();
             var history = new List<BackendEntry>();
             BackendEntry? migrationRecord = null;
@@ -209,6 +214,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
             var chunked = store._pagesOut && options.Migrations.Count == 0;
             await foreach (var entry in store._backend.ScanAsync(string.Empty, cancellationToken).ConfigureAwait(false))
             {
+                storedVersion = Math.Max(storedVersion, entry.Version);
                 if (entry.ScopeKey == MetadataScopeKey)
                 {
                     migrationRecord = entry.Key == MigrationVersionKey ? entry : migrationRecord;
@@ -230,10 +236,20 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
                 }
             }
 
+            if (mark is { } found)
+            {
+                ThrowIfOlderThanMark(store._backend.Description, markPath!, found, storedVersion);
+            }
+
             (loaded, store.MigrationVersion) = await MigrateAsync(options, store._backend, loaded, migrationRecord, cancellationToken).ConfigureAwait(false);
             store.Load(loaded, store._backend.Description);
             store.LoadHistory(history);
             store.ContinueAfter(versionMark);
+            if (markPath is not null && !store._readOnly)
+            {
+                store.KeepHighWaterMark(markPath, storedVersion, mark);
+            }
+
             return store;
         }
         catch

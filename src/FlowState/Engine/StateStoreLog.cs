@@ -10,4 +10,7 @@ internal static partial class StateStoreLog
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Store '{StoreName}': the backend failed, so {Changes} changes after version {AppliedVersion} were undone in memory; writes are refused until the store is reopened.")]
     public static partial void RolledBackUndurable(ILogger logger, string storeName, int changes, long appliedVersion, Exception exception);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Store '{StoreName}': its high-water mark '{MarkPath}' cannot be created; the store goes on, but nothing will tell if it comes back older than it acknowledged.")]
+    public static partial void HighWaterMarkFailed(ILogger logger, Exception exception, string storeName, string markPath);
 }
