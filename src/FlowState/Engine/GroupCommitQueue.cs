@@ -68,12 +68,12 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
 
     /// <summary>
     /// Queues a commit's changes (call under the write lock), all of store version <paramref name="version"/> or
-    /// older. The task completes when they are durable.
+    /// older, to be written once <paramref name="ready"/> (if any) completes. The task completes when they are durable.
     /// </summary>
-    public Task Enqueue(List<BackendChange> changes, Durability durability, bool holdsSlot, long version)
+    public Task Enqueue(List<BackendChange> changes, Durability durability, bool holdsSlot, long version, Task? ready = null)
     {
         ThrowIfFaulted();
-        var pending = new PendingCommit(changes, durability, holdsSlot, version);
+        var pending = new PendingCommit(changes, durability, holdsSlot, version, ready);
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(nameof(GroupCommitQueue), "The store is closed; the write was not made durable.");
@@ -107,14 +107,29 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
     {
         var group = new List<PendingCommit>();
         var changes = new List<BackendChange>();
-        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        PendingCommit? held = null;
+        while (held is not null || await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             group.Clear();
             changes.Clear();
             var durability = Durability.None;
             long version = 0;
-            while (changes.Count < MaxChangesPerGroup && _queue.Reader.TryRead(out var pending))
+            while (changes.Count < MaxChangesPerGroup && (held ?? (_queue.Reader.TryRead(out var next) ? next : null)) is { } pending)
             {
+                held = null;
+                if (pending.Ready is { IsCompleted: false } ready)
+                {
+                    if (group.Count > 0)
+                    {
+                        // What was queued before it is written first; it waits (values still to be read from the
+                        // backend) in a group of its own.
+                        held = pending;
+                        break;
+                    }
+
+                    await ready.ConfigureAwait(false);
+                }
+
                 group.Add(pending);
                 version = Math.Max(version, pending.Version);
                 changes.AddRange(pending.Changes);
@@ -220,8 +235,10 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
         return false;
     }
 
-    private sealed class PendingCommit(List<BackendChange> changes, Durability durability, bool holdsSlot, long version)
+    private sealed class PendingCommit(List<BackendChange> changes, Durability durability, bool holdsSlot, long version, Task? ready)
     {
+        public Task? Ready { get; } = ready;
+
         public long Version { get; } = version;
 
         public List<BackendChange> Changes { get; } = changes;

@@ -105,7 +105,7 @@ public sealed partial class StateStore
             _commits?.MarkApplied(maxVersion);
             if (_pagesOut)
             {
-                List<StateEviction>? none = null;
+                PendingEvictions? none = null;
                 EvictForCapacityLocked(0, ref none);
             }
 
@@ -290,7 +290,11 @@ public sealed partial class StateStore
             return null;
         }
 
-        return _commits!.Enqueue(changes, _options.Durability, holdsSlot, _version);
+        // Values of paged-out entries evicted by these changes are read back after the lock, from the backend: the
+        // changes that remove them must not reach it first.
+        var gates = _evictionGates;
+        _evictionGates = null;
+        return _commits!.Enqueue(changes, _options.Durability, holdsSlot, _version, gates is null ? null : Task.WhenAll(gates));
     }
 
     /// <summary>Queues background changes (expiry purges) without waiting; they ride with the next group.</summary>
@@ -315,6 +319,39 @@ public sealed partial class StateStore
     }
 
     private async ValueTask<CommitResult> CommitDurablyAsync(PreparedWrite[]? writes, StateScope? clearScope, CancellationToken cancellationToken)
+    {
+        if (writes is not null && _pagesOut)
+        {
+            await PageInMergedAsync(writes, cancellationToken).ConfigureAwait(false);
+        }
+
+        while (true)
+        {
+            try
+            {
+                return await CommitDurablyOnceAsync(writes, clearScope, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ValueNotResidentException paged)
+            {
+                // Paged out again between the read-back and the lock (memory is tight): read it back once more.
+                await PageInAsync(paged.Entry!, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Reads back, before the write lock, the paged-out values that the merges among <paramref name="writes"/> build on.</summary>
+    private async ValueTask PageInMergedAsync(PreparedWrite[] writes, CancellationToken cancellationToken)
+    {
+        foreach (var write in writes)
+        {
+            if (write.Kind == StateOperationKind.Merge && PeekLive(write.Scope, write.Key) is { IsResident: false } entry)
+            {
+                await PageInAsync(entry, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask<CommitResult> CommitDurablyOnceAsync(PreparedWrite[]? writes, StateScope? clearScope, CancellationToken cancellationToken)
     {
         var waits = _options.Durability != Durability.None;
         if (waits)

@@ -122,13 +122,19 @@ public sealed partial class StateStore
         return changes;
     }
 
-    /// <summary>Every live entry, as a backend stores it.</summary>
+    /// <summary>
+    /// Every live entry, as a backend stores it, at one point in time. Paged-out values are read back after the write
+    /// lock, while the group commit holds back every later change (so the backend still holds them); writers go on
+    /// in memory meanwhile.
+    /// </summary>
     private List<BackendEntry> SnapshotEntries()
     {
+        var entries = new List<BackendEntry>();
+        List<(int Index, StateEntry Entry)>? pagedOut = null;
+        TaskCompletionSource? hold = null;
         lock (_writeLock)
         {
             var now = NowTicks();
-            var entries = new List<BackendEntry>();
             var pending = new Stack<ScopeNode>();
             pending.Push(_root);
             while (pending.TryPop(out var node))
@@ -137,7 +143,12 @@ public sealed partial class StateStore
                 {
                     if (!entry.IsExpired(now))
                     {
-                        entries.Add(new BackendEntry(node.Scope.StorageKey, entry.Key, ValueOf(entry), entry.Version, entry.ExpiresAtTicks, entry.TimeToLiveTicks, entry.Sliding));
+                        if (!entry.IsResident)
+                        {
+                            (pagedOut ??= []).Add((entries.Count, entry));
+                        }
+
+                        entries.Add(new BackendEntry(node.Scope.StorageKey, entry.Key, entry.ResidentUtf8Json ?? [], entry.Version, entry.ExpiresAtTicks, entry.TimeToLiveTicks, entry.Sliding));
                     }
                 }
 
@@ -147,7 +158,25 @@ public sealed partial class StateStore
                 }
             }
 
-            return entries;
+            if (pagedOut is not null)
+            {
+                hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _ = _commits!.Enqueue([], Durability.None, holdsSlot: false, _version, hold.Task);
+            }
         }
+
+        try
+        {
+            foreach (var (index, entry) in pagedOut ?? [])
+            {
+                entries[index] = entries[index] with { Value = ValueOf(entry) };
+            }
+        }
+        finally
+        {
+            hold?.TrySetResult();
+        }
+
+        return entries;
     }
 }

@@ -82,7 +82,7 @@ public sealed partial class StateStore
         }
 
         Task? durable = null;
-        List<StateEviction>? evictions = null;
+        PendingEvictions? evictions = null;
         try
         {
             lock (_writeLock)
@@ -142,9 +142,10 @@ public sealed partial class StateStore
             {
                 _commits!.ReleaseSlot();
             }
+
+            NotifyEvicted(evictions);
         }
 
-        NotifyEvicted(evictions);
         if (durable is not null)
         {
             await durable.ConfigureAwait(false);

@@ -64,7 +64,7 @@ public sealed partial class StateStore
         while (true)
         {
             var stored = await _backend!.GetAsync(entry.Scope.StorageKey, entry.Key, cancellationToken).ConfigureAwait(false);
-            List<StateEviction>? evictions = null;
+            PendingEvictions? evictions = null;
             lock (_writeLock)
             {
                 if (entry.IsResident)
@@ -94,7 +94,11 @@ public sealed partial class StateStore
         }
     }
 
-    /// <summary>The value of an entry, read from the backend when it is paged out; under the write lock or while nobody writes the key.</summary>
+    /// <summary>
+    /// The value of an entry, read from the backend when it is paged out. Never under the write lock (a backend read
+    /// there would stall every writer): the caller makes sure the backend still holds the entry's version (nobody
+    /// writes the key, or the group commit holds back its later changes).
+    /// </summary>
     private byte[] ValueOf(StateEntry entry)
     {
         if (entry.ResidentUtf8Json is { } value)

@@ -134,16 +134,22 @@ public sealed partial class StateStore
 
     internal long Count(StateScope scope)
     {
-        List<StateEviction>? evictions = null;
+        PendingEvictions? evictions = null;
         long count;
-        lock (_writeLock)
+        try
         {
-            PurgeExpiredLocked(NowTicks(), ref evictions);
-            WriteBehindLocked();
-            count = FindNode(scope)?.SubtreeEntries ?? 0;
+            lock (_writeLock)
+            {
+                PurgeExpiredLocked(NowTicks(), ref evictions);
+                WriteBehindLocked();
+                count = FindNode(scope)?.SubtreeEntries ?? 0;
+            }
+        }
+        finally
+        {
+            NotifyEvicted(evictions);
         }
 
-        NotifyEvicted(evictions);
         return count;
     }
 

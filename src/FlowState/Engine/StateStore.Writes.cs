@@ -175,34 +175,40 @@ public sealed partial class StateStore
     /// <summary>Commits in memory and queues the changes for the backend (if any); the task completes when they are durable.</summary>
     private (CommitResult Result, Task? Durable) CommitCore(PreparedWrite[] writes, bool holdsSlot)
     {
-        List<StateEviction>? evictions = null;
+        PendingEvictions? evictions = null;
         CommitResult result;
         Task? durable;
-        lock (_writeLock)
+        try
         {
-            ThrowIfDisposed();
-            // A failed backend write is undone in memory under this lock; nothing may be applied on top of it after.
-            _commits?.ThrowIfFaulted();
-            ThrowIfReadOnlyLocked();
-            try
+            lock (_writeLock)
             {
-                result = CommitLocked(writes, ref evictions);
-            }
-            catch
-            {
-                // A rejected commit changed nothing, but its expiry purge did: that still goes to the backend.
-                WriteBehindLocked();
-                throw;
-            }
+                ThrowIfDisposed();
+                // A failed backend write is undone in memory under this lock; nothing may be applied on top of it after.
+                _commits?.ThrowIfFaulted();
+                ThrowIfReadOnlyLocked();
+                try
+                {
+                    result = CommitLocked(writes, ref evictions);
+                }
+                catch
+                {
+                    // A rejected commit changed nothing, but its expiry purge did: that still goes to the backend.
+                    WriteBehindLocked();
+                    throw;
+                }
 
-            durable = QueueChangesLocked(holdsSlot);
+                durable = QueueChangesLocked(holdsSlot);
+            }
+        }
+        finally
+        {
+            NotifyEvicted(evictions);
         }
 
-        NotifyEvicted(evictions);
         return (result, durable);
     }
 
-    private CommitResult CommitLocked(PreparedWrite[] writes, ref List<StateEviction>? evictions)
+    private CommitResult CommitLocked(PreparedWrite[] writes, ref PendingEvictions? evictions)
     {
         // Every entry with an expiry sits in the expiry queue, so with an empty queue and no TTL to set, time
         // does not matter and the (costly) precise clock is not read.
@@ -339,7 +345,8 @@ public sealed partial class StateStore
                 case StateOperationKind.Merge:
                     if (planned.Exists && planned.Utf8Json is null)
                     {
-                        planned.Utf8Json = ValueOf(planned.Original!);
+                        // A backend read here would stall every writer: the commit reads it back after the lock.
+                        throw new ValueNotResidentException(planned.Original!);
                     }
 
                     var merged = JsonMergePatch.Apply(planned.Exists ? planned.Utf8Json : null, write.Utf8Json!);
@@ -463,7 +470,7 @@ public sealed partial class StateStore
         }
     }
 
-    private void WriteEntryLocked(PlannedKey planned, long version, long now, ref List<StateEviction>? evictions)
+    private void WriteEntryLocked(PlannedKey planned, long version, long now, ref PendingEvictions? evictions)
     {
         var node = GetOrCreateNodeLocked(planned.Scope);
         var expiresAt = planned.TimeToLiveTicks == 0 ? 0 : now + planned.TimeToLiveTicks;
@@ -494,7 +501,7 @@ public sealed partial class StateStore
         PublishLocked(node, planned.Key, planned.ChangeKind, version, entry.Utf8Json);
     }
 
-    private void RemoveEntryLocked(StateEntry entry, EvictionReason reason, StateChangeKind kind, long version, ref List<StateEviction>? evictions)
+    private void RemoveEntryLocked(StateEntry entry, EvictionReason reason, StateChangeKind kind, long version, ref PendingEvictions? evictions)
     {
         var node = entry.Node;
         if (!node.Entries.TryRemove(KeyValuePair.Create(entry.Key, entry)))
@@ -525,11 +532,25 @@ public sealed partial class StateStore
         PruneLocked(node);
     }
 
-    private void AddEviction(ref List<StateEviction>? evictions, StateEntry entry, EvictionReason reason)
+    private void AddEviction(ref PendingEvictions? evictions, StateEntry entry, EvictionReason reason)
     {
-        if (_options.OnEvicted is not null)
+        if (_options.OnEvicted is null)
         {
-            (evictions ??= []).Add(new StateEviction(entry.Scope, entry.Key, ValueOf(entry), entry.Version, reason));
+            return;
+        }
+
+        evictions ??= [];
+        if (entry.ResidentUtf8Json is { } value)
+        {
+            evictions.Add(new StateEviction(entry.Scope, entry.Key, value, entry.Version, reason));
+        }
+        else
+        {
+            var gate = evictions.AddPagedOut(entry, reason);
+            if (evictions.PagedOut!.Count == 1)
+            {
+                (_evictionGates ??= []).Add(gate.Task);
+            }
         }
     }
 
@@ -582,45 +603,51 @@ public sealed partial class StateStore
 
     private (CommitResult Result, Task? Durable) ClearCore(StateScope scope, bool holdsSlot)
     {
-        List<StateEviction>? evictions = null;
+        PendingEvictions? evictions = null;
         long removed = 0;
         Task? durable;
-        lock (_writeLock)
+        try
         {
-            ThrowIfDisposed();
-            _commits?.ThrowIfFaulted();
-            ThrowIfReadOnlyLocked();
-            PurgeExpiredLocked(NowTicks(), ref evictions);
-            var node = FindNode(scope);
-            if (node is null || node.SubtreeEntries == 0)
+            lock (_writeLock)
             {
-                WriteBehindLocked();
-                return (new CommitResult(_version, 0), null);
-            }
-
-            var entries = new List<StateEntry>();
-            CollectEntriesLocked(node, entries);
-            var version = _version + 1;
-            Volatile.Write(ref _version, version);
-            Interlocked.Increment(ref _batchSequence);
-            try
-            {
-                foreach (var entry in entries)
+                ThrowIfDisposed();
+                _commits?.ThrowIfFaulted();
+                ThrowIfReadOnlyLocked();
+                PurgeExpiredLocked(NowTicks(), ref evictions);
+                var node = FindNode(scope);
+                if (node is null || node.SubtreeEntries == 0)
                 {
-                    RemoveEntryLocked(entry, EvictionReason.Deleted, StateChangeKind.Deleted, version, ref evictions);
-                    removed++;
+                    WriteBehindLocked();
+                    return (new CommitResult(_version, 0), null);
                 }
-            }
-            finally
-            {
-                Interlocked.Increment(ref _batchSequence);
-            }
 
-            CompactQueuesLocked();
-            durable = QueueChangesLocked(holdsSlot);
+                var entries = new List<StateEntry>();
+                CollectEntriesLocked(node, entries);
+                var version = _version + 1;
+                Volatile.Write(ref _version, version);
+                Interlocked.Increment(ref _batchSequence);
+                try
+                {
+                    foreach (var entry in entries)
+                    {
+                        RemoveEntryLocked(entry, EvictionReason.Deleted, StateChangeKind.Deleted, version, ref evictions);
+                        removed++;
+                    }
+                }
+                finally
+                {
+                    Interlocked.Increment(ref _batchSequence);
+                }
+
+                CompactQueuesLocked();
+                durable = QueueChangesLocked(holdsSlot);
+            }
+        }
+        finally
+        {
+            NotifyEvicted(evictions);
         }
 
-        NotifyEvicted(evictions);
         return (new CommitResult(_version, removed), durable);
     }
 
@@ -639,7 +666,7 @@ public sealed partial class StateStore
     private static bool IsCurrent(StateEntry entry) =>
         entry.Node.Entries.TryGetValue(entry.Key, out var current) && ReferenceEquals(current, entry);
 
-    private int PurgeExpiredLocked(long now, ref List<StateEviction>? evictions)
+    private int PurgeExpiredLocked(long now, ref PendingEvictions? evictions)
     {
         var purged = 0;
         while (_expiry.TryPeek(out var entry, out var at) && at <= now)
@@ -673,7 +700,7 @@ public sealed partial class StateStore
         _lru.Enqueue(entry, stamp);
     }
 
-    private void EvictForCapacityLocked(long version, ref List<StateEviction>? evictions)
+    private void EvictForCapacityLocked(long version, ref PendingEvictions? evictions)
     {
         List<StateEntry>? justWritten = null;
         while (OverCapacityLocked())

@@ -39,6 +39,9 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     private readonly GroupCommitQueue? _commits;
     private readonly UndurableChanges? _undurable;
     private List<BackendChange>? _pendingChanges;
+
+    // Gates of pending evictions whose paged-out values are read after the lock; the next queued changes wait for them.
+    private List<Task>? _evictionGates;
     private readonly bool _bounded;
     private readonly bool _pagesOut;
     private readonly bool _readOnly;
@@ -309,21 +312,27 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     public StateStatistics GetStatistics(StateScope scope)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        List<StateEviction>? evictions = null;
+        PendingEvictions? evictions = null;
         StateStatistics result;
-        lock (_writeLock)
+        try
         {
-            PurgeExpiredLocked(NowTicks(), ref evictions);
-            WriteBehindLocked();
-            var node = FindNode(scope);
-            result = node is null ? new StateStatistics(0, 0, 0, 0, 0, 0) : SumStatisticsLocked(node) with
+            lock (_writeLock)
             {
-                Entries = node.SubtreeEntries,
-                Bytes = node.SubtreeBytes,
-            };
+                PurgeExpiredLocked(NowTicks(), ref evictions);
+                WriteBehindLocked();
+                var node = FindNode(scope);
+                result = node is null ? new StateStatistics(0, 0, 0, 0, 0, 0) : SumStatisticsLocked(node) with
+                {
+                    Entries = node.SubtreeEntries,
+                    Bytes = node.SubtreeBytes,
+                };
+            }
+        }
+        finally
+        {
+            NotifyEvicted(evictions);
         }
 
-        NotifyEvicted(evictions);
         return result;
     }
 
@@ -489,15 +498,21 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         _coarseClock?.Refresh();
-        List<StateEviction>? evictions = null;
+        PendingEvictions? evictions = null;
         int purged;
-        lock (_writeLock)
+        try
         {
-            purged = PurgeExpiredLocked(NowTicks(), ref evictions);
-            WriteBehindLocked();
+            lock (_writeLock)
+            {
+                purged = PurgeExpiredLocked(NowTicks(), ref evictions);
+                WriteBehindLocked();
+            }
+        }
+        finally
+        {
+            NotifyEvicted(evictions);
         }
 
-        NotifyEvicted(evictions);
         return purged;
     }
 
@@ -509,30 +524,67 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
         }
 
         _coarseClock?.Refresh();
-        List<StateEviction>? evictions = null;
-        lock (_writeLock)
+        PendingEvictions? evictions = null;
+        try
         {
-            if (_expiry.Count == 0)
+            lock (_writeLock)
             {
-                return;
+                if (_expiry.Count == 0)
+                {
+                    return;
+                }
+
+                PurgeExpiredLocked(NowTicks(), ref evictions);
+                WriteBehindLocked();
             }
-
-            PurgeExpiredLocked(NowTicks(), ref evictions);
-            WriteBehindLocked();
         }
-
-        NotifyEvicted(evictions);
+        finally
+        {
+            NotifyEvicted(evictions);
+        }
     }
 
-    private void NotifyEvicted(List<StateEviction>? evictions)
+    /// <summary>
+    /// Hands evictions to <see cref="StateStoreOptions.OnEvicted"/>, after the write lock: paged-out values are read
+    /// back from the backend first (their removal waits in the group commit until then). Call it in a finally block:
+    /// until it runs, the group commit holds back.
+    /// </summary>
+    private void NotifyEvicted(PendingEvictions? evictions)
     {
         if (evictions is null || _options.OnEvicted is not { } callback)
         {
             return;
         }
 
-        foreach (var eviction in evictions)
+        HashSet<int>? unreadable = null;
+        try
         {
+            foreach (var (index, entry) in evictions.PagedOut ?? [])
+            {
+                try
+                {
+                    evictions[index] = evictions[index] with { Value = ValueOf(entry) };
+                }
+                catch (StateException ex)
+                {
+                    (unreadable ??= []).Add(index);
+                    StateStoreLog.EvictedValueUnreadable(_logger, ex, entry.Key, entry.Scope.Path);
+                }
+            }
+        }
+        finally
+        {
+            evictions.Gate?.TrySetResult();
+        }
+
+        for (var i = 0; i < evictions.Count; i++)
+        {
+            if (unreadable?.Contains(i) == true)
+            {
+                continue;
+            }
+
+            var eviction = evictions[i];
             try
             {
                 callback(eviction);

@@ -13,4 +13,7 @@ internal static partial class StateStoreLog
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Store '{StoreName}': its high-water mark '{MarkPath}' cannot be created; the store goes on, but nothing will tell if it comes back older than it acknowledged.")]
     public static partial void HighWaterMarkFailed(ILogger logger, Exception exception, string storeName, string markPath);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "The paged-out value of evicted key '{Key}' in scope '{ScopePath}' could not be read back; the eviction callback is not called for it.")]
+    public static partial void EvictedValueUnreadable(ILogger logger, Exception exception, string key, string scopePath);
 }
