@@ -6,6 +6,12 @@ namespace FlowState;
 /// a conditional commit the server checks and numbers atomically, so writers in different processes never lose each
 /// other's updates. <see cref="SharedStateStore"/> is the store on top.
 /// </summary>
+/// <remarks>
+/// Which calls may overlap: <c>OpenAsync</c> comes first and alone, <c>DisposeAsync</c> last (after every call the
+/// store made returned, change feeds cancelled). In between every method may be called from any thread concurrently
+/// with every other, commits included: the server, not the caller, orders commits, and the checks and the new
+/// version of one commit are atomic against all others, from this process or any other.
+/// </remarks>
 public interface ISharedStateBackend : IAsyncDisposable
 {
     /// <summary>A name for messages, e.g. <c>redis:orders</c>.</summary>

@@ -5,6 +5,21 @@ namespace FlowState;
 /// with <see cref="ScanAsync"/> (empty prefix) when opened, and hands the backend its changes in version order, many commits
 /// grouped into one <see cref="ApplyAsync"/> call (group commit). The store owns the backend and disposes it.
 /// </summary>
+/// <remarks>
+/// <para>Which calls may overlap (what an implementation must make safe, and may rely on):</para>
+/// <list type="bullet">
+/// <item><see cref="OpenAsync"/> comes first and alone; then the store's <see cref="ScanAsync"/> at open, alone.</item>
+/// <item><see cref="ApplyAsync"/> comes from one flusher at a time: it never overlaps itself, and each call starts
+/// after the previous one returned.</item>
+/// <item><see cref="GetAsync"/> (reading paged-out values back) may run on any thread, concurrently with other
+/// <see cref="GetAsync"/> calls and with <see cref="ApplyAsync"/>; it must see every change of an
+/// <see cref="ApplyAsync"/> that returned. The store never calls it while holding its write lock.</item>
+/// <item><see cref="IStateBackupSource.BackupAsync"/> may overlap <see cref="ApplyAsync"/> and
+/// <see cref="GetAsync"/>.</item>
+/// <item><c>DisposeAsync</c> comes once, after the last <see cref="ApplyAsync"/> returned; a <see cref="GetAsync"/>
+/// still running may overlap it and may fail.</item>
+/// </list>
+/// </remarks>
 public interface IStateBackend : IAsyncDisposable
 {
     /// <summary>A name for messages, e.g. the file path.</summary>

@@ -7,6 +7,13 @@ namespace FlowState.Checkpoints;
 /// per checkpoint id. A checkpoint is complete exactly when its manifest exists; a manifest is written whole or not at
 /// all, and only once per id, so two coordinators can never both complete the same checkpoint.
 /// </summary>
+/// <remarks>
+/// Which calls may overlap: every method may be called concurrently with every other, from this process and others
+/// (the state files of one checkpoint are written in parallel, retention deletes older checkpoints while newer ones
+/// are written, a second process may claim ids). The one file a caller never writes twice at once is the same data
+/// file of the same data key; <see cref="TryWriteManifestAsync"/> must stay atomic against concurrent claims of the
+/// same id.
+/// </remarks>
 public interface ICheckpointStorage
 {
     /// <summary>Names the storage in messages (a folder, a bucket and prefix).</summary>
