@@ -25,10 +25,12 @@ public abstract class Node<TPrep, TExec> : FlowNode
 
     /// <summary>Creates a node named <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">The name is empty, too long or not well-formed.</exception>
+#pragma warning disable RS0022 // FlowNode has no protected members: a class derived from Node exposes nothing of it.
     protected Node(string name)
         : base(name)
     {
     }
+#pragma warning restore RS0022
 
     /// <summary>How many times a failed exec is retried before <see cref="ExecFallbackAsync"/> runs (default 0: no retry).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
