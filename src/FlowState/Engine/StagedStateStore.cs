@@ -26,7 +26,7 @@ internal sealed class StagedStateStore(StagedWrites writes, StateScope scope) : 
         var staged = writes.Find(CurrentScope, key);
         if (staged is not null)
         {
-            return staged.Value is null ? null : new StateEntry(new ScopeNode(CurrentScope, null), key, 0, staged.Value, 0, 0, 0, false);
+            return staged.Value is null ? null : new StateEntry(CurrentScope, key, 0, staged.Value, 0, 0, 0, false);
         }
 
         return await Committed.GetEntryAsync(key, cancellationToken).ConfigureAwait(false);

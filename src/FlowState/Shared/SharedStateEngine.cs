@@ -273,7 +273,7 @@ internal sealed class SharedStateEngine : IAsyncDisposable
     }
 
     public static StateEntry ToEntry(StateScope scope, BackendEntry stored) =>
-        new(new ScopeNode(scope, null), stored.Key, Encoding.UTF8.GetByteCount(stored.Key), stored.Value, stored.Version, stored.ExpiresAtUtcTicks, stored.TimeToLiveTicks, stored.Sliding);
+        new(scope, stored.Key, Encoding.UTF8.GetByteCount(stored.Key), stored.Value, stored.Version, stored.ExpiresAtUtcTicks, stored.TimeToLiveTicks, stored.Sliding);
 
     public async ValueTask DisposeAsync()
     {
