@@ -11,7 +11,8 @@ namespace FlowState.Benchmarks.Flows;
 /// Durable steps per second of a 10-node flow on SQLite, each node's post writing one field and committing it with
 /// the run's progress (a checkpoint per step), with 1 run at a time and with 16 concurrent runs; paired, sample by
 /// sample, with raw SQLite (one upsert per transaction at the same synchronous level) and, at Machine, the raw fsync
-/// rate. <c>dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- flows [--quick] [--dir path]</c>.
+/// rate; then the same runs with every run event read by a watcher against none (<c>--events</c>: only those).
+/// <c>dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- flows [--quick] [--events] [--dir path]</c>.
 /// </summary>
 internal static class DurableFlowBenchmarks
 {
@@ -25,7 +26,8 @@ internal static class DurableFlowBenchmarks
         Directory.CreateDirectory(root);
         var repetitions = quick ? 3 : 5;
         var rows = new List<string>();
-        foreach (var durability in new[] { Durability.Machine, Durability.Process })
+        var eventsOnly = args.Contains("--events");
+        foreach (var durability in eventsOnly ? [] : new[] { Durability.Machine, Durability.Process })
         {
             foreach (var concurrentRuns in new[] { 1, 16 })
             {
@@ -56,6 +58,29 @@ internal static class DurableFlowBenchmarks
             }
         }
 
+        // Run events: the same runs with a watcher reading every event (StreamAsync) against none, sample by sample.
+        foreach (var (label, concurrentRuns) in new[] { ("SQLite, Process", 1), ("SQLite, Process", 16), ("in memory", 1) })
+        {
+            var runs = label == "in memory" ? (quick ? 2000 : 5000) : concurrentRuns == 1 ? (quick ? 200 : 500) : (quick ? 400 : 1000);
+            var off = new List<double>();
+            var on = new List<double>();
+            for (var i = 0; i < repetitions; i++)
+            {
+                foreach (var watched in new[] { false, true })
+                {
+                    var rate = label == "in memory"
+                        ? await InMemoryStepsPerSecondAsync(concurrentRuns, runs, watched)
+                        : await StepsPerSecondAsync(root, Durability.Process, concurrentRuns, runs, watched);
+                    (watched ? on : off).Add(rate);
+                }
+            }
+
+            rows.Add(
+                $"| FlowState {label}, 10-node flow, every event read by a watcher | {concurrentRuns} | {new Measurement("steps/s", on).Describe()} | " +
+                $"no watcher {new Measurement("steps/s", off).Describe()} | {new Measurement("×", on.Zip(off, (w, n) => w / n).ToList()).Describe()} of no watcher |");
+            Console.WriteLine(rows[^1]);
+        }
+
         var table = new StringBuilder()
             .AppendLine("| operation | concurrent runs | FlowState (median, min–max) | baselines (same run) | ratio |")
             .AppendLine("|---|---|---|---|---|");
@@ -68,13 +93,13 @@ internal static class DurableFlowBenchmarks
         return 0;
     }
 
-    internal static async Task<double> StepsPerSecondAsync(string root, Durability durability, int concurrentRuns, int runs)
+    internal static async Task<double> StepsPerSecondAsync(string root, Durability durability, int concurrentRuns, int runs, bool watched = false)
     {
         var path = DurableBenchmarks.Fresh(root, "flow");
         try
         {
             await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path + ".db"), Durability = durability });
-            return await StepsPerSecondAsync(store, concurrentRuns, runs);
+            return await StepsPerSecondAsync(store, concurrentRuns, runs, watched);
         }
         finally
         {
@@ -83,13 +108,13 @@ internal static class DurableFlowBenchmarks
     }
 
     /// <summary>The same flow on an in-memory store: the runtime's own cost, without a disk.</summary>
-    internal static async Task<double> InMemoryStepsPerSecondAsync(int concurrentRuns, int runs)
+    internal static async Task<double> InMemoryStepsPerSecondAsync(int concurrentRuns, int runs, bool watched = false)
     {
         await using var store = new StateStore(new StateStoreOptions());
-        return await StepsPerSecondAsync(store, concurrentRuns, runs);
+        return await StepsPerSecondAsync(store, concurrentRuns, runs, watched);
     }
 
-    private static async Task<double> StepsPerSecondAsync(StateStore store, int concurrentRuns, int runs)
+    private static async Task<double> StepsPerSecondAsync(StateStore store, int concurrentRuns, int runs, bool watched)
     {
         var runner = new FlowRunner(store);
         var flow = new FlowBuilder("ten").Sequence([.. Enumerable.Range(0, Nodes).Select(i => (FlowNode)Node.Create<int, string>(
@@ -108,7 +133,20 @@ internal static class DurableFlowBenchmarks
         {
             while (Interlocked.Increment(ref next) <= runs)
             {
-                await runner.RunAsync(flow);
+                if (watched)
+                {
+                    var events = 0;
+                    await foreach (var flowEvent in runner.StreamAsync(flow))
+                    {
+                        events++;
+                    }
+
+                    GC.KeepAlive(events);
+                }
+                else
+                {
+                    await runner.RunAsync(flow);
+                }
             }
         })));
         return runs * Nodes / watch.Elapsed.TotalSeconds;

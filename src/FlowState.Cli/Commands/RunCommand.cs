@@ -52,26 +52,58 @@ internal static class RunCommand
             await cli.SetAsync(unfinishedKey, id, cancellationToken: cancellationToken);
             var watch = Stopwatch.StartNew();
 
-            // The header is printed once the run is recorded in the store (when the runtime starts executing it), so
-            // a line on the screen never promises a run that a kill at that moment would lose.
-            using var progress = new StepProgress(id, console.Out, resumable is null
-                ? $"run {id}: flow {flow.Name} on {location}"
-                : $"run {id}: resuming flow {flow.Name} after step {resumable.Steps} ({resumable.Status.ToString().ToLowerInvariant()}) on {location}");
-            FlowRunResult result;
+            // Progress comes from the run's events. The header is printed at the run's first event, once the run is
+            // recorded in the store, so a line on the screen never promises a run that a kill at that moment would lose.
+            var events = resumable is null
+                ? runner.StreamAsync(flow, input, new FlowRunOptions { RunId = id }, cancellationToken)
+                : runner.StreamResumeAsync(flow, id, cancellationToken: cancellationToken);
+            FlowRunResult? result = null;
+            var steps = 0;
             try
             {
-                result = resumable is null
-                    ? await runner.RunAsync(flow, input, new FlowRunOptions { RunId = id }, cancellationToken)
-                    : await runner.ResumeAsync(flow, id, cancellationToken: cancellationToken);
+                await foreach (var flowEvent in events)
+                {
+                    switch (flowEvent.Kind)
+                    {
+                        case FlowEventKind.RunStarted:
+                            await console.Out.WriteLineAsync($"run {id}: flow {flow.Name} on {location}");
+                            await console.Out.FlushAsync(cancellationToken);
+                            break;
+                        case FlowEventKind.RunResumed:
+                            await console.Out.WriteLineAsync($"run {id}: resuming flow {flow.Name} after step {resumable!.Steps} ({resumable.Status.ToString().ToLowerInvariant()}) on {location}");
+                            await console.Out.FlushAsync(cancellationToken);
+                            break;
+                        case FlowEventKind.StepCommitted:
+                            steps++;
+                            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  done   {flowEvent.Node} ({flowEvent.Duration?.TotalMilliseconds:0.0} ms)"));
+                            break;
+                        case FlowEventKind.StepFailed:
+                            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  failed {flowEvent.Node} ({flowEvent.Duration?.TotalMilliseconds:0.0} ms)"));
+                            break;
+                        case FlowEventKind.RunFailed:
+                            throw new CliException($"{flowEvent.Error} Run the same command again to resume run {id}.");
+                        case FlowEventKind.RunCancelled:
+                            await console.Out.WriteLineAsync($"stopped after {steps} step(s); run the same command again to resume run {id}");
+                            return FlowStateCli.Interrupted;
+                        case FlowEventKind.RunCompleted or FlowEventKind.RunInterrupted:
+                            result = flowEvent.Result;
+                            break;
+                    }
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                await console.Out.WriteLineAsync($"stopped after {progress.Steps} step(s); run the same command again to resume run {id}");
+                await console.Out.WriteLineAsync($"stopped after {steps} step(s); run the same command again to resume run {id}");
                 return FlowStateCli.Interrupted;
             }
             catch (FlowException ex)
             {
                 throw new CliException($"{ex.Message} Run the same command again to resume run {id}.");
+            }
+
+            if (result is null)
+            {
+                throw new CliException($"run {id} ended without a result; run the same command again to resume it.");
             }
 
             if (result.Status == FlowRunStatus.Interrupted)
@@ -116,59 +148,4 @@ internal static class RunCommand
 
     /// <summary>What <c>run</c> runs: the flow, its input, and where the file says the store and run id are.</summary>
     private sealed record RunTarget(Flow Flow, JsonObject Input, string? StorePath, string? RunId, Func<CliConsole, JsonObject, Task> PrintResult);
-
-    /// <summary>
-    /// Prints the run's header once the runtime starts executing it, then each step as it commits (from the runtime's
-    /// run and step activities).
-    /// </summary>
-    private sealed class StepProgress : IDisposable
-    {
-        private readonly ActivityListener _listener;
-        private int _steps;
-
-        public StepProgress(string runId, TextWriter output, string header)
-        {
-            _listener = new ActivityListener
-            {
-                ShouldListenTo = source => source.Name == FlowDiagnostics.ActivitySourceName,
-                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-                ActivityStarted = activity =>
-                {
-                    if (activity.OperationName == "flow.run" && (string?)activity.GetTagItem("flowstate.run_id") == runId)
-                    {
-                        lock (output)
-                        {
-                            output.WriteLine(header);
-                            output.Flush();
-                        }
-                    }
-                },
-                ActivityStopped = activity =>
-                {
-                    if (activity.OperationName != "flow.step" || (string?)activity.GetTagItem("flowstate.run_id") != runId)
-                    {
-                        return;
-                    }
-
-                    var outcome = activity.Status == ActivityStatusCode.Error ? "failed" : activity.GetTagItem("flowstate.action") is null ? "stopped" : "done  ";
-                    if (outcome == "done  ")
-                    {
-                        Interlocked.Increment(ref _steps);
-                    }
-
-                    lock (output)
-                    {
-                        output.WriteLine(string.Create(
-                            CultureInfo.InvariantCulture,
-                            $"  {outcome} {activity.GetTagItem("flowstate.node")} ({activity.Duration.TotalMilliseconds:0.0} ms)"));
-                    }
-                },
-            };
-            ActivitySource.AddActivityListener(_listener);
-        }
-
-        public int Steps => Volatile.Read(ref _steps);
-
-        public void Dispose() => _listener.Dispose();
-    }
 }

@@ -85,5 +85,7 @@ public abstract class BatchNode<TItem, TResult> : Node<IReadOnlyList<TItem>, IRe
 
         public ValueTask<TResult> FallbackAsync(Exception exception, int attempt) =>
             node.ExecItemFallbackAsync(item, exception, new ExecContext(step, attempt), step.CancellationToken);
+
+        public ValueTask RetryingAsync(Exception exception, int attempt) => step.RetryingAsync(exception, attempt);
     }
 }

@@ -17,4 +17,7 @@ public sealed class FlowRunOptions
 
     /// <summary>Keep the run's state and record after it completes; null: <see cref="FlowRunnerOptions.RetainCompletedRuns"/>.</summary>
     public bool? RetainState { get; init; }
+
+    /// <summary>These options with <see cref="RunId"/> set to <paramref name="runId"/>.</summary>
+    internal FlowRunOptions WithRunId(string runId) => new() { RunId = runId, Params = Params, ResumeInput = ResumeInput, RetainState = RetainState };
 }

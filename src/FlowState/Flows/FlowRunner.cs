@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,7 @@ public sealed class FlowRunner
     private readonly FlowRunnerOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, bool> _active = new(StringComparer.Ordinal);
+    private readonly RunEventHub _events;
     private readonly FlowStateStorage? _runs;
 
     /// <summary>Creates a runner on <paramref name="store"/>.</summary>
@@ -53,6 +55,9 @@ public sealed class FlowRunner
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
         _options = options ?? new FlowRunnerOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.EventBufferCapacity, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.EventValueLimit, nameof(options));
+        _events = new RunEventHub(_options.EventBufferCapacity);
         ArgumentOutOfRangeException.ThrowIfNegative(_options.MaxPostConflictRetries, nameof(options));
         if (_options.History is { } history)
         {
@@ -120,8 +125,7 @@ public sealed class FlowRunner
                 throw new FlowException($"Run '{runId}' already exists; resume it with ResumeAsync or choose another run id.", runId, null, ex);
             }
 
-            using var execution = new RunExecution(_store, runId, RecordsProgress, _options.MaxPostConflictRetries, record, _logger, _options.History);
-            return await ExecuteAsync(flow, execution, parameters, options.RetainState ?? _options.RetainCompletedRuns, cancellationToken).ConfigureAwait(false);
+            return await ExecuteAsync(flow, runId, RecordsProgress, record, resumed: false, parameters, options.RetainState ?? _options.RetainCompletedRuns, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -154,19 +158,10 @@ public sealed class FlowRunner
                 throw new FlowResumeException(runId, $"it runs flow '{record.Flow}', not '{flow.Name}'.");
             }
 
-            using var execution = new RunExecution(_store, runId, recordProgress: true, _options.MaxPostConflictRetries, record, _logger, _options.History);
-            if (record.Interrupt is { } interrupt && options.ResumeInput is not null)
-            {
-                // Stored with the record, so that a crash while the interrupted step runs again does not lose the input.
-                var input = JsonSerializer.SerializeToElement(options.ResumeInput, _store.SerializerOptions);
-                await execution.SetStatusAsync(FlowRunStatus.Running, null, cancellationToken, interrupt with { Input = input }).ConfigureAwait(false);
-            }
-            else if (record.Status != FlowRunStatus.Running)
-            {
-                await execution.SetStatusAsync(FlowRunStatus.Running, null, cancellationToken).ConfigureAwait(false);
-            }
-
-            return await ExecuteAsync(flow, execution, FlowParameters.From(options.Params, _store.SerializerOptions, "Flow parameters"), options.RetainState ?? _options.RetainCompletedRuns, cancellationToken).ConfigureAwait(false);
+            var resumeInput = record.Interrupt is not null && options.ResumeInput is not null
+                ? JsonSerializer.SerializeToElement(options.ResumeInput, _store.SerializerOptions)
+                : (JsonElement?)null;
+            return await ExecuteAsync(flow, runId, recordProgress: true, record, resumed: true, FlowParameters.From(options.Params, _store.SerializerOptions, "Flow parameters"), options.RetainState ?? _options.RetainCompletedRuns, cancellationToken, resumeInput).ConfigureAwait(false);
         }
     }
 
@@ -357,6 +352,156 @@ public sealed class FlowRunner
         }
     }
 
+    /// <summary>
+    /// The events of run <paramref name="runId"/> in this process, from now on (the watch is registered when the method
+    /// returns, so a run started right after is seen from its first event) until the run's last event (completed,
+    /// interrupted, failed or cancelled), then the enumeration ends. Every event comes, in order; a watcher that falls
+    /// <see cref="FlowRunnerOptions.EventBufferCapacity"/> events behind makes the run wait, so enumerate it (or
+    /// cancel it) rather than leave it.
+    /// </summary>
+    /// <remarks>
+    /// Runs in other processes are not seen: a runner hears only the runs it executes. Events are not stored; a
+    /// run's history (<see cref="FlowRunnerOptions.History"/>) is what stays.
+    /// </remarks>
+    public IAsyncEnumerable<FlowEvent> WatchAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        StateNameValidator.ValidateScopeName(runId, nameof(runId));
+        var (stream, channel) = _events.Subscribe(runId);
+        return ReadEventsAsync(stream, channel, cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts a run like <see cref="RunAsync"/> and streams its events (<see cref="WatchAsync"/>) until its last one:
+    /// <see cref="FlowEventKind.RunCompleted"/> or <see cref="FlowEventKind.RunInterrupted"/> carry the
+    /// <see cref="FlowEvent.Result"/>, <see cref="FlowEventKind.RunFailed"/> the error (the run's exception is not
+    /// thrown again). A run that cannot start (its id is in use) throws from the enumeration.
+    /// </summary>
+    public IAsyncEnumerable<FlowEvent> StreamAsync(Flow flow, object? initialState = null, FlowRunOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        var runId = options?.RunId ?? NewRunId();
+        var withId = options is null ? new FlowRunOptions { RunId = runId } : options.WithRunId(runId);
+        return StreamRunAsync(runId, token => RunAsync(flow, initialState, withId, token), cancellationToken);
+    }
+
+    /// <summary>Resumes a run like <see cref="ResumeAsync"/> and streams its events, as <see cref="StreamAsync"/> does.</summary>
+    public IAsyncEnumerable<FlowEvent> StreamResumeAsync(Flow flow, string runId, FlowRunOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        ArgumentNullException.ThrowIfNull(runId);
+        return StreamRunAsync(runId, token => ResumeAsync(flow, runId, options, token), cancellationToken);
+    }
+
+    private async IAsyncEnumerable<FlowEvent> StreamRunAsync(string runId, Func<CancellationToken, Task<FlowRunResult>> start, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var (stream, channel) = _events.Subscribe(runId);
+        Task<FlowRunResult> run;
+        try
+        {
+            run = start(cancellationToken);
+        }
+        catch
+        {
+            _events.Unsubscribe(stream, channel);
+            throw;
+        }
+
+        // A run that ends without a last event (it could not start) ends the stream with its exception.
+        _ = run.ContinueWith(
+            static (ended, state) => ((Channel<FlowEvent>)state!).Writer.TryComplete(ended.Exception?.InnerException ?? (ended.IsCanceled ? new OperationCanceledException() : null)),
+            channel,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        try
+        {
+            await foreach (var flowEvent in channel.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                yield return flowEvent;
+                if (flowEvent.IsFinal)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            _events.Unsubscribe(stream, channel);
+            try
+            {
+                await run.ConfigureAwait(false);
+            }
+            catch (Exception) when (run.IsFaulted || run.IsCanceled)
+            {
+                // Reported: as the run's last event, or by the enumeration itself.
+            }
+        }
+    }
+
+    private async IAsyncEnumerable<FlowEvent> ReadEventsAsync(RunEventStream stream, Channel<FlowEvent> channel, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var flowEvent in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return flowEvent;
+                if (flowEvent.IsFinal)
+                {
+                    yield break;
+                }
+            }
+        }
+        finally
+        {
+            _events.Unsubscribe(stream, channel);
+        }
+    }
+
+    private async Task<FlowRunResult> ExecuteAsync(
+        Flow flow,
+        string runId,
+        bool recordProgress,
+        RunRecord record,
+        bool resumed,
+        IReadOnlyDictionary<string, JsonElement> parameters,
+        bool retain,
+        CancellationToken cancellationToken,
+        JsonElement? resumeInput = null)
+    {
+        var events = _events.Attach(runId);
+        try
+        {
+            using var execution = new RunExecution(_store, runId, recordProgress, _options.MaxPostConflictRetries, record, _logger, _options.History)
+            {
+                Events = events,
+                EventValueLimit = _options.EventValueLimit,
+            };
+            if (resumed)
+            {
+                if (record.Interrupt is { } interrupt && resumeInput is { } input)
+                {
+                    // Stored with the record, so that a crash while the interrupted step runs again does not lose the input.
+                    await execution.SetStatusAsync(FlowRunStatus.Running, null, cancellationToken, interrupt with { Input = input }).ConfigureAwait(false);
+                }
+                else if (record.Status != FlowRunStatus.Running)
+                {
+                    await execution.SetStatusAsync(FlowRunStatus.Running, null, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            if (execution.IsWatched)
+            {
+                await execution.PublishAsync(execution.NewEvent(resumed ? FlowEventKind.RunResumed : FlowEventKind.RunStarted) with { Steps = record.Steps }, cancellationToken).ConfigureAwait(false);
+            }
+
+            return await ExecuteAsync(flow, execution, parameters, retain, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _events.Detach(events);
+        }
+    }
+
     private async Task<FlowRunResult> ExecuteAsync(
         Flow flow,
         RunExecution execution,
@@ -383,12 +528,25 @@ public sealed class FlowRunner
             FlowLog.RunInterrupted(_logger, runId, flow.Name, interrupted.NodeName!);
             activity?.AddEvent(new ActivityEvent("run.interrupted"));
             var stopped = await FlowStateStorage.ReadStateAsync(_store.For(StateScope.Workflow(runId)), cancellationToken).ConfigureAwait(false);
-            return new FlowRunResult(runId, null, execution.StepsRun, stopped) { Status = FlowRunStatus.Interrupted, InterruptReason = interrupted.Reason };
+            var interruptedResult = new FlowRunResult(runId, null, execution.StepsRun, stopped) { Status = FlowRunStatus.Interrupted, InterruptReason = interrupted.Reason };
+            if (execution.IsWatched)
+            {
+                await execution.PublishAsync(
+                    execution.NewEvent(FlowEventKind.RunInterrupted) with { Node = interrupted.NodeName, Question = interrupted.Reason, Steps = execution.StepsRun, Result = interruptedResult },
+                    cancellationToken).ConfigureAwait(false);
+            }
+
+            return interruptedResult;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             FlowLog.RunCancelled(_logger, runId, flow.Name, execution.StepsRun);
             activity?.AddEvent(new ActivityEvent("run.cancelled"));
+            if (execution.IsWatched)
+            {
+                await execution.PublishAsync(execution.NewEvent(FlowEventKind.RunCancelled) with { Steps = execution.StepsRun }, CancellationToken.None).ConfigureAwait(false);
+            }
+
             throw;
         }
         catch (Exception ex)
@@ -403,6 +561,11 @@ public sealed class FlowRunner
             catch (Exception recordError) when (recordError is StateException or ObjectDisposedException)
             {
                 FlowLog.FailureNotRecorded(_logger, recordError, runId);
+            }
+
+            if (execution.IsWatched)
+            {
+                await execution.PublishAsync(execution.NewEvent(FlowEventKind.RunFailed) with { Error = ex.Message, Steps = execution.StepsRun }, CancellationToken.None).ConfigureAwait(false);
             }
 
             throw;
@@ -421,7 +584,13 @@ public sealed class FlowRunner
         FlowLog.RunCompleted(_logger, runId, flow.Name, execution.StepsRun, action);
         activity?.SetTag("flowstate.steps", execution.StepsRun);
         activity?.AddEvent(new ActivityEvent("run.completed"));
-        return new FlowRunResult(runId, action, execution.StepsRun, state);
+        var result = new FlowRunResult(runId, action, execution.StepsRun, state);
+        if (execution.IsWatched)
+        {
+            await execution.PublishAsync(execution.NewEvent(FlowEventKind.RunCompleted) with { Action = action, Steps = execution.StepsRun, Result = result }, cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
     }
 
     /// <summary>Marks <paramref name="runId"/> as running in this process until the result is disposed.</summary>

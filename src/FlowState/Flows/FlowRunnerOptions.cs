@@ -23,4 +23,16 @@ public sealed class FlowRunnerOptions
     /// tries it waits a random, growing time of at most 50 ms.
     /// </summary>
     public int MaxPostConflictRetries { get; set; } = 100;
+
+    /// <summary>
+    /// Events a watcher of a run (<see cref="FlowRunner.WatchAsync"/>) may have unread (default 1,024). A watcher that
+    /// falls that far behind makes the run wait: no event is ever dropped.
+    /// </summary>
+    public int EventBufferCapacity { get; set; } = 1024;
+
+    /// <summary>
+    /// The largest value, in UTF-8 bytes, that a step event carries (<see cref="FlowKeyChange"/>; default 4,096); a
+    /// larger one is given by its size only.
+    /// </summary>
+    public int EventValueLimit { get; set; } = 4096;
 }

@@ -145,5 +145,7 @@ public abstract class Node<TPrep, TExec> : FlowNode
 
         public ValueTask<TExec> FallbackAsync(Exception exception, int attempt) =>
             node.ExecFallbackAsync(prep, exception, new ExecContext(step, attempt), step.CancellationToken);
+
+        public ValueTask RetryingAsync(Exception exception, int attempt) => step.RetryingAsync(exception, attempt);
     }
 }

@@ -6,4 +6,7 @@ internal interface IExecAttempt<T>
     ValueTask<T> RunAsync(int attempt);
 
     ValueTask<T> FallbackAsync(Exception exception, int attempt);
+
+    /// <summary>Called when <paramref name="attempt"/> failed and exec runs again.</summary>
+    ValueTask RetryingAsync(Exception exception, int attempt);
 }

@@ -48,6 +48,8 @@ internal readonly record struct RetryPolicy(int MaxRetries, TimeSpan Delay, doub
                 {
                     return await exec.FallbackAsync(ex, number).ConfigureAwait(false);
                 }
+
+                await exec.RetryingAsync(ex, number).ConfigureAwait(false);
             }
 
             if (delay > TimeSpan.Zero)

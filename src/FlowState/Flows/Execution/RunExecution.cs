@@ -43,6 +43,15 @@ internal sealed class RunExecution : IDisposable
 
     public IStateStoreRoot Store { get; }
 
+    /// <summary>Where the run's events go (<see cref="FlowRunner.WatchAsync"/>); null: nowhere.</summary>
+    public RunEventStream? Events { get; init; }
+
+    /// <summary>The largest value a step event carries (<see cref="FlowRunnerOptions.EventValueLimit"/>).</summary>
+    public int EventValueLimit { get; init; } = 4096;
+
+    /// <summary>Whether anyone watches the run's events now: events are only built then.</summary>
+    public bool IsWatched => Events?.IsWatched == true;
+
     public string RunId { get; }
 
     public bool RecordProgress { get; }
@@ -119,7 +128,13 @@ internal sealed class RunExecution : IDisposable
             activity?.SetTag("flowstate.run_id", RunId);
             activity?.SetTag("flowstate.node", node.Name);
             activity?.SetTag("flowstate.step", steps);
-            var started = FlowStateMetrics.FlowSteps.Enabled || FlowStateMetrics.FlowStepDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+            var watched = IsWatched;
+            var started = watched || FlowStateMetrics.FlowSteps.Enabled || FlowStateMetrics.FlowStepDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+            if (watched)
+            {
+                await PublishAsync(StepEvent(FlowEventKind.StepStarted, step), cancellationToken).ConfigureAwait(false);
+            }
+
             string action;
             try
             {
@@ -129,17 +144,26 @@ internal sealed class RunExecution : IDisposable
             {
                 activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
                 RecordStep(flow, started, "failed");
-                throw new FlowStepException(RunId, node.Name, steps, ex);
+                var failure = new FlowStepException(RunId, node.Name, steps, ex);
+                await PublishStepFailedAsync(step, failure, started).ConfigureAwait(false);
+                throw failure;
             }
             catch (FlowException ex) when (ex is not FlowInterruptedException)
             {
                 // Already a flow error (an unknown action, a failed step of a nested flow): reported as it is.
                 activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
                 RecordStep(flow, started, "failed");
+                await PublishStepFailedAsync(step, ex, started).ConfigureAwait(false);
                 throw;
             }
 
             RecordStep(flow, started, "committed");
+            if (IsWatched)
+            {
+                await PublishAsync(
+                    StepEvent(FlowEventKind.StepCommitted, step, action, step.CommittedChanges ?? [], started == 0 ? null : Stopwatch.GetElapsedTime(started), StepsRun + 1),
+                    cancellationToken).ConfigureAwait(false);
+            }
 
             activity?.SetTag("flowstate.action", action);
             Interlocked.Increment(ref _stepsRun);
@@ -151,6 +175,74 @@ internal sealed class RunExecution : IDisposable
 
             node = following;
         }
+    }
+
+    /// <summary>A new event of this run, stamped now.</summary>
+    public FlowEvent NewEvent(FlowEventKind kind) => new() { Kind = kind, RunId = RunId, Flow = _record.Flow, Timestamp = Time.GetUtcNow() };
+
+    /// <summary>A step's event, built in one go (two of them per step while the run is watched).</summary>
+    public FlowEvent StepEvent(
+        FlowEventKind kind,
+        StepInvocation step,
+        string? action = null,
+        IReadOnlyList<FlowKeyChange>? changes = null,
+        TimeSpan? duration = null,
+        long? steps = null,
+        string? error = null,
+        int? attempt = null) => new()
+        {
+            Kind = kind,
+            RunId = RunId,
+            Flow = _record.Flow,
+            Timestamp = Time.GetUtcNow(),
+            Node = step.Node.Name,
+            Frame = step.FrameId,
+            StepIndex = step.StepIndex,
+            Action = action,
+            Changes = changes,
+            Duration = duration,
+            Steps = steps,
+            Error = error,
+            Attempt = attempt,
+        };
+
+    /// <summary>Hands an event to the run's watchers (waiting while one of them is full).</summary>
+    public ValueTask PublishAsync(FlowEvent flowEvent, CancellationToken cancellationToken) =>
+        Events is { } events ? events.PublishAsync(flowEvent, cancellationToken) : ValueTask.CompletedTask;
+
+    private async ValueTask PublishStepFailedAsync(StepInvocation step, Exception failure, long started)
+    {
+        if (IsWatched)
+        {
+            // Whatever failed the step (its token included), the watchers hear of it before the run's failure.
+            await PublishAsync(
+                StepEvent(FlowEventKind.StepFailed, step, error: failure.Message, duration: started == 0 ? null : Stopwatch.GetElapsedTime(started)),
+                CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// What a step's writes change, each key with its value before (read now, before the commit) and after; values
+    /// past <see cref="EventValueLimit"/> by their size only.
+    /// </summary>
+    private async ValueTask<List<FlowKeyChange>> ReadChangesAsync(StagedWrites? writes, CancellationToken cancellationToken)
+    {
+        var changes = new List<FlowKeyChange>();
+        foreach (var write in writes?.InSubtree(StateScope.Global) ?? [])
+        {
+            var before = await Store.For(write.Scope).GetEntryAsync(write.Key, cancellationToken).ConfigureAwait(false);
+            var old = before?.Value ?? ReadOnlyMemory<byte>.Empty;
+            var now = write.Value ?? [];
+            changes.Add(new FlowKeyChange(
+                write.Scope.Path,
+                write.Key,
+                before is null || old.Length > EventValueLimit ? null : System.Text.Encoding.UTF8.GetString(old.Span),
+                write.Value is null || now.Length > EventValueLimit ? null : System.Text.Encoding.UTF8.GetString(now),
+                old.Length,
+                now.Length));
+        }
+
+        return changes;
     }
 
     private static void RecordStep(Flow flow, long started, string outcome)
@@ -169,6 +261,11 @@ internal sealed class RunExecution : IDisposable
     public async ValueTask CommitStepAsync(StepInvocation step, StagedWrites? writes, string action, int childFrames)
     {
         var next = step.Flow.Next(step.Node, action, RunId);
+        if (IsWatched)
+        {
+            step.CommittedChanges = await ReadChangesAsync(writes, step.CancellationToken).ConfigureAwait(false);
+        }
+
         if (!RecordProgress && (writes is null || writes.Count == 0))
         {
             step.NextNode = next;

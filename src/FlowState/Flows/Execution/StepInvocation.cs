@@ -39,6 +39,15 @@ internal sealed class StepInvocation(
     /// <summary>The node after this step, known once the step committed; null when the step ended its flow.</summary>
     public FlowNode? NextNode { get; set; }
 
+    /// <summary>What the step's commit changed, when its run is watched (for the step's event).</summary>
+    public List<FlowKeyChange>? CommittedChanges { get; set; }
+
+    /// <summary>Tells the run's watchers that exec attempt <paramref name="attempt"/> failed and runs again.</summary>
+    public ValueTask RetryingAsync(Exception exception, int attempt) =>
+        Run.IsWatched
+            ? Run.PublishAsync(Run.StepEvent(FlowEventKind.StepRetrying, this, error: exception.Message, attempt: attempt), CancellationToken)
+            : ValueTask.CompletedTask;
+
     public void RecordAttempt(int attempt) => ExecAttempts = Math.Max(ExecAttempts, attempt);
 
     public string IdempotencyKey => string.Create(CultureInfo.InvariantCulture, $"{Run.RunId}{FrameId}#{StepIndex}:{Node.Name}");
