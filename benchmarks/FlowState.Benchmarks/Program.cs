@@ -5,6 +5,7 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- flows [--quick] [--dir path]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- peers [--quick] [--dir path]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- shared [--quick]
+// dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- af-checkpoints [--quick] [--dir path]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- fsync [--dir path]    (the disk's raw fsync rate)
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- --quick --filter '*'  (BenchmarkDotNet, quick job)
 if (args is ["durable", ..])
@@ -30,6 +31,11 @@ if (args is ["shared", ..])
 if (args is ["flows", ..])
 {
     return await FlowState.Benchmarks.Flows.DurableFlowBenchmarks.RunAsync(args[1..]);
+}
+
+if (args is ["af-checkpoints", ..])
+{
+    return await FlowState.Benchmarks.AgentFramework.AgentFrameworkCheckpointBenchmarks.RunAsync(args[1..]);
 }
 
 if (args is ["fsync", ..])
