@@ -78,3 +78,19 @@ public sealed class RocksDbFlowStateStoreBehaviourTests : CheckpointStoreBehavio
         _directory.Dispose();
     }
 }
+
+/// <summary>The kill -9 test of an Agent Framework workflow checkpointing into SQLite.</summary>
+public sealed class SqliteAgentFrameworkCrashRecoveryTests : AgentFrameworkCrashRecoveryTests
+{
+    protected override string BackendName => "sqlite";
+
+    protected override IStateBackend CreateBackend(string path) => new SqliteStateBackend(path);
+}
+
+/// <summary>The kill -9 test of an Agent Framework workflow checkpointing into RocksDB.</summary>
+public sealed class RocksDbAgentFrameworkCrashRecoveryTests : AgentFrameworkCrashRecoveryTests
+{
+    protected override string BackendName => "rocksdb";
+
+    protected override IStateBackend CreateBackend(string path) => new RocksDbStateBackend(path);
+}

@@ -26,6 +26,11 @@
 // ("RESUMED"); it prints "POST <effect key>" after each post, renews the lease as it goes and prints "DONE <status>" at
 // the end:
 //   dotnet FlowState.CrashHarness.dll lease-flow <redis:…|postgres:…> <store name> <worker id> <run id> <lease ms> <step ms>
+// In "af" mode it runs the Agent Framework test workflow (AgentFrameworkTestWorkflow) as session "af-session" with its
+// checkpoints in FlowState on <path> (Process durability), prints READY, then BLOCKED once executor <block-at> started
+// (it waits there to be killed):
+//   dotnet FlowState.CrashHarness.dll af <sqlite|rocksdb> <path> <block-at>
+using FlowState.AgentFramework;
 using FlowState.Checkpoints;
 using FlowState.Conformance;
 using FlowState.Flows;
@@ -35,6 +40,12 @@ using FlowState.RocksDb;
 using FlowState.Sqlite;
 using FlowState.Streaming;
 using FlowState;
+
+if (args[0] == "af")
+{
+    IStateBackend workflowBackend = args[1] == "sqlite" ? new SqliteStateBackend(args[2]) : new RocksDbStateBackend(args[2]);
+    return await RunAgentFrameworkWorkflowAsync(workflowBackend, int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
+}
 
 if (args[0] == "shared")
 {
@@ -322,6 +333,17 @@ static async Task<int> RunSharedWorkerAsync(string server, string name, string w
         await run.MergeAsync("doc", new Dictionary<string, int> { [worker] = i + 1 });
     }
 
+    Console.WriteLine("DONE");
+    return 0;
+}
+
+static async Task<int> RunAgentFrameworkWorkflowAsync(IStateBackend backend, int blockAt)
+{
+    await using var state = await StateStore.OpenAsync(new StateStoreOptions { Backend = backend, Durability = Durability.Process });
+    var manager = Microsoft.Agents.AI.Workflows.CheckpointManager.CreateJson(new FlowStateCheckpointStore(state.For(StateScope.Custom("agent-framework"))));
+    Console.WriteLine("READY");
+    var workflow = AgentFrameworkTestWorkflow.Build([], blockAt, () => Console.WriteLine("BLOCKED"));
+    await using var run = await Microsoft.Agents.AI.Workflows.InProcessExecution.RunAsync(workflow, AgentFrameworkTestWorkflow.Input, manager, "af-session");
     Console.WriteLine("DONE");
     return 0;
 }

@@ -3,7 +3,7 @@ using Microsoft.Agents.AI.Workflows;
 using Microsoft.Agents.AI.Workflows.Checkpointing;
 using Xunit;
 
-namespace FlowState.AgentFramework.Tests;
+namespace FlowState.Conformance;
 
 /// <summary>
 /// What a JSON checkpoint store of the Agent Framework does, as its workflows rely on it: save and load, a per-session
