@@ -11,7 +11,6 @@ namespace FlowState.AgentFramework.Tests;
 /// </summary>
 public sealed class WorkflowCheckpointTests : IDisposable
 {
-    private const int Nodes = 6;
     private readonly TemporaryDirectory _directory = new();
 
     public void Dispose() => _directory.Dispose();
@@ -25,13 +24,13 @@ public sealed class WorkflowCheckpointTests : IDisposable
         await using (var state = await OpenAsync(path))
         {
             var manager = CheckpointManager.CreateJson(new FlowStateCheckpointStore(state.For(StateScope.Custom("agent-framework"))));
-            await using var run = await InProcessExecution.RunAsync(BuildWorkflow([]), "in:", manager, "session-1");
-            uninterrupted = Output(run);
+            await using var run = await InProcessExecution.RunAsync(AgentFrameworkTestWorkflow.Build([]), AgentFrameworkTestWorkflow.Input, manager, "session-1");
+            uninterrupted = AgentFrameworkTestWorkflow.Output(run);
             checkpoints = run.Checkpoints.ToList();
         }
 
-        Assert.Equal("in:012345", uninterrupted);
-        Assert.True(checkpoints.Count >= Nodes, $"{checkpoints.Count} checkpoints for {Nodes} super-steps");
+        Assert.Equal(AgentFrameworkTestWorkflow.ExpectedOutput, uninterrupted);
+        Assert.True(checkpoints.Count >= AgentFrameworkTestWorkflow.Executors, $"{checkpoints.Count} checkpoints for {AgentFrameworkTestWorkflow.Executors} super-steps");
 
         await using (var reopened = await OpenAsync(path))
         {
@@ -41,40 +40,13 @@ public sealed class WorkflowCheckpointTests : IDisposable
 
             // As if the process had died after the third super-step: a new workflow instance takes over from there.
             var ran = new List<int>();
-            await using var resumed = await InProcessExecution.ResumeAsync(BuildWorkflow(ran), checkpoints[2], manager);
-            Assert.Equal(uninterrupted, Output(resumed));
+            await using var resumed = await InProcessExecution.ResumeAsync(AgentFrameworkTestWorkflow.Build(ran), checkpoints[2], manager);
+            Assert.Equal(uninterrupted, AgentFrameworkTestWorkflow.Output(resumed));
             Assert.DoesNotContain(0, ran);
-            Assert.True(ran.Count < Nodes, $"executors {string.Join(", ", ran)} ran again after the resume");
+            Assert.True(ran.Count < AgentFrameworkTestWorkflow.Executors, $"executors {string.Join(", ", ran)} ran again after the resume");
         }
     }
 
     private static Task<StateStore> OpenAsync(string path) =>
         StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path), Durability = Durability.Machine });
-
-    /// <summary>Six executors in a row, each appending its index to the text and keeping a field of shared state; <paramref name="ran"/> hears which ran.</summary>
-    private static Workflow BuildWorkflow(List<int> ran)
-    {
-        var nodes = Enumerable.Range(0, Nodes).Select(i =>
-            ((Func<string, IWorkflowContext, CancellationToken, ValueTask<string>>)(async (text, context, cancellationToken) =>
-            {
-                lock (ran)
-                {
-                    ran.Add(i);
-                }
-
-                await context.QueueStateUpdateAsync($"f{i}", text, "run", cancellationToken);
-                return text + i;
-            })).BindAsExecutor<string, string>($"n{i}")).ToArray();
-        var builder = new WorkflowBuilder(nodes[0]);
-        for (var i = 1; i < Nodes; i++)
-        {
-            builder.AddEdge(nodes[i - 1], nodes[i]);
-        }
-
-        return builder.WithOutputFrom(nodes[^1]).Build();
-    }
-
-    private static string Output(Run run) =>
-        run.OutgoingEvents.OfType<WorkflowOutputEvent>().Select(e => e.Data as string).LastOrDefault()
-            ?? throw new InvalidOperationException($"the run ended without output: {string.Join(", ", run.OutgoingEvents)}");
 }

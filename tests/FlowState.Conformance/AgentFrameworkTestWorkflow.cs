@@ -7,7 +7,7 @@ namespace FlowState.Conformance;
 /// executors in a row, each appending its index to the text and queueing a field of shared state, so the output
 /// proves every executor ran, in order, exactly as far as the checkpoints say.
 /// </summary>
-public static class AgentFrameworkTestWorkflow
+internal static class AgentFrameworkTestWorkflow
 {
     public const int Executors = 8;
 

@@ -29,20 +29,11 @@ public abstract class HighWaterMarkConformanceTests : IDisposable
     [Fact]
     public async Task Store_that_comes_back_older_than_it_acknowledged_is_refused_until_its_mark_is_deleted()
     {
-        var path = _directory.File("store");
-        var older = _directory.File("older-copy");
-        await WriteAsync(path, Durability.Process, "a", 5);
-        CopyStorage(path, older);
-        long acknowledged;
-        await using (var store = await OpenAsync(path, Durability.Process))
+        var (path, acknowledged) = await PutAnOlderCopyInPlaceAsync("store", Durability.Process, keys: 5, async store =>
         {
             await store.For(StateScope.Workflow("a")).DeleteAsync("k0");
             await store.For(StateScope.Workflow("b")).SetAsync("k", 1);
-            acknowledged = store.CurrentVersion;
-        }
-
-        DeleteStorage(path);
-        CopyStorage(older, path);
+        });
         var markPath = MarkPath(path);
 
         var refused = await Assert.ThrowsAsync<StateCorruptedException>(() => OpenAsync(path, Durability.Process));
@@ -77,19 +68,8 @@ public abstract class HighWaterMarkConformanceTests : IDisposable
     [Fact]
     public async Task After_a_restart_only_what_was_fsynced_is_required()
     {
-        var path = _directory.File("restarted");
-        var older = _directory.File("restarted-older");
-        await WriteAsync(path, Durability.Machine, "a", 3);
-        CopyStorage(path, older);
-        long processAcknowledged;
-        await using (var store = await OpenAsync(path, Durability.Process))
-        {
-            await store.For(StateScope.Workflow("a")).SetAsync("later", 1);
-            processAcknowledged = store.CurrentVersion;
-        }
-
-        DeleteStorage(path);
-        CopyStorage(older, path);
+        var (path, processAcknowledged) = await PutAnOlderCopyInPlaceAsync(
+            "restarted", Durability.Machine, keys: 3, async store => await store.For(StateScope.Workflow("a")).SetAsync("later", 1));
         var markPath = MarkPath(path);
         var mark = StateHighWaterMark.Read(markPath);
         Assert.Equal(new StateHighWaterMark.Snapshot(3, processAcknowledged, mark!.Value.BootId), mark);
@@ -131,6 +111,29 @@ public abstract class HighWaterMarkConformanceTests : IDisposable
         }
 
         Assert.Equal(5, StateHighWaterMark.Read(MarkPath(path))!.Value.ProcessVersion);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="keys"/> keys at <paramref name="durability"/>, copies the storage, writes more at
+    /// <see cref="Durability.Process"/> (<paramref name="later"/>), then puts the copy back in place of the storage.
+    /// </summary>
+    /// <returns>The storage's path and the version the store had acknowledged before the copy came back.</returns>
+    private async Task<(string Path, long Acknowledged)> PutAnOlderCopyInPlaceAsync(string name, Durability durability, int keys, Func<StateStore, Task> later)
+    {
+        var path = _directory.File(name);
+        var older = _directory.File(name + "-older");
+        await WriteAsync(path, durability, "a", keys);
+        CopyStorage(path, older);
+        long acknowledged;
+        await using (var store = await OpenAsync(path, Durability.Process))
+        {
+            await later(store);
+            acknowledged = store.CurrentVersion;
+        }
+
+        DeleteStorage(path);
+        CopyStorage(older, path);
+        return (path, acknowledged);
     }
 
     private string MarkPath(string path) => ((IHighWaterMarkedStateBackend)CreateBackend(path)).HighWaterMarkPath;
