@@ -32,6 +32,34 @@ internal sealed class CliConsole
 
     public IAnsiConsole Ansi { get; }
 
+    /// <summary>
+    /// Whether to go on with removing <paramref name="what"/>: yes with <paramref name="yes"/> (<c>--yes</c>); else asks
+    /// on the terminal; without one (standard input redirected) it is a usage error that names <c>--yes</c>. Says
+    /// "nothing changed" when the answer is no.
+    /// </summary>
+    /// <exception cref="CliUsageException">Standard input is not a terminal and <paramref name="yes"/> is false.</exception>
+    public async Task<bool> ConfirmRemovalAsync(string what, bool yes)
+    {
+        if (yes)
+        {
+            return true;
+        }
+
+        if (Console.IsInputRedirected)
+        {
+            throw new CliUsageException($"this removes {what}; pass --yes to confirm");
+        }
+
+        await Error.WriteAsync($"Remove {what}? [y/N] ");
+        if (Console.ReadLine()?.Trim() is "y" or "Y" or "yes")
+        {
+            return true;
+        }
+
+        await Error.WriteLineAsync("nothing changed");
+        return false;
+    }
+
     /// <summary>Writes <paramref name="value"/> as indented JSON.</summary>
     public Task WriteJsonAsync<T>(T value) => Out.WriteLineAsync(JsonSerializer.Serialize(value, Indented));
 

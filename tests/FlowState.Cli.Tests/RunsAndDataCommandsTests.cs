@@ -26,6 +26,35 @@ public sealed class RunsAndDataCommandsTests : CliTestBase
     }
 
     [Fact]
+    public async Task Runs_delete_and_prune_ask_for_yes_and_remove_only_what_matches()
+    {
+        await RunAsync("run", "word-count");
+        await RunAsync("run", "word-count", "--new");
+        await RunAsync("run", "word-count", "--new");
+
+        // Standard input is not a terminal here: without --yes nothing is removed.
+        var unconfirmed = await RunAsync("runs", "delete", "word-count_1");
+        var deleted = await RunAsync("runs", "delete", "word-count_1", "--yes");
+        var missing = await RunAsync("runs", "delete", "word-count_1", "--yes");
+        var nothing = await RunAsync("runs", "prune", "--status", "Failed", "--yes");
+        var pruned = await RunAsync("runs", "prune", "--keep-last", "1", "--yes");
+        var badDays = await RunAsync("runs", "prune", "--older-than-days", "-1");
+        var list = await RunAsync("runs", "list");
+
+        Assert.Equal(2, unconfirmed.Code);
+        Assert.Contains("pass --yes to confirm", unconfirmed.Error, StringComparison.Ordinal);
+        Assert.Equal(0, deleted.Code);
+        Assert.Contains("deleted run word-count_1", deleted.Out, StringComparison.Ordinal);
+        Assert.Equal(1, missing.Code);
+        Assert.Contains("no run matches; nothing deleted", nothing.Out, StringComparison.Ordinal);
+        Assert.Contains("deleted 1 run(s)", pruned.Out, StringComparison.Ordinal);
+        Assert.Equal(2, badDays.Code);
+        Assert.Contains("1 run(s)", list.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("word-count_2", list.Out, StringComparison.Ordinal);
+        Assert.Contains("word-count_3", list.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Export_to_a_dash_writes_the_export_alone_to_standard_output()
     {
         await RunAsync("state", "set", "a", "1");

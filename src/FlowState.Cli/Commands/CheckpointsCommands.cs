@@ -75,20 +75,12 @@ internal static class CheckpointsCommands
         {
             var wanted = parse.GetValue(id);
             var later = (await LoadAsync(parse.GetValue(file)!, cancellationToken)).Where(m => m.Id > wanted).Select(m => m.Id).Order().ToList();
-            if (later.Count > 0 && !parse.GetValue(yes))
+            if (later.Count > 0
+                && !await console.ConfirmRemovalAsync(
+                    string.Create(CultureInfo.InvariantCulture, $"checkpoint(s) {string.Join(", ", later)}{(parse.GetValue(keepOutput) ? string.Empty : " and the output they committed")}"),
+                    parse.GetValue(yes)))
             {
-                var what = string.Create(CultureInfo.InvariantCulture, $"checkpoint(s) {string.Join(", ", later)}{(parse.GetValue(keepOutput) ? string.Empty : " and the output they committed")}");
-                if (Console.IsInputRedirected)
-                {
-                    throw new CliUsageException($"this removes {what}; pass --yes to confirm");
-                }
-
-                await console.Error.WriteAsync($"Remove {what}? [y/N] ");
-                if (Console.ReadLine()?.Trim() is not ("y" or "Y" or "yes"))
-                {
-                    await console.Error.WriteLineAsync("nothing changed");
-                    return 1;
-                }
+                return 1;
             }
 
             var removed = await WithPipelineAsync(parse.GetValue(file)!, pipeline => pipeline.RollBackToCheckpointAsync(wanted, parse.GetValue(keepOutput), cancellationToken));

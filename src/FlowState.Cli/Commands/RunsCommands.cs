@@ -5,7 +5,7 @@ using FlowState.Flows;
 
 namespace FlowState.Cli.Commands;
 
-/// <summary><c>flowstate runs list|show|history|resume|fork</c>: flow runs, their state and their history.</summary>
+/// <summary><c>flowstate runs list|show|history|resume|fork|delete|prune</c>: flow runs, their state and their history.</summary>
 internal static class RunsCommands
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -16,6 +16,8 @@ internal static class RunsCommands
         runs.Subcommands.Add(History(output, error));
         runs.Subcommands.Add(Resume(output, error));
         runs.Subcommands.Add(Fork(output, error));
+        runs.Subcommands.Add(Delete(output, error));
+        runs.Subcommands.Add(Prune(output, error));
         return runs;
     }
 
@@ -116,6 +118,92 @@ internal static class RunsCommands
             var run = await FindAsync(runner, parse.GetValue(runId)!, cancellationToken);
             var fork = await runner.ForkAsync(run.RunId, parse.GetValue(step), parse.GetValue(newId), cancellationToken);
             await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"forked run {fork} from step {parse.GetValue(step)} of {run.RunId}; continue it with: flowstate runs resume {fork}"));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Delete(TextWriter output, TextWriter error)
+    {
+        var runId = new Argument<string>("run");
+        var yes = new Option<bool>("--yes", "-y") { Description = "delete without asking (needed when standard input is not a terminal)" };
+        var command = new Command("delete", "delete a run: its state, records and history") { runId, yes };
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
+            var runner = FlowStateCli.Runner(store);
+            var run = await FindAsync(runner, parse.GetValue(runId)!, cancellationToken);
+            if (!await console.ConfirmRemovalAsync($"run {run.RunId} ({run.FlowName}, {Status(run.Status)}) with its state and history", parse.GetValue(yes)))
+            {
+                return 1;
+            }
+
+            await runner.DeleteRunAsync(run.RunId, cancellationToken);
+            await console.Out.WriteLineAsync($"deleted run {run.RunId}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Prune(TextWriter output, TextWriter error)
+    {
+        var olderThanDays = new Option<double?>("--older-than-days") { Description = "only runs not updated for this many days" };
+        olderThanDays.Validators.Add(result =>
+        {
+            if (result.GetValue(olderThanDays) is { } days && (double.IsNaN(days) || days < 0 || days > 36_500))
+            {
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"--older-than-days must be a number of days from 0 to 36500; got {days}."));
+            }
+        });
+        var status = new Option<FlowRunStatus[]>("--status")
+        {
+            Description = "only runs in these states (default: completed failed)",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var keepLast = new Option<int?>("--keep-last") { Description = "per flow, keep this many of the most recently updated matching runs" };
+        keepLast.Validators.Add(result =>
+        {
+            if (result.GetValue(keepLast) is < 0)
+            {
+                result.AddError("--keep-last must not be negative.");
+            }
+        });
+        var flow = new Option<string?>("--flow") { Description = "only runs of this flow" };
+        var yes = new Option<bool>("--yes", "-y") { Description = "delete without asking (needed when standard input is not a terminal)" };
+        var command = new Command("prune", "delete the runs that match (by default every completed or failed run)") { olderThanDays, status, keepLast, flow, yes };
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
+            var runner = FlowStateCli.Runner(store);
+            var statuses = parse.GetValue(status) is { Length: > 0 } given ? given : [FlowRunStatus.Completed, FlowRunStatus.Failed];
+            var options = new FlowRunPruneOptions
+            {
+                OlderThan = parse.GetValue(olderThanDays) is { } days ? TimeSpan.FromDays(days) : null,
+                Statuses = statuses,
+                KeepLast = parse.GetValue(keepLast),
+                Flow = parse.GetValue(flow),
+                DryRun = true,
+            };
+            var selected = await runner.PruneRunsAsync(options, cancellationToken);
+            if (selected.Count == 0)
+            {
+                await console.Out.WriteLineAsync("no run matches; nothing deleted");
+                return 0;
+            }
+
+            if (!await console.ConfirmRemovalAsync(string.Create(CultureInfo.InvariantCulture, $"{selected.Count} run(s): {string.Join(", ", selected)}"), parse.GetValue(yes)))
+            {
+                return 1;
+            }
+
+            // Exactly the runs confirmed, not whatever matches by now.
+            var deleted = 0;
+            foreach (var id in selected)
+            {
+                deleted += await runner.DeleteRunAsync(id, cancellationToken) ? 1 : 0;
+            }
+
+            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"deleted {deleted} run(s)"));
             return 0;
         });
         return command;

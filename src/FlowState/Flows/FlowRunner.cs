@@ -353,6 +353,78 @@ public sealed class FlowRunner
     }
 
     /// <summary>
+    /// Deletes run <paramref name="runId"/>: its state (fields and steps' private state), its progress records and its
+    /// history. A run that is running in this process is refused; one running in another process is not seen, so
+    /// delete only runs that ended (or use leases on a shared store).
+    /// </summary>
+    /// <returns>Whether there was such a run.</returns>
+    /// <exception cref="FlowException">The run is running in this process.</exception>
+    public async ValueTask<bool> DeleteRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        StateNameValidator.ValidateScopeName(runId, nameof(runId));
+        using (Claim(runId))
+        {
+            return await _store.For(StateScope.Workflow(runId)).ClearAsync(cancellationToken).ConfigureAwait(false) > 0;
+        }
+    }
+
+    /// <summary>
+    /// Deletes the runs that <paramref name="options"/> select (by default every completed or failed run), as
+    /// <see cref="DeleteRunAsync"/> does, keeping per flow the <see cref="FlowRunPruneOptions.KeepLast"/> most recent.
+    /// Runs running in this process are skipped.
+    /// </summary>
+    /// <returns>The ids of the runs deleted (with <see cref="FlowRunPruneOptions.DryRun"/>: that would be).</returns>
+    /// <remarks>Walks every run record (<see cref="ListRunsAsync"/>): meant for maintenance, not for a hot path.</remarks>
+    public async Task<IReadOnlyList<string>> PruneRunsAsync(FlowRunPruneOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new FlowRunPruneOptions();
+        if (options.KeepLast is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.KeepLast, "KeepLast must not be negative.");
+        }
+
+        var now = _store.Time.GetUtcNow();
+        var candidates = new List<FlowRunInfo>();
+        await foreach (var run in ListRunsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if ((options.Flow is null || run.FlowName == options.Flow)
+                && options.Statuses.Contains(run.Status)
+                && (options.OlderThan is not { } age || run.UpdatedAt <= now - age)
+                && !_active.ContainsKey(run.RunId))
+            {
+                candidates.Add(run);
+            }
+        }
+
+        var deleted = new List<string>();
+        foreach (var flow in candidates.GroupBy(run => run.FlowName, StringComparer.Ordinal))
+        {
+            foreach (var run in flow.OrderByDescending(run => run.UpdatedAt).ThenByDescending(run => run.RunId, StringComparer.Ordinal).Skip(options.KeepLast ?? 0))
+            {
+                if (options.DryRun)
+                {
+                    deleted.Add(run.RunId);
+                    continue;
+                }
+
+                try
+                {
+                    if (await DeleteRunAsync(run.RunId, cancellationToken).ConfigureAwait(false))
+                    {
+                        deleted.Add(run.RunId);
+                    }
+                }
+                catch (FlowException)
+                {
+                    // It started running in this process since it was listed: it is not a candidate any more.
+                }
+            }
+        }
+
+        return deleted;
+    }
+
+    /// <summary>
     /// The events of run <paramref name="runId"/> in this process, from now on (the watch is registered when the method
     /// returns, so a run started right after is seen from its first event) until the run's last event (completed,
     /// interrupted, failed or cancelled), then the enumeration ends. Every event comes, in order; a watcher that falls

@@ -204,15 +204,4 @@ public abstract partial class FlowRunConformanceTests
 
         await Assert.ThrowsAsync<FlowException>(() => ToListAsync(runner.StreamAsync(flow, options: new FlowRunOptions { RunId = "taken" })));
     }
-
-    private static async Task<List<FlowEvent>> ToListAsync(IAsyncEnumerable<FlowEvent> events)
-    {
-        var list = new List<FlowEvent>();
-        await foreach (var flowEvent in events)
-        {
-            list.Add(flowEvent);
-        }
-
-        return list;
-    }
 }
