@@ -12,6 +12,7 @@ public sealed class RunsAndDataCommandsTests : CliTestBase
         var history = await RunAsync("runs", "history", "word-count_1");
         var fork = await RunAsync("runs", "fork", "word-count_1", "2", "--run-id", "again");
         var resume = await RunAsync("runs", "resume", "again");
+        var lineage = await RunAsync("runs", "show", "again");
         var missing = await RunAsync("runs", "show", "nope");
 
         Assert.Matches(@"word-count_1\s+word-count\s+completed\s+4", list.Out);
@@ -23,6 +24,7 @@ public sealed class RunsAndDataCommandsTests : CliTestBase
         Assert.Contains("run again completed: 2 step(s) this time", resume.Out, StringComparison.Ordinal);
         Assert.Contains("This store has counted 338 words in 2 run(s).", resume.Out, StringComparison.Ordinal);
         Assert.Equal(1, missing.Code);
+        Assert.Contains("forked from run word-count_1 after step 2", lineage.Out, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -52,6 +52,11 @@ internal static class RunsCommands
             await console.Out.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
                 $"run {run.RunId}: flow {run.FlowName}, {Status(run.Status)}, {run.Steps} step(s), started {Time(run.StartedAt)}, updated {Time(run.UpdatedAt)}"));
+            if (run.ForkedFromRun is not null)
+            {
+                await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"forked from run {run.ForkedFromRun} after step {run.ForkedFromStep}"));
+            }
+
             if (run.Error is not null)
             {
                 await console.Out.WriteLineAsync($"error: {run.Error}");

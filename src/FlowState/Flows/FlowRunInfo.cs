@@ -8,4 +8,11 @@ namespace FlowState.Flows;
 /// <param name="StartedAt">When it started.</param>
 /// <param name="UpdatedAt">When its record last changed.</param>
 /// <param name="Error">Why it failed, when it did.</param>
-public sealed record FlowRunInfo(string RunId, string FlowName, FlowRunStatus Status, long Steps, DateTimeOffset StartedAt, DateTimeOffset UpdatedAt, string? Error);
+public sealed record FlowRunInfo(string RunId, string FlowName, FlowRunStatus Status, long Steps, DateTimeOffset StartedAt, DateTimeOffset UpdatedAt, string? Error)
+{
+    /// <summary>The run this one was forked from (<see cref="FlowRunner.ForkAsync"/>), or null.</summary>
+    public string? ForkedFromRun { get; init; }
+
+    /// <summary>The step (checkpoint index) of <see cref="ForkedFromRun"/> this run starts after, or null.</summary>
+    public long? ForkedFromStep { get; init; }
+}

@@ -189,7 +189,18 @@ public sealed class FlowRunner
     public async ValueTask<FlowRunInfo?> GetRunAsync(string runId, CancellationToken cancellationToken = default)
     {
         var record = await ReadRecordAsync(runId, cancellationToken).ConfigureAwait(false);
-        return record is null ? null : new FlowRunInfo(runId, record.Flow, record.Status, record.Steps, record.StartedAt, record.UpdatedAt, record.Error);
+        if (record is null)
+        {
+            return null;
+        }
+
+        // Recorded as "{run}@{step}"; a run id may itself contain '@', the step never does.
+        var at = record.ForkedFrom?.LastIndexOf('@') ?? -1;
+        return new FlowRunInfo(runId, record.Flow, record.Status, record.Steps, record.StartedAt, record.UpdatedAt, record.Error)
+        {
+            ForkedFromRun = at < 0 ? null : record.ForkedFrom![..at],
+            ForkedFromStep = at < 0 ? null : long.Parse(record.ForkedFrom![(at + 1)..], CultureInfo.InvariantCulture),
+        };
     }
 
     /// <summary>The kept checkpoints of a run, oldest first (older ones were folded by retention); empty without history.</summary>

@@ -75,6 +75,8 @@ public abstract partial class FlowRunConformanceTests
         var fork = await runner.ResumeAsync(flow, forkId);
 
         Assert.Equal((FlowRunStatus.Running, "forked"), (info!.Status, info.FlowName));
+        Assert.Equal(("src", 2L), (info.ForkedFromRun, info.ForkedFromStep));
+        Assert.Null((await runner.GetRunAsync("src"))!.ForkedFromRun);
         Assert.Equal("""["a","b","c","d"]""", fork.State["trace"]!.ToJsonString());
         Assert.Equal("x", fork.State["topic"]!.GetValue<string>());
         Assert.Equal(2, fork.Steps);
