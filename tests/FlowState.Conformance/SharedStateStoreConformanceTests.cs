@@ -90,6 +90,8 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<StateConflictException>(async () => await store.SetAsync("k", "mine", StateWriteOptions.IfVersion(version)));
 
         Assert.Contains("'k'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(("k", version), (error.Key, error.ExpectedVersion));
+        Assert.True(error.ActualVersion > version, $"actual version {error.ActualVersion}");
         Assert.Equal("v2", await store.GetAsync<string>("k"));
         await Assert.ThrowsAsync<StateConflictException>(async () => await store.SetAsync("k", "new", StateWriteOptions.IfVersion(0)));
         await Assert.ThrowsAsync<StateConflictException>(async () => await store.DeleteAsync("k", StateWriteOptions.IfVersion(version)));

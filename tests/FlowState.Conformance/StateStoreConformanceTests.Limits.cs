@@ -18,6 +18,7 @@ public abstract partial class StateStoreConformanceTests
         await store.SetRawAsync("ok", Encoding.UTF8.GetBytes(Nested(64)));
         var ex = await Assert.ThrowsAsync<StateLimitExceededException>(async () => await store.SetRawAsync("deep", Encoding.UTF8.GetBytes(Nested(65))));
         Assert.Contains("64", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(("MaxDepth", 64L, 65L, "deep", StateScope.Global), (ex.Limit, ex.LimitValue, ex.AttemptedValue, ex.Key, ex.Scope));
         await Assert.ThrowsAsync<StateLimitExceededException>(async () => await store.SetRawAsync("ok", Encoding.UTF8.GetBytes(Nested(10_000))));
         await Assert.ThrowsAsync<StateLimitExceededException>(async () => await store.SetAsync("deep", JsonNode.Parse(Nested(65), documentOptions: new JsonDocumentOptions { MaxDepth = 100 })));
         var deepPatch = JsonNode.Parse("{\"b\":" + Nested(64) + "}", documentOptions: new JsonDocumentOptions { MaxDepth = 100 });
@@ -36,6 +37,8 @@ public abstract partial class StateStoreConformanceTests
 
         var ex = await Assert.ThrowsAsync<StateLimitExceededException>(async () => await store.SetAsync("big", new string('x', 2 * 1024 * 1024)));
         Assert.Contains("'big'", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(("MaxValueBytes", 1024L * 1024, "big"), (ex.Limit, ex.LimitValue, ex.Key));
+        Assert.True(ex.AttemptedValue > 1024 * 1024, $"attempted {ex.AttemptedValue} bytes");
         await Assert.ThrowsAsync<StateLimitExceededException>(async () => await store.MergeAsync("doc", new { blob = new string('x', 2 * 1024 * 1024) }));
 
         Assert.Equal("small", await store.GetAsync<string>("big"));
@@ -101,6 +104,7 @@ public abstract partial class StateStoreConformanceTests
 
         var ex = await Assert.ThrowsAsync<StateLimitExceededException>(async () => await scope.Scope("child").SetAsync("d", 1));
         Assert.Contains("custom:tenant:", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(("MaxKeys", 3L, 4L, tenant), (ex.Limit, ex.LimitValue, ex.AttemptedValue, ex.Scope));
         await Assert.ThrowsAsync<StateLimitExceededException>(async () => await scope.ApplyAsync(scope.CreateBatch().Delete("a").Set("x", 1).Set("y", 1)));
 
         await scope.SetAsync("a", 2);

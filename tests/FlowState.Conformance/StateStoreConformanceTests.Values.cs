@@ -147,6 +147,7 @@ public abstract partial class StateStoreConformanceTests
 
         var ex = await Assert.ThrowsAsync<StateConflictException>(async () => await store.SetAsync("k", "two", StateWriteOptions.IfVersion(v1 + 100)));
         Assert.Contains("'k'", ex.Message, StringComparison.Ordinal);
+        Assert.Equal((StateScope.Global, "k", v1 + 100, v1), (ex.Scope, ex.Key, ex.ExpectedVersion, ex.ActualVersion));
         await Assert.ThrowsAsync<StateConflictException>(async () => await store.SetAsync("k", "two", StateWriteOptions.IfVersion(0)));
         await Assert.ThrowsAsync<StateConflictException>(async () => await store.MergeAsync("k", new { a = 1 }, StateWriteOptions.IfVersion(v1 + 1)));
         await Assert.ThrowsAsync<StateConflictException>(async () => await store.DeleteAsync("k", StateWriteOptions.IfVersion(v1 + 1)));

@@ -84,7 +84,12 @@ internal static class JsonValueCodec
         catch (JsonException ex) when (ex.Message.Contains("cycle", StringComparison.OrdinalIgnoreCase))
         {
             throw new StateLimitExceededException(
-                $"The value for key '{key}' nests deeper than {Math.Min(typeInfo.Options.MaxDepth, SerializerMaxDepth)} levels or contains a reference cycle; flatten it or break the cycle.", ex);
+                $"The value for key '{key}' nests deeper than {Math.Min(typeInfo.Options.MaxDepth, SerializerMaxDepth)} levels or contains a reference cycle; flatten it or break the cycle.", ex)
+            {
+                Limit = "MaxDepth",
+                LimitValue = Math.Min(typeInfo.Options.MaxDepth, SerializerMaxDepth),
+                Key = key,
+            };
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
         {
@@ -164,7 +169,14 @@ internal static class JsonValueCodec
     }
 
     private static StateLimitExceededException TooLarge(StateScope scope, string key, long bytes, long maxBytes, bool atLeast) => new(
-        $"The value for key '{key}' in scope '{scope}' is {(atLeast ? "at least " : string.Empty)}{bytes} bytes; the limit is {maxBytes}. Store it in parts or raise StateLimits.MaxValueBytes.");
+        $"The value for key '{key}' in scope '{scope}' is {(atLeast ? "at least " : string.Empty)}{bytes} bytes; the limit is {maxBytes}. Store it in parts or raise StateLimits.MaxValueBytes.")
+    {
+        Limit = "MaxValueBytes",
+        LimitValue = maxBytes,
+        AttemptedValue = bytes,
+        Scope = scope,
+        Key = key,
+    };
 
     public static T? Deserialize<T>(StateEntry entry, JsonSerializerOptions options)
     {
@@ -220,7 +232,14 @@ internal static class JsonValueCodec
                         if (level > maxDepth)
                         {
                             throw new StateLimitExceededException(
-                                $"The value for key '{key}' in scope '{scope}' nests deeper than {maxDepth} levels; flatten it or raise StateLimits.MaxDepth.");
+                                $"The value for key '{key}' in scope '{scope}' nests deeper than {maxDepth} levels; flatten it or raise StateLimits.MaxDepth.")
+                            {
+                                Limit = "MaxDepth",
+                                LimitValue = maxDepth,
+                                AttemptedValue = level,
+                                Scope = scope,
+                                Key = key,
+                            };
                         }
 
                         if (reader.TokenType == JsonTokenType.StartObject)

@@ -60,7 +60,12 @@ public sealed partial class StateStore
                 if (!watcher.Channel.Writer.TryWrite(change))
                 {
                     watcher.Channel.Writer.TryComplete(new StateLimitExceededException(
-                        $"A watcher of scope '{watcher.Node.Scope}' fell more than {_options.WatchBufferCapacity} changes behind and was stopped so that it never silently misses one; consume changes faster, watch a narrower scope or raise StateStoreOptions.WatchBufferCapacity, then watch again."));
+                        $"A watcher of scope '{watcher.Node.Scope}' fell more than {_options.WatchBufferCapacity} changes behind and was stopped so that it never silently misses one; consume changes faster, watch a narrower scope or raise StateStoreOptions.WatchBufferCapacity, then watch again.")
+                    {
+                        Limit = "WatcherBuffer",
+                        LimitValue = _options.WatchBufferCapacity,
+                        Scope = watcher.Node.Scope,
+                    });
                     Unsubscribe(watcher);
                 }
             }

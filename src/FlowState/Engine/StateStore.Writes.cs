@@ -107,7 +107,13 @@ public sealed partial class StateStore
         $"Key '{key}' in scope '{scope}' has version {actual} but version {expected} was expected" +
         (expected == 0 ? " (the key had to be absent)" : actual == 0 ? " (the key does not exist)" : string.Empty) +
         (attempts > 1 ? $" after {attempts} attempts" : string.Empty) +
-        "; read it again and retry.");
+        "; read it again and retry.")
+    {
+        Scope = scope,
+        Key = key,
+        ExpectedVersion = expected,
+        ActualVersion = actual,
+    };
 
     private async ValueTask<CommitResult> CommitInterceptedAsync(PreparedWrite[] writes, CancellationToken cancellationToken)
     {
@@ -437,12 +443,22 @@ public sealed partial class StateStore
         // A store that pages values out holds more than its bound in its backend; over it, values leave memory.
         if (!_pagesOut && _options.MaxEntries is { } maxEntries && newEntries > maxEntries)
         {
-            throw new StateLimitExceededException($"The write stores {newEntries} entries but the whole store holds at most {maxEntries} (StateStoreOptions.MaxEntries); split it.");
+            throw new StateLimitExceededException($"The write stores {newEntries} entries but the whole store holds at most {maxEntries} (StateStoreOptions.MaxEntries); split it.")
+            {
+                Limit = "MaxEntries",
+                LimitValue = maxEntries,
+                AttemptedValue = newEntries,
+            };
         }
 
         if (!_pagesOut && _options.MaxBytes is { } maxBytes && newBytes > maxBytes)
         {
-            throw new StateLimitExceededException($"The write stores {newBytes} bytes but the whole store holds at most {maxBytes} (StateStoreOptions.MaxBytes); split it or raise the limit.");
+            throw new StateLimitExceededException($"The write stores {newBytes} bytes but the whole store holds at most {maxBytes} (StateStoreOptions.MaxBytes); split it or raise the limit.")
+            {
+                Limit = "MaxBytes",
+                LimitValue = maxBytes,
+                AttemptedValue = newBytes,
+            };
         }
 
         if (deltas is null)
@@ -459,13 +475,25 @@ public sealed partial class StateStore
             if (delta.Entries > 0 && limits.MaxKeys is { } maxKeys && entries + delta.Entries > maxKeys)
             {
                 throw new StateLimitExceededException(
-                    $"Scope '{scope}' holds {entries} keys and the write adds {delta.Entries}; its limit is {maxKeys} keys (StateLimits.MaxKeys, child scopes included). Delete keys or raise the limit.");
+                    $"Scope '{scope}' holds {entries} keys and the write adds {delta.Entries}; its limit is {maxKeys} keys (StateLimits.MaxKeys, child scopes included). Delete keys or raise the limit.")
+                {
+                    Limit = "MaxKeys",
+                    LimitValue = maxKeys,
+                    AttemptedValue = entries + delta.Entries,
+                    Scope = scope,
+                };
             }
 
             if (delta.Bytes > 0 && limits.MaxTotalBytes is { } maxTotal && bytes + delta.Bytes > maxTotal)
             {
                 throw new StateLimitExceededException(
-                    $"Scope '{scope}' holds {bytes} bytes and the write adds {delta.Bytes}; its limit is {maxTotal} bytes (StateLimits.MaxTotalBytes, child scopes included). Delete keys or raise the limit.");
+                    $"Scope '{scope}' holds {bytes} bytes and the write adds {delta.Bytes}; its limit is {maxTotal} bytes (StateLimits.MaxTotalBytes, child scopes included). Delete keys or raise the limit.")
+                {
+                    Limit = "MaxTotalBytes",
+                    LimitValue = maxTotal,
+                    AttemptedValue = bytes + delta.Bytes,
+                    Scope = scope,
+                };
             }
         }
     }

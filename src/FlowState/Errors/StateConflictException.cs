@@ -19,4 +19,16 @@ public class StateConflictException : StateException
         : base(message, innerException)
     {
     }
+
+    /// <summary>The scope of the key whose version did not match, when a key's check failed.</summary>
+    public StateScope? Scope { get; init; }
+
+    /// <summary>The key whose version did not match, when a key's check failed.</summary>
+    public string? Key { get; init; }
+
+    /// <summary>The version the write expected (0: the key had to be absent), when a key's check failed.</summary>
+    public long? ExpectedVersion { get; init; }
+
+    /// <summary>The version the key had (0: absent), when a key's check failed.</summary>
+    public long? ActualVersion { get; init; }
 }

@@ -19,4 +19,22 @@ public class StateLimitExceededException : StateException
         : base(message, innerException)
     {
     }
+
+    /// <summary>
+    /// The limit that was hit, by its option's name: <c>MaxValueBytes</c>, <c>MaxDepth</c>, <c>MaxEntries</c>,
+    /// <c>MaxBytes</c>, <c>MaxKeys</c>, <c>MaxTotalBytes</c>, <c>WatcherBuffer</c>; null when not told.
+    /// </summary>
+    public string? Limit { get; init; }
+
+    /// <summary>The limit's value (bytes, levels, entries, keys), when it is a number.</summary>
+    public long? LimitValue { get; init; }
+
+    /// <summary>What the write would have made of it (at least this much, for a value refused while it was being written).</summary>
+    public long? AttemptedValue { get; init; }
+
+    /// <summary>The scope whose limit it is (or the key's scope), when there is one.</summary>
+    public StateScope? Scope { get; init; }
+
+    /// <summary>The key whose value broke the limit, when one did.</summary>
+    public string? Key { get; init; }
 }

@@ -429,7 +429,12 @@ internal sealed class SharedStateEngine : IAsyncDisposable
                     if (!watcher.Channel.Writer.TryWrite(change))
                     {
                         watcher.Channel.Writer.TryComplete(new StateLimitExceededException(
-                            $"A watcher of scope '{watcher.Scope}' fell more than {_options.WatchBufferCapacity} changes behind and was stopped so that it never silently misses one; consume changes faster, watch a narrower scope or raise SharedStateStoreOptions.WatchBufferCapacity, then watch again."));
+                            $"A watcher of scope '{watcher.Scope}' fell more than {_options.WatchBufferCapacity} changes behind and was stopped so that it never silently misses one; consume changes faster, watch a narrower scope or raise SharedStateStoreOptions.WatchBufferCapacity, then watch again.")
+                        {
+                            Limit = "WatcherBuffer",
+                            LimitValue = _options.WatchBufferCapacity,
+                            Scope = watcher.Scope,
+                        });
                         Remove(watcher);
                     }
                 }
