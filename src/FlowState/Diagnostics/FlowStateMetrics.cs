@@ -117,7 +117,7 @@ public static class FlowStateMetrics
     private static IEnumerable<Measurement<long>> Observe(Func<StateStatistics, long> value) =>
         LiveStores().Select(s => new Measurement<long>(value(s.Statistics), new KeyValuePair<string, object?>("flowstate.store", s.Name)));
 
-    private static IEnumerable<Measurement<long>> ObservePaging(Func<(long ResidentEntries, long ResidentBytes, long PageOuts, long PageIns), long> value) =>
+    private static IEnumerable<Measurement<long>> ObservePaging(Func<PagingStatistics, long> value) =>
         LiveStoreObjects().Select(s => new Measurement<long>(value(s.PagingStatistics), new KeyValuePair<string, object?>("flowstate.store", s.Name)));
 
     private static IEnumerable<Measurement<long>> ObserveReads() =>

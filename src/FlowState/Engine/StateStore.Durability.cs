@@ -7,8 +7,8 @@ public sealed partial class StateStore
     /// Statistics of the group commit: backend transactions, the commits they carried, and the time spent writing
     /// them in the backend (the rest of a durable write's time is the store's own work and waiting for a group).
     /// </summary>
-    public (long Groups, long Commits, TimeSpan BackendTime) GroupCommitStatistics =>
-        _commits is null ? (0, 0, TimeSpan.Zero) : (_commits.Groups, _commits.Commits, _commits.BackendTime);
+    public GroupCommitStatistics GroupCommitStatistics =>
+        _commits is null ? new GroupCommitStatistics(0, 0, TimeSpan.Zero) : new GroupCommitStatistics(_commits.Groups, _commits.Commits, _commits.BackendTime);
 
     /// <summary>
     /// Takes a consistent online backup of the store's backend to <paramref name="destination"/> (a SQLite file, a

@@ -11,15 +11,15 @@ public sealed partial class StateStore
     private long _pageIns;
 
     /// <summary>Values in memory and how often values left memory and were read back (bounded stores with a backend).</summary>
-    public (long ResidentEntries, long ResidentBytes, long PageOuts, long PageIns) PagingStatistics
+    public PagingStatistics PagingStatistics
     {
         get
         {
             lock (_writeLock)
             {
                 return _pagesOut
-                    ? (_residentEntries, _residentBytes, _pageOuts, _pageIns)
-                    : (_root.SubtreeEntries, _root.SubtreeBytes, 0, 0);
+                    ? new PagingStatistics(_residentEntries, _residentBytes, _pageOuts, _pageIns)
+                    : new PagingStatistics(_root.SubtreeEntries, _root.SubtreeBytes, 0, 0);
             }
         }
     }
