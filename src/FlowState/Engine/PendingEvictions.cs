@@ -14,11 +14,17 @@ internal sealed class PendingEvictions : List<StateEviction>
     /// <summary>Opened once the paged-out values are read; the group commit carrying their removal waits for it.</summary>
     public TaskCompletionSource? Gate { get; private set; }
 
-    /// <summary>Adds an eviction whose value is read later; returns the gate the removal must wait for (new on the first call).</summary>
-    public TaskCompletionSource AddPagedOut(StateEntry entry, EvictionReason reason)
+    /// <summary>Adds an eviction whose value is read later; returns the gate the removal must wait for when this call created it, else null.</summary>
+    public Task? AddPagedOut(StateEntry entry, EvictionReason reason)
     {
         (PagedOut ??= []).Add((Count, entry));
         Add(new StateEviction(entry.Scope, entry.Key, ReadOnlyMemory<byte>.Empty, entry.Version, reason));
-        return Gate ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (Gate is not null)
+        {
+            return null;
+        }
+
+        Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return Gate.Task;
     }
 }

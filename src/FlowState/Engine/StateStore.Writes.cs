@@ -574,10 +574,9 @@ public sealed partial class StateStore
         }
         else
         {
-            var gate = evictions.AddPagedOut(entry, reason);
-            if (evictions.PagedOut!.Count == 1)
+            if (evictions.AddPagedOut(entry, reason) is { } newGate)
             {
-                (_evictionGates ??= []).Add(gate.Task);
+                (_evictionGates ??= []).Add(newGate);
             }
         }
     }

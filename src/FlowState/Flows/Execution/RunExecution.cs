@@ -46,8 +46,8 @@ internal sealed class RunExecution : IDisposable
     /// <summary>Where the run's events go (<see cref="FlowRunner.WatchAsync"/>); null: nowhere.</summary>
     public RunEventStream? Events { get; init; }
 
-    /// <summary>The largest value a step event carries (<see cref="FlowRunnerOptions.EventValueLimit"/>).</summary>
-    public int EventValueLimit { get; init; } = 4096;
+    /// <summary>The largest value a step event carries (<see cref="FlowRunnerOptions.EventValueLimit"/>, set by the runner).</summary>
+    public int EventValueLimit { get; init; }
 
     /// <summary>Whether anyone watches the run's events now: events are only built then.</summary>
     public bool IsWatched => Events?.IsWatched == true;
