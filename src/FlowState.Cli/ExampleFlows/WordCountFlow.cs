@@ -10,7 +10,7 @@ namespace FlowState.Cli.ExampleFlows;
 /// Counts the words of text files: <c>read</c> (a file per item), <c>count</c> (a document per item, two at a time),
 /// <c>rank</c> (the most frequent words; also adds to store-wide totals in global state), <c>report</c>.
 /// Input: <c>files</c> (paths; default: the texts shipped with the tool), <c>top</c> (how many words to rank, default
-/// 10) and <c>step_delay_ms</c> (a pause in every read, to watch the steps go by or to try Ctrl+C and resume).
+/// 10) and <c>step_delay_ms</c> (a pause in every read and every count, to watch the steps go by or to try Ctrl+C and resume).
 /// </summary>
 internal static partial class WordCountFlow
 {
@@ -136,15 +136,19 @@ internal static partial class WordCountFlow
     }
 
     /// <summary>Counts the words of each document; post keeps the totals and per-document sizes.</summary>
-    private sealed class CountNode() : BatchNode<KeyValuePair<string, string>, KeyValuePair<string, Dictionary<string, int>>>("count")
+    private sealed class CountNode() : BatchNode<(string Name, string Text, TimeSpan Delay), KeyValuePair<string, Dictionary<string, int>>>("count")
     {
-        protected override async ValueTask<IReadOnlyList<KeyValuePair<string, string>>> PrepAsync(IStateReader state, PrepContext context, CancellationToken cancellationToken) =>
-            [.. (await state.GetAsync<Dictionary<string, string>>("texts", cancellationToken))!.OrderBy(t => t.Key, StringComparer.Ordinal)];
-
-        protected override ValueTask<KeyValuePair<string, Dictionary<string, int>>> ExecItemAsync(KeyValuePair<string, string> item, ExecContext context, CancellationToken cancellationToken)
+        protected override async ValueTask<IReadOnlyList<(string Name, string Text, TimeSpan Delay)>> PrepAsync(IStateReader state, PrepContext context, CancellationToken cancellationToken)
         {
+            var delay = TimeSpan.FromMilliseconds(await state.GetAsync<long>("step_delay_ms", cancellationToken));
+            return [.. (await state.GetAsync<Dictionary<string, string>>("texts", cancellationToken))!.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => (t.Key, t.Value, delay))];
+        }
+
+        protected override async ValueTask<KeyValuePair<string, Dictionary<string, int>>> ExecItemAsync((string Name, string Text, TimeSpan Delay) item, ExecContext context, CancellationToken cancellationToken)
+        {
+            await Task.Delay(item.Delay, cancellationToken);
             var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-            foreach (Match match in WordPattern().Matches(item.Value.ToLowerInvariant()))
+            foreach (Match match in WordPattern().Matches(item.Text.ToLowerInvariant()))
             {
                 if (!StopWords.Contains(match.Value))
                 {
@@ -152,11 +156,11 @@ internal static partial class WordCountFlow
                 }
             }
 
-            return ValueTask.FromResult(KeyValuePair.Create(item.Key, counts));
+            return KeyValuePair.Create(item.Name, counts);
         }
 
         protected override async ValueTask<string?> PostAsync(
-            IStateStore state, IReadOnlyList<KeyValuePair<string, string>> prep, IReadOnlyList<KeyValuePair<string, Dictionary<string, int>>> exec, PostContext context, CancellationToken cancellationToken)
+            IStateStore state, IReadOnlyList<(string Name, string Text, TimeSpan Delay)> prep, IReadOnlyList<KeyValuePair<string, Dictionary<string, int>>> exec, PostContext context, CancellationToken cancellationToken)
         {
             var totals = new SortedDictionary<string, int>(StringComparer.Ordinal);
             foreach (var (_, counts) in exec)

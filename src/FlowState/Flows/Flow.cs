@@ -9,6 +9,7 @@ public sealed class Flow : FlowNode
 {
     private readonly Dictionary<string, FlowNode> _nodes;
     private readonly Dictionary<FlowNode, Dictionary<string, FlowNode>> _successors;
+    private FlowGraph? _graph;
 
     internal Flow(string name, FlowNode start, Dictionary<string, FlowNode> nodes, Dictionary<FlowNode, Dictionary<string, FlowNode>> successors, int maxSteps)
         : base(name)
@@ -33,6 +34,9 @@ public sealed class Flow : FlowNode
     public IReadOnlyDictionary<string, string> ActionsOf(string nodeName) =>
         _successors.TryGetValue(_nodes[nodeName], out var next) ? next.ToDictionary(p => p.Key, p => p.Value.Name, StringComparer.Ordinal) : [];
 
+    /// <summary>The flow as data: its nodes (the start first), the actions connecting them, and nested flows' graphs.</summary>
+    public FlowGraph ToGraph() => _graph ??= BuildGraph();
+
     /// <summary>The node after <paramref name="node"/> took <paramref name="action"/>; null when <paramref name="node"/> ends the flow.</summary>
     /// <exception cref="FlowRouteException"><paramref name="node"/> has connections, none for <paramref name="action"/>.</exception>
     internal FlowNode? Next(FlowNode node, string action, string runId)
@@ -48,6 +52,46 @@ public sealed class Flow : FlowNode
         }
 
         throw new FlowRouteException(runId, node.Name, action, [.. next.Keys.Order(StringComparer.Ordinal)]);
+    }
+
+    private FlowGraph BuildGraph()
+    {
+        var nodes = new List<FlowGraphNode>(_nodes.Count);
+        foreach (var node in _nodes.Values.OrderBy(n => n == Start ? 0 : 1))
+        {
+            nodes.Add(node switch
+            {
+                Flow nested => new FlowGraphNode(node.Name, "flow", [nested.ToGraph()]),
+                BatchFlow batch => new FlowGraphNode(node.Name, "batch-flow", [batch.Flow.ToGraph()]),
+                ParallelNode parallel => new FlowGraphNode(node.Name, "parallel", [.. parallel.Branches.Select(b => b.ToGraph())]),
+                _ when IsBatchNode(node.GetType()) => new FlowGraphNode(node.Name, "batch", []),
+                _ => new FlowGraphNode(node.Name, "node", []),
+            });
+        }
+
+        var edges = new List<FlowGraphEdge>();
+        foreach (var node in nodes)
+        {
+            if (_successors.TryGetValue(_nodes[node.Name], out var next))
+            {
+                edges.AddRange(next.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new FlowGraphEdge(node.Name, p.Key, p.Value.Name)));
+            }
+        }
+
+        return new FlowGraph(Name, Start.Name, nodes, edges);
+    }
+
+    private static bool IsBatchNode(Type type)
+    {
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            if (current.IsGenericType && current.GetGenericTypeDefinition() == typeof(BatchNode<,>))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     internal override ValueTask<string> RunStepAsync(StepInvocation step) =>

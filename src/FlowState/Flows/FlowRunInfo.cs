@@ -15,4 +15,13 @@ public sealed record FlowRunInfo(string RunId, string FlowName, FlowRunStatus St
 
     /// <summary>The step (checkpoint index) of <see cref="ForkedFromRun"/> this run starts after, or null.</summary>
     public long? ForkedFromStep { get; init; }
+
+    /// <summary>The node of the flow (top level) the run continues with, once it committed a step and until it ends; null otherwise.</summary>
+    public string? NextNode { get; init; }
+
+    /// <summary>The node waiting for input while <see cref="Status"/> is <see cref="FlowRunStatus.Interrupted"/>, or null.</summary>
+    public string? InterruptedAt { get; init; }
+
+    /// <summary>What the interrupted node asked (its reason), or null.</summary>
+    public string? Question { get; init; }
 }

@@ -111,7 +111,8 @@ public sealed class FlowRunner
             FlowStateStorage.AddFields(runBatch, fields);
             var bookkeepingBatch = batch.Within(bookkeeping.CurrentScope)
                 .RequireVersion(RunExecution.RunKey, 0)
-                .Set(RunExecution.RunKey, record, FlowRecordsJsonContext.Default.RunRecord);
+                .Set(RunExecution.RunKey, record, FlowRecordsJsonContext.Default.RunRecord)
+                .Set(RunExecution.GraphKey, flow.ToGraph(), FlowRecordsJsonContext.Default.FlowGraph);
             if (_options.History is not null)
             {
                 FlowHistory.Add(bookkeepingBatch, new CheckpointRecord(0, null, null, now, [.. fields.Select(f => new FlowStateChange(null, f.Key, f.Value))], null, 0, null));
@@ -196,11 +197,24 @@ public sealed class FlowRunner
 
         // Recorded as "{run}@{step}"; a run id may itself contain '@', the step never does.
         var at = record.ForkedFrom?.LastIndexOf('@') ?? -1;
+        var frame = await _store.For(RunExecution.BookkeepingScopeOf(runId)).GetEntryAsync(RunExecution.FrameKey(RunExecution.RootFrameId), cancellationToken).ConfigureAwait(false);
+        var progress = frame?.Deserialize(FlowRecordsJsonContext.Default.FrameRecord);
         return new FlowRunInfo(runId, record.Flow, record.Status, record.Steps, record.StartedAt, record.UpdatedAt, record.Error)
         {
             ForkedFromRun = at < 0 ? null : record.ForkedFrom![..at],
             ForkedFromStep = at < 0 ? null : long.Parse(record.ForkedFrom![(at + 1)..], CultureInfo.InvariantCulture),
+            NextNode = progress is { Done: false } ? progress.Next : null,
+            InterruptedAt = record.Status == FlowRunStatus.Interrupted ? record.Interrupt?.Node : null,
+            Question = record.Status == FlowRunStatus.Interrupted ? record.Interrupt?.Reason : null,
         };
+    }
+
+    /// <summary>The graph of the flow <paramref name="runId"/> was started with (a fork: its source's), or null when there is no such run or it started before runs recorded their graph.</summary>
+    public async ValueTask<FlowGraph?> GetGraphAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        StateNameValidator.ValidateScopeName(runId, nameof(runId));
+        var entry = await _store.For(RunExecution.BookkeepingScopeOf(runId)).GetEntryAsync(RunExecution.GraphKey, cancellationToken).ConfigureAwait(false);
+        return entry?.Deserialize(FlowRecordsJsonContext.Default.FlowGraph);
     }
 
     /// <summary>The kept checkpoints of a run, oldest first (older ones were folded by retention); empty without history.</summary>
@@ -268,6 +282,11 @@ public sealed class FlowRunner
         foreach (var (frame, progress) in state.Frames)
         {
             bookkeeping.Set(RunExecution.FrameKey(frame), progress, FlowRecordsJsonContext.Default.FrameRecord);
+        }
+
+        if (await _store.For(RunExecution.BookkeepingScopeOf(runId)).GetEntryAsync(RunExecution.GraphKey, cancellationToken).ConfigureAwait(false) is { } graph)
+        {
+            bookkeeping.SetRaw(RunExecution.GraphKey, graph.Value.Span);
         }
 
         var forked = new RunRecord(record!.Flow, FlowRunStatus.Running, 0, now, now, null) { ForkedFrom = $"{runId}@{index.ToString(CultureInfo.InvariantCulture)}" };
@@ -602,7 +621,7 @@ public sealed class FlowRunner
         string action;
         try
         {
-            action = await execution.RunFrameAsync(flow, string.Empty, parameters, cancellationToken).ConfigureAwait(false);
+            action = await execution.RunFrameAsync(flow, RunExecution.RootFrameId, parameters, cancellationToken).ConfigureAwait(false);
         }
         catch (FlowInterruptedException interrupted)
         {

@@ -33,4 +33,5 @@ internal sealed record HistoryBaseRecord(long Index, List<FlowStateChange> State
 [JsonSerializable(typeof(FrameRecord))]
 [JsonSerializable(typeof(CheckpointRecord))]
 [JsonSerializable(typeof(HistoryBaseRecord))]
+[JsonSerializable(typeof(FlowGraph))]
 internal sealed partial class FlowRecordsJsonContext : JsonSerializerContext;

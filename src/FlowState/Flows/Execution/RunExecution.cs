@@ -13,6 +13,10 @@ namespace FlowState.Flows;
 internal sealed class RunExecution : IDisposable
 {
     public const string RunKey = "run";
+    public const string GraphKey = "graph";
+
+    /// <summary>The frame of the run's top-level flow.</summary>
+    public const string RootFrameId = "";
     private const string FrameKeyPrefix = "frame:";
     private const string BookkeepingName = "flow";
 

@@ -1,0 +1,133 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using FlowState.Inspector;
+using FlowState.RocksDb;
+using FlowState.Sqlite;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FlowState.Cli.Commands;
+
+/// <summary><c>flowstate serve</c>: the inspector (web page and HTTP API) over a store, until Ctrl+C.</summary>
+internal static class ServeCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var host = new Option<string>("--host") { Description = "the address to listen on (default 127.0.0.1: this machine only)", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port", "-p") { Description = "the port (default 7171; 0 picks a free one)", DefaultValueFactory = _ => 7171 };
+        var allowWrites = new Option<bool>("--allow-writes") { Description = "serve the write actions too: fork runs, edit keys, delete and prune runs (the store is opened for writing, so no other process can write it meanwhile)" };
+        var token = new Option<string?>("--token") { Description = "the access token (default: a new random one, printed; or FLOWSTATE_INSPECTOR_TOKEN)" };
+        var redact = new Option<string[]>("--redact") { Description = "hide the values of keys matching this pattern ('*' is a wildcard), e.g. --redact '*password*'; repeatable", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("serve", "the inspector: a web page and an HTTP API over the store's runs, state and history") { host, port, allowWrites, token, redact };
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            if (!IPAddress.TryParse(parse.GetValue(host), out var address))
+            {
+                throw new CliUsageException($"--host must be an IP address such as 127.0.0.1, not '{parse.GetValue(host)}'");
+            }
+
+            var portNumber = parse.GetValue(port);
+            if (portNumber is < 0 or > 65535)
+            {
+                throw new CliUsageException($"--port must be between 0 and 65535, not {portNumber}");
+            }
+
+            var writes = parse.GetValue(allowWrites);
+            var accessToken = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("FLOWSTATE_INSPECTOR_TOKEN") ?? RandomNumberGenerator.GetHexString(32, lowercase: true);
+            var location = StoreLocation.Parse(parse.GetValue(CliOptions.Store));
+            await using var inspected = await OpenAsync(location, writes, cancellationToken);
+
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.UseKestrel(kestrel => kestrel.Listen(address, portNumber));
+            builder.Services.AddSingleton(inspected);
+            builder.Services.AddFlowStateInspector(options =>
+            {
+                options.AccessToken = accessToken;
+                options.AllowWrites = writes;
+                foreach (var pattern in parse.GetValue(redact) ?? [])
+                {
+                    options.RedactedKeys.Add(pattern);
+                }
+            });
+            await using var app = builder.Build();
+            app.MapFlowStateInspector("/");
+            await app.StartAsync(cancellationToken);
+            var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            await console.Out.WriteLineAsync($"FlowState Inspector on {location} ({(writes ? "writes allowed" : "read-only")}): {bound}/#token={accessToken}");
+            if (!IPAddress.IsLoopback(address))
+            {
+                await console.Error.WriteLineAsync($"warning: listening on {address}, not only this machine: anyone who reaches it and has the token sees the store{(writes ? " and can change it" : string.Empty)}");
+            }
+
+            await console.Out.FlushAsync(cancellationToken);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl+C: stop serving, then close the store.
+            }
+
+            await app.StopAsync(CancellationToken.None);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// The store to show. Read-only, a SQLite file or RocksDB directory is opened without a lock and reopened whenever
+    /// its files changed, so that runs another process is making appear as they go.
+    /// </summary>
+    private static async Task<InspectedStore> OpenAsync(StoreLocation location, bool writes, CancellationToken cancellationToken)
+    {
+        if (location.IsShared)
+        {
+            return new InspectedStore(await location.OpenSharedAsync(cancellationToken));
+        }
+
+        if (writes || location.Kind == "postgres")
+        {
+            var store = await location.OpenAsync(mustExist: location.Kind != "postgres", cancellationToken);
+            return new InspectedStore(store, FlowStateCli.Runner(store));
+        }
+
+        if (!location.Exists)
+        {
+            throw new CliException($"there is no {location.Kind} store at {location.Path}; pass --store, or run a flow first to create one");
+        }
+
+        var opened = 0;
+        var inspected = InspectedStore.Reopening(
+            location.ToString(),
+            async token => await StateStore.OpenAsync(
+                new StateStoreOptions
+                {
+                    // The first open checks the file; later ones only see newer writes of the same file.
+                    Backend = location.Kind == "rocksdb"
+                        ? new RocksDbStateBackend(new RocksDbStateBackendOptions { Path = location.Path, ReadOnly = true })
+                        : new SqliteStateBackend(new SqliteStateBackendOptions { Path = location.Path, ReadOnly = true, VerifyOnOpen = Interlocked.Increment(ref opened) == 1 }),
+                },
+                cancellationToken: token),
+            () => ChangeStamp(location),
+            FlowStateCli.Runner);
+        return inspected;
+    }
+
+    // Sizes and write times of the store's files: a writer changes at least one of them with every commit it makes.
+    private static string ChangeStamp(StoreLocation location)
+    {
+        IEnumerable<FileInfo> files = location.Kind == "rocksdb"
+            ? new DirectoryInfo(location.Path).EnumerateFiles()
+            : [new FileInfo(location.Path), new FileInfo(location.Path + "-wal")];
+        return string.Join(';', files.Where(f => f.Exists).OrderBy(f => f.Name, StringComparer.Ordinal)
+            .Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Name}:{f.Length}:{f.LastWriteTimeUtc.Ticks}")));
+    }
+}

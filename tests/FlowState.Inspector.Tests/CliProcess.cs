@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace FlowState.Inspector.Tests;
+
+/// <summary>The real <c>flowstate</c> command in a process of its own (the CLI assembly beside the tests), stopped by PID.</summary>
+internal sealed class CliProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly object _gate = new();
+    private TaskCompletionSource<string>? _awaited;
+    private string? _awaitedText;
+
+    private CliProcess(Process process) => _process = process;
+
+    public string Output
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static CliProcess Start(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "FlowState.Cli.dll"));
+        foreach (var argument in args)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var cli = new CliProcess(new Process { StartInfo = start });
+        cli._process.OutputDataReceived += (_, line) => cli.Received(line.Data);
+        cli._process.ErrorDataReceived += (_, line) => cli.Received(line.Data);
+        cli._process.Start();
+        cli._process.BeginOutputReadLine();
+        cli._process.BeginErrorReadLine();
+        return cli;
+    }
+
+    /// <summary>Runs the command to its end; fails the test unless it exits 0.</summary>
+    public static async Task<string> RunAsync(params string[] args)
+    {
+        await using var cli = Start(args);
+        await cli._process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.True(cli._process.ExitCode == 0, $"flowstate {string.Join(' ', args)} exited {cli._process.ExitCode}: {cli.Output}");
+        return cli.Output;
+    }
+
+    /// <summary>The first line printed that contains <paramref name="text"/>.</summary>
+    public Task<string> WaitForLineAsync(string text)
+    {
+        lock (_gate)
+        {
+            var found = _output.ToString().Split('\n').FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal));
+            if (found is not null)
+            {
+                return Task.FromResult(found);
+            }
+
+            _awaitedText = text;
+            _awaited = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _awaited.Task.WaitAsync(TimeSpan.FromSeconds(120));
+        }
+    }
+
+    public async Task WaitForExitAsync() => await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        _process.Dispose();
+    }
+
+    private void Received(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _output.AppendLine(line);
+            if (_awaitedText is not null && line.Contains(_awaitedText, StringComparison.Ordinal))
+            {
+                _awaitedText = null;
+                _awaited!.TrySetResult(line);
+            }
+        }
+    }
+}

@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using FlowState.Conformance;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace FlowState.Inspector.Tests;
+
+/// <summary>
+/// The page in real headless Chromium, served by the real <c>flowstate serve</c> over a store the real
+/// <c>flowstate run</c> wrote. Each test saves a screenshot (bin/…/screenshots).
+/// </summary>
+public sealed class InspectorBrowserTests : IClassFixture<BrowserFixture>, IDisposable
+{
+    private const string Token = "browser-test-token";
+    private static readonly string WordCount = Path.Combine(AppContext.BaseDirectory, "examples", "flows", "word-count.yaml");
+
+    private readonly BrowserFixture _browser;
+    private readonly TemporaryDirectory _directory = new();
+
+    static InspectorBrowserTests() => SetDefaultExpectTimeout(60_000);
+
+    public InspectorBrowserTests(BrowserFixture browser) => _browser = browser;
+
+    private string StorePath => _directory.File("flowstate.db");
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task The_runs_list_shows_both_word_count_runs()
+    {
+        await RunWordCountTwiceAsync();
+        await using var serve = await ServeAsync();
+        var page = await OpenAsync(serve);
+
+        await Expect(page.Locator("#runs tbody tr")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#runs tbody")).ToContainTextAsync("word-count_1");
+        await Expect(page.Locator("#runs tbody")).ToContainTextAsync("word-count_2");
+        await Expect(page.Locator("#mode")).ToHaveTextAsync("read-only");
+        await ScreenshotAsync(page, "runs");
+    }
+
+    [Fact]
+    public async Task A_run_shows_its_four_steps_and_its_graph_and_a_step_its_state_diff()
+    {
+        await RunWordCountTwiceAsync();
+        await using var serve = await ServeAsync();
+        var page = await OpenAsync(serve);
+
+        await page.Locator("#runs a", new() { HasText = "word-count_1" }).ClickAsync();
+        await Expect(page.Locator("svg.graph .node")).ToHaveCountAsync(4);
+        await Expect(page.Locator("svg.graph .node[data-status='done']")).ToHaveCountAsync(4);
+        var steps = page.Locator("#steps li");
+        await Expect(steps).ToHaveCountAsync(5);
+        foreach (var node in new[] { "read", "count", "rank", "report" })
+        {
+            await Expect(page.Locator("#steps")).ToContainTextAsync(node);
+        }
+
+        await ScreenshotAsync(page, "run");
+        await page.Locator("#steps li[data-step='2'] a").ClickAsync();
+        await Expect(page.Locator("#step h2").First).ToContainTextAsync("Step #2: count");
+        await Expect(page.Locator("#diff tr[data-key='counts'] td.added")).ToHaveTextAsync("added");
+        await Expect(page.Locator("#step .json").Last).ToContainTextAsync("\"checkpoint\"");
+        await ScreenshotAsync(page, "step");
+    }
+
+    [Fact]
+    public async Task The_state_browser_goes_from_a_scope_down_to_a_key()
+    {
+        await RunWordCountTwiceAsync();
+        await using var serve = await ServeAsync();
+        var page = await OpenAsync(serve);
+
+        await page.Locator("nav a", new() { HasText = "State" }).ClickAsync();
+        await page.Locator("#scopes a", new() { HasText = "workflow:word-count_1" }).ClickAsync();
+        await Expect(page.Locator(".breadcrumb")).ToContainTextAsync("workflow:word-count_1");
+        await page.Locator("#keys a", new() { HasTextRegex = new System.Text.RegularExpressions.Regex("^summary$") }).ClickAsync();
+        await Expect(page.Locator("#key h2").First).ToHaveTextAsync("summary");
+        await Expect(page.Locator("#key dl")).ToContainTextAsync("Version");
+        await Expect(page.Locator("#key")).ToContainTextAsync("History");
+        await ScreenshotAsync(page, "state");
+    }
+
+    [Fact]
+    public async Task A_flow_running_in_another_process_shows_its_steps_live()
+    {
+        await RunWordCountTwiceAsync();
+        await using var serve = await ServeAsync();
+        var page = await OpenAsync(serve);
+        await Expect(page.Locator("#runs tbody tr")).ToHaveCountAsync(2);
+        var slow = _directory.File("slow.yaml");
+        await File.WriteAllTextAsync(slow, $"flow: word-count\ninput:\n  files: [{Path.Combine(AppContext.BaseDirectory, "examples", "flows", "texts", "state.txt")}]\n  step_delay_ms: 1500\n");
+
+        await using var run = CliProcess.Start("run", slow, "--store", StorePath);
+        await Expect(page.Locator("#runs tbody tr")).ToHaveCountAsync(3);
+        await page.Locator("#runs a", new() { HasText = "word-count_3" }).ClickAsync();
+        // read and count each pause 1.5 s (step_delay_ms): the start, then read, appear while the run is still going.
+        var seen = new List<(int Steps, DateTimeOffset At)>();
+        foreach (var steps in new[] { 1, 2 })
+        {
+            await Expect(page.Locator("#steps li")).ToHaveCountAsync(steps);
+            seen.Add((steps, DateTimeOffset.UtcNow));
+            await Expect(page.Locator("#run-status")).ToHaveTextAsync("running");
+        }
+
+        await ScreenshotAsync(page, "live");
+        await Expect(page.Locator("#steps li")).ToHaveCountAsync(5);
+        await Expect(page.Locator("#steps li[data-step='2']")).ToContainTextAsync("count");
+        await run.WaitForExitAsync();
+        await Expect(page.Locator("#run-status")).ToHaveTextAsync("completed");
+        var history = await HistoryAsync(serve, "word-count_3");
+        var lags = seen.Select(s => (s.At - DateTimeOffset.Parse((string)history[s.Steps - 1]!["at"]!, System.Globalization.CultureInfo.InvariantCulture)).TotalMilliseconds).ToList();
+        Console.WriteLine($"inspector live lag per step (ms): {string.Join(", ", lags.Select(l => l.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}");
+        // Generous on a busy machine; the measured lag is printed above and recorded in docs/performance.md.
+        Assert.All(lags, lag => Assert.InRange(lag, -1_000, 10_000));
+    }
+
+    [Fact]
+    public async Task With_writes_allowed_a_fork_from_a_step_opens_the_new_run()
+    {
+        await RunWordCountTwiceAsync();
+        await using var serve = await ServeAsync("--allow-writes");
+        var page = await OpenAsync(serve);
+        await Expect(page.Locator("#mode")).ToHaveTextAsync("writes allowed");
+
+        await page.Locator("#runs a", new() { HasText = "word-count_1" }).ClickAsync();
+        await page.Locator("#steps li[data-step='2'] a").ClickAsync();
+        await page.Locator("#fork").ClickAsync();
+        await Expect(page.Locator("main")).ToContainTextAsync("Forked from");
+        await Expect(page.Locator("main")).ToContainTextAsync("word-count_1 after step 2");
+        await Expect(page.Locator("#run-status")).ToHaveTextAsync("running");
+        await ScreenshotAsync(page, "fork");
+        await page.Locator("nav a", new() { HasText = "Runs" }).ClickAsync();
+        await Expect(page.Locator("#runs tbody tr")).ToHaveCountAsync(3);
+    }
+
+    [Fact]
+    public async Task Without_the_token_the_page_asks_for_it_and_the_api_refuses_every_call()
+    {
+        await RunWordCountTwiceAsync();
+        await using var serve = await ServeAsync();
+        var page = await _browser.Browser.NewPageAsync();
+
+        await page.GotoAsync(serve.Address[..serve.Address.IndexOf('#', StringComparison.Ordinal)]);
+        await Expect(page.Locator("#token")).ToBeVisibleAsync();
+        var statuses = await page.EvaluateAsync<int[]>("() => Promise.all(['info', 'runs', 'scopes', 'keys', 'statistics'].map(p => fetch('api/v1/' + p).then(r => r.status)))");
+        await ScreenshotAsync(page, "token");
+
+        Assert.All(statuses, status => Assert.Equal(401, status));
+        await page.Locator("#token input").FillAsync(Token);
+        await page.Locator("#token button").ClickAsync();
+        await Expect(page.Locator("#runs tbody tr")).ToHaveCountAsync(2);
+    }
+
+    private async Task RunWordCountTwiceAsync()
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            await CliProcess.RunAsync("run", WordCount, "--store", StorePath);
+        }
+    }
+
+    private async Task<Served> ServeAsync(params string[] extra)
+    {
+        var serve = CliProcess.Start(["serve", "--store", StorePath, "--port", "0", "--token", Token, .. extra]);
+        var line = await serve.WaitForLineAsync("#token=");
+        var start = line.IndexOf("http://", StringComparison.Ordinal);
+        return new Served(serve, line[start..]);
+    }
+
+    private async Task<IPage> OpenAsync(Served serve)
+    {
+        var page = await _browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
+        await page.GotoAsync(serve.Address);
+        await Expect(page.Locator("body[data-ready='true']")).ToHaveCountAsync(1);
+        return page;
+    }
+
+    private static async Task<JsonArray> HistoryAsync(Served serve, string runId)
+    {
+        using var client = new HttpClient();
+        client.DefaultRequestHeaders.Add("X-FlowState-Token", Token);
+        var root = serve.Address[..serve.Address.IndexOf('#', StringComparison.Ordinal)];
+        var run = JsonNode.Parse(await client.GetStringAsync($"{root}api/v1/runs/{runId}"))!;
+        return run["history"]!.AsArray();
+    }
+
+    private static async Task ScreenshotAsync(IPage page, string name) =>
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.Screenshots, $"inspector-{name}.png"), FullPage = true });
+
+    private sealed record Served(CliProcess Process, string Address) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Process.DisposeAsync();
+    }
+}
