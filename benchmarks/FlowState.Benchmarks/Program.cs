@@ -6,6 +6,7 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- peers [--quick] [--dir path]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- shared [--quick]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- af-checkpoints [--quick] [--dir path]
+// dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- inspector [--quick] [--runs n]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- fsync [--dir path]    (the disk's raw fsync rate)
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- --quick --filter '*'  (BenchmarkDotNet, quick job)
 if (args is ["durable", ..])
@@ -36,6 +37,11 @@ if (args is ["flows", ..])
 if (args is ["af-checkpoints", ..])
 {
     return await FlowState.Benchmarks.AgentFramework.AgentFrameworkCheckpointBenchmarks.RunAsync(args[1..]);
+}
+
+if (args is ["inspector", ..])
+{
+    return await FlowState.Benchmarks.Inspector.InspectorBenchmarks.RunAsync(args[1..]);
 }
 
 if (args is ["fsync", ..])

@@ -4,6 +4,12 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FlowState.Flows;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FlowState.Inspector.Tests;
@@ -386,6 +392,36 @@ public sealed class InspectorApiTests : IAsyncLifetime
         Assert.Contains("/flowstate/api/v1/runs", paths);
         Assert.Contains("/flowstate/api/v1/runs/{runId}/steps/{index}", paths);
         Assert.Contains("/flowstate/api/v1/key", paths);
+    }
+
+    [Fact]
+    public async Task Embedded_in_an_app_it_shows_the_app_s_store_and_runs()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        builder.Services.AddFlowState(flowState => flowState.ConfigureRunner(runner =>
+        {
+            runner.RetainCompletedRuns = true;
+            runner.History = new FlowHistoryOptions();
+        }));
+        builder.Services.AddFlowStateInspector(options => options.AccessToken = "app-token");
+        await using var app = builder.Build();
+        app.MapFlowStateInspector("/ops/state");
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        await app.Services.GetRequiredService<FlowRunner>().RunAsync(InspectorTestStore.Orders(), options: new FlowRunOptions { RunId = "order-1" });
+        using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(address) };
+        client.DefaultRequestHeaders.Add("X-FlowState-Token", "app-token");
+
+        var run = JsonNode.Parse(await client.GetStringAsync("/ops/state/api/v1/runs/order-1"))!;
+        using var bare = await client.GetAsync("/ops/state");
+        using var page = await client.GetAsync("/ops/state/");
+
+        Assert.Equal(5, run["history"]!.AsArray().Count);
+        Assert.Equal(HttpStatusCode.Redirect, bare.StatusCode);
+        Assert.Equal("/ops/state/", bare.Headers.Location!.OriginalString);
+        Assert.Contains("assets/app.js", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     private static IEnumerable<string> Ids(JsonObject page) => page["items"]!.AsArray().Select(r => (string)r!["runId"]!);

@@ -90,6 +90,8 @@ function drawGraph(graph, run) {
     const offset = (widest - nodes.length) * (width + gapX) / 2;
     nodes.forEach((node, i) => position.set(node.name, { x: 10 + offset + i * (width + gapX), y: 10 + l * (height + gapY) }));
   }
+  // Edges back to an earlier layer are drawn as curves on the right: leave room for them.
+  const loops = graph.edges.some(e => layer.get(e.to) <= layer.get(e.from));
   const done = new Set(run.history.map(s => s.node));
   const status = name => {
     if (run.status === "failed" && run.next === name) return "failed";
@@ -97,7 +99,7 @@ function drawGraph(graph, run) {
     if (run.next === name) return "next";
     return done.has(name) ? "done" : "pending";
   };
-  const svg = h("svg", { class: "graph", viewBox: `0 0 ${20 + widest * (width + gapX)} ${20 + (Math.max(...rows.keys()) + 1) * (height + gapY)}`, role: "img", "aria-label": `Graph of flow ${graph.name}` },
+  const svg = h("svg", { class: "graph", viewBox: `0 0 ${20 + widest * (width + gapX) - gapX + (loops ? 80 : 0)} ${20 + Math.max(...rows.keys()) * (height + gapY) + height}`, role: "img", "aria-label": `Graph of flow ${graph.name}` },
     h("defs", {}, h("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, h("polygon", { points: "0,0 10,5 0,10", fill: "#8a96a3" }))));
   for (const edge of graph.edges) {
     const a = position.get(edge.from), b = position.get(edge.to);
@@ -242,6 +244,7 @@ async function keyView(scopeKey, scopeText, key) {
     h("h2", {}, key),
     h("dl", { class: "facts" }, h("dt", {}, "Scope"), h("dd", {}, scopeText || "(global)"), h("dt", {}, "Version"), h("dd", {}, entry.version),
       h("dt", {}, "Size"), h("dd", {}, `${entry.size} bytes`), h("dt", {}, "Expires"), h("dd", {}, entry.expiresAt ? when(entry.expiresAt) : "never")),
+    h("h2", {}, "Value"),
     entry.redacted ? h("p", { class: "notice" }, "This value is redacted by the inspector's configuration.")
       : entry.truncated ? [h("p", { class: "notice" }, `Too large to show whole (${entry.size} bytes); the first part:`), download, h("pre", { class: "json" }, entry.value)]
       : json(entry.value),
