@@ -42,23 +42,16 @@ internal sealed class InspectorReadApi(InspectedStore store, FlowStateInspectorO
 
         var flow = request.Query["flow"] is [{ Length: > 0 } flowText] ? flowText : null;
         await using var view = await store.AcquireAsync(cancellationToken).ConfigureAwait(false);
-        var runs = new List<FlowRunInfo>();
-        await foreach (var run in view.Runner.ListRunsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if ((flow is null || run.FlowName == flow) && (status is null || run.Status == status)
-                && (since is null || run.StartedAt >= since) && (until is null || run.StartedAt < until))
-            {
-                runs.Add(run);
-            }
-        }
-
-        var page = runs.OrderByDescending(r => r.StartedAt).ThenBy(r => r.RunId, StringComparer.Ordinal).Skip(paging.Offset).Take(paging.Limit);
+        var page = await view.Runner.QueryRunsAsync(
+            new FlowRunQuery { Flow = flow, Status = status, StartedFrom = since, StartedBefore = until, Offset = paging.Offset, Limit = paging.Limit },
+            cancellationToken).ConfigureAwait(false);
         return Json(new JsonObject
         {
-            ["total"] = runs.Count,
+            ["total"] = page.Total,
             ["offset"] = paging.Offset,
             ["limit"] = paging.Limit,
-            ["items"] = new JsonArray([.. page.Select(RunJson)]),
+            ["statusCounts"] = StatusCounts(page),
+            ["items"] = new JsonArray([.. page.Runs.Select(RunJson)]),
         });
     }
 
@@ -166,24 +159,37 @@ internal sealed class InspectorReadApi(InspectedStore store, FlowStateInspectorO
         await using var view = await store.AcquireAsync(cancellationToken).ConfigureAwait(false);
         var children = new Dictionary<StateScope, long>();
         long own = 0;
-        await foreach (var key in view.For(parent).ListAllAsync(null, cancellationToken).ConfigureAwait(false))
+        if (view.Local is { } local)
         {
-            if (key.Scope == parent)
+            // The scope tree knows each child's count: no walk over the keys below.
+            foreach (var child in local.ListChildScopes(parent))
             {
-                own++;
-                continue;
+                children[child.Scope] = child.Entries;
             }
 
-            var child = key.Scope;
-            while (child.Parent != parent)
+            own = await view.For(parent).CountAsync(cancellationToken).ConfigureAwait(false) - children.Values.Sum();
+        }
+        else
+        {
+            await foreach (var key in view.For(parent).ListAllAsync(null, cancellationToken).ConfigureAwait(false))
             {
-                child = child.Parent!;
-            }
+                if (key.Scope == parent)
+                {
+                    own++;
+                    continue;
+                }
 
-            children[child] = children.GetValueOrDefault(child) + 1;
+                var child = key.Scope;
+                while (child.Parent != parent)
+                {
+                    child = child.Parent!;
+                }
+
+                children[child] = children.GetValueOrDefault(child) + 1;
+            }
         }
 
-        var ordered = children.OrderBy(c => c.Key.Path, StringComparer.Ordinal).ToList();
+        var page = paging.Of(children, Comparer<KeyValuePair<StateScope, long>>.Create(static (a, b) => string.CompareOrdinal(a.Key.Path, b.Key.Path)));
         var ancestors = new JsonArray();
         for (var scope = parent; scope is not null; scope = scope.Parent)
         {
@@ -196,10 +202,10 @@ internal sealed class InspectorReadApi(InspectedStore store, FlowStateInspectorO
             ["scopeKey"] = parent.StorageKey,
             ["path"] = ancestors,
             ["keys"] = own,
-            ["total"] = ordered.Count,
+            ["total"] = children.Count,
             ["offset"] = paging.Offset,
             ["limit"] = paging.Limit,
-            ["items"] = new JsonArray([.. ordered.Skip(paging.Offset).Take(paging.Limit).Select(c =>
+            ["items"] = new JsonArray([.. page.Select(c =>
             {
                 var item = ScopeJson(c.Key);
                 item["keys"] = c.Value;
@@ -341,14 +347,9 @@ internal sealed class InspectorReadApi(InspectedStore store, FlowStateInspectorO
             json["entries"] = await view.For(StateScope.Global).ListAllAsync(null, cancellationToken).CountAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var runs = new Dictionary<string, int>(StringComparer.Ordinal);
-        await foreach (var run in view.Runner.ListRunsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var status = JsonNamingPolicy.CamelCase.ConvertName(run.Status.ToString());
-            runs[status] = runs.GetValueOrDefault(status) + 1;
-        }
-
-        json["runs"] = new JsonObject([.. runs.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => KeyValuePair.Create(r.Key, (JsonNode?)r.Value))]);
+        var runs = await view.Runner.QueryRunsAsync(new FlowRunQuery { Limit = 1 }, cancellationToken).ConfigureAwait(false);
+        json["runs"] = runs.Total;
+        json["runsByStatus"] = StatusCounts(runs);
         return Json(json);
     }
 
@@ -383,6 +384,9 @@ internal sealed class InspectorReadApi(InspectedStore store, FlowStateInspectorO
         ["interruptedAt"] = run.InterruptedAt,
         ["question"] = run.Question,
     };
+
+    private static JsonObject StatusCounts(FlowRunPage page) =>
+        new([.. page.StatusCounts.OrderBy(c => c.Key).Select(c => KeyValuePair.Create(JsonNamingPolicy.CamelCase.ConvertName(c.Key.ToString()), (JsonNode?)c.Value))]);
 
     internal static string ScopeText(StateScope scope) => scope.IsGlobal ? string.Empty : scope.Path;
 

@@ -308,6 +308,59 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
         return total with { Misses = total.Misses + Volatile.Read(ref _absentScopeMisses) };
     }
 
+    /// <summary>
+    /// The child scopes of <paramref name="scope"/> that hold entries, each with the entries and bytes of its subtree,
+    /// in no particular order. Read from the scope tree, not by walking keys, so it costs one step per child scope
+    /// however many keys they hold; the counts are those of <see cref="GetStatistics(StateScope)"/> as of the last
+    /// expiry purge (a key that expired since may still be counted).
+    /// </summary>
+    public IReadOnlyList<StateScopeSummary> ListChildScopes(StateScope scope)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        ThrowIfDisposed();
+        if (FindNode(scope)?.Children is not { } children)
+        {
+            return [];
+        }
+
+        var result = new List<StateScopeSummary>(children.Count);
+        foreach (var child in children.Values)
+        {
+            // Children are read without the lock (as reads are); a child detached meanwhile is gone from the tree.
+            if (!child.Detached && child.SubtreeEntries > 0)
+            {
+                result.Add(new StateScopeSummary(child.Scope, child.SubtreeEntries, child.SubtreeBytes));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// For each child scope of <paramref name="parent"/> of kind <paramref name="kind"/>: its name and the entry of
+    /// <paramref name="key"/> in its child scope (<paramref name="withinKind"/>, <paramref name="withinName"/>), null
+    /// when there is none. Walks the tree without building a view per scope: what listing every run needs.
+    /// </summary>
+    internal IEnumerable<(string Name, StateEntry? Entry)> ReadInChildScopes(StateScope parent, ScopeSegmentKind kind, ScopeSegmentKind withinKind, string withinName, string key)
+    {
+        ThrowIfDisposed();
+        if (FindNode(parent)?.Children is not { } children)
+        {
+            yield break;
+        }
+
+        foreach (var child in children.Values)
+        {
+            if (child.Scope.Kind != kind || child.Detached)
+            {
+                continue;
+            }
+
+            var within = child.Children is { } grandChildren && grandChildren.TryGetValue((withinKind, withinName), out var node) ? node : null;
+            yield return (child.Scope.Name, within is null ? null : Read(within, key));
+        }
+    }
+
     /// <summary>Counters of one scope and its child scopes. A pruned (emptied) scope keeps no counters of its own; its parent does.</summary>
     public StateStatistics GetStatistics(StateScope scope)
     {

@@ -383,6 +383,122 @@ public sealed class FlowRunner
     }
 
     /// <summary>
+    /// The runs that match <paramref name="query"/>, newest first, one page of them, with how many match in all and per
+    /// status. On a <see cref="StateStore"/> the runs are found through the scope tree (one step per run, not per key)
+    /// and filtered on their records' flow, status and start time; only the page's runs are read whole.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The offset is negative or the limit below 1.</exception>
+    public async Task<FlowRunPage> QueryRunsAsync(FlowRunQuery? query = null, CancellationToken cancellationToken = default)
+    {
+        query ??= new FlowRunQuery();
+        ArgumentOutOfRangeException.ThrowIfNegative(query.Offset, nameof(query));
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1, nameof(query));
+        var matches = new List<(DateTimeOffset StartedAt, string RunId)>();
+        var statusCounts = new Dictionary<FlowRunStatus, int>();
+        await foreach (var (runId, read) in RunRecordsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var entry = read ?? await _store.For(RunExecution.BookkeepingScopeOf(runId)).GetEntryAsync(RunExecution.RunKey, cancellationToken).ConfigureAwait(false);
+            if (entry is null)
+            {
+                continue;
+            }
+
+            if (!RunRecordSummary.TryRead(entry.Value.Span, out var summary))
+            {
+                var record = entry.Deserialize(FlowRecordsJsonContext.Default.RunRecord)!;
+                summary = new RunRecordSummary(record.Flow, record.Status, record.StartedAt);
+            }
+
+            if ((query.Flow is null || summary.Flow == query.Flow)
+                && (query.StartedFrom is null || summary.StartedAt >= query.StartedFrom)
+                && (query.StartedBefore is null || summary.StartedAt < query.StartedBefore))
+            {
+                statusCounts[summary.Status] = statusCounts.GetValueOrDefault(summary.Status) + 1;
+                if (query.Status is null || summary.Status == query.Status)
+                {
+                    matches.Add((summary.StartedAt, runId));
+                }
+            }
+        }
+
+        // Only the runs up to the page's end are put in order: a first page of a large store sorts 50 runs, not all.
+        var newestFirst = Comparer<(DateTimeOffset StartedAt, string RunId)>.Create(static (a, b) => b.StartedAt.CompareTo(a.StartedAt) is var byTime and not 0 ? byTime : string.CompareOrdinal(a.RunId, b.RunId));
+        var page = new List<FlowRunInfo>(Math.Min(query.Limit, Math.Max(0, matches.Count - query.Offset)));
+        foreach (var (_, runId) in TopInOrder(matches, (long)query.Offset + query.Limit, newestFirst).Skip(query.Offset))
+        {
+            if (await GetRunAsync(runId, cancellationToken).ConfigureAwait(false) is { } run)
+            {
+                page.Add(run);
+            }
+        }
+
+        return new FlowRunPage(matches.Count, page, statusCounts);
+    }
+
+    /// <summary>The first <paramref name="count"/> items of <paramref name="items"/> in <paramref name="order"/>, found with a heap of that size.</summary>
+    private static List<T> TopInOrder<T>(List<T> items, long count, Comparer<T> order)
+    {
+        if (count >= items.Count)
+        {
+            items.Sort(order);
+            return items;
+        }
+
+        // A max-heap of the best so far (its root is the worst of them), so that each further item costs log(count).
+        var kept = new PriorityQueue<T, T>((int)count, Comparer<T>.Create((a, b) => order.Compare(b, a)));
+        foreach (var item in items)
+        {
+            if (kept.Count < count)
+            {
+                kept.Enqueue(item, item);
+            }
+            else if (order.Compare(item, kept.Peek()) < 0)
+            {
+                kept.EnqueueDequeue(item, item);
+            }
+        }
+
+        var top = new List<T>(kept.Count);
+        while (kept.TryDequeue(out var item, out _))
+        {
+            top.Add(item);
+        }
+
+        top.Reverse();
+        return top;
+    }
+
+    // Every run id with its record's entry when it could be read in passing (a StateStore's tree, the value in memory);
+    // null asks the caller to read the record the usual way. Elsewhere, the runs found by walking every record key.
+    private async IAsyncEnumerable<(string RunId, StateEntry? Record)> RunRecordsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (_store is StateStore local)
+        {
+            foreach (var (runId, entry) in local.ReadInChildScopes(StateScope.Global, ScopeSegmentKind.Workflow, ScopeSegmentKind.Runtime, RunExecution.BookkeepingName, RunExecution.RunKey))
+            {
+                if (entry is null || entry.IsResident)
+                {
+                    if (entry is not null)
+                    {
+                        yield return (runId, entry);
+                    }
+
+                    continue;
+                }
+
+                yield return (runId, null);
+            }
+
+            yield break;
+        }
+
+        await foreach (var run in ListRunsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return (run.RunId, null);
+        }
+    }
+
+    /// <summary>
     /// Deletes run <paramref name="runId"/>: its state (fields and steps' private state), its progress records and its
     /// history. A run that is running in this process is refused; one running in another process is not seen, so
     /// delete only runs that ended (or use leases on a shared store).

@@ -18,7 +18,7 @@ internal sealed class RunExecution : IDisposable
     /// <summary>The frame of the run's top-level flow.</summary>
     public const string RootFrameId = "";
     private const string FrameKeyPrefix = "frame:";
-    private const string BookkeepingName = "flow";
+    public const string BookkeepingName = "flow";
 
     private readonly SemaphoreSlim _commitLock = new(1, 1);
 

@@ -1,0 +1,66 @@
+using FlowState.Flows;
+using Xunit;
+
+namespace FlowState.Conformance;
+
+/// <summary>Listing runs a page at a time: newest first, filtered by flow, status and start time, with counts per status.</summary>
+public abstract partial class FlowRunConformanceTests
+{
+    [Fact]
+    public async Task Runs_are_queried_newest_first_a_page_at_a_time_with_filters_and_counts_per_status()
+    {
+        var store = NewStore();
+        var runner = new FlowRunner(store, new FlowRunnerOptions { RetainCompletedRuns = true, RecordProgress = RunnerOptions.RecordProgress });
+        var ok = new FlowBuilder("ok").Add(Trace("only")).Build();
+        var failing = new FlowBuilder("broken").Add(Node.Create<bool, bool>("boom", prep: null, exec: (_, _) => throw new InvalidOperationException("boom"))).Build();
+        var started = Clock.GetUtcNow();
+        for (var i = 0; i < 5; i++)
+        {
+            await runner.RunAsync(ok, options: new FlowRunOptions { RunId = $"ok-{i}" });
+            Clock.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        await Assert.ThrowsAsync<FlowStepException>(() => runner.RunAsync(failing, options: new FlowRunOptions { RunId = "broken-0" }));
+        await store.For(StateScope.Custom("other")).SetAsync("not-a-run", 1);
+
+        var first = await runner.QueryRunsAsync(new FlowRunQuery { Limit = 2 });
+        var second = await runner.QueryRunsAsync(new FlowRunQuery { Limit = 2, Offset = 2 });
+        var failed = await runner.QueryRunsAsync(new FlowRunQuery { Status = FlowRunStatus.Failed });
+        var window = await runner.QueryRunsAsync(new FlowRunQuery { Flow = "ok", StartedFrom = started.AddMinutes(1), StartedBefore = started.AddMinutes(3) });
+        var beyond = await runner.QueryRunsAsync(new FlowRunQuery { Offset = 10 });
+
+        Assert.Equal(6, first.Total);
+        Assert.Equal(["broken-0", "ok-4"], first.Runs.Select(r => r.RunId));
+        Assert.Equal(["ok-3", "ok-2"], second.Runs.Select(r => r.RunId));
+        Assert.Equal((5, 1), (first.StatusCounts[FlowRunStatus.Completed], first.StatusCounts[FlowRunStatus.Failed]));
+        Assert.Equal(["broken-0"], failed.Runs.Select(r => r.RunId));
+        Assert.Contains("boom", failed.Runs[0].Error, StringComparison.Ordinal);
+        Assert.Equal(1, failed.Total);
+        Assert.Equal(6, failed.StatusCounts.Values.Sum());
+        Assert.Equal(["ok-2", "ok-1"], window.Runs.Select(r => r.RunId));
+        Assert.Equal(6, beyond.Total);
+        Assert.Empty(beyond.Runs);
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => runner.QueryRunsAsync(new FlowRunQuery { Limit = 0 }));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => runner.QueryRunsAsync(new FlowRunQuery { Offset = -1 }));
+    }
+
+    [Fact]
+    public async Task Child_scopes_are_listed_with_the_entries_of_their_subtrees()
+    {
+        var store = NewStore();
+        await store.For(StateScope.Workflow("w1")).SetAsync("a", 1);
+        await store.For(StateScope.Step("w1", "s")).SetAsync("b", 2);
+        await store.For(StateScope.Custom("c")).SetAsync("x", 3);
+        await store.For(StateScope.Custom("gone")).SetAsync("y", 4);
+        await store.For(StateScope.Custom("gone")).DeleteAsync("y");
+        await store.For(StateScope.Global).SetAsync("top", 5);
+
+        var children = store.ListChildScopes(StateScope.Global).OrderBy(c => c.Scope.Path, StringComparer.Ordinal).ToList();
+        var steps = store.ListChildScopes(StateScope.Workflow("w1"));
+
+        Assert.Equal([("custom:c:", 1L), ("workflow:w1:", 2L)], children.Select(c => (c.Scope.Path, c.Entries)));
+        Assert.True(children.All(c => c.Bytes > 0));
+        Assert.Equal([StateScope.Step("w1", "s")], steps.Select(c => c.Scope));
+        Assert.Empty(store.ListChildScopes(StateScope.Custom("nowhere")));
+    }
+}
