@@ -153,6 +153,36 @@ public sealed class InspectorBrowserTests : IClassFixture<BrowserFixture>, IDisp
         await Expect(page.Locator("#runs tbody tr")).ToHaveCountAsync(2);
     }
 
+    [Fact]
+    public async Task Long_keys_and_a_1_MB_value_keep_the_layout_and_the_value_downloads_whole()
+    {
+        var longKey = "customer/" + new string('k', 300);
+        var big = new { text = new string('x', 1_000_000) }; // 1 MB of JSON, just under the default 1 MiB value limit
+        await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new Sqlite.SqliteStateBackend(StorePath) }))
+        {
+            await store.For(StateScope.Global).SetAsync(longKey, big);
+            await store.For(StateScope.Custom(new string('n', 200))).SetAsync("small", 1);
+        }
+
+        await using var serve = await ServeAsync();
+        var page = await OpenAsync(serve);
+
+        await page.Locator("nav a", new() { HasText = "State" }).ClickAsync();
+        await page.Locator("#keys a").First.ClickAsync();
+        await Expect(page.Locator("#key .notice")).ToContainTextAsync("Too large to show whole (1000011 bytes)");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#key a", new() { HasText = "Download the whole value" }).ClickAsync());
+        var saved = _directory.File("download.json");
+        await download.SaveAsAsync(saved);
+        var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
+        await ScreenshotAsync(page, "large-value");
+
+        Assert.Equal(1_000_011, new FileInfo(saved).Length);
+        Assert.True(overflow <= 0, $"the page is {overflow} px wider than the window");
+        await page.Locator(".breadcrumb a").First.ClickAsync();
+        await Expect(page.Locator("#scopes a")).ToHaveCountAsync(1);
+        Assert.True(await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth") <= 0);
+    }
+
     private async Task RunWordCountTwiceAsync()
     {
         for (var i = 0; i < 2; i++)

@@ -246,7 +246,7 @@ async function keyView(scopeKey, scopeText, key) {
       h("dt", {}, "Size"), h("dd", {}, `${entry.size} bytes`), h("dt", {}, "Expires"), h("dd", {}, entry.expiresAt ? when(entry.expiresAt) : "never")),
     h("h2", {}, "Value"),
     entry.redacted ? h("p", { class: "notice" }, "This value is redacted by the inspector's configuration.")
-      : entry.truncated ? [h("p", { class: "notice" }, `Too large to show whole (${entry.size} bytes); the first part:`), download, h("pre", { class: "json" }, entry.value)]
+      : entry.truncated ? [h("p", { class: "notice" }, `Too large to show whole (${entry.size} bytes); the first part:`), download, h("pre", { class: "json preview" }, entry.value.length > 2000 ? entry.value.slice(0, 2000) + "…" : entry.value)]
       : json(entry.value),
     editor,
     h("h2", {}, "History"),
