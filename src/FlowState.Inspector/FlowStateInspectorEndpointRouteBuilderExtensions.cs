@@ -55,6 +55,8 @@ public static class FlowStateInspectorEndpointRouteBuilderExtensions
         reads.MapGet("/key/raw", (HttpRequest request, CancellationToken cancellationToken) => read.GetKeyAsync(request, raw: true, cancellationToken)).WithName("FlowStateInspectorDownloadKey");
         reads.MapGet("/key/history", read.GetKeyHistoryAsync).WithName("FlowStateInspectorKeyHistory");
         reads.MapGet("/statistics", read.StatisticsAsync).WithName("FlowStateInspectorStatistics");
+        reads.MapGet("/pipelines", read.ListPipelinesAsync).WithName("FlowStateInspectorListPipelines");
+        reads.MapGet("/pipelines/{name}/checkpoints", read.ListCheckpointsAsync).WithName("FlowStateInspectorListCheckpoints");
         reads.MapGet("/events", live.StoreEventsAsync).WithName("FlowStateInspectorEvents");
 
         var writes = api.MapGroup(string.Empty).AddEndpointFilter(async (context, next) => access.Check(context.HttpContext, writes: true) ?? await next(context).ConfigureAwait(false));

@@ -1,3 +1,5 @@
+using FlowState.Checkpoints;
+
 namespace FlowState.Inspector;
 
 /// <summary>How the inspector serves a store: who may call it, whether it may write, what it hides.</summary>
@@ -18,6 +20,9 @@ public sealed class FlowStateInspectorOptions
     /// <c>secret:*</c>), in values, history and run state alike. Matched against the key, not the scope.
     /// </summary>
     public IList<string> RedactedKeys { get; } = [];
+
+    /// <summary>Stream pipelines whose checkpoints the inspector lists, by pipeline name (e.g. a <see cref="DirectoryCheckpointStorage"/>).</summary>
+    public IDictionary<string, ICheckpointStorage> Pipelines { get; } = new Dictionary<string, ICheckpointStorage>(StringComparer.Ordinal);
 
     /// <summary>The page size used when a call names none.</summary>
     public int DefaultPageSize { get; set; } = 50;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FlowState.Checkpoints;
 using FlowState.Flows;
 using Microsoft.AspNetCore.Http;
 
@@ -16,6 +17,7 @@ internal sealed class InspectorReadApi(InspectedStore store, FlowStateInspectorO
             ["store"] = store.Description,
             ["shared"] = store.IsShared,
             ["allowWrites"] = options.AllowWrites,
+            ["pipelines"] = options.Pipelines.Count,
             ["version"] = typeof(InspectedStore).Assembly.GetName().Version?.ToString(),
         });
     }
@@ -351,6 +353,57 @@ internal sealed class InspectorReadApi(InspectedStore store, FlowStateInspectorO
         json["runs"] = runs.Total;
         json["runsByStatus"] = StatusCounts(runs);
         return Json(json);
+    }
+
+    public async Task<IResult> ListPipelinesAsync(CancellationToken cancellationToken)
+    {
+        var items = new JsonArray();
+        foreach (var (name, storage) in options.Pipelines.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            var ids = await storage.ListCheckpointIdsAsync(cancellationToken).ConfigureAwait(false);
+            items.Add(new JsonObject
+            {
+                ["name"] = name,
+                ["storage"] = storage.Description,
+                ["checkpoints"] = ids.Count,
+                ["latest"] = ids.Count == 0 ? null : ids[^1],
+            });
+        }
+
+        return Json(new JsonObject { ["items"] = items });
+    }
+
+    public async Task<IResult> ListCheckpointsAsync(string name, CancellationToken cancellationToken)
+    {
+        if (!options.Pipelines.TryGetValue(name, out var storage))
+        {
+            return InspectorErrors.NotFound("unknown_pipeline", $"This inspector shows no pipeline '{name}'; GET api/v1/pipelines lists those it does (flowstate serve --pipeline <file.yaml>).");
+        }
+
+        var manifests = await storage.ListCheckpointsAsync(cancellationToken).ConfigureAwait(false);
+        return Json(new JsonObject
+        {
+            ["name"] = name,
+            ["storage"] = storage.Description,
+            ["items"] = new JsonArray([.. manifests.Reverse().Select(m => (JsonNode)new JsonObject
+            {
+                ["id"] = m.Id,
+                ["pipeline"] = m.PipelineName,
+                ["createdAt"] = m.CreatedAt,
+                ["incremental"] = m.Incremental,
+                ["parentId"] = m.ParentId,
+                ["baseId"] = m.BaseId,
+                ["chainLength"] = m.ChainLength,
+                ["partitions"] = m.PartitionCount,
+                ["processors"] = new JsonArray([.. m.Processors.Select(p => (JsonNode?)p)]),
+                ["entries"] = m.Entries,
+                ["bytes"] = m.Bytes,
+                ["files"] = m.Files.Count,
+                ["durationMs"] = m.DurationMilliseconds,
+                ["sourceOffsets"] = new JsonObject([.. m.SourceOffsets.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => KeyValuePair.Create(o.Key, (JsonNode?)o.Value))]),
+                ["sinkTransactions"] = m.SinkTransactions.Values.Sum(t => t.Count),
+            })]),
+        });
     }
 
     internal static IResult Json(JsonNode node) => Results.Json(node, InspectorJson.Options);

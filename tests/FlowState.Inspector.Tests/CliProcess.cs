@@ -25,9 +25,12 @@ internal sealed class CliProcess : IAsyncDisposable
         }
     }
 
-    public static CliProcess Start(params string[] args)
+    public static CliProcess Start(params string[] args) => StartIn(null, args);
+
+    /// <summary>Starts the command in <paramref name="workingDirectory"/> (null: this process's).</summary>
+    public static CliProcess StartIn(string? workingDirectory, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory ?? string.Empty };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "FlowState.Cli.dll"));
         foreach (var argument in args)
         {
@@ -44,9 +47,12 @@ internal sealed class CliProcess : IAsyncDisposable
     }
 
     /// <summary>Runs the command to its end; fails the test unless it exits 0.</summary>
-    public static async Task<string> RunAsync(params string[] args)
+    public static Task<string> RunAsync(params string[] args) => RunInAsync(null, args);
+
+    /// <summary>Runs the command in <paramref name="workingDirectory"/> to its end; fails the test unless it exits 0.</summary>
+    public static async Task<string> RunInAsync(string? workingDirectory, params string[] args)
     {
-        await using var cli = Start(args);
+        await using var cli = StartIn(workingDirectory, args);
         await cli._process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
         Assert.True(cli._process.ExitCode == 0, $"flowstate {string.Join(' ', args)} exited {cli._process.ExitCode}: {cli.Output}");
         return cli.Output;

@@ -183,6 +183,30 @@ public sealed class InspectorBrowserTests : IClassFixture<BrowserFixture>, IDisp
         Assert.True(await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth") <= 0);
     }
 
+    [Fact]
+    public async Task A_pipeline_s_checkpoints_are_listed_with_their_offsets()
+    {
+        var pipeline = Path.Combine(AppContext.BaseDirectory, "examples", "streams", "word-count.yaml");
+        await CliProcess.RunInAsync(_directory.Path, "run", pipeline);
+        await using var serve = await ServeAsync(_directory.Path, "--pipeline", pipeline);
+        var page = await OpenAsync(serve);
+
+        await page.Locator("nav a", new() { HasText = "Pipelines" }).ClickAsync();
+        await page.Locator("#pipelines a", new() { HasText = "word-count" }).ClickAsync();
+        await Expect(page.Locator("#checkpoints tbody tr").First).ToContainTextAsync("full");
+        await Expect(page.Locator("#checkpoints tbody tr").First).ToContainTextAsync("state:");
+        await ScreenshotAsync(page, "checkpoints");
+        using var client = new HttpClient();
+        client.DefaultRequestHeaders.Add("X-FlowState-Token", Token);
+        var root = serve.Address[..serve.Address.IndexOf('#', StringComparison.Ordinal)];
+        var checkpoints = JsonNode.Parse(await client.GetStringAsync($"{root}api/v1/pipelines/word-count/checkpoints"))!["items"]!.AsArray();
+        using var unknown = await client.GetAsync($"{root}api/v1/pipelines/nope/checkpoints");
+
+        Assert.NotEmpty(checkpoints);
+        Assert.All(checkpoints, c => Assert.Equal(2, (int)c!["partitions"]!));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
     private async Task RunWordCountTwiceAsync()
     {
         for (var i = 0; i < 2; i++)
@@ -191,9 +215,11 @@ public sealed class InspectorBrowserTests : IClassFixture<BrowserFixture>, IDisp
         }
     }
 
-    private async Task<Served> ServeAsync(params string[] extra)
+    private Task<Served> ServeAsync(params string[] extra) => ServeAsync(null, extra);
+
+    private async Task<Served> ServeAsync(string? workingDirectory, params string[] extra)
     {
-        var serve = CliProcess.Start(["serve", "--store", StorePath, "--port", "0", "--token", Token, .. extra]);
+        var serve = CliProcess.StartIn(workingDirectory, ["serve", "--store", StorePath, "--port", "0", "--token", Token, .. extra]);
         var line = await serve.WaitForLineAsync("#token=");
         var start = line.IndexOf("http://", StringComparison.Ordinal);
         return new Served(serve, line[start..]);

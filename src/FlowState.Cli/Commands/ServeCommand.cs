@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
+using FlowState.Checkpoints;
+using FlowState.Cli.Streams;
 using FlowState.Inspector;
 using FlowState.RocksDb;
 using FlowState.Sqlite;
@@ -24,7 +26,8 @@ internal static class ServeCommand
         var allowWrites = new Option<bool>("--allow-writes") { Description = "serve the write actions too: fork runs, edit keys, delete and prune runs (the store is opened for writing, so no other process can write it meanwhile)" };
         var token = new Option<string?>("--token") { Description = "the access token (default: a new random one, printed; or FLOWSTATE_INSPECTOR_TOKEN)" };
         var redact = new Option<string[]>("--redact") { Description = "hide the values of keys matching this pattern ('*' is a wildcard), e.g. --redact '*password*'; repeatable", AllowMultipleArgumentsPerToken = false };
-        var command = new Command("serve", "the inspector: a web page and an HTTP API over the store's runs, state and history") { host, port, allowWrites, token, redact };
+        var pipelines = new Option<string[]>("--pipeline") { Description = "a pipeline file (YAML) whose checkpoints to list too; repeatable" };
+        var command = new Command("serve", "the inspector: a web page and an HTTP API over the store's runs, state and history") { host, port, allowWrites, token, redact, pipelines };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
             if (!IPAddress.TryParse(parse.GetValue(host), out var address))
@@ -40,6 +43,26 @@ internal static class ServeCommand
 
             var writes = parse.GetValue(allowWrites);
             var accessToken = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("FLOWSTATE_INSPECTOR_TOKEN") ?? RandomNumberGenerator.GetHexString(32, lowercase: true);
+            var checkpoints = new Dictionary<string, ICheckpointStorage>(StringComparer.Ordinal);
+            foreach (var path in parse.GetValue(pipelines) ?? [])
+            {
+                var file = PipelineFile.Load(path);
+                if (!file.StateEnabled)
+                {
+                    throw new CliException($"{path} takes no checkpoints (state.enabled is false)");
+                }
+
+                if (file.S3 is null && !Directory.Exists(file.CheckpointDirectory))
+                {
+                    throw new CliException($"pipeline {file.Options.Name} has no checkpoints yet ({file.CheckpointDirectory} does not exist); run it first");
+                }
+
+                if (!checkpoints.TryAdd(file.Options.Name, file.OpenCheckpointStorage()))
+                {
+                    throw new CliUsageException($"two --pipeline files name pipeline '{file.Options.Name}'");
+                }
+            }
+
             var location = StoreLocation.Parse(parse.GetValue(CliOptions.Store));
             await using var inspected = await OpenAsync(location, writes, cancellationToken);
 
@@ -54,6 +77,11 @@ internal static class ServeCommand
                 foreach (var pattern in parse.GetValue(redact) ?? [])
                 {
                     options.RedactedKeys.Add(pattern);
+                }
+
+                foreach (var (name, storage) in checkpoints)
+                {
+                    options.Pipelines[name] = storage;
                 }
             });
             await using var app = builder.Build();

@@ -75,6 +75,9 @@ internal sealed class PipelineFile
     }
 
     /// <summary>Builds the pipeline on <paramref name="store"/>.</summary>
+    /// <summary>The pipeline's checkpoint storage: its folder, or its S3 bucket and prefix.</summary>
+    public ICheckpointStorage OpenCheckpointStorage() => S3 is null ? new DirectoryCheckpointStorage(CheckpointDirectory) : new S3CheckpointStorage(S3);
+
     public StreamPipeline Build(StateStore store)
     {
         var builder = new StreamPipelineBuilder(Options).WithStateStore(store);
@@ -95,7 +98,7 @@ internal sealed class PipelineFile
 
         if (StateEnabled)
         {
-            builder.WithCheckpoints(S3 is null ? new DirectoryCheckpointStorage(CheckpointDirectory) : new S3CheckpointStorage(S3));
+            builder.WithCheckpoints(OpenCheckpointStorage());
         }
 
         return builder.Build();

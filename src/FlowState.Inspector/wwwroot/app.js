@@ -254,6 +254,24 @@ async function keyView(scopeKey, scopeText, key) {
       : h("p", { class: "muted" }, "No history kept for this key (StateStoreOptions.History is off for its scope)."));
 }
 
+async function pipelinesView(name) {
+  if (name) {
+    const list = await call(`pipelines/${encodeURIComponent(name)}/checkpoints`);
+    const rows = list.items.map(c => h("tr", { "data-checkpoint": c.id },
+      h("td", {}, c.id), h("td", {}, when(c.createdAt)), h("td", {}, c.incremental ? `incremental (chain ${c.chainLength})` : "full"),
+      h("td", {}, c.partitions), h("td", {}, c.entries), h("td", {}, c.bytes), h("td", {}, `${Math.round(c.durationMs)} ms`),
+      h("td", { class: "wrap" }, Object.entries(c.sourceOffsets).map(([source, offset]) => `${source}: ${offset ?? "start"}`).join(", "))));
+    return h("section", { class: "card" }, h("h2", {}, `Checkpoints of ${list.name}`), h("p", { class: "muted" }, list.storage),
+      list.items.length ? h("table", { id: "checkpoints" }, h("thead", {}, h("tr", {}, ["Id", "Taken", "Kind", "Partitions", "Entries", "Bytes", "Took", "Source offsets"].map(t => h("th", { scope: "col" }, t)))), h("tbody", {}, rows))
+        : h("p", { class: "muted" }, "No complete checkpoint yet."));
+  }
+  const pipelines = await call("pipelines");
+  return h("section", { class: "card" }, h("h2", {}, "Pipelines"),
+    pipelines.items.length ? h("table", { id: "pipelines" }, h("thead", {}, h("tr", {}, ["Pipeline", "Checkpoint storage", "Checkpoints", "Latest"].map(t => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, pipelines.items.map(p => h("tr", {}, h("td", {}, link(`#/pipelines/${encodeURIComponent(p.name)}`, p.name)), h("td", { class: "wrap" }, p.storage), h("td", {}, p.checkpoints), h("td", {}, p.latest ?? "")))))
+      : h("p", { class: "muted" }, "No pipelines: start the inspector with flowstate serve --pipeline <file.yaml> (or FlowStateInspectorOptions.Pipelines) to list their checkpoints."));
+}
+
 async function statisticsView() {
   const statistics = await call("statistics");
   return h("section", { class: "card" }, h("h2", {}, "Statistics"),
@@ -292,6 +310,7 @@ async function render() {
   try {
     content = view === "runs" && current.parts[1] ? await runView(current.parts[1], current.parts[2] === "steps" ? Number(current.parts[3]) : undefined)
       : view === "state" ? await stateView(current.query)
+      : view === "pipelines" ? await pipelinesView(current.parts[1])
       : view === "statistics" ? await statisticsView()
       : await runsView(current.query);
   } catch (error) {

@@ -79,6 +79,43 @@ public abstract class CheckpointStorageConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Complete_checkpoints_are_read_back_oldest_first_without_a_pipeline()
+    {
+        var storage = CreateStorage(NewLocation());
+        foreach (var id in new long[] { 2, 1, 3 })
+        {
+            await storage.TryWriteManifestAsync(id, CheckpointManifestCodec.Encode(Manifest(id)), CancellationToken.None);
+        }
+
+        await storage.DeleteManifestAsync(2, CancellationToken.None);
+        await storage.TryWriteManifestAsync(4, "not a manifest"u8.ToArray(), CancellationToken.None);
+
+        await Assert.ThrowsAsync<StateCorruptedException>(() => storage.ListCheckpointsAsync());
+        await storage.DeleteManifestAsync(4, CancellationToken.None);
+        var listed = await storage.ListCheckpointsAsync();
+
+        Assert.Equal([1L, 3L], listed.Select(m => m.Id));
+        Assert.All(listed, m => Assert.Equal("orders", m.PipelineName));
+    }
+
+    private static CheckpointManifest Manifest(long id) => new()
+    {
+        Id = id,
+        PipelineName = "orders",
+        CreatedAt = new DateTimeOffset(2026, 12, 5, 0, 0, 0, TimeSpan.Zero).AddMinutes(id),
+        Incremental = false,
+        BaseId = id,
+        ChainLength = 1,
+        PartitionCount = 2,
+        Processors = ["counts"],
+        DataKey = $"data-{id}",
+        Files = [],
+        SourceOffsets = new Dictionary<string, string?> { ["events"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        SinkTransactions = new Dictionary<string, IReadOnlyList<string>>(),
+        DurationMilliseconds = 1,
+    };
+
+    [Fact]
     public async Task Deleting_a_checkpoint_removes_its_manifest_and_data()
     {
         var storage = CreateStorage(NewLocation());
