@@ -29,7 +29,7 @@ public static class FlowStateInspectorEndpointRouteBuilderExtensions
         var values = new InspectorValues(options);
         var access = new InspectorAccess(options);
         var read = new InspectorReadApi(store, options, values);
-        var write = new InspectorWriteApi(store, values);
+        var write = new InspectorWriteApi(store, values, options, services.GetRequiredService<InspectorResumes>());
         var live = new InspectorLiveApi(store, options, services.GetRequiredService<TimeProvider>());
 
         prefix = "/" + prefix.Trim('/');
@@ -61,6 +61,7 @@ public static class FlowStateInspectorEndpointRouteBuilderExtensions
 
         var writes = api.MapGroup(string.Empty).AddEndpointFilter(async (context, next) => access.Check(context.HttpContext, writes: true) ?? await next(context).ConfigureAwait(false));
         writes.MapPost("/runs/{runId}/fork", write.ForkAsync).WithName("FlowStateInspectorFork");
+        writes.MapPost("/runs/{runId}/resume", write.ResumeAsync).WithName("FlowStateInspectorResume");
         writes.MapPut("/key", write.SetKeyAsync).WithName("FlowStateInspectorSetKey");
         writes.MapDelete("/runs/{runId}", write.DeleteRunAsync).WithName("FlowStateInspectorDeleteRun");
         writes.MapPost("/runs/prune", write.PruneRunsAsync).WithName("FlowStateInspectorPruneRuns");

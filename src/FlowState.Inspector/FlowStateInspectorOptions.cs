@@ -1,4 +1,5 @@
 using FlowState.Checkpoints;
+using FlowState.Flows;
 
 namespace FlowState.Inspector;
 
@@ -23,6 +24,12 @@ public sealed class FlowStateInspectorOptions
 
     /// <summary>Stream pipelines whose checkpoints the inspector lists, by pipeline name (e.g. a <see cref="DirectoryCheckpointStorage"/>).</summary>
     public IDictionary<string, ICheckpointStorage> Pipelines { get; } = new Dictionary<string, ICheckpointStorage>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The flows whose runs the inspector may resume (a stopped or failed run) or answer (an interrupted run), with
+    /// writes allowed: resuming needs the flow's code, found here by the name the run records.
+    /// </summary>
+    public IList<Flow> Flows { get; } = [];
 
     /// <summary>The page size used when a call names none.</summary>
     public int DefaultPageSize { get; set; } = 50;

@@ -30,6 +30,7 @@ public static class FlowStateInspectorServiceCollectionExtensions
         builder.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FlowStateInspectorOptions>, FlowStateInspectorOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<InspectorResumes>();
         services.TryAddSingleton(provider =>
             provider.GetService<StateStore>() is { } local ? new InspectedStore(local, provider.GetService<FlowRunner>())
             : provider.GetService<SharedStateStore>() is { } shared ? new InspectedStore(shared, provider.GetService<FlowRunner>())

@@ -18,6 +18,7 @@ internal sealed class InspectorReadApi(InspectedStore store, FlowStateInspectorO
             ["shared"] = store.IsShared,
             ["allowWrites"] = options.AllowWrites,
             ["pipelines"] = options.Pipelines.Count,
+            ["flows"] = new JsonArray([.. options.Flows.Select(f => (JsonNode?)f.Name)]),
             ["version"] = typeof(InspectedStore).Assembly.GetName().Version?.ToString(),
         });
     }

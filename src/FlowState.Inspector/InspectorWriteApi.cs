@@ -6,8 +6,48 @@ using Microsoft.AspNetCore.Http;
 namespace FlowState.Inspector;
 
 /// <summary>The write actions, served only with writes allowed: fork a run, edit a key, delete and prune runs.</summary>
-internal sealed class InspectorWriteApi(InspectedStore store, InspectorValues values)
+internal sealed class InspectorWriteApi(InspectedStore store, InspectorValues values, FlowStateInspectorOptions options, InspectorResumes resumes)
 {
+    public async Task<IResult> ResumeAsync(string runId, HttpRequest request, CancellationToken cancellationToken)
+    {
+        JsonNode? input = null;
+        if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+        {
+            var (body, error) = await ReadBodyAsync(request, cancellationToken).ConfigureAwait(false);
+            if (error is not null)
+            {
+                return error;
+            }
+
+            input = body!["input"];
+        }
+
+        await using var view = await store.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        if (await InspectorReadApi.FindRunAsync(view, runId, cancellationToken).ConfigureAwait(false) is not { } run)
+        {
+            return InspectorReadApi.UnknownRun(runId);
+        }
+
+        if (run.Status == FlowRunStatus.Completed)
+        {
+            return InspectorErrors.Conflict("run_completed", $"Run '{runId}' has completed; fork it from a step to run it again from there.");
+        }
+
+        if (options.Flows.FirstOrDefault(f => f.Name == run.FlowName) is not { } flow)
+        {
+            return InspectorErrors.Conflict("flow_unknown", $"Run '{runId}' runs flow '{run.FlowName}', which this inspector does not have: add it to FlowStateInspectorOptions.Flows (flowstate serve knows its bundled flows).");
+        }
+
+        if (run.Status == FlowRunStatus.Interrupted && input is null)
+        {
+            return InspectorErrors.BadRequest("input_required", $"Run '{runId}' waits in '{run.InterruptedAt}' for an answer to \"{run.Question}\": send it as {{\"input\": …}}.");
+        }
+
+        return resumes.TryStart(view.Runner, flow, runId, input)
+            ? Results.Json(new JsonObject { ["runId"] = runId, ["resumed"] = true }, InspectorJson.Options, statusCode: StatusCodes.Status202Accepted)
+            : InspectorErrors.Conflict("run_active", $"Run '{runId}' is already being resumed by this inspector.");
+    }
+
     public async Task<IResult> ForkAsync(string runId, HttpRequest request, CancellationToken cancellationToken)
     {
         var (body, error) = await ReadBodyAsync(request, cancellationToken).ConfigureAwait(false);

@@ -271,6 +271,49 @@ public sealed class InspectorApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_interrupted_run_is_answered_through_the_api_and_completes()
+    {
+        var flow = ApprovalFlow();
+        var stopped = await _store.Runner.RunAsync(flow, options: new FlowRunOptions { RunId = "review-1" });
+        await using var server = await StartAsync(options =>
+        {
+            options.AllowWrites = true;
+            options.Flows.Add(flow);
+        });
+
+        var waiting = await GetAsync(server, "runs/review-1");
+        using var noAnswer = await server.Client.PostAsync("runs/review-1/resume", null);
+        var events = _store.Runner.WatchAsync("review-1").GetAsyncEnumerator();
+        using var answered = await server.Client.PostAsJsonAsync("runs/review-1/resume", new { input = new { approved = true } });
+        await AdvanceUntilAsync(events, e => e.IsFinal);
+        var done = await GetAsync(server, "runs/review-1");
+        using var again = await server.Client.PostAsync("runs/review-1/resume", null);
+
+        Assert.Equal(FlowRunStatus.Interrupted, stopped.Status);
+        Assert.Equal(("interrupted", "approve", "approve the order?"), ((string)waiting["status"]!, (string)waiting["interruptedAt"]!, (string)waiting["question"]!));
+        Assert.Equal(HttpStatusCode.BadRequest, noAnswer.StatusCode);
+        Assert.Equal("input_required", (string)(await ProblemAsync(noAnswer))["title"]!);
+        Assert.Equal(HttpStatusCode.Accepted, answered.StatusCode);
+        Assert.Equal("completed", (string)done["status"]!);
+        Assert.True(await _store.Store.For(StateScope.Workflow("review-1")).GetAsync<bool>("approved"));
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        await events.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_run_of_a_flow_the_inspector_does_not_have_is_not_resumed()
+    {
+        await _store.Runner.RunAsync(ApprovalFlow(), options: new FlowRunOptions { RunId = "review-1" });
+        await using var server = await StartAsync(options => options.AllowWrites = true);
+
+        using var response = await server.Client.PostAsJsonAsync("runs/review-1/resume", new { input = new { approved = true } });
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("FlowStateInspectorOptions.Flows", (string)(await ProblemAsync(response))["detail"]!, StringComparison.Ordinal);
+        Assert.Equal(FlowRunStatus.Interrupted, (await _store.Runner.GetRunAsync("review-1"))!.Status);
+    }
+
+    [Fact]
     public async Task An_edit_needs_the_version_it_read_and_bad_bodies_change_nothing()
     {
         var global = _store.Store.For(StateScope.Global);
@@ -423,6 +466,18 @@ public sealed class InspectorApiTests : IAsyncLifetime
         Assert.Equal("/ops/state/", bare.Headers.Location!.OriginalString);
         Assert.Contains("assets/app.js", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    private static Flow ApprovalFlow() => new FlowBuilder("approval").Add(Node.Create("approve", async (state, context) =>
+    {
+        var answer = context.GetResumeInput<JsonObject>();
+        if (answer is null)
+        {
+            context.Interrupt("approve the order?");
+        }
+
+        await state.SetAsync("approved", answer!["approved"]!.GetValue<bool>());
+        return null;
+    })).Build();
 
     private static IEnumerable<string> Ids(JsonObject page) => page["items"]!.AsArray().Select(r => (string)r!["runId"]!);
 

@@ -136,6 +136,28 @@ public sealed class InspectorBrowserTests : IClassFixture<BrowserFixture>, IDisp
     }
 
     [Fact]
+    public async Task A_run_killed_mid_way_is_resumed_from_the_page_and_completes()
+    {
+        var slow = _directory.File("slow.yaml");
+        await File.WriteAllTextAsync(slow, $"flow: word-count\ninput:\n  files: [{Path.Combine(AppContext.BaseDirectory, "examples", "flows", "texts", "state.txt")}]\n  step_delay_ms: 1500\n");
+        await using (var killed = CliProcess.Start("run", slow, "--store", StorePath))
+        {
+            await killed.WaitForLineAsync("run word-count_1: flow word-count");
+        }
+
+        await using var serve = await ServeAsync("--allow-writes");
+        var page = await OpenAsync(serve);
+        await page.Locator("#runs a", new() { HasText = "word-count_1" }).ClickAsync();
+        await Expect(page.Locator("#run-status")).ToHaveTextAsync("running");
+
+        await page.Locator("#resume").ClickAsync();
+
+        await Expect(page.Locator("#run-status")).ToHaveTextAsync("completed");
+        await Expect(page.Locator("#steps li")).ToHaveCountAsync(5);
+        await ScreenshotAsync(page, "resumed");
+    }
+
+    [Fact]
     public async Task Without_the_token_the_page_asks_for_it_and_the_api_refuses_every_call()
     {
         await RunWordCountTwiceAsync();
@@ -188,7 +210,7 @@ public sealed class InspectorBrowserTests : IClassFixture<BrowserFixture>, IDisp
     {
         var pipeline = Path.Combine(AppContext.BaseDirectory, "examples", "streams", "word-count.yaml");
         await CliProcess.RunInAsync(_directory.Path, "run", pipeline);
-        await using var serve = await ServeAsync(_directory.Path, "--pipeline", pipeline);
+        await using var serve = await ServeInAsync(_directory.Path, "--pipeline", pipeline);
         var page = await OpenAsync(serve);
 
         await page.Locator("nav a", new() { HasText = "Pipelines" }).ClickAsync();
@@ -215,9 +237,9 @@ public sealed class InspectorBrowserTests : IClassFixture<BrowserFixture>, IDisp
         }
     }
 
-    private Task<Served> ServeAsync(params string[] extra) => ServeAsync(null, extra);
+    private Task<Served> ServeAsync(params string[] extra) => ServeInAsync(null, extra);
 
-    private async Task<Served> ServeAsync(string? workingDirectory, params string[] extra)
+    private async Task<Served> ServeInAsync(string? workingDirectory, params string[] extra)
     {
         var serve = CliProcess.StartIn(workingDirectory, ["serve", "--store", StorePath, "--port", "0", "--token", Token, .. extra]);
         var line = await serve.WaitForLineAsync("#token=");

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using FlowState.Checkpoints;
+using FlowState.Cli.ExampleFlows;
 using FlowState.Cli.Streams;
 using FlowState.Inspector;
 using FlowState.RocksDb;
@@ -82,6 +83,12 @@ internal static class ServeCommand
                 foreach (var (name, storage) in checkpoints)
                 {
                     options.Pipelines[name] = storage;
+                }
+
+                // The bundled flows' code is here, so their runs can be resumed from the page.
+                foreach (var bundled in BundledFlow.All.Values)
+                {
+                    options.Flows.Add(bundled.Build());
                 }
             });
             await using var app = builder.Build();

@@ -171,13 +171,24 @@ async function runView(runId, stepIndex) {
       step.action && step.action !== "default" ? h("span", { class: "muted" }, `→ ${step.action}`) : null,
       h("span", { class: "keys" }, step.keys.join(", "))))));
   for (const item of timeline.querySelectorAll("li")) if (Number(item.dataset.step) === stepIndex) item.querySelector("a").setAttribute("aria-current", "true");
+  const resumable = info.allowWrites && info.flows.includes(run.flow) && run.status !== "completed";
+  const answer = resumable && run.status === "interrupted" ? h("form", { id: "answer", onsubmit: async event => {
+      event.preventDefault();
+      let input;
+      try { input = JSON.parse(new FormData(event.target).get("input")); } catch (error) { alert("Not valid JSON: " + error.message); return; }
+      await act(() => call(`runs/${encodeURIComponent(runId)}/resume`, { method: "POST", body: { input } }));
+    } }, h("label", {}, `Answer (JSON) to: ${run.question || "(no question)"}`, h("textarea", { name: "input", "aria-label": "Answer (JSON)" }, "true")),
+    h("button", { type: "submit" }, "Answer and resume")) : null;
   const actions = info.allowWrites ? h("div", { class: "pager" },
+    resumable && run.status !== "interrupted" ? h("button", { id: "resume", onclick: async () => {
+      await act(() => call(`runs/${encodeURIComponent(runId)}/resume`, { method: "POST" }));
+    } }, "Resume run") : null,
     h("button", { class: "danger", id: "delete-run", onclick: async () => {
       if (!confirm(`Delete run ${runId} with its state and history?`)) return;
       await act(() => call(`runs/${encodeURIComponent(runId)}`, { method: "DELETE" }), "#/runs");
     } }, "Delete run")) : null;
   const left = h("div", {},
-    h("section", { class: "card" }, h("h2", {}, `Run ${run.runId}`), facts, actions),
+    h("section", { class: "card" }, h("h2", {}, `Run ${run.runId}`), facts, actions, answer),
     h("section", { class: "card" }, h("h2", {}, "Flow"), drawGraph(run.graph, run)),
     h("section", { class: "card" }, h("h2", {}, "Steps"), run.history.length ? timeline : h("p", { class: "muted" }, "No kept steps: this run's runner kept no history.")));
   const right = h("div", {}, stepIndex === undefined
