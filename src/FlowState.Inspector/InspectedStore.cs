@@ -17,6 +17,7 @@ public sealed class InspectedStore : IAsyncDisposable
     private readonly Func<StateStore, FlowRunner>? _runnerFor;
     private readonly SemaphoreSlim _reopening = new(1, 1);
     private readonly CancellationTokenSource _disposed = new();
+    private readonly Lock _watchStart = new();
     private InspectedView? _current;
     private long _sharedChanges;
     private Task? _sharedWatch;
@@ -98,7 +99,12 @@ public sealed class InspectedStore : IAsyncDisposable
 
         if (_shared is not null)
         {
-            _sharedWatch ??= WatchSharedAsync(_shared);
+            lock (_watchStart)
+            {
+                // WatchAsync registers the watch when called, so every change from here on is counted.
+                _sharedWatch ??= CountChangesAsync(_shared.WatchAsync(null, _disposed.Token));
+            }
+
             return Interlocked.Read(ref _sharedChanges).ToString(CultureInfo.InvariantCulture);
         }
 
@@ -150,12 +156,11 @@ public sealed class InspectedStore : IAsyncDisposable
         }
     }
 
-    private async Task WatchSharedAsync(SharedStateStore store)
+    private async Task CountChangesAsync(IAsyncEnumerable<StateChange> changes)
     {
-        await Task.Yield();
         try
         {
-            await foreach (var _ in store.WatchAsync(null, _disposed.Token).ConfigureAwait(false))
+            await foreach (var _ in changes.ConfigureAwait(false))
             {
                 Interlocked.Increment(ref _sharedChanges);
             }

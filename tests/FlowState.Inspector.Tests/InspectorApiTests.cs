@@ -387,29 +387,38 @@ public sealed class InspectorApiTests : IAsyncLifetime
         await events.DisposeAsync();
     }
 
-    [Fact]
-    public async Task A_store_another_writer_changes_is_reopened_and_shows_the_change()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("rocksdb")]
+    public async Task A_store_another_writer_changes_is_reopened_read_only_and_shows_the_change(string kind)
     {
+        var path = _store.Directory.File(kind);
+        IStateBackend Backend(bool readOnly) => kind == "sqlite"
+            ? new Sqlite.SqliteStateBackend(new Sqlite.SqliteStateBackendOptions { Path = path, ReadOnly = readOnly })
+            : new RocksDb.RocksDbStateBackend(new RocksDb.RocksDbStateBackendOptions { Path = path, ReadOnly = readOnly });
+        await using var writer = await StateStore.OpenAsync(new StateStoreOptions { Backend = Backend(readOnly: false) });
         var opened = 0;
         await using var inspected = InspectedStore.Reopening(
-            "sqlite test store",
+            $"{kind} test store",
             async cancellationToken =>
             {
                 Interlocked.Increment(ref opened);
-                return await StateStore.OpenAsync(new StateStoreOptions { Backend = new Sqlite.SqliteStateBackend(new Sqlite.SqliteStateBackendOptions { Path = _store.Path, ReadOnly = true }) }, cancellationToken: cancellationToken);
+                return await StateStore.OpenAsync(new StateStoreOptions { Backend = Backend(readOnly: true) }, cancellationToken: cancellationToken);
             },
-            () => _store.Store.CurrentVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await _store.Store.For(StateScope.Global).SetAsync("count", 1);
+            () => writer.CurrentVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await writer.For(StateScope.Global).SetAsync("count", 1);
         await using var server = await InspectorServer.StartAsync(inspected);
 
         var first = await GetAsync(server, "key?key=count");
         var unchanged = await GetAsync(server, "key?key=count");
-        await _store.Store.For(StateScope.Global).SetAsync("count", 2);
+        await writer.For(StateScope.Global).SetAsync("count", 2);
         var second = await GetAsync(server, "key?key=count");
+        using var edit = await server.Client.PutAsJsonAsync("key", new { key = "count", value = 3, expectedVersion = (long)second["version"]! });
 
         Assert.Equal((1, 2), ((int)first["value"]!, (int)second["value"]!));
         Assert.Equal((int)first["value"]!, (int)unchanged["value"]!);
         Assert.Equal(2, opened);
+        Assert.Equal(HttpStatusCode.Forbidden, edit.StatusCode);
     }
 
     [Fact]
