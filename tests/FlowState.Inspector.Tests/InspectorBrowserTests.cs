@@ -133,6 +133,15 @@ public sealed class InspectorBrowserTests : IClassFixture<BrowserFixture>, IDisp
         await ScreenshotAsync(page, "fork");
         await page.Locator("nav a", new() { HasText = "Runs" }).ClickAsync();
         await Expect(page.Locator("#runs tbody tr")).ToHaveCountAsync(3);
+
+        await page.Locator("#prune select[name='status']").SelectOptionAsync("completed");
+        await page.Locator("#prune button", new() { HasText = "Dry run" }).ClickAsync();
+        await Expect(page.Locator("#prune-result")).ToHaveTextAsync("Would delete 2 run(s): word-count_2, word-count_1");
+        await Expect(page.Locator("#runs tbody tr")).ToHaveCountAsync(3);
+        await page.Locator("#prune input[name='keep']").FillAsync("1");
+        await page.Locator("#prune button", new() { HasText = "Prune" }).ClickAsync();
+        await Expect(page.Locator("#prune-result")).ToHaveTextAsync("Deleted 1 run(s): word-count_1");
+        await Expect(page.Locator("#runs tbody tr")).ToHaveCountAsync(2);
     }
 
     [Fact]

@@ -6,6 +6,8 @@ const api = new URL("api/v1/", document.baseURI).pathname;
 const main = document.getElementById("main");
 let info = null;
 let rendering = null;
+// The last prune's outcome, kept across the re-renders that live updates cause.
+let pruned = "";
 
 function token() { return sessionStorage.getItem("flowstate-token") || ""; }
 
@@ -148,8 +150,26 @@ async function runsView(query) {
     h("span", { class: "muted" }, page.total === 0 ? "No runs" : `${page.offset + 1}–${page.offset + page.items.length} of ${page.total} runs`),
     offset > 0 ? link("#/runs" + qs({ flow: query.get("flow"), status: query.get("status"), offset: Math.max(0, offset - limit) }), "Newer") : null,
     offset + limit < page.total ? link("#/runs" + qs({ flow: query.get("flow"), status: query.get("status"), offset: offset + limit }), "Older") : null);
+  const prune = info.allowWrites ? h("form", { class: "filters", id: "prune", onsubmit: async event => {
+      event.preventDefault();
+      const form = new FormData(event.target);
+      const body = { dryRun: event.submitter?.value === "dry", statuses: [form.get("status")] };
+      if (form.get("days")) body.olderThan = `${Number(form.get("days"))}.00:00:00`;
+      if (form.get("keep")) body.keepLast = Number(form.get("keep"));
+      const result = await act(() => call("runs/prune", { method: "POST", body }));
+      if (result) {
+        pruned = result.runs.length === 0 ? "No run matches." : `${result.dryRun ? "Would delete" : "Deleted"} ${result.runs.length} run(s): ${result.runs.join(", ")}`;
+        document.getElementById("prune-result").textContent = pruned;
+      }
+    } },
+    h("label", {}, "Prune runs older than (days)", h("input", { name: "days", type: "number", min: 0 })),
+    h("label", {}, "with status", h("select", { name: "status" }, ["completed", "failed", "cancelled", "interrupted", "running"].map(s => h("option", { value: s }, s)))),
+    h("label", {}, "keeping per flow the newest", h("input", { name: "keep", type: "number", min: 0 })),
+    h("button", { type: "submit", value: "dry", class: "secondary" }, "Dry run"),
+    h("button", { type: "submit", value: "prune", class: "danger" }, "Prune"),
+    h("span", { id: "prune-result", role: "status", class: "muted" }, pruned)) : null;
   return h("section", { class: "card" }, h("h2", {}, "Runs"), filters,
-    h("table", { id: "runs" }, h("thead", {}, h("tr", {}, ["Run", "Flow", "Status", "Steps", "Started", "Updated"].map(t => h("th", { scope: "col" }, t)))), h("tbody", {}, rows)), pager);
+    h("table", { id: "runs" }, h("thead", {}, h("tr", {}, ["Run", "Flow", "Status", "Steps", "Started", "Updated"].map(t => h("th", { scope: "col" }, t)))), h("tbody", {}, rows)), pager, prune);
 }
 
 async function runView(runId, stepIndex) {
