@@ -109,6 +109,25 @@ for store_args in "" "--sqlite $shapes_db"; do
 done
 rm -rf "$(dirname "$shapes_db")"
 
+# The Agent Framework workflow with its checkpoints in FlowState: killed (SIGKILL) while it waits for an approval, then
+# resumed by a second process from the SQLite store, answered, and published; a second answer is refused.
+review_db="$(mktemp -d)/review.db"
+review_ok=1
+dotnet run --project examples/AgentFrameworkReview --no-build -c Release -- start "$review_db" >"$log.review" 2>&1 && review_ok=0
+[ "$(grep -c '^ran: ' "$log.review")" -eq 6 ] && grep -q "^waiting for approval of: length: 39 characters; spelling: fine; tone: calm" "$log.review" || review_ok=0
+dotnet run --project examples/AgentFrameworkReview --no-build -c Release -- resume yes "$review_db" >>"$log.review" 2>&1 || review_ok=0
+grep -q "^workflow Idle: published" "$log.review" || review_ok=0
+dotnet run --project examples/AgentFrameworkReview --no-build -c Release -- resume no "$review_db" >>"$log.review" 2>&1 && review_ok=0
+grep -q "was answered already: yes, published" "$log.review" || review_ok=0
+if [ "$review_ok" -eq 1 ]; then
+  echo "example: an Agent Framework workflow killed while waiting for approval, resumed from FlowState by another process"
+else
+  cat "$log.review" >&2
+  echo "error: examples/AgentFrameworkReview failed" >&2
+  status=1
+fi
+rm -rf "$(dirname "$review_db")"
+
 # The CLI as a .NET tool: packed, installed from the local package only (no other feed is asked), then used.
 tool_dir="$(mktemp -d)"
 tool_ok=0
