@@ -441,9 +441,9 @@ public sealed class InspectorApiTests : IAsyncLifetime
         var document = await GetAsync(server, "openapi/flowstate-inspector.json");
 
         var paths = document["paths"]!.AsObject().Select(p => p.Key).ToList();
-        Assert.Contains("/flowstate/api/v1/runs", paths);
-        Assert.Contains("/flowstate/api/v1/runs/{runId}/steps/{index}", paths);
-        Assert.Contains("/flowstate/api/v1/key", paths);
+        Assert.Contains("/api/v1/runs", paths);
+        Assert.Contains("/api/v1/runs/{runId}/steps/{index}", paths);
+        Assert.Contains("/api/v1/key", paths);
     }
 
     [Fact]

@@ -1,59 +1,42 @@
+using System.Net;
 using System.Net.Http.Headers;
-using FlowState.Inspector;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace FlowState.Inspector.Tests;
 
-/// <summary>The inspector in a real Kestrel server on 127.0.0.1 and a free port, embedded as an app would embed it.</summary>
+/// <summary>The inspector on its own Kestrel server on 127.0.0.1 and a free port, and a client that sends its token.</summary>
 internal sealed class InspectorServer : IAsyncDisposable
 {
     public const string Token = "test-token-0123456789";
 
-    private readonly WebApplication _app;
+    private readonly FlowStateInspectorServer _server;
 
-    private InspectorServer(WebApplication app, Uri address, HttpClient client)
+    private InspectorServer(FlowStateInspectorServer server, HttpClient client)
     {
-        _app = app;
-        Address = address;
+        _server = server;
         Client = client;
     }
 
-    /// <summary>The inspector's root, e.g. <c>http://127.0.0.1:41234/flowstate/</c>.</summary>
-    public Uri Address { get; }
+    /// <summary>The inspector's root, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri Address => _server.Address;
 
-    /// <summary>A client that sends the token.</summary>
+    /// <summary>A client of the API (<c>api/v1/</c>) that sends the token.</summary>
     public HttpClient Client { get; }
 
-    public static async Task<InspectorServer> StartAsync(InspectedStore store, Action<FlowStateInspectorOptions>? configure = null, string prefix = "/flowstate")
+    public static async Task<InspectorServer> StartAsync(InspectedStore store, Action<FlowStateInspectorOptions>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
-        builder.Services.AddSingleton(store);
-        builder.Services.AddFlowStateInspector(options =>
+        var server = await FlowStateInspectorServer.StartAsync(store, new IPEndPoint(IPAddress.Loopback, 0), options =>
         {
             options.AccessToken = Token;
             configure?.Invoke(options);
         });
-        var app = builder.Build();
-        app.MapFlowStateInspector(prefix);
-        await app.StartAsync();
-        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var address = new Uri(bound.TrimEnd('/') + prefix.TrimEnd('/') + "/");
-        var client = new HttpClient { BaseAddress = new Uri(address, "api/v1/"), Timeout = TimeSpan.FromSeconds(60) };
+        var client = new HttpClient { BaseAddress = new Uri(server.Address, "api/v1/"), Timeout = TimeSpan.FromSeconds(60) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
-        return new InspectorServer(app, address, client);
+        return new InspectorServer(server, client);
     }
 
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _server.DisposeAsync();
     }
 }

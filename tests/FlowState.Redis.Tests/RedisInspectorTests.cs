@@ -2,12 +2,6 @@ using System.Net;
 using System.Text.Json.Nodes;
 using FlowState.Flows;
 using FlowState.Inspector;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace FlowState.Redis.Tests;
@@ -38,19 +32,12 @@ public sealed class RedisInspectorTests(RedisServer server)
         await runner.RunAsync(flow, options: new FlowRunOptions { RunId = "greet-1" });
         await store.For(StateScope.Custom("settings")).SetAsync("theme", "dark");
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        builder.Services.AddSingleton(new InspectedStore(store, runner));
-        builder.Services.AddFlowStateInspector(options =>
+        await using var inspector = await FlowStateInspectorServer.StartAsync(new InspectedStore(store, runner), new IPEndPoint(IPAddress.Loopback, 0), options =>
         {
             options.AccessToken = "redis-token";
             options.LivePollInterval = TimeSpan.FromMilliseconds(20);
         });
-        await using var app = builder.Build();
-        app.MapFlowStateInspector("/");
-        await app.StartAsync();
-        using var client = new HttpClient { BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/api/v1/") };
+        using var client = new HttpClient { BaseAddress = new Uri(inspector.Address, "api/v1/") };
         client.DefaultRequestHeaders.Add("X-FlowState-Token", "redis-token");
 
         var runs = JsonNode.Parse(await client.GetStringAsync("runs"))!;

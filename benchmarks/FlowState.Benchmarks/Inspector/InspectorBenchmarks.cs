@@ -3,12 +3,6 @@ using System.Globalization;
 using System.Net;
 using FlowState.Flows;
 using FlowState.Inspector;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace FlowState.Benchmarks.Inspector;
 
@@ -59,15 +53,8 @@ internal static class InspectorBenchmarks
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"store: {runs:N0} runs, {store.GetStatistics().Entries:N0} keys, built in {building.Elapsed.TotalSeconds:F0} s"));
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        builder.Services.AddSingleton(new InspectedStore(store, runner));
-        builder.Services.AddFlowStateInspector(options => options.AccessToken = "bench");
-        await using var app = builder.Build();
-        app.MapFlowStateInspector("/");
-        await app.StartAsync();
-        using var client = new HttpClient { BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/api/v1/"), Timeout = TimeSpan.FromMinutes(5) };
+        await using var server = await FlowStateInspectorServer.StartAsync(new InspectedStore(store, runner), new IPEndPoint(IPAddress.Loopback, 0), options => options.AccessToken = "bench");
+        using var client = new HttpClient { BaseAddress = new Uri(server.Address, "api/v1/"), Timeout = TimeSpan.FromMinutes(5) };
         client.DefaultRequestHeaders.Add("X-FlowState-Token", "bench");
 
         var middle = string.Create(CultureInfo.InvariantCulture, $"order-{runs / 2:D6}");
@@ -109,7 +96,6 @@ internal static class InspectorBenchmarks
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {p50:F1} | {p95:F1} | {(name.EndsWith("(floor)", StringComparison.Ordinal) ? "—" : p95 <= 100 ? "met" : "missed")} |"));
         }
 
-        await app.StopAsync();
         return 0;
     }
 }

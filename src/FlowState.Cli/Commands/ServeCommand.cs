@@ -8,12 +8,6 @@ using FlowState.Cli.Streams;
 using FlowState.Inspector;
 using FlowState.RocksDb;
 using FlowState.Sqlite;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace FlowState.Cli.Commands;
 
@@ -67,11 +61,7 @@ internal static class ServeCommand
             var location = StoreLocation.Parse(parse.GetValue(CliOptions.Store));
             await using var inspected = await OpenAsync(location, writes, cancellationToken);
 
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseKestrel(kestrel => kestrel.Listen(address, portNumber));
-            builder.Services.AddSingleton(inspected);
-            builder.Services.AddFlowStateInspector(options =>
+            await using var server = await FlowStateInspectorServer.StartAsync(inspected, new IPEndPoint(address, portNumber), options =>
             {
                 options.AccessToken = accessToken;
                 options.AllowWrites = writes;
@@ -90,11 +80,8 @@ internal static class ServeCommand
                 {
                     options.Flows.Add(bundled.Build());
                 }
-            });
-            await using var app = builder.Build();
-            app.MapFlowStateInspector("/");
-            await app.StartAsync(cancellationToken);
-            var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            }, cancellationToken);
+            var bound = server.Address.ToString().TrimEnd('/');
             await console.Out.WriteLineAsync($"FlowState Inspector on {location} ({(writes ? "writes allowed" : "read-only")}): {bound}/#token={accessToken}");
             if (!IPAddress.IsLoopback(address))
             {
@@ -111,7 +98,6 @@ internal static class ServeCommand
                 // Ctrl+C: stop serving, then close the store.
             }
 
-            await app.StopAsync(CancellationToken.None);
             return 0;
         });
         return command;
