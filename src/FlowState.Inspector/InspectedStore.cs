@@ -51,6 +51,9 @@ public sealed class InspectedStore : IAsyncDisposable
     /// <summary>What is inspected, for people (no connection strings).</summary>
     public string Description { get; }
 
+    /// <summary>The runner whose runs execute in this process (its run events are forwarded); null for a reopened store.</summary>
+    internal FlowRunner? RunnerInThisProcess => _runner;
+
     /// <summary>Whether this is state shared with other processes.</summary>
     public bool IsShared => _shared is not null;
 

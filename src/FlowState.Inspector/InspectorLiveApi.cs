@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using FlowState.Flows;
 using Microsoft.AspNetCore.Http;
 
@@ -53,6 +54,42 @@ internal sealed class InspectorLiveApi(InspectedStore store, FlowStateInspectorO
         }
 
         StartStream(context);
+        // Two producers, one writer: the store's records (every run, whoever runs it) and, for a run executing in this
+        // process, the runner's own events (a step that started, a retry: what no record shows). The queue drops its
+        // oldest events when the client does not keep up, so a slow reader never makes a run wait.
+        var outgoing = Channel.CreateBounded<(string Name, JsonNode Data)>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var producers = new List<Task> { FollowRecordsAsync(runId, outgoing.Writer, stop.Token) };
+        if (store.RunnerInThisProcess is { } runner)
+        {
+            producers.Add(ForwardRunEventsAsync(runner, runId, outgoing.Writer, stop.Token));
+        }
+
+        var ended = Task.WhenAll(producers).ContinueWith(done => outgoing.Writer.TryComplete(done.Exception?.InnerException), TaskScheduler.Default);
+        try
+        {
+            await foreach (var (name, data) in outgoing.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await WriteEventAsync(context, name, data, cancellationToken).ConfigureAwait(false);
+                if (name == "deleted")
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await ended.ConfigureAwait(false);
+        }
+    }
+
+    private async Task FollowRecordsAsync(string runId, ChannelWriter<(string Name, JsonNode Data)> outgoing, CancellationToken cancellationToken)
+    {
         string? lastStamp = null;
         FlowRunInfo? lastRun = null;
         var lastStep = -1L;
@@ -65,10 +102,10 @@ internal sealed class InspectorLiveApi(InspectedStore store, FlowStateInspectorO
                 {
                     lastStamp = stamp;
                     await using var view = await store.AcquireAsync(cancellationToken).ConfigureAwait(false);
-                    run = await InspectorReadApi.FindRunAsync(view, runId, cancellationToken).ConfigureAwait(false);
+                    var run = await InspectorReadApi.FindRunAsync(view, runId, cancellationToken).ConfigureAwait(false);
                     if (run is null)
                     {
-                        await WriteEventAsync(context, "deleted", new JsonObject { ["runId"] = runId }, cancellationToken).ConfigureAwait(false);
+                        outgoing.TryWrite(("deleted", new JsonObject { ["runId"] = runId }));
                         return;
                     }
 
@@ -77,7 +114,7 @@ internal sealed class InspectorLiveApi(InspectedStore store, FlowStateInspectorO
                         if (checkpoint.Index > lastStep)
                         {
                             lastStep = checkpoint.Index;
-                            await WriteEventAsync(context, "step", new JsonObject
+                            outgoing.TryWrite(("step", new JsonObject
                             {
                                 ["runId"] = runId,
                                 ["index"] = checkpoint.Index,
@@ -85,14 +122,14 @@ internal sealed class InspectorLiveApi(InspectedStore store, FlowStateInspectorO
                                 ["action"] = checkpoint.Action,
                                 ["at"] = checkpoint.At,
                                 ["keys"] = JsonSerializer.SerializeToNode(checkpoint.Changes.Select(c => c.Step is null ? c.Key : $"{c.Step}/{c.Key}"), InspectorJson.Options),
-                            }, cancellationToken).ConfigureAwait(false);
+                            }));
                         }
                     }
 
                     if (run != lastRun)
                     {
                         lastRun = run;
-                        await WriteEventAsync(context, "run", InspectorReadApi.RunJson(run), cancellationToken).ConfigureAwait(false);
+                        outgoing.TryWrite(("run", InspectorReadApi.RunJson(run)));
                     }
                 }
 
@@ -101,7 +138,41 @@ internal sealed class InspectorLiveApi(InspectedStore store, FlowStateInspectorO
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The client went away.
+            // The stream ended.
+        }
+    }
+
+    // The runner's events of the run, as long as the stream lasts: a watch ends with the run's last event, and the next
+    // one waits for a resume.
+    private static async Task ForwardRunEventsAsync(FlowRunner runner, string runId, ChannelWriter<(string Name, JsonNode Data)> outgoing, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await foreach (var flowEvent in runner.WatchAsync(runId, cancellationToken).ConfigureAwait(false))
+                {
+                    outgoing.TryWrite(("flow", new JsonObject
+                    {
+                        ["runId"] = runId,
+                        ["kind"] = JsonNamingPolicy.CamelCase.ConvertName(flowEvent.Kind.ToString()),
+                        ["sequence"] = flowEvent.Sequence,
+                        ["at"] = flowEvent.Timestamp,
+                        ["node"] = flowEvent.Node,
+                        ["stepIndex"] = flowEvent.StepIndex,
+                        ["action"] = flowEvent.Action,
+                        ["attempt"] = flowEvent.Attempt,
+                        ["error"] = flowEvent.Error,
+                        ["question"] = flowEvent.Question,
+                        ["durationMs"] = flowEvent.Duration?.TotalMilliseconds,
+                        ["keys"] = flowEvent.Changes is { } changes ? JsonSerializer.SerializeToNode(changes.Select(c => c.Key), InspectorJson.Options) : null,
+                    }));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The stream ended.
         }
     }
 

@@ -379,11 +379,20 @@ public sealed class InspectorApiTests : IAsyncLifetime
 
         var before = await ReadEventsUntilAsync(reader, e => e.Name == "run");
         gate.SetResult();
-        var after = await ReadEventsUntilAsync(reader, e => e.Name == "run" && (string)e.Data["status"]! == "completed");
+        // The two sources interleave in no fixed order: read until the record says completed and the runner said so.
+        bool recordDone = false, runnerDone = false;
+        var after = await ReadEventsUntilAsync(reader, e =>
+        {
+            recordDone |= e.Name == "run" && (string)e.Data["status"]! == "completed";
+            runnerDone |= e.Name == "flow" && (string)e.Data["kind"]! == "runCompleted";
+            return recordDone && runnerDone;
+        });
 
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
         Assert.Equal([0L, 1L], before.Where(e => e.Name == "step").Select(e => (long)e.Data["index"]!));
         Assert.Equal(["price", "check", "ship"], after.Where(e => e.Name == "step").Select(e => (string)e.Data["node"]!));
+        // The runner's own events come too, for a run executing in this process: a step that started, not only committed.
+        Assert.Contains(after, e => e.Name == "flow" && (string)e.Data["kind"]! == "stepStarted" && (string)e.Data["node"]! == "check");
         await events.DisposeAsync();
     }
 
