@@ -170,7 +170,8 @@ internal sealed class InspectorReadApi(InspectedStore store, FlowStateInspectorO
                 children[child.Scope] = child.Entries;
             }
 
-            own = await view.For(parent).CountAsync(cancellationToken).ConfigureAwait(false) - children.Values.Sum();
+            // The children's counts may still include keys that expired since (the count below purges first).
+            own = Math.Max(0, await view.For(parent).CountAsync(cancellationToken).ConfigureAwait(false) - children.Values.Sum());
         }
         else
         {

@@ -6,6 +6,6 @@ namespace FlowState.Flows;
 /// </summary>
 /// <param name="Name">The flow's name.</param>
 /// <param name="Start">The node a run starts with.</param>
-/// <param name="Nodes">The nodes, in the order they were added.</param>
+/// <param name="Nodes">The nodes: the start first, then the others in the order they were added.</param>
 /// <param name="Edges">The connections: a node, the action it returned, the node that runs next.</param>
 public sealed record FlowGraph(string Name, string Start, IReadOnlyList<FlowGraphNode> Nodes, IReadOnlyList<FlowGraphEdge> Edges);
