@@ -20,34 +20,5 @@ internal readonly record struct InspectorPaging(int Offset, int Limit)
     /// This page of <paramref name="items"/> in <paramref name="order"/>. Only the items up to the page's end are put
     /// in order (a heap of that size), so a first page of 100,000 scopes costs far less than sorting them all.
     /// </summary>
-    public List<T> Of<T>(IReadOnlyCollection<T> items, Comparer<T> order)
-    {
-        var end = (long)Offset + Limit;
-        if (end >= items.Count)
-        {
-            return [.. items.Order(order).Skip(Offset)];
-        }
-
-        var kept = new PriorityQueue<T, T>((int)end, Comparer<T>.Create((a, b) => order.Compare(b, a)));
-        foreach (var item in items)
-        {
-            if (kept.Count < end)
-            {
-                kept.Enqueue(item, item);
-            }
-            else if (order.Compare(item, kept.Peek()) < 0)
-            {
-                kept.EnqueueDequeue(item, item);
-            }
-        }
-
-        var page = new List<T>(kept.Count);
-        while (kept.TryDequeue(out var item, out _))
-        {
-            page.Add(item);
-        }
-
-        page.Reverse();
-        return page.GetRange(Offset, page.Count - Offset);
-    }
+    public List<T> Of<T>(IReadOnlyCollection<T> items, Comparer<T> order) => [.. TopOrdered.Take(items, (long)Offset + Limit, order).Skip(Offset)];
 }

@@ -424,7 +424,7 @@ public sealed class FlowRunner
         // Only the runs up to the page's end are put in order: a first page of a large store sorts 50 runs, not all.
         var newestFirst = Comparer<(DateTimeOffset StartedAt, string RunId)>.Create(static (a, b) => b.StartedAt.CompareTo(a.StartedAt) is var byTime and not 0 ? byTime : string.CompareOrdinal(a.RunId, b.RunId));
         var page = new List<FlowRunInfo>(Math.Min(query.Limit, Math.Max(0, matches.Count - query.Offset)));
-        foreach (var (_, runId) in TopInOrder(matches, (long)query.Offset + query.Limit, newestFirst).Skip(query.Offset))
+        foreach (var (_, runId) in TopOrdered.Take(matches, (long)query.Offset + query.Limit, newestFirst).Skip(query.Offset))
         {
             if (await GetRunAsync(runId, cancellationToken).ConfigureAwait(false) is { } run)
             {
@@ -433,39 +433,6 @@ public sealed class FlowRunner
         }
 
         return new FlowRunPage(matches.Count, page, statusCounts);
-    }
-
-    /// <summary>The first <paramref name="count"/> items of <paramref name="items"/> in <paramref name="order"/>, found with a heap of that size.</summary>
-    private static List<T> TopInOrder<T>(List<T> items, long count, Comparer<T> order)
-    {
-        if (count >= items.Count)
-        {
-            items.Sort(order);
-            return items;
-        }
-
-        // A max-heap of the best so far (its root is the worst of them), so that each further item costs log(count).
-        var kept = new PriorityQueue<T, T>((int)count, Comparer<T>.Create((a, b) => order.Compare(b, a)));
-        foreach (var item in items)
-        {
-            if (kept.Count < count)
-            {
-                kept.Enqueue(item, item);
-            }
-            else if (order.Compare(item, kept.Peek()) < 0)
-            {
-                kept.EnqueueDequeue(item, item);
-            }
-        }
-
-        var top = new List<T>(kept.Count);
-        while (kept.TryDequeue(out var item, out _))
-        {
-            top.Add(item);
-        }
-
-        top.Reverse();
-        return top;
     }
 
     // Every run id with its record's entry when it could be read in passing (a StateStore's tree, the value in memory);
