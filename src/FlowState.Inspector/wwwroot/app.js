@@ -373,6 +373,8 @@ async function follow() {
           const event = buffer.slice(0, end); buffer = buffer.slice(end + 2);
           if (!event.startsWith("event: changed")) continue;
           if (first) { first = false; continue; }
+          // Statistics are not refreshed on every change: the store sums them over its whole tree under its write lock.
+          if (route().parts[0] === "statistics") continue;
           clearTimeout(pending);
           pending = setTimeout(render, 100);
         }
