@@ -23,12 +23,15 @@ public sealed class InspectedStore : IAsyncDisposable
     private Task? _sharedWatch;
 
     /// <summary>Inspects <paramref name="store"/>, a store of this process; its runs are read through <paramref name="runner"/> (default: a runner with default options).</summary>
-    public InspectedStore(StateStore store, FlowRunner? runner = null)
+    /// <param name="store">The store.</param>
+    /// <param name="runner">The runner its runs are read (and resumed) with.</param>
+    /// <param name="description">What the page calls it (default: the store's name), e.g. <c>sqlite:/data/app.db</c>; no secrets.</param>
+    public InspectedStore(StateStore store, FlowRunner? runner = null, string? description = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         _local = store;
         _runner = runner ?? new FlowRunner(store);
-        Description = store.ToString() ?? nameof(StateStore);
+        Description = description ?? store.Name;
     }
 
     /// <summary>Inspects <paramref name="store"/>, state shared with other processes (Redis, PostgreSQL).</summary>

@@ -117,7 +117,7 @@ internal static class ServeCommand
         if (writes || location.Kind == "postgres")
         {
             var store = await location.OpenAsync(mustExist: location.Kind != "postgres", cancellationToken);
-            return new InspectedStore(store, FlowStateCli.Runner(store));
+            return new InspectedStore(store, FlowStateCli.Runner(store), location.ToString());
         }
 
         if (!location.Exists)

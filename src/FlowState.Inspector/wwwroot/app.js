@@ -210,7 +210,9 @@ async function runView(runId, stepIndex) {
   const left = h("div", {},
     h("section", { class: "card" }, h("h2", {}, `Run ${run.runId}`), facts, actions, answer),
     h("section", { class: "card" }, h("h2", {}, "Flow"), drawGraph(run.graph, run)),
-    h("section", { class: "card" }, h("h2", {}, "Steps"), run.history.length ? timeline : h("p", { class: "muted" }, "No kept steps: this run's runner kept no history.")));
+    h("section", { class: "card" }, h("h2", {}, "Steps"), run.history.length ? timeline : h("p", { class: "muted" }, run.forkedFromRun
+      ? `No step since the fork yet: it starts with the state of ${run.forkedFromRun} after step ${run.forkedFromStep}.`
+      : "No kept steps: this run's runner kept no history.")));
   const right = h("div", {}, stepIndex === undefined
     ? h("section", { class: "card" }, h("p", { class: "muted" }, "Choose a step to see the state after it and what it changed."))
     : await stepView(runId, stepIndex));
