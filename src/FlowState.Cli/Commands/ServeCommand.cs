@@ -18,7 +18,7 @@ internal static class ServeCommand
     {
         var host = new Option<string>("--host") { Description = "the address to listen on (default 127.0.0.1: this machine only)", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port", "-p") { Description = "the port (default 7171; 0 picks a free one)", DefaultValueFactory = _ => 7171 };
-        var allowWrites = new Option<bool>("--allow-writes") { Description = "serve the write actions too: fork runs, edit keys, delete and prune runs (the store is opened for writing, so no other process can write it meanwhile)" };
+        var allowWrites = new Option<bool>("--allow-writes") { Description = "serve the write actions too: resume runs of the bundled flows, answer interrupts, fork runs, edit keys, delete and prune runs (the store is opened for writing, so no other process can write it meanwhile)" };
         var token = new Option<string?>("--token") { Description = "the access token (default: a new random one, printed; or FLOWSTATE_INSPECTOR_TOKEN)" };
         var redact = new Option<string[]>("--redact") { Description = "hide the values of keys matching this pattern ('*' is a wildcard), e.g. --redact '*password*'; repeatable", AllowMultipleArgumentsPerToken = false };
         var pipelines = new Option<string[]>("--pipeline") { Description = "a pipeline file (YAML) whose checkpoints to list too; repeatable" };
