@@ -57,6 +57,29 @@ public sealed class RunsAndDataCommandsTests : CliTestBase
     }
 
     [Fact]
+    public async Task Runs_list_shows_the_newest_first_filtered_and_limited()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(0, (await RunAsync("run", "word-count")).Code);
+        }
+
+        var newest = await RunAsync("runs", "list", "--status", "completed", "--limit", "1");
+        var none = await RunAsync("runs", "list", "--flow", "other");
+        var badStatus = await RunAsync("runs", "list", "--status", "done");
+        var badLimit = await RunAsync("runs", "list", "--limit", "0");
+
+        Assert.Contains("word-count_3", newest.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("word-count_2", newest.Out, StringComparison.Ordinal);
+        Assert.Contains("1 of 3 run(s), newest first; --limit 3 shows them all", newest.Out, StringComparison.Ordinal);
+        Assert.Contains("0 run(s)", none.Out, StringComparison.Ordinal);
+        Assert.Equal(2, badStatus.Code);
+        Assert.Contains("done", badStatus.Error, StringComparison.Ordinal);
+        Assert.Equal(2, badLimit.Code);
+        Assert.Contains("--limit must be at least 1", badLimit.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Export_to_a_dash_writes_the_export_alone_to_standard_output()
     {
         await RunAsync("state", "set", "a", "1");

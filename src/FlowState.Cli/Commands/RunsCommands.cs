@@ -23,18 +23,28 @@ internal static class RunsCommands
 
     private static Command List(TextWriter output, TextWriter error)
     {
-        var command = new Command("list", "every run the store keeps");
+        var flow = new Option<string?>("--flow") { Description = "only runs of this flow" };
+        var status = new Option<FlowRunStatus?>("--status") { Description = "only runs in this state (running, completed, failed, interrupted, cancelled)" };
+        var limit = new Option<int>("--limit") { Description = "show at most this many runs, newest first (default 100)", DefaultValueFactory = _ => 100 };
+        limit.Validators.Add(result =>
+        {
+            if (result.GetValue(limit) < 1)
+            {
+                result.AddError("--limit must be at least 1.");
+            }
+        });
+        var command = new Command("list", "the runs the store keeps, newest first") { flow, status, limit };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
             await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
-            var rows = new List<string[]>();
-            await foreach (var run in FlowStateCli.Runner(store).ListRunsAsync(cancellationToken))
-            {
-                rows.Add([run.RunId, run.FlowName, Status(run.Status), run.Steps.ToString(CultureInfo.InvariantCulture), Time(run.StartedAt), Time(run.UpdatedAt)]);
-            }
-
+            var page = await FlowStateCli.Runner(store).QueryRunsAsync(
+                new FlowRunQuery { Flow = parse.GetValue(flow), Status = parse.GetValue(status), Limit = parse.GetValue(limit) },
+                cancellationToken);
+            var rows = page.Runs.Select(run => new[] { run.RunId, run.FlowName, Status(run.Status), run.Steps.ToString(CultureInfo.InvariantCulture), Time(run.StartedAt), Time(run.UpdatedAt) });
             console.Table(["run", "flow", "status", "steps", "started", "updated"], rows);
-            await console.Out.WriteLineAsync($"{rows.Count} run(s)");
+            await console.Out.WriteLineAsync(page.Runs.Count == page.Total
+                ? string.Create(CultureInfo.InvariantCulture, $"{page.Total} run(s)")
+                : string.Create(CultureInfo.InvariantCulture, $"{page.Runs.Count} of {page.Total} run(s), newest first; --limit {page.Total} shows them all"));
             return 0;
         });
         return command;
