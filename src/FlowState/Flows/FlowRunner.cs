@@ -365,19 +365,26 @@ public sealed class FlowRunner
     /// <remarks>Walks every key of the store: meant for tools and inspection, not for a hot path.</remarks>
     public async IAsyncEnumerable<FlowRunInfo> ListRunsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (var key in _store.For(StateScope.Global).ListAllAsync(RunExecution.RunKey, cancellationToken).ConfigureAwait(false))
+        await foreach (var runId in RunIdsFromRecordKeysAsync(cancellationToken).ConfigureAwait(false))
         {
-            var scope = key.Scope;
-            if (key.Key != RunExecution.RunKey || scope.Kind != ScopeSegmentKind.Runtime || scope.Depth != 2 || scope.Parent!.Kind != ScopeSegmentKind.Workflow
-                || scope != RunExecution.BookkeepingScopeOf(scope.Parent.Name))
-            {
-                continue;
-            }
-
-            var info = await GetRunAsync(scope.Parent.Name, cancellationToken).ConfigureAwait(false);
+            var info = await GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
             if (info is not null)
             {
                 yield return info;
+            }
+        }
+    }
+
+    // The ids of the runs whose record key is in the store, found by walking every key.
+    private async IAsyncEnumerable<string> RunIdsFromRecordKeysAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var key in _store.For(StateScope.Global).ListAllAsync(RunExecution.RunKey, cancellationToken).ConfigureAwait(false))
+        {
+            var scope = key.Scope;
+            if (key.Key == RunExecution.RunKey && scope.Kind == ScopeSegmentKind.Runtime && scope.Depth == 2 && scope.Parent!.Kind == ScopeSegmentKind.Workflow
+                && scope == RunExecution.BookkeepingScopeOf(scope.Parent.Name))
+            {
+                yield return scope.Parent.Name;
             }
         }
     }
@@ -443,25 +450,19 @@ public sealed class FlowRunner
         {
             foreach (var (runId, entry) in local.ReadInChildScopes(StateScope.Global, ScopeSegmentKind.Workflow, ScopeSegmentKind.Runtime, RunExecution.BookkeepingName, RunExecution.RunKey))
             {
-                if (entry is null || entry.IsResident)
+                // No record: a workflow scope that is not a run. A record paged out is read the usual way.
+                if (entry is not null)
                 {
-                    if (entry is not null)
-                    {
-                        yield return (runId, entry);
-                    }
-
-                    continue;
+                    yield return (runId, entry.IsResident ? entry : null);
                 }
-
-                yield return (runId, null);
             }
 
             yield break;
         }
 
-        await foreach (var run in ListRunsAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var runId in RunIdsFromRecordKeysAsync(cancellationToken).ConfigureAwait(false))
         {
-            yield return (run.RunId, null);
+            yield return (runId, null);
         }
     }
 
