@@ -42,7 +42,8 @@ public static class FlowStateInspectorEndpointRouteBuilderExtensions
         group.MapGet("/assets/{name}", (string name) => InspectorAssets.Serve(name)).ExcludeFromDescription();
 
         var api = group.MapGroup("/api/v1").WithGroupName(FlowStateInspectorServiceCollectionExtensions.OpenApiDocumentName);
-        var reads = api.MapGroup(string.Empty).AddEndpointFilter(async (context, next) => access.Check(context.HttpContext, writes: false) ?? await next(context).ConfigureAwait(false));
+        EndpointFilterDelegate Guarded(EndpointFilterDelegate next, bool writes) => async context => access.Check(context.HttpContext, writes) ?? await next(context).ConfigureAwait(false);
+        var reads = api.MapGroup(string.Empty).AddEndpointFilterFactory((_, next) => Guarded(next, writes: false));
         reads.MapGet("/info", read.InfoAsync).WithName("FlowStateInspectorInfo");
         reads.MapGet("/runs", read.ListRunsAsync).WithName("FlowStateInspectorListRuns");
         reads.MapGet("/runs/{runId}", read.GetRunAsync).WithName("FlowStateInspectorGetRun");
@@ -59,7 +60,7 @@ public static class FlowStateInspectorEndpointRouteBuilderExtensions
         reads.MapGet("/pipelines/{name}/checkpoints", read.ListCheckpointsAsync).WithName("FlowStateInspectorListCheckpoints");
         reads.MapGet("/events", live.StoreEventsAsync).WithName("FlowStateInspectorEvents");
 
-        var writes = api.MapGroup(string.Empty).AddEndpointFilter(async (context, next) => access.Check(context.HttpContext, writes: true) ?? await next(context).ConfigureAwait(false));
+        var writes = api.MapGroup(string.Empty).AddEndpointFilterFactory((_, next) => Guarded(next, writes: true));
         writes.MapPost("/runs/{runId}/fork", write.ForkAsync).WithName("FlowStateInspectorFork");
         writes.MapPost("/runs/{runId}/resume", write.ResumeAsync).WithName("FlowStateInspectorResume");
         writes.MapPut("/key", write.SetKeyAsync).WithName("FlowStateInspectorSetKey");
@@ -67,7 +68,7 @@ public static class FlowStateInspectorEndpointRouteBuilderExtensions
         writes.MapPost("/runs/prune", write.PruneRunsAsync).WithName("FlowStateInspectorPruneRuns");
 
         group.MapOpenApi("/api/v1/openapi/{documentName}.json")
-            .AddEndpointFilter(async (context, next) => access.Check(context.HttpContext, writes: false) ?? await next(context).ConfigureAwait(false));
+            .AddEndpointFilterFactory((_, next) => Guarded(next, writes: false));
         return group;
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
@@ -17,19 +18,11 @@ internal sealed class InspectorLiveApi(InspectedStore store, FlowStateInspectorO
     public async Task StoreEventsAsync(HttpContext context, CancellationToken cancellationToken)
     {
         StartStream(context);
-        string? last = null;
         try
         {
-            while (!cancellationToken.IsCancellationRequested)
+            await foreach (var stamp in ChangedStampsAsync(cancellationToken).ConfigureAwait(false))
             {
-                var stamp = store.ChangeStamp();
-                if (stamp != last)
-                {
-                    last = stamp;
-                    await WriteEventAsync(context, "changed", new JsonObject { ["stamp"] = stamp }, cancellationToken).ConfigureAwait(false);
-                }
-
-                await Task.Delay(options.LivePollInterval, time, cancellationToken).ConfigureAwait(false);
+                await WriteEventAsync(context, "changed", new JsonObject { ["stamp"] = stamp }, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -90,55 +83,58 @@ internal sealed class InspectorLiveApi(InspectedStore store, FlowStateInspectorO
 
     private async Task FollowRecordsAsync(string runId, ChannelWriter<(string Name, JsonNode Data)> outgoing, CancellationToken cancellationToken)
     {
-        string? lastStamp = null;
         FlowRunInfo? lastRun = null;
         var lastStep = -1L;
         try
         {
-            while (!cancellationToken.IsCancellationRequested)
+            await foreach (var _ in ChangedStampsAsync(cancellationToken).ConfigureAwait(false))
             {
-                var stamp = store.ChangeStamp();
-                if (stamp != lastStamp)
+                await using var view = await store.AcquireAsync(cancellationToken).ConfigureAwait(false);
+                var run = await InspectorReadApi.FindRunAsync(view, runId, cancellationToken).ConfigureAwait(false);
+                if (run is null)
                 {
-                    lastStamp = stamp;
-                    await using var view = await store.AcquireAsync(cancellationToken).ConfigureAwait(false);
-                    var run = await InspectorReadApi.FindRunAsync(view, runId, cancellationToken).ConfigureAwait(false);
-                    if (run is null)
-                    {
-                        outgoing.TryWrite(("deleted", new JsonObject { ["runId"] = runId }));
-                        return;
-                    }
+                    outgoing.TryWrite(("deleted", new JsonObject { ["runId"] = runId }));
+                    return;
+                }
 
-                    foreach (var checkpoint in await view.Runner.GetHistoryAsync(runId, cancellationToken).ConfigureAwait(false))
+                foreach (var checkpoint in await view.Runner.GetHistoryAsync(runId, cancellationToken).ConfigureAwait(false))
+                {
+                    if (checkpoint.Index > lastStep)
                     {
-                        if (checkpoint.Index > lastStep)
-                        {
-                            lastStep = checkpoint.Index;
-                            outgoing.TryWrite(("step", new JsonObject
-                            {
-                                ["runId"] = runId,
-                                ["index"] = checkpoint.Index,
-                                ["node"] = checkpoint.NodeName,
-                                ["action"] = checkpoint.Action,
-                                ["at"] = checkpoint.At,
-                                ["keys"] = JsonSerializer.SerializeToNode(checkpoint.Changes.Select(c => c.Step is null ? c.Key : $"{c.Step}/{c.Key}"), InspectorJson.Options),
-                            }));
-                        }
-                    }
-
-                    if (run != lastRun)
-                    {
-                        lastRun = run;
-                        outgoing.TryWrite(("run", InspectorReadApi.RunJson(run)));
+                        lastStep = checkpoint.Index;
+                        var step = InspectorReadApi.StepJson(checkpoint);
+                        step["runId"] = runId;
+                        outgoing.TryWrite(("step", step));
                     }
                 }
 
-                await Task.Delay(options.LivePollInterval, time, cancellationToken).ConfigureAwait(false);
+                if (run != lastRun)
+                {
+                    lastRun = run;
+                    outgoing.TryWrite(("run", InspectorReadApi.RunJson(run)));
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The stream ended.
+        }
+    }
+
+    // The store's change stamp each time it moved (the first at once), looked at every LivePollInterval until cancelled.
+    private async IAsyncEnumerable<string> ChangedStampsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? last = null;
+        while (true)
+        {
+            var stamp = store.ChangeStamp();
+            if (stamp != last)
+            {
+                last = stamp;
+                yield return stamp;
+            }
+
+            await Task.Delay(options.LivePollInterval, time, cancellationToken).ConfigureAwait(false);
         }
     }
 

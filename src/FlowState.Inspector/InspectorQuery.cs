@@ -60,12 +60,18 @@ internal static class InspectorQuery
             out error);
     }
 
-    public static bool TryScope(HttpRequest request, string name, out StateScope scope, out IResult? error)
+    public static bool TryScope(HttpRequest request, string name, out StateScope scope, out IResult? error) =>
+        TryScope(name, request.Query[name] is [{ } path] ? path : null, request.Query[name + "Key"] is [{ } storageKey] ? storageKey : null, out scope, out error);
+
+    /// <summary>
+    /// A scope given as its storage key (<c>{name}Key</c>, which names every scope exactly, runtime scopes and names
+    /// with ':' included; the page uses it) or as the store prints it (<c>{name}</c>); neither means global.
+    /// </summary>
+    public static bool TryScope(string name, string? path, string? storageKey, out StateScope scope, out IResult? error)
     {
         scope = StateScope.Global;
         error = null;
-        // The storage key names every scope exactly (runtime scopes and names with ':' included); the page uses it.
-        if (request.Query[name + "Key"] is [{ Length: > 0 } storageKey])
+        if (!string.IsNullOrEmpty(storageKey))
         {
             try
             {
@@ -79,15 +85,14 @@ internal static class InspectorQuery
             }
         }
 
-        var text = request.Query[name] is [{ } given] ? given : string.Empty;
-        if (text.Length == 0 || text == StateScope.Global.ToString())
+        if (string.IsNullOrEmpty(path) || path == StateScope.Global.ToString())
         {
             return true;
         }
 
         try
         {
-            scope = StateScope.Parse(text);
+            scope = StateScope.Parse(path);
             return true;
         }
         catch (FormatException ex)

@@ -68,18 +68,7 @@ internal sealed class InspectorReadApi(InspectedStore store, FlowStateInspectorO
 
         var graph = await view.Runner.GetGraphAsync(runId, cancellationToken).ConfigureAwait(false);
         var history = await view.Runner.GetHistoryAsync(runId, cancellationToken).ConfigureAwait(false);
-        var steps = new JsonArray();
-        foreach (var checkpoint in history)
-        {
-            steps.Add(new JsonObject
-            {
-                ["index"] = checkpoint.Index,
-                ["node"] = checkpoint.NodeName,
-                ["action"] = checkpoint.Action,
-                ["at"] = checkpoint.At,
-                ["keys"] = new JsonArray([.. checkpoint.Changes.Select(c => (JsonNode?)JsonValue.Create(c.Step is null ? c.Key : $"{c.Step}/{c.Key}"))]),
-            });
-        }
+        var steps = new JsonArray([.. history.Select(checkpoint => (JsonNode)StepJson(checkpoint))]);
 
         var json = RunJson(run);
         json["graph"] = graph is null ? null : JsonSerializer.SerializeToNode(graph, InspectorJson.Options);
@@ -443,6 +432,16 @@ internal sealed class InspectorReadApi(InspectedStore store, FlowStateInspectorO
     private static JsonObject StatusCounts(FlowRunPage page) =>
         new([.. page.StatusCounts.OrderBy(c => c.Key).Select(c => KeyValuePair.Create(JsonNamingPolicy.CamelCase.ConvertName(c.Key.ToString()), (JsonNode?)c.Value))]);
 
+    /// <summary>A committed step: its index, node, action, time, and the keys it wrote (<c>step/key</c> for a step's own state).</summary>
+    internal static JsonObject StepJson(FlowCheckpoint checkpoint) => new()
+    {
+        ["index"] = checkpoint.Index,
+        ["node"] = checkpoint.NodeName,
+        ["action"] = checkpoint.Action,
+        ["at"] = checkpoint.At,
+        ["keys"] = new JsonArray([.. checkpoint.Changes.Select(c => (JsonNode?)JsonValue.Create(c.Step is null ? c.Key : $"{c.Step}/{c.Key}"))]),
+    };
+
     internal static string ScopeText(StateScope scope) => scope.IsGlobal ? string.Empty : scope.Path;
 
     private static JsonObject ScopeJson(StateScope scope) => new()
@@ -490,7 +489,7 @@ internal sealed class InspectorReadApi(InspectedStore store, FlowStateInspectorO
         var shown = new JsonObject();
         foreach (var (key, value) in state)
         {
-            shown[key] = values.Field(key, value is null ? null : JsonSerializer.SerializeToElement(value));
+            shown[key] = values.Field(key, value);
         }
 
         return shown;
@@ -512,8 +511,8 @@ internal sealed class InspectorReadApi(InspectedStore store, FlowStateInspectorO
             {
                 ["key"] = key,
                 ["change"] = !had ? "added" : !has ? "removed" : "changed",
-                ["before"] = had ? values.Field(key, old is null ? null : JsonSerializer.SerializeToElement(old)) : null,
-                ["after"] = has ? values.Field(key, now is null ? null : JsonSerializer.SerializeToElement(now)) : null,
+                ["before"] = had ? values.Field(key, old) : null,
+                ["after"] = has ? values.Field(key, now) : null,
             });
         }
 

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
@@ -49,10 +48,10 @@ internal sealed class InspectorValues
         return new ValueView(JsonNode.Parse(utf8Json), utf8Json.Length, Truncated: false, Redacted: false);
     }
 
-    /// <summary>A run field or step value (already parsed) to show.</summary>
-    public JsonNode? Field(string key, JsonElement? value)
+    /// <summary>A run field or step value (already parsed) to show: redacted, replaced by its size past the limit, or a copy to attach.</summary>
+    public JsonNode? Field(string key, JsonNode? value)
     {
-        if (value is not { } element)
+        if (value is null)
         {
             return null;
         }
@@ -62,9 +61,7 @@ internal sealed class InspectorValues
             return JsonValue.Create(RedactedText);
         }
 
-        var text = element.GetRawText();
-        return Encoding.UTF8.GetByteCount(text) > _inlineLimit
-            ? JsonValue.Create($"({Encoding.UTF8.GetByteCount(text)} bytes; open the key to download it)")
-            : JsonNode.Parse(text);
+        var bytes = Encoding.UTF8.GetByteCount(value.ToJsonString());
+        return bytes > _inlineLimit ? JsonValue.Create($"({bytes} bytes; open the key to download it)") : value.DeepClone();
     }
 }

@@ -61,7 +61,7 @@ internal sealed class InspectorWriteApi(InspectedStore store, InspectorValues va
             return InspectorErrors.BadRequest("bad_body", "A fork needs \"step\": the index of the step to fork after, e.g. {\"step\": 2}.");
         }
 
-        var newRunId = body["runId"] is JsonValue idValue && idValue.TryGetValue<string>(out var id) ? id : null;
+        var newRunId = Text(body["runId"]);
         await using var view = await store.AcquireAsync(cancellationToken).ConfigureAwait(false);
         if (await InspectorReadApi.FindRunAsync(view, runId, cancellationToken).ConfigureAwait(false) is null)
         {
@@ -97,7 +97,7 @@ internal sealed class InspectorWriteApi(InspectedStore store, InspectorValues va
             return error;
         }
 
-        if (body!["key"] is not JsonValue keyValue || !keyValue.TryGetValue<string>(out var key) || key.Length == 0)
+        if (Text(body!["key"]) is not { Length: > 0 } key)
         {
             return InspectorErrors.BadRequest("bad_body", "An edit needs \"key\", \"value\" and \"expectedVersion\" (0: the key must not exist yet), and may name \"scope\" (a path such as workflow:run_1:) or \"scopeKey\" (its storage key).");
         }
@@ -117,16 +117,9 @@ internal sealed class InspectorWriteApi(InspectedStore store, InspectorValues va
             return InspectorErrors.Forbidden("redacted", $"'{key}' is redacted by this inspector's configuration; it cannot be edited here.");
         }
 
-        StateScope scope;
-        try
+        if (!InspectorQuery.TryScope("scope", Text(body["scope"]), Text(body["scopeKey"]), out var scope, out var scopeError))
         {
-            scope = body["scopeKey"] is JsonValue keyOfScope && keyOfScope.TryGetValue<string>(out var storageKey) && storageKey.Length > 0 ? StateScope.FromStorageKey(storageKey)
-                : body["scope"] is JsonValue scopeValue && scopeValue.TryGetValue<string>(out var scopeText) && scopeText.Length > 0 ? StateScope.Parse(scopeText)
-                : StateScope.Global;
-        }
-        catch (FormatException ex)
-        {
-            return InspectorErrors.BadRequest("bad_scope", $"\"scope\" is not a scope: {ex.Message}");
+            return scopeError!;
         }
 
         await using var view = await store.AcquireAsync(cancellationToken).ConfigureAwait(false);
@@ -202,6 +195,8 @@ internal sealed class InspectorWriteApi(InspectedStore store, InspectorValues va
             return InspectorErrors.BadRequest("bad_body", ex.Message);
         }
     }
+
+    private static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
     private static async Task<(JsonObject? Body, IResult? Error)> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
