@@ -1,6 +1,6 @@
 namespace FlowState;
 
-/// <summary>What an acknowledged write survives (DESIGN.md §1).</summary>
+/// <summary>What an acknowledged write survives (docs/durability.md has the table per backend).</summary>
 public enum Durability
 {
     /// <summary>Nothing: the write is in memory only (a backend, if any, is written behind, not awaited).</summary>

@@ -3,7 +3,7 @@ using System.Text;
 namespace FlowState;
 
 /// <summary>
-/// Checks keys and scope names against the rules of DESIGN.md §3: non-empty, at most
+/// Checks keys and scope names against the naming rules: non-empty, at most
 /// <see cref="MaxUtf8Bytes"/> UTF-8 bytes, no control characters, well-formed UTF-16.
 /// </summary>
 internal static class StateNameValidator
