@@ -128,26 +128,57 @@ else
 fi
 rm -rf "$(dirname "$review_db")"
 
-# The CLI as a .NET tool: packed, installed from the local package only (no other feed is asked), then used.
-tool_dir="$(mktemp -d)"
-tool_ok=0
-if dotnet pack src/FlowState.Cli -c Release --no-build -o "$tool_dir/pkg" >"$log.tool" 2>&1; then
-  tool_version=$(find "$tool_dir/pkg" -name 'FlowState.Cli.*.nupkg' -printf '%f\n' | sed -n 's/^FlowState\.Cli\.\(.*\)\.nupkg$/\1/p' | head -n 1)
-  printf '<?xml version="1.0" encoding="utf-8"?>\n<configuration><packageSources><clear /><add key="local" value="%s" /></packageSources></configuration>\n' "$tool_dir/pkg" >"$tool_dir/nuget.config"
-  if dotnet tool install FlowState.Cli --version "$tool_version" --tool-path "$tool_dir/tools" --configfile "$tool_dir/nuget.config" >>"$log.tool" 2>&1 \
-     && "$tool_dir/tools/flowstate" state set greeting '"installed"' --store "$tool_dir/tool.db" >>"$log.tool" 2>&1 \
-     && [ "$("$tool_dir/tools/flowstate" state get greeting --store "$tool_dir/tool.db")" = '"installed"' ]; then
-    tool_ok=1
+# The packages, as a newcomer meets them: scripts/pack.sh into ./artifacts, then the README's install lines run word for
+# word in a new folder beside it, the README's tour as that app's Program.cs, run twice (the second run must see the
+# first's state in app.db). Then the flowstate tool installed from the same folder (no other feed asked) and used; its
+# linux-x64 package must stay under 25 MB.
+pkg_root="$(mktemp -d)"
+packages_ok=0
+# Every run packs the same version, which NuGet's package cache would serve stale: this build's FlowState packages
+# leave the cache first (the rest of the cache stays, so nothing else is downloaded again).
+nuget_cache="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
+rm -rf "$nuget_cache"/flowstate "$nuget_cache"/flowstate.*
+
+if bash scripts/pack.sh "$pkg_root/artifacts" >"$log.pack" 2>&1; then
+  sed -n '/<!-- install: begin/,/<!-- install: end/p' README.md | sed '1,/^```bash$/d' | sed '/^```$/,$d' >"$pkg_root/install.sh"
+  sed -n '/<!-- tour: begin/,/<!-- tour: end/p' README.md | sed '1,/^```csharp$/d' | sed '/^```$/,$d' >"$pkg_root/Program.cs"
+  if (cd "$pkg_root" && bash -e install.sh) >>"$log.pack" 2>&1 \
+     && cp "$pkg_root/Program.cs" "$pkg_root/MyApp/Program.cs" \
+     && (cd "$pkg_root/MyApp" && dotnet run && dotnet run) >>"$log.pack" 2>&1 \
+     && grep -q 'Plan { Name = pro, Seats = 5 } at version 1; visit 1' "$log.pack" \
+     && grep -q '; visit 2$' "$log.pack" \
+     && [ "$(grep -c '^words: 5$' "$log.pack")" -eq 2 ] \
+     && grep -q '^run .*: Completed after 2 steps$' "$log.pack"; then
+    packages_ok=1
   fi
 fi
-if [ "$tool_ok" -eq 1 ]; then
-  echo "tool: flowstate packed, installed as a .NET tool from the local package, and used"
+if [ "$packages_ok" -eq 1 ]; then
+  echo "packages: packed, added to a new app as the README says, and the README's tour ran twice on them"
 else
-  cat "$log.tool" >&2
-  echo "error: packing or installing the flowstate .NET tool failed" >&2
+  cat "$log.pack" >&2
+  echo "error: packing, or using the packages as the README says, failed" >&2
   status=1
 fi
-rm -rf "$tool_dir"
+
+tool_ok=0
+tool_package="$pkg_root/artifacts/FlowState.Cli.linux-x64.$(sed -n 's:.*<VersionPrefix>\(.*\)</VersionPrefix>.*:\1:p' src/Directory.Build.props).nupkg"
+printf '<?xml version="1.0" encoding="utf-8"?>\n<configuration><packageSources><clear /><add key="local" value="%s" /></packageSources></configuration>\n' "$pkg_root/artifacts" >"$pkg_root/tool.config"
+if [ -f "$tool_package" ] && [ "$(stat -c %s "$tool_package")" -le 25000000 ] \
+   && dotnet tool install FlowState.Cli --tool-path "$pkg_root/tools" --configfile "$pkg_root/tool.config" >"$log.tool" 2>&1 \
+   && "$pkg_root/tools/flowstate" state set greeting '"installed"' --store "$pkg_root/tool.db" >>"$log.tool" 2>&1 \
+   && [ "$("$pkg_root/tools/flowstate" state get greeting --store "$pkg_root/tool.db")" = '"installed"' ] \
+   && "$pkg_root/tools/flowstate" --help | grep -q '^  flowstate \[command\] \[options\]'; then
+  tool_ok=1
+fi
+if [ "$tool_ok" -eq 1 ]; then
+  echo "tool: flowstate installed from its linux-x64 package ($(stat -c %s "$tool_package") bytes) and used"
+else
+  ls -l "$pkg_root/artifacts" >&2 || true
+  cat "$log.tool" >&2 || true
+  echo "error: the flowstate tool package is missing, over 25 MB, or did not install and run" >&2
+  status=1
+fi
+rm -rf "$pkg_root" "$nuget_cache"/flowstate "$nuget_cache"/flowstate.*
 
 phase_done "examples and tool"
 

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using FlowState.Cli.Commands;
 using FlowState.Flows;
 
@@ -49,6 +51,18 @@ internal static class FlowStateCli
             return 2;
         }
 
+        if (parsed.Action is HelpAction)
+        {
+            // System.CommandLine names the root after the entry assembly (FlowState.Cli, which cannot be called
+            // 'flowstate': assembly names ignore case, and FlowState is the core). Help's usage lines get the name
+            // people type.
+            using var help = new StringWriter();
+            var code = await parsed.InvokeAsync(new InvocationConfiguration { Output = help, Error = error }, cancellationToken).ConfigureAwait(false);
+            var usageLine = new Regex($"^  {Regex.Escape(RootCommand.ExecutableName)}(?= |$)", RegexOptions.Multiline);
+            await output.WriteAsync(usageLine.Replace(help.ToString(), $"  {CommandName}")).ConfigureAwait(false);
+            return code;
+        }
+
         return await parsed.InvokeAsync(new InvocationConfiguration
             {
                 Output = output,
@@ -57,6 +71,9 @@ internal static class FlowStateCli
                 ProcessTerminationTimeout = null, // Ctrl+C is handled by the caller's token (see Program.cs).
             }, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The name help shows in its usage lines: the command people type.</summary>
+    public const string CommandName = "flowstate";
 
     /// <summary>Sets a command's action: runs <paramref name="body"/> and turns errors into one line and an exit code.</summary>
     public static void SetGuardedAction(this Command command, TextWriter output, TextWriter error, Func<ParseResult, CliConsole, CancellationToken, Task<int>> body) =>

@@ -77,6 +77,18 @@ public sealed class StateCommandsTests : CliTestBase
     }
 
     [Fact]
+    public async Task Help_names_the_command_people_type()
+    {
+        var root = await RunAsync("--help");
+        var state = await RunAsync("state", "--help");
+
+        Assert.Equal(0, root.Code);
+        Assert.Contains("\n  flowstate [command] [options]", root.Out, StringComparison.Ordinal);
+        Assert.Contains("\n  flowstate state [command] [options]", state.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(System.CommandLine.RootCommand.ExecutableName + " ", root.Out + state.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_command_stopped_by_ctrl_c_exits_130()
     {
         await RunAsync("state", "set", "k", "1");

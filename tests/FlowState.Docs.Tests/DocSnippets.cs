@@ -7,9 +7,13 @@ public static partial class DocSnippets
 {
     public static string RepositoryRoot { get; } = FindRoot();
 
-    /// <summary>The Markdown files whose snippets must compile: README.md and every page under docs/.</summary>
+    /// <summary>
+    /// The Markdown files whose snippets must compile: README.md, every page under docs/, and each package's own README
+    /// (src/*/README.md, shown on the package's page).
+    /// </summary>
     public static IEnumerable<string> Files() =>
         new[] { "README.md" }.Concat(Directory.GetFiles(Path.Combine(RepositoryRoot, "docs"), "*.md")
+            .Concat(Directory.GetDirectories(Path.Combine(RepositoryRoot, "src")).Select(d => Path.Combine(d, "README.md")).Where(File.Exists))
             .Select(p => Path.GetRelativePath(RepositoryRoot, p).Replace('\\', '/'))
             .Order(StringComparer.Ordinal));
 
