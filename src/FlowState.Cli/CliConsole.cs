@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Spectre.Console;
 
 namespace FlowState.Cli;
@@ -9,20 +10,38 @@ internal sealed class CliConsole
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public CliConsole(TextWriter output, TextWriter error, bool verbose)
+    // --json documents: a stable, script-friendly shape (camelCase names, enums as lower-case strings, ISO 8601 times).
+    private static readonly JsonSerializerOptions Document = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public CliConsole(TextWriter output, TextWriter error, bool verbose, bool json = false)
     {
         Out = output;
         Error = error;
         Verbose = verbose;
+        Json = json;
+
+        // Rules, colours and the terminal's width only when a person reads the terminal; piped or captured output is
+        // plain text, as wide as its content.
+        IsTerminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
         Ansi = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
+            Ansi = IsTerminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = IsTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.No,
             Out = new AnsiConsoleOutput(output),
         });
-        Ansi.Profile.Width = 120;
     }
+
+    /// <summary>Whether standard output is a terminal (not piped, not redirected, not captured).</summary>
+    public bool IsTerminal { get; }
+
+    /// <summary>Whether <c>--json</c> was given: the command writes one JSON document (see <see cref="WriteDocumentAsync"/>).</summary>
+    public bool Json { get; }
 
     public TextWriter Out { get; }
 
@@ -63,13 +82,22 @@ internal sealed class CliConsole
     /// <summary>Writes <paramref name="value"/> as indented JSON.</summary>
     public Task WriteJsonAsync<T>(T value) => Out.WriteLineAsync(JsonSerializer.Serialize(value, Indented));
 
+    /// <summary>Writes a command's <c>--json</c> document (camelCase, lower-case enums).</summary>
+    public Task WriteDocumentAsync<T>(T document) => Out.WriteLineAsync(JsonSerializer.Serialize(document, Document));
+
     /// <summary>
     /// A table of <paramref name="rows"/> under <paramref name="headers"/> (text is shown as is, never as markup, with
     /// control and invisible formatting characters shown as escapes, see <see cref="Visible"/>).
     /// </summary>
     public void Table(IEnumerable<string> headers, IEnumerable<IEnumerable<string>> rows)
     {
-        var table = new Table().Border(TableBorder.Simple);
+        if (!IsTerminal)
+        {
+            PlainTable(headers, rows);
+            return;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded);
         foreach (var header in headers)
         {
             table.AddColumn(new TableColumn(Markup.Escape(header)));
@@ -81,6 +109,33 @@ internal sealed class CliConsole
         }
 
         Ansi.Write(table);
+    }
+
+    // Columns two spaces apart, each as wide as its widest cell; no rules, no padding after the last column.
+    private void PlainTable(IEnumerable<string> headers, IEnumerable<IEnumerable<string>> rows)
+    {
+        var lines = new List<string[]> { headers.ToArray() };
+        lines.AddRange(rows.Select(row => row.Select(Visible).ToArray()));
+        var widths = new int[lines.Max(l => l.Length)];
+        foreach (var line in lines)
+        {
+            for (var i = 0; i < line.Length; i++)
+            {
+                widths[i] = Math.Max(widths[i], line[i].Length);
+            }
+        }
+
+        var text = new StringBuilder();
+        foreach (var line in lines)
+        {
+            for (var i = 0; i < line.Length; i++)
+            {
+                text.Append(i == line.Length - 1 ? line[i] : line[i].PadRight(widths[i] + 2));
+            }
+
+            Out.WriteLine(text.ToString().TrimEnd());
+            text.Clear();
+        }
     }
 
     /// <summary>

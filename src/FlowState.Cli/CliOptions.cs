@@ -17,6 +17,15 @@ internal static class CliOptions
         Recursive = true,
     };
 
+    /// <summary>
+    /// <c>--json</c>, on every command that lists or shows: one JSON document on standard output instead of text, in the
+    /// shape docs/cli.md gives (camelCase names, times in ISO 8601, statuses in lower case), for scripts.
+    /// </summary>
+    public static Option<bool> Json { get; } = new("--json")
+    {
+        Description = "write one JSON document instead of text (shapes: docs/cli.md)",
+    };
+
     public static Option<string?> Scope { get; } = new("--scope")
     {
         Description = "the scope, as the store prints it: workflow:<run>:, workflow:<run>:step:<node>:, custom:<ns>:, a:b: (default: global)",

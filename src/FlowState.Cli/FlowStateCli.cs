@@ -79,7 +79,7 @@ internal static class FlowStateCli
     public static void SetGuardedAction(this Command command, TextWriter output, TextWriter error, Func<ParseResult, CliConsole, CancellationToken, Task<int>> body) =>
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var console = new CliConsole(output, error, parse.GetValue(CliOptions.Verbose));
+            var console = new CliConsole(output, error, parse.GetValue(CliOptions.Verbose), parse.GetValue(CliOptions.Json));
             try
             {
                 return await body(parse, console, cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace FlowState.Cli.Tests;
 
 public sealed class PipelineRunTests : CliTestBase
@@ -127,12 +129,15 @@ public sealed class PipelineRunTests : CliTestBase
         var list = await RunAsync("checkpoints", "list", file);
         var show = await RunAsync("checkpoints", "show", file, "1");
         var missing = await RunAsync("checkpoints", "show", file, "7");
+        var json = await RunAsync("checkpoints", "list", file, "--json");
 
         Assert.Equal(0, list.Code);
         Assert.Matches(@"1\s+full\s+\S+ \S+\s+6\s", list.Out);
         Assert.Contains("1 checkpoint(s)", list.Out, StringComparison.Ordinal);
         Assert.Equal(0, show.Code);
-        Assert.Contains("\"PipelineName\": \"listed\"", show.Out, StringComparison.Ordinal);
+        Assert.Contains("\"pipelineName\": \"listed\"", show.Out, StringComparison.Ordinal);
+        var checkpoint = Assert.Single(JsonDocument.Parse(json.Out).RootElement.GetProperty("checkpoints").EnumerateArray());
+        Assert.Equal((1, false, 6), (checkpoint.GetProperty("id").GetInt64(), checkpoint.GetProperty("incremental").GetBoolean(), checkpoint.GetProperty("entries").GetInt32()));
         Assert.Contains("\"input\": \"", show.Out, StringComparison.Ordinal);
         Assert.Equal(1, missing.Code);
         Assert.Contains("there is no complete checkpoint 7", missing.Error, StringComparison.Ordinal);

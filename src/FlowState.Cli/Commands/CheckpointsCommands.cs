@@ -24,10 +24,16 @@ internal static class CheckpointsCommands
     private static Command List(TextWriter output, TextWriter error)
     {
         var file = new Argument<string>("pipeline") { Description = "the pipeline file (.yaml)" };
-        var command = new Command("list", "every complete checkpoint, oldest first") { file };
+        var command = new Command("list", "every complete checkpoint, oldest first") { file, CliOptions.Json };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
             var manifests = await LoadAsync(parse.GetValue(file)!, cancellationToken);
+            if (console.Json)
+            {
+                await console.WriteDocumentAsync(new { checkpoints = manifests });
+                return 0;
+            }
+
             var rows = manifests.Select(m => new[]
             {
                 m.Id.ToString(CultureInfo.InvariantCulture),
@@ -49,13 +55,13 @@ internal static class CheckpointsCommands
     {
         var file = new Argument<string>("pipeline") { Description = "the pipeline file (.yaml)" };
         var id = new Argument<long>("id") { Description = "the checkpoint id" };
-        var command = new Command("show", "a checkpoint's manifest: offsets, state files, sink transactions") { file, id };
+        var command = new Command("show", "a checkpoint's manifest: offsets, state files, sink transactions") { file, id, CliOptions.Json };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
             var wanted = parse.GetValue(id);
             var manifest = (await LoadAsync(parse.GetValue(file)!, cancellationToken)).FirstOrDefault(m => m.Id == wanted)
                 ?? throw new CliException($"there is no complete checkpoint {wanted}; 'flowstate checkpoints list' shows the ones there are");
-            await console.WriteJsonAsync(manifest);
+            await console.WriteDocumentAsync(manifest);
             return 0;
         });
         return command;

@@ -161,7 +161,7 @@ internal static class DataCommands
 
     private static Command Stats(TextWriter output, TextWriter error)
     {
-        var command = new Command("stats", "entries and bytes, in all and per top-level scope");
+        var command = new Command("stats", "entries and bytes, in all and per top-level scope") { CliOptions.Json };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
             await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
@@ -181,6 +181,17 @@ internal static class DataCommands
             }
 
             var total = store.GetStatistics();
+            if (console.Json)
+            {
+                await console.WriteDocumentAsync(new
+                {
+                    scopes = perScope.Select(p => new { scope = p.Key, entries = p.Value.Entries, bytes = p.Value.Bytes }),
+                    total = new { entries = total.Entries, bytes = total.Bytes },
+                    version = store.CurrentVersion,
+                });
+                return 0;
+            }
+
             console.Table(
                 ["scope", "entries", "bytes"],
                 perScope.Select(p => new[] { p.Key, p.Value.Entries.ToString(CultureInfo.InvariantCulture), p.Value.Bytes.ToString(CultureInfo.InvariantCulture) })

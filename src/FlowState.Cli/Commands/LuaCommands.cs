@@ -23,7 +23,7 @@ internal static class LuaCommands
         var timeout = new Option<double?>("--timeout") { Description = "the script's wall-time budget in seconds (default 5)" };
         var command = new Command("run", "run a script: State is the scope --scope names (default global); its writes commit together when it ends")
         {
-            script, args, workflow, timeout, CliOptions.Scope,
+            script, args, workflow, timeout, CliOptions.Scope, CliOptions.Json,
         };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
@@ -44,6 +44,21 @@ internal static class LuaCommands
                 WorkflowId = parse.GetValue(workflow),
                 Arguments = arguments,
             }, cancellationToken);
+            if (console.Json)
+            {
+                await console.WriteDocumentAsync(new
+                {
+                    output = result.Output,
+                    values = result.Values,
+                    version = result.Version,
+                    attempts = result.Attempts,
+                    instructions = result.Instructions,
+                    peakMemoryBytes = result.PeakMemoryBytes,
+                    elapsedMilliseconds = result.Elapsed.TotalMilliseconds,
+                });
+                return 0;
+            }
+
             await console.Out.WriteAsync(result.Output);
             foreach (var value in result.Values)
             {

@@ -13,7 +13,7 @@ internal static class MigrateCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var folder = new Argument<string?>("folder") { Description = "a folder of Lua migrations named by version: 0001-rename.lua, 0002-…", Arity = ArgumentArity.ZeroOrOne };
-        var command = new Command("migrate", "apply Lua migrations to the store (each in one transaction with its version), or show its migration version") { folder };
+        var command = new Command("migrate", "apply Lua migrations to the store (each in one transaction with its version), or show its migration version") { folder, CliOptions.Json };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
             int before;
@@ -24,7 +24,9 @@ internal static class MigrateCommand
 
             if (parse.GetValue(folder) is not { } directory)
             {
-                await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"migration version {before}"));
+                await (console.Json
+                    ? console.WriteDocumentAsync(new { migrationVersion = before, applied = Array.Empty<string>() })
+                    : console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"migration version {before}")));
                 return 0;
             }
 
@@ -39,6 +41,12 @@ internal static class MigrateCommand
             }))
             {
                 var applied = migrations.Where(m => m.Version > before).Select(m => Path.GetFileName(m.ChunkName)).ToList();
+                if (console.Json)
+                {
+                    await console.WriteDocumentAsync(new { migrationVersion = migrated.MigrationVersion, applied });
+                    return 0;
+                }
+
                 await console.Out.WriteLineAsync(applied.Count == 0
                     ? string.Create(CultureInfo.InvariantCulture, $"migration version {migrated.MigrationVersion}: nothing to apply")
                     : string.Create(CultureInfo.InvariantCulture, $"migration version {before} -> {migrated.MigrationVersion}: applied {string.Join(", ", applied)}"));

@@ -33,13 +33,19 @@ internal static class RunsCommands
                 result.AddError("--limit must be at least 1.");
             }
         });
-        var command = new Command("list", "the runs the store keeps, newest first") { flow, status, limit };
+        var command = new Command("list", "the runs the store keeps, newest first") { flow, status, limit, CliOptions.Json };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
             await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
             var page = await FlowStateCli.Runner(store).QueryRunsAsync(
                 new FlowRunQuery { Flow = parse.GetValue(flow), Status = parse.GetValue(status), Limit = parse.GetValue(limit) },
                 cancellationToken);
+            if (console.Json)
+            {
+                await console.WriteDocumentAsync(new { total = page.Total, statusCounts = page.StatusCounts, runs = page.Runs });
+                return 0;
+            }
+
             var rows = page.Runs.Select(run => new[] { run.RunId, run.FlowName, Status(run.Status), run.Steps.ToString(CultureInfo.InvariantCulture), Time(run.StartedAt), Time(run.UpdatedAt) });
             console.Table(["run", "flow", "status", "steps", "started", "updated"], rows);
             await console.Out.WriteLineAsync(page.Runs.Count == page.Total
@@ -53,12 +59,19 @@ internal static class RunsCommands
     private static Command Show(TextWriter output, TextWriter error)
     {
         var runId = new Argument<string>("run");
-        var command = new Command("show", "a run's status and state") { runId };
+        var command = new Command("show", "a run's status and state") { runId, CliOptions.Json };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
             await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
             var runner = FlowStateCli.Runner(store);
             var run = await FindAsync(runner, parse.GetValue(runId)!, cancellationToken);
+            var state = await runner.Runs.GetStateAsync(run.RunId, cancellationToken);
+            if (console.Json)
+            {
+                await console.WriteDocumentAsync(new { run, state });
+                return 0;
+            }
+
             await console.Out.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
                 $"run {run.RunId}: flow {run.FlowName}, {Status(run.Status)}, {run.Steps} step(s), started {Time(run.StartedAt)}, updated {Time(run.UpdatedAt)}"));
@@ -72,7 +85,8 @@ internal static class RunsCommands
                 await console.Out.WriteLineAsync($"error: {run.Error}");
             }
 
-            await console.WriteJsonAsync(await runner.Runs.GetStateAsync(run.RunId, cancellationToken));
+            await console.Out.WriteLineAsync("state:");
+            await console.WriteJsonAsync(state);
             return 0;
         });
         return command;
@@ -81,13 +95,20 @@ internal static class RunsCommands
     private static Command History(TextWriter output, TextWriter error)
     {
         var runId = new Argument<string>("run");
-        var command = new Command("history", "a run's steps (checkpoints) and what each changed") { runId };
+        var command = new Command("history", "a run's steps (checkpoints) and what each changed") { runId, CliOptions.Json };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
             await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
             var runner = FlowStateCli.Runner(store);
             var run = await FindAsync(runner, parse.GetValue(runId)!, cancellationToken);
-            var rows = (await runner.GetHistoryAsync(run.RunId, cancellationToken)).Select(c => new[]
+            var history = await runner.GetHistoryAsync(run.RunId, cancellationToken);
+            if (console.Json)
+            {
+                await console.WriteDocumentAsync(new { runId = run.RunId, checkpoints = history });
+                return 0;
+            }
+
+            var rows = history.Select(c => new[]
             {
                 c.Index.ToString(CultureInfo.InvariantCulture),
                 c.NodeName ?? (c.Index == 0 ? "(start)" : "(update)"),
@@ -185,7 +206,7 @@ internal static class RunsCommands
         });
         var flow = new Option<string?>("--flow") { Description = "only runs of this flow" };
         var yes = new Option<bool>("--yes", "-y") { Description = "delete without asking (needed when standard input is not a terminal)" };
-        var command = new Command("prune", "delete the runs that match (by default every completed or failed run)") { olderThanDays, status, keepLast, flow, yes };
+        var command = new Command("prune", "delete the runs that match (by default every completed or failed run)") { olderThanDays, status, keepLast, flow, yes, CliOptions.Json };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
             await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
@@ -202,7 +223,7 @@ internal static class RunsCommands
             var selected = await runner.PruneRunsAsync(options, cancellationToken);
             if (selected.Count == 0)
             {
-                await console.Out.WriteLineAsync("no run matches; nothing deleted");
+                await (console.Json ? console.WriteDocumentAsync(new { deleted = Array.Empty<string>() }) : console.Out.WriteLineAsync("no run matches; nothing deleted"));
                 return 0;
             }
 
@@ -212,13 +233,18 @@ internal static class RunsCommands
             }
 
             // Exactly the runs confirmed, not whatever matches by now.
-            var deleted = 0;
+            var deleted = new List<string>();
             foreach (var id in selected)
             {
-                deleted += await runner.DeleteRunAsync(id, cancellationToken) ? 1 : 0;
+                if (await runner.DeleteRunAsync(id, cancellationToken))
+                {
+                    deleted.Add(id);
+                }
             }
 
-            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"deleted {deleted} run(s)"));
+            await (console.Json
+                ? console.WriteDocumentAsync(new { deleted })
+                : console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"deleted {deleted.Count} run(s)")));
             return 0;
         });
         return command;

@@ -21,22 +21,29 @@ internal static class StateCommands
     private static Command List(TextWriter output, TextWriter error)
     {
         var prefix = new Option<string?>("--prefix") { Description = "only keys that start with this" };
-        var command = new Command("list", "list the keys of a scope and of its child scopes") { CliOptions.Scope, prefix };
+        var command = new Command("list", "list the keys of a scope and of its child scopes") { CliOptions.Scope, prefix, CliOptions.Json };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
             await using var store = await parse.OpenStateAsync(mustExist: true, cancellationToken);
-            var rows = new List<string[]>();
+            var entries = new List<StateEntry>();
             await foreach (var key in store.For(ScopeText.Parse(parse.GetValue(CliOptions.Scope))).ListAllAsync(parse.GetValue(prefix), cancellationToken))
             {
-                var entry = await store.For(key.Scope).GetEntryAsync(key.Key, cancellationToken);
-                if (entry is not null)
+                if (await store.For(key.Scope).GetEntryAsync(key.Key, cancellationToken) is { } entry)
                 {
-                    rows.Add([key.Scope.Path, key.Key, entry.Version.ToString(CultureInfo.InvariantCulture), entry.Size.ToString(CultureInfo.InvariantCulture), Preview(entry)]);
+                    entries.Add(entry);
                 }
             }
 
-            console.Table(["scope", "key", "version", "bytes", "value"], rows);
-            await console.Out.WriteLineAsync($"{rows.Count} key(s)");
+            if (console.Json)
+            {
+                await console.WriteDocumentAsync(new { count = entries.Count, keys = entries.Select(EntryDocument) });
+                return 0;
+            }
+
+            console.Table(
+                ["scope", "key", "version", "bytes", "value"],
+                entries.Select(e => new[] { e.Scope.IsGlobal ? "(global)" : e.Scope.Path, e.Key, e.Version.ToString(CultureInfo.InvariantCulture), e.Size.ToString(CultureInfo.InvariantCulture), Preview(e) }));
+            await console.Out.WriteLineAsync($"{entries.Count} key(s)");
             return 0;
         });
         return command;
@@ -45,18 +52,30 @@ internal static class StateCommands
     private static Command Get(TextWriter output, TextWriter error)
     {
         var key = new Argument<string>("key");
-        var command = new Command("get", "print a value as indented JSON") { key, CliOptions.Scope };
+        var command = new Command("get", "print a value as indented JSON (with --json: the value with its scope, key, version and expiry)") { key, CliOptions.Scope, CliOptions.Json };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
             await using var store = await parse.OpenStateAsync(mustExist: true, cancellationToken);
             var scope = ScopeText.Parse(parse.GetValue(CliOptions.Scope));
             var entry = await store.For(scope).GetEntryAsync(parse.GetValue(key)!, cancellationToken)
                 ?? throw new CliException($"there is no key '{parse.GetValue(key)}' in scope {scope}");
-            await console.WriteJsonAsync(entry.ToJsonElement());
+            if (console.Json)
+            {
+                await console.WriteDocumentAsync(EntryDocument(entry));
+            }
+            else
+            {
+                await console.WriteJsonAsync(entry.ToJsonElement());
+            }
+
             return 0;
         });
         return command;
     }
+
+    // One key in --json output: where it is, its version, size and expiry, and its value.
+    private static object EntryDocument(StateEntry entry) =>
+        new { scope = entry.Scope.Path, key = entry.Key, version = entry.Version, bytes = entry.Size, expiresAt = entry.ExpiresAt, value = entry.ToJsonElement() };
 
     private const double MaxTtlSeconds = 100 * 365.25 * 24 * 3600;
 
