@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using FlowState.Cli.ExampleFlows;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -7,24 +8,27 @@ namespace FlowState.Cli;
 
 /// <summary>
 /// A flow file (YAML): <c>flow</c> (a bundled flow's name), optional <c>store</c> and <c>run_id</c>, and <c>input</c>
-/// (the run's initial state). Relative paths in the input are the flow's business (resolved against the file's folder).
+/// (the run's initial state, with the keys the bundled flow reads). Read strictly, as every file the CLI reads: an
+/// unknown key is an error with its line and the key that was likely meant. Relative paths in the input are the
+/// flow's business (resolved against the file's folder).
 /// </summary>
 internal sealed record FlowFile(string Flow, string? Store, string? RunId, JsonObject Input, string Directory)
 {
+    /// <summary>The keys a flow file may have (docs/schemas/flow-file.schema.json lists the same; a test checks).</summary>
+    public static readonly string[] Keys = ["flow", "store", "run_id", "input"];
+
     /// <exception cref="CliException">The file cannot be read or is not a flow file.</exception>
     public static FlowFile Load(string path)
     {
-        if (YamlFileReader.LoadRoot(path, "flow file") is not YamlMappingNode root)
+        var root = YamlMap.WithErrors(YamlFileReader.LoadRoot(path, "flow file") ?? new YamlMappingNode(), path, "(file)", static message => new CliException(message), Keys);
+        var flow = root.String("flow") ?? throw new CliException($"{path} names no flow: add 'flow: <name>' (bundled: {string.Join(", ", BundledFlow.All.Keys)})");
+        if (!BundledFlow.All.TryGetValue(flow, out var bundled))
         {
-            throw new CliException($"{path} must be a YAML mapping with at least 'flow:'");
+            throw root.Error(root.Get("flow")!, $"there is no bundled flow named '{flow}'; the bundled flows are: {string.Join(", ", BundledFlow.All.Keys)}");
         }
 
-        string? Scalar(string key) => root.Children.TryGetValue(new YamlScalarNode(key), out var node) ? (node as YamlScalarNode)?.Value : null;
-        var flow = Scalar("flow") ?? throw new CliException($"{path} names no flow: add 'flow: <name>'");
-        var input = root.Children.TryGetValue(new YamlScalarNode("input"), out var inputNode)
-            ? ToJson(inputNode) as JsonObject ?? throw new CliException($"'input' in {path} must be a mapping")
-            : [];
-        return new FlowFile(flow, Scalar("store"), Scalar("run_id"), input, Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var input = root.Has("input") ? (JsonObject)ToJson(root.Map("input", [.. bundled.InputKeys]).Node)! : [];
+        return new FlowFile(flow, root.String("store"), root.String("run_id"), input, Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
     /// <summary>A YAML value as JSON (plain scalars read as numbers, booleans or null where they can).</summary>

@@ -14,14 +14,14 @@ internal sealed class YamlMap
     private readonly YamlMappingNode _node;
     private readonly string _file;
     private readonly string _where;
-    private readonly Func<string, StateException> _error;
+    private readonly Func<string, Exception> _error;
 
     public YamlMap(YamlNode node, string file, string where, params string[] knownKeys)
         : this(node, file, where, static message => new StreamDefinitionException(message), knownKeys)
     {
     }
 
-    private YamlMap(YamlNode node, string file, string where, Func<string, StateException> error, string[] knownKeys)
+    private YamlMap(YamlNode node, string file, string where, Func<string, Exception> error, string[] knownKeys)
     {
         _file = file;
         _where = where;
@@ -32,19 +32,62 @@ internal sealed class YamlMap
             var name = (key as YamlScalarNode)?.Value;
             if (name is null || !knownKeys.Contains(name, StringComparer.Ordinal))
             {
-                throw Error(key, $"unknown key '{name}' in '{where}'; known keys: {string.Join(", ", knownKeys)}");
+                throw Error(key, $"unknown key '{name}' in '{where}'{Nearest(name, knownKeys)}; the known keys are {string.Join(", ", knownKeys)}");
             }
         }
     }
 
     public YamlNode Node => _node;
 
+    // " (did you mean 'partitions'?)" for the known key a typo most likely meant: the fewest single-character edits,
+    // if there are at most a third of the key's length (at least 2).
+    private static string Nearest(string? name, string[] knownKeys)
+    {
+        if (string.IsNullOrEmpty(name) || knownKeys.Length == 0)
+        {
+            return string.Empty;
+        }
+
+        var (best, distance) = knownKeys.Select(k => (Key: k, Distance: EditDistance(name, k))).MinBy(c => c.Distance);
+        return distance <= Math.Max(2, name.Length / 3) ? $" (did you mean '{best}'?)" : string.Empty;
+    }
+
+    // Damerau–Levenshtein (optimal string alignment): a swap of two neighbours ('inptu') counts as one edit.
+    private static int EditDistance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            }
+        }
+
+        return d[a.Length, b.Length];
+    }
+
     public bool Has(string key) => _node.Children.ContainsKey(new YamlScalarNode(key));
 
     public YamlNode? Get(string key) => _node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
 
     /// <summary>A root map whose errors are made by <paramref name="error"/> (from the message with file and line).</summary>
-    public static YamlMap WithErrors(YamlNode node, string file, string where, Func<string, StateException> error, params string[] knownKeys) =>
+    public static YamlMap WithErrors(YamlNode node, string file, string where, Func<string, Exception> error, params string[] knownKeys) =>
         new(node, file, where, error, knownKeys);
 
     public YamlMap Map(string key, params string[] knownKeys) =>
@@ -113,7 +156,7 @@ internal sealed class YamlMap
             ?? throw Error(Get(key)!, $"'{_where}.{key}' is '{text}'; use one of: {string.Join(", ", choices)}");
     }
 
-    public StateException Error(YamlNode node, string problem) => _error(Where(_file, node, problem));
+    public Exception Error(YamlNode node, string problem) => _error(Where(_file, node, problem));
 
     public static StreamDefinitionException Error(string file, YamlNode node, string problem) => new(Where(file, node, problem));
 

@@ -82,7 +82,7 @@ public sealed class PipelineRunTests : CliTestBase
         var (code, _, error) = await RunAsync("run", file);
 
         Assert.Equal(1, code);
-        Assert.StartsWith($"error: {file}, line 4: unknown key 'checkpoint_intervall_ms' in '(file).state'; known keys:", error, StringComparison.Ordinal);
+        Assert.StartsWith($"error: {file}, line 4: unknown key 'checkpoint_intervall_ms' in '(file).state' (did you mean 'checkpoint_interval_ms'?); the known keys are", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -4,13 +4,14 @@ using FlowState.Flows;
 namespace FlowState.Cli.ExampleFlows;
 
 /// <summary>
-/// A flow shipped with the CLI: how to build it, how to read its input from a flow file, and how to show its result
+/// A flow shipped with the CLI: how to build it, the input keys a flow file may give it, how to read that input, and how to show its result
 /// (a headline and a two-column table).
 /// </summary>
 internal sealed record BundledFlow(
     string Name,
     string Description,
     Func<Flow> Build,
+    IReadOnlyList<string> InputKeys,
     Func<JsonObject, string, JsonObject> PrepareInput,
     Func<JsonObject, (string Headline, IReadOnlyList<(string Label, string Value)> Rows)> Summarize)
 {

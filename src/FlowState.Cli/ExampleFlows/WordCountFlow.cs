@@ -24,6 +24,7 @@ internal static partial class WordCountFlow
         Name,
         "counts the words of text files and ranks the most frequent ones",
         Build,
+        ["files", "top", "step_delay_ms"],
         PrepareInput,
         Summarize);
 

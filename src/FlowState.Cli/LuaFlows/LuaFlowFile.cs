@@ -16,7 +16,10 @@ namespace FlowState.Cli.LuaFlows;
 /// </summary>
 internal sealed record LuaFlowFile(Flow Flow, JsonObject Input, string? Store, string? RunId, IReadOnlyList<string> Show, string Directory)
 {
-    private static readonly string[] RootKeys = ["name", "steps", "start", "max_steps", "budgets", "input", "show", "store", "run_id"];
+    // The keys of a flow of Lua steps (docs/schemas/lua-flow-file.schema.json lists the same; a test checks).
+    public static readonly string[] RootKeys = ["name", "steps", "start", "max_steps", "budgets", "input", "show", "store", "run_id"];
+    public static readonly string[] StepKeys = ["script", "retries", "retry_delay_ms", "next"];
+    public static readonly string[] BudgetKeys = ["timeout_seconds", "max_instructions", "max_memory_mb", "max_call_depth"];
 
     /// <summary>True when the YAML document is a flow of Lua steps (it has <c>steps:</c>).</summary>
     public static bool IsLuaFlowFile(string path) =>
@@ -38,7 +41,7 @@ internal sealed record LuaFlowFile(Flow Flow, JsonObject Input, string? Store, s
             RootKeys);
         var name = root.String("name", required: true)!;
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var options = Budgets(root.Map("budgets", "timeout_seconds", "max_instructions", "max_memory_mb", "max_call_depth"));
+        var options = Budgets(root.Map("budgets", BudgetKeys));
         if (root.Get("steps") is not YamlMappingNode stepsNode || stepsNode.Children.Count == 0)
         {
             throw root.Error(root.Get("steps") ?? root.Node, "'steps' must map each step's name to its script, e.g. 'load: { script: load.lua }'");
@@ -49,7 +52,7 @@ internal sealed record LuaFlowFile(Flow Flow, JsonObject Input, string? Store, s
         foreach (var (key, value) in stepsNode.Children)
         {
             var stepName = (key as YamlScalarNode)?.Value ?? string.Empty;
-            var step = value is YamlScalarNode ? null : root.Map(value, "steps." + stepName, "script", "retries", "retry_delay_ms", "next");
+            var step = value is YamlScalarNode ? null : root.Map(value, "steps." + stepName, StepKeys);
             var script = step is null ? (value as YamlScalarNode)?.Value : step.String("script", required: true);
             if (string.IsNullOrEmpty(script))
             {

@@ -16,6 +16,15 @@ namespace FlowState.Cli.Streams;
 /// </summary>
 internal sealed class PipelineFile
 {
+    // The keys each part of a pipeline file may have (docs/schemas/pipeline-file.schema.json lists the same; a test checks).
+    public static readonly string[] RootKeys = ["name", "state", "pipeline"];
+    public static readonly string[] StateKeys = ["enabled", "backend_type", "path", "checkpoint_dir", "checkpoint_interval_ms", "retained_checkpoints", "full_checkpoint_every", "tolerable_checkpoint_failures", "exactly_once", "s3_config"];
+    public static readonly string[] S3Keys = ["bucket", "region", "prefix", "endpoint", "use_ssl"];
+    public static readonly string[] PipelineKeys = ["partitions", "batch_size", "sources", "processors", "sinks"];
+    public static readonly string[] SourceKeys = ["type", "name", "path", "format", "key_field", "id_field", "follow", "configuration", "stream", "value_field", "stop_at_end"];
+    public static readonly string[] ProcessorKeys = ["type", "name", "field", "min_length", "gap_ms", "time_field", "exactly_once", "dedupe_window"];
+    public static readonly string[] SinkKeys = ["type", "name", "path", "include_keys", "connection_string", "table"];
+
     private readonly List<Func<ISource>> _sources = [];
     private readonly List<Func<IProcessor>> _processors = [];
     private readonly List<Func<ISink>> _sinks = [];
@@ -62,15 +71,15 @@ internal sealed class PipelineFile
     {
         var full = System.IO.Path.GetFullPath(path);
         var file = new PipelineFile(full);
-        var root = new YamlMap(LoadRoot(path) ?? new YamlMappingNode(), path, "(file)", "name", "state", "pipeline");
+        var root = new YamlMap(LoadRoot(path) ?? new YamlMappingNode(), path, "(file)", RootKeys);
         file.Options.Name = root.String("name", required: true)!;
         if (StreamNames.Problem(file.Options.Name) is { } problem)
         {
             throw root.Error(root.Get("name")!, $"the pipeline name is not valid: {problem}");
         }
 
-        file.ReadState(root.Map("state", "enabled", "backend_type", "path", "checkpoint_dir", "checkpoint_interval_ms", "retained_checkpoints", "full_checkpoint_every", "tolerable_checkpoint_failures", "exactly_once", "s3_config"));
-        file.ReadPipeline(root.Map("pipeline", "partitions", "batch_size", "sources", "processors", "sinks"));
+        file.ReadState(root.Map("state", StateKeys));
+        file.ReadPipeline(root.Map("pipeline", PipelineKeys));
         return file;
     }
 
@@ -112,7 +121,7 @@ internal sealed class PipelineFile
         BackendType = state.OneOf("backend_type", "Memory", "Sqlite", "RocksDb", "S3") ?? "Sqlite";
         if (BackendType == "S3")
         {
-            var s3 = state.Map("s3_config", "bucket", "region", "prefix", "endpoint", "use_ssl");
+            var s3 = state.Map("s3_config", S3Keys);
             S3 = new S3CheckpointStorageOptions
             {
                 Bucket = s3.String("bucket") ?? throw state.Error(state.Get("backend_type")!, "backend_type S3 needs s3_config with at least 'bucket'"),
@@ -157,7 +166,7 @@ internal sealed class PipelineFile
 
         foreach (var node in sources)
         {
-            var source = new YamlMap(node, Path, "pipeline.sources[]", "type", "name", "path", "format", "key_field", "id_field", "follow", "configuration", "stream", "value_field", "stop_at_end");
+            var source = new YamlMap(node, Path, "pipeline.sources[]", SourceKeys);
             var type = source.OneOf("type", "file", "redis") ?? "file";
             var name = source.String("name", required: true)!;
             var keyField = source.String("key_field");
@@ -181,7 +190,7 @@ internal sealed class PipelineFile
         var counting = new List<string>();
         foreach (var node in pipeline.List("processors"))
         {
-            var processor = new YamlMap(node, Path, "pipeline.processors[]", "type", "name", "field", "min_length", "gap_ms", "time_field", "exactly_once", "dedupe_window");
+            var processor = new YamlMap(node, Path, "pipeline.processors[]", ProcessorKeys);
             var type = processor.OneOf("type", "tokenize", "count", "session_window")
                 ?? throw processor.Error(node, "a processor needs 'type': tokenize, count or session_window");
             var name = processor.String("name") ?? type;
@@ -216,7 +225,7 @@ internal sealed class PipelineFile
         CountingProcessors = counting;
         foreach (var node in pipeline.List("sinks"))
         {
-            var sink = new YamlMap(node, Path, "pipeline.sinks[]", "type", "name", "path", "include_keys", "connection_string", "table");
+            var sink = new YamlMap(node, Path, "pipeline.sinks[]", SinkKeys);
             var type = sink.OneOf("type", "file", "postgres") ?? "file";
             var name = sink.String("name", required: true)!;
             if (type == "postgres")
