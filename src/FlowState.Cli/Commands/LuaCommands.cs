@@ -36,6 +36,11 @@ internal static class LuaCommands
                     : throw new CliUsageException($"--timeout is {seconds.ToString(CultureInfo.InvariantCulture)}; give a positive number of seconds");
             }
 
+            if (!File.Exists(parse.GetValue(script)))
+            {
+                throw new CliException($"there is no Lua script at {Path.GetFullPath(parse.GetValue(script)!)}");
+            }
+
             await using var store = await parse.OpenStoreAsync(mustExist: false, cancellationToken);
             var host = new LuaScriptHost(store, options);
             var result = await host.RunFileAsync(parse.GetValue(script)!, new LuaScriptContext
