@@ -10,12 +10,16 @@ namespace FlowState.Cli;
 
 /// <summary>
 /// The <c>flowstate</c> command line. Exit codes: 0 done, 1 the command failed (one line on standard error, the stack
-/// trace only with <c>--verbose</c>), 2 the command line is wrong, 130 interrupted (Ctrl+C), as shells report it.
+/// trace only with <c>--verbose</c>), 2 the command line is wrong, 130 interrupted (Ctrl+C), 143 stopped by SIGTERM, as
+/// shells report them.
 /// </summary>
 internal static class FlowStateCli
 {
     /// <summary>The exit code of a command stopped by Ctrl+C: 128 + SIGINT, what a shell reports for an interrupted program.</summary>
     public const int Interrupted = 130;
+
+    /// <summary>The exit code of a command stopped by SIGTERM: 128 + 15.</summary>
+    public const int Terminated = 143;
 
     public static async Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {

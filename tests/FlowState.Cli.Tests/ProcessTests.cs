@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace FlowState.Cli.Tests;
 
 /// <summary>
-/// The real command in its own process: Ctrl+C (SIGINT) stops a run cleanly, kill -9 stops it dead, and either way the
-/// same command resumes it.
+/// The real command in its own process: Ctrl+C (SIGINT) and SIGTERM stop a run cleanly, kill -9 stops it dead, and
+/// either way the same command resumes it.
 /// </summary>
 public sealed class ProcessTests : CliTestBase
 {
@@ -22,6 +22,21 @@ public sealed class ProcessTests : CliTestBase
         Assert.True(code == 0, output);
         Assert.Contains("run word-count_1: resuming flow word-count after step 0 (running)", output, StringComparison.Ordinal);
         Assert.Contains("This store has counted 169 words in 1 run(s).", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sigterm_stops_the_run_cleanly_with_exit_143_and_running_again_resumes_it()
+    {
+        var flowFile = Directory.File("slow.yaml");
+        await File.WriteAllTextAsync(flowFile, "flow: word-count\ninput:\n  step_delay_ms: 1500\n");
+
+        var (stoppedCode, stoppedOut) = await RunProcessAsync(flowFile, interruptWhen: "run word-count_1: flow word-count", "TERM");
+        var (code, output) = await RunProcessAsync(flowFile, interruptWhen: null, null);
+
+        Assert.True(stoppedCode == 143, $"exit {stoppedCode}: {stoppedOut}");
+        Assert.Contains("stopped after 0 step(s); run the same command again to resume run word-count_1", stoppedOut, StringComparison.Ordinal);
+        Assert.True(code == 0, output);
+        Assert.Contains("run word-count_1: resuming flow word-count after step 0 (running)", output, StringComparison.Ordinal);
     }
 
     [Fact]
