@@ -33,6 +33,7 @@ internal static class FlowStateCli
         root.Subcommands.Add(LuaCommands.Create(output, error));
         root.Subcommands.Add(MigrateCommand.Create(output, error));
         root.Subcommands.Add(ServeCommand.Create(output, error));
+        root.Subcommands.Add(CompletionCommand.Create(output, error));
         foreach (var command in DataCommands.Create(output, error))
         {
             root.Subcommands.Add(command);

@@ -40,6 +40,38 @@ public sealed class ProcessTests : CliTestBase
     }
 
     [Fact]
+    public async Task The_bash_completion_script_completes_commands_and_options_by_asking_flowstate()
+    {
+        // 'flowstate' on PATH, as the installed tool is; bash loads the script the command prints and completes.
+        var bin = System.IO.Directory.CreateDirectory(Directory.File("bin")).FullName;
+        var shim = Path.Combine(bin, "flowstate");
+        await File.WriteAllTextAsync(shim, $"#!/bin/sh\nexec dotnet '{Path.Combine(AppContext.BaseDirectory, "FlowState.Cli.dll")}' \"$@\"\n");
+        Assert.False(OperatingSystem.IsWindows(), "the completion script is for bash on Linux and macOS");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(shim, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        const string Script = """
+            eval "$(flowstate completion bash)"
+            complete_line() { COMP_LINE="$1"; COMP_POINT=${#1}; read -ra COMP_WORDS <<< "$1"; [ "${1: -1}" = " " ] && COMP_WORDS+=(""); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); _flowstate; echo "$1 => ${COMPREPLY[*]}"; }
+            complete_line "flowstate runs l"
+            complete_line "flowstate st"
+            complete_line "flowstate runs list --st"
+            """;
+        var start = new ProcessStartInfo("bash", ["-c", Script]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.Environment["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH");
+        using var bash = Process.Start(start)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var output = await bash.StandardOutput.ReadToEndAsync(timeout.Token);
+        await bash.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(
+            ["flowstate runs l => list", "flowstate st => state stats", "flowstate runs list --st => --status --store"],
+            output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
     public async Task Killed_run_resumes_when_the_command_runs_again()
     {
         var flowFile = Directory.File("slow.yaml");
