@@ -40,6 +40,34 @@ internal sealed class CliConsole
     /// <summary>Whether standard output is a terminal (not piped, not redirected, not captured).</summary>
     public bool IsTerminal { get; }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> with a progress bar on standard error when that is a terminal (nothing otherwise, so
+    /// scripts and logs see only the result). <paramref name="work"/> reports how far it is (of <paramref name="total"/>;
+    /// null: unknown, shown as a spinner with the elapsed time).
+    /// </summary>
+    public async Task<T> WithProgressAsync<T>(string what, long? total, Func<Action<long>, Task<T>> work)
+    {
+        if (!ReferenceEquals(Error, Console.Error) || Console.IsErrorRedirected)
+        {
+            return await work(static _ => { }).ConfigureAwait(false);
+        }
+
+        var terminal = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        return await terminal.Progress()
+            .AutoClear(true)
+            .Columns(total is null
+                ? [new TaskDescriptionColumn(), new SpinnerColumn(), new ElapsedTimeColumn()]
+                : [new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn()])
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask(Markup.Escape(what), maxValue: Math.Max(1, total ?? 1));
+                task.IsIndeterminate = total is null;
+                var result = await work(done => task.Value = Math.Min(done, task.MaxValue)).ConfigureAwait(false);
+                task.Value = task.MaxValue;
+                return result;
+            }).ConfigureAwait(false);
+    }
+
     /// <summary>Whether <c>--json</c> was given: the command writes one JSON document (see <see cref="WriteDocumentAsync"/>).</summary>
     public bool Json { get; }
 

@@ -72,6 +72,39 @@ public sealed class ProcessTests : CliTestBase
     }
 
     [Fact]
+    public async Task Export_and_import_show_progress_on_a_terminal_and_none_when_captured()
+    {
+        var lua = Directory.File("fill.lua");
+        await File.WriteAllTextAsync(lua, "for i = 1, 200 do State.set('k' .. i, string.rep('x', 500)) end");
+        Assert.Equal(0, (await RunAsync("lua", "run", lua)).Code);
+        var cli = Path.Combine(AppContext.BaseDirectory, "FlowState.Cli.dll");
+
+        // script(1) gives the command a real pseudo-terminal, as a person's shell would.
+        var onTerminal = await RunOnTerminalAsync($"dotnet '{cli}' export '{Directory.File("t.jsonl")}' --store '{StorePath}' && dotnet '{cli}' import '{Directory.File("t.jsonl")}' --store '{Directory.File("t.db")}'");
+        var captured = await RunAsync("export", Directory.File("c.jsonl"));
+
+        Assert.Contains("exporting to", onTerminal, StringComparison.Ordinal);
+        Assert.Contains("importing", onTerminal, StringComparison.Ordinal);
+        Assert.Contains("100%", onTerminal, StringComparison.Ordinal);
+        Assert.Contains("exported 200 entries", onTerminal, StringComparison.Ordinal);
+        Assert.Contains("imported 200 entries", onTerminal, StringComparison.Ordinal);
+        Assert.Equal((0, string.Empty), (captured.Code, captured.Error));
+        Assert.Equal($"exported 200 entries to {Directory.File("c.jsonl")}", captured.Out.Trim());
+    }
+
+    private static async Task<string> RunOnTerminalAsync(string commandLine)
+    {
+        var start = new ProcessStartInfo("script", ["-qec", commandLine, "/dev/null"]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.Environment["TERM"] = "xterm-256color";
+        using var process = Process.Start(start)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var output = await process.StandardOutput.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, output + await process.StandardError.ReadToEndAsync(timeout.Token));
+        return output;
+    }
+
+    [Fact]
     public async Task Killed_run_resumes_when_the_command_runs_again()
     {
         var flowFile = Directory.File("slow.yaml");

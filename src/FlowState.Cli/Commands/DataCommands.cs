@@ -25,7 +25,11 @@ internal static class DataCommands
         {
             await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
             var path = Path.GetFullPath(parse.GetValue(destination)!);
-            await store.BackupAsync(path, cancellationToken);
+            await console.WithProgressAsync($"backing up to {path}", total: null, async _ =>
+            {
+                await store.BackupAsync(path, cancellationToken);
+                return true;
+            });
             await console.Out.WriteLineAsync($"backed up to {path}");
             return 0;
         });
@@ -120,7 +124,12 @@ internal static class DataCommands
             long count;
             await using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
             {
-                count = await store.ExportAsync(stream, cancellationToken);
+                // One line per entry, between a header line and a trailer line.
+                count = await console.WithProgressAsync($"exporting to {path}", store.GetStatistics().Entries + 2, async progress =>
+                {
+                    await using var counted = new ProgressStream(stream, progress, countLines: true);
+                    return await store.ExportAsync(counted, cancellationToken);
+                });
             }
 
             await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"exported {count} entries to {path}"));
@@ -152,7 +161,11 @@ internal static class DataCommands
 
             await using var store = await parse.OpenStoreAsync(mustExist: false, cancellationToken);
             await using var stream = File.OpenRead(path);
-            var count = await store.ImportAsync(stream, cancellationToken);
+            var count = await console.WithProgressAsync($"importing {path}", stream.Length, async progress =>
+            {
+                await using var counted = new ProgressStream(stream, progress, countLines: false);
+                return await store.ImportAsync(counted, cancellationToken);
+            });
             await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"imported {count} entries from {path}"));
             return 0;
         });
