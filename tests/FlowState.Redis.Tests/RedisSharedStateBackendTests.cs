@@ -3,6 +3,7 @@ using FlowState.Conformance;
 using FlowState.Flows;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Xunit;
 
 namespace FlowState.Redis.Tests;
@@ -139,6 +140,42 @@ public sealed class RedisSharedStateBackendTests(RedisServer server)
                     await redis.WaitForExitAsync();
                 },
                 () => TestServerScripts.StartAsync("start-redis.sh", directory));
+        }
+        finally
+        {
+            await TestServerScripts.RunAsync("stop-redis.sh", directory);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_health_check_turns_unhealthy_when_the_server_stops()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"flowstate-redis-health-{Guid.NewGuid():N}");
+        var port = await TestServerScripts.StartAsync("start-redis.sh", directory);
+        try
+        {
+            var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+            builder.Services.AddFlowState(f => f.UseRedis($"127.0.0.1:{port},abortConnect=false,connectTimeout=1000,syncTimeout=1000,asyncTimeout=1000", "health"));
+            builder.Services.AddHealthChecks().AddFlowStateHealthChecks(configure: o => o.ProbeTimeout = TimeSpan.FromSeconds(3));
+            using var host = builder.Build();
+            await host.StartAsync();
+            var health = host.Services.GetRequiredService<HealthCheckService>();
+
+            var running = (await health.CheckHealthAsync()).Entries["flowstate"];
+            using (var redis = Process.GetProcessById(int.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "redis.pid")), System.Globalization.CultureInfo.InvariantCulture)))
+            {
+                redis.Kill();
+                await redis.WaitForExitAsync();
+            }
+
+            var stopped = (await health.CheckHealthAsync()).Entries["flowstate"];
+
+            Assert.Equal(HealthStatus.Healthy, running.Status);
+            Assert.Contains("the server answers", running.Description, StringComparison.Ordinal);
+            Assert.Equal(HealthStatus.Unhealthy, stopped.Status);
+            Assert.Contains("does not answer", stopped.Description, StringComparison.Ordinal);
+            await host.StopAsync();
         }
         finally
         {

@@ -1,6 +1,7 @@
 using FlowState.Flows;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -12,8 +13,10 @@ public static class FlowStateServiceCollectionExtensions
 {
     /// <summary>
     /// Registers a singleton <see cref="StateStore"/> (also as <see cref="IStateStore"/>), <see cref="FlowStateStorage"/>
-    /// and <see cref="FlowRunner"/>. Without a backend the store is in memory. With one, the store is opened (and its
-    /// state loaded) when it is first resolved, and closed when the service provider is disposed. With a shared backend
+    /// and <see cref="FlowRunner"/>. Without a backend the store is in memory. With one, a hosted service opens the store
+    /// (and loads its state) when the host starts — a backend that cannot open stops the host from starting, with the
+    /// backend's error — and flushes and closes it when the host stops, within its shutdown timeout; outside a host
+    /// the store opens when it is first resolved and closes when the service provider is disposed. With a shared backend
     /// (<see cref="FlowStateBuilder.UseSharedBackend"/>) it registers a <see cref="SharedStateStore"/> (also as
     /// <see cref="IStateStore"/>), <see cref="RunLeases"/> and a <see cref="FlowRunner"/> on the shared store instead
     /// (no <see cref="FlowStateStorage"/>).
@@ -47,19 +50,17 @@ public static class FlowStateServiceCollectionExtensions
         services.AddOptions<StateStoreOptions>();
         services.AddOptions<FlowRunnerOptions>();
         var backend = builder.BackendFactory;
-        services.TryAddSingleton(provider =>
+        services.TryAddSingleton(provider => new FlowStateStoreHolder<StateStore>(cancellationToken =>
         {
             var options = provider.GetRequiredService<IOptions<StateStoreOptions>>().Value;
             var logger = provider.GetService<ILogger<StateStore>>() ?? NullLogger<StateStore>.Instance;
             options.Backend = backend?.Invoke(provider) ?? options.Backend;
-            if (options.Backend is null)
-            {
-                return new StateStore(Options.Create(options), logger);
-            }
-
-            // Service factories are synchronous; opening loads the stored state once, at first resolution.
-            return StateStore.OpenAsync(options, logger).GetAwaiter().GetResult();
-        });
+            return options.Backend is null
+                ? Task.FromResult(new StateStore(Options.Create(options), logger))
+                : StateStore.OpenAsync(options, logger, cancellationToken);
+        }));
+        AddLifetime<StateStore>(services);
+        services.TryAddSingleton(provider => provider.GetRequiredService<FlowStateStoreHolder<StateStore>>().Store);
         services.TryAddSingleton<IStateStore>(provider => provider.GetRequiredService<StateStore>());
         services.TryAddSingleton(provider => new FlowStateStorage(provider.GetRequiredService<StateStore>()));
         services.TryAddSingleton(provider => new FlowRunner(
@@ -68,6 +69,11 @@ public static class FlowStateServiceCollectionExtensions
             provider.GetService<ILogger<FlowRunner>>() ?? NullLogger<FlowRunner>.Instance));
         return services;
     }
+
+    // First among the hosted services, so the store is open before the others start and closes after they stopped.
+    private static void AddLifetime<TStore>(IServiceCollection services)
+        where TStore : class, IAsyncDisposable =>
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, FlowStateStoreLifetime<TStore>>());
 
     private static IServiceCollection AddSharedState(IServiceCollection services, FlowStateBuilder builder, Func<IServiceProvider, ISharedStateBackend> backend)
     {
@@ -78,14 +84,14 @@ public static class FlowStateServiceCollectionExtensions
 
         services.AddOptions<SharedStateStoreOptions>();
         services.AddOptions<FlowRunnerOptions>();
-        services.TryAddSingleton(provider =>
+        services.TryAddSingleton(provider => new FlowStateStoreHolder<SharedStateStore>(cancellationToken =>
         {
             var options = provider.GetRequiredService<IOptions<SharedStateStoreOptions>>().Value;
             options.Backend = backend(provider);
-
-            // Service factories are synchronous; the store connects once, at first resolution.
-            return SharedStateStore.OpenAsync(options).AsTask().GetAwaiter().GetResult();
-        });
+            return SharedStateStore.OpenAsync(options, cancellationToken).AsTask();
+        }));
+        AddLifetime<SharedStateStore>(services);
+        services.TryAddSingleton(provider => provider.GetRequiredService<FlowStateStoreHolder<SharedStateStore>>().Store);
         services.TryAddSingleton<IStateStore>(provider => provider.GetRequiredService<SharedStateStore>());
         services.TryAddSingleton(provider => new RunLeases(
             provider.GetRequiredService<SharedStateStore>(),

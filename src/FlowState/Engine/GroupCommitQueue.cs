@@ -17,6 +17,7 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
     private readonly IStateBackend _backend;
     private readonly Channel<PendingCommit> _queue = Channel.CreateUnbounded<PendingCommit>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _slots;
+    private readonly int _capacity;
     private readonly Task _flusher;
     private Exception? _fault;
     private long _appliedVersion;
@@ -37,9 +38,13 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
         _onFailure = onFailure;
         _storeTag = new KeyValuePair<string, object?>("flowstate.store", storeName);
         _backend = backend;
+        _capacity = capacity;
         _slots = new SemaphoreSlim(capacity, capacity);
         _flusher = Task.Run(FlushLoopAsync);
     }
+
+    /// <summary>Commits queued or being written, that is, holding a slot of the queue's capacity.</summary>
+    public int Pending => _capacity - _slots.CurrentCount;
 
     /// <summary>The store version up to which every queued change is in the backend.</summary>
     public long AppliedVersion => Volatile.Read(ref _appliedVersion);

@@ -153,6 +153,13 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     /// <summary>The backend failure that faulted the store (<see cref="IsFaulted"/>), or null.</summary>
     public Exception? FaultCause => _commits?.Fault;
 
+    /// <summary>
+    /// Commits acknowledged to their writers or waiting to be, not yet written by the backend (at most
+    /// <see cref="StateStoreOptions.MaxPendingCommits"/>; 0 without a backend). A queue that stays near full means the
+    /// backend cannot keep up.
+    /// </summary>
+    public int PendingCommits => _commits?.Pending ?? 0;
+
     /// <summary>Whether the store was opened on a read-only backend (<see cref="IReadOnlyStateBackend"/>): every write is refused.</summary>
     public bool IsReadOnly => _readOnly;
 
@@ -167,6 +174,9 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     TimeProvider IStateStoreRoot.Time => _time;
 
     bool IStateStoreRoot.HasBackend => _backend is not null;
+
+    /// <summary>The store's name and where it keeps its state, for logs and health reports: <c>StateStore(orders: sqlite:/data/orders.db)</c>.</summary>
+    public override string ToString() => $"StateStore({Name}: {_backend?.Description ?? "in memory"})";
 
     long IStateStoreRoot.MaxValueBytes(StateScope scope) => ValueLimitsFor(scope).MaxBytes;
 

@@ -22,6 +22,9 @@ internal sealed class SharedStateEngine : IAsyncDisposable
     private Task? _feed;
     private string? _watchUnsupported;
     private Exception? _feedBroken;
+
+    /// <summary>Why the change feed stopped, or null.</summary>
+    public Exception? ChangeFeedFault => Volatile.Read(ref _feedBroken);
     private int _disposed;
 
     private SharedStateEngine(SharedStateStoreOptions options, ISharedStateBackend backend)

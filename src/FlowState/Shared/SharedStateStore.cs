@@ -220,6 +220,12 @@ public sealed class SharedStateStore : IStateStore, IStateStoreRoot, IAsyncDispo
     /// <inheritdoc />
     public override string ToString() => $"SharedStateStore({_engine.Description}, {CurrentScope})";
 
+    /// <summary>
+    /// Why the change feed stopped (the server went away), or null while it works or the store has none: watches then
+    /// fail, and the store must be opened again to watch. Reads and writes are not affected.
+    /// </summary>
+    public Exception? ChangeFeedFault => _engine.ChangeFeedFault;
+
     private async ValueTask<long> WriteAsync(StateOperationKind kind, string key, byte[] json, StateWriteOptions? options, CancellationToken cancellationToken)
     {
         var result = await _engine.CommitAsync([new PreparedWrite(kind, CurrentScope, key, json, options, inheritTimeToLive: kind == StateOperationKind.Merge)], _fence, cancellationToken).ConfigureAwait(false);

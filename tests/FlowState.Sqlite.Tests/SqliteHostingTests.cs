@@ -1,0 +1,108 @@
+using FlowState.Conformance;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Xunit;
+
+namespace FlowState.Sqlite.Tests;
+
+/// <summary>
+/// FlowState in a .NET host, on a real SQLite file: the store opens when the host starts (and a store that cannot open
+/// stops the host from starting), flushes and closes when it stops, and its health check follows the store's state.
+/// </summary>
+public sealed class SqliteHostingTests : IDisposable
+{
+    private readonly TemporaryDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    private static IHost Build(Action<FlowStateBuilder> configure)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddFlowState(configure);
+        builder.Services.AddHealthChecks().AddFlowStateHealthChecks();
+        return builder.Build();
+    }
+
+    private static async Task<HealthReportEntry> HealthAsync(IHost host) =>
+        (await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync()).Entries["flowstate"];
+
+    [Fact]
+    public async Task The_store_opens_when_the_host_starts_and_is_healthy()
+    {
+        var path = _directory.File("hosted.db");
+        using var host = Build(f => f.UseSqlite(path));
+
+        var before = await HealthAsync(host);
+        await host.StartAsync();
+        var after = await HealthAsync(host);
+
+        Assert.Equal(HealthStatus.Degraded, before.Status);
+        Assert.Equal("the store is not open yet (a host opens it when it starts)", before.Description);
+        Assert.True(File.Exists(path), "the host's start opened the store before anything resolved it");
+        Assert.Equal(HealthStatus.Healthy, after.Status);
+        Assert.Equal($"StateStore(default: sqlite:{path}): open", after.Description);
+        Assert.Equal(0, after.Data["pendingCommits"]);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task A_store_that_cannot_open_stops_the_host_from_starting_with_the_backends_error()
+    {
+        var path = _directory.File(Path.Combine("missing-folder", "x.db"));
+        using var host = Build(f => f.UseSqlite(path));
+
+        var error = await Assert.ThrowsAsync<StateBackendException>(() => host.StartAsync());
+        var health = await HealthAsync(host);
+
+        Assert.Contains("its folder", error.Message, StringComparison.Ordinal);
+        Assert.Contains("does not exist", error.Message, StringComparison.Ordinal);
+        Assert.Equal(HealthStatus.Unhealthy, health.Status);
+        Assert.StartsWith("the store could not be opened: ", health.Description, StringComparison.Ordinal);
+        Assert.Same(error, health.Exception);
+    }
+
+    [Fact]
+    public async Task Stopping_the_host_flushes_writes_behind_and_closes_the_store()
+    {
+        var path = _directory.File("flushed.db");
+        using (var host = Build(f => f.UseSqlite(path).ConfigureStore(o => o.Durability = Durability.None)))
+        {
+            await host.StartAsync();
+            var store = host.Services.GetRequiredService<StateStore>();
+            for (var i = 0; i < 500; i++)
+            {
+                await store.SetAsync($"k{i}", i);   // written behind: acknowledged before it reaches the file
+            }
+
+            await host.StopAsync();
+            await Assert.ThrowsAsync<ObjectDisposedException>(async () => await store.SetAsync("late", 1));
+        }
+
+        await using var reopened = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) });
+        Assert.Equal(500, await reopened.CountAsync());
+        Assert.Equal(499, await reopened.GetAsync<int>("k499"));
+    }
+
+    [Fact]
+    public async Task The_health_check_turns_unhealthy_when_a_backend_write_fails_and_names_the_cause()
+    {
+        FailingBackend? failing = null;
+        using var host = Build(f => f.UseBackend(_ => failing = new FailingBackend(new SqliteStateBackend(_directory.File("failing.db")))));
+        await host.StartAsync();
+        var store = host.Services.GetRequiredService<StateStore>();
+        await store.SetAsync("before", 1);
+
+        failing!.Arm();
+        var write = store.SetAsync("k", 2).AsTask();
+        failing.Fail();
+        await Assert.ThrowsAsync<StateBackendException>(() => write);
+        var health = await HealthAsync(host);
+
+        Assert.Equal(HealthStatus.Unhealthy, health.Status);
+        Assert.Contains("a backend write failed, so the store refuses writes until it is opened again: ", health.Description, StringComparison.Ordinal);
+        Assert.Contains("No space left on device", health.Description, StringComparison.Ordinal);
+        Assert.Same(store.FaultCause, health.Exception);
+        await host.StopAsync();
+    }
+}
