@@ -1,3 +1,4 @@
+using StackExchange.Redis;
 using Microsoft.Extensions.Configuration;
 
 namespace FlowState.Redis;
@@ -29,6 +30,19 @@ public static class RedisFlowStateBuilderExtensions
         options.KeyPrefix = settings.KeyPrefix ?? options.KeyPrefix;
         options.ScanBatchSize = settings.ScanBatchSize ?? options.ScanBatchSize;
         return builder.UseRedis(options);
+    }
+
+    /// <summary>
+    /// Shares state through a Redis connection the app registered itself (as .NET Aspire's Redis client integration
+    /// does): <paramref name="connection"/> picks it from the services, e.g.
+    /// <c>provider =&gt; provider.GetRequiredService&lt;IConnectionMultiplexer&gt;()</c>. The store uses it and leaves it open.
+    /// </summary>
+    public static FlowStateBuilder UseRedis(this FlowStateBuilder builder, Func<IServiceProvider, IConnectionMultiplexer> connection, string keyPrefix = "flowstate")
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentException.ThrowIfNullOrWhiteSpace(keyPrefix);
+        return builder.UseSharedBackend(provider => new RedisSharedStateBackend(connection(provider), keyPrefix));
     }
 
     /// <summary>Shares state through Redis with the given options.</summary>

@@ -49,7 +49,8 @@ public sealed class S3CheckpointStorage : ICheckpointStorage, IDisposable
         _bucket = options.Bucket;
         _prefix = CheckPrefix(options.Prefix);
         _claimTimeout = options.ClaimTimeout;
-        _chunkEncoding = options.Endpoint is null;
+        // aws-chunked bodies only for AWS itself: S3-compatible servers (an endpoint of their own) do not all read them.
+        _chunkEncoding = options.Endpoint is null && string.IsNullOrEmpty(client.Config?.ServiceURL);
     }
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using Amazon.S3;
 using FlowState.Checkpoints;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,6 +23,26 @@ public static class S3FlowStateBuilderExtensions
             var options = new S3CheckpointStorageOptions();
             configure(options);
             return new S3CheckpointStorage(options);
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// As <see cref="UseS3Checkpoints(FlowStateBuilder, Action{S3CheckpointStorageOptions})"/>, on an S3 client the app
+    /// registered itself (as .NET Aspire's and the AWS SDK's integrations do): <paramref name="client"/> picks it from
+    /// the services, e.g. <c>provider =&gt; provider.GetRequiredService&lt;IAmazonS3&gt;()</c>. The storage uses it and
+    /// leaves it open; the options' endpoint, region and credentials are the client's business then.
+    /// </summary>
+    public static FlowStateBuilder UseS3Checkpoints(this FlowStateBuilder builder, Func<IServiceProvider, IAmazonS3> client, Action<S3CheckpointStorageOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.TryAddSingleton<ICheckpointStorage>(provider =>
+        {
+            var options = new S3CheckpointStorageOptions();
+            configure(options);
+            return new S3CheckpointStorage(client(provider), options);
         });
         return builder;
     }

@@ -149,6 +149,23 @@ public sealed class RedisSharedStateBackendTests(RedisServer server)
     }
 
     [Fact]
+    public async Task UseRedis_on_a_connection_the_app_registered_shares_state_and_leaves_the_connection_open()
+    {
+        var prefix = $"di-client-{Guid.NewGuid():N}";
+        await using (var provider = new ServiceCollection()
+            .AddSingleton<StackExchange.Redis.IConnectionMultiplexer>(server.Connection)
+            .AddFlowState(f => f.UseRedis(p => p.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(), prefix))
+            .BuildServiceProvider())
+        {
+            await provider.GetRequiredService<IStateStore>().SetAsync("greeting", "hello");
+        }
+
+        await using var again = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = new RedisSharedStateBackend(server.Connection, prefix) });
+        Assert.Equal("hello", await again.GetAsync<string>("greeting"));
+        Assert.True(server.Connection.IsConnected, "the store closed a connection the app owns");
+    }
+
+    [Fact]
     public async Task The_health_check_turns_unhealthy_when_the_server_stops()
     {
         var directory = Path.Combine(Path.GetTempPath(), $"flowstate-redis-health-{Guid.NewGuid():N}");

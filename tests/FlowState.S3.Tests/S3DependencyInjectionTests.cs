@@ -52,6 +52,38 @@ public sealed class S3DependencyInjectionTests(S3rverServer server) : IDisposabl
     }
 
     [Fact]
+    public async Task UseS3Checkpoints_on_a_client_the_app_registered_checkpoints_through_that_client()
+    {
+        var prefix = $"di-client/{Guid.NewGuid():N}/";
+        var services = new ServiceCollection();
+        services.AddSingleton<Amazon.S3.IAmazonS3>(_ => new Amazon.S3.AmazonS3Client(
+            new Amazon.Runtime.BasicAWSCredentials("S3RVER", "S3RVER"),
+            new Amazon.S3.AmazonS3Config
+            {
+                ServiceURL = server.Endpoint,
+                ForcePathStyle = true,
+                AuthenticationRegion = "us-east-1",
+                RequestChecksumCalculation = Amazon.Runtime.RequestChecksumCalculation.WHEN_REQUIRED,
+                ResponseChecksumValidation = Amazon.Runtime.ResponseChecksumValidation.WHEN_REQUIRED,
+            }));
+        services.AddFlowState(f => f.UseS3Checkpoints(p => p.GetRequiredService<Amazon.S3.IAmazonS3>(), o => { o.Bucket = "flowstate"; o.Prefix = prefix; }));
+        await using var provider = services.BuildServiceProvider();
+        var input = _directory.File("client.jsonl");
+        SequenceInput.Write(input, 100, 5);
+        await using var pipeline = new StreamPipelineBuilder("di-s3-client")
+            .AddSource(new JsonLinesFileSource("in", input) { KeyField = "key" })
+            .AddProcessor(new CountByKeyProcessor("counts"))
+            .WithCheckpoints(provider.GetRequiredService<ICheckpointStorage>())
+            .WithStateStore(provider.GetRequiredService<StateStore>())
+            .Build();
+
+        var result = await pipeline.RunAsync();
+
+        using var reader = new S3CheckpointStorage(server.Options(prefix));
+        Assert.Equal([result.LastCheckpointId!.Value], await reader.ListCheckpointIdsAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_setting_that_does_not_parse_names_its_key()
     {
         await using var provider = new ServiceCollection()
