@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using FlowState.Cli.ExampleFlows;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using FlowState.Yaml;
 
 namespace FlowState.Cli;
 
@@ -20,25 +19,45 @@ internal sealed record FlowFile(string Flow, string? Store, string? RunId, JsonO
     /// <exception cref="CliException">The file cannot be read or is not a flow file.</exception>
     public static FlowFile Load(string path)
     {
-        var root = YamlMap.WithErrors(YamlFileReader.LoadRoot(path, "flow file") ?? new YamlMappingNode(), path, "(file)", static message => new CliException(message), Keys);
-        var flow = root.String("flow") ?? throw new CliException($"{path} names no flow: add 'flow: <name>' (bundled: {string.Join(", ", BundledFlow.All.Keys)})");
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var root = StrictSettings.Read(
+            Root(path) ?? throw new CliException($"{path} is empty; a flow file needs at least 'flow:'"),
+            "(file)",
+            Keys,
+            directory,
+            static message => new CliException(message));
+        var flow = root.Text("flow") ?? throw new CliException($"{path} names no flow: add 'flow: <name>' (bundled: {string.Join(", ", BundledFlow.All.Keys)})");
         if (!BundledFlow.All.TryGetValue(flow, out var bundled))
         {
-            throw root.Error(root.Get("flow")!, $"there is no bundled flow named '{flow}'; the bundled flows are: {string.Join(", ", BundledFlow.All.Keys)}");
+            throw root.Error($"there is no bundled flow named '{flow}'; the bundled flows are: {string.Join(", ", BundledFlow.All.Keys)}", "flow");
         }
 
         var input = root.Has("input") ? (JsonObject)ToJson(root.Map("input", [.. bundled.InputKeys]).Node)! : [];
-        return new FlowFile(flow, root.String("store"), root.String("run_id"), input, Path.GetDirectoryName(Path.GetFullPath(path))!);
+        return new FlowFile(flow, root.Text("store"), root.Text("run_id"), input, directory);
     }
 
-    /// <summary>A YAML value as JSON (plain scalars read as numbers, booleans or null where they can).</summary>
-    public static JsonNode? ToJson(YamlNode node) => node switch
+    /// <summary>The settings in a YAML file the CLI reads (flow files, flows of Lua steps); null for an empty file.</summary>
+    /// <exception cref="CliException">There is no such file.</exception>
+    /// <exception cref="Streaming.StreamDefinitionException">It is not YAML (the message names the line).</exception>
+    public static ISettingsNode? Root(string path)
     {
-        YamlMappingNode mapping => new JsonObject(mapping.Children.Select(p => KeyValuePair.Create(((YamlScalarNode)p.Key).Value ?? string.Empty, ToJson(p.Value)))),
-        YamlSequenceNode sequence => new JsonArray([.. sequence.Children.Select(ToJson)]),
-        YamlScalarNode { Style: ScalarStyle.Plain, Value: var text } => Plain(text),
-        YamlScalarNode scalar => JsonValue.Create(scalar.Value),
-        _ => null,
+        try
+        {
+            return YamlSettings.Load(path);
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new CliException(ex.Message);
+        }
+    }
+
+    /// <summary>Settings as JSON (unquoted values read as numbers, booleans or null where they can).</summary>
+    public static JsonNode? ToJson(ISettingsNode node) => node switch
+    {
+        { IsMapping: true } => new JsonObject(node.Keys.Select(k => KeyValuePair.Create(k, ToJson(node.Child(k)!)))),
+        { IsList: true } => new JsonArray([.. node.Items.Select(ToJson)]),
+        { IsQuoted: true } => JsonValue.Create(node.Value),
+        _ => Plain(node.Value),
     };
 
     // An unquoted scalar is a number, a boolean or null when it reads as one, as YAML 1.2's core schema has it.

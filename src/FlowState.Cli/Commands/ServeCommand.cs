@@ -47,7 +47,7 @@ internal static class ServeCommand
                     throw new CliException($"{path} takes no checkpoints (state.enabled is false)");
                 }
 
-                if (file.S3 is null && !Directory.Exists(file.CheckpointDirectory))
+                if (file.CheckpointsInFolder && !Directory.Exists(file.CheckpointDirectory))
                 {
                     throw new CliException($"pipeline {file.Options.Name} has no checkpoints yet ({file.CheckpointDirectory} does not exist); run it first");
                 }

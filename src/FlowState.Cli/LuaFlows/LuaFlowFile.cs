@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using FlowState.Flows;
 using FlowState.Lua;
 using FlowState.Lua.Flows;
-using YamlDotNet.RepresentationModel;
 
 namespace FlowState.Cli.LuaFlows;
 
@@ -22,8 +21,7 @@ internal sealed record LuaFlowFile(Flow Flow, JsonObject Input, string? Store, s
     public static readonly string[] BudgetKeys = ["timeout_seconds", "max_instructions", "max_memory_mb", "max_call_depth"];
 
     /// <summary>True when the YAML document is a flow of Lua steps (it has <c>steps:</c>).</summary>
-    public static bool IsLuaFlowFile(string path) =>
-        YamlFileReader.LoadRoot(path, "flow file") is YamlMappingNode mapping && mapping.Children.ContainsKey(new YamlScalarNode("steps"));
+    public static bool IsLuaFlowFile(string path) => FlowFile.Root(path) is { IsMapping: true } root && root.Child("steps") is not null;
 
     /// <summary>Reads the file and compiles its scripts.</summary>
     /// <param name="path">The YAML file.</param>
@@ -33,27 +31,27 @@ internal sealed record LuaFlowFile(Flow Flow, JsonObject Input, string? Store, s
     /// <exception cref="ScriptException">A script does not compile.</exception>
     public static async Task<LuaFlowFile> LoadAsync(string path, TextWriter output, CancellationToken cancellationToken)
     {
-        var root = YamlMap.WithErrors(
-            YamlFileReader.LoadRoot(path, "flow file") ?? new YamlMappingNode(),
-            path,
-            "flow",
-            static message => new FlowDefinitionException(message),
-            RootKeys);
-        var name = root.String("name", required: true)!;
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var root = StrictSettings.Read(
+            FlowFile.Root(path) ?? throw new FlowDefinitionException($"{path} is empty; a flow of Lua steps needs 'name:' and 'steps:'"),
+            "flow",
+            RootKeys,
+            directory,
+            static message => new FlowDefinitionException(message));
+        var name = root.Text("name", required: true)!;
         var options = Budgets(root.Map("budgets", BudgetKeys));
-        if (root.Get("steps") is not YamlMappingNode stepsNode || stepsNode.Children.Count == 0)
+        if (root.Get("steps") is not { IsMapping: true } stepsNode || !stepsNode.Keys.Any())
         {
             throw root.Error(root.Get("steps") ?? root.Node, "'steps' must map each step's name to its script, e.g. 'load: { script: load.lua }'");
         }
 
         var nodes = new Dictionary<string, LuaNode>(StringComparer.Ordinal);
-        var routes = new List<(string From, string Action, string To, YamlNode At)>();
-        foreach (var (key, value) in stepsNode.Children)
+        var routes = new List<(string From, string Action, string To, ISettingsNode At)>();
+        foreach (var stepName in stepsNode.Keys)
         {
-            var stepName = (key as YamlScalarNode)?.Value ?? string.Empty;
-            var step = value is YamlScalarNode ? null : root.Map(value, "steps." + stepName, StepKeys);
-            var script = step is null ? (value as YamlScalarNode)?.Value : step.String("script", required: true);
+            var value = stepsNode.Child(stepName)!;
+            var step = value.IsMapping ? root.Map(value, "steps." + stepName, StepKeys) : null;
+            var script = step is null ? value.Value : step.Text("script", required: true);
             if (string.IsNullOrEmpty(script))
             {
                 throw root.Error(value, $"step '{stepName}' needs a script: 'script: {stepName}.lua'");
@@ -70,14 +68,14 @@ internal sealed record LuaFlowFile(Flow Flow, JsonObject Input, string? Store, s
             {
                 nodes.Add(stepName, new LuaNode(stepName, source, script, options)
                 {
-                    MaxRetries = step?.Int("retries", 0, 100) ?? 0,
-                    RetryDelay = TimeSpan.FromMilliseconds(step?.Int("retry_delay_ms", 0, 3_600_000) ?? 0),
+                    MaxRetries = step?.WholeNumber("retries", 0, 100) ?? 0,
+                    RetryDelay = TimeSpan.FromMilliseconds(step?.WholeNumber("retry_delay_ms", 0, 3_600_000) ?? 0),
                     Output = output,
                 });
             }
             catch (ArgumentException ex)
             {
-                throw root.Error(key, $"'{stepName}' is not a valid step name: {ex.Message}");
+                throw root.Error(value, $"'{stepName}' is not a valid step name: {ex.Message}");
             }
 
             routes.AddRange(Routes(root, step, stepName));
@@ -99,9 +97,9 @@ internal sealed record LuaFlowFile(Flow Flow, JsonObject Input, string? Store, s
             builder.Connect(nodes[from], target, action);
         }
 
-        var start = root.String("start") ?? nodes.Keys.First();
+        var start = root.Text("start") ?? nodes.Keys.First();
         builder.StartWith(nodes.TryGetValue(start, out var first) ? first : throw root.Error(root.Get("start")!, $"there is no step '{start}' to start with"));
-        if (root.Int("max_steps", 1, int.MaxValue) is { } maxSteps)
+        if (root.WholeNumber("max_steps", 1, int.MaxValue) is { } maxSteps)
         {
             builder.WithMaxSteps(maxSteps);
         }
@@ -109,29 +107,29 @@ internal sealed record LuaFlowFile(Flow Flow, JsonObject Input, string? Store, s
         var input = root.Get("input") is { } inputNode
             ? FlowFile.ToJson(inputNode) as JsonObject ?? throw root.Error(inputNode, "'input' must be a mapping: the run's initial state")
             : [];
-        var show = root.List("show").Select(n => (n as YamlScalarNode)?.Value ?? throw root.Error(n, "'show' lists run-state keys")).ToList();
-        return new LuaFlowFile(builder.Build(), input, root.String("store"), root.String("run_id"), show, directory);
+        var show = root.List("show").Select(n => n.Value ?? throw root.Error(n, "'show' lists run-state keys")).ToList();
+        return new LuaFlowFile(builder.Build(), input, root.Text("store"), root.Text("run_id"), show, directory);
     }
 
-    private static IEnumerable<(string From, string Action, string To, YamlNode At)> Routes(YamlMap root, YamlMap? step, string stepName)
+    private static IEnumerable<(string From, string Action, string To, ISettingsNode At)> Routes(StrictSettings root, StrictSettings? step, string stepName)
     {
         switch (step?.Get("next"))
         {
             case null:
                 yield break;
-            case YamlScalarNode { Value: { Length: > 0 } to } scalar:
+            case { Value: { Length: > 0 } to } scalar:
                 yield return (stepName, "default", to, scalar);
                 break;
-            case YamlMappingNode actions:
-                foreach (var (action, to) in actions.Children)
+            case { IsMapping: true } actions:
+                foreach (var action in actions.Keys)
                 {
-                    var target = (to as YamlScalarNode)?.Value;
-                    if (action is not YamlScalarNode { Value: { Length: > 0 } actionName } || string.IsNullOrEmpty(target))
+                    var to = actions.Child(action)!;
+                    if (action.Length == 0 || string.IsNullOrEmpty(to.Value))
                     {
-                        throw root.Error(action, $"'steps.{stepName}.next' maps an action to a step name, e.g. 'retry: {stepName}'");
+                        throw root.Error(to, $"'steps.{stepName}.next' maps an action to a step name, e.g. 'retry: {stepName}'");
                     }
 
-                    yield return (stepName, actionName, target, to);
+                    yield return (stepName, action, to.Value, to);
                 }
 
                 break;
@@ -140,25 +138,25 @@ internal sealed record LuaFlowFile(Flow Flow, JsonObject Input, string? Store, s
         }
     }
 
-    private static LuaScriptOptions Budgets(YamlMap budgets)
+    private static LuaScriptOptions Budgets(StrictSettings budgets)
     {
         var options = new LuaScriptOptions();
-        if (budgets.Int("timeout_seconds", 1, 86_400) is { } seconds)
+        if (budgets.WholeNumber("timeout_seconds", 1, 86_400) is { } seconds)
         {
             options.Timeout = TimeSpan.FromSeconds(seconds);
         }
 
-        if (budgets.Int("max_instructions", 1_000, int.MaxValue) is { } instructions)
+        if (budgets.WholeNumber("max_instructions", 1_000, int.MaxValue) is { } instructions)
         {
             options.MaxInstructions = instructions;
         }
 
-        if (budgets.Int("max_memory_mb", 1, 65_536) is { } megabytes)
+        if (budgets.WholeNumber("max_memory_mb", 1, 65_536) is { } megabytes)
         {
             options.MaxMemoryBytes = megabytes * 1024L * 1024;
         }
 
-        if (budgets.Int("max_call_depth", 10, 100_000) is { } depth)
+        if (budgets.WholeNumber("max_call_depth", 10, 100_000) is { } depth)
         {
             options.MaxCallDepth = depth;
         }

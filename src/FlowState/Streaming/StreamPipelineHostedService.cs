@@ -8,7 +8,7 @@ namespace FlowState.Streaming;
 /// Runs a stream pipeline for the life of a .NET host: from the last complete checkpoint when the host starts, again
 /// after a failure (after <see cref="StreamPipelineHostOptions.RestartDelay"/>), until the input ends or the host stops
 /// (what was processed after the last checkpoint is redone by the next start). Owns and disposes the pipeline.
-/// Register it with <see cref="StreamPipelineServiceCollectionExtensions.AddStreamPipeline"/>.
+/// Register it with <c>services.AddStreamPipeline(…)</c> (<see cref="StreamPipelineServiceCollectionExtensions"/>).
 /// </summary>
 public sealed class StreamPipelineHostedService : BackgroundService, IAsyncDisposable
 {

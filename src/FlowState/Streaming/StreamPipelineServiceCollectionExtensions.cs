@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -31,5 +32,26 @@ public static class StreamPipelineServiceCollectionExtensions
         services.AddSingleton<IHostedService>(provider => new StreamPipelineHostedService(
             build(provider), options, provider.GetService<ILogger<StreamPipelineHostedService>>()));
         return services;
+    }
+
+    /// <summary>
+    /// Registers a <see cref="StreamPipelineHostedService"/> for the pipeline a configuration section describes (the keys
+    /// of a pipeline file: <c>name</c>, <c>state</c>, <c>pipeline</c>; see <see cref="StreamPipelineDefinition"/>), built
+    /// on the registered <see cref="StateStore"/>. The section is read now, so a misspelled key or a bad value stops
+    /// the app before it starts, naming the key's configuration path.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="section">The pipeline's section, e.g. <c>configuration.GetSection("Pipelines:clicks")</c>.</param>
+    /// <param name="components">Adds kinds of components to the core's (<c>c =&gt; c.AddRedisStreamSource()</c>).</param>
+    /// <param name="configure">The hosted service's options.</param>
+    /// <exception cref="StreamDefinitionException">The section is not a valid pipeline.</exception>
+    public static IServiceCollection AddStreamPipeline(this IServiceCollection services, IConfiguration section, Action<StreamComponentCatalog>? components = null, Action<StreamPipelineHostOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(section);
+        var catalog = StreamComponentCatalog.CreateDefault();
+        components?.Invoke(catalog);
+        var definition = StreamPipelineDefinition.FromConfiguration(section, catalog);
+        return services.AddStreamPipeline(provider => definition.Build(provider.GetRequiredService<StateStore>()), configure);
     }
 }
