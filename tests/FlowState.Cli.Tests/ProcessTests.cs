@@ -143,6 +143,26 @@ public sealed class ProcessTests : CliTestBase
     }
 
     [Fact]
+    public async Task Lua_run_reads_the_script_from_standard_input_when_given_a_dash()
+    {
+        var cli = Path.Combine(AppContext.BaseDirectory, "FlowState.Cli.dll");
+        var start = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in new[] { "-c", "set -o pipefail; printf 'return State.update(\"n\", function(n) return (n or 0) + 41 end) + 1' | dotnet \"$0\" lua run - --json --store \"$1\"", cli, StorePath })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        var error = await process.StandardError.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {output} {error}");
+        Assert.Equal(42, System.Text.Json.JsonDocument.Parse(output).RootElement.GetProperty("values")[0].GetInt32());
+        Assert.Equal("41", (await RunAsync("state", "get", "n")).Out.Trim());
+    }
+
+    [Fact]
     public async Task An_argument_that_is_not_UTF_8_is_refused_before_anything_is_written()
     {
         // Only a shell can hand over bytes that are not UTF-8 (ProcessStartInfo encodes its strings).

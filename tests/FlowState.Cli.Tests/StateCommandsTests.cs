@@ -38,13 +38,17 @@ public sealed class StateCommandsTests : CliTestBase
 
         var get = await RunAsync("state", "get", "doc", "--scope", "workflow:run_1:");
         var list = await RunAsync("state", "list", "--scope", "workflow:run_1:");
-        var delete = await RunAsync("state", "delete", "cursor", "--scope", "workflow:run_1:step:fetch:");
+        var unconfirmed = await RunAsync("state", "delete", "cursor", "--scope", "workflow:run_1:step:fetch:");
+        var kept = await RunAsync("state", "get", "cursor", "--scope", "workflow:run_1:step:fetch:");
+        var delete = await RunAsync("state", "delete", "cursor", "--scope", "workflow:run_1:step:fetch:", "--yes");
         var afterDelete = await RunAsync("state", "get", "cursor", "--scope", "workflow:run_1:step:fetch:");
 
         Assert.Equal((0, "{\n  \"title\": \"T\",\n  \"pages\": 3\n}"), (get.Code, get.Out.Trim().ReplaceLineEndings("\n")));
         Assert.Contains("2 key(s)", list.Out, StringComparison.Ordinal);
         Assert.Contains("workflow:run_1:step:fetch:", list.Out, StringComparison.Ordinal);
         Assert.DoesNotContain("greeting", list.Out, StringComparison.Ordinal);
+        Assert.Equal((2, "error: this removes the key 'cursor' of scope workflow:run_1:step:fetch: (version 2, 7 bytes); pass --yes to confirm"), (unconfirmed.Code, unconfirmed.Error.Trim()));
+        Assert.Equal((0, "7"), (kept.Code, kept.Out.Trim()));
         Assert.Equal(0, delete.Code);
         Assert.Equal(1, afterDelete.Code);
         Assert.Contains("no key 'cursor'", afterDelete.Error, StringComparison.Ordinal);

@@ -23,7 +23,7 @@ public sealed class RedisCliTests(RedisServer server)
         var set = await RunAsync("state", "set", "status", "\"running\"", "--scope", "workflow:order-7", "--store", _store);
         var get = await RunAsync("state", "get", "status", "--scope", "workflow:order-7", "--store", _store);
         var list = await RunAsync("state", "list", "--store", _store);
-        var delete = await RunAsync("state", "delete", "status", "--scope", "workflow:order-7", "--store", _store);
+        var delete = await RunAsync("state", "delete", "status", "--scope", "workflow:order-7", "--yes", "--store", _store);
         var missing = await RunAsync("state", "get", "status", "--scope", "workflow:order-7", "--store", _store);
 
         Assert.Equal((0, string.Empty), (set.Code, set.Error));

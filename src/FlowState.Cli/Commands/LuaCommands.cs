@@ -17,7 +17,7 @@ internal static class LuaCommands
 
     private static Command Run(TextWriter output, TextWriter error)
     {
-        var script = new Argument<string>("script") { Description = "the Lua script file" };
+        var script = new Argument<string>("script") { Description = "the Lua script file (- reads the script from standard input)" };
         var args = new Option<string?>("--args") { Description = "a JSON value the script sees as the global 'args'" };
         var workflow = new Option<string?>("--workflow") { Description = "a workflow run id: the script gets workflow.state (that run's scope) and workflow.id" };
         var timeout = new Option<double?>("--timeout") { Description = "the script's wall-time budget in seconds (default 5)" };
@@ -36,19 +36,23 @@ internal static class LuaCommands
                     : throw new CliUsageException($"--timeout is {seconds.ToString(CultureInfo.InvariantCulture)}; give a positive number of seconds");
             }
 
-            if (!File.Exists(parse.GetValue(script)))
+            var path = parse.GetValue(script)!;
+            if (path != "-" && !File.Exists(path))
             {
-                throw new CliException($"there is no Lua script at {Path.GetFullPath(parse.GetValue(script)!)}");
+                throw new CliException($"there is no Lua script at {Path.GetFullPath(path)}");
             }
 
             await using var store = await parse.OpenStoreAsync(mustExist: false, cancellationToken);
             var host = new LuaScriptHost(store, options);
-            var result = await host.RunFileAsync(parse.GetValue(script)!, new LuaScriptContext
+            var context = new LuaScriptContext
             {
                 Scope = ScopeText.Parse(parse.GetValue(CliOptions.Scope)),
                 WorkflowId = parse.GetValue(workflow),
                 Arguments = arguments,
-            }, cancellationToken);
+            };
+            var result = path == "-"
+                ? await host.RunAsync(await Console.In.ReadToEndAsync(cancellationToken), context, cancellationToken)
+                : await host.RunFileAsync(path, context, cancellationToken);
             if (console.Json)
             {
                 await console.WriteDocumentAsync(new

@@ -107,14 +107,24 @@ internal static class StateCommands
     private static Command Delete(TextWriter output, TextWriter error)
     {
         var key = new Argument<string>("key");
-        var command = new Command("delete", "delete a key") { key, CliOptions.Scope };
+        var yes = new Option<bool>("--yes", "-y") { Description = "delete without asking (needed when standard input is not a terminal)" };
+        var command = new Command("delete", "delete a key") { key, CliOptions.Scope, yes };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
             await using var store = await parse.OpenStateAsync(mustExist: true, cancellationToken);
             var scope = ScopeText.Parse(parse.GetValue(CliOptions.Scope));
-            if (!await store.For(scope).DeleteAsync(parse.GetValue(key)!, cancellationToken: cancellationToken))
+            var name = parse.GetValue(key)!;
+            var entry = await store.For(scope).GetEntryAsync(name, cancellationToken)
+                ?? throw new CliException($"there is no key '{name}' in scope {scope}");
+            if (!await console.ConfirmRemovalAsync(string.Create(CultureInfo.InvariantCulture, $"the key '{name}' of scope {scope} (version {entry.Version}, {entry.Size} bytes)"), parse.GetValue(yes)))
             {
-                throw new CliException($"there is no key '{parse.GetValue(key)}' in scope {scope}");
+                return 1;
+            }
+
+            // Only the version that was confirmed: a key changed meanwhile is a conflict, not a silent loss.
+            if (!await store.For(scope).DeleteAsync(name, StateWriteOptions.IfVersion(entry.Version), cancellationToken))
+            {
+                throw new CliException($"there is no key '{name}' in scope {scope}");
             }
 
             await console.Out.WriteLineAsync($"deleted {scope.Path}{parse.GetValue(key)}");
