@@ -8,35 +8,22 @@ namespace FlowState.Cli.Tests;
 /// </summary>
 public sealed class ProcessTests : CliTestBase
 {
-    [Fact]
-    public async Task Ctrl_c_stops_the_run_and_running_again_resumes_it()
+    [Theory]
+    [InlineData("INT", 130)]   // Ctrl+C
+    [InlineData("TERM", 143)]  // kill <pid>: how a background job that inherited SIGINT as ignored is stopped
+    public async Task A_signal_stops_the_run_cleanly_and_running_again_resumes_it(string signal, int exitCode)
     {
         var flowFile = Directory.File("slow.yaml");
         await File.WriteAllTextAsync(flowFile, "flow: word-count\ninput:\n  step_delay_ms: 1500\n");
 
-        var (stoppedCode, stoppedOut) = await RunProcessAsync(flowFile, interruptWhen: "run word-count_1: flow word-count", "INT");
+        var (stoppedCode, stoppedOut) = await RunProcessAsync(flowFile, interruptWhen: "run word-count_1: flow word-count", signal);
         var (code, output) = await RunProcessAsync(flowFile, interruptWhen: null, null);
 
-        Assert.True(stoppedCode == 130, $"exit {stoppedCode}: {stoppedOut}");
+        Assert.True(stoppedCode == exitCode, $"exit {stoppedCode}: {stoppedOut}");
         Assert.Contains("stopped after 0 step(s); run the same command again to resume run word-count_1", stoppedOut, StringComparison.Ordinal);
         Assert.True(code == 0, output);
         Assert.Contains("run word-count_1: resuming flow word-count after step 0 (running)", output, StringComparison.Ordinal);
         Assert.Contains("This store has counted 169 words in 1 run(s).", output, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Sigterm_stops_the_run_cleanly_with_exit_143_and_running_again_resumes_it()
-    {
-        var flowFile = Directory.File("slow.yaml");
-        await File.WriteAllTextAsync(flowFile, "flow: word-count\ninput:\n  step_delay_ms: 1500\n");
-
-        var (stoppedCode, stoppedOut) = await RunProcessAsync(flowFile, interruptWhen: "run word-count_1: flow word-count", "TERM");
-        var (code, output) = await RunProcessAsync(flowFile, interruptWhen: null, null);
-
-        Assert.True(stoppedCode == 143, $"exit {stoppedCode}: {stoppedOut}");
-        Assert.Contains("stopped after 0 step(s); run the same command again to resume run word-count_1", stoppedOut, StringComparison.Ordinal);
-        Assert.True(code == 0, output);
-        Assert.Contains("run word-count_1: resuming flow word-count after step 0 (running)", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -124,20 +111,10 @@ public sealed class ProcessTests : CliTestBase
     public async Task Export_piped_into_import_copies_every_entry()
     {
         var copy = Directory.File("piped.db");
-        var cli = Path.Combine(AppContext.BaseDirectory, "FlowState.Cli.dll");
         Assert.Equal(0, (await RunAsync("state", "set", "greeting", "\"hello\"")).Code);
-        var start = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in new[] { "-c", "set -o pipefail; dotnet \"$0\" export - --store \"$1\" | dotnet \"$0\" import - --store \"$2\"", cli, StorePath, copy })
-        {
-            start.ArgumentList.Add(argument);
-        }
 
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(120));
-        var error = await process.StandardError.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var output = await PipeAsync("dotnet \"$0\" export - --store \"$1\" | dotnet \"$0\" import - --store \"$2\"", StorePath, copy);
 
-        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {output} {error}");
         Assert.Contains("imported 1 entries from standard input", output, StringComparison.Ordinal);
         Assert.Equal("\"hello\"", (await RunAsync("state", "get", "greeting", "--store", copy)).Out.Trim());
     }
@@ -145,19 +122,8 @@ public sealed class ProcessTests : CliTestBase
     [Fact]
     public async Task Lua_run_reads_the_script_from_standard_input_when_given_a_dash()
     {
-        var cli = Path.Combine(AppContext.BaseDirectory, "FlowState.Cli.dll");
-        var start = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in new[] { "-c", "set -o pipefail; printf 'return State.update(\"n\", function(n) return (n or 0) + 41 end) + 1' | dotnet \"$0\" lua run - --json --store \"$1\"", cli, StorePath })
-        {
-            start.ArgumentList.Add(argument);
-        }
+        var output = await PipeAsync("printf 'return State.update(\"n\", function(n) return (n or 0) + 41 end) + 1' | dotnet \"$0\" lua run - --json --store \"$1\"", StorePath);
 
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(120));
-        var error = await process.StandardError.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-
-        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {output} {error}");
         Assert.Equal(42, System.Text.Json.JsonDocument.Parse(output).RootElement.GetProperty("values")[0].GetInt32());
         Assert.Equal("41", (await RunAsync("state", "get", "n")).Out.Trim());
     }
@@ -179,6 +145,23 @@ public sealed class ProcessTests : CliTestBase
         Assert.Equal(2, process.ExitCode);
         Assert.Contains("argument 3 is not valid UTF-8", error, StringComparison.Ordinal);
         Assert.False(File.Exists(StorePath));
+    }
+
+    // A shell pipeline through real pipes: $0 is the CLI's dll, $1… the arguments; it must succeed; returns standard output.
+    private static async Task<string> PipeAsync(string pipeline, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in new[] { "-c", "set -o pipefail; " + pipeline, Path.Combine(AppContext.BaseDirectory, "FlowState.Cli.dll") }.Concat(arguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        var error = await process.StandardError.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {output} {error}");
+        return output;
     }
 
     private async Task<(int Code, string Output)> RunProcessAsync(string flowFile, string? interruptWhen, string? signal)

@@ -44,15 +44,7 @@ public sealed class S3CheckpointStorageConformanceTests(S3rverServer server) : C
         var options = server.Options($"tests/{location}/");
         options.ClaimTimeout = TimeSpan.FromMilliseconds(300);
         using var storage = new S3CheckpointStorage(options);
-        using var client = new Amazon.S3.AmazonS3Client(
-            new Amazon.Runtime.BasicAWSCredentials("S3RVER", "S3RVER"),
-            new Amazon.S3.AmazonS3Config
-            {
-                ServiceURL = server.Endpoint,
-                ForcePathStyle = true,
-                AuthenticationRegion = "us-east-1",
-                RequestChecksumCalculation = Amazon.Runtime.RequestChecksumCalculation.WHEN_REQUIRED,
-            });
+        using var client = server.CreateClient();
         // A "choosing" announcement left by a process that died before it claimed.
         await client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
         {

@@ -56,16 +56,7 @@ public sealed class S3DependencyInjectionTests(S3rverServer server) : IDisposabl
     {
         var prefix = $"di-client/{Guid.NewGuid():N}/";
         var services = new ServiceCollection();
-        services.AddSingleton<Amazon.S3.IAmazonS3>(_ => new Amazon.S3.AmazonS3Client(
-            new Amazon.Runtime.BasicAWSCredentials("S3RVER", "S3RVER"),
-            new Amazon.S3.AmazonS3Config
-            {
-                ServiceURL = server.Endpoint,
-                ForcePathStyle = true,
-                AuthenticationRegion = "us-east-1",
-                RequestChecksumCalculation = Amazon.Runtime.RequestChecksumCalculation.WHEN_REQUIRED,
-                ResponseChecksumValidation = Amazon.Runtime.ResponseChecksumValidation.WHEN_REQUIRED,
-            }));
+        services.AddSingleton<Amazon.S3.IAmazonS3>(_ => server.CreateClient());
         services.AddFlowState(f => f.UseS3Checkpoints(p => p.GetRequiredService<Amazon.S3.IAmazonS3>(), o => { o.Bucket = "flowstate"; o.Prefix = prefix; }));
         await using var provider = services.BuildServiceProvider();
         var input = _directory.File("client.jsonl");

@@ -33,4 +33,16 @@ public sealed class S3rverServer : IAsyncLifetime
         AccessKey = "S3RVER",
         SecretKey = "S3RVER",
     };
+
+    /// <summary>An S3 client of the server (path-style addressing, plain bodies), as an app would register one.</summary>
+    public Amazon.S3.AmazonS3Client CreateClient() => new(
+        new Amazon.Runtime.BasicAWSCredentials("S3RVER", "S3RVER"),
+        new Amazon.S3.AmazonS3Config
+        {
+            ServiceURL = Endpoint,
+            ForcePathStyle = true,
+            AuthenticationRegion = "us-east-1",
+            RequestChecksumCalculation = Amazon.Runtime.RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = Amazon.Runtime.ResponseChecksumValidation.WHEN_REQUIRED,
+        });
 }
