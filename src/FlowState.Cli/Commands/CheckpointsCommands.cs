@@ -104,10 +104,7 @@ internal static class CheckpointsCommands
     private static async Task<T> WithPipelineAsync<T>(string path, Func<StreamPipeline, Task<T>> use)
     {
         var file = PipelineFile.Load(path);
-        if (!file.StateEnabled)
-        {
-            throw new CliException($"{path} takes no checkpoints (state.enabled is false)");
-        }
+        file.RequireCheckpoints();
 
         // Only the checkpoint storage and the sinks are used: the pipeline is built on a throwaway in-memory store and never run.
         await using var store = new StateStore();

@@ -42,11 +42,7 @@ internal static class ServeCommand
             foreach (var path in parse.GetValue(pipelines) ?? [])
             {
                 var file = PipelineFile.Load(path);
-                if (!file.StateEnabled)
-                {
-                    throw new CliException($"{path} takes no checkpoints (state.enabled is false)");
-                }
-
+                file.RequireCheckpoints();
                 if (file.CheckpointsInFolder && !Directory.Exists(file.CheckpointDirectory))
                 {
                     throw new CliException($"pipeline {file.Options.Name} has no checkpoints yet ({file.CheckpointDirectory} does not exist); run it first");

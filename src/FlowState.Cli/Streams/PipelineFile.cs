@@ -57,8 +57,21 @@ internal sealed class PipelineFile
         new(System.IO.Path.GetFullPath(path), Existing(path, p => StreamPipelineYaml.Load(p, Catalog)));
 
     /// <summary>The pipeline's checkpoint storage: its folder, or its S3 bucket and prefix.</summary>
-    public ICheckpointStorage OpenCheckpointStorage() =>
-        _definition.CreateCheckpointStorage() ?? throw new CliException($"{Path} takes no checkpoints (state.enabled is false)");
+    /// <exception cref="CliException">The pipeline takes no checkpoints.</exception>
+    public ICheckpointStorage OpenCheckpointStorage()
+    {
+        RequireCheckpoints();
+        return _definition.CreateCheckpointStorage()!;
+    }
+
+    /// <exception cref="CliException">The pipeline takes no checkpoints (<c>state.enabled: false</c>).</exception>
+    public void RequireCheckpoints()
+    {
+        if (!StateEnabled)
+        {
+            throw new CliException($"{Path} takes no checkpoints (state.enabled is false)");
+        }
+    }
 
     /// <summary>Builds the pipeline on <paramref name="store"/>.</summary>
     public StreamPipeline Build(StateStore store) => _definition.Build(store);
