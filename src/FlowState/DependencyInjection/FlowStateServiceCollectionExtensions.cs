@@ -50,14 +50,14 @@ public static class FlowStateServiceCollectionExtensions
         services.AddOptions<StateStoreOptions>();
         services.AddOptions<FlowRunnerOptions>();
         var backend = builder.BackendFactory;
-        services.TryAddSingleton(provider => new FlowStateStoreHolder<StateStore>(cancellationToken =>
+        services.TryAddSingleton(provider => new FlowStateStoreHolder<StateStore>(() =>
         {
             var options = provider.GetRequiredService<IOptions<StateStoreOptions>>().Value;
             var logger = provider.GetService<ILogger<StateStore>>() ?? NullLogger<StateStore>.Instance;
             options.Backend = backend?.Invoke(provider) ?? options.Backend;
             return options.Backend is null
                 ? Task.FromResult(new StateStore(Options.Create(options), logger))
-                : StateStore.OpenAsync(options, logger, cancellationToken);
+                : StateStore.OpenAsync(options, logger);
         }));
         AddLifetime<StateStore>(services);
         services.TryAddSingleton(provider => provider.GetRequiredService<FlowStateStoreHolder<StateStore>>().Store);
@@ -84,11 +84,11 @@ public static class FlowStateServiceCollectionExtensions
 
         services.AddOptions<SharedStateStoreOptions>();
         services.AddOptions<FlowRunnerOptions>();
-        services.TryAddSingleton(provider => new FlowStateStoreHolder<SharedStateStore>(cancellationToken =>
+        services.TryAddSingleton(provider => new FlowStateStoreHolder<SharedStateStore>(() =>
         {
             var options = provider.GetRequiredService<IOptions<SharedStateStoreOptions>>().Value;
             options.Backend = backend(provider);
-            return SharedStateStore.OpenAsync(options, cancellationToken).AsTask();
+            return SharedStateStore.OpenAsync(options).AsTask();
         }));
         AddLifetime<SharedStateStore>(services);
         services.TryAddSingleton(provider => provider.GetRequiredService<FlowStateStoreHolder<SharedStateStore>>().Store);

@@ -94,13 +94,13 @@ public sealed class StreamComponentCatalog
         return this;
     }
 
-    /// <summary>Every key a source may have (the union over the kinds), as a schema lists them.</summary>
+    /// <summary>Every key a source may have besides <c>type</c> and <c>name</c> (the union over the kinds; each kind is checked against its own).</summary>
     public IReadOnlyList<string> SourceKeys => Union(_sources.Values.Select(v => v.Keys));
 
-    /// <summary>Every key a processor may have.</summary>
+    /// <summary>Every key a processor may have besides <c>type</c> and <c>name</c>.</summary>
     public IReadOnlyList<string> ProcessorKeys => Union(_processors.Values.Select(v => v.Keys).Append(ProcessorWrapperKeys));
 
-    /// <summary>Every key a sink may have.</summary>
+    /// <summary>Every key a sink may have besides <c>type</c> and <c>name</c>.</summary>
     public IReadOnlyList<string> SinkKeys => Union(_sinks.Values.Select(v => v.Keys));
 
     /// <summary>The <c>state</c> keys the registered kinds of checkpoint storage add (<c>s3_config</c>).</summary>
