@@ -105,4 +105,39 @@ public sealed class SqliteHostingTests : IDisposable
         Assert.Same(store.FaultCause, health.Exception);
         await host.StopAsync();
     }
+
+    [Fact]
+    public async Task Keyed_stores_live_beside_the_unkeyed_one_each_on_its_file_opened_and_checked_on_its_own()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddFlowState(f => f.UseSqlite(_directory.File("main.db")));
+        builder.Services.AddKeyedFlowState("orders", f => f.UseSqlite(_directory.File("orders.db")).ConfigureStore(o => o.MaxEntries = 1000));
+        builder.Services.AddKeyedFlowState("audit", f => f.UseSqlite(_directory.File(Path.Combine("missing", "audit.db"))));
+        builder.Services.AddHealthChecks()
+            .AddFlowStateHealthChecks()
+            .AddFlowStateHealthChecks("flowstate-orders", key: "orders")
+            .AddFlowStateHealthChecks("flowstate-audit", key: "audit");
+        using var host = builder.Build();
+
+        // The stores open in the order they were registered; the audit store's folder is missing: the host does not
+        // start, and says why — after the two stores before it opened.
+        await Assert.ThrowsAsync<StateBackendException>(() => host.StartAsync());
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+        var main = host.Services.GetRequiredService<StateStore>();
+        var orders = host.Services.GetRequiredKeyedService<StateStore>("orders");
+        await orders.SetAsync("o-1", "paid");
+        await host.Services.GetRequiredKeyedService<Flows.FlowRunner>("orders").Runs.MergeStateAsync("r1", new { step = 1 });
+
+        Assert.NotSame(main, orders);
+        Assert.Equal(("default", "orders"), (main.Name, orders.Name));
+        Assert.Equal($"StateStore(orders: sqlite:{_directory.File("orders.db")})", orders.ToString());
+        Assert.Equal("paid", await host.Services.GetRequiredKeyedService<IStateStore>("orders").GetAsync<string>("o-1"));
+        Assert.False(await main.ExistsAsync("o-1"));
+        Assert.Equal(HealthStatus.Healthy, report.Entries["flowstate"].Status);
+        Assert.Equal(HealthStatus.Healthy, report.Entries["flowstate-orders"].Status);
+        Assert.Equal(HealthStatus.Unhealthy, report.Entries["flowstate-audit"].Status);
+        Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddKeyedFlowState("orders").AddKeyedFlowState("orders"));
+        Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddFlowState().AddFlowState());
+        await host.StopAsync();
+    }
 }

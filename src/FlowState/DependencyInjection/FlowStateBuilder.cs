@@ -13,11 +13,17 @@ namespace FlowState;
 /// </summary>
 public sealed class FlowStateBuilder
 {
-    internal FlowStateBuilder(IServiceCollection services)
+    internal FlowStateBuilder(IServiceCollection services, string? key = null)
     {
         Services = services;
+        Key = key;
     }
 
+    /// <summary>The key of a keyed store (<see cref="FlowStateServiceCollectionExtensions.AddKeyedFlowState"/>); null for the store <c>AddFlowState</c> registers.</summary>
+    public string? Key { get; }
+
+    // Options of a keyed store are named after its key; the unkeyed store's have the default name.
+    internal string OptionsName => Key ?? Microsoft.Extensions.Options.Options.DefaultName;
     /// <summary>The services being configured.</summary>
     public IServiceCollection Services { get; }
 
@@ -29,7 +35,7 @@ public sealed class FlowStateBuilder
     public FlowStateBuilder ConfigureStore(Action<StateStoreOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
-        Services.Configure(configure);
+        Services.Configure(OptionsName, configure);
         return this;
     }
 
@@ -37,7 +43,7 @@ public sealed class FlowStateBuilder
     public FlowStateBuilder ConfigureRunner(Action<FlowRunnerOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
-        Services.Configure(configure);
+        Services.Configure(OptionsName, configure);
         return this;
     }
 
@@ -66,7 +72,7 @@ public sealed class FlowStateBuilder
     public FlowStateBuilder ConfigureSharedStore(Action<SharedStateStoreOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
-        Services.Configure(configure);
+        Services.Configure(OptionsName, configure);
         return this;
     }
 
@@ -93,7 +99,7 @@ public sealed class FlowStateBuilder
     public FlowStateBuilder BindConfiguration(IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(section);
-        Services.AddOptions<StateStoreOptions>()
+        Services.AddOptions<StateStoreOptions>(OptionsName)
             .Configure(options =>
             {
                 var settings = FlowStateConfiguration.Bind<StoreSettings>(section, "the FlowState store");
@@ -104,7 +110,7 @@ public sealed class FlowStateBuilder
                 options.DefaultTimeToLive = settings.DefaultTimeToLive ?? options.DefaultTimeToLive;
             })
             .ValidateOnStart();
-        Services.AddOptions<FlowRunnerOptions>()
+        Services.AddOptions<FlowRunnerOptions>(OptionsName)
             .Configure(options =>
             {
                 var runner = FlowStateConfiguration.Bind<StoreSettings>(section, "the FlowState store").Runner;

@@ -12,12 +12,18 @@ public static class FlowStateHealthChecksBuilderExtensions
     /// faulted, the commit queue not nearly full, and for a shared store, the server answering a read and the change
     /// feed alive. Data: entries, bytes, version, pending commits.
     /// </summary>
-    /// <example><code>services.AddHealthChecks().AddFlowStateHealthChecks();</code></example>
+    /// <param name="builder">The app's health checks.</param>
+    /// <param name="name">The check's name in reports.</param>
+    /// <param name="configure">Thresholds.</param>
+    /// <param name="tags">Tags to filter checks by.</param>
+    /// <param name="key">The key of a store registered with <see cref="FlowStateServiceCollectionExtensions.AddKeyedFlowState"/>; null: the unkeyed store.</param>
+    /// <example><code>services.AddHealthChecks().AddFlowStateHealthChecks().AddFlowStateHealthChecks("flowstate-orders", key: "orders");</code></example>
     public static IHealthChecksBuilder AddFlowStateHealthChecks(
         this IHealthChecksBuilder builder,
         string name = "flowstate",
         Action<FlowStateHealthCheckOptions>? configure = null,
-        IEnumerable<string>? tags = null)
+        IEnumerable<string>? tags = null,
+        string? key = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var options = new FlowStateHealthCheckOptions();
@@ -25,10 +31,10 @@ public static class FlowStateHealthChecksBuilderExtensions
         return builder.Add(new HealthCheckRegistration(
             name,
             provider => new FlowStateHealthCheck(
-                provider.GetService<FlowStateStoreHolder<StateStore>>(),
-                provider.GetService<FlowStateStoreHolder<SharedStateStore>>(),
+                provider.GetKeyedService<FlowStateStoreHolder<StateStore>>(key),
+                provider.GetKeyedService<FlowStateStoreHolder<SharedStateStore>>(key),
                 options,
-                provider.GetService<IOptions<StateStoreOptions>>()?.Value.MaxPendingCommits ?? new StateStoreOptions().MaxPendingCommits),
+                provider.GetService<IOptionsMonitor<StateStoreOptions>>()?.Get(key ?? Options.DefaultName).MaxPendingCommits ?? new StateStoreOptions().MaxPendingCommits),
             failureStatus: null,
             tags));
     }
