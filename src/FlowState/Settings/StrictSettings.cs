@@ -1,5 +1,4 @@
 using System.Globalization;
-
 using FlowState.Streaming;
 
 namespace FlowState;
