@@ -39,11 +39,15 @@ internal sealed record FlowFile(string Flow, string? Store, string? RunId, JsonO
     /// <summary>The settings in a YAML file the CLI reads (flow files, flows of Lua steps); null for an empty file.</summary>
     /// <exception cref="CliException">There is no such file.</exception>
     /// <exception cref="Streaming.StreamDefinitionException">It is not YAML (the message names the line).</exception>
-    public static ISettingsNode? Root(string path)
+    public static ISettingsNode? Root(string path) => Existing(path, YamlSettings.Load);
+
+    /// <summary>What <paramref name="read"/> makes of the file: a missing file is the one-line error the CLI prints.</summary>
+    /// <exception cref="CliException">There is no such file.</exception>
+    public static T Existing<T>(string path, Func<string, T> read)
     {
         try
         {
-            return YamlSettings.Load(path);
+            return read(path);
         }
         catch (FileNotFoundException ex)
         {

@@ -54,7 +54,7 @@ internal sealed class PipelineFile
     /// <exception cref="CliException">There is no file.</exception>
     /// <exception cref="StreamDefinitionException">The file is not YAML, or a key is unknown or a value bad, with its line.</exception>
     public static PipelineFile Load(string path) =>
-        new(System.IO.Path.GetFullPath(path), Existing(path, p => StreamPipelineYaml.Load(p, Catalog)));
+        new(System.IO.Path.GetFullPath(path), FlowFile.Existing(path, p => StreamPipelineYaml.Load(p, Catalog)));
 
     /// <summary>The pipeline's checkpoint storage: its folder, or its S3 bucket and prefix.</summary>
     /// <exception cref="CliException">The pipeline takes no checkpoints.</exception>
@@ -75,16 +75,4 @@ internal sealed class PipelineFile
 
     /// <summary>Builds the pipeline on <paramref name="store"/>.</summary>
     public StreamPipeline Build(StateStore store) => _definition.Build(store);
-
-    private static T Existing<T>(string path, Func<string, T> read)
-    {
-        try
-        {
-            return read(path);
-        }
-        catch (FileNotFoundException ex)
-        {
-            throw new CliException(ex.Message);
-        }
-    }
 }
