@@ -117,9 +117,7 @@ public sealed class StreamComponentCatalog
 
     internal (Func<IProcessor> Make, string Type, string Name) Processor(ISettingsNode node, string where, string directory)
     {
-        var probe = new StrictSettings(node, where, [], directory, checkKeys: false);
-        var type = probe.Choice("type", [.. _processors.Keys]) ?? throw probe.Error($"a processor needs 'type': {string.Join(", ", _processors.Keys)}");
-        var settings = new StrictSettings(node, where, Union([CommonKeys, ProcessorWrapperKeys, _processors[type].Keys]), directory);
+        var (settings, type) = Kind(_processors, node, where, directory, defaultType: null, "processor", ProcessorWrapperKeys);
         var name = settings.Text("name") ?? type;
         var exactlyOnce = settings.Flag("exactly_once") ?? false;
         var window = settings.WholeNumber("dedupe_window", 1, 1_000_000) ?? 1024;
@@ -153,11 +151,25 @@ public sealed class StreamComponentCatalog
         string defaultType,
         string what)
     {
-        // The kind first (an unknown one is named as such), then the keys against that kind's own.
-        var probe = new StrictSettings(node, where, [], directory, checkKeys: false);
-        var type = probe.Choice("type", [.. kinds.Keys]) ?? (kinds.ContainsKey(defaultType) ? defaultType : throw probe.Error($"a {what} needs 'type': {string.Join(", ", kinds.Keys)}"));
-        var settings = new StrictSettings(node, where, Union([CommonKeys, kinds[type].Keys]), directory);
+        var (settings, type) = Kind(kinds, node, where, directory, defaultType, what, []);
         return kinds[type].Create(settings, settings.Text("name", required: true)!);
+    }
+
+    // The kind first (an unknown one is named as such), then the keys against that kind's own, the common ones and
+    // `extraKeys`.
+    private static (StrictSettings Settings, string Type) Kind<T>(
+        Dictionary<string, (string[] Keys, Func<StrictSettings, string, Func<T>> Create)> kinds,
+        ISettingsNode node,
+        string where,
+        string directory,
+        string? defaultType,
+        string what,
+        string[] extraKeys)
+    {
+        var probe = new StrictSettings(node, where, [], directory, checkKeys: false);
+        var type = probe.Choice("type", [.. kinds.Keys])
+            ?? (defaultType is not null && kinds.ContainsKey(defaultType) ? defaultType : throw probe.Error($"a {what} needs 'type': {string.Join(", ", kinds.Keys)}"));
+        return (new StrictSettings(node, where, Union([CommonKeys, extraKeys, kinds[type].Keys]), directory), type);
     }
 
     private static string[] Union(IEnumerable<IEnumerable<string>> keys) => [.. keys.SelectMany(k => k).Distinct(StringComparer.Ordinal)];
