@@ -16,12 +16,13 @@ internal sealed record FlowFile(string Flow, string? Store, string? RunId, JsonO
     /// <summary>The keys a flow file may have (docs/schemas/flow-file.schema.json lists the same; a test checks).</summary>
     public static readonly string[] Keys = ["flow", "store", "run_id", "input"];
 
-    /// <exception cref="CliException">The file cannot be read or is not a flow file.</exception>
-    public static FlowFile Load(string path)
+    /// <summary>Reads the flow file at <paramref name="path"/>, whose settings were read already (<see cref="Root"/>; null: empty).</summary>
+    /// <exception cref="CliException">The file is empty or is not a flow file.</exception>
+    public static FlowFile Load(string path, ISettingsNode? settings)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var root = StrictSettings.Read(
-            Root(path) ?? throw new CliException($"{path} is empty; a flow file needs at least 'flow:'"),
+            settings ?? throw new CliException($"{path} is empty; a flow file needs at least 'flow:'"),
             "(file)",
             Keys,
             directory,

@@ -19,9 +19,4 @@ public static class StreamPipelineYaml
         var root = YamlSettings.Load(path) ?? throw new StreamDefinitionException($"{path} is empty; a pipeline file needs 'name:' and 'pipeline:'");
         return StreamPipelineDefinition.Load(root, catalog, Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
-
-    /// <summary>Whether the YAML file describes a stream pipeline (it has <c>pipeline:</c>).</summary>
-    /// <exception cref="FileNotFoundException">There is no such file.</exception>
-    /// <exception cref="StreamDefinitionException">The file is not YAML.</exception>
-    public static bool IsPipeline(string path) => YamlSettings.Load(path) is { IsMapping: true } root && root.Child("pipeline") is not null;
 }

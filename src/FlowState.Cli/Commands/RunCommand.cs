@@ -28,14 +28,17 @@ internal static class RunCommand
         {
             var text = parse.GetValue(target)!;
             var isYaml = text.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || text.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
-            if (isYaml && PipelineFile.IsPipelineFile(text))
+
+            // The file is read once; what it holds says what it is: a pipeline, a flow of Lua steps, or a flow file.
+            var settings = isYaml ? FlowFile.Root(text) : null;
+            if (settings?.Child("pipeline") is not null)
             {
-                return await PipelineRunCommand.RunAsync(PipelineFile.Load(text), parse, console, cancellationToken);
+                return await PipelineRunCommand.RunAsync(PipelineFile.Load(text, settings), parse, console, cancellationToken);
             }
 
-            var (flow, input, storePath, fileRunId, printResult) = isYaml && LuaFlowFile.IsLuaFlowFile(text)
-                ? await LuaFlowAsync(text, console, cancellationToken)
-                : BundledFlowOf(isYaml ? FlowFile.Load(text) : null, text);
+            var (flow, input, storePath, fileRunId, printResult) = settings?.Child("steps") is not null
+                ? await LuaFlowAsync(text, settings, console, cancellationToken)
+                : BundledFlowOf(isYaml ? FlowFile.Load(text, settings) : null, text);
             var location = StoreLocation.Parse(parse.GetValue(CliOptions.Store) ?? storePath);
             await using var store = await location.OpenAsync(mustExist: false, cancellationToken);
             var runner = FlowStateCli.Runner(store);
@@ -131,9 +134,9 @@ internal static class RunCommand
             (console, state) => bundled.PrintResultAsync(console, state, ["result", "value"]));
     }
 
-    private static async Task<RunTarget> LuaFlowAsync(string path, CliConsole console, CancellationToken cancellationToken)
+    private static async Task<RunTarget> LuaFlowAsync(string path, ISettingsNode settings, CliConsole console, CancellationToken cancellationToken)
     {
-        var file = await LuaFlowFile.LoadAsync(path, console.Out, cancellationToken);
+        var file = await LuaFlowFile.LoadAsync(path, settings, console.Out, cancellationToken);
         return new RunTarget(
             file.Flow,
             file.Input,

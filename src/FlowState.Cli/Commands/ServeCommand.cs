@@ -43,7 +43,7 @@ internal static class ServeCommand
             {
                 var file = PipelineFile.Load(path);
                 file.RequireCheckpoints();
-                if (file.CheckpointsInFolder && !Directory.Exists(file.CheckpointDirectory))
+                if (file.CheckpointDirectory is { } folder && !Directory.Exists(folder))
                 {
                     throw new CliException($"pipeline {file.Options.Name} has no checkpoints yet ({file.CheckpointDirectory} does not exist); run it first");
                 }

@@ -20,20 +20,18 @@ internal sealed record LuaFlowFile(Flow Flow, JsonObject Input, string? Store, s
     public static readonly string[] StepKeys = ["script", "retries", "retry_delay_ms", "next"];
     public static readonly string[] BudgetKeys = ["timeout_seconds", "max_instructions", "max_memory_mb", "max_call_depth"];
 
-    /// <summary>True when the YAML document is a flow of Lua steps (it has <c>steps:</c>).</summary>
-    public static bool IsLuaFlowFile(string path) => FlowFile.Root(path) is { IsMapping: true } root && root.Child("steps") is not null;
-
-    /// <summary>Reads the file and compiles its scripts.</summary>
+    /// <summary>Reads the file (its settings read already: <paramref name="settings"/>) and compiles its scripts.</summary>
     /// <param name="path">The YAML file.</param>
+    /// <param name="settings">The file's settings (<see cref="FlowFile.Root"/>).</param>
     /// <param name="output">Where the scripts' <c>print</c> output goes.</param>
     /// <param name="cancellationToken">Stops reading the scripts.</param>
     /// <exception cref="FlowDefinitionException">An unknown key, a bad value, a missing script or step, with its line.</exception>
     /// <exception cref="ScriptException">A script does not compile.</exception>
-    public static async Task<LuaFlowFile> LoadAsync(string path, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<LuaFlowFile> LoadAsync(string path, ISettingsNode settings, TextWriter output, CancellationToken cancellationToken)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var root = StrictSettings.Read(
-            FlowFile.Root(path) ?? throw new FlowDefinitionException($"{path} is empty; a flow of Lua steps needs 'name:' and 'steps:'"),
+            settings,
             "flow",
             RootKeys,
             directory,

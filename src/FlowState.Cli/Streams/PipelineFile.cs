@@ -38,23 +38,21 @@ internal sealed class PipelineFile
     /// <summary>The store for Sqlite/RocksDb state (relative to the working directory); null: the CLI's store.</summary>
     public string? StorePath => _definition.StorePath;
 
-    /// <summary>Where checkpoints go when they go to a folder (full path).</summary>
-    public string CheckpointDirectory => _definition.CheckpointDirectory;
-
-    /// <summary>Whether checkpoints go to a folder (not to S3).</summary>
-    public bool CheckpointsInFolder => BackendType != "S3";
+    /// <summary>Where checkpoints go when they go to a folder (full path); null when S3 keeps them.</summary>
+    public string? CheckpointDirectory => _definition.CheckpointDirectory;
 
     /// <summary>The names of the processors that count per key, whose top keys the CLI prints.</summary>
     public IReadOnlyList<string> CountingProcessors => _definition.CountingProcessors;
-
-    /// <summary>True when the YAML document is a pipeline file (it has <c>pipeline:</c>).</summary>
-    /// <exception cref="CliException">There is no file.</exception>
-    public static bool IsPipelineFile(string path) => FlowFile.Root(path) is { IsMapping: true } root && root.Child("pipeline") is not null;
 
     /// <exception cref="CliException">There is no file.</exception>
     /// <exception cref="StreamDefinitionException">The file is not YAML, or a key is unknown or a value bad, with its line.</exception>
     public static PipelineFile Load(string path) =>
         new(System.IO.Path.GetFullPath(path), FlowFile.Existing(path, p => StreamPipelineYaml.Load(p, Catalog)));
+
+    /// <summary>The pipeline file at <paramref name="path"/>, whose settings were read already (<see cref="FlowFile.Root"/>).</summary>
+    /// <exception cref="StreamDefinitionException">A key is unknown or a value bad, with its line.</exception>
+    public static PipelineFile Load(string path, ISettingsNode settings) =>
+        new(System.IO.Path.GetFullPath(path), StreamPipelineDefinition.Load(settings, Catalog, System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!));
 
     /// <summary>The pipeline's checkpoint storage: its folder, or its S3 bucket and prefix.</summary>
     /// <exception cref="CliException">The pipeline takes no checkpoints.</exception>

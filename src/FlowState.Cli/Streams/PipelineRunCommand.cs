@@ -17,8 +17,9 @@ internal static class PipelineRunCommand
     {
         var location = file.BackendType switch
         {
-            "Memory" or "S3" => null,
+            "Memory" => null,
             _ when !file.StateEnabled => null,
+            _ when file.CheckpointDirectory is null => null, // checkpoint storage of a registered kind (S3): keyed state in memory
             "RocksDb" => StoreLocation.Parse(parse.GetValue(CliOptions.Store) ?? "rocksdb:" + (file.StorePath ?? "flowstate-rocksdb")),
             _ => StoreLocation.Parse(parse.GetValue(CliOptions.Store) ?? file.StorePath),
         };

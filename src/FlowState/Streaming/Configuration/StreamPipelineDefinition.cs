@@ -44,8 +44,8 @@ public sealed class StreamPipelineDefinition
     /// <summary><c>state.path</c>: the store for Sqlite/RocksDb state, for the host that opens it; null when not given.</summary>
     public string? StorePath { get; private set; }
 
-    /// <summary>The checkpoint folder (full path) when checkpoints go to a folder.</summary>
-    public string CheckpointDirectory { get; private set; } = string.Empty;
+    /// <summary>The checkpoint folder (full path); null when a registered kind of checkpoint storage (S3) keeps them.</summary>
+    public string? CheckpointDirectory { get; private set; }
 
     /// <summary>The names of the processors of type <c>count</c>, in order.</summary>
     public IReadOnlyList<string> CountingProcessors { get; private set; } = [];
@@ -85,7 +85,7 @@ public sealed class StreamPipelineDefinition
 
     /// <summary>The checkpoint storage the settings name: a folder, or a registered kind (S3); null without checkpoints.</summary>
     public ICheckpointStorage? CreateCheckpointStorage() =>
-        !StateEnabled ? null : _checkpoints?.Invoke() ?? new DirectoryCheckpointStorage(CheckpointDirectory);
+        !StateEnabled ? null : _checkpoints?.Invoke() ?? new DirectoryCheckpointStorage(CheckpointDirectory!);
 
     /// <summary>Builds the pipeline on <paramref name="store"/> (its keyed state), with new sources, processors, sinks and checkpoint storage.</summary>
     /// <exception cref="StreamDefinitionException">The pipeline is not valid as a whole (see <see cref="StreamPipelineBuilder.Build"/>).</exception>
@@ -130,7 +130,8 @@ public sealed class StreamPipelineDefinition
         }
 
         StorePath = state.Text("path");
-        CheckpointDirectory = Path.GetFullPath(state.Text("checkpoint_dir") ?? Path.Combine("flowstate-checkpoints", Options.Name));
+        var folder = state.Text("checkpoint_dir");
+        CheckpointDirectory = _checkpoints is not null ? null : Path.GetFullPath(folder ?? Path.Combine("flowstate-checkpoints", Options.Name));
         if (state.WholeNumber("checkpoint_interval_ms", 1, int.MaxValue) is { } interval)
         {
             Options.CheckpointInterval = TimeSpan.FromMilliseconds(interval);
