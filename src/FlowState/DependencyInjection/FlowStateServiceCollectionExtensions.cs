@@ -84,6 +84,7 @@ public static class FlowStateServiceCollectionExtensions
             var options = provider.GetRequiredService<IOptionsMonitor<StateStoreOptions>>().Get(name);
             var logger = provider.GetService<ILogger<StateStore>>() ?? NullLogger<StateStore>.Instance;
             options.Backend = backend?.Invoke(provider) ?? options.Backend;
+            options.MeterFactory ??= provider.GetService<System.Diagnostics.Metrics.IMeterFactory>();
             return options.Backend is null
                 ? Task.FromResult(new StateStore(Options.Create(options), logger))
                 : StateStore.OpenAsync(options, logger);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 
 namespace FlowState;
 
@@ -25,17 +26,26 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
 
     private readonly KeyValuePair<string, object?> _storeTag;
     private readonly Action<long, Exception>? _onFailure;
+    private readonly FlowStateInstruments _instruments;
+    private readonly ILogger _logger;
+    private readonly TimeSpan _slowCommit;
 
     /// <param name="backend">Where commits go.</param>
     /// <param name="capacity">Awaited commits in flight at most.</param>
-    /// <param name="storeName">The store's name, in traces and metrics.</param>
+    /// <param name="storeName">The store's name, in traces, metrics and logs.</param>
+    /// <param name="instruments">Where commit metrics go.</param>
+    /// <param name="logger">Hears of backend transactions slower than <paramref name="slowCommit"/>.</param>
+    /// <param name="slowCommit">A backend transaction that takes longer is logged as a warning.</param>
     /// <param name="onFailure">
     /// Called once, on the flusher, when the backend fails: with the version up to which the backend holds everything,
     /// before any waiting writer hears of the failure.
     /// </param>
-    public GroupCommitQueue(IStateBackend backend, int capacity, string storeName = "default", Action<long, Exception>? onFailure = null)
+    public GroupCommitQueue(IStateBackend backend, int capacity, string storeName, FlowStateInstruments instruments, ILogger logger, TimeSpan slowCommit, Action<long, Exception>? onFailure = null)
     {
         _onFailure = onFailure;
+        _instruments = instruments;
+        _logger = logger;
+        _slowCommit = slowCommit;
         _storeTag = new KeyValuePair<string, object?>("flowstate.store", storeName);
         _backend = backend;
         _capacity = capacity;
@@ -78,7 +88,9 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
     public Task Enqueue(List<BackendChange> changes, Durability durability, bool holdsSlot, long version, Task? ready = null)
     {
         ThrowIfFaulted();
-        var pending = new PendingCommit(changes, durability, holdsSlot, version, ready);
+        // The writer's span (a flow step, a request) is current here, on its own async flow; the flusher is not on it.
+        var cause = FlowStateActivities.Source.HasListeners() && Activity.Current is { } current ? current.Context : default;
+        var pending = new PendingCommit(changes, durability, holdsSlot, version, ready, cause);
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(nameof(GroupCommitQueue), "The store is closed; the write was not made durable.");
@@ -151,7 +163,7 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
             // A group of nothing (a backup's drain marker) has nothing to write: it only keeps its place in the order.
             if (failure is null && changes.Count > 0)
             {
-                using var activity = FlowStateActivities.Source.StartActivity("flowstate.commit");
+                using var activity = FlowStateActivities.Source.HasListeners() ? StartCommitActivity(group) : null;
                 activity?.SetTag("flowstate.store", _storeTag.Value);
                 activity?.SetTag("flowstate.backend", _backend.Description);
                 activity?.SetTag("flowstate.durability", durability.ToString());
@@ -167,8 +179,12 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
                     _mark?.Advance(HighestVersion(changes), durability);
                     Groups++;
                     Commits += group.Count;
-                    FlowStateMetrics.CommitGroupSize.Record(group.Count, _storeTag);
-                    FlowStateMetrics.CommitDuration.Record(elapsed.TotalMilliseconds, _storeTag);
+                    _instruments.CommitGroupSize.Record(group.Count, _storeTag);
+                    _instruments.CommitDuration.Record(elapsed.TotalSeconds, _storeTag);
+                    if (elapsed > _slowCommit)
+                    {
+                        StateStoreLog.SlowCommit(_logger, (string)_storeTag.Value!, _backend.Description, elapsed.TotalMilliseconds, group.Count, changes.Count, durability);
+                    }
                 }
 #pragma warning disable CA1031 // Any backend failure faults the queue and is handed to every waiting writer.
                 catch (Exception ex)
@@ -212,6 +228,34 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The span of one backend transaction: a child of the first commit's writer (so a flow step's commit nests under
+    /// the step), linked from every other writer whose commit shared the transaction.
+    /// </summary>
+    private static Activity? StartCommitActivity(List<PendingCommit> group)
+    {
+        ActivityContext parent = default;
+        List<ActivityLink>? links = null;
+        foreach (var pending in group)
+        {
+            if (pending.Cause == default)
+            {
+                continue;
+            }
+
+            if (parent == default)
+            {
+                parent = pending.Cause;
+            }
+            else if (pending.Cause != parent)
+            {
+                (links ??= []).Add(new ActivityLink(pending.Cause));
+            }
+        }
+
+        return FlowStateActivities.Source.StartActivity("flowstate.commit", ActivityKind.Internal, parent, links: links);
+    }
+
     /// <summary>The highest version the changes store: what the backend holds from now on (deletes carry the version record).</summary>
     private static long HighestVersion(List<BackendChange> changes)
     {
@@ -240,8 +284,10 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
         return false;
     }
 
-    private sealed class PendingCommit(List<BackendChange> changes, Durability durability, bool holdsSlot, long version, Task? ready)
+    private sealed class PendingCommit(List<BackendChange> changes, Durability durability, bool holdsSlot, long version, Task? ready, ActivityContext cause)
     {
+        public ActivityContext Cause { get; } = cause;
+
         public Task? Ready { get; } = ready;
 
         public long Version { get; } = version;

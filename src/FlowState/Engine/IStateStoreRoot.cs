@@ -15,6 +15,9 @@ internal interface IStateStoreRoot
 
     TimeProvider Time { get; }
 
+    /// <summary>Where flows on this store record their metrics.</summary>
+    FlowStateInstruments Instruments { get; }
+
     /// <summary>True when the state outlives the process (a backend or a server).</summary>
     bool HasBackend { get; }
 

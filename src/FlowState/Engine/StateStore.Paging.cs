@@ -61,6 +61,22 @@ public sealed partial class StateStore
     /// </summary>
     internal async ValueTask<StateEntry?> PageInAsync(StateEntry entry, CancellationToken cancellationToken)
     {
+        var started = _instruments.ReadDuration.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+        try
+        {
+            return await PageInUnmeasuredAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (started != 0)
+            {
+                _instruments.RecordRead(Name, started, fromBackend: true);
+            }
+        }
+    }
+
+    private async ValueTask<StateEntry?> PageInUnmeasuredAsync(StateEntry entry, CancellationToken cancellationToken)
+    {
         while (true)
         {
             var stored = await _backend!.GetAsync(entry.Scope.StorageKey, entry.Key, cancellationToken).ConfigureAwait(false);

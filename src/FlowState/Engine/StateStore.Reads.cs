@@ -16,6 +16,20 @@ public sealed partial class StateStore
     /// <summary>The read fast path: one dictionary lookup, no lock unless a multi-key change is in flight.</summary>
     internal StateEntry? Read(ScopeNode? node, string key)
     {
+        // The clock is read only while someone listens to the read-latency histogram.
+        if (_instruments.ReadDuration.Enabled)
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var read = ReadUnmeasured(node, key);
+            _instruments.RecordRead(Name, started, fromBackend: false);
+            return read;
+        }
+
+        return ReadUnmeasured(node, key);
+    }
+
+    private StateEntry? ReadUnmeasured(ScopeNode? node, string key)
+    {
         if (key is null)
         {
             throw new ArgumentNullException(nameof(key), "The key is null; use a non-empty string.");

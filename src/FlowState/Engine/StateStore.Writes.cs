@@ -10,7 +10,7 @@ public sealed partial class StateStore
     {
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfDisposed();
-        if (!FlowStateMetrics.WritesObserved)
+        if (!_instruments.WritesObserved)
         {
             return CommitUnmeasuredAsync(writes, cancellationToken);
         }
@@ -32,7 +32,7 @@ public sealed partial class StateStore
     private async ValueTask<CommitResult> MeasureAsync(ValueTask<CommitResult> commit, int operations, long started)
     {
         var result = await commit.ConfigureAwait(false);
-        FlowStateMetrics.RecordWrites(Name, operations, started);
+        _instruments.RecordWrites(Name, operations, started);
         return result;
     }
 

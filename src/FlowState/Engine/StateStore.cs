@@ -37,6 +37,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     private readonly CoarseUtcClock? _coarseClock;
     private readonly IStateBackend? _backend;
     private readonly GroupCommitQueue? _commits;
+    private readonly FlowStateInstruments _instruments;
     private readonly UndurableChanges? _undurable;
     private List<BackendChange>? _pendingChanges;
 
@@ -110,7 +111,8 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
 
         // A read-only store never writes, so it has nothing to undo (and no group commit would ever let records go).
         _undurable = _backend is null || _readOnly ? null : new UndurableChanges();
-        _commits = _backend is null ? null : new GroupCommitQueue(_backend, options.MaxPendingCommits, options.Name, RollBackUndurable);
+        _instruments = FlowStateInstruments.For(options.MeterFactory);
+        _commits = _backend is null ? null : new GroupCommitQueue(_backend, options.MaxPendingCommits, options.Name, _instruments, _logger, options.SlowCommitThreshold, RollBackUndurable);
         _global = For(StateScope.Global);
         // The timer holds the store weakly so that a store nobody disposed can still be collected; the timer then
         // disposes itself.
@@ -135,7 +137,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
             options.ExpirationScanInterval,
             options.ExpirationScanInterval);
         timerState.Timer = _expiryTimer;
-        FlowStateMetrics.Register(this);
+        _instruments.Register(this);
     }
 
     /// <inheritdoc />
@@ -172,6 +174,10 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     internal TimeProvider Time => _time;
 
     TimeProvider IStateStoreRoot.Time => _time;
+
+    internal FlowStateInstruments Instruments => _instruments;
+
+    FlowStateInstruments IStateStoreRoot.Instruments => _instruments;
 
     bool IStateStoreRoot.HasBackend => _backend is not null;
 
@@ -407,7 +413,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
             return;
         }
 
-        FlowStateMetrics.Unregister(this);
+        _instruments.Unregister(this);
         await _expiryTimer.DisposeAsync().ConfigureAwait(false);
         lock (_writeLock)
         {

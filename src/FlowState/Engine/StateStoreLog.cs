@@ -16,4 +16,7 @@ internal static partial class StateStoreLog
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "The paged-out value of evicted key '{Key}' in scope '{ScopePath}' could not be read back; the eviction callback is not called for it.")]
     public static partial void EvictedValueUnreadable(ILogger logger, Exception exception, string key, string scopePath);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Store '{StoreName}': a backend transaction on {Backend} took {ElapsedMs:F0} ms ({Commits} commits, {Changes} changes, durability {Durability}); writers waited for it.")]
+    public static partial void SlowCommit(ILogger logger, string storeName, string backend, double elapsedMs, int commits, int changes, Durability durability);
 }

@@ -46,6 +46,18 @@ public sealed class StateStoreOptions
     /// <summary>The clock for expiry; inject a fake one in tests.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>
+    /// Makes the meter the store, and flows and pipelines on it, record on (<see cref="FlowStateMetrics"/>); a host's
+    /// is passed on by <c>AddFlowState</c>. Null: a process-wide meter of the same name.
+    /// </summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
+
+    /// <summary>
+    /// A backend transaction (one group commit) that takes longer is logged as a warning naming the store, the backend,
+    /// the time and the commits that waited for it; 1 second by default.
+    /// </summary>
+    public TimeSpan SlowCommitThreshold { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Serializer options for typed access. Null: <see cref="JsonSerializerOptions.Default"/>.</summary>
     public JsonSerializerOptions? JsonSerializerOptions { get; set; }
 

@@ -44,7 +44,7 @@ public abstract class BatchNode<TItem, TResult> : Node<IReadOnlyList<TItem>, IRe
     {
         ArgumentNullException.ThrowIfNull(prep);
         var results = new TResult[prep.Count];
-        var retry = new RetryPolicy(MaxRetries, RetryDelay, RetryBackoff, MaxRetryDelay);
+        var retry = Retry;
         var step = context.Invocation;
         if (MaxDegreeOfParallelism == 1)
         {

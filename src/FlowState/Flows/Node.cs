@@ -19,7 +19,7 @@ public static class Node
     /// <param name="post">Writes state (staged until it returns) and returns the action (null: <c>"default"</c>).</param>
     /// <param name="maxRetries">Retries of a failed exec (default 0).</param>
     /// <param name="retryDelay">The wait before the first retry (default none).</param>
-    /// <param name="retryBackoff">What each further wait is multiplied by (default 1).</param>
+    /// <param name="retryBackoff">How the waits grow: constant (the default), linear or exponential.</param>
     /// <param name="fallback">Runs when exec failed on its last attempt; its result goes to post.</param>
     /// <param name="onComplete">Runs after every step of the node, committed or failed.</param>
     /// <exception cref="ArgumentException">The name is not valid or a retry setting is out of range.</exception>
@@ -30,7 +30,7 @@ public static class Node
         Func<IStateStore, TPrep, TExec, PostContext, ValueTask<string?>>? post = null,
         int maxRetries = 0,
         TimeSpan retryDelay = default,
-        double retryBackoff = 1,
+        Polly.DelayBackoffType retryBackoff = Polly.DelayBackoffType.Constant,
         Func<TPrep, Exception, ExecContext, ValueTask<TExec>>? fallback = null,
         Func<NodeCompletion, ValueTask>? onComplete = null)
     {

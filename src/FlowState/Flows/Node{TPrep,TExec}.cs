@@ -48,21 +48,48 @@ public abstract class Node<TPrep, TExec> : FlowNode
         init => _retry = _retry with { Delay = RetryPolicy.CheckDelay(value) };
     }
 
-    /// <summary>What each further wait is multiplied by (default 1: a constant delay; 2 doubles it each time).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is below 1 or not finite.</exception>
-    public double RetryBackoff
+    /// <summary>
+    /// How the waits grow (Polly's back-off): <see cref="Polly.DelayBackoffType.Constant"/> (the default: every wait is
+    /// <see cref="RetryDelay"/>), <see cref="Polly.DelayBackoffType.Linear"/> (1×, 2×, 3× …) or
+    /// <see cref="Polly.DelayBackoffType.Exponential"/> (1×, 2×, 4× …).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not one of these.</exception>
+    public Polly.DelayBackoffType RetryBackoff
     {
         get => _retry.Backoff;
         init => _retry = _retry with { Backoff = RetryPolicy.CheckBackoff(value) };
     }
 
-    /// <summary>The longest wait between retries (default unbounded).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    /// <summary>The longest wait between retries (default a day, the longest there is).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative or longer than a day.</exception>
     public TimeSpan MaxRetryDelay
     {
         get => _retry.MaxDelay;
         init => _retry = _retry with { MaxDelay = RetryPolicy.CheckDelay(value) };
     }
+
+    /// <summary>
+    /// Randomizes the waits (Polly's jitter: decorrelated for exponential back-off, ±25% otherwise), so that many runs
+    /// failing together do not retry together; off by default.
+    /// </summary>
+    public bool RetryJitter
+    {
+        get => _retry.Jitter;
+        init => _retry = _retry with { Jitter = value };
+    }
+
+    /// <summary>
+    /// Which exec failures are worth retrying (say, <c>ex =&gt; ex is HttpRequestException or TimeoutException</c>);
+    /// others go to <see cref="ExecFallbackAsync"/> at once. Null (the default): every failure but the run's own
+    /// cancellation.
+    /// </summary>
+    public Func<Exception, bool>? RetryOn
+    {
+        get => _retry.RetryOn;
+        init => _retry = _retry with { RetryOn = value };
+    }
+
+    internal RetryPolicy Retry => _retry;
 
     /// <summary>Reads what exec needs. Default: <c>default(TPrep)</c>.</summary>
     /// <param name="state">The run's state (<c>workflow:{runId}:</c>), read-only.</param>

@@ -131,7 +131,7 @@ internal sealed class SharedStateEngine : IAsyncDisposable
             cancellationToken.ThrowIfCancellationRequested();
             var now = NowTicks();
             var (changes, internalChecks) = await PlanAsync(writes, now, cancellationToken).ConfigureAwait(false);
-            var result = await _backend.CommitAsync(changes, now, _options.Durability, cancellationToken).ConfigureAwait(false);
+            var result = await CommitToServerAsync(changes, now, _options.Durability, cancellationToken).ConfigureAwait(false);
             if (result.Committed)
             {
                 return result;
@@ -149,6 +149,30 @@ internal sealed class SharedStateEngine : IAsyncDisposable
             }
 
             // Another process changed a key this commit computed from (a merge's base) between our read and our commit.
+        }
+    }
+
+    // One span per round trip to the server, under whatever caused it (a flow step's span, a request's).
+    private async ValueTask<SharedCommitResult> CommitToServerAsync(IReadOnlyList<SharedChange> changes, long nowUtcTicks, Durability durability, CancellationToken cancellationToken)
+    {
+        using var activity = FlowStateActivities.Source.StartActivity("flowstate.commit");
+        if (activity is not null)
+        {
+            activity.SetTag("flowstate.backend", _backend.Description);
+            activity.SetTag("flowstate.durability", durability.ToString());
+            activity.SetTag("flowstate.commit.changes", changes.Count);
+        }
+
+        try
+        {
+            var result = await _backend.CommitAsync(changes, nowUtcTicks, durability, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("flowstate.commit.conflict", !result.Committed);
+            return result;
+        }
+        catch (Exception ex) when (activity is not null)
+        {
+            activity.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
+            throw;
         }
     }
 
@@ -175,7 +199,7 @@ internal sealed class SharedStateEngine : IAsyncDisposable
             JsonValueCodec.Validate(json, _options.MaxValueBytes, _options.MaxDepth, scope, key);
             var ttl = TimeToLiveTicks(options, current?.TimeToLiveTicks);
             var change = new SharedChange(SharedChangeKind.Upsert, scope.StorageKey, key, currentVersion, json, ttl == 0 ? 0 : now + ttl, ttl);
-            var result = await _backend.CommitAsync(fence is null ? [change] : [change, fence.ToChange()], now, _options.Durability, cancellationToken).ConfigureAwait(false);
+            var result = await CommitToServerAsync(fence is null ? [change] : [change, fence.ToChange()], now, _options.Durability, cancellationToken).ConfigureAwait(false);
             if (result.Committed)
             {
                 return next;
@@ -220,7 +244,7 @@ internal sealed class SharedStateEngine : IAsyncDisposable
                 changes.Add(fence.ToChange());
             }
 
-            var result = await _backend.CommitAsync(changes, NowTicks(), _options.Durability, cancellationToken).ConfigureAwait(false);
+            var result = await CommitToServerAsync(changes, NowTicks(), _options.Durability, cancellationToken).ConfigureAwait(false);
             if (result.Committed)
             {
                 return result.PreviousVersions.Take(changes.Count - (fence is null ? 0 : 1)).Count(v => v != 0);

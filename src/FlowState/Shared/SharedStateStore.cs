@@ -46,6 +46,9 @@ public sealed class SharedStateStore : IStateStore, IStateStoreRoot, IAsyncDispo
 
     TimeProvider IStateStoreRoot.Time => _engine.Time;
 
+    // Shared stores keep no metrics of their own; flows on one record on the process-wide meter.
+    FlowStateInstruments IStateStoreRoot.Instruments => FlowStateInstruments.Shared;
+
     long IStateStoreRoot.MaxValueBytes(StateScope scope) => _engine.MaxValueBytes;
 
     bool IStateStoreRoot.HasBackend => true;

@@ -28,6 +28,7 @@ public sealed class StreamPipeline : IAsyncDisposable
     private CheckpointManifest? _lastTaken;
     private TimeSpan? _lastDuration;
     private long? _recoveredFrom;
+    private readonly FlowStateInstruments _instruments;
     private bool _recovered;
 
     internal StreamPipeline(
@@ -45,7 +46,8 @@ public sealed class StreamPipeline : IAsyncDisposable
         Sinks = sinks;
         CheckpointStorage = checkpointStorage;
         _ownsStore = store is null;
-        Store = store ?? new StateStore();
+        Store = store ?? new StateStore(new StateStoreOptions { MeterFactory = options.MeterFactory });
+        _instruments = options.MeterFactory is { } meters ? FlowStateInstruments.For(meters) : Store.Instruments;
         _logger = logger ?? NullLogger.Instance;
         Scope = StateScope.Custom("stream").Child(options.Name);
         foreach (var sink in sinks)
@@ -263,6 +265,7 @@ public sealed class StreamPipeline : IAsyncDisposable
             CheckpointsCompleted = _coordinator.CompletedCount,
             CheckpointsFailed = _coordinator.FailedCount,
             LastCheckpointId = _coordinator.LastCompletedId,
+            LastCheckpointAt = _lastTaken?.CreatedAt,
             LastCheckpointDuration = _lastDuration,
             LastCheckpointBytes = _lastTaken?.Bytes,
             LastCheckpointEntries = _lastTaken?.Entries,
@@ -304,7 +307,7 @@ public sealed class StreamPipeline : IAsyncDisposable
     internal void CountRead(int messages)
     {
         Interlocked.Add(ref _messagesRead, messages);
-        FlowStateMetrics.StreamMessages.Add(messages, new KeyValuePair<string, object?>("flowstate.pipeline", Name));
+        _instruments.StreamMessages.Add(messages, new KeyValuePair<string, object?>("flowstate.pipeline", Name));
     }
 
     internal void CountProcessed(int messages) => Interlocked.Add(ref _messagesProcessed, messages);
@@ -322,8 +325,8 @@ public sealed class StreamPipeline : IAsyncDisposable
         if (manifest is not null)
         {
             var tags = new TagList { { "flowstate.pipeline", Name }, { "flowstate.checkpoint.kind", manifest.Incremental ? "incremental" : "full" } };
-            FlowStateMetrics.CheckpointDuration.Record(duration.TotalMilliseconds, tags);
-            FlowStateMetrics.CheckpointSize.Record(manifest.Bytes, tags);
+            _instruments.CheckpointDuration.Record(duration.TotalSeconds, tags);
+            _instruments.CheckpointSize.Record(manifest.Bytes, tags);
             if (FlowStateActivities.Source.HasListeners())
             {
                 // The checkpoint is over by now: record its span after the fact, from barrier request to manifest.

@@ -42,6 +42,12 @@ public sealed class StreamPipelineOptions
     /// <summary>How long a source that had nothing waits before reading again.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// Makes the meter the pipeline records on (<see cref="FlowStateMetrics"/>). Null: its state store's
+    /// (<see cref="StateStoreOptions.MeterFactory"/>).
+    /// </summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
+
     /// <summary>A copy, so that a builder's changes never reach the caller's options.</summary>
     internal StreamPipelineOptions Clone() => (StreamPipelineOptions)MemberwiseClone();
 }

@@ -21,6 +21,9 @@ public sealed record StreamStatistics
     /// <summary>The latest complete checkpoint (restored or taken), if any.</summary>
     public long? LastCheckpointId { get; init; }
 
+    /// <summary>When the latest checkpoint this pipeline took was started (its manifest's time); null before the first.</summary>
+    public DateTimeOffset? LastCheckpointAt { get; init; }
+
     /// <summary>How long the latest checkpoint taken by this pipeline took, barrier to manifest.</summary>
     public TimeSpan? LastCheckpointDuration { get; init; }
 

@@ -60,7 +60,8 @@ public sealed class FlowBuilderTests
         Assert.ThrowsAny<ArgumentException>(() => Node.Create("", (_, _) => ValueTask.FromResult<string?>(null)));
         Assert.ThrowsAny<ArgumentException>(() => new FlowBuilder("bad\u0001name"));
         Assert.Throws<ArgumentOutOfRangeException>(() => Node.Create<bool, bool>("n", null, (_, _) => default, maxRetries: -1));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Node.Create<bool, bool>("n", null, (_, _) => default, retryBackoff: 0.5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Node.Create<bool, bool>("n", null, (_, _) => default, retryBackoff: (Polly.DelayBackoffType)7));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Node.Create<bool, bool>("n", null, (_, _) => default, retryDelay: TimeSpan.FromDays(2)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new FlowBuilder("f").WithMaxSteps(0));
     }
 }

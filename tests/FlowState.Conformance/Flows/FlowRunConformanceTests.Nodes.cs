@@ -78,35 +78,6 @@ public abstract partial class FlowRunConformanceTests
     }
 
     [Fact]
-    public async Task Retry_waits_grow_by_the_backoff()
-    {
-        var times = new List<DateTimeOffset>();
-        var node = Node.Create<bool, bool>(
-            "slow",
-            prep: null,
-            exec: (_, context) =>
-            {
-                times.Add(Clock.GetUtcNow());
-                return context.Attempt < 4 ? throw new InvalidOperationException("again") : ValueTask.FromResult(true);
-            },
-            maxRetries: 3,
-            retryDelay: TimeSpan.FromSeconds(1),
-            retryBackoff: 2);
-        var run = NewRunner().RunAsync(new FlowBuilder("f").Add(node).Build());
-
-        for (var i = 0; i < 50 && !run.IsCompleted; i++)
-        {
-            await Task.Delay(5);
-            Clock.Advance(TimeSpan.FromMilliseconds(500));
-        }
-
-        await run;
-        var gaps = times.Zip(times.Skip(1), (a, b) => (b - a).TotalSeconds).ToList();
-        Assert.Equal(3, gaps.Count);
-        Assert.True(gaps[0] >= 1 && gaps[1] >= 2 && gaps[2] >= 4, string.Join(", ", gaps));
-    }
-
-    [Fact]
     public async Task Step_fails_with_node_and_run_named_when_exec_and_fallback_fail()
     {
         var node = Node.Create<bool, bool>("broken", prep: null, exec: (_, _) => throw new InvalidOperationException("boom"));

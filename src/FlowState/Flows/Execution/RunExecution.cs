@@ -133,7 +133,7 @@ internal sealed class RunExecution : IDisposable
             activity?.SetTag("flowstate.node", node.Name);
             activity?.SetTag("flowstate.step", steps);
             var watched = IsWatched;
-            var started = watched || FlowStateMetrics.FlowSteps.Enabled || FlowStateMetrics.FlowStepDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+            var started = watched || Store.Instruments.FlowSteps.Enabled || Store.Instruments.FlowStepDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
             if (watched)
             {
                 await PublishAsync(StepEvent(FlowEventKind.StepStarted, step), cancellationToken).ConfigureAwait(false);
@@ -249,7 +249,7 @@ internal sealed class RunExecution : IDisposable
         return changes;
     }
 
-    private static void RecordStep(Flow flow, long started, string outcome)
+    private void RecordStep(Flow flow, long started, string outcome)
     {
         if (started == 0)
         {
@@ -257,8 +257,8 @@ internal sealed class RunExecution : IDisposable
         }
 
         var flowTag = new KeyValuePair<string, object?>("flowstate.flow", flow.Name);
-        FlowStateMetrics.FlowSteps.Add(1, flowTag, new KeyValuePair<string, object?>("flowstate.outcome", outcome));
-        FlowStateMetrics.FlowStepDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, flowTag);
+        Store.Instruments.FlowSteps.Add(1, flowTag, new KeyValuePair<string, object?>("flowstate.outcome", outcome));
+        Store.Instruments.FlowStepDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, flowTag);
     }
 
     /// <summary>Commits a step: its staged writes, its frame's progress, the removal of its finished children's progress, and the run record.</summary>

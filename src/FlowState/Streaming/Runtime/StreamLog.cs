@@ -17,9 +17,12 @@ internal static partial class StreamLog
     [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Pipeline {Pipeline} ran to the end of its input ({Messages} messages read).")]
     public static partial void HostedRunCompleted(ILogger logger, string pipeline, long messages);
 
-    [LoggerMessage(EventId = 204, Level = LogLevel.Error, Message = "Pipeline {Pipeline} failed; it runs again from its last checkpoint in {Seconds} s.")]
+    [LoggerMessage(EventId = 204, Level = LogLevel.Error, Message = "Pipeline {Pipeline} failed; it runs again from its last checkpoint in {Seconds:F1} s.")]
     public static partial void HostedRunFailed(ILogger logger, Exception exception, string pipeline, double seconds);
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Pipeline {Pipeline} could not store checkpoint {Checkpoint} and skipped it ({Failures} in a row, {Tolerated} tolerated); the next checkpoint is a full one.")]
     public static partial void CheckpointSkipped(ILogger logger, Exception exception, string pipeline, long checkpoint, int failures, int tolerated);
+
+    [LoggerMessage(EventId = 210, Level = LogLevel.Critical, Message = "Pipeline {Pipeline} failed again after {Restarts} restarts (at most {MaxRestarts} in a row without a checkpoint); it is not restarted any more and its health check reports it. Fix the cause and restart the app: it recovers from its last checkpoint.")]
+    public static partial void HostedGaveUp(ILogger logger, Exception exception, string pipeline, int restarts, int maxRestarts);
 }
