@@ -2,7 +2,9 @@ using FlowState.Checkpoints;
 using FlowState.Conformance;
 using FlowState.Streaming;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FlowState.Tests.Streaming;
 
@@ -37,12 +39,7 @@ public sealed class StreamPipelineHostedServiceTests : IDisposable
         var service = host.Services.GetServices<IHostedService>().OfType<StreamPipelineHostedService>().Single();
 
         await host.StartAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        while (service.Result is null)
-        {
-            await Task.Delay(10, timeout.Token);
-        }
-
+        await service.ExecuteTask!.WaitAsync(TimeSpan.FromMinutes(1));
         await host.StopAsync();
 
         Assert.Equal(1, service.Restarts);
@@ -67,6 +64,78 @@ public sealed class StreamPipelineHostedServiceTests : IDisposable
 
         Assert.Null(service.Result);
         Assert.Equal(0, service.Restarts);
+    }
+
+    [Fact]
+    public async Task A_pipeline_that_keeps_failing_is_given_up_after_its_restarts_and_reported_unhealthy()
+    {
+        SequenceInput.Write(_directory.File("in.jsonl"), 100, 5);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddStreamPipeline(
+            _ => new StreamPipelineBuilder("broken")
+                .AddSource(new JsonLinesFileSource("in", _directory.File("in.jsonl")) { KeyField = "key" })
+                .AddProcessor(new AlwaysFailsProcessor("fails"))
+                .WithCheckpoints(new DirectoryCheckpointStorage(_directory.File("checkpoints")), TimeSpan.FromHours(1))
+                .Build(),
+            o =>
+            {
+                o.MaxRestarts = 2;
+                o.RestartDelay = TimeSpan.FromMilliseconds(1);
+            });
+        builder.Services.AddHealthChecks().AddStreamPipelineHealthChecks();
+        using var host = builder.Build();
+        var service = host.Services.GetServices<IHostedService>().OfType<StreamPipelineHostedService>().Single();
+
+        await host.StartAsync();
+        await service.ExecuteTask!.WaitAsync(TimeSpan.FromMinutes(1));
+        var health = (await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync()).Entries["flowstate-pipelines"];
+        await host.StopAsync();
+
+        Assert.Equal(StreamPipelineHostStatus.Failed, service.Status);
+        Assert.Equal(2, service.Restarts);
+        Assert.Contains("the processor is broken", service.Failure!.ToString(), StringComparison.Ordinal);
+        Assert.Equal(HealthStatus.Unhealthy, health.Status);
+        Assert.StartsWith("broken: gave up after 2 restarts", health.Description, StringComparison.Ordinal);
+        Assert.Equal("Failed", health.Data["broken.status"]);
+    }
+
+    [Fact]
+    public async Task A_running_pipeline_whose_last_checkpoint_is_too_old_is_unhealthy()
+    {
+        SequenceInput.Write(_directory.File("in.jsonl"), 10, 2);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddStreamPipeline(
+            _ => new StreamPipelineBuilder("stalled")
+                .AddSource(new JsonLinesFileSource("in", _directory.File("in.jsonl")) { KeyField = "key", Follow = true })
+                .AddProcessor(new CountByKeyProcessor("counts"))
+                .WithCheckpoints(new DirectoryCheckpointStorage(_directory.File("checkpoints")), TimeSpan.FromHours(1))
+                .Build(),
+            o => o.TimeProvider = clock);
+        builder.Services.AddHealthChecks().AddStreamPipelineHealthChecks(configure: o => o.MaxCheckpointAge = TimeSpan.FromMinutes(1));
+        using var host = builder.Build();
+        var service = host.Services.GetServices<IHostedService>().OfType<StreamPipelineHostedService>().Single();
+        var health = host.Services.GetRequiredService<HealthCheckService>();
+
+        await host.StartAsync();
+        await PipelineProgress.WaitUntilReadAsync(service.Pipeline, 10);
+        var fresh = (await health.CheckHealthAsync()).Entries["flowstate-pipelines"];
+        clock.Advance(TimeSpan.FromMinutes(2));
+        var stale = (await health.CheckHealthAsync()).Entries["flowstate-pipelines"];
+        await host.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(HealthStatus.Healthy, fresh.Status);
+        Assert.Equal(HealthStatus.Unhealthy, stale.Status);
+        Assert.Contains("stalled: running, but its last checkpoint is 120 s old (more than 60 s)", stale.Description, StringComparison.Ordinal);
+        Assert.Equal(StreamPipelineHostStatus.Stopped, service.Status);
+    }
+
+    private sealed class AlwaysFailsProcessor(string name) : IProcessor
+    {
+        public string Name { get; } = name;
+
+        public ValueTask<IReadOnlyList<StreamMessage>> ProcessAsync(IReadOnlyList<StreamMessage> messages, ProcessorContext context, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("the processor is broken");
     }
 
     private sealed class FailsOnceProcessor(string name, long afterMessages) : IProcessor

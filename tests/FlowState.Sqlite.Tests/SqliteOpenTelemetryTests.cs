@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using FlowState.Conformance;
+using FlowState.Flows;
+using FlowState.OpenTelemetry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using Xunit;
+
+namespace FlowState.Sqlite.Tests;
+
+/// <summary>
+/// FlowState wired into OpenTelemetry as an app would (AddFlowStateInstrumentation, in-memory exporters standing in
+/// for OTLP), on a real SQLite file in a .NET host.
+/// </summary>
+public sealed class SqliteOpenTelemetryTests : IDisposable
+{
+    private static readonly ActivitySource Requests = new("FlowState.Sqlite.Tests.Requests");
+    private readonly TemporaryDirectory _directory = new();
+    private readonly List<Activity> _spans = [];
+    private readonly List<Metric> _metrics = [];
+    private readonly string _storeName = $"otel-{Guid.NewGuid():N}";
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task Each_flow_steps_commit_span_is_a_child_of_the_step()
+    {
+        using var host = BuildHost();
+        await host.StartAsync();
+        var flow = new FlowBuilder("otel").Sequence(
+            Node.Create("first", async (state, _) => { await state.SetAsync("a", 1); return null; }),
+            Node.Create("second", async (state, _) => { await state.SetAsync("b", 2); return null; })).Build();
+
+        ActivityTraceId requestTrace;
+        using (var request = Requests.StartActivity("POST /articles"))
+        {
+            requestTrace = request!.TraceId;
+            await host.Services.GetRequiredService<FlowRunner>().RunAsync(flow, options: new FlowRunOptions { RunId = "otel-run" });
+        }
+
+        host.Services.GetRequiredService<TracerProvider>().ForceFlush();
+        await host.StopAsync();
+
+        var steps = _spans.Where(s => s.OperationName == "flow.step" && (string?)s.GetTagItem("flowstate.run_id") == "otel-run").ToList();
+        Assert.Equal(["first", "second"], steps.Select(s => (string?)s.GetTagItem("flowstate.node")));
+        foreach (var step in steps)
+        {
+            var commits = _spans.Where(s => s.OperationName == "flowstate.commit" && s.ParentSpanId == step.SpanId).ToList();
+            var commit = Assert.Single(commits);
+            Assert.Equal(step.TraceId, commit.TraceId);
+            Assert.Equal(_storeName, commit.GetTagItem("flowstate.store"));
+        }
+
+        // Whatever else the run committed (the record that creates it) is in the request's trace too: no commit is a
+        // trace of its own.
+        Assert.Equal(requestTrace, Assert.Single(_spans, s => s.OperationName == "flow.run").TraceId);
+        Assert.All(
+            _spans.Where(s => s.OperationName == "flowstate.commit" && (string?)s.GetTagItem("flowstate.store") == _storeName),
+            commit => Assert.Equal(requestTrace, commit.TraceId));
+    }
+
+    [Fact]
+    public async Task The_store_records_on_the_hosts_meter_with_durations_in_seconds()
+    {
+        using var host = BuildHost();
+        IMeterFactory? scope = null;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Name == "flowstate.commit.duration")
+                {
+                    scope = instrument.Meter.Scope as IMeterFactory;
+                }
+            },
+        };
+        listener.Start();
+        await host.StartAsync();
+        var store = host.Services.GetRequiredService<StateStore>();
+
+        await store.SetAsync("k", "v");
+        Assert.Equal("v", await store.GetAsync<string>("k"));
+        host.Services.GetRequiredService<MeterProvider>().ForceFlush();
+        await host.StopAsync();
+
+        Assert.Same(host.Services.GetRequiredService<IMeterFactory>(), scope);
+        Metric Named(string name) => _metrics.Last(m => m.Name == name);
+        Assert.Equal("s", Named("flowstate.commit.duration").Unit);
+        Assert.Equal("s", Named("flowstate.write.duration").Unit);
+        var reads = Named("flowstate.read.duration");
+        Assert.Equal("s", reads.Unit);
+        var readPoints = new List<MetricPoint>();
+        foreach (ref readonly var point in reads.GetMetricPoints())
+        {
+            readPoints.Add(point);
+        }
+
+        var memoryReads = Assert.Single(readPoints, p => HasTag(p, "flowstate.store", _storeName) && HasTag(p, "flowstate.read.source", "memory"));
+        Assert.Equal(1, memoryReads.GetHistogramCount());
+        Assert.True(memoryReads.GetHistogramSum() < 1, "a read from memory takes well under a second");
+    }
+
+    private static bool HasTag(MetricPoint point, string key, string value)
+    {
+        foreach (var tag in point.Tags)
+        {
+            if (tag.Key == key && (string?)tag.Value == value)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private IHost BuildHost()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddFlowState(f => f.UseSqlite(_directory.File("otel.db")).ConfigureStore(o => o.Name = _storeName));
+        builder.Services.AddOpenTelemetry()
+            .WithTracing(tracing => tracing.AddFlowStateInstrumentation().AddSource(Requests.Name).AddInMemoryExporter(_spans))
+            .WithMetrics(metrics => metrics.AddFlowStateInstrumentation().AddInMemoryExporter(_metrics));
+        return builder.Build();
+    }
+}
