@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace FlowState.Postgres;
@@ -26,19 +27,23 @@ internal static class PostgresEntryTable
     public static string SubtreeEnd(string scopeKey) => string.Concat(scopeKey.AsSpan(0, scopeKey.Length - 1), "0");
 
     /// <summary>
-    /// Opens a session of its own (not pooled, so closing it — or the process dying — ends the session and releases the
-    /// lock) holding the table's advisory lock: exclusive for a store of one process, shared for shared stores, so the
-    /// two kinds never use one table at once. Waits up to <paramref name="wait"/> for a holder to go: the session of a
-    /// killed process ends only when the server notices.
+    /// Opens the store's session holding the table's advisory lock: exclusive for a store of one process, shared for
+    /// shared stores, so the two kinds never use one table at once. From a connection string the session is not pooled,
+    /// so closing it — or the process dying — ends it and releases the lock; from an app's data source it is one of its
+    /// connections, and <see cref="CloseSessionAsync"/> releases the lock before handing it back. Waits up to
+    /// <paramref name="wait"/> for a holder to go: the session of a killed process ends only when the server notices.
     /// </summary>
     /// <exception cref="StateBackendException">Another store holds the lock in a conflicting mode (naming its session).</exception>
-    public static async Task<NpgsqlConnection> OpenLockedSessionAsync(string connectionString, string table, bool shared, TimeSpan wait, CancellationToken cancellationToken)
+    public static async Task<NpgsqlConnection> OpenLockedSessionAsync(string? connectionString, NpgsqlDataSource? dataSource, string table, bool shared, TimeSpan wait, ILogger logger, CancellationToken cancellationToken)
     {
-        var session = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, KeepAlive = 30 }.ConnectionString);
+        var session = connectionString is not null
+            ? new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, KeepAlive = 30 }.ConnectionString)
+            : dataSource!.CreateConnection();
         try
         {
             await session.OpenAsync(cancellationToken).ConfigureAwait(false);
             var key = "flowstate:" + table;
+            var logged = false;
             var waited = System.Diagnostics.Stopwatch.StartNew();
             while (true)
             {
@@ -46,12 +51,19 @@ internal static class PostgresEntryTable
                 lockCommand.Parameters.AddWithValue(key);
                 if (await lockCommand.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
                 {
+                    PostgresLog.Opened(logger, table, shared ? "shared" : "exclusive", session.Host ?? "?", session.Database, waited.Elapsed.TotalMilliseconds);
                     return session;
                 }
 
                 if (waited.Elapsed >= wait)
                 {
                     break;
+                }
+
+                if (!logged)
+                {
+                    logged = true;
+                    PostgresLog.WaitingForLock(logger, table, await DescribeHoldersAsync(session, key, cancellationToken).ConfigureAwait(false), wait.TotalSeconds);
                 }
 
                 await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
@@ -67,6 +79,30 @@ internal static class PostgresEntryTable
             await session.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Ends the store's session: a session of its own closes (the server releases its locks); a data source's connection
+    /// first releases the table's lock and stops listening, so the pool gets back a connection that holds nothing.
+    /// </summary>
+    public static async ValueTask CloseSessionAsync(NpgsqlConnection session, bool fromDataSource, string table, ILogger logger)
+    {
+        if (fromDataSource && session.State == System.Data.ConnectionState.Open)
+        {
+            try
+            {
+                using var release = new NpgsqlCommand("SELECT pg_advisory_unlock_all(); UNLISTEN *", session);
+                await release.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+            catch (NpgsqlException ex)
+            {
+                // A broken connection: the pool discards it, and the server ends its session and its locks.
+                PostgresLog.ReleaseFailed(logger, ex, table);
+            }
+        }
+
+        await session.DisposeAsync().ConfigureAwait(false);
+        PostgresLog.Closed(logger, table);
     }
 
     // The sessions holding the advisory lock, as ": session 1234 of 'app' from 10.0.0.5 since 12:00:00", so that an

@@ -1,4 +1,7 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace FlowState.Postgres;
 
@@ -10,7 +13,7 @@ public static class PostgresFlowStateBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        return builder.UseBackend(_ => new PostgresStateBackend(connectionString, table));
+        return builder.UsePostgres(new PostgresStateBackendOptions { ConnectionString = connectionString, Table = table });
     }
 
     /// <summary>Keeps the store in PostgreSQL as a configuration section says: <c>ConnectionString</c> (required), <c>Table</c>.</summary>
@@ -23,12 +26,35 @@ public static class PostgresFlowStateBuilderExtensions
         return builder.UsePostgres(options);
     }
 
-    /// <summary>Keeps the store in PostgreSQL with the given options.</summary>
+    /// <summary>Keeps the store in PostgreSQL with the given options (logging to the app's loggers unless they name a logger factory).</summary>
     public static FlowStateBuilder UsePostgres(this FlowStateBuilder builder, PostgresStateBackendOptions options)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
-        return builder.UseBackend(_ => new PostgresStateBackend(options));
+        return builder.UseBackend(provider =>
+        {
+            options.LoggerFactory ??= provider.GetService<ILoggerFactory>();
+            return new PostgresStateBackend(options);
+        });
+    }
+
+    /// <summary>
+    /// Keeps the store in <paramref name="table"/> of the database of an <see cref="NpgsqlDataSource"/> the app
+    /// registered (as .NET Aspire's Npgsql integration does): <paramref name="dataSource"/> picks it from the services,
+    /// e.g. <c>provider =&gt; provider.GetRequiredService&lt;NpgsqlDataSource&gt;()</c>. The store's session is one of
+    /// its connections, held while the store is open; the store leaves the data source open.
+    /// </summary>
+    public static FlowStateBuilder UsePostgres(this FlowStateBuilder builder, Func<IServiceProvider, NpgsqlDataSource> dataSource, string table = "flowstate_entries")
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(dataSource);
+        PostgresTableName.CheckStoreTable(table);
+        return builder.UseBackend(provider => new PostgresStateBackend(new PostgresStateBackendOptions
+        {
+            DataSource = dataSource(provider),
+            Table = table,
+            LoggerFactory = provider.GetService<ILoggerFactory>(),
+        }));
     }
 
     /// <summary>
@@ -58,11 +84,36 @@ public static class PostgresFlowStateBuilderExtensions
         return builder.UseSharedPostgres(options);
     }
 
-    /// <summary>Shares state through PostgreSQL with the given options.</summary>
+    /// <summary>Shares state through PostgreSQL with the given options (logging to the app's loggers unless they name a logger factory).</summary>
     public static FlowStateBuilder UseSharedPostgres(this FlowStateBuilder builder, PostgresSharedStateBackendOptions options)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
-        return builder.UseSharedBackend(_ => new PostgresSharedStateBackend(options));
+        return builder.UseSharedBackend(provider =>
+        {
+            options.LoggerFactory ??= provider.GetService<ILoggerFactory>();
+            return new PostgresSharedStateBackend(options);
+        });
+    }
+
+    /// <summary>
+    /// Shares state through <paramref name="table"/> of the database of an <see cref="NpgsqlDataSource"/> the app
+    /// registered (as .NET Aspire's Npgsql integration does): reads and commits take its connections, and so does the
+    /// store's session (lock and <c>LISTEN</c>) unless <paramref name="sessionConnectionString"/> names a direct
+    /// connection — needed when the data source goes through PgBouncer in transaction mode. The store leaves the data
+    /// source open.
+    /// </summary>
+    public static FlowStateBuilder UseSharedPostgres(this FlowStateBuilder builder, Func<IServiceProvider, NpgsqlDataSource> dataSource, string table = "flowstate_shared", string? sessionConnectionString = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(dataSource);
+        PostgresTableName.CheckStoreTable(table);
+        return builder.UseSharedBackend(provider => new PostgresSharedStateBackend(new PostgresSharedStateBackendOptions
+        {
+            DataSource = dataSource(provider),
+            Table = table,
+            SessionConnectionString = sessionConnectionString,
+            LoggerFactory = provider.GetService<ILoggerFactory>(),
+        }));
     }
 }

@@ -1,8 +1,12 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
+using Polly;
+using Polly.Retry;
 
 namespace FlowState.Postgres;
 
@@ -32,6 +36,8 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
     private readonly string _sequence;
     private readonly string _commitFunction;
     private readonly string _channel;
+    private readonly ILogger _logger;
+    private readonly ResiliencePipeline _reads;
     private NpgsqlDataSource? _dataSource;
     private NpgsqlConnection? _session;
     private Channel<SharedChangeNotice>? _notices;
@@ -39,11 +45,15 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
     private CancellationTokenSource? _stopListening;
 
     /// <summary>A backend on <see cref="PostgresSharedStateBackendOptions.Table"/> of the database the connection string names.</summary>
-    /// <exception cref="ArgumentException">The connection string is empty, or the table is not a plain identifier.</exception>
+    /// <exception cref="ArgumentException">Neither a connection string nor a data source is given, or the table is not a plain identifier.</exception>
     public PostgresSharedStateBackend(PostgresSharedStateBackendOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.ConnectionString, "options.ConnectionString");
+        if (options.DataSource is null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(options.ConnectionString, "options.ConnectionString");
+        }
+
         if (options.SessionConnectionString is { } session)
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(session, "options.SessionConnectionString");
@@ -55,6 +65,23 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
         _commitFunction = PostgresTableName.Derived(options.Table, "commit");
         _channel = PostgresTableName.Channel(options.Table);
         _options = options;
+        _logger = options.LoggerFactory?.CreateLogger<PostgresSharedStateBackend>() ?? (ILogger)NullLogger.Instance;
+        // A read repeats safely; a commit does not (it may have been applied before the connection broke).
+        _reads = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = 3,
+                Delay = TimeSpan.FromMilliseconds(50),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(ex => IsBrokenConnection(ex) || ex.IsTransient),
+                OnRetry = args =>
+                {
+                    PostgresLog.ReadRetried(_logger, _options.Table, args.Outcome.Exception!.Message, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
     }
 
     /// <summary>A backend on <paramref name="table"/> of the database <paramref name="connectionString"/> names.</summary>
@@ -71,10 +98,17 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
     {
         try
         {
-            _dataSource = NpgsqlDataSource.Create(_options.ConnectionString);
+            _dataSource = _options.DataSource ?? NpgsqlDataSource.Create(_options.ConnectionString);
 
             // The session holds the shared table lock and listens for notifications.
-            _session = await PostgresEntryTable.OpenLockedSessionAsync(_options.SessionConnectionString ?? _options.ConnectionString, _options.Table, shared: true, _options.LockWaitTimeout, cancellationToken).ConfigureAwait(false);
+            _session = await PostgresEntryTable.OpenLockedSessionAsync(
+                SessionFromDataSource ? null : _options.SessionConnectionString ?? _options.ConnectionString,
+                _dataSource,
+                _options.Table,
+                shared: true,
+                _options.LockWaitTimeout,
+                _logger,
+                cancellationToken).ConfigureAwait(false);
 
             // Several processes may open the store at once: the transaction-scoped lock keeps their DDL from colliding.
             using (var create = new NpgsqlCommand(
@@ -111,20 +145,12 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
         ArgumentNullException.ThrowIfNull(key);
         try
         {
-            return await ReadEntryAsync(scopeKey, key, cancellationToken).ConfigureAwait(false);
-        }
-        catch (NpgsqlException ex) when (IsBrokenConnection(ex))
-        {
-            // A pooled connection the server dropped (a restart). Npgsql clears its pool when a connection breaks, so
-            // the second attempt opens a new one; a read repeats safely (a commit does not: it may have been applied).
-            try
-            {
-                return await ReadEntryAsync(scopeKey, key, cancellationToken).ConfigureAwait(false);
-            }
-            catch (NpgsqlException again)
-            {
-                throw Failure("read", again);
-            }
+            // A pooled connection the server dropped (a restart) fails once; Npgsql clears its pool when a connection
+            // breaks, so the retry opens a new one.
+            return await _reads.ExecuteAsync(
+                static (read, token) => read.Backend.ReadEntryAsync(read.ScopeKey, read.Key, token),
+                (Backend: this, ScopeKey: scopeKey, Key: key),
+                cancellationToken).ConfigureAwait(false);
         }
         catch (NpgsqlException ex)
         {
@@ -267,13 +293,16 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
         {
             _session = null;
             session.Notification -= OnNotification;
-            await session.DisposeAsync().ConfigureAwait(false); // ends the session, and with it the shared table lock
+            await PostgresEntryTable.CloseSessionAsync(session, SessionFromDataSource, _options.Table, _logger).ConfigureAwait(false);
         }
 
         if (_dataSource is { } dataSource)
         {
             _dataSource = null;
-            await dataSource.DisposeAsync().ConfigureAwait(false);
+            if (_options.DataSource is null)
+            {
+                await dataSource.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
@@ -363,9 +392,13 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
         }
         catch (NpgsqlException ex)
         {
+            PostgresLog.ListenFailed(_logger, ex, _options.Table);
             _notices?.Writer.TryComplete(Failure("listen", ex));
         }
     }
+
+    // An app's data source serves the session too, unless a session connection string says where sessions go.
+    private bool SessionFromDataSource => _options.DataSource is not null && _options.SessionConnectionString is null;
 
     private NpgsqlDataSource DataSource() =>
         _dataSource ?? throw new InvalidOperationException($"The PostgreSQL backend '{_options.Table}' is not open; open the store with SharedStateStore.OpenAsync.");

@@ -1,14 +1,28 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
 namespace FlowState.Postgres;
 
 /// <summary>Options of <see cref="PostgresSharedStateBackend"/>.</summary>
 public sealed class PostgresSharedStateBackendOptions
 {
     /// <summary>
-    /// The Npgsql connection string of the database (required): reads and commits take pooled connections from it.
+    /// The Npgsql connection string of the database (this or <see cref="DataSource"/> is required): reads and commits take pooled connections from it.
     /// It may go through PgBouncer in transaction mode — FlowState prepares no statements on the server and keeps no
     /// session state on these connections — provided <see cref="SessionConnectionString"/> reaches the server directly.
     /// </summary>
     public string ConnectionString { get; set; } = string.Empty;
+
+    /// <summary>
+    /// A data source the app made (or registered, as .NET Aspire's Npgsql integration does) to use instead of
+    /// <see cref="ConnectionString"/> for reads and commits, and — unless <see cref="SessionConnectionString"/> is set —
+    /// for the store's session (held while the store is open; its lock and <c>LISTEN</c> are released when the store
+    /// closes). The store leaves it open.
+    /// </summary>
+    public NpgsqlDataSource? DataSource { get; set; }
+
+    /// <summary>Where the backend logs opening, waits for the table's lock, retried reads and a broken change feed; null: nowhere.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>
     /// The connection string of the store's own session, which needs a real server session: it holds the table's

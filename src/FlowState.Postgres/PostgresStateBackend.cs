@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -25,6 +27,7 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
 
     private readonly PostgresStateBackendOptions _options;
     private readonly string _table;
+    private readonly ILogger _logger;
     private NpgsqlConnection? _connection;
 
     // The session holds the table's advisory lock, so it is the only connection; reads through a bounded store
@@ -32,14 +35,19 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>A backend on <see cref="PostgresStateBackendOptions.Table"/> of the database the connection string names.</summary>
-    /// <exception cref="ArgumentException">The connection string is empty, or the table is not a plain identifier.</exception>
+    /// <exception cref="ArgumentException">Neither a connection string nor a data source is given, or the table is not a plain identifier.</exception>
     public PostgresStateBackend(PostgresStateBackendOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.ConnectionString, "options.ConnectionString");
+        if (options.DataSource is null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(options.ConnectionString, "options.ConnectionString");
+        }
+
         PostgresTableName.CheckStoreTable(options.Table);
         _table = PostgresTableName.Quote(options.Table);
         _options = options;
+        _logger = options.LoggerFactory?.CreateLogger<PostgresStateBackend>() ?? (ILogger)NullLogger.Instance;
     }
 
     /// <summary>A backend on <paramref name="table"/> of the database <paramref name="connectionString"/> names.</summary>
@@ -56,7 +64,8 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
     {
         try
         {
-            _connection = await PostgresEntryTable.OpenLockedSessionAsync(_options.ConnectionString, _options.Table, shared: false, _options.LockWaitTimeout, cancellationToken).ConfigureAwait(false);
+            _connection = await PostgresEntryTable.OpenLockedSessionAsync(
+                _options.DataSource is null ? _options.ConnectionString : null, _options.DataSource, _options.Table, shared: false, _options.LockWaitTimeout, _logger, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(
                 PostgresEntryTable.CreateSql(_table),
                 cancellationToken).ConfigureAwait(false);
@@ -205,7 +214,7 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
         _ = Connection();
         try
         {
-            var connection = new NpgsqlConnection(_options.ConnectionString);
+            var connection = _options.DataSource?.CreateConnection() ?? new NpgsqlConnection(_options.ConnectionString);
             await using var connectionScope = connection.ConfigureAwait(false);
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
@@ -241,7 +250,7 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
             if (_connection is { } connection)
             {
                 _connection = null;
-                await connection.DisposeAsync().ConfigureAwait(false); // ends the session, and with it the advisory lock
+                await PostgresEntryTable.CloseSessionAsync(connection, fromDataSource: _options.DataSource is not null, _options.Table, _logger).ConfigureAwait(false);
             }
         }
         finally

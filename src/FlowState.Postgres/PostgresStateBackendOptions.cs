@@ -1,10 +1,23 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
 namespace FlowState.Postgres;
 
 /// <summary>Options of <see cref="PostgresStateBackend"/>.</summary>
 public sealed class PostgresStateBackendOptions
 {
-    /// <summary>The Npgsql connection string of the database (required).</summary>
+    /// <summary>The Npgsql connection string of the database (this or <see cref="DataSource"/> is required).</summary>
     public string ConnectionString { get; set; } = string.Empty;
+
+    /// <summary>
+    /// A data source the app made (or registered, as .NET Aspire's Npgsql integration does) to use instead of
+    /// <see cref="ConnectionString"/>: the store's session is one of its connections, held while the store is open
+    /// (the table's advisory lock lives on it and is released when the store closes). The store leaves it open.
+    /// </summary>
+    public NpgsqlDataSource? DataSource { get; set; }
+
+    /// <summary>Where the backend logs opening, waits for the table's lock, and closing; null: nowhere.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>The table holding the store (<c>name</c> or <c>schema.name</c>; created when missing). Default <c>flowstate_entries</c>.</summary>
     public string Table { get; set; } = "flowstate_entries";
