@@ -1,5 +1,7 @@
 using StackExchange.Redis;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace FlowState.Redis;
 
@@ -42,14 +44,20 @@ public static class RedisFlowStateBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentException.ThrowIfNullOrWhiteSpace(keyPrefix);
-        return builder.UseSharedBackend(provider => new RedisSharedStateBackend(connection(provider), keyPrefix));
+        return builder.UseSharedBackend(provider => new RedisSharedStateBackend(
+            connection(provider),
+            new RedisSharedStateBackendOptions { KeyPrefix = keyPrefix, LoggerFactory = provider.GetService<ILoggerFactory>() }));
     }
 
-    /// <summary>Shares state through Redis with the given options.</summary>
+    /// <summary>Shares state through Redis with the given options (logging to the app's loggers unless they name a logger factory).</summary>
     public static FlowStateBuilder UseRedis(this FlowStateBuilder builder, RedisSharedStateBackendOptions options)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
-        return builder.UseSharedBackend(_ => new RedisSharedStateBackend(options));
+        return builder.UseSharedBackend(provider =>
+        {
+            options.LoggerFactory ??= provider.GetService<ILoggerFactory>();
+            return new RedisSharedStateBackend(options);
+        });
     }
 }

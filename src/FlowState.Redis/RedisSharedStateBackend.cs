@@ -1,6 +1,10 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using Polly.Retry;
 using StackExchange.Redis;
 
 namespace FlowState.Redis;
@@ -74,6 +78,8 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
         """;
 
     private readonly RedisSharedStateBackendOptions _options;
+    private readonly ILogger _logger;
+    private readonly ResiliencePipeline _reads;
     private readonly bool _ownsConnection;
     private readonly RedisKey _topLevelScopes;
     private readonly RedisChannel _channel;
@@ -94,7 +100,13 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
 
     /// <summary>A backend on an existing connection, which it does not close.</summary>
     public RedisSharedStateBackend(IConnectionMultiplexer connection, string keyPrefix = "flowstate")
-        : this(new RedisSharedStateBackendOptions { KeyPrefix = keyPrefix }, connection ?? throw new ArgumentNullException(nameof(connection)))
+        : this(connection, new RedisSharedStateBackendOptions { KeyPrefix = keyPrefix })
+    {
+    }
+
+    /// <summary>A backend on an existing connection, which it does not close, with the given options (<see cref="RedisSharedStateBackendOptions.Configuration"/> unused).</summary>
+    public RedisSharedStateBackend(IConnectionMultiplexer connection, RedisSharedStateBackendOptions options)
+        : this(options, connection ?? throw new ArgumentNullException(nameof(connection)))
     {
     }
 
@@ -111,6 +123,23 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
         _options = options;
         _connection = connection;
         _ownsConnection = connection is null;
+        _logger = options.LoggerFactory?.CreateLogger<RedisSharedStateBackend>() ?? (ILogger)NullLogger.Instance;
+        // A read repeats safely; a commit does not (it may have been applied before the connection broke).
+        _reads = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = 3,
+                Delay = TimeSpan.FromMilliseconds(50),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldHandle = new PredicateBuilder().Handle<RedisConnectionException>().Handle<RedisTimeoutException>(),
+                OnRetry = args =>
+                {
+                    RedisLog.ReadRetried(_logger, _options.KeyPrefix, args.Outcome.Exception!.Message, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
         _topLevelScopes = $"{options.KeyPrefix}:scopes";
         _channel = RedisChannel.Literal($"{options.KeyPrefix}:changes");
     }
@@ -124,7 +153,12 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
         try
         {
             _connection ??= await ConnectionMultiplexer.ConnectAsync(_options.Configuration).WaitAsync(cancellationToken).ConfigureAwait(false);
-            _machineDurabilityRefused = await FsyncsEveryWriteAsync(_connection).ConfigureAwait(false) == false;
+            var fsyncs = await FsyncsEveryWriteAsync(_connection).ConfigureAwait(false);
+            _machineDurabilityRefused = fsyncs == false;
+            _connection.ConnectionFailed += OnConnectionLost;
+            _connection.ConnectionRestored += OnConnectionRestored;
+            var endpoints = _connection.GetEndPoints();
+            RedisLog.Connected(_logger, _options.KeyPrefix, endpoints, fsyncs);
         }
         catch (RedisException ex)
         {
@@ -140,7 +174,10 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
         ArgumentNullException.ThrowIfNull(key);
         try
         {
-            var fields = await Database().HashGetAllAsync(EntryKey(scopeKey, key)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var fields = await _reads.ExecuteAsync(
+                static async (read, token) => await read.Backend.Database().HashGetAllAsync(read.Backend.EntryKey(read.ScopeKey, read.Key)).WaitAsync(token).ConfigureAwait(false),
+                (Backend: this, ScopeKey: scopeKey, Key: key),
+                cancellationToken).ConfigureAwait(false);
             return ToEntry(scopeKey, key, fields);
         }
         catch (RedisException ex)
@@ -321,6 +358,12 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
             subscribed.ConnectionFailed -= OnConnectionFailed;
         }
 
+        if (_connection is { } watched)
+        {
+            watched.ConnectionFailed -= OnConnectionLost;
+            watched.ConnectionRestored -= OnConnectionRestored;
+        }
+
         if (_connection is { } connection && _ownsConnection)
         {
             _connection = null;
@@ -380,6 +423,12 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
             return null;
         }
     }
+
+    private void OnConnectionLost(object? sender, ConnectionFailedEventArgs e) =>
+        RedisLog.ConnectionFailed(_logger, e.Exception, _options.KeyPrefix, e.EndPoint, e.FailureType);
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) =>
+        RedisLog.ConnectionRestored(_logger, _options.KeyPrefix, e.EndPoint);
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace FlowState.Redis;
 
 /// <summary>Options of <see cref="RedisSharedStateBackend"/>.</summary>
@@ -14,4 +16,7 @@ public sealed class RedisSharedStateBackendOptions
 
     /// <summary>How many entries a scan reads per round trip (default 256).</summary>
     public int ScanBatchSize { get; set; } = 256;
+
+    /// <summary>Where the backend logs connecting, lost and restored connections, and retried reads; null: nowhere.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
 }

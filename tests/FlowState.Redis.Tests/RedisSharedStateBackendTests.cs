@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using System.Diagnostics;
 using FlowState.Conformance;
 using FlowState.Flows;
@@ -163,6 +165,93 @@ public sealed class RedisSharedStateBackendTests(RedisServer server)
         await using var again = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = new RedisSharedStateBackend(server.Connection, prefix) });
         Assert.Equal("hello", await again.GetAsync<string>("greeting"));
         Assert.True(server.Connection.IsConnected, "the store closed a connection the app owns");
+    }
+
+    [Fact]
+    public async Task A_lost_and_restored_connection_is_logged_and_reads_work_again()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"flowstate-redis-logs-{Guid.NewGuid():N}");
+        var port = await TestServerScripts.StartAsync("start-redis.sh", directory);
+        try
+        {
+            var logs = new FakeLogCollector();
+            using var loggers = LoggerFactory.Create(b => b.AddProvider(new FakeLoggerProvider(logs)));
+            await using var store = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
+            {
+                Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions
+                {
+                    Configuration = $"127.0.0.1:{port},abortConnect=false,connectTimeout=2000,syncTimeout=2000,asyncTimeout=2000",
+                    KeyPrefix = "logged",
+                    LoggerFactory = loggers,
+                }),
+            });
+            await store.SetAsync("k", "kept");
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            var records = logs.GetLogsAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+
+            // The server's own command drops every other client's connection; the server stays up.
+            await using (var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port}"))
+            {
+                await admin.GetDatabase().ExecuteAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+            }
+
+            var seen = new List<int>();
+            while (!seen.Contains(502) && await records.MoveNextAsync())
+            {
+                seen.Add(records.Current.Id.Id);
+            }
+
+            Assert.Equal("kept", await store.GetAsync<string>("k"));
+            var connected = Assert.Single(logs.GetSnapshot(), r => r.Id.Id == 500);
+            Assert.Contains($"Redis store 'logged' connected to 127.0.0.1:{port}", connected.Message, StringComparison.Ordinal);
+            var lost = logs.GetSnapshot().First(r => r.Id.Id == 501);
+            Assert.Equal(LogLevel.Warning, lost.Level);
+            Assert.Contains($"the connection to 127.0.0.1:{port} failed", lost.Message, StringComparison.Ordinal);
+            Assert.Contains(502, seen);
+            await records.DisposeAsync();
+        }
+        finally
+        {
+            await TestServerScripts.RunAsync("stop-redis.sh", directory);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_read_while_the_server_is_gone_is_retried_then_fails_naming_the_cause()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"flowstate-redis-retry-{Guid.NewGuid():N}");
+        var port = await TestServerScripts.StartAsync("start-redis.sh", directory);
+        try
+        {
+            var logs = new FakeLogCollector();
+            using var loggers = LoggerFactory.Create(b => b.AddProvider(new FakeLoggerProvider(logs)));
+            await using var store = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
+            {
+                Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions
+                {
+                    Configuration = $"127.0.0.1:{port},abortConnect=false,connectTimeout=500,syncTimeout=500,asyncTimeout=500",
+                    KeyPrefix = "retried",
+                    LoggerFactory = loggers,
+                }),
+            });
+            await store.SetAsync("k", 1);
+            using (var redis = Process.GetProcessById(int.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "redis.pid")), System.Globalization.CultureInfo.InvariantCulture)))
+            {
+                redis.Kill();
+                await redis.WaitForExitAsync();
+            }
+
+            var error = await Assert.ThrowsAsync<StateBackendException>(() => store.GetAsync<int>("k").AsTask());
+
+            Assert.Contains("failed to read", error.Message, StringComparison.Ordinal);
+            Assert.Equal([1, 2, 3], logs.GetSnapshot().Where(r => r.Id.Id == 503).Select(r => int.Parse(System.Text.RegularExpressions.Regex.Match(r.Message, "retry ([0-9]+) in").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        finally
+        {
+            await TestServerScripts.RunAsync("stop-redis.sh", directory);
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Fact]
