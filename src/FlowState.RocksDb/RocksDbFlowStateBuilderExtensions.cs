@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace FlowState.RocksDb;
 
@@ -10,7 +12,7 @@ public static class RocksDbFlowStateBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        return builder.UseBackend(_ => new RocksDbStateBackend(path));
+        return builder.UseRocksDb(new RocksDbStateBackendOptions { Path = path });
     }
 
     /// <summary>
@@ -27,11 +29,15 @@ public static class RocksDbFlowStateBuilderExtensions
         return builder.UseRocksDb(options);
     }
 
-    /// <summary>Keeps the store in RocksDB with the given options.</summary>
+    /// <summary>Keeps the store in RocksDB with the given options (logging to the app's loggers unless they name a logger factory).</summary>
     public static FlowStateBuilder UseRocksDb(this FlowStateBuilder builder, RocksDbStateBackendOptions options)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
-        return builder.UseBackend(_ => new RocksDbStateBackend(options));
+        return builder.UseBackend(provider =>
+        {
+            options.LoggerFactory ??= provider.GetService<ILoggerFactory>();
+            return new RocksDbStateBackend(options);
+        });
     }
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using RocksDbSharp;
 
 namespace FlowState.RocksDb;
@@ -25,6 +27,7 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
     private readonly WriteOptions _unsynced = new WriteOptions().SetSync(false);
     private readonly WriteOptions _synced = new WriteOptions().SetSync(true);
     private readonly ReadOptions _scan = new ReadOptions().SetVerifyChecksums(true).SetFillCache(false);
+    private readonly ILogger _logger;
     private RocksDbSharp.RocksDb? _db;
     private ColumnFamilyHandle? _entries;
 
@@ -34,6 +37,7 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Path, "options.Path");
         _options = options;
+        _logger = options.LoggerFactory?.CreateLogger<RocksDbStateBackend>() ?? (ILogger)NullLogger.Instance;
     }
 
     /// <summary>A backend on the directory <paramref name="path"/>.</summary>
@@ -55,6 +59,7 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
     /// <inheritdoc />
     public ValueTask OpenAsync(CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var options = new DbOptions()
             .SetCreateIfMissing(!_options.ReadOnly)
             .SetCreateMissingColumnFamilies(!_options.ReadOnly)
@@ -96,6 +101,9 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
                     $"RocksDB directory '{_options.Path}' has schema version '{Encoding.UTF8.GetString(stored)}'; this FlowState reads up to {SchemaVersion}. Use a newer FlowState.");
             }
 
+            var elapsedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+
+            RocksDbLog.Opened(_logger, _options.Path, _options.ReadOnly ? " read-only" : string.Empty, elapsedMs);
             return ValueTask.CompletedTask;
         }
         catch (Exception ex) when (ex is RocksDbException or IOException or UnauthorizedAccessException)
@@ -277,10 +285,16 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
         catch (Exception ex) when (ex is RocksDbException or IOException or UnauthorizedAccessException)
         {
             // Everything written is in the log already; the next open replays it (and checks against the older marker).
+            RocksDbLog.FlushAtCloseFailed(_logger, _options.Path, ex.Message);
         }
         finally
         {
+            var wasOpen = _db is not null;
             Close();
+            if (wasOpen)
+            {
+                RocksDbLog.Closed(_logger, _options.Path);
+            }
         }
 
         return ValueTask.CompletedTask;

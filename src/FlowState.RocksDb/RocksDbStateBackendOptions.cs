@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace FlowState.RocksDb;
 
 /// <summary>Options of <see cref="RocksDbStateBackend"/>.</summary>
@@ -22,4 +24,7 @@ public sealed class RocksDbStateBackendOptions
 
     /// <summary>The clock of the backup's completion record. Default: the system clock.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Where the backend logs opening and closing; null: nowhere.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
 }

@@ -6,6 +6,8 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using FlowState.Checkpoints;
 using FlowState.Streaming;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FlowState.S3;
 
@@ -25,6 +27,8 @@ public sealed class S3CheckpointStorage : ICheckpointStorage, IDisposable
     private readonly string _prefix;
     private readonly TimeSpan _claimTimeout;
     private readonly bool _chunkEncoding;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
 
     /// <summary>Creates a client from <paramref name="options"/>.</summary>
     /// <exception cref="ArgumentException">No bucket is named.</exception>
@@ -49,6 +53,8 @@ public sealed class S3CheckpointStorage : ICheckpointStorage, IDisposable
         _bucket = options.Bucket;
         _prefix = CheckPrefix(options.Prefix);
         _claimTimeout = options.ClaimTimeout;
+        _time = options.TimeProvider;
+        _logger = options.LoggerFactory?.CreateLogger<S3CheckpointStorage>() ?? (ILogger)NullLogger.Instance;
         // aws-chunked bodies only for AWS itself: S3-compatible servers (an endpoint of their own) do not all read them.
         _chunkEncoding = options.Endpoint is null && string.IsNullOrEmpty(client.Config?.ServiceURL);
     }
@@ -99,7 +105,17 @@ public sealed class S3CheckpointStorage : ICheckpointStorage, IDisposable
             return false;
         }
 
-        return await PutAsync(ManifestKey(checkpointId), manifest, conditional: true, cancellationToken).ConfigureAwait(false);
+        var written = await PutAsync(ManifestKey(checkpointId), manifest, conditional: true, cancellationToken).ConfigureAwait(false);
+        if (written)
+        {
+            S3Log.ManifestWritten(_logger, Description, checkpointId, manifest.Length);
+        }
+        else
+        {
+            S3Log.ClaimLost(_logger, Description, checkpointId);
+        }
+
+        return written;
     }
 
     /// <inheritdoc />
@@ -170,13 +186,14 @@ public sealed class S3CheckpointStorage : ICheckpointStorage, IDisposable
     /// </summary>
     private async Task<bool> ClaimAsync(long checkpointId, CancellationToken cancellationToken)
     {
-        var ticket = $"{DateTime.UtcNow.Ticks:D19}-{Guid.NewGuid():N}";
+        var ticket = $"{_time.GetUtcNow().UtcTicks:D19}-{Guid.NewGuid():N}";
         var choosing = ChoosingPrefix(checkpointId) + ticket;
         await PutAsync(choosing, ReadOnlyMemory<byte>.Empty, conditional: false, cancellationToken).ConfigureAwait(false);
         try
         {
             if ((await ListKeysAsync(ClaimPrefix(checkpointId), cancellationToken).ConfigureAwait(false)).Count > 0)
             {
+                S3Log.ClaimLost(_logger, Description, checkpointId);
                 return false;
             }
 
@@ -187,9 +204,10 @@ public sealed class S3CheckpointStorage : ICheckpointStorage, IDisposable
             await DeleteAsync([choosing], CancellationToken.None).ConfigureAwait(false);
         }
 
+        var waited = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
-            var stale = (DateTime.UtcNow - _claimTimeout).Ticks;
+            var stale = (_time.GetUtcNow() - _claimTimeout).UtcTicks;
             var choosingNow = await ListKeysAsync(ChoosingPrefix(checkpointId), cancellationToken).ConfigureAwait(false);
             if (!choosingNow.Any(key => ParseId(key[ChoosingPrefix(checkpointId).Length..].Split('-')[0]) is { } ticks && ticks > stale))
             {
@@ -199,8 +217,19 @@ public sealed class S3CheckpointStorage : ICheckpointStorage, IDisposable
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
         }
 
+        if (waited.Elapsed > TimeSpan.FromSeconds(1))
+        {
+            S3Log.ClaimWaited(_logger, Description, checkpointId, waited.Elapsed.TotalMilliseconds, _claimTimeout.TotalSeconds);
+        }
+
         var claims = await ListKeysAsync(ClaimPrefix(checkpointId), cancellationToken).ConfigureAwait(false);
-        return claims.Count > 0 && claims.Min(StringComparer.Ordinal) == ClaimPrefix(checkpointId) + ticket;
+        var won = claims.Count > 0 && claims.Min(StringComparer.Ordinal) == ClaimPrefix(checkpointId) + ticket;
+        if (!won)
+        {
+            S3Log.ClaimLost(_logger, Description, checkpointId);
+        }
+
+        return won;
     }
 
     private async Task<bool> PutAsync(string key, ReadOnlyMemory<byte> content, bool conditional, CancellationToken cancellationToken)
@@ -290,7 +319,7 @@ public sealed class S3CheckpointStorage : ICheckpointStorage, IDisposable
         return prefixes;
     }
 
-    private async Task DeleteAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
+    private async Task DeleteAsync(List<string> keys, CancellationToken cancellationToken)
     {
         foreach (var chunk in keys.Chunk(1000))
         {
@@ -304,6 +333,11 @@ public sealed class S3CheckpointStorage : ICheckpointStorage, IDisposable
             {
                 throw Failed("delete", chunk[0], ex);
             }
+        }
+
+        if (keys.Count > 0)
+        {
+            S3Log.Deleted(_logger, Description, keys.Count);
         }
     }
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace FlowState.S3;
 
 /// <summary>Where <see cref="S3CheckpointStorage"/> keeps checkpoints (the seed's <c>s3_config</c>).</summary>
@@ -26,4 +28,10 @@ public sealed class S3CheckpointStorageOptions
 
     /// <summary>How long a coordinator that is claiming a checkpoint id may take before others treat it as crashed.</summary>
     public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The clock of claims (their age decides when a crashed claimant is passed over). Default: the system clock.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Where the storage logs lost claims, long claim waits, manifests written and deletions; null: nowhere.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
 }

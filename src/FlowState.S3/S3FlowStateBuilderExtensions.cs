@@ -3,6 +3,7 @@ using FlowState.Checkpoints;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace FlowState.S3;
 
@@ -18,9 +19,9 @@ public static class S3FlowStateBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
-        builder.Services.TryAddSingleton<ICheckpointStorage>(_ =>
+        builder.Services.TryAddSingleton<ICheckpointStorage>(provider =>
         {
-            var options = new S3CheckpointStorageOptions();
+            var options = new S3CheckpointStorageOptions { LoggerFactory = provider.GetService<ILoggerFactory>() };
             configure(options);
             return new S3CheckpointStorage(options);
         });
@@ -40,7 +41,7 @@ public static class S3FlowStateBuilderExtensions
         ArgumentNullException.ThrowIfNull(configure);
         builder.Services.TryAddSingleton<ICheckpointStorage>(provider =>
         {
-            var options = new S3CheckpointStorageOptions();
+            var options = new S3CheckpointStorageOptions { LoggerFactory = provider.GetService<ILoggerFactory>() };
             configure(options);
             return new S3CheckpointStorage(client(provider), options);
         });

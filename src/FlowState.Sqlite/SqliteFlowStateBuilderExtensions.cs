@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace FlowState.Sqlite;
 
@@ -10,7 +12,7 @@ public static class SqliteFlowStateBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        return builder.UseBackend(_ => new SqliteStateBackend(path));
+        return builder.UseSqlite(new SqliteStateBackendOptions { Path = path });
     }
 
     /// <summary>
@@ -29,11 +31,15 @@ public static class SqliteFlowStateBuilderExtensions
         return builder.UseSqlite(options);
     }
 
-    /// <summary>Keeps the store in SQLite with the given options.</summary>
+    /// <summary>Keeps the store in SQLite with the given options (logging to the app's loggers unless they name a logger factory).</summary>
     public static FlowStateBuilder UseSqlite(this FlowStateBuilder builder, SqliteStateBackendOptions options)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
-        return builder.UseBackend(_ => new SqliteStateBackend(options));
+        return builder.UseBackend(provider =>
+        {
+            options.LoggerFactory ??= provider.GetService<ILoggerFactory>();
+            return new SqliteStateBackend(options);
+        });
     }
 }

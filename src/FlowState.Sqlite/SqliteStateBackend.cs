@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FlowState.Sqlite;
 
@@ -51,6 +53,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
     // Reads through a bounded store (paged-out values) come from any thread while the group-commit flusher writes: one
     // connection, used by one thread at a time.
     private readonly Lock _gate = new();
+    private readonly ILogger _logger;
 
     /// <summary>A backend on the file <see cref="SqliteStateBackendOptions.Path"/>.</summary>
     public SqliteStateBackend(SqliteStateBackendOptions options)
@@ -58,6 +61,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Path, "options.Path");
         _options = options;
+        _logger = options.LoggerFactory?.CreateLogger<SqliteStateBackend>() ?? (ILogger)NullLogger.Instance;
     }
 
     /// <summary>A backend on the file <paramref name="path"/>.</summary>
@@ -79,9 +83,12 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
     /// <inheritdoc />
     public ValueTask OpenAsync(CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         if (_options.ReadOnly)
         {
             OpenReadOnly();
+            var elapsedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            SqliteLog.Opened(_logger, _options.Path, " read-only", elapsedMs, 0);
             return ValueTask.CompletedTask;
         }
 
@@ -135,8 +142,10 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                         UpgradeFromVersion1(transaction);
                         CreateLog(transaction);
                         Execute($"UPDATE flowstate_schema SET version = {SchemaVersion} WHERE name = 'entries';", transaction);
+                        SqliteLog.SchemaUpgraded(_logger, _options.Path, 1, SchemaVersion);
                         break;
                     case 2L:
+                        SqliteLog.SchemaUpgraded(_logger, _options.Path, 2, SchemaVersion);
                         CreateLog(transaction);
                         Execute($"UPDATE flowstate_schema SET version = {SchemaVersion} WHERE name = 'entries';", transaction);
                         break;
@@ -176,7 +185,10 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
 
             _logRows = (long)Scalar("SELECT count(*) FROM flowstate_log;")!;
             _logKeys = _logRows == 0 ? [] : null;
+            var logged = _logRows;
             FoldIfAny();
+            var elapsedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            SqliteLog.Opened(_logger, _options.Path, string.Empty, elapsedMs, logged);
             return ValueTask.CompletedTask;
         }
         catch (SqliteException ex)
@@ -436,9 +448,10 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
             {
                 Fold();
             }
-            catch (StateException)
+            catch (StateException ex)
             {
                 // Left in the log; the next open folds it (or reports what is wrong with it).
+                SqliteLog.FoldAtCloseFailed(_logger, _options.Path, ex.Message);
             }
         }
 
@@ -448,10 +461,15 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         _get?.Dispose();
         _get = null;
         _delete?.Dispose();
+        var wasOpen = _connection is not null;
         _connection?.Dispose();
         _connection = null;
         _lock?.Dispose();
         _lock = null;
+        if (wasOpen)
+        {
+            SqliteLog.Closed(_logger, _options.Path);
+        }
     }
 
     /// <summary>Applies <paramref name="changes"/> to the entries table directly (only while the log is empty, so that no older logged change can override them).</summary>
@@ -491,6 +509,8 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
     /// <exception cref="StateBackendException">SQLite failed.</exception>
     private void Fold()
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var rows = _logRows;
         var connection = Connection();
         try
         {
@@ -519,6 +539,8 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
             _logRows = 0;
             _logBytes = 0;
             _logKeys = [];
+            var elapsedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            SqliteLog.Folded(_logger, _options.Path, rows, elapsedMs);
         }
         catch (SqliteException ex)
         {

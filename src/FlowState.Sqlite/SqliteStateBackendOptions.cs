@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace FlowState.Sqlite;
 
 /// <summary>Options of <see cref="SqliteStateBackend"/>.</summary>
@@ -31,4 +33,7 @@ public sealed class SqliteStateBackendOptions
 
     /// <summary>The clock of the backup's completion record. Default: the system clock.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Where the backend logs opening (with schema upgrades), folding its log, and closing; null: nowhere.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
 }

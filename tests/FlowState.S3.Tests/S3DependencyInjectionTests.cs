@@ -3,6 +3,8 @@ using FlowState.Conformance;
 using FlowState.Streaming;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Xunit;
 
 namespace FlowState.S3.Tests;
@@ -97,5 +99,24 @@ public sealed class S3DependencyInjectionTests(S3rverServer server) : IDisposabl
 
         Assert.Contains("Bucjet", error.Message, StringComparison.Ordinal);
         Assert.Contains("Accepted keys: Bucket, Prefix", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_second_coordinator_on_one_prefix_loses_the_claim_and_says_so_in_the_apps_logs()
+    {
+        var prefix = $"logged/{Guid.NewGuid():N}/";
+        await using var provider = new ServiceCollection()
+            .AddLogging(b => b.AddFakeLogging().SetMinimumLevel(LogLevel.Debug))
+            .AddFlowState(f => f.UseS3Checkpoints(Settings(prefix).GetSection("FlowState:S3")))
+            .BuildServiceProvider();
+        var storage = provider.GetRequiredService<ICheckpointStorage>();
+        using var other = new S3CheckpointStorage(server.Options(prefix));
+
+        Assert.True(await other.TryWriteManifestAsync(1, "{}"u8.ToArray(), CancellationToken.None));
+        Assert.False(await storage.TryWriteManifestAsync(1, "{}"u8.ToArray(), CancellationToken.None));
+
+        var lost = Assert.Single(provider.GetFakeLogCollector().GetSnapshot(), r => r.Id.Id == 600);
+        Assert.Equal(LogLevel.Warning, lost.Level);
+        Assert.Equal($"S3 checkpoints s3://flowstate/{prefix}: checkpoint 1 is claimed by another coordinator; this one does not complete it. Two pipelines may be writing to one prefix.", lost.Message);
     }
 }

@@ -2,6 +2,8 @@ using FlowState.Conformance;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Xunit;
 
 namespace FlowState.Sqlite.Tests;
@@ -139,5 +141,29 @@ public sealed class SqliteHostingTests : IDisposable
         Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddKeyedFlowState("orders").AddKeyedFlowState("orders"));
         Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddFlowState().AddFlowState());
         await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task The_backend_and_slow_commits_are_logged_through_the_hosts_loggers()
+    {
+        var path = _directory.File("logged.db");
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.AddFakeLogging().SetMinimumLevel(LogLevel.Debug);
+        // Every backend transaction counts as slow here, so that the warning is certain to be written.
+        builder.Services.AddFlowState(f => f.UseSqlite(path).ConfigureStore(o => o.SlowCommitThreshold = TimeSpan.Zero));
+        using var host = builder.Build();
+        var logs = host.Services.GetFakeLogCollector();
+
+        await host.StartAsync();
+        await host.Services.GetRequiredService<StateStore>().SetAsync("k", 1);
+        await host.StopAsync();
+
+        var records = logs.GetSnapshot();
+        var opened = Assert.Single(records, r => r.Id.Id == 300);
+        Assert.StartsWith($"SQLite file '{path}' opened in ", opened.Message, StringComparison.Ordinal);
+        var slow = records.First(r => r.Id.Id == 5);
+        Assert.Equal(LogLevel.Warning, slow.Level);
+        Assert.Contains($"Store 'default': a backend transaction on sqlite:{path} took", slow.Message, StringComparison.Ordinal);
+        Assert.Contains(records, r => r.Id.Id == 303 && r.Message == $"SQLite file '{path}' closed.");
     }
 }
