@@ -90,6 +90,29 @@ else
 fi
 rm -rf "$(dirname "$example_db")"
 
+# The worker service (examples/OrderWorker): appsettings.json, a flow per order with Polly retries, a pipeline from
+# configuration, health checks and OpenTelemetry (console exporter). Twice on one data directory: the second run
+# fulfils nothing again and its pipeline continues from the first's checkpoint.
+worker_dir="$(mktemp -d)"
+worker_ok=1
+dotnet run --project examples/OrderWorker --no-build -c Release -- --Worker:DataDirectory="$worker_dir" --Telemetry:Exporter=console >"$log.worker" 2>&1 || worker_ok=0
+grep -q "^fulfilled 6 new orders (0 fulfilled by earlier runs); carrier calls: 12" "$log.worker" || worker_ok=0
+grep -q "^pipeline order-counts: Completed, 6 orders read this run" "$log.worker" || worker_ok=0
+grep -q "^health: Healthy (flowstate: Healthy, flowstate-pipelines: Healthy)" "$log.worker" || worker_ok=0
+grep -Eq "^Activity.DisplayName: +flowstate.commit" "$log.worker" || worker_ok=0
+grep -q "^Metric Name: flowstate.commit.duration, .*Unit: s," "$log.worker" || worker_ok=0
+dotnet run --project examples/OrderWorker --no-build -c Release -- --Worker:DataDirectory="$worker_dir" >>"$log.worker" 2>&1 || worker_ok=0
+grep -q "^fulfilled 0 new orders (6 fulfilled by earlier runs); carrier calls: 0" "$log.worker" || worker_ok=0
+grep -q "^pipeline order-counts: Completed, 0 orders read this run" "$log.worker" || worker_ok=0
+if [ "$worker_ok" -eq 1 ]; then
+  echo "example: the order worker ran twice in a host (health, OpenTelemetry), the second run redid nothing"
+else
+  cat "$log.worker" >&2
+  echo "error: examples/OrderWorker failed" >&2
+  status=1
+fi
+rm -rf "$worker_dir"
+
 # Every flow shape, in memory and on a SQLite file: eleven lines, among them a resumed run whose posts ran once and a
 # run interrupted for review and resumed with the answer.
 shapes_db="$(mktemp -d)/shapes.db"
