@@ -10,7 +10,8 @@ public static class AgentFrameworkFlowStateBuilderExtensions
     /// <summary>
     /// Registers a <see cref="FlowStateCheckpointStore"/> on the FlowState store (its sessions under the custom scope
     /// <paramref name="scopeName"/>) and a <see cref="CheckpointManager"/> over it, for
-    /// <c>InProcessExecution.RunAsync(workflow, input, checkpointManager, sessionId)</c> and <c>ResumeAsync</c>.
+    /// <c>InProcessExecution.RunAsync(workflow, input, checkpointManager, sessionId)</c> and <c>ResumeAsync</c>. On a keyed
+    /// store both are keyed alike (<c>[FromKeyedServices("orders")] CheckpointManager</c>).
     /// </summary>
     public static FlowStateBuilder AddFlowStateCheckpointStore(
         this FlowStateBuilder builder,
@@ -19,11 +20,12 @@ public static class AgentFrameworkFlowStateBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var scope = StateScope.Custom(scopeName);
-        builder.Services.TryAddSingleton(provider =>
+        var key = builder.Key;
+        builder.Services.TryAddKeyedSingleton(key, (provider, _) =>
         {
             var options = new FlowStateCheckpointStoreOptions();
             configure?.Invoke(options);
-            IStateStore sessions = provider.GetRequiredService<IStateStore>() switch
+            IStateStore sessions = provider.GetRequiredKeyedService<IStateStore>(key) switch
             {
                 StateStore store => store.For(scope),
                 SharedStateStore shared => shared.For(scope),
@@ -32,7 +34,7 @@ public static class AgentFrameworkFlowStateBuilderExtensions
             };
             return new FlowStateCheckpointStore(sessions, options);
         });
-        builder.Services.TryAddSingleton(provider => CheckpointManager.CreateJson(provider.GetRequiredService<FlowStateCheckpointStore>()));
+        builder.Services.TryAddKeyedSingleton(key, (provider, _) => CheckpointManager.CreateJson(provider.GetRequiredKeyedService<FlowStateCheckpointStore>(key)));
         return builder;
     }
 }

@@ -10,21 +10,25 @@ namespace FlowState.Lua;
 public static class LuaFlowStateBuilderExtensions
 {
     /// <summary>
-    /// Registers a singleton <see cref="LuaScriptHost"/> on the registered <see cref="StateStore"/>, with
-    /// <see cref="LuaScriptOptions"/> from <paramref name="configure"/> and any other options configuration.
+    /// Registers a singleton <see cref="LuaScriptHost"/> on the builder's <see cref="StateStore"/>, with
+    /// <see cref="LuaScriptOptions"/> from <paramref name="configure"/> and any other options configuration (named after
+    /// the store's key). On a keyed store (<c>AddKeyedFlowState("orders", f =&gt; f.AddLuaScripting())</c>) the host is
+    /// keyed alike: <c>[FromKeyedServices("orders")] LuaScriptHost</c>.
     /// </summary>
     public static FlowStateBuilder AddLuaScripting(this FlowStateBuilder builder, Action<LuaScriptOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptions<LuaScriptOptions>();
+        var key = builder.Key;
+        var name = key ?? Options.DefaultName;
+        var options = builder.Services.AddOptions<LuaScriptOptions>(name);
         if (configure is not null)
         {
             options.Configure(configure);
         }
 
-        builder.Services.TryAddSingleton(provider => new LuaScriptHost(
-            provider.GetRequiredService<StateStore>(),
-            provider.GetRequiredService<IOptions<LuaScriptOptions>>(),
+        builder.Services.TryAddKeyedSingleton(key, (provider, _) => new LuaScriptHost(
+            provider.GetRequiredKeyedService<StateStore>(key),
+            Options.Create(provider.GetRequiredService<IOptionsMonitor<LuaScriptOptions>>().Get(name)),
             provider.GetService<ILogger<LuaScriptHost>>() ?? NullLogger<LuaScriptHost>.Instance));
         return builder;
     }

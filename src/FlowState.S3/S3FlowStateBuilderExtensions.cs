@@ -13,13 +13,13 @@ public static class S3FlowStateBuilderExtensions
     /// <summary>
     /// Registers an <see cref="S3CheckpointStorage"/> as the <see cref="ICheckpointStorage"/> service (a singleton the
     /// container disposes), for stream pipelines: <c>.WithCheckpoints(provider.GetRequiredService&lt;ICheckpointStorage&gt;())</c>.
-    /// Give each pipeline its own <see cref="S3CheckpointStorageOptions.Prefix"/>.
+    /// Give each pipeline its own <see cref="S3CheckpointStorageOptions.Prefix"/>. On a keyed store the storage is keyed alike.
     /// </summary>
     public static FlowStateBuilder UseS3Checkpoints(this FlowStateBuilder builder, Action<S3CheckpointStorageOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
-        builder.Services.TryAddSingleton<ICheckpointStorage>(provider =>
+        builder.Services.TryAddKeyedSingleton<ICheckpointStorage>(builder.Key, (provider, _) =>
         {
             var options = new S3CheckpointStorageOptions { LoggerFactory = provider.GetService<ILoggerFactory>() };
             configure(options);
@@ -39,7 +39,7 @@ public static class S3FlowStateBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(configure);
-        builder.Services.TryAddSingleton<ICheckpointStorage>(provider =>
+        builder.Services.TryAddKeyedSingleton<ICheckpointStorage>(builder.Key, (provider, _) =>
         {
             var options = new S3CheckpointStorageOptions { LoggerFactory = provider.GetService<ILoggerFactory>() };
             configure(options);

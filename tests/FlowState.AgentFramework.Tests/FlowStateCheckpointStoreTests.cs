@@ -110,5 +110,22 @@ public sealed class FlowStateCheckpointStoreTests : IAsyncDisposable
         Assert.True(await provider.GetRequiredService<StateStore>().For(Sessions).Scope("wired").ExistsAsync("checkpoint:" + saved.CheckpointId));
     }
 
+    [Fact]
+    public async Task On_a_keyed_store_the_checkpoint_manager_is_keyed_and_writes_to_that_store()
+    {
+        var services = new ServiceCollection();
+        services.AddFlowState();
+        services.AddKeyedFlowState("agents", flowState => flowState.AddFlowStateCheckpointStore());
+        await using var provider = services.BuildServiceProvider();
+
+        var store = provider.GetRequiredKeyedService<FlowStateCheckpointStore>("agents");
+        var saved = await store.CreateCheckpointAsync("keyed", Json(1), null);
+
+        Assert.NotNull(provider.GetRequiredKeyedService<CheckpointManager>("agents"));
+        Assert.Null(provider.GetService<CheckpointManager>());
+        Assert.True(await provider.GetRequiredKeyedService<StateStore>("agents").For(Sessions).Scope("keyed").ExistsAsync("checkpoint:" + saved.CheckpointId));
+        Assert.False(await provider.GetRequiredService<StateStore>().For(Sessions).Scope("keyed").ExistsAsync("checkpoint:" + saved.CheckpointId));
+    }
+
     private static JsonElement Json(int n) => JsonSerializer.SerializeToElement(n);
 }

@@ -31,4 +31,21 @@ public sealed class LuaDependencyInjectionTests
 
         Assert.Throws<ArgumentOutOfRangeException>(() => provider.GetRequiredService<LuaScriptHost>());
     }
+
+    [Fact]
+    public async Task AddLuaScripting_on_a_keyed_store_registers_a_keyed_host_writing_to_that_store()
+    {
+        await using var provider = new ServiceCollection()
+            .AddFlowState()
+            .AddKeyedFlowState("orders", f => f.AddLuaScripting(o => o.MaxInstructions = 40_000))
+            .BuildServiceProvider();
+
+        var host = provider.GetRequiredKeyedService<LuaScriptHost>("orders");
+        await host.RunAsync("State.set('scripted', 1)");
+
+        Assert.Equal(40_000, host.Options.MaxInstructions);
+        Assert.Null(provider.GetService<LuaScriptHost>());
+        Assert.Equal(1, await provider.GetRequiredKeyedService<IStateStore>("orders").GetAsync<int>("scripted"));
+        Assert.False(await provider.GetRequiredService<IStateStore>().ExistsAsync("scripted"));
+    }
 }

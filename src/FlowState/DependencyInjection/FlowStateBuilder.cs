@@ -78,12 +78,13 @@ public sealed class FlowStateBuilder
 
     /// <summary>
     /// Registers a <see cref="DirectoryCheckpointStorage"/> in <paramref name="directory"/> as the
-    /// <see cref="ICheckpointStorage"/> service, for stream pipelines (<c>FlowState.S3</c> adds <c>UseS3Checkpoints</c>).
+    /// <see cref="ICheckpointStorage"/> service (keyed alike on a keyed store), for stream pipelines (<c>FlowState.S3</c>
+    /// adds <c>UseS3Checkpoints</c>).
     /// </summary>
     public FlowStateBuilder UseDirectoryCheckpoints(string directory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        Services.TryAddSingleton<ICheckpointStorage>(_ => new DirectoryCheckpointStorage(directory));
+        Services.TryAddKeyedSingleton<ICheckpointStorage>(Key, (_, _) => new DirectoryCheckpointStorage(directory));
         return this;
     }
 

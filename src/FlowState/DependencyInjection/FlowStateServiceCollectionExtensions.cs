@@ -47,8 +47,8 @@ public static class FlowStateServiceCollectionExtensions
     /// instead of it: the same services as keyed singletons (<c>[FromKeyedServices("orders")] StateStore orders</c>,
     /// <c>provider.GetRequiredKeyedService&lt;FlowRunner&gt;("orders")</c>), its options named after the key (and its
     /// <see cref="StateStoreOptions.Name"/> the key unless configured), opened and closed with the host as the unkeyed
-    /// store is. Integrations that register services of their own (Lua scripting, Agent Framework checkpoints, checkpoint
-    /// storage) use the unkeyed store.
+    /// store is. Integrations configured on its builder (Lua scripting, Agent Framework checkpoints, checkpoint storage)
+    /// register their services under the same key, on this store.
     /// </summary>
     /// <exception cref="InvalidOperationException">A store is registered under <paramref name="key"/> already.</exception>
     public static IServiceCollection AddKeyedFlowState(this IServiceCollection services, string key, Action<FlowStateBuilder>? configure = null)

@@ -44,14 +44,15 @@ public static class StreamPipelineServiceCollectionExtensions
     /// <param name="section">The pipeline's section, e.g. <c>configuration.GetSection("Pipelines:clicks")</c>.</param>
     /// <param name="components">Adds kinds of components to the core's (<c>c =&gt; c.AddRedisStreamSource()</c>).</param>
     /// <param name="configure">The hosted service's options.</param>
+    /// <param name="storeKey">The key of the store (<c>AddKeyedFlowState</c>) to keep the keyed state in; null: the unkeyed store.</param>
     /// <exception cref="StreamDefinitionException">The section is not a valid pipeline.</exception>
-    public static IServiceCollection AddStreamPipeline(this IServiceCollection services, IConfiguration section, Action<StreamComponentCatalog>? components = null, Action<StreamPipelineHostOptions>? configure = null)
+    public static IServiceCollection AddStreamPipeline(this IServiceCollection services, IConfiguration section, Action<StreamComponentCatalog>? components = null, Action<StreamPipelineHostOptions>? configure = null, string? storeKey = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(section);
         var catalog = StreamComponentCatalog.CreateDefault();
         components?.Invoke(catalog);
         var definition = StreamPipelineDefinition.FromConfiguration(section, catalog);
-        return services.AddStreamPipeline(provider => definition.Build(provider.GetRequiredService<StateStore>()), configure);
+        return services.AddStreamPipeline(provider => definition.Build(provider.GetRequiredKeyedService<StateStore>(storeKey)), configure);
     }
 }

@@ -116,6 +116,25 @@ public sealed class StreamPipelineDefinitionTests : IDisposable
         Assert.Contains("did you mean 'partitions'?", typo.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AddStreamPipeline_with_a_store_key_keeps_the_keyed_state_in_that_store()
+    {
+        SequenceInput.Write(_directory.File("in.jsonl"), 60, 3);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddFlowState();
+        builder.Services.AddKeyedFlowState("streams");
+        builder.Services.AddStreamPipeline(AppSettings(Pipeline()).GetSection("Pipelines:clicks"), storeKey: "streams");
+        using var host = builder.Build();
+        var service = host.Services.GetServices<IHostedService>().OfType<StreamPipelineHostedService>().Single();
+
+        await host.StartAsync();
+        await service.ExecuteTask!.WaitAsync(TimeSpan.FromMinutes(1));
+        await host.StopAsync();
+
+        Assert.Same(host.Services.GetRequiredKeyedService<StateStore>("streams"), service.Pipeline.Store);
+        Assert.Equal(0, host.Services.GetRequiredService<StateStore>().GetStatistics().Entries);
+    }
+
     /// <summary>A processor of the test's own: prefixes every message's key.</summary>
     private sealed class PrefixKeys(string name, string prefix) : IProcessor
     {
