@@ -6,7 +6,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
 using Polly;
-using Polly.Retry;
 
 namespace FlowState.Postgres;
 
@@ -66,22 +65,9 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
         _channel = PostgresTableName.Channel(options.Table);
         _options = options;
         _logger = options.LoggerFactory?.CreateLogger<PostgresSharedStateBackend>() ?? (ILogger)NullLogger.Instance;
-        // A read repeats safely; a commit does not (it may have been applied before the connection broke).
-        _reads = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = 3,
-                Delay = TimeSpan.FromMilliseconds(50),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(ex => IsBrokenConnection(ex) || ex.IsTransient),
-                OnRetry = args =>
-                {
-                    PostgresLog.ReadRetried(_logger, _options.Table, args.Outcome.Exception!.Message, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds);
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .Build();
+        _reads = BackendReadRetry.Create(
+            ex => ex is NpgsqlException npgsql && (IsBrokenConnection(npgsql) || npgsql.IsTransient),
+            (ex, retry, delay) => PostgresLog.ReadRetried(_logger, _options.Table, ex.Message, retry, delay.TotalMilliseconds));
     }
 
     /// <summary>A backend on <paramref name="table"/> of the database <paramref name="connectionString"/> names.</summary>

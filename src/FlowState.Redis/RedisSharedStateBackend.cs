@@ -4,7 +4,6 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
-using Polly.Retry;
 using StackExchange.Redis;
 
 namespace FlowState.Redis;
@@ -124,22 +123,9 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
         _connection = connection;
         _ownsConnection = connection is null;
         _logger = options.LoggerFactory?.CreateLogger<RedisSharedStateBackend>() ?? (ILogger)NullLogger.Instance;
-        // A read repeats safely; a commit does not (it may have been applied before the connection broke).
-        _reads = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = 3,
-                Delay = TimeSpan.FromMilliseconds(50),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                ShouldHandle = new PredicateBuilder().Handle<RedisConnectionException>().Handle<RedisTimeoutException>(),
-                OnRetry = args =>
-                {
-                    RedisLog.ReadRetried(_logger, _options.KeyPrefix, args.Outcome.Exception!.Message, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds);
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .Build();
+        _reads = BackendReadRetry.Create(
+            ex => ex is RedisConnectionException or RedisTimeoutException,
+            (ex, retry, delay) => RedisLog.ReadRetried(_logger, _options.KeyPrefix, ex.Message, retry, delay.TotalMilliseconds));
         _topLevelScopes = $"{options.KeyPrefix}:scopes";
         _channel = RedisChannel.Literal($"{options.KeyPrefix}:changes");
     }

@@ -135,12 +135,7 @@ public sealed class RedisSharedStateBackendTests(RedisServer server)
                 {
                     Configuration = $"127.0.0.1:{port},abortConnect=false,connectTimeout=2000,syncTimeout=2000,asyncTimeout=2000",
                 }),
-                async () =>
-                {
-                    using var redis = Process.GetProcessById(int.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "redis.pid")), System.Globalization.CultureInfo.InvariantCulture));
-                    redis.Kill();
-                    await redis.WaitForExitAsync();
-                },
+                () => KillAsync(directory),
                 () => TestServerScripts.StartAsync("start-redis.sh", directory));
         }
         finally
@@ -170,9 +165,7 @@ public sealed class RedisSharedStateBackendTests(RedisServer server)
     [Fact]
     public async Task A_lost_and_restored_connection_is_logged_and_reads_work_again()
     {
-        var directory = Path.Combine(Path.GetTempPath(), $"flowstate-redis-logs-{Guid.NewGuid():N}");
-        var port = await TestServerScripts.StartAsync("start-redis.sh", directory);
-        try
+        await OnOwnServerAsync(async (directory, port) =>
         {
             var logs = new FakeLogCollector();
             using var loggers = LoggerFactory.Create(b => b.AddProvider(new FakeLoggerProvider(logs)));
@@ -209,20 +202,13 @@ public sealed class RedisSharedStateBackendTests(RedisServer server)
             Assert.Contains($"the connection to 127.0.0.1:{port} failed", lost.Message, StringComparison.Ordinal);
             Assert.Contains(502, seen);
             await records.DisposeAsync();
-        }
-        finally
-        {
-            await TestServerScripts.RunAsync("stop-redis.sh", directory);
-            Directory.Delete(directory, recursive: true);
-        }
+        });
     }
 
     [Fact]
     public async Task A_read_while_the_server_is_gone_is_retried_then_fails_naming_the_cause()
     {
-        var directory = Path.Combine(Path.GetTempPath(), $"flowstate-redis-retry-{Guid.NewGuid():N}");
-        var port = await TestServerScripts.StartAsync("start-redis.sh", directory);
-        try
+        await OnOwnServerAsync(async (directory, port) =>
         {
             var logs = new FakeLogCollector();
             using var loggers = LoggerFactory.Create(b => b.AddProvider(new FakeLoggerProvider(logs)));
@@ -236,30 +222,19 @@ public sealed class RedisSharedStateBackendTests(RedisServer server)
                 }),
             });
             await store.SetAsync("k", 1);
-            using (var redis = Process.GetProcessById(int.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "redis.pid")), System.Globalization.CultureInfo.InvariantCulture)))
-            {
-                redis.Kill();
-                await redis.WaitForExitAsync();
-            }
+            await KillAsync(directory);
 
             var error = await Assert.ThrowsAsync<StateBackendException>(() => store.GetAsync<int>("k").AsTask());
 
             Assert.Contains("failed to read", error.Message, StringComparison.Ordinal);
             Assert.Equal([1, 2, 3], logs.GetSnapshot().Where(r => r.Id.Id == 503).Select(r => int.Parse(System.Text.RegularExpressions.Regex.Match(r.Message, "retry ([0-9]+) in").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
-        }
-        finally
-        {
-            await TestServerScripts.RunAsync("stop-redis.sh", directory);
-            Directory.Delete(directory, recursive: true);
-        }
+        });
     }
 
     [Fact]
     public async Task The_health_check_turns_unhealthy_when_the_server_stops()
     {
-        var directory = Path.Combine(Path.GetTempPath(), $"flowstate-redis-health-{Guid.NewGuid():N}");
-        var port = await TestServerScripts.StartAsync("start-redis.sh", directory);
-        try
+        await OnOwnServerAsync(async (directory, port) =>
         {
             var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
             builder.Services.AddFlowState(f => f.UseRedis($"127.0.0.1:{port},abortConnect=false,connectTimeout=1000,syncTimeout=1000,asyncTimeout=1000", "health"));
@@ -269,11 +244,7 @@ public sealed class RedisSharedStateBackendTests(RedisServer server)
             var health = host.Services.GetRequiredService<HealthCheckService>();
 
             var running = (await health.CheckHealthAsync()).Entries["flowstate"];
-            using (var redis = Process.GetProcessById(int.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "redis.pid")), System.Globalization.CultureInfo.InvariantCulture)))
-            {
-                redis.Kill();
-                await redis.WaitForExitAsync();
-            }
+            await KillAsync(directory);
 
             var stopped = (await health.CheckHealthAsync()).Entries["flowstate"];
 
@@ -282,12 +253,7 @@ public sealed class RedisSharedStateBackendTests(RedisServer server)
             Assert.Equal(HealthStatus.Unhealthy, stopped.Status);
             Assert.Contains("does not answer", stopped.Description, StringComparison.Ordinal);
             await host.StopAsync();
-        }
-        finally
-        {
-            await TestServerScripts.RunAsync("stop-redis.sh", directory);
-            Directory.Delete(directory, recursive: true);
-        }
+        });
     }
 
     private async Task<long> EvalShaCallsAsync()
@@ -295,5 +261,29 @@ public sealed class RedisSharedStateBackendTests(RedisServer server)
         var info = (string)(await server.Connection.GetDatabase().ExecuteAsync("INFO", "commandstats"))!;
         var line = info.Split('\n').FirstOrDefault(l => l.StartsWith("cmdstat_evalsha:", StringComparison.Ordinal));
         return line is null ? 0 : long.Parse(line.Split("calls=")[1].Split(',')[0], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Kills the redis-server started in <paramref name="directory"/> (SIGKILL: no shutdown, no save) and waits until it is gone.</summary>
+    private static async Task KillAsync(string directory)
+    {
+        using var redis = Process.GetProcessById(int.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "redis.pid")), System.Globalization.CultureInfo.InvariantCulture));
+        redis.Kill();
+        await redis.WaitForExitAsync();
+    }
+
+    /// <summary>Runs <paramref name="test"/> against a redis-server of its own (it may kill it), stopped and removed afterwards.</summary>
+    private static async Task OnOwnServerAsync(Func<string, string, Task> test)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"flowstate-redis-own-{Guid.NewGuid():N}");
+        var port = await TestServerScripts.StartAsync("start-redis.sh", directory);
+        try
+        {
+            await test(directory, port);
+        }
+        finally
+        {
+            await TestServerScripts.RunAsync("stop-redis.sh", directory);
+            Directory.Delete(directory, recursive: true);
+        }
     }
 }
