@@ -116,4 +116,17 @@ public sealed class PostgresDataSourceTests(PostgresServer server)
         Assert.Contains($"PostgreSQL table '{table}': a read failed", retried.Message, StringComparison.Ordinal);
         Assert.Contains("retry 1 in", retried.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_host_whose_server_is_unreachable_does_not_start_and_says_why()
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Services.AddFlowState(f => f.UsePostgres("Host=127.0.0.1;Port=1;Username=postgres;Database=postgres;Timeout=3", NewTable()));
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<StateBackendException>(() => host.StartAsync());
+
+        Assert.Contains("failed to open", error.Message, StringComparison.Ordinal);
+        Assert.Contains("127.0.0.1:1", error.ToString(), StringComparison.Ordinal);
+    }
 }
