@@ -98,7 +98,7 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
             else if (!int.TryParse(Encoding.UTF8.GetString(stored), NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version > SchemaVersion)
             {
                 throw new StateCorruptedException(
-                    $"RocksDB directory '{_options.Path}' has schema version '{Encoding.UTF8.GetString(stored)}'; this FlowState reads up to {SchemaVersion}. Use a newer FlowState.");
+                    $"RocksDB directory '{_options.Path}' has schema version '{Encoding.UTF8.GetString(stored)}'; this FlowState reads up to {SchemaVersion}. Use a newer FlowState.") { Location = _options.Path };
             }
 
             var elapsedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -152,7 +152,7 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
                 entry = RocksDbEntryCodec.Decode(iterator.GetKeySpan(), iterator.GetValueSpan(), out var problem);
                 if (entry is null)
                 {
-                    throw new StateCorruptedException($"RocksDB directory '{_options.Path}' holds an entry that is not FlowState's: {problem}. Restore it from a backup.");
+                    throw new StateCorruptedException($"RocksDB directory '{_options.Path}' holds an entry that is not FlowState's: {problem}. Restore it from a backup.") { Location = _options.Path };
                 }
 
                 iterator.Next();
@@ -190,7 +190,7 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
         }
 
         return ValueTask.FromResult<BackendEntry?>(RocksDbEntryCodec.Decode(encodedKey, value, out var problem)
-            ?? throw new StateCorruptedException($"RocksDB directory '{_options.Path}' holds an entry that is not FlowState's: {problem}. Restore it from a backup."));
+            ?? throw new StateCorruptedException($"RocksDB directory '{_options.Path}' holds an entry that is not FlowState's: {problem}. Restore it from a backup.") { Location = _options.Path });
     }
 
     /// <inheritdoc />
@@ -318,7 +318,7 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
         var parts = text.Split(' ', StringSplitOptions.TrimEntries);
         if (parts is not [MarkerMagic, var sequenceText] || !ulong.TryParse(sequenceText, NumberStyles.None, CultureInfo.InvariantCulture, out var closedAt))
         {
-            throw new StateCorruptedException($"RocksDB directory '{_options.Path}' is damaged: its marker file '{MarkerFile}' is unreadable. Restore it from a backup.");
+            throw new StateCorruptedException($"RocksDB directory '{_options.Path}' is damaged: its marker file '{MarkerFile}' is unreadable. Restore it from a backup.") { Location = _options.Path };
         }
 
         ulong recovered;
@@ -330,13 +330,13 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
         catch (RocksDbException ex) when (ex.Message.Contains("Column family not found", StringComparison.Ordinal))
         {
             // The marker says this FlowState directory was closed cleanly, so its column family existed then.
-            throw new StateCorruptedException($"RocksDB directory '{_options.Path}' is damaged: its '{EntriesFamily}' column family is gone (a MANIFEST lost data). Restore it from a backup.", ex);
+            throw new StateCorruptedException($"RocksDB directory '{_options.Path}' is damaged: its '{EntriesFamily}' column family is gone (a MANIFEST lost data). Restore it from a backup.", ex) { Location = _options.Path };
         }
 
         if (recovered < closedAt)
         {
             throw new StateCorruptedException(
-                $"RocksDB directory '{_options.Path}' is damaged: it recovers to sequence {recovered}, but it was closed at {closedAt} (a MANIFEST or log file lost data). Restore it from a backup.");
+                $"RocksDB directory '{_options.Path}' is damaged: it recovers to sequence {recovered}, but it was closed at {closedAt} (a MANIFEST or log file lost data). Restore it from a backup.") { Location = _options.Path };
         }
     }
 
@@ -378,12 +378,12 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
             || !name.AsSpan("MANIFEST-".Length).ToString().All(char.IsAsciiDigit) || !File.Exists(Path.Combine(_options.Path, name)))
         {
             throw new StateCorruptedException(
-                $"RocksDB directory '{_options.Path}' is damaged: its CURRENT file names '{name.ReplaceLineEndings(" ")}', which is not a MANIFEST file of the directory. Restore it from a backup.");
+                $"RocksDB directory '{_options.Path}' is damaged: its CURRENT file names '{name.ReplaceLineEndings(" ")}', which is not a MANIFEST file of the directory. Restore it from a backup.") { Location = _options.Path };
         }
     }
 
     private StateException Failure(string what, Exception ex) =>
         ex.Message.StartsWith("Corruption", StringComparison.Ordinal)
-            ? new StateCorruptedException($"RocksDB directory '{_options.Path}' is damaged ({what}): {ex.Message}. Restore it from a backup.", ex)
+            ? new StateCorruptedException($"RocksDB directory '{_options.Path}' is damaged ({what}): {ex.Message}. Restore it from a backup.", ex) { Location = _options.Path }
             : new StateBackendException($"RocksDB directory '{_options.Path}' failed to {what}: {ex.Message}", ex);
 }

@@ -134,7 +134,7 @@ internal static class SqliteBackupFile
         }
         catch (SqliteException ex)
         {
-            throw new StateCorruptedException($"'{path}' is not a complete FlowState backup: SQLite cannot read it ({ex.Message}). Take a new backup, or restore an older one.", ex);
+            throw new StateCorruptedException($"'{path}' is not a complete FlowState backup: SQLite cannot read it ({ex.Message}). Take a new backup, or restore an older one.", ex) { Location = path };
         }
     }
 

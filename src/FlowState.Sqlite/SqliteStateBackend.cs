@@ -118,7 +118,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                 switch (Scalar("SELECT version FROM flowstate_schema WHERE name = 'entries';", transaction))
                 {
                     case null when Scalar("SELECT count(*) FROM sqlite_master WHERE name = 'flowstate_entries';", transaction) is not 0L:
-                        throw new StateCorruptedException($"SQLite file '{_options.Path}' is damaged: it has FlowState's entries table but no schema record. Restore it from a backup.");
+                        throw new StateCorruptedException($"SQLite file '{_options.Path}' is damaged: it has FlowState's entries table but no schema record. Restore it from a backup.") { Location = _options.Path };
                     case null:
                         Execute(
                             """
@@ -153,7 +153,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                         break;
                     case var version:
                         throw new StateCorruptedException(
-                            $"SQLite file '{_options.Path}' has schema version {version}; this FlowState reads up to {SchemaVersion}. Use a newer FlowState.");
+                            $"SQLite file '{_options.Path}' has schema version {version}; this FlowState reads up to {SchemaVersion}. Use a newer FlowState.") { Location = _options.Path };
                 }
 
                 VerifyColumns(transaction);
@@ -271,7 +271,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                 }
                 catch (Exception ex) when (ex is SqliteException or InvalidCastException or FormatException)
                 {
-                    throw ex is SqliteException sqlite ? Failure("read", sqlite) : new StateCorruptedException($"SQLite file '{_options.Path}' holds a malformed entry: {ex.Message}", ex);
+                    throw ex is SqliteException sqlite ? Failure("read", sqlite) : new StateCorruptedException($"SQLite file '{_options.Path}' holds a malformed entry: {ex.Message}", ex) { Location = _options.Path };
                 }
 
                 yield return entry;
@@ -311,7 +311,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
             }
             catch (Exception ex) when (ex is InvalidCastException or FormatException)
             {
-                throw new StateCorruptedException($"SQLite file '{_options.Path}' holds a malformed entry: {ex.Message}", ex);
+                throw new StateCorruptedException($"SQLite file '{_options.Path}' holds a malformed entry: {ex.Message}", ex) { Location = _options.Path };
             }
         }
     }
@@ -548,7 +548,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         }
         catch (Exception ex) when (ex is InvalidCastException or FormatException)
         {
-            throw new StateCorruptedException($"SQLite file '{_options.Path}' holds a malformed logged change: {ex.Message}", ex);
+            throw new StateCorruptedException($"SQLite file '{_options.Path}' holds a malformed logged change: {ex.Message}", ex) { Location = _options.Path };
         }
     }
 
@@ -608,7 +608,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                         break;
                     case long version when version > SchemaVersion:
                         throw new StateCorruptedException(
-                            $"SQLite file '{_options.Path}' has schema version {version}; this FlowState reads up to {SchemaVersion}. Use a newer FlowState.");
+                            $"SQLite file '{_options.Path}' has schema version {version}; this FlowState reads up to {SchemaVersion}. Use a newer FlowState.") { Location = _options.Path };
                     case var version:
                         throw new StateBackendException(
                             $"SQLite file '{_options.Path}' has schema version {version ?? "(none)"}, older than this FlowState's {SchemaVersion}; open it once without ReadOnly to upgrade it.");
@@ -681,7 +681,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         }
         catch (Exception ex) when (ex is InvalidCastException or FormatException)
         {
-            throw new StateCorruptedException($"SQLite file '{_options.Path}' holds a malformed entry: {ex.Message}", ex);
+            throw new StateCorruptedException($"SQLite file '{_options.Path}' holds a malformed entry: {ex.Message}", ex) { Location = _options.Path };
         }
     }
 
@@ -707,7 +707,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         }
         catch (Exception ex) when (ex is InvalidCastException or FormatException)
         {
-            throw new StateCorruptedException($"SQLite file '{_options.Path}' holds a malformed entry: {ex.Message}", ex);
+            throw new StateCorruptedException($"SQLite file '{_options.Path}' holds a malformed entry: {ex.Message}", ex) { Location = _options.Path };
         }
     }
 
@@ -738,7 +738,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
             if (expected != row.Checksum || (value is null) != (row.Version == TombstoneVersion))
             {
                 throw new StateCorruptedException(
-                    $"SQLite file '{_options.Path}' is damaged: the logged change of '{key}' in scope '{scope}' does not match its checksum. Restore the file from a backup.");
+                    $"SQLite file '{_options.Path}' is damaged: the logged change of '{key}' in scope '{scope}' does not match its checksum. Restore the file from a backup.") { Location = _options.Path };
             }
 
             latest[(scope, key)] = row;
@@ -789,7 +789,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         if (SqliteEntryChecksum.Compute(entry.ScopeKey, entry.Key, entry.Value, entry.Version, entry.ExpiresAtUtcTicks, entry.TimeToLiveTicks, entry.Sliding) != reader.GetInt64(7))
         {
             throw new StateCorruptedException(
-                $"SQLite file '{_options.Path}' is damaged: the entry '{entry.Key}' of scope '{entry.ScopeKey}' does not match its checksum. Restore the file from a backup.");
+                $"SQLite file '{_options.Path}' is damaged: the entry '{entry.Key}' of scope '{entry.ScopeKey}' does not match its checksum. Restore the file from a backup.") { Location = _options.Path };
         }
 
         return entry;
@@ -808,7 +808,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
 
         if (problems is not ["ok"])
         {
-            throw new StateCorruptedException($"SQLite file '{_options.Path}' is damaged: {string.Join("; ", problems)}. Restore it from a backup.");
+            throw new StateCorruptedException($"SQLite file '{_options.Path}' is damaged: {string.Join("; ", problems)}. Restore it from a backup.") { Location = _options.Path };
         }
     }
 
@@ -835,7 +835,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
             if (!columns.SequenceEqual(expected.Split(", ")))
             {
                 throw new StateCorruptedException(
-                    $"SQLite file '{_options.Path}' is damaged: its {table} table has the columns ({string.Join(", ", columns)}), not ({expected}). Restore it from a backup.");
+                    $"SQLite file '{_options.Path}' is damaged: its {table} table has the columns ({string.Join(", ", columns)}), not ({expected}). Restore it from a backup.") { Location = _options.Path };
             }
         }
     }
@@ -909,7 +909,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
 
     private StateException Failure(string what, SqliteException ex) =>
         ex.SqliteErrorCode is 11 or 26 // SQLITE_CORRUPT, SQLITE_NOTADB
-            ? new StateCorruptedException($"SQLite file '{_options.Path}' is damaged ({what}): {ex.Message}. Restore it from a backup.", ex)
+            ? new StateCorruptedException($"SQLite file '{_options.Path}' is damaged ({what}): {ex.Message}. Restore it from a backup.", ex) { Location = _options.Path }
             : new StateBackendException($"SQLite file '{_options.Path}' failed to {what}: {ex.Message}", ex);
 
     private readonly record struct LoggedChange(byte[]? Value, long Version, long ExpiresAt, long Ttl, bool Sliding, long Checksum);

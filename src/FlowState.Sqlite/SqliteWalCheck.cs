@@ -42,7 +42,7 @@ internal static class SqliteWalCheck
         if (!validHeader)
         {
             throw new StateCorruptedException(
-                $"The SQLite write-ahead log '{walPath}' has a damaged header, so SQLite would ignore all {length} bytes of it and open an older state without a word. Restore a backup; or, to accept the state without the log, move '{walPath}' aside before opening.");
+                $"The SQLite write-ahead log '{walPath}' has a damaged header, so SQLite would ignore all {length} bytes of it and open an older state without a word. Restore a backup; or, to accept the state without the log, move '{walPath}' aside before opening.") { Location = walPath };
         }
 
         var salt1 = BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(16));
@@ -89,7 +89,7 @@ internal static class SqliteWalCheck
         if (dropped > 1)
         {
             throw new StateCorruptedException(
-                $"The SQLite write-ahead log '{walPath}' is damaged at frame {damagedFrame + 1} of {frames}: SQLite would drop the {dropped} commits written after it and open an older state without a word. Restore a backup; or, to accept losing those commits, move '{walPath}' aside before opening.");
+                $"The SQLite write-ahead log '{walPath}' is damaged at frame {damagedFrame + 1} of {frames}: SQLite would drop the {dropped} commits written after it and open an older state without a word. Restore a backup; or, to accept losing those commits, move '{walPath}' aside before opening.") { Location = walPath };
         }
     }
 

@@ -170,9 +170,9 @@ public abstract class CorruptionConformanceTests(ITestOutputHelper output) : IDi
         }
         catch (StateCorruptedException ex)
         {
-            return ex.Message.Contains(path, StringComparison.Ordinal)
+            return ex.Message.Contains(path, StringComparison.Ordinal) && ex.Location?.Contains(path, StringComparison.Ordinal) == true
                 ? ("corrupted", null, false)
-                : ("corrupted", $"the corruption error does not name '{path}': {ex.Message}", false);
+                : ("corrupted", $"the corruption error does not name '{path}' in its message and its Location ('{ex.Location}'): {ex.Message}", false);
         }
         catch (Exception ex)
         {

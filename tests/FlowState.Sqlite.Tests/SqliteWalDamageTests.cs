@@ -38,6 +38,7 @@ public sealed class SqliteWalDamageTests : IDisposable
 
         var ex = await Assert.ThrowsAsync<StateCorruptedException>(() => StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(copy) }));
         Assert.Contains("damaged header", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(copy + "-wal", ex.Location);
     }
 
     [Fact]

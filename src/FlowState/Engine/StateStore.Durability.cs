@@ -68,12 +68,12 @@ public sealed partial class StateStore
                 }
                 catch (FormatException ex)
                 {
-                    throw new StateCorruptedException($"The backend '{source}' holds an entry with an unreadable scope '{stored.ScopeKey}' (key '{stored.Key}'): {ex.Message}", ex);
+                    throw new StateCorruptedException($"The backend '{source}' holds an entry with an unreadable scope '{stored.ScopeKey}' (key '{stored.Key}'): {ex.Message}", ex) { Location = source };
                 }
 
                 if (StateNameValidator.FindProblem(stored.Key, "key") is { } problem)
                 {
-                    throw new StateCorruptedException($"The backend '{source}' holds an invalid key in scope '{scope}': {problem}");
+                    throw new StateCorruptedException($"The backend '{source}' holds an invalid key in scope '{scope}': {problem}") { Location = source };
                 }
 
                 var node = GetOrCreateNodeLocked(scope);
@@ -226,7 +226,7 @@ public sealed partial class StateStore
             throw new StateCorruptedException(
                 $"The store on '{description}' holds versions up to {storedVersion}, but it acknowledged version {required} (high-water mark '{markPath}'): " +
                 "it came back older than it was, through a write-ahead log cut short or an older copy of its files put in place. " +
-                $"Restore the newest backup; or, if the older state is there on purpose (a restored backup), delete '{markPath}' and open the store again.");
+                $"Restore the newest backup; or, if the older state is there on purpose (a restored backup), delete '{markPath}' and open the store again.") { Location = description };
         }
     }
 

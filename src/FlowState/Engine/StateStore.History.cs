@@ -97,10 +97,10 @@ public sealed partial class StateStore
                 }
                 catch (Exception ex) when (ex is FormatException or JsonException or KeyNotFoundException or InvalidOperationException)
                 {
-                    throw new StateCorruptedException($"The backend '{_backend!.Description}' holds an unreadable history record '{record.Key}' of scope '{scopeKey}': {ex.Message}", ex);
+                    throw new StateCorruptedException($"The backend '{_backend!.Description}' holds an unreadable history record '{record.Key}' of scope '{scopeKey}': {ex.Message}", ex) { Location = _backend!.Description };
                 }
 
-                var key = split > 0 ? record.Key[..split] : throw new StateCorruptedException($"The backend '{_backend!.Description}' holds a history record without a version: '{record.Key}'.");
+                var key = split > 0 ? record.Key[..split] : throw new StateCorruptedException($"The backend '{_backend!.Description}' holds a history record without a version: '{record.Key}'.") { Location = _backend!.Description };
                 var depth = HistoryDepth(scope);
                 if (depth == 0)
                 {

@@ -30,7 +30,7 @@ public sealed partial class StateStore
         var applied = 0;
         if (record is not null && !int.TryParse(Encoding.UTF8.GetString(record.Value), NumberStyles.None, CultureInfo.InvariantCulture, out applied))
         {
-            throw new StateCorruptedException($"The backend '{backend.Description}' holds an unreadable migration version '{Encoding.UTF8.GetString(record.Value)}'.");
+            throw new StateCorruptedException($"The backend '{backend.Description}' holds an unreadable migration version '{Encoding.UTF8.GetString(record.Value)}'.") { Location = backend.Description };
         }
 
         var migrations = options.Migrations.ToArray();

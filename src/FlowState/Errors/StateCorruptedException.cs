@@ -19,4 +19,10 @@ public class StateCorruptedException : StateException
         : base(message, innerException)
     {
     }
+
+    /// <summary>
+    /// What is damaged, when the error knows: a file or directory path (a SQLite file, its write-ahead log, a RocksDB
+    /// directory, a backup, a checkpoint file) or a backend's description (<c>postgres:orders</c>); null otherwise.
+    /// </summary>
+    public string? Location { get; init; }
 }

@@ -475,7 +475,7 @@ internal sealed class CheckpointCoordinator : IDisposable
                     var where = $"{_storage.Description}/{manifest.DataKey}/{file.Name}";
                     if (order == 0)
                     {
-                        CheckpointStateFile.Read(bytes, where, (_, _, entry) => entries.Add(entry ?? throw new StateCorruptedException($"The full checkpoint file '{where}' holds a tombstone.")));
+                        CheckpointStateFile.Read(bytes, where, (_, _, entry) => entries.Add(entry ?? throw new StateCorruptedException($"The full checkpoint file '{where}' holds a tombstone.") { Location = where }));
                     }
                     else
                     {
