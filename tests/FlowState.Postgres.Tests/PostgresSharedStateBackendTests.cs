@@ -11,7 +11,7 @@ public sealed class PostgresSharedStateBackendTests(PostgresServer server)
 {
     private static string NewTable() => $"shared_{Guid.NewGuid():N}";
 
-    private ValueTask<SharedStateStore> OpenSharedAsync(string table) =>
+    private Task<SharedStateStore> OpenSharedAsync(string table) =>
         SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = new PostgresSharedStateBackend(server.ConnectionString, table) });
 
     [Fact]
@@ -30,7 +30,7 @@ public sealed class PostgresSharedStateBackendTests(PostgresServer server)
         await using (var exclusive = await StateStore.OpenAsync(new StateStoreOptions { Backend = new PostgresStateBackend(server.ConnectionString, table) }))
         {
             Assert.Equal(1, await exclusive.GetAsync<int>("k"));
-            var refused = await Assert.ThrowsAsync<StateBackendException>(() => OpenSharedAsync(table).AsTask());
+            var refused = await Assert.ThrowsAsync<StateBackendException>(() => OpenSharedAsync(table));
             Assert.Contains("exclusive FlowState store", refused.Message, StringComparison.Ordinal);
             for (var i = 0; i < 50; i++)
             {
@@ -151,7 +151,7 @@ public sealed class PostgresSharedStateBackendTests(PostgresServer server)
                 SessionConnectionString = "Host=127.0.0.1;Port=1;Username=postgres;Timeout=2",
                 Table = NewTable(),
             }),
-        }).AsTask());
+        }));
 
         Assert.Contains("failed to open", error.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new PostgresSharedStateBackend(new PostgresSharedStateBackendOptions { ConnectionString = server.ConnectionString, SessionConnectionString = " " }));
@@ -163,7 +163,7 @@ public sealed class PostgresSharedStateBackendTests(PostgresServer server)
         var error = await Assert.ThrowsAsync<StateBackendException>(() => SharedStateStore.OpenAsync(new SharedStateStoreOptions
         {
             Backend = new PostgresSharedStateBackend("Host=127.0.0.1;Port=1;Username=postgres;Timeout=2", NewTable()),
-        }).AsTask());
+        }));
 
         Assert.Contains("failed to open", error.Message, StringComparison.Ordinal);
     }

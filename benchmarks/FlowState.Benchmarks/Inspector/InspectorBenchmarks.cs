@@ -22,7 +22,7 @@ internal static class InspectorBenchmarks
         var totalKeys = runs * 10;
         var calls = quick ? 10 : 30;
 
-        await using var store = StateStore.Create();
+        await using var store = new StateStore();
         var runner = new FlowRunner(store, new FlowRunnerOptions { RetainCompletedRuns = true, History = new FlowHistoryOptions() });
         var flow = new FlowBuilder("order").Sequence(
             Node.Create("fetch", async (state, _) =>

@@ -123,7 +123,7 @@ public static class FlowStateServiceCollectionExtensions
         {
             var options = provider.GetRequiredService<IOptionsMonitor<SharedStateStoreOptions>>().Get(name);
             options.Backend = backend(provider);
-            return SharedStateStore.OpenAsync(options).AsTask();
+            return SharedStateStore.OpenAsync(options);
         }));
         AddLifetime<SharedStateStore>(services, key);
         services.TryAddKeyedSingleton(key, (provider, _) => provider.GetRequiredKeyedService<FlowStateStoreHolder<SharedStateStore>>(key).Store);

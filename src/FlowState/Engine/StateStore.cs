@@ -197,9 +197,6 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
 
     internal bool HasBackend => _backend is not null;
 
-    /// <summary>Creates an in-memory store.</summary>
-    public static StateStore Create(StateStoreOptions? options = null) => new(options ?? new StateStoreOptions());
-
     /// <summary>
     /// Opens a store: with <see cref="StateStoreOptions.Backend"/>, opens the backend and loads every live entry (with
     /// its version and expiry) into memory; new writes continue after the highest stored version.

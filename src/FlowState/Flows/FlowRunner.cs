@@ -263,7 +263,7 @@ public sealed class FlowRunner
     /// </summary>
     /// <returns>The new run's id.</returns>
     /// <exception cref="FlowException">The source has no such checkpoint (history off or folded), or the new run id is in use.</exception>
-    public async ValueTask<string> ForkAsync(string runId, long index, string? newRunId = null, CancellationToken cancellationToken = default)
+    public async Task<string> ForkAsync(string runId, long index, string? newRunId = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(runId);
         var record = await ReadRecordAsync(runId, cancellationToken).ConfigureAwait(false);

@@ -56,7 +56,7 @@ public sealed class SharedStateStore : IStateStore, IStateStoreRoot, IAsyncDispo
     /// <summary>Connects to the server <see cref="SharedStateStoreOptions.Backend"/> names and returns the store's global scope.</summary>
     /// <exception cref="ArgumentException">An option is missing or out of range.</exception>
     /// <exception cref="StateBackendException">The server cannot be reached or used.</exception>
-    public static async ValueTask<SharedStateStore> OpenAsync(SharedStateStoreOptions options, CancellationToken cancellationToken = default)
+    public static async Task<SharedStateStore> OpenAsync(SharedStateStoreOptions options, CancellationToken cancellationToken = default)
     {
         var engine = await SharedStateEngine.OpenAsync(options, cancellationToken).ConfigureAwait(false);
         return new SharedStateStore(engine, StateScope.Global, owner: true);
