@@ -53,6 +53,9 @@ public sealed partial class RedisStreamSource : ISource
     /// <summary>True to end when the stream has no more entries (a bounded run); by default the source waits for new ones.</summary>
     public bool StopAtEnd { get; init; }
 
+    /// <summary>The clock that stamps an entry whose id carries no time (ids are normally <c>milliseconds-sequence</c>); inject a fake one in tests.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
     /// <inheritdoc />
     public string? Offset => _lastId;
 
@@ -155,10 +158,10 @@ public sealed partial class RedisStreamSource : ISource
         return JsonSerializer.SerializeToElement(fields);
     }
 
-    private static DateTimeOffset TimeOf(string id) =>
+    private DateTimeOffset TimeOf(string id) =>
         long.TryParse(id.AsSpan(0, id.IndexOf('-', StringComparison.Ordinal)), out var milliseconds)
             ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds)
-            : DateTimeOffset.UtcNow;
+            : TimeProvider.GetUtcNow();
 
     [GeneratedRegex("^[0-9]+-[0-9]+$")]
     private static partial Regex StreamId();

@@ -9,13 +9,17 @@ namespace FlowState.Streaming;
 /// </summary>
 public sealed class StreamMessage
 {
-    /// <summary>Creates a message. <paramref name="value"/> must not belong to a <see cref="JsonDocument"/> that will be disposed (clone it).</summary>
+    /// <summary>
+    /// Creates a message. <paramref name="value"/> must not belong to a <see cref="JsonDocument"/> that will be disposed
+    /// (clone it). Without <paramref name="timestamp"/> the message is stamped by the system clock; the bundled sources
+    /// stamp theirs with their own <see cref="TimeProvider"/>, and processors pass the input's time on.
+    /// </summary>
     public StreamMessage(string? key, JsonElement value, string? id = null, DateTimeOffset? timestamp = null)
     {
         Key = key;
         Value = value;
         Id = id;
-        Timestamp = timestamp ?? DateTimeOffset.UtcNow;
+        Timestamp = timestamp ?? TimeProvider.System.GetUtcNow();
     }
 
     /// <summary>The partitioning key; null spreads the message by its <see cref="Id"/> (or round-robin without one).</summary>

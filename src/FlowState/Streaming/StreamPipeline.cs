@@ -330,7 +330,7 @@ public sealed class StreamPipeline : IAsyncDisposable
             if (FlowStateActivities.Source.HasListeners())
             {
                 // The checkpoint is over by now: record its span after the fact, from barrier request to manifest.
-                using var activity = FlowStateActivities.Source.StartActivity("flowstate.checkpoint", ActivityKind.Internal, default(ActivityContext), startTime: DateTimeOffset.UtcNow - duration);
+                using var activity = FlowStateActivities.Source.StartActivity("flowstate.checkpoint", ActivityKind.Internal, default(ActivityContext), startTime: Options.TimeProvider.GetUtcNow() - duration);
                 activity?.SetTag("flowstate.pipeline", Name);
                 activity?.SetTag("flowstate.checkpoint.id", manifest.Id);
                 activity?.SetTag("flowstate.checkpoint.kind", manifest.Incremental ? "incremental" : "full");

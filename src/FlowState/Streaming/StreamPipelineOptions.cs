@@ -48,6 +48,9 @@ public sealed class StreamPipelineOptions
     /// </summary>
     public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
 
+    /// <summary>The clock of checkpoint manifests' times and of the pipeline's traces; inject a fake one in tests.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
     /// <summary>A copy, so that a builder's changes never reach the caller's options.</summary>
     internal StreamPipelineOptions Clone() => (StreamPipelineOptions)MemberwiseClone();
 }

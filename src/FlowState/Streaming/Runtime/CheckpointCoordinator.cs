@@ -354,7 +354,7 @@ internal sealed class CheckpointCoordinator : IDisposable
                 {
                     Id = pending.Id,
                     PipelineName = _pipeline.Name,
-                    CreatedAt = DateTimeOffset.UtcNow,
+                    CreatedAt = _pipeline.Options.TimeProvider.GetUtcNow(),
                     Incremental = !pending.Full,
                     ParentId = pending.ParentId,
                     BaseId = pending.BaseId,

@@ -46,6 +46,9 @@ public sealed class JsonLinesFileSource : ISource
     /// <summary>True to wait for appended lines at the end of the file instead of ending.</summary>
     public bool Follow { get; init; }
 
+    /// <summary>The clock that stamps the messages read (<see cref="StreamMessage.Timestamp"/>); inject a fake one in tests.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
     /// <inheritdoc />
     public string? Offset => _position == 0 ? null : _position.ToString(CultureInfo.InvariantCulture);
 
@@ -174,7 +177,7 @@ public sealed class JsonLinesFileSource : ISource
         var id = string.Create(CultureInfo.InvariantCulture, $"{Name}@{lineStart}");
         if (Format == JsonLinesFileFormat.Text)
         {
-            messages.Add(new StreamMessage(null, JsonSerializer.SerializeToElement(Encoding.UTF8.GetString(line)), id));
+            messages.Add(new StreamMessage(null, JsonSerializer.SerializeToElement(Encoding.UTF8.GetString(line)), id, TimeProvider.GetUtcNow()));
             return;
         }
 
@@ -193,7 +196,7 @@ public sealed class JsonLinesFileSource : ISource
             throw new StreamSourceException($"Source '{Name}': the line at byte {lineStart} of '{_path}' is not JSON ({ex.Message}). Fix or remove that line; everything before it was read.", ex);
         }
 
-        messages.Add(new StreamMessage(Field(value, KeyField), value, Field(value, IdField) ?? id));
+        messages.Add(new StreamMessage(Field(value, KeyField), value, Field(value, IdField) ?? id, TimeProvider.GetUtcNow()));
     }
 
     private static string? Field(JsonElement value, string? name)
