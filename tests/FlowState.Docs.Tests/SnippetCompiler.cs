@@ -76,7 +76,7 @@ public static partial class SnippetCompiler
         return [.. paths.Where(IsManaged).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))];
     }
 
-    private static bool IsManaged(string path)
+    internal static bool IsManaged(string path)
     {
         using var stream = File.OpenRead(path);
         using var reader = new PEReader(stream);

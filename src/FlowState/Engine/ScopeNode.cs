@@ -6,7 +6,7 @@ namespace FlowState;
 /// One scope in the engine's tree: its own entries, its child scopes, subtree counters and watchers.
 /// Entries and children are read without locks; every change happens under the store's write lock.
 /// </summary>
-internal sealed class ScopeNode(StateScope scope, ScopeNode? parent)
+internal sealed class ScopeNode(StateScope scope, ScopeNode? parent) : IStateEntryOwner
 {
     public StateScope Scope { get; } = scope;
 

@@ -20,10 +20,10 @@ internal sealed class ScopedStateStore(StateStore engine, StateScope scope) : IS
         var entry = engine.Read(Node(), key);
         if (entry is { IsResident: false })
         {
-            return PagedInAsync(entry, static (e, options) => JsonValueCodec.Deserialize<T>(e, (System.Text.Json.JsonSerializerOptions)options), engine.DeepSerializerOptions, cancellationToken);
+            return PagedInAsync(entry, static (e, options) => e.Deserialize<T>((System.Text.Json.JsonSerializerOptions)options), engine.DeepSerializerOptions, cancellationToken);
         }
 
-        return new(entry is null ? default : JsonValueCodec.Deserialize<T>(entry, engine.DeepSerializerOptions));
+        return new(entry is null ? default : entry.Deserialize<T>(engine.DeepSerializerOptions));
     }
 
     public ValueTask<T?> GetAsync<T>(string key, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken = default)
@@ -32,10 +32,10 @@ internal sealed class ScopedStateStore(StateStore engine, StateScope scope) : IS
         var entry = engine.Read(Node(), key);
         if (entry is { IsResident: false })
         {
-            return PagedInAsync(entry, static (e, info) => JsonValueCodec.Deserialize(e, (JsonTypeInfo<T>)info), typeInfo, cancellationToken);
+            return PagedInAsync(entry, static (e, info) => e.Deserialize((JsonTypeInfo<T>)info), typeInfo, cancellationToken);
         }
 
-        return new(entry is null ? default : JsonValueCodec.Deserialize(entry, typeInfo));
+        return new(entry is null ? default : entry.Deserialize(typeInfo));
     }
 
     public async ValueTask<(bool Found, T? Value)> TryGetAsync<T>(string key, CancellationToken cancellationToken = default)
@@ -46,7 +46,7 @@ internal sealed class ScopedStateStore(StateStore engine, StateScope scope) : IS
             entry = await engine.PageInAsync(entry, cancellationToken).ConfigureAwait(false);
         }
 
-        return entry is null ? (false, default) : (true, JsonValueCodec.Deserialize<T>(entry, engine.DeepSerializerOptions));
+        return entry is null ? (false, default) : (true, entry.Deserialize<T>(engine.DeepSerializerOptions));
     }
 
     public ValueTask<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) =>

@@ -35,20 +35,20 @@ internal sealed class StagedStateStore(StagedWrites writes, StateScope scope) : 
     public async ValueTask<T?> GetAsync<T>(string key, CancellationToken cancellationToken = default)
     {
         var entry = await GetEntryAsync(key, cancellationToken).ConfigureAwait(false);
-        return entry is null ? default : JsonValueCodec.Deserialize<T>(entry, writes.Store.DeepSerializerOptions);
+        return entry is null ? default : entry.Deserialize<T>(writes.Store.DeepSerializerOptions);
     }
 
     public async ValueTask<T?> GetAsync<T>(string key, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(typeInfo);
         var entry = await GetEntryAsync(key, cancellationToken).ConfigureAwait(false);
-        return entry is null ? default : JsonValueCodec.Deserialize(entry, typeInfo);
+        return entry is null ? default : entry.Deserialize(typeInfo);
     }
 
     public async ValueTask<(bool Found, T? Value)> TryGetAsync<T>(string key, CancellationToken cancellationToken = default)
     {
         var entry = await GetEntryAsync(key, cancellationToken).ConfigureAwait(false);
-        return entry is null ? (false, default) : (true, JsonValueCodec.Deserialize<T>(entry, writes.Store.DeepSerializerOptions));
+        return entry is null ? (false, default) : (true, entry.Deserialize<T>(writes.Store.DeepSerializerOptions));
     }
 
     public async ValueTask<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) =>
@@ -137,7 +137,7 @@ internal sealed class StagedStateStore(StagedWrites writes, StateScope scope) : 
     {
         ArgumentNullException.ThrowIfNull(update);
         var (entry, readVersion) = await ReadForWriteAsync(key, cancellationToken).ConfigureAwait(false);
-        var current = entry is null ? default : JsonValueCodec.Deserialize<T>(entry, writes.Store.DeepSerializerOptions);
+        var current = entry is null ? default : entry.Deserialize<T>(writes.Store.DeepSerializerOptions);
         var next = update(current);
         writes.Stage(CurrentScope, key, JsonValueCodec.Serialize(next, writes.Store.DeepSerializerOptions, key, writes.Store.MaxValueBytes(CurrentScope), CurrentScope), options, readVersion);
         return next;

@@ -185,7 +185,7 @@ public sealed partial class StateStore
         {
             var target = GetOrCreateNodeLocked(change.Scope);
             // The key's old node left the tree when the undone change emptied it; the entry moves to the scope's node now.
-            var restored = ReferenceEquals(previous.Node, target) ? previous : previous.MovedTo(target);
+            var restored = ReferenceEquals(previous.Owner, target) ? previous : previous.MovedTo(target);
             target.Entries[change.Key] = restored;
             AdjustCountersLocked(target, 1, restored.Size);
             AdjustResidentLocked(restored, 1);

@@ -45,7 +45,7 @@ public sealed partial class StateStore
     private void PageOutLocked(StateEntry entry)
     {
         var cold = entry.PagedOut();
-        entry.Node.Entries[entry.Key] = cold;
+        entry.Node().Entries[entry.Key] = cold;
         AdjustResidentLocked(entry, -1);
         if (cold.ExpiresAtTicks != 0)
         {

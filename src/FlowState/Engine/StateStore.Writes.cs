@@ -55,7 +55,7 @@ public sealed partial class StateStore
                 throw Conflict(scope, key, expected, currentVersion);
             }
 
-            var value = current is null ? default : JsonValueCodec.Deserialize<T>(current, _jsonDeep);
+            var value = current is null ? default : current.Deserialize<T>(_jsonDeep);
             var next = update(value);
             var json = JsonValueCodec.Serialize(next, _jsonDeep, key, ValueLimitsFor(scope).MaxBytes, scope);
             var writeOptions = (options ?? StateWriteOptions.None) with { ExpectedVersion = currentVersion };
@@ -531,7 +531,7 @@ public sealed partial class StateStore
 
     private void RemoveEntryLocked(StateEntry entry, EvictionReason reason, StateChangeKind kind, long version, ref PendingEvictions? evictions)
     {
-        var node = entry.Node;
+        var node = entry.Node();
         if (!node.Entries.TryRemove(KeyValuePair.Create(entry.Key, entry)))
         {
             return;
@@ -691,7 +691,7 @@ public sealed partial class StateStore
     }
 
     private static bool IsCurrent(StateEntry entry) =>
-        entry.Node.Entries.TryGetValue(entry.Key, out var current) && ReferenceEquals(current, entry);
+        entry.Node().Entries.TryGetValue(entry.Key, out var current) && ReferenceEquals(current, entry);
 
     private int PurgeExpiredLocked(long now, ref PendingEvictions? evictions)
     {

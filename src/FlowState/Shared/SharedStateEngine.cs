@@ -140,7 +140,7 @@ internal sealed class SharedStateEngine : IAsyncDisposable
             var conflicting = changes[result.ConflictIndex];
             if (fence is not null && result.ConflictIndex == changes.Length - 1)
             {
-                throw fence.Lost(result.ActualVersion, attempt);
+                throw fence.Refused(result.ActualVersion, attempt);
             }
 
             if (!internalChecks[result.ConflictIndex] || attempt >= _options.MaxConflictRetries)
@@ -194,7 +194,7 @@ internal sealed class SharedStateEngine : IAsyncDisposable
                 throw StateStore.Conflict(scope, key, expected, currentVersion, attempt);
             }
 
-            var next = update(current is null ? default : JsonValueCodec.Deserialize<T>(current, _jsonDeep));
+            var next = update(current is null ? default : current.Deserialize<T>(_jsonDeep));
             var json = JsonValueCodec.Serialize(next, _jsonDeep, key, _options.MaxValueBytes, scope);
             JsonValueCodec.Validate(json, _options.MaxValueBytes, _options.MaxDepth, scope, key);
             var ttl = TimeToLiveTicks(options, current?.TimeToLiveTicks);
@@ -207,7 +207,7 @@ internal sealed class SharedStateEngine : IAsyncDisposable
 
             if (fence is not null && result.ConflictIndex == 1)
             {
-                throw fence.Lost(result.ActualVersion, attempt);
+                throw fence.Refused(result.ActualVersion, attempt);
             }
 
             if (options?.ExpectedVersion is not null || attempt >= _options.MaxConflictRetries)
@@ -252,7 +252,7 @@ internal sealed class SharedStateEngine : IAsyncDisposable
 
             if (fence is not null && result.ConflictIndex == changes.Count - 1)
             {
-                throw fence.Lost(result.ActualVersion, attempt);
+                throw fence.Refused(result.ActualVersion, attempt);
             }
 
             if (attempt >= _options.MaxConflictRetries)

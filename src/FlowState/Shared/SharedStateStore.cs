@@ -92,7 +92,7 @@ public sealed class SharedStateStore : IStateStore, IStateStoreRoot, IAsyncDispo
     public async ValueTask<T?> GetAsync<T>(string key, CancellationToken cancellationToken = default)
     {
         var entry = await _engine.GetAsync(CurrentScope, key, cancellationToken).ConfigureAwait(false);
-        return entry is null ? default : JsonValueCodec.Deserialize<T>(entry, _engine.DeepSerializerOptions);
+        return entry is null ? default : entry.Deserialize<T>(_engine.DeepSerializerOptions);
     }
 
     /// <inheritdoc />
@@ -100,14 +100,14 @@ public sealed class SharedStateStore : IStateStore, IStateStoreRoot, IAsyncDispo
     {
         ArgumentNullException.ThrowIfNull(typeInfo);
         var entry = await _engine.GetAsync(CurrentScope, key, cancellationToken).ConfigureAwait(false);
-        return entry is null ? default : JsonValueCodec.Deserialize(entry, typeInfo);
+        return entry is null ? default : entry.Deserialize(typeInfo);
     }
 
     /// <inheritdoc />
     public async ValueTask<(bool Found, T? Value)> TryGetAsync<T>(string key, CancellationToken cancellationToken = default)
     {
         var entry = await _engine.GetAsync(CurrentScope, key, cancellationToken).ConfigureAwait(false);
-        return entry is null ? (false, default) : (true, JsonValueCodec.Deserialize<T>(entry, _engine.DeepSerializerOptions));
+        return entry is null ? (false, default) : (true, entry.Deserialize<T>(_engine.DeepSerializerOptions));
     }
 
     /// <inheritdoc />

@@ -15,12 +15,12 @@ public sealed class StateEntry
     private long _expiresAtTicks;
     private long _accessStamp;
 
-    // The engine's ScopeNode for an entry in a store's tree; the bare StateScope for an entry that belongs to no tree (a
+    // The engine's node (an IStateEntryOwner) for an entry in a store's tree; the bare StateScope for an entry that belongs to no tree (a
     // staged write, a shared store's read): one field either way, so engine entries grow by nothing and those views
     // build no throwaway node (a node's dictionary and counters cost 0.9–2.3 KB per read).
     private readonly object _owner;
 
-    internal StateEntry(ScopeNode node, string key, int keyBytes, byte[] utf8Json, long version, long expiresAtTicks, long timeToLiveTicks, bool sliding)
+    internal StateEntry(IStateEntryOwner node, string key, int keyBytes, byte[] utf8Json, long version, long expiresAtTicks, long timeToLiveTicks, bool sliding)
         : this((object)node, key, keyBytes, utf8Json, version, expiresAtTicks, timeToLiveTicks, sliding)
     {
     }
@@ -45,7 +45,7 @@ public sealed class StateEntry
     }
 
     // A copy in another node (or the same one): same key, version, expiry and size; the value given (null: paged out).
-    private StateEntry(StateEntry resident, ScopeNode node, byte[]? utf8Json)
+    private StateEntry(StateEntry resident, IStateEntryOwner node, byte[]? utf8Json)
     {
         _owner = node;
         _utf8Json = utf8Json;
@@ -62,7 +62,7 @@ public sealed class StateEntry
     public string Key { get; }
 
     /// <summary>The scope the entry lives in.</summary>
-    public StateScope Scope => _owner is ScopeNode node ? node.Scope : (StateScope)_owner;
+    public StateScope Scope => _owner is IStateEntryOwner node ? node.Scope : (StateScope)_owner;
 
     /// <summary>The value as UTF-8 JSON. Read-only: stored state never changes through it.</summary>
     public ReadOnlyMemory<byte> Value => _utf8Json;
@@ -83,9 +83,8 @@ public sealed class StateEntry
     /// <summary>The stored bytes: key (UTF-8) plus value.</summary>
     public int Size { get; }
 
-    /// <summary>The engine's node of the entry's scope; only entries of a store's tree have one.</summary>
-    internal ScopeNode Node => _owner as ScopeNode
-        ?? throw new InvalidOperationException($"The entry of key '{Key}' belongs to no store's tree (a staged write or a shared store's read).");
+    /// <summary>The engine's node of the entry's scope; null for an entry of no store's tree.</summary>
+    internal IStateEntryOwner? Owner => _owner as IStateEntryOwner;
 
     internal byte[] Utf8Json => Volatile.Read(ref _utf8Json)
         ?? throw new InvalidOperationException($"The value of key '{Key}' (version {Version}) is paged out; the engine reads it back before handing the entry out.");
@@ -120,11 +119,11 @@ public sealed class StateEntry
 
     /// <summary>Deserializes the value.</summary>
     /// <exception cref="StateTypeException">The value does not deserialize to <typeparamref name="T"/>.</exception>
-    public T? Deserialize<T>(JsonSerializerOptions? options = null) => JsonValueCodec.Deserialize<T>(this, options ?? JsonSerializerOptions.Default);
+    public T? Deserialize<T>(JsonSerializerOptions? options = null) => JsonValueCodec.Deserialize<T>(Utf8Json, Scope, Key, options ?? JsonSerializerOptions.Default);
 
     /// <summary>Deserializes the value with source-generated metadata.</summary>
     /// <exception cref="StateTypeException">The value does not deserialize to <typeparamref name="T"/>.</exception>
-    public T? Deserialize<T>(JsonTypeInfo<T> typeInfo) => JsonValueCodec.Deserialize(this, typeInfo);
+    public T? Deserialize<T>(JsonTypeInfo<T> typeInfo) => JsonValueCodec.Deserialize(Utf8Json, Scope, Key, typeInfo);
 
     /// <summary>The value as JSON text.</summary>
     public override string ToString() => System.Text.Encoding.UTF8.GetString(Utf8Json);
@@ -138,10 +137,10 @@ public sealed class StateEntry
     internal void Slide(long nowTicks) => Volatile.Write(ref _expiresAtTicks, nowTicks + TimeToLiveTicks);
 
     /// <summary>A copy without the value, to replace this entry in the engine (this one may be held by readers and stays whole).</summary>
-    internal StateEntry PagedOut() => new(this, Node, null);
+    internal StateEntry PagedOut() => new(this, Owner ?? throw new InvalidOperationException($"The entry of key '{Key}' belongs to no store's tree; only those are paged out."), null);
 
     /// <summary>A copy in <paramref name="node"/> (the scope's node after its old one left the tree), resident or not as this one is.</summary>
-    internal StateEntry MovedTo(ScopeNode node) => new(this, node, ResidentUtf8Json);
+    internal StateEntry MovedTo(IStateEntryOwner node) => new(this, node, ResidentUtf8Json);
 
     /// <summary>Fills a paged-out entry with its value read back from the backend (under the write lock).</summary>
     internal void PageIn(byte[] utf8Json) => Volatile.Write(ref _utf8Json, utf8Json);

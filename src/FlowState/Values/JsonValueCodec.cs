@@ -178,27 +178,31 @@ internal static class JsonValueCodec
         Key = key,
     };
 
-    public static T? Deserialize<T>(StateEntry entry, JsonSerializerOptions options)
+    /// <summary>The stored value <paramref name="utf8Json"/> of <paramref name="key"/> in <paramref name="scope"/> as a <typeparamref name="T"/>.</summary>
+    /// <exception cref="StateTypeException">It does not deserialize to <typeparamref name="T"/>.</exception>
+    public static T? Deserialize<T>(byte[] utf8Json, StateScope scope, string key, JsonSerializerOptions options)
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(entry.Utf8Json, Deep(options));
+            return JsonSerializer.Deserialize<T>(utf8Json, Deep(options));
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or FormatException)
         {
-            throw TypeError<T>(entry, ex);
+            throw TypeError<T>(scope, key, ex);
         }
     }
 
-    public static T? Deserialize<T>(StateEntry entry, JsonTypeInfo<T> typeInfo)
+    /// <summary>The stored value <paramref name="utf8Json"/> of <paramref name="key"/> in <paramref name="scope"/> as a <typeparamref name="T"/>.</summary>
+    /// <exception cref="StateTypeException">It does not deserialize to <typeparamref name="T"/>.</exception>
+    public static T? Deserialize<T>(byte[] utf8Json, StateScope scope, string key, JsonTypeInfo<T> typeInfo)
     {
         try
         {
-            return JsonSerializer.Deserialize(entry.Utf8Json, typeInfo);
+            return JsonSerializer.Deserialize(utf8Json, typeInfo);
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or FormatException)
         {
-            throw TypeError<T>(entry, ex);
+            throw TypeError<T>(scope, key, ex);
         }
     }
 
@@ -290,6 +294,6 @@ internal static class JsonValueCodec
         return max;
     }
 
-    private static StateTypeException TypeError<T>(StateEntry entry, Exception ex) =>
-        new($"The value of key '{entry.Key}' in scope '{entry.Scope}' does not deserialize to {typeof(T).Name}: {ex.Message}", ex);
+    private static StateTypeException TypeError<T>(StateScope scope, string key, Exception ex) =>
+        new($"The value of key '{key}' in scope '{scope}' does not deserialize to {typeof(T).Name}: {ex.Message}", ex);
 }

@@ -119,7 +119,7 @@ public sealed class RunLeases
     public SharedStateStore Fence(RunLease lease)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        return _store.Fenced(StateScope.Workflow(lease.RunId), new SharedFence(RunExecutionScope(lease.RunId), FenceKey, lease));
+        return _store.Fenced(StateScope.Workflow(lease.RunId), new SharedFence(RunExecutionScope(lease.RunId), FenceKey, lease.FencingToken, [FenceKey, LeaseKey], conflict => Lost(lease, conflict)));
     }
 
     internal static RunLeaseLostException Lost(RunLease lease, Exception inner) =>

@@ -1,0 +1,8 @@
+namespace FlowState;
+
+/// <summary>The engine's side of <see cref="IStateEntryOwner"/>: the node an entry of the store's tree lives in.</summary>
+internal static class StateEntryNode
+{
+    public static ScopeNode Node(this StateEntry entry) => entry.Owner as ScopeNode
+        ?? throw new InvalidOperationException($"The entry of key '{entry.Key}' belongs to no store's tree (a staged write or a shared store's read).");
+}
