@@ -30,6 +30,37 @@ public abstract partial class StateStoreConformanceTests
     }
 
     [Fact]
+    public async Task Run_scope_limits_apply_to_every_run_on_its_own_and_a_runs_own_entry_replaces_them()
+    {
+        var store = NewStore(o =>
+        {
+            o.RunScopeLimits = new StateLimits { MaxKeys = 2, MaxValueBytes = 64 };
+            o.ScopeLimits[StateScope.Workflow("big-run")] = new StateLimits { MaxKeys = 10 };
+        });
+        var first = store.For(StateScope.Workflow("run-1"));
+        var second = store.For(StateScope.Workflow("run-2"));
+        await first.SetAsync("a", 1);
+        await first.Scope("step").SetAsync("b", 2);
+        await second.SetAsync("a", 1);
+        await second.SetAsync("b", 2);
+
+        var tooMany = await Assert.ThrowsAsync<StateLimitExceededException>(async () => await first.SetAsync("c", 3));
+        var tooBig = await Assert.ThrowsAsync<StateLimitExceededException>(async () => await second.SetAsync("a", new string('x', 100)));
+        for (var i = 0; i < 5; i++)
+        {
+            await store.For(StateScope.Workflow("big-run")).SetAsync($"k{i}", i);
+        }
+
+        await store.SetAsync("global-1", 1);
+        await store.SetAsync("global-2", 2);
+        await store.SetAsync("global-3", 3);
+        Assert.Equal(("MaxKeys", 2L, StateScope.Workflow("run-1")), (tooMany.Limit, tooMany.LimitValue, tooMany.Scope));
+        Assert.Equal("MaxValueBytes", tooBig.Limit);
+        Assert.Equal(1, await second.GetAsync<int>("a"));
+        Assert.Equal(5, await store.For(StateScope.Workflow("big-run")).CountAsync());
+    }
+
+    [Fact]
     public async Task Value_over_one_mebibyte_is_a_limit_error_and_writes_nothing()
     {
         var store = NewStore();

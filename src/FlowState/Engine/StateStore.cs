@@ -28,6 +28,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     // showed on each write (it is never cleared, so a store that had limits keeps looking them up).
     private volatile bool _hasScopeLimits;
     private StateLimits _globalLimits;
+    private readonly StateLimits? _runLimits;
     private readonly PriorityQueue<StateEntry, long> _lru = new();
     private readonly PriorityQueue<StateEntry, long> _expiry = new();
     private readonly IStateInterceptor[] _interceptors;
@@ -91,6 +92,8 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
         _trackAccess = options.TrackAccessStatistics;
         _interceptors = [.. options.Interceptors];
         _decorators = [.. options.Decorators];
+        _runLimits = options.RunScopeLimits;
+        _hasScopeLimits = _runLimits is not null;
         foreach (var (scope, limits) in options.ScopeLimits)
         {
             _scopeLimits[scope] = limits;
@@ -505,7 +508,10 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
 
     private static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 
-    private StateLimits? LimitsOf(StateScope scope) => scope.IsGlobal ? _globalLimits : _scopeLimits.GetValueOrDefault(scope);
+    private StateLimits? LimitsOf(StateScope scope) =>
+        scope.IsGlobal ? _globalLimits : _scopeLimits.GetValueOrDefault(scope) ?? (IsRunScope(scope) ? _runLimits : null);
+
+    private static bool IsRunScope(StateScope scope) => scope is { Depth: 1, Kind: ScopeSegmentKind.Workflow };
 
     /// <summary>The value limits that apply in <paramref name="scope"/>: the smallest along the chain of enclosing scopes.</summary>
     private (long MaxBytes, int MaxDepth) ValueLimitsFor(StateScope scope)
@@ -516,7 +522,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
         {
             for (var s = scope; !s.IsGlobal; s = s.Parent!)
             {
-                if (_scopeLimits.TryGetValue(s, out var limits))
+                if (LimitsOf(s) is { } limits)
                 {
                     maxBytes = Math.Min(maxBytes, limits.MaxValueBytes ?? long.MaxValue);
                     maxDepth = Math.Min(maxDepth, limits.MaxDepth ?? int.MaxValue);

@@ -37,6 +37,13 @@ public sealed class StateStoreOptions
     public IDictionary<StateScope, StateLimits> ScopeLimits { get; } = new Dictionary<StateScope, StateLimits>();
 
     /// <summary>
+    /// Limits of every workflow run's scope (<c>workflow:{runId}:</c> and its child scopes), declared once for the runs
+    /// flows create on the fly: each run is checked on its own (a <see cref="StateLimits.MaxKeys"/> of 100 is 100 keys
+    /// per run). An entry of <see cref="ScopeLimits"/> for one run's scope replaces it for that run.
+    /// </summary>
+    public StateLimits? RunScopeLimits { get; set; }
+
+    /// <summary>
     /// Version history, opt-in per scope: <c>History[scope] = n</c> keeps the last n versions of every key in the
     /// scope and its child scopes (the nearest enclosing entry wins), readable with
     /// <see cref="IStateReader.GetHistoryAsync"/> and kept in the backend with the entries.

@@ -161,7 +161,7 @@ public abstract class Node<TPrep, TExec> : FlowNode
             {
                 await step.NotifyCompletedAsync(
                     completion => OnCompleteAsync(completion, step.CancellationToken),
-                    new NodeCompletion(step.Run.RunId, Name, step.StepIndex, action, failure, step.ExecAttempts)).ConfigureAwait(false);
+                    new NodeCompletion(step.Run.RunId, Name, step.StepIndex, action, failure, step.ExecAttempts, step.Run.Store.For(step.Run.RunScope))).ConfigureAwait(false);
             }
         }
     }

@@ -120,6 +120,36 @@ public abstract partial class FlowRunConformanceTests
     }
 
     [Fact]
+    public async Task OnComplete_cleans_up_the_runs_temporary_state_through_the_store_it_is_given()
+    {
+        var work = Node.Create("work", async (state, _) =>
+        {
+            await state.SetAsync("scratch", "temporary");
+            await state.SetAsync("result", 42);
+            return null;
+        });
+        var finish = Node.Create<bool, bool>(
+            "finish",
+            prep: null,
+            exec: (_, _) => ValueTask.FromResult(true),
+            onComplete: async completion =>
+            {
+                if (completion.Succeeded)
+                {
+                    await completion.State.DeleteAsync("scratch");
+                }
+            });
+        var store = NewStore();
+        var runner = new FlowRunner(store, new FlowRunnerOptions { RetainCompletedRuns = true, RecordProgress = RunnerOptions.RecordProgress });
+
+        await runner.RunAsync(new FlowBuilder("f").Connect(work, finish).Build(), options: new FlowRunOptions { RunId = "cleaned" });
+
+        var state = await runner.Runs.GetStateAsync("cleaned");
+        Assert.Equal(42, state["result"]!.GetValue<int>());
+        Assert.False(state.ContainsKey("scratch"));
+    }
+
+    [Fact]
     public async Task Unknown_action_fails_naming_the_node_and_the_action_and_commits_nothing_of_the_step()
     {
         var decide = Node.Create("decide", async (state, _) =>
