@@ -161,6 +161,32 @@ public abstract partial class FlowRunConformanceTests
     }
 
     [Fact]
+    public async Task Async_batch_takes_its_items_from_the_runs_initial_state()
+    {
+        static Flow Tagging(Func<PrepContext, string> tag) => new FlowBuilder("tagging").Add(Node.Create<string, string>(
+            "tag",
+            prep: (_, context) => ValueTask.FromResult(tag(context)),
+            exec: (value, _) => ValueTask.FromResult(value),
+            post: async (state, _, value, _) =>
+            {
+                await state.UpdateAsync<List<string>>("tags", tags => [.. tags ?? [], value]);
+                return null;
+            })).Build();
+
+        var orders = await NewRunner().RunBatchAsync(
+            Tagging(c => $"{c.GetParam<string>("name")}x{c.GetParam<int>("qty")}"),
+            "orders",
+            new { orders = new object[] { new { name = "tea", qty = 2 }, new { name = "jam", qty = 1 } } },
+            maxDegreeOfParallelism: 2);
+        var files = await NewRunner().RunBatchAsync(Tagging(c => c.GetParam<string>("item")!), "files", new { files = new[] { "a.txt", "b.txt" } });
+        var missing = await Assert.ThrowsAnyAsync<FlowException>(() => NewRunner().RunBatchAsync(Tagging(c => "never"), "files", new { other = 1 }));
+
+        Assert.Equal(["jamx1", "teax2"], orders["tags"]!.AsArray().Select(t => t!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal(["a.txt", "b.txt"], files["tags"]!.AsArray().Select(t => t!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Contains("has no array 'files' in its state", missing.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Nested_flow_runs_as_one_node_and_passes_on_the_action_of_its_last_node()
     {
         var inner = new FlowBuilder("inner").Sequence(Trace("inner-a"), Trace("inner-b", action: "inner-done")).Build();
