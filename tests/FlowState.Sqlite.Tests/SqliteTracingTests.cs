@@ -18,7 +18,7 @@ public sealed class SqliteTracingTests : IDisposable
     {
         _listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name == FlowStateActivities.SourceName,
+            ShouldListenTo = source => source.Name is FlowStateActivities.SourceName or "FlowState.Sqlite.Tests.Tracing",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = _stopped.Add,
         };
@@ -46,6 +46,29 @@ public sealed class SqliteTracingTests : IDisposable
         Assert.Equal(5, commit.GetTagItem("flowstate.commit.changes"));
         Assert.Contains("traced.db", (string?)commit.GetTagItem("flowstate.backend"), StringComparison.Ordinal);
         Assert.Equal(ActivityStatusCode.Unset, commit.Status);
+    }
+
+    [Fact]
+    public async Task A_commit_without_a_writers_span_is_a_trace_of_its_own_not_a_child_of_whatever_opened_the_store()
+    {
+        using var source = new ActivitySource("FlowState.Sqlite.Tests.Tracing");
+        var name = $"traced-{Guid.NewGuid():N}";
+        StateStore store;
+        ActivityTraceId openingTrace;
+        using (var opening = source.StartActivity("opening"))
+        {
+            openingTrace = opening!.TraceId;
+            store = await StateStore.OpenAsync(new StateStoreOptions { Name = name, Backend = new SqliteStateBackend(_directory.File("opened-in-a-span.db")) });
+        }
+
+        await using (store)
+        {
+            await store.SetAsync("k", 1);
+        }
+
+        var commit = Assert.Single(_stopped, a => a.OperationName == "flowstate.commit" && (string?)a.GetTagItem("flowstate.store") == name);
+        Assert.NotEqual(openingTrace, commit.TraceId);
+        Assert.Equal(default, commit.ParentSpanId);
     }
 
     [Fact]

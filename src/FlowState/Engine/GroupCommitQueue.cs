@@ -50,7 +50,12 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
         _backend = backend;
         _capacity = capacity;
         _slots = new SemaphoreSlim(capacity, capacity);
-        _flusher = Task.Run(FlushLoopAsync);
+        // Without suppressing the flow, the flusher would keep the opener's ExecutionContext, and with it the span that
+        // was current then: every later commit without a writer's span of its own would nest under that old span.
+        using (ExecutionContext.IsFlowSuppressed() ? default : ExecutionContext.SuppressFlow())
+        {
+            _flusher = Task.Run(FlushLoopAsync);
+        }
     }
 
     /// <summary>Commits queued or being written, that is, holding a slot of the queue's capacity.</summary>
