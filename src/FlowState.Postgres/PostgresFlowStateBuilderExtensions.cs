@@ -31,11 +31,7 @@ public static class PostgresFlowStateBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
-        return builder.UseBackend(provider =>
-        {
-            options.LoggerFactory ??= provider.GetService<ILoggerFactory>();
-            return new PostgresStateBackend(options);
-        });
+        return builder.UseBackend(provider => new PostgresStateBackend(options.WithLoggerFactory(provider.GetService<ILoggerFactory>())));
     }
 
     /// <summary>
@@ -89,11 +85,7 @@ public static class PostgresFlowStateBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
-        return builder.UseSharedBackend(provider =>
-        {
-            options.LoggerFactory ??= provider.GetService<ILoggerFactory>();
-            return new PostgresSharedStateBackend(options);
-        });
+        return builder.UseSharedBackend(provider => new PostgresSharedStateBackend(options.WithLoggerFactory(provider.GetService<ILoggerFactory>())));
     }
 
     /// <summary>

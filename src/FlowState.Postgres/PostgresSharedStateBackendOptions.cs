@@ -48,4 +48,12 @@ public sealed class PostgresSharedStateBackendOptions
     /// was killed keeps its lock until the server notices its session ended, which can take a moment on a busy server.
     /// </summary>
     public TimeSpan LockWaitTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    // A copy for one service provider: the caller's options stay as they were (and are not tied to that provider's loggers).
+    internal PostgresSharedStateBackendOptions WithLoggerFactory(ILoggerFactory? loggerFactory)
+    {
+        var copy = (PostgresSharedStateBackendOptions)MemberwiseClone();
+        copy.LoggerFactory ??= loggerFactory;
+        return copy;
+    }
 }

@@ -54,10 +54,6 @@ public static class RedisFlowStateBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
-        return builder.UseSharedBackend(provider =>
-        {
-            options.LoggerFactory ??= provider.GetService<ILoggerFactory>();
-            return new RedisSharedStateBackend(options);
-        });
+        return builder.UseSharedBackend(provider => new RedisSharedStateBackend(options.WithLoggerFactory(provider.GetService<ILoggerFactory>())));
     }
 }

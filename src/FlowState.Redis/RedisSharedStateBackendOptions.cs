@@ -19,4 +19,12 @@ public sealed class RedisSharedStateBackendOptions
 
     /// <summary>Where the backend logs connecting, lost and restored connections, and retried reads; null: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    // A copy for one service provider: the caller's options stay as they were (and are not tied to that provider's loggers).
+    internal RedisSharedStateBackendOptions WithLoggerFactory(ILoggerFactory? loggerFactory)
+    {
+        var copy = (RedisSharedStateBackendOptions)MemberwiseClone();
+        copy.LoggerFactory ??= loggerFactory;
+        return copy;
+    }
 }

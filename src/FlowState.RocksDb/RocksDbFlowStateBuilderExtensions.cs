@@ -34,10 +34,6 @@ public static class RocksDbFlowStateBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
-        return builder.UseBackend(provider =>
-        {
-            options.LoggerFactory ??= provider.GetService<ILoggerFactory>();
-            return new RocksDbStateBackend(options);
-        });
+        return builder.UseBackend(provider => new RocksDbStateBackend(options.WithLoggerFactory(provider.GetService<ILoggerFactory>())));
     }
 }

@@ -27,4 +27,12 @@ public sealed class RocksDbStateBackendOptions
 
     /// <summary>Where the backend logs opening and closing; null: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    // A copy for one service provider: the caller's options stay as they were (and are not tied to that provider's loggers).
+    internal RocksDbStateBackendOptions WithLoggerFactory(ILoggerFactory? loggerFactory)
+    {
+        var copy = (RocksDbStateBackendOptions)MemberwiseClone();
+        copy.LoggerFactory ??= loggerFactory;
+        return copy;
+    }
 }

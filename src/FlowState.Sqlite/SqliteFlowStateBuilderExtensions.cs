@@ -36,10 +36,6 @@ public static class SqliteFlowStateBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
-        return builder.UseBackend(provider =>
-        {
-            options.LoggerFactory ??= provider.GetService<ILoggerFactory>();
-            return new SqliteStateBackend(options);
-        });
+        return builder.UseBackend(provider => new SqliteStateBackend(options.WithLoggerFactory(provider.GetService<ILoggerFactory>())));
     }
 }

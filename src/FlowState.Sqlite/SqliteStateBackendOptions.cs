@@ -36,4 +36,12 @@ public sealed class SqliteStateBackendOptions
 
     /// <summary>Where the backend logs opening (with schema upgrades), folding its log, and closing; null: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    // A copy for one service provider: the caller's options stay as they were (and are not tied to that provider's loggers).
+    internal SqliteStateBackendOptions WithLoggerFactory(ILoggerFactory? loggerFactory)
+    {
+        var copy = (SqliteStateBackendOptions)MemberwiseClone();
+        copy.LoggerFactory ??= loggerFactory;
+        return copy;
+    }
 }

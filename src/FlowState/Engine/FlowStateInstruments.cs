@@ -27,7 +27,7 @@ internal sealed class FlowStateInstruments
     {
         Writes = meter.CreateCounter<long>("flowstate.writes", "{operation}", "Write operations acknowledged (sets, merges, deletes; a batch counts each).");
         WriteDuration = meter.CreateHistogram("flowstate.write.duration", "s", "Time from a write call to its acknowledgement at the store's durability level.", advice: SecondsAdvice);
-        ReadDuration = meter.CreateHistogram("flowstate.read.duration", "s", "Time of a read (tag flowstate.read.source: memory, or backend for a paged-out value read back).", advice: SecondsAdvice);
+        ReadDuration = meter.CreateHistogram("flowstate.read.duration", "s", "Time of a lookup (tag flowstate.read.source = memory), and of reading a paged-out value back from the backend (backend).", advice: SecondsAdvice);
         CommitGroupSize = meter.CreateHistogram<long>("flowstate.commit.group_size", "{commit}", "Commits that shared one backend transaction (group commit).");
         CommitDuration = meter.CreateHistogram("flowstate.commit.duration", "s", "Time of one backend transaction, fsync included.", advice: SecondsAdvice);
         FlowSteps = meter.CreateCounter<long>("flowstate.flow.steps", "{step}", "Flow steps that committed or failed.");
