@@ -180,10 +180,7 @@ public sealed class FlowRunner
         ArgumentNullException.ThrowIfNull(flow);
         ArgumentNullException.ThrowIfNull(parameterSets);
         var sets = parameterSets.ToList();
-        var batch = new BatchFlow(flow.Name, flow, (_, _) => ValueTask.FromResult<IEnumerable<object>>(sets), maxDegreeOfParallelism: maxDegreeOfParallelism);
-        var wrapper = new FlowBuilder(flow.Name).Add(batch).Build();
-        var result = await RunAsync(wrapper, initialState, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return result.State;
+        return await RunBatchFlowAsync(flow, (_, _) => ValueTask.FromResult<IEnumerable<object>>(sets), initialState, maxDegreeOfParallelism, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -203,8 +200,7 @@ public sealed class FlowRunner
         ArgumentNullException.ThrowIfNull(flow);
         ArgumentException.ThrowIfNullOrWhiteSpace(itemsKey);
         ArgumentNullException.ThrowIfNull(initialState);
-        var batch = new BatchFlow(
-            flow.Name,
+        return await RunBatchFlowAsync(
             flow,
             async (state, context) =>
             {
@@ -219,7 +215,20 @@ public sealed class FlowRunner
 
                 return [.. array.EnumerateArray().Select(item => item.ValueKind == JsonValueKind.Object ? (object)item : new Dictionary<string, JsonElement> { ["item"] = item })];
             },
-            maxDegreeOfParallelism: maxDegreeOfParallelism);
+            initialState,
+            maxDegreeOfParallelism,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    // Both batch runs: one run of a flow that is the batch of the flow over the items prep gives.
+    private async Task<JsonObject> RunBatchFlowAsync(
+        Flow flow,
+        Func<IStateReader, PrepContext, ValueTask<IEnumerable<object>>> items,
+        object? initialState,
+        int maxDegreeOfParallelism,
+        CancellationToken cancellationToken)
+    {
+        var batch = new BatchFlow(flow.Name, flow, items, maxDegreeOfParallelism: maxDegreeOfParallelism);
         var wrapper = new FlowBuilder(flow.Name).Add(batch).Build();
         var result = await RunAsync(wrapper, initialState, cancellationToken: cancellationToken).ConfigureAwait(false);
         return result.State;
