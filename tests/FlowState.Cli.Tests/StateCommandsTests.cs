@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace FlowState.Cli.Tests;
 
 public sealed class StateCommandsTests : CliTestBase
@@ -52,6 +54,33 @@ public sealed class StateCommandsTests : CliTestBase
         Assert.Equal(0, delete.Code);
         Assert.Equal(1, afterDelete.Code);
         Assert.Contains("no key 'cursor'", afterDelete.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Clear_deletes_a_scope_s_own_keys_or_its_subtree_as_asked()
+    {
+        await RunAsync("state", "set", "setting", "1");
+        await RunAsync("state", "set", "doc", "2", "--scope", "workflow:run_1:");
+        await RunAsync("state", "set", "cursor", "3", "--scope", "workflow:run_1:step:fetch:");
+
+        var neither = await RunAsync("state", "clear", "--yes");
+        var both = await RunAsync("state", "clear", "--own", "--subtree", "--yes");
+        var unconfirmed = await RunAsync("state", "clear", "--own");
+        var own = await RunAsync("state", "clear", "--own", "--yes", "--json");
+        var afterOwn = await RunAsync("state", "list", "--json");
+        var subtree = await RunAsync("state", "clear", "--scope", "workflow:run_1:", "--subtree", "--yes");
+        var afterSubtree = await RunAsync("state", "list");
+
+        Assert.Equal(2, neither.Code);
+        Assert.Contains("say what to clear: --own (the scope's own keys) or --subtree", neither.Error, StringComparison.Ordinal);
+        Assert.Equal(2, both.Code);
+        Assert.Equal((2, "error: this removes the 1 own key(s) of scope (global) (child scopes keep theirs); pass --yes to confirm"), (unconfirmed.Code, unconfirmed.Error.Trim()));
+        Assert.Equal(0, own.Code);
+        Assert.Equal(1, JsonDocument.Parse(own.Out).RootElement.GetProperty("deleted").GetInt32());
+        Assert.Equal("scopeOnly", JsonDocument.Parse(own.Out).RootElement.GetProperty("extent").GetString());
+        Assert.Equal(2, JsonDocument.Parse(afterOwn.Out).RootElement.GetProperty("count").GetInt32());
+        Assert.Equal((0, "deleted 2 key(s) of workflow:run_1: and its child scopes"), (subtree.Code, subtree.Out.Trim()));
+        Assert.Contains("0 key(s)", afterSubtree.Out, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -76,6 +76,21 @@ public abstract partial class DurableStateStoreConformanceTests : ConformanceTes
     }
 
     [Fact]
+    public async Task Clearing_a_scope_only_survives_a_reopen_with_the_child_scopes_intact()
+    {
+        await using (var store = await OpenAsync("clear-own"))
+        {
+            await store.SetAsync("setting", 1);
+            await store.For(StateScope.Workflow("run")).SetAsync("a", 1);
+            await store.ClearAsync(StateClearExtent.ScopeOnly);
+        }
+
+        await using var reopened = await OpenAsync("clear-own");
+        Assert.False(await reopened.ExistsAsync("setting"));
+        Assert.Equal(1, await reopened.For(StateScope.Workflow("run")).GetAsync<int>("a"));
+    }
+
+    [Fact]
     public async Task Versions_continue_after_reopen()
     {
         long last;

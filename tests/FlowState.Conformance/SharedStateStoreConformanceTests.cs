@@ -275,6 +275,26 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Clearing_a_scope_only_keeps_its_child_scopes_for_every_client()
+    {
+        var store = await OpenAsync();
+        await using var other = await OpenAsync();
+        await store.SetAsync("setting", 1);
+        var run = store.For(StateScope.Workflow("r"));
+        await run.SetAsync("a", 1);
+        await run.Scope("step").SetAsync("b", 2);
+
+        Assert.Equal(1, await store.ClearAsync(StateClearExtent.ScopeOnly));
+        Assert.Equal(1, await run.ClearAsync(StateClearExtent.ScopeOnly));
+
+        Assert.False(await other.ExistsAsync("setting"));
+        Assert.False(await other.For(StateScope.Workflow("r")).ExistsAsync("a"));
+        Assert.Equal(2, await other.For(StateScope.Workflow("r")).Scope("step").GetAsync<int>("b"));
+        Assert.Equal(0, await store.ClearAsync(StateClearExtent.ScopeOnly));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await store.ClearAsync((StateClearExtent)(-1)));
+    }
+
+    [Fact]
     public async Task Bad_values_are_refused_with_typed_errors_and_nothing_is_written()
     {
         var store = await OpenAsync(o => o.MaxValueBytes = 100);

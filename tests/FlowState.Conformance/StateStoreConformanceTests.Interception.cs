@@ -86,6 +86,28 @@ public abstract partial class StateStoreConformanceTests
     }
 
     [Fact]
+    public async Task Interceptor_sees_which_extent_a_clear_has_and_can_refuse_only_the_subtree()
+    {
+        var extents = new List<StateClearExtent?>();
+        var store = NewStore(o => o.Interceptors.Add(new RecordingInterceptor(c =>
+        {
+            extents.Add(c.ClearExtent);
+            if (c.Operation == StateOperationKind.Clear && c.Scope.IsGlobal && c.ClearExtent == StateClearExtent.Subtree)
+            {
+                c.Reject("the global scope is cleared one level at a time");
+            }
+        })));
+        await store.SetAsync("setting", 1);
+        await store.For(StateScope.Workflow("r")).SetAsync("a", 1);
+
+        await Assert.ThrowsAsync<StateRejectedException>(async () => await store.ClearAsync());
+        Assert.Equal(1, await store.ClearAsync(StateClearExtent.ScopeOnly));
+
+        Assert.Equal([null, null, StateClearExtent.Subtree, StateClearExtent.ScopeOnly], extents);
+        Assert.Equal(1, await store.For(StateScope.Workflow("r")).GetAsync<int>("a"));
+    }
+
+    [Fact]
     public async Task Interceptor_that_produces_invalid_json_is_refused()
     {
         var store = NewStore(o => o.Interceptors.Add(new RecordingInterceptor(c => c.Value = "{oops"u8.ToArray())));

@@ -90,6 +90,42 @@ public abstract partial class StateStoreConformanceTests
     }
 
     [Fact]
+    public async Task Clearing_a_scope_only_keeps_its_child_scopes_and_reports_what_it_deleted()
+    {
+        var store = NewStore();
+        await store.SetAsync("setting", 1);
+        await store.SetAsync("other-setting", 2);
+        var run = store.For(StateScope.Workflow("r1"));
+        await run.SetAsync("a", 1);
+        await store.For(StateScope.Step("r1", "s")).SetAsync("b", 1);
+        await store.Scope("named").SetAsync("c", 1);
+
+        Assert.Equal(2, await store.ClearAsync(StateClearExtent.ScopeOnly));
+
+        Assert.Empty(await ToListAsync(store.ListKeysAsync()));
+        Assert.Equal(3, await store.CountAsync());
+        Assert.Equal(1, await store.For(StateScope.Step("r1", "s")).GetAsync<int>("b"));
+        Assert.Equal(1, await store.Scope("named").GetAsync<int>("c"));
+        Assert.Equal(1, await run.ClearAsync(StateClearExtent.ScopeOnly));
+        Assert.Equal(0, await run.ClearAsync(StateClearExtent.ScopeOnly));
+        Assert.Equal(1, await run.CountAsync());
+        Assert.Equal(1, await run.ClearAsync(StateClearExtent.Subtree));
+        Assert.Equal(1, await store.CountAsync());
+    }
+
+    [Fact]
+    public async Task Clearing_with_an_undefined_extent_is_refused_and_deletes_nothing()
+    {
+        var store = NewStore();
+        await store.SetAsync("a", 1);
+
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await store.ClearAsync((StateClearExtent)7));
+
+        Assert.Contains(nameof(StateClearExtent.ScopeOnly), error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, await store.GetAsync<int>("a"));
+    }
+
+    [Fact]
     public async Task Reader_views_stay_read_only_all_the_way_down()
     {
         var store = NewStore();

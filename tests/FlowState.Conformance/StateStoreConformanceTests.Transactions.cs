@@ -85,4 +85,21 @@ public abstract partial class StateStoreConformanceTests
 
         Assert.Equal(0, await store.For(run).CountAsync());
     }
+
+    [Fact]
+    public async Task Transaction_clears_a_scope_only_with_its_own_staged_writes()
+    {
+        var store = NewStore();
+        var run = StateScope.Workflow("tx-own");
+        await store.For(run).SetAsync("committed", 1);
+        await store.For(StateScope.Step("tx-own", "s")).SetAsync("child", 2);
+        var tx = store.BeginTransaction();
+        await tx.For(run).SetAsync("staged", 3);
+
+        Assert.Equal(2, await tx.For(run).ClearAsync(StateClearExtent.ScopeOnly));
+        await tx.CommitAsync();
+
+        Assert.Empty(await ToListAsync(store.For(run).ListKeysAsync()));
+        Assert.Equal(2, await store.For(StateScope.Step("tx-own", "s")).GetAsync<int>("child"));
+    }
 }

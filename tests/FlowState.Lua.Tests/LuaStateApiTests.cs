@@ -68,6 +68,25 @@ public sealed class LuaStateApiTests
     }
 
     [Fact]
+    public async Task Clear_own_keeps_every_workflow_and_clear_subtree_takes_them_in_one_transaction()
+    {
+        await Global.SetAsync("setting", 1);
+        await _store.For(StateScope.Workflow("w1")).SetAsync("progress", 5);
+
+        var own = await Host.RunAsync("""
+            State.set("written-in-script", 2)
+            return State.clear("own"), #State.list()
+            """);
+        var refused = await Assert.ThrowsAsync<ScriptException>(() => Host.RunAsync("""State.clear()"""));
+        var subtree = await Host.RunAsync("""return State.clear("subtree")""");
+
+        Assert.Equal(["2", "0"], own.Values.Select(v => v.GetRawText()));
+        Assert.Contains("State.clear: say what to clear: \"own\"", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(["1"], subtree.Values.Select(v => v.GetRawText()));
+        Assert.Equal(0, await Global.CountAsync());
+    }
+
+    [Fact]
     public async Task List_returns_the_scope_keys_in_order_optionally_by_prefix()
     {
         await Global.SetAsync("cache:b", 1);

@@ -4,7 +4,7 @@ using System.Text;
 
 namespace FlowState.Cli.Commands;
 
-/// <summary><c>flowstate state list|get|set|delete|watch</c>: inspect, edit and follow a store's state.</summary>
+/// <summary><c>flowstate state list|get|set|delete|clear|watch</c>: inspect, edit and follow a store's state.</summary>
 internal static class StateCommands
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -14,6 +14,7 @@ internal static class StateCommands
         state.Subcommands.Add(Get(output, error));
         state.Subcommands.Add(Set(output, error));
         state.Subcommands.Add(Delete(output, error));
+        state.Subcommands.Add(Clear(output, error));
         state.Subcommands.Add(Watch(output, error));
         return state;
     }
@@ -128,6 +129,41 @@ internal static class StateCommands
             }
 
             await console.Out.WriteLineAsync($"deleted {scope.Path}{parse.GetValue(key)}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Clear(TextWriter output, TextWriter error)
+    {
+        var own = new Option<bool>("--own") { Description = "delete only the scope's own keys; child scopes (runs, steps, named scopes) keep theirs" };
+        var subtree = new Option<bool>("--subtree") { Description = "delete the scope's keys and those of all its child scopes" };
+        var yes = new Option<bool>("--yes", "-y") { Description = "clear without asking (needed when standard input is not a terminal)" };
+        var command = new Command("clear", "delete a scope's own keys (--own) or its whole subtree (--subtree), in one commit") { CliOptions.Scope, own, subtree, yes, CliOptions.Json };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(own) == result.GetValue(subtree))
+            {
+                result.AddError("say what to clear: --own (the scope's own keys) or --subtree (with all its child scopes).");
+            }
+        });
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            await using var store = await parse.OpenStateAsync(mustExist: true, cancellationToken);
+            var scope = ScopeText.Parse(parse.GetValue(CliOptions.Scope));
+            var target = store.For(scope);
+            var extent = parse.GetValue(subtree) ? StateClearExtent.Subtree : StateClearExtent.ScopeOnly;
+            var count = extent == StateClearExtent.Subtree ? await target.CountAsync(cancellationToken) : await target.ListKeysAsync(cancellationToken: cancellationToken).CountAsync(cancellationToken);
+            var what = extent == StateClearExtent.Subtree ? $"{count} key(s) of scope {scope} and its child scopes" : $"the {count} own key(s) of scope {scope} (child scopes keep theirs)";
+            if (count > 0 && !await console.ConfirmRemovalAsync(what, parse.GetValue(yes)))
+            {
+                return 1;
+            }
+
+            var deleted = count == 0 ? 0 : await target.ClearAsync(extent, cancellationToken);
+            await (console.Json
+                ? console.WriteDocumentAsync(new { scope = scope.Path, extent, deleted })
+                : console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"deleted {deleted} key(s) of {scope}{(extent == StateClearExtent.Subtree ? " and its child scopes" : string.Empty)}")));
             return 0;
         });
         return command;

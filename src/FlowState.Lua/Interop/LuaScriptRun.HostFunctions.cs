@@ -26,6 +26,7 @@ internal sealed partial class LuaScriptRun
         ("get", static state => Api(state, "get", static (run, lua) => run.Get(lua))),
         ("set", static state => Api(state, "set", static (run, lua) => run.Set(lua))),
         ("delete", static state => Api(state, "delete", static (run, lua) => run.Delete(lua))),
+        ("clear", static state => Api(state, "clear", static (run, lua) => run.Clear(lua))),
         ("list", static state => Api(state, "list", static (run, lua) => run.List(lua))),
         ("exists", static state => Api(state, "exists", static (run, lua) => run.Exists(lua))),
         ("merge", static state => Api(state, "merge", static (run, lua) => run.Merge(lua))),
@@ -145,6 +146,20 @@ internal sealed partial class LuaScriptRun
     {
         var (binding, key) = Target(lua, "delete");
         lua.PushBoolean(Wait(binding.WriterOrThrow().DeleteAsync(key, null, _cancellationToken)));
+        return 1;
+    }
+
+    /// <summary><c>State.clear("own")</c> deletes the scope's own keys, <c>State.clear("subtree")</c> those of its child scopes too.</summary>
+    private int Clear(KeraLua.Lua lua)
+    {
+        var binding = Binding(lua);
+        var extent = (lua.Type(2) == LuaType.String ? lua.ToString(2) : null) switch
+        {
+            "own" => StateClearExtent.ScopeOnly,
+            "subtree" => StateClearExtent.Subtree,
+            _ => throw new LuaCallException($"{binding.Path}.clear: say what to clear: \"own\" (the scope's own keys) or \"subtree\" (with all its child scopes)"),
+        };
+        lua.PushInteger(Wait(binding.WriterOrThrow().ClearAsync(extent, _cancellationToken)));
         return 1;
     }
 

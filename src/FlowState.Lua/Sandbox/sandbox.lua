@@ -300,11 +300,12 @@ env.coroutine = readonly(coroutine_api, "coroutine")
 -- The state API of one scope binding (State, workflow.state, step.state).
 local function state_api(id, name)
   local get, set, delete, list, exists = host.get, host.set, host.delete, host.list, host.exists
-  local merge, update, ttl, commit = host.merge, host.update, host.ttl, host.commit
+  local merge, update, ttl, commit, clear = host.merge, host.update, host.ttl, host.commit, host.clear
   local api = {
     get = function(key) return (finish(get(id, key))) end,
     set = function(key, value, options) return (finish(set(id, key, value, options))) end,
     delete = function(key) return (finish(delete(id, key))) end,
+    clear = function(what) return (finish(clear(id, what))) end,
     list = function(prefix) return (finish(list(id, prefix))) end,
     exists = function(key) return (finish(exists(id, key))) end,
     merge = function(key, patch) return (finish(merge(id, key, patch))) end,

@@ -107,6 +107,10 @@ public abstract class StateStoreDecorator : IStateStore
         AroundAsync(StateOperationNames.Clear, null, () => Inner.ClearAsync(cancellationToken));
 
     /// <inheritdoc />
+    public ValueTask<long> ClearAsync(StateClearExtent extent, CancellationToken cancellationToken = default) =>
+        AroundAsync(StateOperationNames.Clear, null, () => Inner.ClearAsync(extent, cancellationToken));
+
+    /// <inheritdoc />
     public override string ToString() => $"{GetType().Name}({Inner})";
 
     /// <summary>Wraps a child scope's store in the same kind of decorator.</summary>

@@ -133,9 +133,11 @@ internal sealed class ScopedStateStore(StateStore engine, StateScope scope) : IS
     public IAsyncEnumerable<StateChange> WatchAsync(string? prefix = null, CancellationToken cancellationToken = default) =>
         engine.Watch(CurrentScope, prefix, cancellationToken);
 
-    public async ValueTask<long> ClearAsync(CancellationToken cancellationToken = default)
+    public ValueTask<long> ClearAsync(CancellationToken cancellationToken = default) => ClearAsync(StateClearExtent.Subtree, cancellationToken);
+
+    public async ValueTask<long> ClearAsync(StateClearExtent extent, CancellationToken cancellationToken = default)
     {
-        var result = await engine.ClearAsync(CurrentScope, cancellationToken).ConfigureAwait(false);
+        var result = await engine.ClearAsync(CurrentScope, extent, cancellationToken).ConfigureAwait(false);
         return result.Removed;
     }
 

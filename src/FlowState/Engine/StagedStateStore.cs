@@ -177,9 +177,14 @@ internal sealed class StagedStateStore(StagedWrites writes, StateScope scope) : 
     public IAsyncEnumerable<StateChange> WatchAsync(string? prefix = null, CancellationToken cancellationToken = default) =>
         Committed.WatchAsync(prefix, cancellationToken);
 
-    public async ValueTask<long> ClearAsync(CancellationToken cancellationToken = default)
+    public ValueTask<long> ClearAsync(CancellationToken cancellationToken = default) => ClearAsync(StateClearExtent.Subtree, cancellationToken);
+
+    public async ValueTask<long> ClearAsync(StateClearExtent extent, CancellationToken cancellationToken = default)
     {
-        var keys = await ListAllKeysAsync(null, cancellationToken).ConfigureAwait(false);
+        var clear = new ScopeClear(CurrentScope, extent);
+        var keys = clear.IncludesChildScopes
+            ? await ListAllKeysAsync(null, cancellationToken).ConfigureAwait(false)
+            : await ListKeysAsync(null, cancellationToken).Select(key => new StateKey(CurrentScope, key)).ToListAsync(cancellationToken).ConfigureAwait(false);
         foreach (var key in keys)
         {
             writes.Stage(key.Scope, key.Key, null, null, readVersion: null);

@@ -318,7 +318,7 @@ public sealed partial class StateStore
         }
     }
 
-    private async ValueTask<CommitResult> CommitDurablyAsync(PreparedWrite[]? writes, StateScope? clearScope, CancellationToken cancellationToken)
+    private async ValueTask<CommitResult> CommitDurablyAsync(PreparedWrite[]? writes, ScopeClear? clear, CancellationToken cancellationToken)
     {
         if (writes is not null && _pagesOut)
         {
@@ -329,7 +329,7 @@ public sealed partial class StateStore
         {
             try
             {
-                return await CommitDurablyOnceAsync(writes, clearScope, cancellationToken).ConfigureAwait(false);
+                return await CommitDurablyOnceAsync(writes, clear, cancellationToken).ConfigureAwait(false);
             }
             catch (ValueNotResidentException paged)
             {
@@ -351,7 +351,7 @@ public sealed partial class StateStore
         }
     }
 
-    private async ValueTask<CommitResult> CommitDurablyOnceAsync(PreparedWrite[]? writes, StateScope? clearScope, CancellationToken cancellationToken)
+    private async ValueTask<CommitResult> CommitDurablyOnceAsync(PreparedWrite[]? writes, ScopeClear? clear, CancellationToken cancellationToken)
     {
         var waits = _options.Durability != Durability.None;
         if (waits)
@@ -367,7 +367,7 @@ public sealed partial class StateStore
         CommitResult result;
         try
         {
-            (result, durable) = writes is null ? ClearCore(clearScope!, waits) : CommitCore(writes, waits);
+            (result, durable) = writes is null ? ClearCore(clear!, waits) : CommitCore(writes, waits);
         }
         finally
         {

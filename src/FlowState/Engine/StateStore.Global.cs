@@ -86,6 +86,9 @@ public sealed partial class StateStore
     /// <inheritdoc />
     public ValueTask<long> ClearAsync(CancellationToken cancellationToken = default) => _global.ClearAsync(cancellationToken);
 
+    /// <inheritdoc />
+    public ValueTask<long> ClearAsync(StateClearExtent extent, CancellationToken cancellationToken = default) => _global.ClearAsync(extent, cancellationToken);
+
     /// <summary>Starts a <see cref="StateTransaction"/>: reads and writes over any scopes, committed as one batch.</summary>
     public StateTransaction BeginTransaction() => new(this);
 }

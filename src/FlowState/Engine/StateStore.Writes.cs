@@ -71,16 +71,17 @@ public sealed partial class StateStore
         }
     }
 
-    internal ValueTask<CommitResult> ClearAsync(StateScope scope, CancellationToken cancellationToken)
+    internal ValueTask<CommitResult> ClearAsync(StateScope scope, StateClearExtent extent, CancellationToken cancellationToken)
     {
+        var clear = new ScopeClear(scope, extent);
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfDisposed();
         if (_interceptors.Length > 0)
         {
-            return ClearInterceptedAsync(scope, cancellationToken);
+            return ClearInterceptedAsync(clear, cancellationToken);
         }
 
-        return RunCommitAsync(null, scope, cancellationToken);
+        return RunCommitAsync(null, clear, cancellationToken);
     }
 
     internal static PreparedWrite[] Prepare(StateScope baseScope, StateBatch batch)
@@ -140,15 +141,15 @@ public sealed partial class StateStore
         return await RunCommitAsync(writes, null, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<CommitResult> ClearInterceptedAsync(StateScope scope, CancellationToken cancellationToken)
+    private async ValueTask<CommitResult> ClearInterceptedAsync(ScopeClear clear, CancellationToken cancellationToken)
     {
-        var context = new StateWriteContext(StateOperationKind.Clear, scope, null, ReadOnlyMemory<byte>.Empty, _json);
+        var context = new StateWriteContext(StateOperationKind.Clear, clear.Scope, null, ReadOnlyMemory<byte>.Empty, _json) { ClearExtent = clear.Extent };
         foreach (var interceptor in _interceptors)
         {
             await interceptor.OnWriteAsync(context, cancellationToken).ConfigureAwait(false);
         }
 
-        return await RunCommitAsync(null, scope, cancellationToken).ConfigureAwait(false);
+        return await RunCommitAsync(null, clear, cancellationToken).ConfigureAwait(false);
     }
 
     private void ValidateValues(PreparedWrite[] writes)
@@ -281,17 +282,17 @@ public sealed partial class StateStore
     }
 
     /// <summary>
-    /// Runs a commit (<paramref name="writes"/>) or a clear (<paramref name="clearScope"/>): in memory only, completing
+    /// Runs a commit (<paramref name="writes"/>) or a clear (<paramref name="clear"/>): in memory only, completing
     /// synchronously, or through the group-commit queue when the store has a backend.
     /// </summary>
-    private ValueTask<CommitResult> RunCommitAsync(PreparedWrite[]? writes, StateScope? clearScope, CancellationToken cancellationToken)
+    private ValueTask<CommitResult> RunCommitAsync(PreparedWrite[]? writes, ScopeClear? clear, CancellationToken cancellationToken)
     {
         if (_commits is not null)
         {
-            return CommitDurablyAsync(writes, clearScope, cancellationToken);
+            return CommitDurablyAsync(writes, clear, cancellationToken);
         }
 
-        var (result, _) = writes is null ? ClearCore(clearScope!, holdsSlot: false) : CommitCore(writes, holdsSlot: false);
+        var (result, _) = writes is null ? ClearCore(clear!, holdsSlot: false) : CommitCore(writes, holdsSlot: false);
         return new ValueTask<CommitResult>(result);
     }
 
@@ -628,7 +629,7 @@ public sealed partial class StateStore
         }
     }
 
-    private (CommitResult Result, Task? Durable) ClearCore(StateScope scope, bool holdsSlot)
+    private (CommitResult Result, Task? Durable) ClearCore(ScopeClear clear, bool holdsSlot)
     {
         PendingEvictions? evictions = null;
         long removed = 0;
@@ -641,15 +642,23 @@ public sealed partial class StateStore
                 _commits?.ThrowIfFaulted();
                 ThrowIfReadOnlyLocked();
                 PurgeExpiredLocked(NowTicks(), ref evictions);
-                var node = FindNode(scope);
-                if (node is null || node.SubtreeEntries == 0)
+                var node = FindNode(clear.Scope);
+                if (node is null || (clear.IncludesChildScopes ? node.SubtreeEntries == 0 : node.Entries.IsEmpty))
                 {
                     WriteBehindLocked();
                     return (new CommitResult(_version, 0), null);
                 }
 
                 var entries = new List<StateEntry>();
-                CollectEntriesLocked(node, entries);
+                if (clear.IncludesChildScopes)
+                {
+                    CollectEntriesLocked(node, entries);
+                }
+                else
+                {
+                    entries.AddRange(node.Entries.Values);
+                }
+
                 var version = _version + 1;
                 Volatile.Write(ref _version, version);
                 Interlocked.Increment(ref _batchSequence);

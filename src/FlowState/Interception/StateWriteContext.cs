@@ -20,6 +20,9 @@ public sealed class StateWriteContext
     /// <summary>The scope written to (for a clear: the scope being cleared).</summary>
     public StateScope Scope { get; }
 
+    /// <summary>For a clear: whether it deletes the child scopes' keys too (<see cref="StateClearExtent.Subtree"/>) or only the scope's own; null for other operations.</summary>
+    public StateClearExtent? ClearExtent { get; internal init; }
+
     /// <summary>The key, relative to <see cref="Scope"/>; null for a clear.</summary>
     public string? Key { get; }
 

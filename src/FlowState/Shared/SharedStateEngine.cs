@@ -218,15 +218,15 @@ internal sealed class SharedStateEngine : IAsyncDisposable
     }
 
     /// <summary>
-    /// Deletes every live entry of <paramref name="scope"/> and its child scopes in one commit (except the lease and
-    /// fence entries of the run <paramref name="fence"/> guards); returns how many.
+    /// Deletes every live entry of the cleared scope (and its child scopes when the clear includes them) in one commit
+    /// (except the lease and fence entries of the run <paramref name="fence"/> guards); returns how many.
     /// </summary>
-    public async ValueTask<long> ClearAsync(StateScope scope, SharedFence? fence, CancellationToken cancellationToken)
+    public async ValueTask<long> ClearAsync(ScopeClear clear, SharedFence? fence, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             var changes = new List<SharedChange>();
-            await foreach (var stored in ScanLiveAsync(scope, includeChildScopes: true, cancellationToken).ConfigureAwait(false))
+            await foreach (var stored in ScanLiveAsync(clear.Scope, clear.IncludesChildScopes, cancellationToken).ConfigureAwait(false))
             {
                 if (fence is null || !fence.Guards(stored.ScopeKey, stored.Key))
                 {
@@ -257,7 +257,7 @@ internal sealed class SharedStateEngine : IAsyncDisposable
 
             if (attempt >= _options.MaxConflictRetries)
             {
-                throw new StateConflictException($"Scope '{scope}' kept changing while it was cleared ({attempt} attempts); retry later.");
+                throw new StateConflictException($"Scope '{clear.Scope}' kept changing while it was cleared ({attempt} attempts); retry later.");
             }
         }
     }

@@ -215,7 +215,11 @@ public sealed class SharedStateStore : IStateStore, IStateStoreRoot, IAsyncDispo
         _engine.Watch(CurrentScope, prefix, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<long> ClearAsync(CancellationToken cancellationToken = default) => _engine.ClearAsync(CurrentScope, _fence, cancellationToken);
+    public ValueTask<long> ClearAsync(CancellationToken cancellationToken = default) => ClearAsync(StateClearExtent.Subtree, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<long> ClearAsync(StateClearExtent extent, CancellationToken cancellationToken = default) =>
+        _engine.ClearAsync(new ScopeClear(CurrentScope, extent), _fence, cancellationToken);
 
     /// <summary>Closes the connection when this is the store <see cref="OpenAsync"/> returned; a view's dispose does nothing.</summary>
     public ValueTask DisposeAsync() => _owner ? _engine.DisposeAsync() : ValueTask.CompletedTask;

@@ -55,9 +55,18 @@ public interface IStateStore : IStateReader
     /// </summary>
     IAsyncEnumerable<StateChange> WatchAsync(string? prefix = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes every key of this scope and of its child scopes.</summary>
+    /// <summary>Deletes every key of this scope and of its child scopes, in one commit.</summary>
     /// <returns>The number of keys deleted.</returns>
     ValueTask<long> ClearAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes this scope's keys, in one commit: with <see cref="StateClearExtent.Subtree"/> also those of its child
+    /// scopes (the same as <see cref="ClearAsync(CancellationToken)"/>), with <see cref="StateClearExtent.ScopeOnly"/>
+    /// only its own (clearing the global scope's settings leaves every run's state alone).
+    /// </summary>
+    /// <returns>The number of keys deleted.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="extent"/> is not a defined value.</exception>
+    ValueTask<long> ClearAsync(StateClearExtent extent, CancellationToken cancellationToken = default);
 
     /// <summary>A store of the child scope <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">The name is invalid.</exception>
