@@ -325,6 +325,7 @@ public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
         var seen = await changes;
         Assert.Equal(["Set workflow:watched:item:1", "Set workflow:watched:step:item:2", "Deleted workflow:watched:item:1"], seen.Select(c => $"{c.Kind} {c.Scope.Path}{c.Key}"));
         Assert.Equal("\"one\"", Encoding.UTF8.GetString(seen[0].Value.Span));
+        Assert.All(seen, c => Assert.Null(c.PreviousVersion));
     }
 
     [Fact]

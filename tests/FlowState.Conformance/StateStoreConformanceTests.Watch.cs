@@ -36,6 +36,37 @@ public abstract partial class StateStoreConformanceTests
     }
 
     [Fact]
+    public async Task Watch_changes_carry_the_version_and_value_each_key_had_before()
+    {
+        var store = NewStore();
+        var run = store.For(StateScope.Workflow("prev"));
+        var changes = run.WatchAsync();
+
+        var created = await run.SetAsync("a", 1);
+        await run.SetAsync("a", 2);
+        var merged = await run.MergeAsync("doc", new { x = 1 });
+        await run.MergeAsync("doc", new { y = 2 });
+        var replaced = (await run.GetEntryAsync("a"))!.Version;
+        await run.DeleteAsync("a");
+        var docVersion = (await run.GetEntryAsync("doc"))!.Version;
+        await run.ClearAsync();
+
+        var seen = await TakeAsync(changes, 6);
+        Assert.Equal(
+            [(StateChangeKind.Set, 0L), (StateChangeKind.Set, created), (StateChangeKind.Merged, 0L), (StateChangeKind.Merged, merged), (StateChangeKind.Deleted, replaced), (StateChangeKind.Deleted, docVersion)],
+            seen.Select(c => (c.Kind, c.PreviousVersion ?? -1)));
+
+        // A store that pages values out knows the previous value only while it is in memory; every other store knows it always.
+        var pagesOut = store.PagingStatistics.PageOuts > 0;
+        string?[] expected = [null, "1", null, """{"x":1}""", "2", """{"x":1,"y":2}"""];
+        for (var i = 0; i < seen.Count; i++)
+        {
+            var previous = seen[i].PreviousValue.IsEmpty ? null : System.Text.Encoding.UTF8.GetString(seen[i].PreviousValue.Span);
+            Assert.True(previous == expected[i] || (pagesOut && previous is null), $"change {i} ({seen[i]}): previous value {previous ?? "(none)"}, expected {expected[i] ?? "(none)"}");
+        }
+    }
+
+    [Fact]
     public async Task Watch_with_a_prefix_sees_only_matching_keys()
     {
         var store = NewStore();

@@ -39,7 +39,8 @@ public sealed partial class StateStore
         }
     }
 
-    private void PublishLocked(ScopeNode node, string key, StateChangeKind kind, long version, ReadOnlyMemory<byte> value)
+    /// <summary>Tells the watchers of <paramref name="node"/> and its ancestors; <paramref name="previous"/> is the entry the change replaced or removed.</summary>
+    private void PublishLocked(ScopeNode node, string key, StateChangeKind kind, long version, ReadOnlyMemory<byte> value, StateEntry? previous)
     {
         if (_watcherCount == 0)
         {
@@ -56,7 +57,11 @@ public sealed partial class StateStore
                     continue;
                 }
 
-                change ??= new StateChange(node.Scope, key, kind, version, value);
+                change ??= new StateChange(node.Scope, key, kind, version, value)
+                {
+                    PreviousVersion = previous?.Version ?? 0,
+                    PreviousValue = previous?.ResidentUtf8Json ?? ReadOnlyMemory<byte>.Empty,
+                };
                 if (!watcher.Channel.Writer.TryWrite(change))
                 {
                     watcher.Channel.Writer.TryComplete(new StateLimitExceededException(

@@ -527,7 +527,7 @@ public sealed partial class StateStore
             AddEviction(ref evictions, original, EvictionReason.Replaced);
         }
 
-        PublishLocked(node, planned.Key, planned.ChangeKind, version, entry.Utf8Json);
+        PublishLocked(node, planned.Key, planned.ChangeKind, version, entry.Utf8Json, planned.Original);
     }
 
     private void RemoveEntryLocked(StateEntry entry, EvictionReason reason, StateChangeKind kind, long version, ref PendingEvictions? evictions)
@@ -557,7 +557,7 @@ public sealed partial class StateStore
         }
 
         AddEviction(ref evictions, entry, reason);
-        PublishLocked(node, entry.Key, kind, version, ReadOnlyMemory<byte>.Empty);
+        PublishLocked(node, entry.Key, kind, version, ReadOnlyMemory<byte>.Empty, entry);
         PruneLocked(node);
     }
 
