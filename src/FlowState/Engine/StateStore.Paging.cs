@@ -44,6 +44,12 @@ public sealed partial class StateStore
     /// <summary>Replaces a resident entry (durable in the backend) by a copy without its value.</summary>
     private void PageOutLocked(StateEntry entry)
     {
+        // The last moment the value is at hand to save a renewal with (the backend's entry needs it).
+        if (entry.RenewalPending && entry.IsResident)
+        {
+            SaveRenewalLocked(entry);
+        }
+
         var cold = entry.PagedOut();
         entry.Node().Entries[entry.Key] = cold;
         AdjustResidentLocked(entry, -1);
@@ -95,6 +101,7 @@ public sealed partial class StateStore
                     StampMostRecentLocked(entry);
                     _pageIns++;
                     EvictForCapacityLocked(0, ref evictions);
+                    WriteBehindLocked();
                     return entry;
                 }
             }

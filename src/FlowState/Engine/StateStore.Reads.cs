@@ -78,6 +78,7 @@ public sealed partial class StateStore
             if (entry.Sliding)
             {
                 entry.Slide(now);
+                _renewals?.Renewed(entry);
             }
         }
 

@@ -114,6 +114,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
 
         // A read-only store never writes, so it has nothing to undo (and no group commit would ever let records go).
         _undurable = _backend is null || _readOnly ? null : new UndurableChanges();
+        _renewals = _backend is null || _readOnly ? null : new SlidingRenewals(options.SlidingExpirationSaveInterval.Ticks, _time.GetUtcNow().UtcTicks);
         _instruments = FlowStateInstruments.For(options.MeterFactory);
         _commits = _backend is null ? null : new GroupCommitQueue(_backend, options.MaxPendingCommits, options.Name, _instruments, _logger, options.SlowCommitThreshold, RollBackUndurable);
         _global = For(StateScope.Global);
@@ -415,6 +416,11 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
 
         _instruments.Unregister(this);
         await _expiryTimer.DisposeAsync().ConfigureAwait(false);
+        if (_renewals is not null)
+        {
+            await SaveRenewalsAtCloseAsync().ConfigureAwait(false);
+        }
+
         lock (_writeLock)
         {
             CompleteWatchers(_root);
@@ -470,6 +476,11 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
         if (options.ExpirationScanInterval <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.ExpirationScanInterval, "StateStoreOptions.ExpirationScanInterval must be positive.");
+        }
+
+        if (options.SlidingExpirationSaveInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.SlidingExpirationSaveInterval, "StateStoreOptions.SlidingExpirationSaveInterval must be positive.");
         }
 
         if (options.Backend is null && options.Migrations.Count > 0)
@@ -606,7 +617,13 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
                     return;
                 }
 
-                PurgeExpiredLocked(NowTicks(), ref evictions);
+                var now = NowTicks();
+                PurgeExpiredLocked(now, ref evictions);
+                if (_renewals?.IsDue(now) == true)
+                {
+                    SaveRenewalsLocked(now);
+                }
+
                 WriteBehindLocked();
             }
         }

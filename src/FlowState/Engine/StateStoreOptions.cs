@@ -27,6 +27,14 @@ public sealed class StateStoreOptions
     /// <summary>How often expired entries are purged in the background (so eviction callbacks fire promptly).</summary>
     public TimeSpan ExpirationScanInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// How often, at most, the renewals of sliding expirations that reads made are saved to the <see cref="Backend"/>
+    /// (default 1 s). A read renews a sliding entry in memory at once; the new deadline reaches the backend with the next
+    /// save (a key read a thousand times in between is written once), when its value is paged out, and when the store
+    /// is closed. So a clean close keeps every renewal, and a crash loses at most the renewals of the last interval.
+    /// </summary>
+    public TimeSpan SlidingExpirationSaveInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Called, outside any lock, when an entry leaves the store. An exception it throws is logged and ignored.</summary>
     public Action<StateEviction>? OnEvicted { get; set; }
 

@@ -13,6 +13,7 @@ public sealed class StateEntry
     // entry stays inside the engine and is filled in again, under the write lock, before anyone is handed it.
     private byte[]? _utf8Json;
     private long _expiresAtTicks;
+    private int _renewalPending;
     private long _accessStamp;
 
     // The engine's node (an IStateEntryOwner) for an entry in a store's tree; the bare StateScope for an entry that belongs to no tree (a
@@ -135,6 +136,18 @@ public sealed class StateEntry
     }
 
     internal void Slide(long nowTicks) => Volatile.Write(ref _expiresAtTicks, nowTicks + TimeToLiveTicks);
+
+    /// <summary>Whether a read renewed this sliding entry since its deadline was last saved to the backend.</summary>
+    internal bool RenewalPending => Volatile.Read(ref _renewalPending) != 0;
+
+    // Both sides exchange the flag (a full fence): a read that moved the deadline and found the flag still set is sure
+    // the save that clears it reads the deadline afterwards; one that finds it cleared queues the entry again.
+
+    /// <summary>Marks a renewal to save, after <see cref="Slide"/>; true for the first since the last save (only that one queues the entry).</summary>
+    internal bool MarkRenewalPending() => Interlocked.Exchange(ref _renewalPending, 1) == 0;
+
+    /// <summary>Clears the mark before the deadline is read for saving.</summary>
+    internal void ClearRenewalPending() => Interlocked.Exchange(ref _renewalPending, 0);
 
     /// <summary>A copy without the value, to replace this entry in the engine (this one may be held by readers and stays whole).</summary>
     internal StateEntry PagedOut() => new(this, Owner ?? throw new InvalidOperationException($"The entry of key '{Key}' belongs to no store's tree; only those are paged out."), null);
