@@ -152,6 +152,7 @@ public sealed class StreamPipelineBuilder
         Require(o.TolerableCheckpointFailures >= 0, $"tolerable checkpoint failures is {o.TolerableCheckpointFailures}; use 0 or more");
         Require(o.CheckpointInterval is null || o.CheckpointInterval > TimeSpan.Zero, "the checkpoint interval must be positive");
         Require(o.PollInterval > TimeSpan.Zero, "the poll interval must be positive");
+        Require(o.CheckpointTimeout > TimeSpan.Zero || o.CheckpointTimeout == Timeout.InfiniteTimeSpan, "the checkpoint timeout must be positive (or Timeout.InfiniteTimeSpan for none)");
         if (o.ExactlyOnce)
         {
             Require(_checkpoints is not null, "exactly-once needs checkpoint storage (WithCheckpoints)");

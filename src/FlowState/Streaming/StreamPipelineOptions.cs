@@ -39,6 +39,16 @@ public sealed class StreamPipelineOptions
     /// </summary>
     public int TolerableCheckpointFailures { get; set; }
 
+    /// <summary>
+    /// How long a checkpoint may wait for its acknowledgements (<c>checkpoint_timeout_ms</c>; default 10 minutes,
+    /// <see cref="Timeout.InfiniteTimeSpan"/>: forever): a checkpoint some operator does not acknowledge in time — a sink
+    /// stalled in its flush or pre-commit, a processor stuck on a batch — is abandoned and counts as a failed checkpoint
+    /// under <see cref="TolerableCheckpointFailures"/>. Its late acknowledgements are ignored, except the sink
+    /// transactions it pre-committed, which the next complete checkpoint commits. Once every acknowledgement arrived,
+    /// the checkpoint is being stored and the timeout no longer applies.
+    /// </summary>
+    public TimeSpan CheckpointTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How long a source that had nothing waits before reading again.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(50);
 
@@ -48,7 +58,7 @@ public sealed class StreamPipelineOptions
     /// </summary>
     public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
 
-    /// <summary>The clock of checkpoint manifests' times and of the pipeline's traces; inject a fake one in tests.</summary>
+    /// <summary>The clock of checkpoint manifests' times, checkpoint timeouts and the pipeline's traces; inject a fake one in tests.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>A copy, so that a builder's changes never reach the caller's options.</summary>

@@ -72,8 +72,12 @@ public abstract class TwoPhaseCommitSink : ISink
     /// <summary>Called by the pipeline after recovery: messages from now on belong to <paramref name="epoch"/>.</summary>
     internal void StartEpoch(long epoch) => _epoch = epoch;
 
-    /// <summary>Pre-commits the epoch's transaction at its barrier; returns its handle, or null when it wrote nothing.</summary>
-    internal async ValueTask<string?> PreCommitEpochAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Pre-commits the epoch's transaction at its barrier; returns its handle, or null when it wrote nothing. Messages
+    /// from now on belong to the epoch after <paramref name="closedBy"/> (the barrier's checkpoint; null: the next one),
+    /// so epochs keep following checkpoint ids when a barrier of an abandoned checkpoint never reached this sink.
+    /// </summary>
+    internal async ValueTask<string?> PreCommitEpochAsync(CancellationToken cancellationToken, long? closedBy = null)
     {
         string? handle = null;
         if (_open)
@@ -82,7 +86,7 @@ public abstract class TwoPhaseCommitSink : ISink
             _open = false;
         }
 
-        _epoch++;
+        _epoch = closedBy is { } checkpointId ? Math.Max(_epoch, checkpointId) + 1 : _epoch + 1;
         return handle;
     }
 

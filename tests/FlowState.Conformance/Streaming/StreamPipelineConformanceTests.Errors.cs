@@ -65,6 +65,7 @@ public abstract partial class StreamPipelineConformanceTests
         Assert.Contains("neither a processor nor a sink", Fails(b => b.AddSource(source)).Message, StringComparison.Ordinal);
         Assert.Contains("two processors are named 'count'", Fails(b => b.AddSource(source).AddProcessor(new CountByKeyProcessor("count")).AddProcessor(new CountByKeyProcessor("count"))).Message, StringComparison.Ordinal);
         Assert.Contains("partitions is 0", Fails(b => b.AddSource(source).AddProcessor(new CountByKeyProcessor("count")).WithPartitions(0)).Message, StringComparison.Ordinal);
+        Assert.Contains("the checkpoint timeout must be positive", Fails(b => b.AddSource(source).AddProcessor(new CountByKeyProcessor("count")).Configure(o => o.CheckpointTimeout = TimeSpan.Zero)).Message, StringComparison.Ordinal);
         Assert.Contains("needs checkpoint storage", Fails(b => b.AddSource(source).AddProcessor(new CountByKeyProcessor("count")).Configure(o => o.ExactlyOnce = true)).Message, StringComparison.Ordinal);
         Assert.Contains("sink 'plain'", Fails(b => b.AddSource(source).AddSink(new PlainListSink("plain"))
             .WithCheckpoints(new DirectoryCheckpointStorage(files.Checkpoints)).Configure(o => o.ExactlyOnce = true)).Message, StringComparison.Ordinal);

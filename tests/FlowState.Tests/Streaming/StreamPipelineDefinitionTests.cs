@@ -26,7 +26,7 @@ public sealed class StreamPipelineDefinitionTests : IDisposable
     private string Pipeline(string extraPipelineKeys = "", string processors = """[ { "type": "count", "name": "counts", "exactly_once": true } ]""") => $$"""
         {
           "name": "clicks",
-          "state": { "checkpoint_dir": {{System.Text.Json.JsonSerializer.Serialize(_directory.File("checkpoints"))}}, "exactly_once": true, "retained_checkpoints": 2 },
+          "state": { "checkpoint_dir": {{System.Text.Json.JsonSerializer.Serialize(_directory.File("checkpoints"))}}, "exactly_once": true, "retained_checkpoints": 2, "checkpoint_timeout_ms": 45000 },
           "pipeline": {
             "partitions": 2,{{extraPipelineKeys}}
             "sources": [ { "type": "file", "name": "in", "path": {{System.Text.Json.JsonSerializer.Serialize(_directory.File("in.jsonl"))}}, "key_field": "key" } ],
@@ -48,6 +48,7 @@ public sealed class StreamPipelineDefinitionTests : IDisposable
 
         Assert.Equal(("clicks", 2, true, 2), (definition.Options.Name, definition.Options.Partitions, definition.Options.ExactlyOnce, definition.Options.RetainedCheckpoints));
         Assert.Equal(["counts"], definition.CountingProcessors);
+        Assert.Equal(TimeSpan.FromSeconds(45), definition.Options.CheckpointTimeout);
         Assert.Equal(600, result.MessagesRead);
         Assert.Equal(100, await pipeline.StateOf("counts").GetAsync<long>("k0"));
         Assert.Equal(_directory.File("checkpoints"), definition.CheckpointDirectory);

@@ -18,7 +18,7 @@ public sealed class StreamPipelineDefinition
     public static readonly IReadOnlyList<string> RootKeys = ["name", "state", "pipeline"];
 
     /// <summary>The <c>state</c> keys of the core (registered checkpoint storage adds its settings key).</summary>
-    public static readonly IReadOnlyList<string> StateKeys = ["enabled", "backend_type", "path", "checkpoint_dir", "checkpoint_interval_ms", "retained_checkpoints", "full_checkpoint_every", "tolerable_checkpoint_failures", "exactly_once"];
+    public static readonly IReadOnlyList<string> StateKeys = ["enabled", "backend_type", "path", "checkpoint_dir", "checkpoint_interval_ms", "retained_checkpoints", "full_checkpoint_every", "checkpoint_timeout_ms", "tolerable_checkpoint_failures", "exactly_once"];
 
     /// <summary>The <c>pipeline</c> keys.</summary>
     public static readonly IReadOnlyList<string> PipelineKeys = ["partitions", "batch_size", "sources", "processors", "sinks"];
@@ -135,6 +135,11 @@ public sealed class StreamPipelineDefinition
         if (state.WholeNumber("checkpoint_interval_ms", 1, int.MaxValue) is { } interval)
         {
             Options.CheckpointInterval = TimeSpan.FromMilliseconds(interval);
+        }
+
+        if (state.WholeNumber("checkpoint_timeout_ms", 1, int.MaxValue) is { } timeout)
+        {
+            Options.CheckpointTimeout = TimeSpan.FromMilliseconds(timeout);
         }
 
         Options.RetainedCheckpoints = state.WholeNumber("retained_checkpoints", 1, 10_000) ?? Options.RetainedCheckpoints;

@@ -6,6 +6,8 @@ namespace FlowState.Streaming;
 /// Reads the inputs of one operator and aligns checkpoint barriers: once an input delivered barrier k it is not read
 /// again until every input delivered k (or ended), so the operator's snapshot holds exactly the messages before k on
 /// every input. Hands out batches, aligned barriers, one end-of-input (when every input reached it) and the end.
+/// A newer barrier supersedes the one being aligned (that checkpoint timed out and was abandoned, so a source may never
+/// send it): the inputs blocked on the old one are read again, and an old barrier arriving afterwards is dropped.
 /// </summary>
 internal sealed class BarrierAligner(IReadOnlyList<ChannelReader<StreamEvent>> inputs)
 {
@@ -13,6 +15,7 @@ internal sealed class BarrierAligner(IReadOnlyList<ChannelReader<StreamEvent>> i
     private readonly bool[] _ended = new bool[inputs.Count];
     private readonly bool[] _endOfInput = new bool[inputs.Count];
     private long _aligning = -1;
+    private long _lastAligned = -1;
     private bool _endOfInputSent;
     private int _next;
 
@@ -53,9 +56,14 @@ internal sealed class BarrierAligner(IReadOnlyList<ChannelReader<StreamEvent>> i
             case StreamEvent.Batch:
                 return item;
             case StreamEvent.Barrier barrier:
-                if (_aligning >= 0 && barrier.CheckpointId != _aligning)
+                if (barrier.CheckpointId <= _lastAligned || (_aligning >= 0 && barrier.CheckpointId < _aligning))
                 {
-                    throw new InvalidOperationException($"Barrier {barrier.CheckpointId} arrived while barrier {_aligning} was being aligned.");
+                    return null;
+                }
+
+                if (_aligning >= 0 && barrier.CheckpointId > _aligning)
+                {
+                    Array.Clear(_blocked);
                 }
 
                 _aligning = barrier.CheckpointId;
@@ -90,6 +98,7 @@ internal sealed class BarrierAligner(IReadOnlyList<ChannelReader<StreamEvent>> i
         }
 
         var aligned = new StreamEvent.Barrier(_aligning);
+        _lastAligned = _aligning;
         _aligning = -1;
         Array.Clear(_blocked);
         return aligned;

@@ -35,8 +35,12 @@ internal sealed class CheckpointCoordinator : IDisposable
     private Exception? _lastTolerated;
     private Task _completing = Task.CompletedTask;
 
-    // Sink transactions pre-committed for checkpoints that failed and were skipped: the next complete checkpoint owns them.
+    // Sink transactions pre-committed for checkpoints that failed and were skipped or abandoned: the next complete
+    // checkpoint owns them. Guarded by _handlesLock, which also orders a sink's late acknowledgement of an abandoned
+    // checkpoint against the abandonment (every handle is carried exactly once).
     private readonly Dictionary<string, List<string>> _carriedHandles = new(StringComparer.Ordinal);
+    private readonly Lock _handlesLock = new();
+    private long _lastAbandonedId;
 
     public CheckpointCoordinator(StreamPipeline pipeline, ICheckpointStorage? storage, ILogger logger)
     {
@@ -139,7 +143,11 @@ internal sealed class CheckpointCoordinator : IDisposable
         _failure = null;
         _closed = false;
         _consecutiveFailures = 0;
-        _carriedHandles.Clear();
+        lock (_handlesLock)
+        {
+            _carriedHandles.Clear();
+        }
+
         _drained = 0;
         _pending = null;
         _finalBarrier = long.MaxValue;
@@ -253,7 +261,7 @@ internal sealed class CheckpointCoordinator : IDisposable
 
         try
         {
-            return await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await WaitForCompletionAsync(pending, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -261,19 +269,108 @@ internal sealed class CheckpointCoordinator : IDisposable
         }
     }
 
+    /// <summary>Waits for a checkpoint, abandoning it when its acknowledgements do not all arrive within the timeout.</summary>
+    private async Task<long> WaitForCompletionAsync(PendingCheckpoint pending, CancellationToken cancellationToken)
+    {
+        var timeout = _pipeline.Options.CheckpointTimeout;
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            return await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            return await pending.Completion.Task.WaitAsync(timeout, _pipeline.Options.TimeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            if (Abandon(pending, timeout) is { } error)
+            {
+                throw error;
+            }
+
+            // Every acknowledgement had arrived: it is being stored, which the timeout does not cover.
+            return await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Gives up a checkpoint that timed out and returns the error for whoever asked for it; null when it can no longer
+    /// be given up (it is being completed). Tolerated like a checkpoint that could not be stored, else the run fails.
+    /// </summary>
+    private CheckpointException? Abandon(PendingCheckpoint pending, TimeSpan timeout)
+    {
+        lock (_handlesLock)
+        {
+            if (!pending.TryAbandon())
+            {
+                return null;
+            }
+
+            Volatile.Write(ref _lastAbandonedId, pending.Id);
+            CarryLocked(SinkHandlesOfLocked(pending));
+        }
+
+        var cause = new TimeoutException(string.Create(
+            CultureInfo.InvariantCulture,
+            $"Checkpoint {pending.Id} of pipeline '{_pipeline.Name}' did not complete within {timeout} (CheckpointTimeout): it still waited for {Waiting(pending)}."));
+        if (pending.Id != FinalBarrier && _consecutiveFailures < _pipeline.Options.TolerableCheckpointFailures)
+        {
+            return RecordSkipped(pending, "timed out and was abandoned", cause);
+        }
+
+        var why = pending.Id == FinalBarrier
+            ? "the final checkpoint of a bounded run is never skipped"
+            : string.Create(CultureInfo.InvariantCulture, $"{_consecutiveFailures + 1} failed checkpoints in a row are more than the {_pipeline.Options.TolerableCheckpointFailures} tolerated");
+        var error = new CheckpointException(
+            $"{cause.Message} It was abandoned, and {why}; find what blocks that operator, or raise StreamPipelineOptions.CheckpointTimeout or TolerableCheckpointFailures.",
+            cause);
+        pending.Completion.TrySetException(error);
+        _pipeline.Fault(error);
+        return error;
+    }
+
+    /// <summary>The operators a checkpoint still waits for, by name.</summary>
+    private string Waiting(PendingCheckpoint pending)
+    {
+        var waiting = new List<string>();
+        waiting.AddRange(_pipeline.Sources.Where(s => !pending.SourceOffsets.ContainsKey(s.Name)).Select(s => $"source '{s.Name}'"));
+        if (SnapshotsState)
+        {
+            var partitions = _pipeline.Processors.Count * _pipeline.Options.Partitions;
+            var missing = partitions - pending.FileWrites.Count;
+            if (missing > 0)
+            {
+                waiting.Add(string.Create(CultureInfo.InvariantCulture, $"{missing} of {partitions} processor partitions"));
+            }
+        }
+
+        waiting.AddRange(_pipeline.Sinks.Where(s => !pending.SinkHandles.ContainsKey(s.Name)).Select(s => $"sink '{s.Name}'"));
+        return waiting.Count == 0 ? string.Create(CultureInfo.InvariantCulture, $"{pending.Missing} acknowledgement(s)") : string.Join(", ", waiting);
+    }
+
     /// <summary>A terminal operator saw the end of every input; after the last one, the final checkpoint is taken.</summary>
     public bool Drained() => Interlocked.Increment(ref _drained) == _pipeline.TerminalCount;
 
     public void AcknowledgeSource(long checkpointId, string source, string? offset)
     {
-        var pending = Current(checkpointId);
+        if (Current(checkpointId) is not { } pending)
+        {
+            return;
+        }
+
         pending.SourceOffsets[source] = offset;
         Acknowledged(pending);
     }
 
     public void AcknowledgeState(long checkpointId, int stage, int partition, List<CheckpointStateFile.Item> items)
     {
-        var pending = Current(checkpointId);
+        if (Current(checkpointId) is not { } pending)
+        {
+            // Abandoned: the next checkpoint is a full one, so this snapshot is not needed.
+            return;
+        }
+
         var processor = _pipeline.Processors[stage].Name;
         var name = string.Create(CultureInfo.InvariantCulture, $"s{stage:D3}-p{partition:D4}.state");
         pending.FileWrites.Add(Task.Run(async () =>
@@ -287,8 +384,24 @@ internal sealed class CheckpointCoordinator : IDisposable
 
     public void AcknowledgeSink(long checkpointId, string sink, string? handle)
     {
-        var pending = Current(checkpointId);
-        pending.SinkHandles[sink] = handle;
+        PendingCheckpoint? pending;
+        lock (_handlesLock)
+        {
+            pending = Current(checkpointId);
+            if (pending is null)
+            {
+                // The checkpoint was abandoned before this sink got to it: its transaction waits for the next one.
+                if (handle is not null)
+                {
+                    CarryLocked(new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) { [sink] = [handle] });
+                }
+
+                return;
+            }
+
+            pending.SinkHandles[sink] = handle;
+        }
+
         Acknowledged(pending);
     }
 
@@ -308,7 +421,7 @@ internal sealed class CheckpointCoordinator : IDisposable
         }
     }
 
-    public bool IsFull(long checkpointId) => Current(checkpointId).Full;
+    public bool IsFull(long checkpointId) => Current(checkpointId)?.Full ?? true;
 
     public async Task<CheckpointManifest> ReadManifestAsync(long id, CancellationToken cancellationToken)
     {
@@ -324,11 +437,17 @@ internal sealed class CheckpointCoordinator : IDisposable
         return manifest;
     }
 
-    private PendingCheckpoint Current(long checkpointId)
+    /// <summary>The checkpoint an acknowledgement is for; null when it was abandoned (late acknowledgements are expected then).</summary>
+    private PendingCheckpoint? Current(long checkpointId)
     {
         var pending = _pending;
-        return pending is not null && pending.Id == checkpointId
-            ? pending
+        if (pending is not null && pending.Id == checkpointId && !pending.IsAbandoned)
+        {
+            return pending;
+        }
+
+        return checkpointId <= Volatile.Read(ref _lastAbandonedId)
+            ? null
             : throw new InvalidOperationException($"Barrier {checkpointId} is not the checkpoint in progress ({pending?.Id.ToString(CultureInfo.InvariantCulture) ?? "none"}).");
     }
 
@@ -342,7 +461,12 @@ internal sealed class CheckpointCoordinator : IDisposable
 
     private async Task CompleteAsync(PendingCheckpoint pending)
     {
-        var handles = SinkHandlesOf(pending);
+        Dictionary<string, IReadOnlyList<string>> handles;
+        lock (_handlesLock)
+        {
+            handles = SinkHandlesOfLocked(pending);
+        }
+
         var stored = false;
         try
         {
@@ -383,7 +507,11 @@ internal sealed class CheckpointCoordinator : IDisposable
             }
 
             stored = true;
-            _carriedHandles.Clear();
+            lock (_handlesLock)
+            {
+                _carriedHandles.Clear();
+            }
+
             _consecutiveFailures = 0;
             await _pipeline.CommitSinksAsync(handles).ConfigureAwait(false);
             CompletedCount++;
@@ -412,26 +540,54 @@ internal sealed class CheckpointCoordinator : IDisposable
     /// </summary>
     private void Skip(PendingCheckpoint pending, IReadOnlyDictionary<string, IReadOnlyList<string>> handles, Exception cause)
     {
+        lock (_handlesLock)
+        {
+            _carriedHandles.Clear();
+            CarryLocked(handles);
+        }
+
+        RecordSkipped(pending, "could not be stored and was skipped", cause);
+    }
+
+    /// <summary>Counts a tolerated failure; the next checkpoint is a full one, since this one's state files may be missing.</summary>
+    private CheckpointException RecordSkipped(PendingCheckpoint pending, string what, Exception cause)
+    {
         _consecutiveFailures++;
         FailedCount++;
         _forceFull = true;
-        foreach (var (sink, list) in handles)
-        {
-            _carriedHandles[sink] = [.. list];
-        }
-
         StreamLog.CheckpointSkipped(_logger, cause, _pipeline.Name, pending.Id, _consecutiveFailures, _pipeline.Options.TolerableCheckpointFailures);
         var error = new CheckpointException(
             string.Create(
                 CultureInfo.InvariantCulture,
-                $"Checkpoint {pending.Id} of pipeline '{_pipeline.Name}' could not be stored and was skipped ({_consecutiveFailures} in a row, {_pipeline.Options.TolerableCheckpointFailures} tolerated): {cause.Message}"),
+                $"Checkpoint {pending.Id} of pipeline '{_pipeline.Name}' {what} ({_consecutiveFailures} in a row, {_pipeline.Options.TolerableCheckpointFailures} tolerated): {cause.Message}"),
             cause);
         Volatile.Write(ref _lastTolerated, error);
         pending.Completion.TrySetException(error);
+        return error;
+    }
+
+    /// <summary>Adds sink transactions for the next complete checkpoint to commit, after those already waiting.</summary>
+    private void CarryLocked(IReadOnlyDictionary<string, IReadOnlyList<string>> handles)
+    {
+        foreach (var (sink, list) in handles)
+        {
+            if (!_carriedHandles.TryGetValue(sink, out var carried))
+            {
+                _carriedHandles[sink] = carried = [];
+            }
+
+            foreach (var handle in list)
+            {
+                if (!carried.Contains(handle, StringComparer.Ordinal))
+                {
+                    carried.Add(handle);
+                }
+            }
+        }
     }
 
     /// <summary>The sink transactions a checkpoint makes visible: its own, after those of skipped checkpoints before it.</summary>
-    private Dictionary<string, IReadOnlyList<string>> SinkHandlesOf(PendingCheckpoint pending)
+    private Dictionary<string, IReadOnlyList<string>> SinkHandlesOfLocked(PendingCheckpoint pending)
     {
         var handles = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         foreach (var (sink, handle) in pending.SinkHandles)

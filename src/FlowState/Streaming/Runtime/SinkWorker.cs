@@ -40,7 +40,7 @@ internal sealed class SinkWorker(
                     {
                         if (sink is TwoPhaseCommitSink transactional)
                         {
-                            handle = await transactional.PreCommitEpochAsync(cancellationToken).ConfigureAwait(false);
+                            handle = await transactional.PreCommitEpochAsync(cancellationToken, barrier.CheckpointId).ConfigureAwait(false);
                         }
                         else
                         {
