@@ -12,5 +12,8 @@ internal sealed class OpenedState : IAsyncDisposable
 
     public IStateStore For(StateScope scope) => _local is not null ? _local.For(scope) : _shared!.For(scope);
 
+    /// <summary>The store itself: what a Lua host runs on.</summary>
+    public IStateStore Root => _local is not null ? _local : _shared!;
+
     public ValueTask DisposeAsync() => _local is not null ? _local.DisposeAsync() : _shared!.DisposeAsync();
 }

@@ -10,7 +10,8 @@ namespace FlowState.Lua;
 public static class LuaFlowStateBuilderExtensions
 {
     /// <summary>
-    /// Registers a singleton <see cref="LuaScriptHost"/> on the builder's <see cref="StateStore"/>, with
+    /// Registers a singleton <see cref="LuaScriptHost"/> on the builder's store (a <see cref="StateStore"/>, or the
+    /// <see cref="SharedStateStore"/> of <c>UseRedis</c>/<c>UseSharedPostgres</c>), with
     /// <see cref="LuaScriptOptions"/> from <paramref name="configure"/> and any other options configuration (named after
     /// the store's key). On a keyed store (<c>AddKeyedFlowState("orders", f =&gt; f.AddLuaScripting())</c>) the host is
     /// keyed alike: <c>[FromKeyedServices("orders")] LuaScriptHost</c>.
@@ -27,7 +28,7 @@ public static class LuaFlowStateBuilderExtensions
         }
 
         builder.Services.TryAddKeyedSingleton(key, (provider, _) => new LuaScriptHost(
-            provider.GetRequiredKeyedService<StateStore>(key),
+            provider.GetRequiredKeyedService<IStateStore>(key),
             Options.Create(provider.GetRequiredService<IOptionsMonitor<LuaScriptOptions>>().Get(name)),
             provider.GetService<ILogger<LuaScriptHost>>() ?? NullLogger<LuaScriptHost>.Instance));
         return builder;

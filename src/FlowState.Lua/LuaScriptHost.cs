@@ -9,7 +9,8 @@ using Microsoft.Extensions.Options;
 namespace FlowState.Lua;
 
 /// <summary>
-/// Runs Lua 5.4 scripts against a <see cref="StateStore"/>: the script sees <c>State</c> (the global scope unless the
+/// Runs Lua 5.4 scripts against a store — a <see cref="StateStore"/> of this process or a <see cref="SharedStateStore"/>
+/// on Redis or PostgreSQL: the script sees <c>State</c> (the global scope unless the
 /// context narrows it), <c>workflow.state</c> and <c>step.state</c> when it runs in a workflow, and <c>args</c>.
 /// Thread-safe: every run has its own Lua state and environment, so any number may run at once.
 /// </summary>
@@ -30,24 +31,35 @@ namespace FlowState.Lua;
 /// </remarks>
 public sealed class LuaScriptHost
 {
-    private readonly StateStore _store;
+    private readonly Func<StateTransaction> _beginTransaction;
     private readonly LuaScriptOptions _options;
     private readonly ILogger<LuaScriptHost> _logger;
 
     /// <summary>Creates a host that runs scripts against <paramref name="store"/>.</summary>
+    /// <param name="store">A <see cref="StateStore"/> or a <see cref="SharedStateStore"/> (any of its scopes: scripts name their scopes themselves).</param>
+    /// <param name="options">The scripts' budgets.</param>
+    /// <param name="logger">Where failed and retried scripts are logged.</param>
     /// <exception cref="ArgumentOutOfRangeException">A budget in <paramref name="options"/> is zero or negative.</exception>
-    public LuaScriptHost(StateStore store, LuaScriptOptions? options = null, ILogger<LuaScriptHost>? logger = null)
+    /// <exception cref="ArgumentException"><paramref name="store"/> is another kind of store (a decorator or a transaction's view).</exception>
+    public LuaScriptHost(IStateStore store, LuaScriptOptions? options = null, ILogger<LuaScriptHost>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         options ??= new LuaScriptOptions();
         options.Validate();
-        _store = store;
+        _beginTransaction = store switch
+        {
+            StateStore local => local.BeginTransaction,
+            SharedStateStore shared => shared.BeginTransaction,
+            _ => throw new ArgumentException(
+                $"Lua scripts run on a StateStore or a SharedStateStore, each script in a transaction of its own; {store.GetType().Name} is neither. Pass the store itself (not a decorator or a transaction's view).",
+                nameof(store)),
+        };
         _options = options;
         _logger = logger ?? NullLogger<LuaScriptHost>.Instance;
     }
 
     /// <summary>Creates a host from dependency injection.</summary>
-    public LuaScriptHost(StateStore store, IOptions<LuaScriptOptions> options, ILogger<LuaScriptHost> logger)
+    public LuaScriptHost(IStateStore store, IOptions<LuaScriptOptions> options, ILogger<LuaScriptHost> logger)
         : this(store, options?.Value, logger)
     {
     }
@@ -88,7 +100,7 @@ public sealed class LuaScriptHost
         for (var attempt = 1; ; attempt++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var transaction = new TransactionSlot(_store);
+            var transaction = new TransactionSlot(_beginTransaction);
             using var run = new LuaScriptRun(_options, Bindings(scopes, transaction), transaction.CommitAndRenew, cancellationToken);
             try
             {
@@ -143,15 +155,15 @@ public sealed class LuaScriptHost
         new(path, () => transaction.Current.For(scope), () => transaction.Current.For(scope));
 
     /// <summary>The transaction a script writes into; an explicit commit replaces it with a new one.</summary>
-    private sealed class TransactionSlot(StateStore store)
+    private sealed class TransactionSlot(Func<StateTransaction> begin)
     {
-        public StateTransaction Current { get; private set; } = store.BeginTransaction();
+        public StateTransaction Current { get; private set; } = begin();
 
         public long CommitAndRenew()
         {
             // Called from a host function, which cannot await.
             var version = Current.CommitAsync().AsTask().GetAwaiter().GetResult();
-            Current = store.BeginTransaction();
+            Current = begin();
             return version;
         }
     }

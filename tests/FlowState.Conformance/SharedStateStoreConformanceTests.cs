@@ -9,7 +9,7 @@ namespace FlowState.Conformance;
 /// commits, and several stores — as several processes would — sharing one state without losing updates. A backend's
 /// test project derives from this class.
 /// </summary>
-public abstract class SharedStateStoreConformanceTests : IAsyncLifetime
+public abstract partial class SharedStateStoreConformanceTests : IAsyncLifetime
 {
     private readonly List<SharedStateStore> _stores = [];
     private readonly string _name = $"t{Guid.NewGuid():N}"[..20];

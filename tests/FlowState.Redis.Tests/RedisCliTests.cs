@@ -57,6 +57,22 @@ public sealed class RedisCliTests(RedisServer server)
     }
 
     [Fact]
+    public async Task Lua_run_runs_a_script_on_the_shared_store()
+    {
+        var script = Path.Combine(Path.GetTempPath(), $"{Guid.NewGuid():N}.lua");
+        await File.WriteAllTextAsync(script, """return workflow.state.update("visits", function(n) return (n or 0) + 1 end)""");
+
+        var first = await RunAsync("lua", "run", script, "--workflow", "order-9", "--store", _store, "--json");
+        var second = await RunAsync("lua", "run", script, "--workflow", "order-9", "--store", _store, "--json");
+        var get = await RunAsync("state", "get", "visits", "--scope", "workflow:order-9:", "--store", _store);
+
+        Assert.Equal(0, first.Code);
+        Assert.Contains("\"values\": [\n    1\n  ]", first.Out.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Equal(0, second.Code);
+        Assert.Equal((0, "2"), (get.Code, get.Out.Trim()));
+    }
+
+    [Fact]
     public async Task Commands_that_need_a_store_of_their_own_refuse_a_shared_one()
     {
         var runs = await RunAsync("runs", "list", "--store", _store);

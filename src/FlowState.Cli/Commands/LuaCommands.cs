@@ -42,8 +42,8 @@ internal static class LuaCommands
                 throw new CliException($"there is no Lua script at {Path.GetFullPath(path)}");
             }
 
-            await using var store = await parse.OpenStoreAsync(mustExist: false, cancellationToken);
-            var host = new LuaScriptHost(store, options);
+            await using var store = await parse.OpenStateAsync(mustExist: false, cancellationToken);
+            var host = new LuaScriptHost(store.Root, options);
             var context = new LuaScriptContext
             {
                 Scope = ScopeText.Parse(parse.GetValue(CliOptions.Scope)),

@@ -20,17 +20,25 @@ namespace FlowState;
 public sealed class StateTransaction
 {
     private readonly StagedWrites _writes;
+    private readonly IStateStoreRoot _root;
 
     /// <summary>Starts a transaction on <paramref name="store"/>.</summary>
     public StateTransaction(StateStore store)
+        : this((IStateStoreRoot)store)
+    {
+    }
+
+    /// <summary>A transaction on any root store (<see cref="SharedStateStore.BeginTransaction"/> starts one on shared state).</summary>
+    internal StateTransaction(IStateStoreRoot store)
     {
         ArgumentNullException.ThrowIfNull(store);
-        Store = store;
+        _root = store;
+        Store = store.For(StateScope.Global);
         _writes = new StagedWrites(store);
     }
 
-    /// <summary>The store the transaction commits to.</summary>
-    public StateStore Store { get; }
+    /// <summary>The store the transaction commits to (its global scope).</summary>
+    public IStateStore Store { get; }
 
     /// <summary>The global scope, seen through the transaction.</summary>
     public IStateStore Global => For(StateScope.Global);
@@ -49,7 +57,10 @@ public sealed class StateTransaction
     }
 
     /// <summary>Commits every write at once.</summary>
-    /// <returns>The version the writes got; the store's current version when there was nothing to write.</returns>
+    /// <returns>
+    /// The version the writes got. With nothing to write: the store's current version (0 on a shared store, whose
+    /// version lives on the server).
+    /// </returns>
     /// <exception cref="StateConflictException">A key the transaction read was changed meanwhile; nothing was written.</exception>
     /// <exception cref="InvalidOperationException">The transaction was committed already.</exception>
     public async ValueTask<long> CommitAsync(CancellationToken cancellationToken = default)
@@ -63,14 +74,14 @@ public sealed class StateTransaction
         if (_writes.Count == 0)
         {
             IsCommitted = true;
-            return Store.CurrentVersion;
+            return _root is StateStore local ? local.CurrentVersion : 0;
         }
 
-        var batch = new StateBatch(Store.SerializerOptions);
+        var batch = new StateBatch(_root.SerializerOptions);
         _writes.AddTo(batch);
         try
         {
-            var version = await Store.ApplyAsync(batch, cancellationToken).ConfigureAwait(false);
+            var version = await _root.ApplyGlobalAsync(batch, cancellationToken).ConfigureAwait(false);
             IsCommitted = true;
             return version;
         }

@@ -69,6 +69,12 @@ public sealed class SharedStateStore : IStateStore, IStateStoreRoot, IAsyncDispo
         return new SharedStateStore(_engine, scope, owner: false, _fence);
     }
 
+    /// <summary>
+    /// Starts a <see cref="StateTransaction"/>: reads and writes over any scopes, committed as one batch on the server
+    /// (fenced like this store). A key another process changed since the transaction read it fails the commit.
+    /// </summary>
+    public StateTransaction BeginTransaction() => new(this);
+
     /// <summary>A view of <paramref name="scope"/> whose writes all carry <paramref name="fence"/>.</summary>
     internal SharedStateStore Fenced(StateScope scope, SharedFence fence) => new(_engine, scope, owner: false, fence);
 
