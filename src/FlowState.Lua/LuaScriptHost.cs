@@ -32,6 +32,7 @@ namespace FlowState.Lua;
 public sealed class LuaScriptHost
 {
     private readonly Func<StateTransaction> _beginTransaction;
+    private readonly Func<StateScope, IStateStore> _scope;
     private readonly LuaScriptOptions _options;
     private readonly ILogger<LuaScriptHost> _logger;
 
@@ -54,6 +55,7 @@ public sealed class LuaScriptHost
                 $"Lua scripts run on a StateStore or a SharedStateStore, each script in a transaction of its own; {store.GetType().Name} is neither. Pass the store itself (not a decorator or a transaction's view).",
                 nameof(store)),
         };
+        _scope = store is StateStore embedded ? embedded.For : ((SharedStateStore)store).For;
         _options = options;
         _logger = logger ?? NullLogger<LuaScriptHost>.Instance;
     }
@@ -90,6 +92,105 @@ public sealed class LuaScriptHost
     {
         ArgumentNullException.ThrowIfNull(source);
         return RunAsync(Encoding.UTF8.GetBytes(source), context ?? new LuaScriptContext(), cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="source"/>, which defines a global function <c>on_change(change)</c>, then calls that function
+    /// for every change of the context's scope and its child scopes (of keys starting with <paramref name="prefix"/>
+    /// when given), in version order, until <paramref name="cancellationToken"/> is cancelled. <c>change</c> is a table:
+    /// <c>scope</c>, <c>key</c>, <c>kind</c> (<c>set</c>, <c>merged</c>, <c>deleted</c>, <c>expired</c>, <c>evicted</c>),
+    /// <c>version</c>, <c>value</c>, <c>previous_version</c> and <c>previous_value</c> (see <see cref="StateChange"/>).
+    /// </summary>
+    /// <remarks>
+    /// The script's top-level code runs once (its writes commit then); the watch starts before it, so no change after
+    /// the call is missed. Each call of the handler has the full budgets (<see cref="LuaScriptOptions"/>: instructions,
+    /// time) and is a transaction of its own, run again on a conflict; memory is bounded for the Lua state as a whole,
+    /// since globals outlive a call. The handler's own writes to the watched scope are changes too: it is called for
+    /// them as well, so a handler that always writes there never rests.
+    /// </remarks>
+    /// <exception cref="ScriptException">The script or a call of the handler failed or ran out of a budget (the watch ends; nothing that call wrote is stored), or the script defines no <c>on_change</c> function.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled: the normal end of a watch.</exception>
+    /// <exception cref="StateLimitExceededException">The handler fell more than the store's watch buffer behind.</exception>
+    public async Task WatchAsync(string source, LuaScriptContext? context = null, string? prefix = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        context ??= new LuaScriptContext();
+        var scopes = ScopesOf(context);
+        var chunkName = context.ChunkName ?? "script";
+        var changes = _scope(context.Scope).WatchAsync(prefix, cancellationToken);
+        var transaction = new TransactionSlot(_beginTransaction);
+        using var run = new LuaScriptRun(_options, Bindings(scopes, transaction), transaction.CommitAndRenew, cancellationToken);
+        run.Execute(Encoding.UTF8.GetBytes(source), chunkName, context.Arguments, context.WorkflowId, context.StepName);
+        await transaction.Current.CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (!run.DefinesFunction(ChangeHandler))
+        {
+            throw new ScriptException(
+                $"Lua script '{chunkName}' defines no global function {ChangeHandler}(change); a watching script must define one (function {ChangeHandler}(change) ... end).",
+                chunkName,
+                $"no function {ChangeHandler}",
+                ScriptBudget.None);
+        }
+
+        await foreach (var change in changes.ConfigureAwait(false))
+        {
+            var argument = ChangeArgument(change);
+            for (var attempt = 1; ; attempt++)
+            {
+                transaction.Renew();
+                run.StartCall();
+                try
+                {
+                    run.Call(ChangeHandler, chunkName, argument);
+                    await transaction.Current.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (StateConflictException ex) when (!run.CommittedExplicitly && attempt <= _options.MaxConflictRetries)
+                {
+                    LuaScriptLog.Conflicted(_logger, ex, chunkName, attempt);
+                }
+                catch (ScriptException ex)
+                {
+                    LuaScriptLog.Failed(_logger, ex, chunkName, ex.Budget);
+                    throw;
+                }
+            }
+        }
+    }
+
+    private const string ChangeHandler = "on_change";
+
+    /// <summary>A change as the handler's argument: JSON, with the values as they are stored.</summary>
+    private static JsonElement ChangeArgument(StateChange change)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("scope", change.Scope.Path);
+            writer.WriteString("key", change.Key);
+            writer.WriteString("kind", change.Kind.ToString().ToLowerInvariant());
+            writer.WriteNumber("version", change.Version);
+            WriteValue(writer, "value", change.Value);
+            if (change.PreviousVersion is { } previous)
+            {
+                writer.WriteNumber("previous_version", previous);
+            }
+
+            WriteValue(writer, "previous_value", change.PreviousValue);
+            writer.WriteEndObject();
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone();
+
+        static void WriteValue(Utf8JsonWriter writer, string name, ReadOnlyMemory<byte> value)
+        {
+            if (!value.IsEmpty)
+            {
+                writer.WritePropertyName(name);
+                writer.WriteRawValue(value.Span, skipInputValidation: true);
+            }
+        }
     }
 
     private async Task<LuaScriptResult> RunAsync(byte[] source, LuaScriptContext context, CancellationToken cancellationToken)
@@ -166,5 +267,8 @@ public sealed class LuaScriptHost
             Current = begin();
             return version;
         }
+
+        /// <summary>Drops what the current transaction staged and starts a new one.</summary>
+        public void Renew() => Current = begin();
     }
 }

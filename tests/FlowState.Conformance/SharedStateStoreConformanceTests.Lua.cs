@@ -73,6 +73,31 @@ public abstract partial class SharedStateStoreConformanceTests
     }
 
     [Fact]
+    public async Task A_watching_Lua_script_is_called_for_changes_another_process_commits()
+    {
+        var watching = await OpenAsync();
+        var writing = await OpenAsync();
+        using var stop = new CancellationTokenSource();
+        var seen = ConformanceTestBase.TakeAsync(watching.For(StateScope.Workflow("lua-seen")).WatchAsync("last"), 1);
+        var handler = new LuaScriptHost(watching).WatchAsync(
+            """
+            function on_change(change)
+              workflow.state.set("last", { key = change.key, value = change.value })
+            end
+            """,
+            new LuaScriptContext { Scope = StateScope.Workflow("lua-watched"), WorkflowId = "lua-seen" },
+            cancellationToken: stop.Token);
+
+        await writing.For(StateScope.Workflow("lua-watched")).SetAsync("status", "paid");
+        await seen.WaitAsync(TimeSpan.FromMinutes(1));
+        await stop.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => handler.WaitAsync(TimeSpan.FromMinutes(1)));
+        var last = await watching.For(StateScope.Workflow("lua-seen")).GetAsync<System.Text.Json.JsonElement>("last");
+        Assert.Equal(("status", "paid"), (last.GetProperty("key").GetString(), last.GetProperty("value").GetString()));
+    }
+
+    [Fact]
     public void A_Lua_host_refuses_a_store_it_cannot_open_transactions_on()
     {
         var error = Assert.Throws<ArgumentException>(() => new LuaScriptHost(new LoggingStateStore(new StateStore(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance)));

@@ -29,6 +29,7 @@ internal sealed partial class LuaScriptRun
         ("clear", static state => Api(state, "clear", static (run, lua) => run.Clear(lua))),
         ("list", static state => Api(state, "list", static (run, lua) => run.List(lua))),
         ("exists", static state => Api(state, "exists", static (run, lua) => run.Exists(lua))),
+        ("history", static state => Api(state, "history", static (run, lua) => run.History(lua))),
         ("merge", static state => Api(state, "merge", static (run, lua) => run.Merge(lua))),
         ("update", static state => Api(state, "update", static (run, lua) => run.Update(lua))),
         ("ttl", static state => Api(state, "ttl", static (run, lua) => run.Ttl(lua))),
@@ -211,6 +212,45 @@ internal sealed partial class LuaScriptRun
     {
         var (binding, key) = Target(lua, "exists");
         lua.PushBoolean(Wait(binding.Reader().ExistsAsync(key, _cancellationToken)));
+        return 1;
+    }
+
+    /// <summary>
+    /// <c>State.history(key)</c>: the key's kept versions, newest first (as <see cref="IStateReader.GetHistoryAsync"/>), as <c>{ version, at, deleted, value }</c> tables
+    /// (empty unless the store keeps history for the scope, <see cref="StateStoreOptions.History"/>).
+    /// </summary>
+    private int History(KeraLua.Lua lua)
+    {
+        var (binding, key) = Target(lua, "history");
+        var history = Wait(binding.Reader().GetHistoryAsync(key, _cancellationToken));
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var entry in history)
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("version", entry.Version);
+                writer.WriteString("at", entry.ChangedAt);
+                writer.WriteBoolean("deleted", entry.IsDeleted);
+                writer.WritePropertyName("value");
+                if (entry.IsDeleted)
+                {
+                    writer.WriteNullValue();
+                }
+                else
+                {
+                    writer.WriteRawValue(entry.Utf8Json.Span, skipInputValidation: true);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        LuaJsonConverter.Push(lua, document.RootElement);
         return 1;
     }
 

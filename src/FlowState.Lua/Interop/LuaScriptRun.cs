@@ -172,6 +172,27 @@ internal sealed partial class LuaScriptRun : IDisposable
         }
     }
 
+    /// <summary>Whether the script defined the global function <paramref name="name"/>.</summary>
+    public bool DefinesFunction(string name)
+    {
+        var lua = _lua ?? throw new InvalidOperationException("Execute runs the script before its functions are looked up.");
+        lua.SetTop(0);
+        lua.GetField((int)LuaRegistry.Index, EnvironmentKey);
+        lua.PushBuffer(Encoding.UTF8.GetBytes(name));
+        lua.RawGet(-2);
+        var found = lua.Type(-1) == LuaType.Function;
+        lua.SetTop(0);
+        return found;
+    }
+
+    /// <summary>Gives the next <see cref="Call"/> the full instruction and time budgets, as a script of its own.</summary>
+    public void StartCall()
+    {
+        Instructions = 0;
+        CommittedExplicitly = false;
+        _deadline = Stopwatch.GetTimestamp() + (long)(_options.Timeout.TotalSeconds * Stopwatch.Frequency);
+    }
+
     public void Dispose()
     {
         _lua?.Dispose();

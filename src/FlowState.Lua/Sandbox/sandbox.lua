@@ -299,7 +299,7 @@ env.coroutine = readonly(coroutine_api, "coroutine")
 
 -- The state API of one scope binding (State, workflow.state, step.state).
 local function state_api(id, name)
-  local get, set, delete, list, exists = host.get, host.set, host.delete, host.list, host.exists
+  local get, set, delete, list, exists, history = host.get, host.set, host.delete, host.list, host.exists, host.history
   local merge, update, ttl, commit, clear = host.merge, host.update, host.ttl, host.commit, host.clear
   local api = {
     get = function(key) return (finish(get(id, key))) end,
@@ -308,6 +308,7 @@ local function state_api(id, name)
     clear = function(what) return (finish(clear(id, what))) end,
     list = function(prefix) return (finish(list(id, prefix))) end,
     exists = function(key) return (finish(exists(id, key))) end,
+    history = function(key) return (finish(history(id, key))) end,
     merge = function(key, patch) return (finish(merge(id, key, patch))) end,
     update = function(key, fn)
       if rawtype(fn) ~= "function" then

@@ -12,8 +12,8 @@ namespace FlowState;
 /// </summary>
 /// <remarks>
 /// Compared with <see cref="StateStore"/>: no entry or byte bounds with eviction (the server holds the state), no
-/// version history (<see cref="GetHistoryAsync"/> is empty), no sliding expiration, and no
-/// <see cref="StateTransaction"/>; batches (<see cref="ApplyAsync"/>) are atomic on the server. Versions are numbered
+/// version history (<see cref="GetHistoryAsync"/> is empty) and no sliding expiration; batches (<see cref="ApplyAsync"/>)
+/// and transactions (<see cref="BeginTransaction"/>) are atomic on the server. Versions are numbered
 /// by the server, increasing across the store. Open one with <see cref="OpenAsync"/>; views of other scopes
 /// (<see cref="For"/>, <see cref="Scope"/>) share its connection, and disposing the store opened closes them all.
 /// </remarks>
