@@ -37,6 +37,29 @@ public sealed class Flow : FlowNode
     /// <summary>The flow as data: its nodes (the start first), the actions connecting them, and nested flows' graphs.</summary>
     public FlowGraph ToGraph() => _graph ??= BuildGraph();
 
+    /// <summary>The names of this flow's nodes and of the nodes of every flow inside it (nested flows, branches, batches).</summary>
+    internal IEnumerable<string> AllNodeNames()
+    {
+        foreach (var (name, node) in _nodes)
+        {
+            yield return name;
+            IEnumerable<Flow> inner = node switch
+            {
+                Flow nested => [nested],
+                BatchFlow batch => [batch.Flow],
+                ParallelNode parallel => parallel.Branches,
+                _ => [],
+            };
+            foreach (var flow in inner)
+            {
+                foreach (var innerName in flow.AllNodeNames())
+                {
+                    yield return innerName;
+                }
+            }
+        }
+    }
+
     /// <summary>The node after <paramref name="node"/> took <paramref name="action"/>; null when <paramref name="node"/> ends the flow.</summary>
     /// <exception cref="FlowRouteException"><paramref name="node"/> has connections, none for <paramref name="action"/>.</exception>
     internal FlowNode? Next(FlowNode node, string action, string runId)

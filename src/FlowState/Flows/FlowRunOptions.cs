@@ -18,6 +18,29 @@ public sealed class FlowRunOptions
     /// <summary>Keep the run's state and record after it completes; null: <see cref="FlowRunnerOptions.RetainCompletedRuns"/>.</summary>
     public bool? RetainState { get; init; }
 
+    /// <summary>
+    /// Static breakpoints (LangGraph's <c>interrupt_before</c>): the run is interrupted before a step of any of these
+    /// nodes runs — nested flows', branches' and batch items' nodes included — with the reason
+    /// <c>breakpoint before 'node'</c>. <see cref="FlowRunner.ResumeAsync"/> runs that step (its breakpoint does not stop
+    /// it a second time) and stops at the next breakpoint it is given.
+    /// </summary>
+    public IReadOnlyCollection<string>? InterruptBefore { get; init; }
+
+    /// <summary>
+    /// Static breakpoints (LangGraph's <c>interrupt_after</c>): the run is interrupted after a step of any of these nodes
+    /// committed, before the next step of its flow, with the reason <c>breakpoint after 'node'</c> (a step that ends its
+    /// flow goes on). Inspect or change the state, then resume.
+    /// </summary>
+    public IReadOnlyCollection<string>? InterruptAfter { get; init; }
+
     /// <summary>These options with <see cref="RunId"/> set to <paramref name="runId"/>.</summary>
-    internal FlowRunOptions WithRunId(string runId) => new() { RunId = runId, Params = Params, ResumeInput = ResumeInput, RetainState = RetainState };
+    internal FlowRunOptions WithRunId(string runId) => new()
+    {
+        RunId = runId,
+        Params = Params,
+        ResumeInput = ResumeInput,
+        RetainState = RetainState,
+        InterruptBefore = InterruptBefore,
+        InterruptAfter = InterruptAfter,
+    };
 }

@@ -100,6 +100,7 @@ public sealed class FlowRunner
         options ??= new FlowRunOptions();
         var fields = initialState is null ? [] : FlowStateStorage.ToFields(initialState, _store.SerializerOptions, nameof(initialState));
         var parameters = FlowParameters.From(options.Params, _store.SerializerOptions, "Flow parameters");
+        var breakpoints = BreakpointsOf(flow, options);
         var runId = options.RunId ?? NewRunId();
         using (Claim(runId))
         {
@@ -126,7 +127,7 @@ public sealed class FlowRunner
                 throw new FlowException($"Run '{runId}' already exists; resume it with ResumeAsync or choose another run id.", runId, null, ex);
             }
 
-            return await ExecuteAsync(flow, runId, RecordsProgress, record, resumed: false, parameters, options.RetainState ?? _options.RetainCompletedRuns, cancellationToken).ConfigureAwait(false);
+            return await ExecuteAsync(flow, runId, RecordsProgress, record, resumed: false, parameters, options.RetainState ?? _options.RetainCompletedRuns, breakpoints, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -145,6 +146,7 @@ public sealed class FlowRunner
             throw new FlowResumeException(runId, "this runner does not record progress (its store has no backend); use a durable store or set FlowRunnerOptions.RecordProgress.");
         }
 
+        var breakpoints = BreakpointsOf(flow, options);
         using (Claim(runId))
         {
             var record = await ReadRecordAsync(runId, cancellationToken).ConfigureAwait(false)
@@ -162,8 +164,23 @@ public sealed class FlowRunner
             var resumeInput = record.Interrupt is not null && options.ResumeInput is not null
                 ? JsonSerializer.SerializeToElement(options.ResumeInput, _store.SerializerOptions)
                 : (JsonElement?)null;
-            return await ExecuteAsync(flow, runId, recordProgress: true, record, resumed: true, FlowParameters.From(options.Params, _store.SerializerOptions, "Flow parameters"), options.RetainState ?? _options.RetainCompletedRuns, cancellationToken, resumeInput).ConfigureAwait(false);
+            return await ExecuteAsync(flow, runId, recordProgress: true, record, resumed: true, FlowParameters.From(options.Params, _store.SerializerOptions, "Flow parameters"), options.RetainState ?? _options.RetainCompletedRuns, breakpoints, cancellationToken, resumeInput).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The call's breakpoints; they interrupt the run, so the runner must record progress to resume it.</summary>
+    private FlowBreakpoints? BreakpointsOf(Flow flow, FlowRunOptions options)
+    {
+        var breakpoints = FlowBreakpoints.From(flow, options);
+        if (breakpoints is not null && !RecordsProgress)
+        {
+            throw new FlowException(
+                $"Breakpoints interrupt a run of flow '{flow.Name}', but this runner does not record progress, so the run could not be resumed; use a durable store or FlowRunnerOptions.RecordProgress.",
+                options.RunId ?? string.Empty,
+                null);
+        }
+
+        return breakpoints;
     }
 
     /// <summary>
@@ -699,6 +716,7 @@ public sealed class FlowRunner
         bool resumed,
         IReadOnlyDictionary<string, JsonElement> parameters,
         bool retain,
+        FlowBreakpoints? breakpoints,
         CancellationToken cancellationToken,
         JsonElement? resumeInput = null)
     {
@@ -709,6 +727,7 @@ public sealed class FlowRunner
             {
                 Events = events,
                 EventValueLimit = _options.EventValueLimit,
+                Breakpoints = breakpoints,
             };
             if (resumed)
             {

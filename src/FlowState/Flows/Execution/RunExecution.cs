@@ -60,6 +60,13 @@ internal sealed class RunExecution : IDisposable
 
     public bool RecordProgress { get; }
 
+    /// <summary>The static breakpoints of this call of the runner, if any.</summary>
+    public FlowBreakpoints? Breakpoints { get; init; }
+
+    /// <summary>Whether the run is being resumed at this step after an interrupt there (its breakpoint does not stop it again).</summary>
+    private bool IsResumedAt(string frameId, int stepIndex) =>
+        _record.Interrupt is { } interrupt && interrupt.Frame == frameId && interrupt.StepIndex == stepIndex;
+
     public int MaxPostConflictRetries { get; }
 
     public ILogger Logger { get; }
@@ -127,6 +134,11 @@ internal sealed class RunExecution : IDisposable
                     node.Name);
             }
 
+            if (Breakpoints?.StopsBefore(node.Name) == true && !IsResumedAt(frameId, steps))
+            {
+                throw new FlowInterruptedException(RunId, node.Name, $"breakpoint before '{node.Name}'") { Frame = frameId, StepIndex = steps };
+            }
+
             var step = new StepInvocation(this, flow, node, frameId, steps, parameters, cancellationToken);
             using var activity = FlowDiagnostics.Source.StartActivity("flow.step");
             activity?.SetTag("flowstate.run_id", RunId);
@@ -175,6 +187,12 @@ internal sealed class RunExecution : IDisposable
             if (step.NextNode is not { } following)
             {
                 return action;
+            }
+
+            if (Breakpoints?.StopsAfter(node.Name) == true)
+            {
+                // The interrupt is the next step's: resuming runs that step, its own breakpoint skipped.
+                throw new FlowInterruptedException(RunId, following.Name, $"breakpoint after '{node.Name}'") { Frame = frameId, StepIndex = steps };
             }
 
             node = following;
