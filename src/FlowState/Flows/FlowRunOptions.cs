@@ -15,6 +15,14 @@ public sealed class FlowRunOptions
     /// </summary>
     public object? ResumeInput { get; init; }
 
+    /// <summary>
+    /// For <see cref="FlowRunner.ResumeAsync"/> of an interrupted run: the node to continue at instead of running the
+    /// interrupted step again (LangGraph's <c>Command(goto=…)</c>), in the same flow as that step. Nothing of the
+    /// interrupted step commits; the routed node's step gets <see cref="ResumeInput"/>. The route is stored with the
+    /// run, so a crash before that step commits resumes at the routed node as well.
+    /// </summary>
+    public string? ResumeAt { get; init; }
+
     /// <summary>Keep the run's state and record after it completes; null: <see cref="FlowRunnerOptions.RetainCompletedRuns"/>.</summary>
     public bool? RetainState { get; init; }
 
@@ -39,6 +47,7 @@ public sealed class FlowRunOptions
         RunId = runId,
         Params = Params,
         ResumeInput = ResumeInput,
+        ResumeAt = ResumeAt,
         RetainState = RetainState,
         InterruptBefore = InterruptBefore,
         InterruptAfter = InterruptAfter,

@@ -161,10 +161,23 @@ public sealed class FlowRunner
                 throw new FlowResumeException(runId, $"it runs flow '{record.Flow}', not '{flow.Name}'.");
             }
 
+            if (options.ResumeAt is { } route)
+            {
+                if (record.Interrupt is null)
+                {
+                    throw new FlowResumeException(runId, $"it was not interrupted ({record.Status}); FlowRunOptions.ResumeAt routes an interrupted run to another node.");
+                }
+
+                if (!flow.AllNodeNames().Contains(route, StringComparer.Ordinal))
+                {
+                    throw new ArgumentException($"FlowRunOptions.ResumeAt names '{route}', which is no node of flow '{flow.Name}'.", nameof(options));
+                }
+            }
+
             var resumeInput = record.Interrupt is not null && options.ResumeInput is not null
                 ? JsonSerializer.SerializeToElement(options.ResumeInput, _store.SerializerOptions)
                 : (JsonElement?)null;
-            return await ExecuteAsync(flow, runId, recordProgress: true, record, resumed: true, FlowParameters.From(options.Params, _store.SerializerOptions, "Flow parameters"), options.RetainState ?? _options.RetainCompletedRuns, breakpoints, cancellationToken, resumeInput).ConfigureAwait(false);
+            return await ExecuteAsync(flow, runId, recordProgress: true, record, resumed: true, FlowParameters.From(options.Params, _store.SerializerOptions, "Flow parameters"), options.RetainState ?? _options.RetainCompletedRuns, breakpoints, cancellationToken, resumeInput, options.ResumeAt).ConfigureAwait(false);
         }
     }
 
@@ -718,7 +731,8 @@ public sealed class FlowRunner
         bool retain,
         FlowBreakpoints? breakpoints,
         CancellationToken cancellationToken,
-        JsonElement? resumeInput = null)
+        JsonElement? resumeInput = null,
+        string? resumeAt = null)
     {
         var events = _events.Attach(runId);
         try
@@ -731,10 +745,11 @@ public sealed class FlowRunner
             };
             if (resumed)
             {
-                if (record.Interrupt is { } interrupt && resumeInput is { } input)
+                if (record.Interrupt is { } interrupt && (resumeInput is not null || resumeAt is not null))
                 {
-                    // Stored with the record, so that a crash while the interrupted step runs again does not lose the input.
-                    await execution.SetStatusAsync(FlowRunStatus.Running, null, cancellationToken, interrupt with { Input = input }).ConfigureAwait(false);
+                    // Stored with the record, so that a crash while the interrupted step runs again loses neither the input nor the route.
+                    var answered = interrupt with { Input = resumeInput ?? interrupt.Input, Route = resumeAt ?? interrupt.Route };
+                    await execution.SetStatusAsync(FlowRunStatus.Running, null, cancellationToken, answered).ConfigureAwait(false);
                 }
                 else if (record.Status != FlowRunStatus.Running)
                 {

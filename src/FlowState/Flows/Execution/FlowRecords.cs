@@ -13,8 +13,12 @@ internal sealed record RunRecord(string Flow, FlowRunStatus Status, long Steps, 
     public string? ForkedFrom { get; init; }
 }
 
-/// <summary>The step that interrupted a run, and (once resumed) the input handed to it.</summary>
-internal sealed record InterruptRecord(string Frame, int StepIndex, string Node, string? Reason, JsonElement? Input);
+/// <summary>The step that interrupted a run, and (once resumed) the input handed to it and the node it was routed to.</summary>
+internal sealed record InterruptRecord(string Frame, int StepIndex, string Node, string? Reason, JsonElement? Input)
+{
+    /// <summary>The node the resumed run continues at instead of the interrupted one (<see cref="FlowRunOptions.ResumeAt"/>).</summary>
+    public string? Route { get; init; }
+}
 
 /// <summary>A checkpoint as stored: the public view plus the progress the step wrote, so that forks can rebuild positions.</summary>
 internal sealed record CheckpointRecord(long Index, string? Node, string? Action, DateTimeOffset At, List<FlowStateChange> Changes, string? Frame, int FrameStep, FrameRecord? Progress)

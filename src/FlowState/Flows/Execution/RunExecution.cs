@@ -122,6 +122,13 @@ internal sealed class RunExecution : IDisposable
                 node = next;
                 steps = frame.Steps;
             }
+
+            if (_record.Interrupt is { Route: { } route } interrupt && interrupt.Frame == frameId && interrupt.StepIndex == steps)
+            {
+                node = flow.Nodes.TryGetValue(route, out var routed)
+                    ? routed
+                    : throw new FlowResumeException(RunId, $"FlowRunOptions.ResumeAt names '{route}', but the run was interrupted in flow '{flow.Name}', whose nodes are {string.Join(", ", flow.Nodes.Keys.Order(StringComparer.Ordinal).Select(n => $"'{n}'"))}; resume it with a ResumeAt naming one of them.");
+            }
         }
 
         while (true)
