@@ -388,12 +388,16 @@ public sealed class FlowRunner
 
     /// <summary>
     /// Changes a run's state between steps: each field of <paramref name="patch"/> replaces the run's field whole (a JSON
-    /// <c>null</c> deletes it). With history on, the update is a checkpoint of its own, attributed to
-    /// <paramref name="asNode"/>. The run's position does not move.
+    /// <c>null</c> deletes it). With <paramref name="asNode"/> (a node of the run's top-level flow) the update counts as
+    /// that node's step (LangGraph's <c>update_state(as_node=…)</c>): the run moves to the node that follows it for
+    /// <paramref name="action"/> (default <c>"default"</c>; no such edge for the default action: the run's flow ends
+    /// there), and an interrupt it was waiting at is dropped, so <see cref="ResumeAsync"/> continues from the new position.
+    /// Without <paramref name="asNode"/> the position does not move. With history on, the update is a checkpoint of its own.
     /// </summary>
     /// <returns>The index of the update among the run's steps.</returns>
-    /// <exception cref="FlowException">There is no such run, it is running in this process, or it changed while the update was made.</exception>
-    public async ValueTask<long> UpdateStateAsync(string runId, object patch, string? asNode = null, CancellationToken cancellationToken = default)
+    /// <exception cref="FlowException">There is no such run, it is running in this process, it has completed (with <paramref name="asNode"/>), or it changed while the update was made.</exception>
+    /// <exception cref="ArgumentException"><paramref name="asNode"/> is no node of the run's top-level flow, or it has no edge for <paramref name="action"/>.</exception>
+    public async ValueTask<long> UpdateStateAsync(string runId, object patch, string? asNode = null, string? action = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(runId);
         var fields = FlowStateStorage.ToFields(patch, _store.SerializerOptions, nameof(patch));
@@ -415,13 +419,28 @@ public sealed class FlowRunner
             _ = value.ValueKind == JsonValueKind.Null ? run.Delete(name) : run.Set(name, value);
         }
 
-        var recordBatch = batch.Within(bookkeeping.CurrentScope)
-            .RequireVersion(RunExecution.RunKey, entry.Version)
-            .Set(RunExecution.RunKey, updated, FlowRecordsJsonContext.Default.RunRecord);
+        var recordBatch = batch.Within(bookkeeping.CurrentScope).RequireVersion(RunExecution.RunKey, entry.Version);
+        FrameRecord? position = null;
+        if (asNode is not null)
+        {
+            (position, var frameVersion) = await PositionAfterAsync(bookkeeping, runId, record, asNode, action ?? "default", cancellationToken).ConfigureAwait(false);
+            recordBatch.RequireVersion(RunExecution.FrameKey(RunExecution.RootFrameId), frameVersion)
+                .Set(RunExecution.FrameKey(RunExecution.RootFrameId), position, FlowRecordsJsonContext.Default.FrameRecord);
+
+            // The frames of a nested flow, branches or batch the run had entered at that step end with it, as a step's commit ends them.
+            var children = RunExecution.FrameKey(string.Create(CultureInfo.InvariantCulture, $"{RunExecution.RootFrameId}/{position.Steps - 1}."));
+            await foreach (var child in bookkeeping.ListKeysAsync(children, cancellationToken).ConfigureAwait(false))
+            {
+                recordBatch.Delete(child);
+            }
+            updated = updated with { Interrupt = null, Status = record.Status == FlowRunStatus.Interrupted ? FlowRunStatus.Running : record.Status };
+        }
+
+        recordBatch.Set(RunExecution.RunKey, updated, FlowRecordsJsonContext.Default.RunRecord);
         if (_options.History is not null)
         {
             var changes = fields.Select(f => new FlowStateChange(null, f.Key, f.Value.ValueKind == JsonValueKind.Null ? null : f.Value)).ToList();
-            FlowHistory.Add(recordBatch, new CheckpointRecord(updated.Steps, asNode, null, now, changes, null, 0, null));
+            FlowHistory.Add(recordBatch, new CheckpointRecord(updated.Steps, asNode, asNode is null ? null : action ?? "default", now, changes, position is null ? null : RunExecution.RootFrameId, position?.Steps - 1 ?? 0, position));
         }
 
         try
@@ -434,6 +453,35 @@ public sealed class FlowRunner
         }
 
         return updated.Steps;
+    }
+
+    /// <summary>The top-level position a run has once <paramref name="asNode"/> ran and returned <paramref name="action"/>, from its stored graph.</summary>
+    private static async ValueTask<(FrameRecord Position, long FrameVersion)> PositionAfterAsync(
+        IStateStore bookkeeping, string runId, RunRecord record, string asNode, string action, CancellationToken cancellationToken)
+    {
+        if (record.Status == FlowRunStatus.Completed)
+        {
+            throw new FlowException($"Run '{runId}' has completed; it has no position to move. Fork it (ForkAsync) to continue from one of its steps.", runId, asNode);
+        }
+
+        var graph = (await bookkeeping.GetEntryAsync(RunExecution.GraphKey, cancellationToken).ConfigureAwait(false))?.Deserialize(FlowRecordsJsonContext.Default.FlowGraph)
+            ?? throw new FlowException($"Run '{runId}' has no stored flow graph, so its position cannot be moved as node '{asNode}'; update it without asNode.", runId, asNode);
+        if (!graph.Nodes.Any(n => n.Name == asNode))
+        {
+            throw new ArgumentException(
+                $"'{asNode}' is no node of flow '{graph.Name}' (the run's top level); its nodes are {string.Join(", ", graph.Nodes.Select(n => $"'{n.Name}'"))}.",
+                nameof(asNode));
+        }
+
+        var next = graph.Edges.FirstOrDefault(e => e.From == asNode && e.Action == action)?.To;
+        if (next is null && action != "default")
+        {
+            throw new ArgumentException($"Node '{asNode}' of flow '{graph.Name}' has no edge for action '{action}'; give an action it connects, or none.", nameof(action));
+        }
+
+        var frameEntry = await bookkeeping.GetEntryAsync(RunExecution.FrameKey(RunExecution.RootFrameId), cancellationToken).ConfigureAwait(false);
+        var steps = frameEntry?.Deserialize(FlowRecordsJsonContext.Default.FrameRecord)!.Steps ?? 0;
+        return (new FrameRecord(next, steps + 1, next is null, next is null ? action : null), frameEntry?.Version ?? 0);
     }
 
     // Unique in this process's store; on shared state, random, since other processes start runs too.

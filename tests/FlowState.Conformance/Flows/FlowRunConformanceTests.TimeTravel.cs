@@ -125,14 +125,14 @@ public abstract partial class FlowRunConformanceTests
         var flow = new FlowBuilder("edit").Sequence(Counted("draft"), gate).Connect(gate, Counted("publish"), "yes").Connect(gate, Counted("discard"), "no").Build();
         await runner.RunAsync(flow, new { title = "old", temp = 1 }, new FlowRunOptions { RunId = "edit", RetainState = true });
 
-        var index = await runner.UpdateStateAsync("edit", new { title = "new", temp = (int?)null }, asNode: "editor");
+        var index = await runner.UpdateStateAsync("edit", new { title = "new", temp = (int?)null });
         var done = await runner.ResumeAsync(flow, "edit", new FlowRunOptions { ResumeInput = new Approval(false, "bob"), RetainState = true });
 
         Assert.Equal("new", done.State["title"]!.GetValue<string>());
         Assert.False(done.State.ContainsKey("temp"));
         Assert.Equal("""["draft","discard"]""", done.State["trace"]!.ToJsonString());
         var update = (await runner.GetHistoryAsync("edit")).Single(c => c.Index == index);
-        Assert.Equal(("editor", null), (update.NodeName, update.Action));
+        Assert.Equal((null, null), (update.NodeName, update.Action));
         Assert.Equal("old", (await runner.GetStateAtAsync("edit", index - 1))["title"]!.GetValue<string>());
         await Assert.ThrowsAsync<FlowException>(async () => await runner.UpdateStateAsync("missing", new { a = 1 }));
     }
