@@ -796,7 +796,12 @@ public sealed class FlowRunner
                 if (record.Interrupt is { } interrupt && (resumeInput is not null || resumeAt is not null))
                 {
                     // Stored with the record, so that a crash while the interrupted step runs again loses neither the input nor the route.
-                    var answered = interrupt with { Input = resumeInput ?? interrupt.Input, Route = resumeAt ?? interrupt.Route };
+                    var answered = interrupt with
+                    {
+                        Input = resumeInput ?? interrupt.Input,
+                        Route = resumeAt ?? interrupt.Route,
+                        Answers = resumeInput is { } answer ? [.. interrupt.Answers ?? [], answer] : interrupt.Answers,
+                    };
                     await execution.SetStatusAsync(FlowRunStatus.Running, null, cancellationToken, answered).ConfigureAwait(false);
                 }
                 else if (record.Status != FlowRunStatus.Running)
@@ -839,7 +844,11 @@ public sealed class FlowRunner
         }
         catch (FlowInterruptedException interrupted)
         {
-            var interrupt = new InterruptRecord(interrupted.Frame, interrupted.StepIndex, interrupted.NodeName!, interrupted.Reason, null);
+            // The answers the step's earlier questions got stay with its next question.
+            var interrupt = new InterruptRecord(interrupted.Frame, interrupted.StepIndex, interrupted.NodeName!, interrupted.Reason, null)
+            {
+                Answers = execution.Interrupt is { } previous && previous.Frame == interrupted.Frame && previous.StepIndex == interrupted.StepIndex ? previous.Answers : null,
+            };
             await execution.SetStatusAsync(FlowRunStatus.Interrupted, null, cancellationToken, interrupt).ConfigureAwait(false);
             FlowLog.RunInterrupted(_logger, runId, flow.Name, interrupted.NodeName!);
             activity?.AddEvent(new ActivityEvent("run.interrupted"));

@@ -61,6 +61,28 @@ public abstract class NodeContext
         throw new FlowInterruptedException(RunId, NodeName, reason) { Frame = Invocation.FrameId, StepIndex = Invocation.StepIndex };
     }
 
+    /// <summary>
+    /// Asks a person a question (LangGraph's <c>interrupt(value)</c>): returns the answer when the run was resumed with
+    /// one (<see cref="FlowRunOptions.ResumeInput"/>), else interrupts the run with <paramref name="question"/> as the
+    /// reason, like <see cref="Interrupt"/>. A step may ask several questions: each resume answers the one the run is
+    /// waiting at, and when the step runs again every question asked before returns its own answer, in order, so the
+    /// step goes on to the next one. Answers are stored with the run until the step commits.
+    /// </summary>
+    /// <exception cref="StateTypeException">The answer does not deserialize to <typeparamref name="T"/>.</exception>
+    /// <exception cref="FlowException">The runner does not record progress, so the run could not be resumed.</exception>
+    public T? Ask<T>(string question)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        var index = Invocation.NextQuestion();
+        if (index < Invocation.Answers.Count)
+        {
+            return Deserialize<T>(Invocation.Answers[index], "The answer");
+        }
+
+        Interrupt(question);
+        return default;
+    }
+
     /// <summary><see cref="ResumeInput"/> deserialized to <typeparamref name="T"/>, or default when there is none.</summary>
     /// <exception cref="StateTypeException">The input does not deserialize to <typeparamref name="T"/>.</exception>
     public T? GetResumeInput<T>() => ResumeInput is { } input ? Deserialize<T>(input, "The resume input") : default;

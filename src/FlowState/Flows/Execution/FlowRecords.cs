@@ -18,6 +18,9 @@ internal sealed record InterruptRecord(string Frame, int StepIndex, string Node,
 {
     /// <summary>The node the resumed run continues at instead of the interrupted one (<see cref="FlowRunOptions.ResumeAt"/>).</summary>
     public string? Route { get; init; }
+
+    /// <summary>Every answer the step's questions got so far (<see cref="NodeContext.Ask{T}"/>), in the order they were asked.</summary>
+    public IReadOnlyList<JsonElement>? Answers { get; init; }
 }
 
 /// <summary>A checkpoint as stored: the public view plus the progress the step wrote, so that forks can rebuild positions.</summary>

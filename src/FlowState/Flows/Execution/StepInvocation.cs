@@ -33,6 +33,16 @@ internal sealed class StepInvocation(
     public System.Text.Json.JsonElement? ResumeInput { get; } =
         run.Interrupt is { } interrupt && interrupt.Frame == frameId && interrupt.StepIndex == stepIndex ? interrupt.Input : null;
 
+    /// <summary>The answers the step's questions got on earlier resumes, in the order they were asked.</summary>
+    public IReadOnlyList<JsonElement> Answers { get; } =
+        run.Interrupt is { } asked && asked.Frame == frameId && asked.StepIndex == stepIndex ? asked.Answers ?? [] : [];
+
+    private int _asked;
+    private int _askedBeforeExec = -1;
+
+    /// <summary>The number of the next question this execution of the step asks (0 for the first).</summary>
+    public int NextQuestion() => _asked++;
+
     /// <summary>The highest exec attempt started in this step.</summary>
     public int ExecAttempts { get; private set; }
 
@@ -48,7 +58,20 @@ internal sealed class StepInvocation(
             ? Run.PublishAsync(Run.StepEvent(FlowEventKind.StepRetrying, this, error: exception.Message, attempt: attempt), CancellationToken)
             : ValueTask.CompletedTask;
 
-    public void RecordAttempt(int attempt) => ExecAttempts = Math.Max(ExecAttempts, attempt);
+    public void RecordAttempt(int attempt)
+    {
+        ExecAttempts = Math.Max(ExecAttempts, attempt);
+
+        // A retried exec asks its questions again from where the first attempt began, so they get the same answers.
+        if (attempt == 1 || _askedBeforeExec < 0)
+        {
+            _askedBeforeExec = _asked;
+        }
+        else
+        {
+            _asked = _askedBeforeExec;
+        }
+    }
 
     public string IdempotencyKey => string.Create(CultureInfo.InvariantCulture, $"{Run.RunId}{FrameId}#{StepIndex}:{Node.Name}");
 
