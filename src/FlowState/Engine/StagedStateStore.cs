@@ -99,23 +99,40 @@ internal sealed class StagedStateStore(StagedWrites writes, StateScope scope) : 
     public ValueTask<long> SetAsync<T>(string key, T value, StateWriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         StateNameValidator.ValidateKey(key);
-        writes.Stage(CurrentScope, key, JsonValueCodec.Serialize(value, writes.Store.DeepSerializerOptions, key, writes.Store.MaxValueBytes(CurrentScope), CurrentScope), options, readVersion: null);
-        return ValueTask.FromResult(0L);
+        return StageSetAsync(key, JsonValueCodec.Serialize(value, writes.Store.DeepSerializerOptions, key, writes.Store.MaxValueBytes(CurrentScope), CurrentScope), options, cancellationToken);
     }
 
     public ValueTask<long> SetAsync<T>(string key, T value, JsonTypeInfo<T> typeInfo, StateWriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         StateNameValidator.ValidateKey(key);
         ArgumentNullException.ThrowIfNull(typeInfo);
-        writes.Stage(CurrentScope, key, JsonValueCodec.Serialize(value, typeInfo, key, writes.Store.MaxValueBytes(CurrentScope), CurrentScope), options, readVersion: null);
-        return ValueTask.FromResult(0L);
+        return StageSetAsync(key, JsonValueCodec.Serialize(value, typeInfo, key, writes.Store.MaxValueBytes(CurrentScope), CurrentScope), options, cancellationToken);
     }
 
     public ValueTask<long> SetRawAsync(string key, ReadOnlyMemory<byte> utf8Json, StateWriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         StateNameValidator.ValidateKey(key);
-        writes.Stage(CurrentScope, key, utf8Json.ToArray(), options, readVersion: null);
+        return StageSetAsync(key, utf8Json.ToArray(), options, cancellationToken);
+    }
+
+    /// <summary>Stages a set; a key with a reducer stages its combination with the current value, checked at commit.</summary>
+    private ValueTask<long> StageSetAsync(string key, byte[] value, StateWriteOptions? options, CancellationToken cancellationToken)
+    {
+        if (writes.ReducerOf?.Invoke(CurrentScope, key) is { } reduce)
+        {
+            return StageReducedAsync(key, value, reduce, options, cancellationToken);
+        }
+
+        writes.Stage(CurrentScope, key, value, options, readVersion: null);
         return ValueTask.FromResult(0L);
+    }
+
+    private async ValueTask<long> StageReducedAsync(string key, byte[] value, Func<ReadOnlyMemory<byte>?, byte[], byte[]> reduce, StateWriteOptions? options, CancellationToken cancellationToken)
+    {
+        var (entry, readVersion) = await ReadForWriteAsync(key, cancellationToken).ConfigureAwait(false);
+        // The commit checks the combined value against the store's limits, like every value.
+        writes.Stage(CurrentScope, key, reduce(entry?.Value, value), options, readVersion);
+        return 0;
     }
 
     public async ValueTask<bool> DeleteAsync(string key, StateWriteOptions? options = null, CancellationToken cancellationToken = default)

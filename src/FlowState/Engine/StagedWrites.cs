@@ -22,6 +22,12 @@ internal sealed class StagedWrites(IStateStoreRoot store)
     /// </summary>
     public bool HidesRuntimeScopes { get; init; }
 
+    /// <summary>
+    /// For a flow step's post: the combining function of a key whose sets add to its value instead of replacing it
+    /// (the run's reducers), or null. Takes the current value (null: absent) and the value set; returns the value to stage.
+    /// </summary>
+    public Func<StateScope, string, Func<ReadOnlyMemory<byte>?, byte[], byte[]>?>? ReducerOf { get; init; }
+
     public JsonSerializerOptions SerializerOptions => Store.SerializerOptions;
 
     public int Count => (_order?.Count ?? 0) + (_checks?.Count ?? 0);

@@ -11,14 +11,24 @@ public sealed class Flow : FlowNode
     private readonly Dictionary<FlowNode, Dictionary<string, FlowNode>> _successors;
     private FlowGraph? _graph;
 
-    internal Flow(string name, FlowNode start, Dictionary<string, FlowNode> nodes, Dictionary<FlowNode, Dictionary<string, FlowNode>> successors, int maxSteps)
+    internal Flow(
+        string name,
+        FlowNode start,
+        Dictionary<string, FlowNode> nodes,
+        Dictionary<FlowNode, Dictionary<string, FlowNode>> successors,
+        int maxSteps,
+        IReadOnlyDictionary<string, FlowReducer> reducers)
         : base(name)
     {
         Start = start;
         _nodes = nodes;
         _successors = successors;
         MaxSteps = maxSteps;
+        Reducers = reducers;
     }
+
+    /// <summary>The run fields whose sets combine with their value (<see cref="FlowBuilder.WithReducer"/>), by field name.</summary>
+    public IReadOnlyDictionary<string, FlowReducer> Reducers { get; }
 
     /// <summary>The node a run starts with.</summary>
     public FlowNode Start { get; }

@@ -19,6 +19,7 @@ public sealed class FlowBuilder
     private readonly Dictionary<string, FlowNode> _nodes = new(StringComparer.Ordinal);
     private readonly List<(FlowNode From, string Action, FlowNode To)> _connections = [];
     private FlowNode? _start;
+    private readonly Dictionary<string, FlowReducer> _reducers = new(StringComparer.Ordinal);
     private int _maxSteps = 10_000;
 
     /// <summary>Starts a flow named <paramref name="name"/>.</summary>
@@ -112,6 +113,25 @@ public sealed class FlowBuilder
         return this;
     }
 
+    /// <summary>
+    /// Gives the run field <paramref name="key"/> a reducer: a post that sets it combines the value with the field's
+    /// (append to a list, sum, max, min, deep merge, or your own), so parallel branches and later steps add to it
+    /// instead of the last writer winning. Applies to the runs of this flow, its nested flows' steps included; updates,
+    /// merges and deletes of the field act as usual.
+    /// </summary>
+    /// <exception cref="ArgumentException">The key is not a valid key, or already has a reducer.</exception>
+    public FlowBuilder WithReducer(string key, FlowReducer reducer)
+    {
+        StateNameValidator.ValidateKey(key);
+        ArgumentNullException.ThrowIfNull(reducer);
+        if (!_reducers.TryAdd(key, reducer))
+        {
+            throw new ArgumentException($"Field '{key}' of flow '{_name}' already has the {_reducers[key].Name} reducer; a field has one.", nameof(key));
+        }
+
+        return this;
+    }
+
     /// <summary>Checks the graph and builds the flow.</summary>
     /// <exception cref="FlowDefinitionException">The flow has no nodes, or a node cannot be reached from the start.</exception>
     public Flow Build()
@@ -151,7 +171,7 @@ public sealed class FlowBuilder
             throw new FlowDefinitionException(_name, $"{string.Join(", ", unreachable)} cannot be reached from the start node '{_start.Name}'; connect or remove them.");
         }
 
-        return new Flow(_name, _start, new Dictionary<string, FlowNode>(_nodes, StringComparer.Ordinal), successors, _maxSteps);
+        return new Flow(_name, _start, new Dictionary<string, FlowNode>(_nodes, StringComparer.Ordinal), successors, _maxSteps, new Dictionary<string, FlowReducer>(_reducers, StringComparer.Ordinal));
     }
 
     private FlowNode Find(string name) =>

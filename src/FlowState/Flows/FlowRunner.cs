@@ -790,6 +790,7 @@ public sealed class FlowRunner
                 Events = events,
                 EventValueLimit = _options.EventValueLimit,
                 Breakpoints = breakpoints,
+                Reducers = flow.Reducers,
             };
             if (resumed)
             {

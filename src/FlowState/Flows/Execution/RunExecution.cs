@@ -60,6 +60,27 @@ internal sealed class RunExecution : IDisposable
 
     public bool RecordProgress { get; }
 
+    /// <summary>
+    /// The run's reducers as the staged writes of a post use them (<see cref="StagedWrites.ReducerOf"/>): fields of the
+    /// run's scope only; null when the flow has none.
+    /// </summary>
+    public Func<StateScope, string, Func<ReadOnlyMemory<byte>?, byte[], byte[]>?>? ReducerOf { get; private set; }
+
+    /// <summary>The reducers of the flow the run runs (<see cref="Flow.Reducers"/>).</summary>
+    public IReadOnlyDictionary<string, FlowReducer> Reducers
+    {
+        init
+        {
+            if (value.Count == 0)
+            {
+                return;
+            }
+
+            var combine = value.ToDictionary(p => p.Key, p => (Func<ReadOnlyMemory<byte>?, byte[], byte[]>)((current, update) => p.Value.Reduce(current, update, p.Key)), StringComparer.Ordinal);
+            ReducerOf = (scope, key) => scope == RunScope && combine.TryGetValue(key, out var reduce) ? reduce : null;
+        }
+    }
+
     /// <summary>The static breakpoints of this call of the runner, if any.</summary>
     public FlowBreakpoints? Breakpoints { get; init; }
 

@@ -86,7 +86,7 @@ internal sealed class StepInvocation(
     }
 
     /// <summary>Staged state for one try of the step's post.</summary>
-    public PostContext BeginPost() => new(this, new StagedWrites(Run.Store) { HidesRuntimeScopes = true });
+    public PostContext BeginPost() => new(this, new StagedWrites(Run.Store) { HidesRuntimeScopes = true, ReducerOf = Run.ReducerOf });
 
     /// <summary>
     /// Commits the post's writes with the step's progress. False when a concurrent writer changed a key the post had
