@@ -22,6 +22,7 @@ public static class Node
     /// <param name="retryBackoff">How the waits grow: constant (the default), linear or exponential.</param>
     /// <param name="fallback">Runs when exec failed on its last attempt; its result goes to post.</param>
     /// <param name="onComplete">Runs after every step of the node, committed or failed.</param>
+    /// <param name="cacheFor">Caches exec's result by prep's input for this long (<see cref="Node{TPrep, TExec}.CacheFor"/>); null: no cache.</param>
     /// <exception cref="ArgumentException">The name is not valid or a retry setting is out of range.</exception>
     public static Node<TPrep, TExec> Create<TPrep, TExec>(
         string name,
@@ -32,7 +33,8 @@ public static class Node
         TimeSpan retryDelay = default,
         Polly.DelayBackoffType retryBackoff = Polly.DelayBackoffType.Constant,
         Func<TPrep, Exception, ExecContext, ValueTask<TExec>>? fallback = null,
-        Func<NodeCompletion, ValueTask>? onComplete = null)
+        Func<NodeCompletion, ValueTask>? onComplete = null,
+        TimeSpan? cacheFor = null)
     {
         ArgumentNullException.ThrowIfNull(exec);
         return new LambdaNode<TPrep, TExec>(name, prep, exec, post, fallback, onComplete)
@@ -40,6 +42,7 @@ public static class Node
             MaxRetries = maxRetries,
             RetryDelay = retryDelay,
             RetryBackoff = retryBackoff,
+            CacheFor = cacheFor,
         };
     }
 

@@ -91,6 +91,22 @@ public abstract class Node<TPrep, TExec> : FlowNode
 
     internal RetryPolicy Retry => _retry;
 
+    /// <summary>
+    /// Caches exec's result for this long (opt-in; null, the default: no cache), keyed by the node's name and the JSON
+    /// of what prep returned: a step whose prep returns what an earlier step of this node returned — in any run on the
+    /// store — skips exec and gets the cached result. The result is stored with the step's commit, in the global scope
+    /// <c>custom:flow-cache:</c> (key <c>{node}:{SHA-256 of the prep JSON}</c>) with this time to live; a result from
+    /// <see cref="ExecFallbackAsync"/> is not cached. Prep's and exec's results must serialize to JSON.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive.</exception>
+    public TimeSpan? CacheFor
+    {
+        get;
+        init => field = value is { } duration && duration <= TimeSpan.Zero
+            ? throw new ArgumentOutOfRangeException(nameof(value), duration, "CacheFor must be positive (or null for no cache).")
+            : value;
+    }
+
     /// <summary>Reads what exec needs. Default: <c>default(TPrep)</c>.</summary>
     /// <param name="state">The run's state (<c>workflow:{runId}:</c>), read-only.</param>
     /// <param name="context">The step; its <see cref="PrepContext.StepState"/> and <see cref="PrepContext.GlobalState"/> are read-only too.</param>
@@ -138,10 +154,18 @@ public abstract class Node<TPrep, TExec> : FlowNode
         try
         {
             var prep = await PrepAsync(step.Run.RunReader, new PrepContext(step), step.CancellationToken).ConfigureAwait(false);
-            var exec = await ExecuteAsync(prep, step).ConfigureAwait(false);
+            var cacheKey = CacheFor is null ? null : NodeResultCache.KeyOf(Name, prep, step);
+            var (exec, fromCache) = cacheKey is not null && await NodeResultCache.TryGetAsync<TExec>(cacheKey, step).ConfigureAwait(false) is (true, var cached)
+                ? (cached, true)
+                : (await ExecuteAsync(prep, step).ConfigureAwait(false), false);
             for (var tries = 0; ; tries++)
             {
                 var post = step.BeginPost();
+                if (cacheKey is not null && !fromCache && !step.UsedFallback)
+                {
+                    await NodeResultCache.StageAsync(post, cacheKey, exec, CacheFor!.Value, step).ConfigureAwait(false);
+                }
+
                 action = await PostAsync(post.RunState, prep, exec, post, step.CancellationToken).ConfigureAwait(false) ?? "default";
                 if (await step.TryCommitPostAsync(post, action, tries).ConfigureAwait(false))
                 {
@@ -170,8 +194,11 @@ public abstract class Node<TPrep, TExec> : FlowNode
     {
         public ValueTask<TExec> RunAsync(int attempt) => node.ExecAsync(prep, new ExecContext(step, attempt), step.CancellationToken);
 
-        public ValueTask<TExec> FallbackAsync(Exception exception, int attempt) =>
-            node.ExecFallbackAsync(prep, exception, new ExecContext(step, attempt), step.CancellationToken);
+        public ValueTask<TExec> FallbackAsync(Exception exception, int attempt)
+        {
+            step.UsedFallback = true;
+            return node.ExecFallbackAsync(prep, exception, new ExecContext(step, attempt), step.CancellationToken);
+        }
 
         public ValueTask RetryingAsync(Exception exception, int attempt) => step.RetryingAsync(exception, attempt);
     }

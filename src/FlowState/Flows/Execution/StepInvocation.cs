@@ -43,6 +43,9 @@ internal sealed class StepInvocation(
     /// <summary>The number of the next question this execution of the step asks (0 for the first).</summary>
     public int NextQuestion() => _asked++;
 
+    /// <summary>True once exec's fallback produced the step's result (such a result is not cached).</summary>
+    public bool UsedFallback { get; set; }
+
     /// <summary>The highest exec attempt started in this step.</summary>
     public int ExecAttempts { get; private set; }
 
