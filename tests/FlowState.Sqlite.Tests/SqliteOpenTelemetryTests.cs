@@ -20,7 +20,9 @@ public sealed class SqliteOpenTelemetryTests : IDisposable
 {
     private static readonly ActivitySource Requests = new("FlowState.Sqlite.Tests.Requests");
     private readonly TemporaryDirectory _directory = new();
-    private readonly List<Activity> _spans = [];
+    // Every FlowState store of the test process reports to the same ActivitySource, so spans of tests running in
+    // parallel are exported here too, from their threads, while a test reads: hence a locked list read as snapshots.
+    private readonly LockedList<Activity> _spans = new();
     private readonly List<Metric> _metrics = [];
     private readonly string _storeName = $"otel-{Guid.NewGuid():N}";
 
@@ -57,7 +59,7 @@ public sealed class SqliteOpenTelemetryTests : IDisposable
 
         // Whatever else the run committed (the record that creates it) is in the request's trace too: no commit is a
         // trace of its own.
-        Assert.Equal(requestTrace, Assert.Single(_spans, s => s.OperationName == "flow.run").TraceId);
+        Assert.Equal(requestTrace, Assert.Single(_spans, s => s.OperationName == "flow.run" && (string?)s.GetTagItem("flowstate.run_id") == "otel-run").TraceId);
         Assert.All(
             _spans.Where(s => s.OperationName == "flowstate.commit" && (string?)s.GetTagItem("flowstate.store") == _storeName),
             commit => Assert.Equal(requestTrace, commit.TraceId));
@@ -125,5 +127,74 @@ public sealed class SqliteOpenTelemetryTests : IDisposable
             .WithTracing(tracing => tracing.AddFlowStateInstrumentation().AddSource(Requests.Name).AddInMemoryExporter(_spans))
             .WithMetrics(metrics => metrics.AddFlowStateInstrumentation().AddInMemoryExporter(_metrics));
         return builder.Build();
+    }
+
+    /// <summary>A list whose reads see a snapshot, so that exporters on other threads can add while a test reads.</summary>
+    private sealed class LockedList<T> : ICollection<T>
+    {
+        private readonly List<T> _items = [];
+
+        public int Count
+        {
+            get
+            {
+                lock (_items)
+                {
+                    return _items.Count;
+                }
+            }
+        }
+
+        public bool IsReadOnly => false;
+
+        public void Add(T item)
+        {
+            lock (_items)
+            {
+                _items.Add(item);
+            }
+        }
+
+        public void Clear()
+        {
+            lock (_items)
+            {
+                _items.Clear();
+            }
+        }
+
+        public bool Contains(T item)
+        {
+            lock (_items)
+            {
+                return _items.Contains(item);
+            }
+        }
+
+        public void CopyTo(T[] array, int arrayIndex)
+        {
+            lock (_items)
+            {
+                _items.CopyTo(array, arrayIndex);
+            }
+        }
+
+        public bool Remove(T item)
+        {
+            lock (_items)
+            {
+                return _items.Remove(item);
+            }
+        }
+
+        public IEnumerator<T> GetEnumerator()
+        {
+            lock (_items)
+            {
+                return _items.ToList().GetEnumerator();
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

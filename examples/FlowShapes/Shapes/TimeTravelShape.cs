@@ -18,7 +18,7 @@ internal static class TimeTravelShape
         var run = await history.RunAsync(flow, new { price = 100.0 });
         var afterDiscount = await history.GetStateAtAsync(run.RunId, 2);
         var forkId = await history.ForkAsync(run.RunId, 1);
-        await history.UpdateStateAsync(forkId, new { price = 200.0 }, asNode: "manual-price");
+        await history.UpdateStateAsync(forkId, new { price = 200.0 });
         var fork = await history.ResumeAsync(flow, forkId);
         var steps = (await history.GetHistoryAsync(run.RunId)).Count;
         return $"{steps} checkpoints; price after discount {afterDiscount["price"]}, final {run.State["price"]}; fork repriced at 200 ends at {fork.State["price"]}";
