@@ -125,7 +125,9 @@ public sealed partial class StateStore
                 continue;
             }
 
-            var context = new StateWriteContext(write.Kind, write.Scope, write.Key, write.Utf8Json, _json);
+            var context = write.Kind == StateOperationKind.Clear
+                ? new StateWriteContext(StateOperationKind.Clear, write.Scope, null, ReadOnlyMemory<byte>.Empty, _json) { ClearExtent = StateClearExtent.ScopeOnly }
+                : new StateWriteContext(write.Kind, write.Scope, write.Key, write.Utf8Json, _json);
             foreach (var interceptor in _interceptors)
             {
                 await interceptor.OnWriteAsync(context, cancellationToken).ConfigureAwait(false);
@@ -316,6 +318,13 @@ public sealed partial class StateStore
         Dictionary<StateKey, PlannedKey>? byKey = writes.Length > 1 ? new(writes.Length) : null;
         foreach (var write in writes)
         {
+            if (write.Kind == StateOperationKind.Clear)
+            {
+                // Expanded here, under the lock, so that a key written since anyone listed the scope goes too.
+                PlanClearLocked(write.Scope, plan, byKey ??= [], now);
+                continue;
+            }
+
             var stateKey = new StateKey(write.Scope, write.Key);
             if (byKey is null || !byKey.TryGetValue(stateKey, out var planned))
             {
@@ -362,16 +371,7 @@ public sealed partial class StateStore
                     SetPlanned(planned, write, merged, StateChangeKind.Merged, version);
                     break;
                 case StateOperationKind.Delete:
-                    if (planned.Exists)
-                    {
-                        planned.Exists = false;
-                        planned.Utf8Json = null;
-                        planned.Version = 0;
-                        // Deleting a key this batch created leaves nothing to change.
-                        planned.Changed = planned.Original is not null;
-                        planned.ChangeKind = StateChangeKind.Deleted;
-                    }
-
+                    PlanDelete(planned);
                     break;
                 case StateOperationKind.Check:
                     break;
@@ -381,6 +381,63 @@ public sealed partial class StateStore
         }
 
         return plan;
+    }
+
+    private static void PlanDelete(PlannedKey planned)
+    {
+        if (planned.Exists)
+        {
+            planned.Exists = false;
+            planned.Utf8Json = null;
+            planned.Version = 0;
+            // Deleting a key this batch created leaves nothing to change.
+            planned.Changed = planned.Original is not null;
+            planned.ChangeKind = StateChangeKind.Deleted;
+        }
+    }
+
+    /// <summary>Plans the delete of every live key of <paramref name="scope"/> itself (its child scopes keep theirs).</summary>
+    private void PlanClearLocked(StateScope scope, List<PlannedKey> plan, Dictionary<StateKey, PlannedKey> byKey, long now)
+    {
+        if (FindNode(scope) is not { } node)
+        {
+            return;
+        }
+
+        foreach (var (key, entry) in node.Entries)
+        {
+            if (entry.IsExpired(now))
+            {
+                continue;
+            }
+
+            var stateKey = new StateKey(scope, key);
+            if (!byKey.TryGetValue(stateKey, out var planned))
+            {
+                planned = new PlannedKey(scope, key, entry);
+                plan.Add(planned);
+                byKey.Add(stateKey, planned);
+            }
+
+            PlanDelete(planned);
+        }
+    }
+
+    /// <summary>
+    /// Replaces the keys of <paramref name="scope"/> itself with <paramref name="fields"/> in one commit: every other
+    /// key of the scope is deleted, decided under the write lock, so none written meanwhile survives.
+    /// </summary>
+    internal ValueTask<CommitResult> ReplaceScopeKeysAsync(StateScope scope, IReadOnlyDictionary<string, byte[]> fields, CancellationToken cancellationToken)
+    {
+        var writes = new PreparedWrite[fields.Count + 1];
+        writes[0] = new PreparedWrite(StateOperationKind.Clear, scope, string.Empty, null, null, inheritTimeToLive: false);
+        var i = 1;
+        foreach (var (key, value) in fields)
+        {
+            writes[i++] = new PreparedWrite(StateOperationKind.Set, scope, key, value, null, inheritTimeToLive: false);
+        }
+
+        return CommitAsync(writes, cancellationToken);
     }
 
     private void SetPlanned(PlannedKey planned, PreparedWrite write, byte[] json, StateChangeKind kind, long version)

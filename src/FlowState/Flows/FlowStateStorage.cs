@@ -87,18 +87,10 @@ public sealed class FlowStateStorage
     public async ValueTask<long> UpdateStateAsync<TState>(string runId, TState state, CancellationToken cancellationToken = default)
     {
         var fields = ToFields(state, _store.SerializerOptions, nameof(state));
-        var run = Run(runId);
-        var batch = run.CreateBatch();
-        await foreach (var key in run.ListKeysAsync(null, cancellationToken).ConfigureAwait(false))
-        {
-            if (!fields.ContainsKey(key))
-            {
-                batch.Delete(key);
-            }
-        }
-
-        AddFields(batch, fields);
-        return await run.ApplyAsync(batch, cancellationToken).ConfigureAwait(false);
+        var scope = StateScope.Workflow(runId);
+        var values = fields.ToDictionary(f => f.Key, f => JsonSerializer.SerializeToUtf8Bytes(f.Value), StringComparer.Ordinal);
+        var result = await _store.ReplaceScopeKeysAsync(scope, values, cancellationToken).ConfigureAwait(false);
+        return result.Version;
     }
 
     /// <summary>Sets the fields of <paramref name="updates"/> atomically, each replaced whole; other fields stay.</summary>
