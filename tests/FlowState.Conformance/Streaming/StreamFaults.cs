@@ -88,45 +88,24 @@ public sealed class FaultingCheckpointStorage(ICheckpointStorage inner, StreamFa
 }
 
 /// <summary>An exactly-once sink (file, PostgreSQL) failing after the planned pre-commit or commit, or before the planned recovery.</summary>
-public sealed class FaultingSink(TwoPhaseCommitSink inner, StreamFaults faults) : TwoPhaseCommitSink
+public sealed class FaultingSink(TwoPhaseCommitSink inner, StreamFaults faults) : DelegatingTwoPhaseCommitSink(inner)
 {
-    public override string Name => inner.Name;
-
-    protected internal override void AttachToPipeline(string pipelineName)
-    {
-        base.AttachToPipeline(pipelineName);
-        inner.AttachToPipeline(pipelineName);
-    }
-
-    protected internal override ValueTask BeginTransactionAsync(long epoch, CancellationToken cancellationToken) => inner.BeginTransactionAsync(epoch, cancellationToken);
-
-    protected internal override ValueTask WriteToTransactionAsync(IReadOnlyList<StreamMessage> messages, CancellationToken cancellationToken) =>
-        inner.WriteToTransactionAsync(messages, cancellationToken);
-
     protected internal override async ValueTask<string> PreCommitAsync(CancellationToken cancellationToken)
     {
-        var handle = await inner.PreCommitAsync(cancellationToken);
+        var handle = await Inner.PreCommitAsync(cancellationToken);
         faults.Pass("precommit");
         return handle;
     }
 
     protected internal override async ValueTask CommitAsync(string handle, CancellationToken cancellationToken)
     {
-        await inner.CommitAsync(handle, cancellationToken);
+        await Inner.CommitAsync(handle, cancellationToken);
         faults.Pass("commit");
     }
-
-    protected internal override ValueTask AbortAsync(CancellationToken cancellationToken) => inner.AbortAsync(cancellationToken);
 
     protected internal override ValueTask<long> RecoverAsync(IReadOnlyCollection<string> toCommit, CancellationToken cancellationToken)
     {
         faults.Pass("recovery");
-        return inner.RecoverAsync(toCommit, cancellationToken);
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await inner.DisposeAsync();
-        await base.DisposeAsync();
+        return Inner.RecoverAsync(toCommit, cancellationToken);
     }
 }
