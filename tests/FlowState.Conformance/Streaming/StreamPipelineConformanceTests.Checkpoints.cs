@@ -48,6 +48,30 @@ public abstract partial class StreamPipelineConformanceTests
     }
 
     [Fact]
+    public async Task A_running_pipeline_s_keyed_state_is_queried_by_key_as_it_is_processed()
+    {
+        var messages = Enumerable.Range(0, 8).Select(i => StreamMessage.Create("a", i, id: $"m{i}")).ToList();
+        var source = new GatedSource("gated", messages);
+        await using var pipeline = new StreamPipelineBuilder("queried").AddSource(source).AddProcessor(new CountByKeyProcessor("counts")).WithStateStore(NewStore()).Build();
+        using var stop = new CancellationTokenSource();
+        var run = pipeline.RunAsync(stop.Token);
+
+        source.Release(5);
+        await PipelineProgress.WaitUntilProcessedAsync(pipeline, 5);
+        var afterFive = await pipeline.StateOf("counts").GetAsync<long>("a");
+        source.Release(3);
+        await PipelineProgress.WaitUntilProcessedAsync(pipeline, 8);
+        var afterEight = await pipeline.StateOf("counts").GetAsync<long>("a");
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromMinutes(1)));
+
+        // Read live, between checkpoints (this pipeline takes none), not from the last checkpoint.
+        Assert.Equal((5, 8), (afterFive, afterEight));
+        Assert.Equal(0, (await pipeline.GetStatisticsAsync()).CheckpointsCompleted);
+        Assert.Throws<ArgumentException>(() => pipeline.StateOf("no-such-processor"));
+    }
+
+    [Fact]
     public async Task A_deleted_key_is_a_tombstone_in_the_increment_and_stays_deleted_after_recovery()
     {
         var files = NewFiles();
