@@ -110,10 +110,11 @@ public sealed class FlowRunner
             var batch = new StateBatch(_store.SerializerOptions);
             var runBatch = batch.Within(StateScope.Workflow(runId));
             FlowStateStorage.AddFields(runBatch, fields);
+            // The graph before the record: a follower (FollowAsync) knows a commit starts a run by the graph in it.
             var bookkeepingBatch = batch.Within(bookkeeping.CurrentScope)
+                .Set(RunExecution.GraphKey, flow.ToGraph(), FlowRecordsJsonContext.Default.FlowGraph)
                 .RequireVersion(RunExecution.RunKey, 0)
-                .Set(RunExecution.RunKey, record, FlowRecordsJsonContext.Default.RunRecord)
-                .Set(RunExecution.GraphKey, flow.ToGraph(), FlowRecordsJsonContext.Default.FlowGraph);
+                .Set(RunExecution.RunKey, record, FlowRecordsJsonContext.Default.RunRecord);
             if (_options.History is not null)
             {
                 FlowHistory.Add(bookkeepingBatch, new CheckpointRecord(0, null, null, now, [.. fields.Select(f => new FlowStateChange(null, f.Key, f.Value))], null, 0, null));
@@ -481,7 +482,7 @@ public sealed class FlowRunner
 
         var frameEntry = await bookkeeping.GetEntryAsync(RunExecution.FrameKey(RunExecution.RootFrameId), cancellationToken).ConfigureAwait(false);
         var steps = frameEntry?.Deserialize(FlowRecordsJsonContext.Default.FrameRecord)!.Steps ?? 0;
-        return (new FrameRecord(next, steps + 1, next is null, next is null ? action : null), frameEntry?.Version ?? 0);
+        return (new FrameRecord(next, steps + 1, next is null, next is null ? action : null) { Ran = asNode }, frameEntry?.Version ?? 0);
     }
 
     // Unique in this process's store; on shared state, random, since other processes start runs too.
@@ -680,6 +681,28 @@ public sealed class FlowRunner
         StateNameValidator.ValidateScopeName(runId, nameof(runId));
         var (stream, channel) = _events.Subscribe(runId);
         return ReadEventsAsync(stream, channel, cancellationToken);
+    }
+
+    /// <summary>
+    /// Follows run <paramref name="runId"/> through the store's change feed, whichever process runs it — on a shared
+    /// store (Redis, PostgreSQL), a run another worker executes — until its last event. Reports
+    /// <see cref="FlowEventKind.RunStarted"/> or <see cref="FlowEventKind.RunResumed"/>, a
+    /// <see cref="FlowEventKind.StepCommitted"/> per committed step (node, frame, step index, the keys it wrote), and
+    /// <see cref="FlowEventKind.RunInterrupted"/>, <see cref="FlowEventKind.RunCompleted"/> or
+    /// <see cref="FlowEventKind.RunFailed"/>; a run already completed reports that at once. Unlike <see cref="WatchAsync"/>
+    /// it sees only what commits (no step starts, retries or failures of a step), never makes the run wait, and on a
+    /// shared store does not know the values keys had before (their old value is null).
+    /// </summary>
+    /// <remarks>
+    /// Subscribed when the method is called, so a run started right after is followed from its first step. A follower
+    /// that falls more than the store's watch buffer behind ends with <see cref="StateLimitExceededException"/>, and
+    /// one on a shared store whose connection is lost with <see cref="StateBackendException"/>: follow again.
+    /// </remarks>
+    public IAsyncEnumerable<FlowEvent> FollowAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        StateNameValidator.ValidateScopeName(runId, nameof(runId));
+        var changes = _store.For(StateScope.Workflow(runId)).WatchAsync(null, cancellationToken);
+        return new RunFollower(_store, runId, _options.EventValueLimit).FollowAsync(changes, cancellationToken);
     }
 
     /// <summary>

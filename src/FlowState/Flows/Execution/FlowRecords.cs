@@ -30,7 +30,11 @@ internal sealed record CheckpointRecord(long Index, string? Node, string? Action
 }
 
 /// <summary>The progress of one (sub-)flow of a run, key <c>frame:{frameId}</c>: the next node, or the action it ended with.</summary>
-internal sealed record FrameRecord(string? Next, int Steps, bool Done, string? Action);
+internal sealed record FrameRecord(string? Next, int Steps, bool Done, string? Action)
+{
+    /// <summary>The node whose step wrote this position (an update as a node: that node), for those who follow the run.</summary>
+    public string? Ran { get; init; }
+}
 
 /// <summary>The state of a run as of checkpoint <c>Index</c> (-1: before the start), into which retention folded older checkpoints.</summary>
 internal sealed record HistoryBaseRecord(long Index, List<FlowStateChange> State, Dictionary<string, FrameRecord> Frames);

@@ -332,7 +332,7 @@ internal sealed class RunExecution : IDisposable
         }
 
         var bookkeeping = batch.Within(Bookkeeping.CurrentScope);
-        var progress = new FrameRecord(next?.Name, step.StepIndex + 1, next is null, next is null ? action : null);
+        var progress = new FrameRecord(next?.Name, step.StepIndex + 1, next is null, next is null ? action : null) { Ran = step.Node.Name };
         bookkeeping.Set(FrameKey(step.FrameId), progress, FlowRecordsJsonContext.Default.FrameRecord);
         for (var i = 0; i < childFrames; i++)
         {
