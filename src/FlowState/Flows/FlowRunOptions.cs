@@ -23,6 +23,12 @@ public sealed class FlowRunOptions
     /// </summary>
     public string? ResumeAt { get; init; }
 
+    /// <summary>
+    /// Keep this run for this long once it completes (it is then retained whatever <see cref="RetainState"/> says), then
+    /// let the store's expiry remove it whole; null: <see cref="FlowRunnerOptions.CompletedRunRetention"/>.
+    /// </summary>
+    public TimeSpan? RetainFor { get; init; }
+
     /// <summary>Keep the run's state and record after it completes; null: <see cref="FlowRunnerOptions.RetainCompletedRuns"/>.</summary>
     public bool? RetainState { get; init; }
 
@@ -49,6 +55,7 @@ public sealed class FlowRunOptions
         ResumeInput = ResumeInput,
         ResumeAt = ResumeAt,
         RetainState = RetainState,
+        RetainFor = RetainFor,
         InterruptBefore = InterruptBefore,
         InterruptAfter = InterruptAfter,
     };

@@ -128,7 +128,7 @@ public sealed class FlowRunner
                 throw new FlowException($"Run '{runId}' already exists; resume it with ResumeAsync or choose another run id.", runId, null, ex);
             }
 
-            return await ExecuteAsync(flow, runId, RecordsProgress, record, resumed: false, parameters, options.RetainState ?? _options.RetainCompletedRuns, breakpoints, cancellationToken).ConfigureAwait(false);
+            return await ExecuteAsync(flow, runId, RecordsProgress, record, resumed: false, parameters, RetentionOf(options), breakpoints, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -178,8 +178,42 @@ public sealed class FlowRunner
             var resumeInput = record.Interrupt is not null && options.ResumeInput is not null
                 ? JsonSerializer.SerializeToElement(options.ResumeInput, _store.SerializerOptions)
                 : (JsonElement?)null;
-            return await ExecuteAsync(flow, runId, recordProgress: true, record, resumed: true, FlowParameters.From(options.Params, _store.SerializerOptions, "Flow parameters"), options.RetainState ?? _options.RetainCompletedRuns, breakpoints, cancellationToken, resumeInput, options.ResumeAt).ConfigureAwait(false);
+            return await ExecuteAsync(flow, runId, recordProgress: true, record, resumed: true, FlowParameters.From(options.Params, _store.SerializerOptions, "Flow parameters"), RetentionOf(options), breakpoints, cancellationToken, resumeInput, options.ResumeAt).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Whether a run is kept once it completes, and for how long (null: until deleted).</summary>
+    private readonly record struct RunRetention(bool Keep, TimeSpan? For);
+
+    private RunRetention RetentionOf(FlowRunOptions options)
+    {
+        if (options.RetainFor is { } keptFor && keptFor <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), keptFor, "FlowRunOptions.RetainFor must be positive.");
+        }
+
+        var retainFor = options.RetainFor ?? _options.CompletedRunRetention;
+        return new RunRetention(options.RetainFor is not null || (options.RetainState ?? _options.RetainCompletedRuns), retainFor);
+    }
+
+    /// <summary>
+    /// Gives every key of a completed run (its state, steps' state, history and record) the time to live
+    /// <paramref name="keptFor"/>, in one batch, so that the store's expiry removes the run whole.
+    /// </summary>
+    private async ValueTask ExpireRunAsync(string runId, TimeSpan keptFor, CancellationToken cancellationToken)
+    {
+        var run = _store.For(StateScope.Workflow(runId));
+        var batch = new StateBatch(_store.SerializerOptions);
+        var expiring = StateWriteOptions.WithTimeToLive(keptFor);
+        await foreach (var key in run.ListAllAsync(null, cancellationToken).ConfigureAwait(false))
+        {
+            if (await _store.For(key.Scope).GetEntryAsync(key.Key, cancellationToken).ConfigureAwait(false) is { } entry)
+            {
+                batch.Within(key.Scope).RequireVersion(key.Key, entry.Version).SetRaw(key.Key, entry.Value.Span, expiring);
+            }
+        }
+
+        await _store.ApplyGlobalAsync(batch, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The call's breakpoints; they interrupt the run, so the runner must record progress to resume it.</summary>
@@ -799,7 +833,7 @@ public sealed class FlowRunner
         RunRecord record,
         bool resumed,
         IReadOnlyDictionary<string, JsonElement> parameters,
-        bool retain,
+        RunRetention retention,
         FlowBreakpoints? breakpoints,
         CancellationToken cancellationToken,
         JsonElement? resumeInput = null,
@@ -839,7 +873,7 @@ public sealed class FlowRunner
                 await execution.PublishAsync(execution.NewEvent(resumed ? FlowEventKind.RunResumed : FlowEventKind.RunStarted) with { Steps = record.Steps }, cancellationToken).ConfigureAwait(false);
             }
 
-            return await ExecuteAsync(flow, execution, parameters, retain, cancellationToken).ConfigureAwait(false);
+            return await ExecuteAsync(flow, execution, parameters, retention, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -851,7 +885,7 @@ public sealed class FlowRunner
         Flow flow,
         RunExecution execution,
         IReadOnlyDictionary<string, JsonElement> parameters,
-        bool retain,
+        RunRetention retention,
         CancellationToken cancellationToken)
     {
         var runId = execution.RunId;
@@ -921,9 +955,13 @@ public sealed class FlowRunner
         }
 
         var state = await FlowStateStorage.ReadStateAsync(_store.For(StateScope.Workflow(runId)), cancellationToken).ConfigureAwait(false);
-        if (retain)
+        if (retention.Keep)
         {
             await execution.SetStatusAsync(FlowRunStatus.Completed, null, cancellationToken).ConfigureAwait(false);
+            if (retention.For is { } keptFor)
+            {
+                await ExpireRunAsync(runId, keptFor, cancellationToken).ConfigureAwait(false);
+            }
         }
         else
         {

@@ -19,6 +19,21 @@ public sealed class FlowRunnerOptions
     public bool RetainCompletedRuns { get; set; }
 
     /// <summary>
+    /// How long a retained completed run is kept (null, the default: until deleted or pruned). When its run completes,
+    /// every key of the run — its state, steps' state, history and record — gets this time to live, so the store's
+    /// expiry removes the run whole: a store running runs without end keeps a flat size. <see cref="FlowRunOptions.RetainFor"/>
+    /// sets it per run.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive.</exception>
+    public TimeSpan? CompletedRunRetention
+    {
+        get;
+        set => field = value is { } retention && retention <= TimeSpan.Zero
+            ? throw new ArgumentOutOfRangeException(nameof(value), retention, "CompletedRunRetention must be positive (or null to keep completed runs).")
+            : value;
+    }
+
+    /// <summary>
     /// How many times a post runs again when a concurrent writer changed a key it had read (default 100); between
     /// tries it waits a random, growing time of at most 50 ms.
     /// </summary>
