@@ -95,12 +95,7 @@ public abstract partial class StreamPipelineConformanceTests
         }
 
         await using var rerun = StallablePipeline(files, new StallingSink(new JsonLinesFileSink("out", files.Output)), clock, tolerated: 0);
-        using var stop = new CancellationTokenSource();
-        var again = rerun.RunAsync(stop.Token);
-        await PipelineProgress.WaitUntilReadAsync(rerun, 300);
-        await rerun.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
-        await stop.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => again.WaitAsync(TimeSpan.FromMinutes(1)));
+        await RerunToACheckpointAsync(rerun, 300);
 
         Assert.Equal(SequenceInput.Model(900, 11), await SequenceInput.CheckOutputAsync(files.Output, 900));
     }

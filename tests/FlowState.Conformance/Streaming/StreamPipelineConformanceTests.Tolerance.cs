@@ -44,6 +44,17 @@ public abstract partial class StreamPipelineConformanceTests
         Assert.Equal(SequenceInput.Model(2000, 17), await SequenceInput.CheckOutputAsync(files.Output, 2000));
     }
 
+    /// <summary>Runs a pipeline again until it read <paramref name="messages"/> messages, takes a checkpoint and stops it.</summary>
+    private static async Task RerunToACheckpointAsync(StreamPipeline rerun, int messages)
+    {
+        using var stop = new CancellationTokenSource();
+        var again = rerun.RunAsync(stop.Token);
+        await PipelineProgress.WaitUntilReadAsync(rerun, messages);
+        await rerun.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => again.WaitAsync(TimeSpan.FromMinutes(1)));
+    }
+
     [Fact]
     public async Task A_tolerated_checkpoint_failure_is_skipped_and_the_next_checkpoint_commits_its_output_once()
     {
@@ -98,12 +109,7 @@ public abstract partial class StreamPipelineConformanceTests
         }
 
         await using var rerun = UnreliablePipeline(files, storage, tolerated: 1, store: NewStore());
-        using var stop = new CancellationTokenSource();
-        var again = rerun.RunAsync(stop.Token);
-        await PipelineProgress.WaitUntilReadAsync(rerun, 300);
-        await rerun.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
-        await stop.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => again.WaitAsync(TimeSpan.FromMinutes(1)));
+        await RerunToACheckpointAsync(rerun, 300);
 
         Assert.Equal(SequenceInput.Model(1100, 13), await SequenceInput.CheckOutputAsync(files.Output, 1100));
         Assert.Equal(SequenceInput.Model(1100, 13), await SequenceInput.ReadCountsAsync(rerun.StateOf("counts")));
