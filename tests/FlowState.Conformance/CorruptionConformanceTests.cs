@@ -18,8 +18,7 @@ public abstract class CorruptionConformanceTests(ITestOutputHelper output) : IDi
     private readonly TemporaryDirectory _directory = new();
 
     /// <summary>Trials per case: <c>FLOWSTATE_CORRUPTION_TRIALS</c>, default 36 (six cases: 216 per backend).</summary>
-    private static int TrialsPerCase =>
-        int.TryParse(Environment.GetEnvironmentVariable("FLOWSTATE_CORRUPTION_TRIALS"), out var n) && n > 0 ? n : 36;
+    private static int TrialsPerCase => LoopCounts.FromEnvironment("FLOWSTATE_CORRUPTION_TRIALS", 36);
 
     /// <summary>A backend over <paramref name="path"/> (a file or a directory, as the backend uses it).</summary>
     protected abstract IStateBackend CreateBackend(string path);

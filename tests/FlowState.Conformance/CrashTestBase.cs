@@ -10,8 +10,7 @@ public abstract class CrashTestBase : IDisposable
     protected abstract string HarnessBackend { get; }
 
     /// <summary>The number of kills: <c>FLOWSTATE_CRASH_KILLS</c>, default 20 (<c>scripts/crash-test.sh N</c> sets it).</summary>
-    protected static int Kills =>
-        int.TryParse(Environment.GetEnvironmentVariable("FLOWSTATE_CRASH_KILLS"), out var n) && n > 0 ? n : 20;
+    protected static int Kills => LoopCounts.FromEnvironment("FLOWSTATE_CRASH_KILLS", 20);
 
     /// <summary>A backend over <paramref name="path"/>, the same storage the harness wrote.</summary>
     protected abstract IStateBackend CreateBackend(string path);

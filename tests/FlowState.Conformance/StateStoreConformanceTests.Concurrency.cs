@@ -6,8 +6,7 @@ namespace FlowState.Conformance;
 public abstract partial class StateStoreConformanceTests
 {
     /// <summary>Operations of the stress test; <c>FLOWSTATE_STRESS_OPS</c> raises it for long runs.</summary>
-    protected static int StressOperations =>
-        int.TryParse(Environment.GetEnvironmentVariable("FLOWSTATE_STRESS_OPS"), out var n) && n > 0 ? n : 100_000;
+    protected static int StressOperations => LoopCounts.FromEnvironment("FLOWSTATE_STRESS_OPS", 100_000);
 
     [Fact]
     public async Task Random_concurrent_operations_match_a_model()

@@ -6,8 +6,7 @@ namespace FlowState.Conformance;
 /// <summary>Completed runs kept for a time, then removed whole by the store's expiry.</summary>
 public abstract partial class FlowRunConformanceTests
 {
-    private static int RetentionSoakRuns =>
-        int.TryParse(Environment.GetEnvironmentVariable("FLOWSTATE_RETENTION_RUNS"), out var n) && n > 0 ? n : 2_000;
+    private static int RetentionSoakRuns => LoopCounts.FromEnvironment("FLOWSTATE_RETENTION_RUNS", 2_000);
 
     [Fact]
     public async Task A_run_kept_for_a_time_is_removed_whole_once_that_time_is_over()

@@ -45,11 +45,7 @@ public abstract partial class StreamPipelineConformanceTests
         SequenceInput.Write(files.Input, 1000, 17);
         await using var pipeline = StallablePipeline(files, sink, clock, tolerated: 1);
         using var stop = new CancellationTokenSource();
-        var run = pipeline.RunAsync(stop.Token);
-        await PipelineProgress.WaitUntilReadAsync(pipeline, 1000);
-        var first = await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
-        SequenceInput.Write(files.Input, 500, 17, from: 1000);
-        await PipelineProgress.WaitUntilReadAsync(pipeline, 1500);
+        var (run, first) = await RunToAFirstCheckpointAndFeedMoreAsync(pipeline, files, stop);
         sink.StallNextPreCommit();
 
         var stalled = pipeline.CreateCheckpointAsync();

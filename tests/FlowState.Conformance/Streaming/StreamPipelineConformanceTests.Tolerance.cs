@@ -23,6 +23,20 @@ public abstract partial class StreamPipelineConformanceTests
             .Build();
 
     /// <summary>
+    /// Starts a pipeline over the 1,000 messages of <paramref name="files"/>' input, takes a first checkpoint of them,
+    /// then feeds 500 more and waits until they are read: the scenario before a checkpoint that fails.
+    /// </summary>
+    private static async Task<(Task Run, long First)> RunToAFirstCheckpointAndFeedMoreAsync(StreamPipeline pipeline, PipelineFiles files, CancellationTokenSource stop)
+    {
+        var run = pipeline.RunAsync(stop.Token);
+        await PipelineProgress.WaitUntilReadAsync(pipeline, 1000);
+        var first = await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        SequenceInput.Write(files.Input, 500, 17, from: 1000);
+        await PipelineProgress.WaitUntilReadAsync(pipeline, 1500);
+        return (run, first);
+    }
+
+    /// <summary>
     /// After one failed checkpoint between <paramref name="first"/> and the next (1,500 messages read, 1,000 committed):
     /// 500 more messages, the next checkpoint, the run stopped; the next checkpoint is a full one that commits the failed
     /// one's sink transaction with its own, and the output is exact.
@@ -64,11 +78,7 @@ public abstract partial class StreamPipelineConformanceTests
         await using (var pipeline = UnreliablePipeline(files, storage, tolerated: 1))
         {
             using var stop = new CancellationTokenSource();
-            var run = pipeline.RunAsync(stop.Token);
-            await PipelineProgress.WaitUntilReadAsync(pipeline, 1000);
-            var first = await pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
-            SequenceInput.Write(files.Input, 500, 17, from: 1000);
-            await PipelineProgress.WaitUntilReadAsync(pipeline, 1500);
+            var (run, first) = await RunToAFirstCheckpointAndFeedMoreAsync(pipeline, files, stop);
             storage.FailNextManifests(1);
 
             var skipped = await Assert.ThrowsAsync<CheckpointException>(() => pipeline.CreateCheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1)));
