@@ -44,6 +44,12 @@ if (args is ["inspector", ..])
     return await FlowState.Benchmarks.Inspector.InspectorBenchmarks.RunAsync(args[1..]);
 }
 
+if (args is ["flow-sample", ..])
+{
+    // One FlowState sample of the peers harness in a process of its own, as each peer sample is.
+    return await FlowState.Benchmarks.Peers.PeerFlowBenchmarks.RunFlowStateSampleAsync(args[1..]);
+}
+
 if (args is ["fsync", ..])
 {
     var dirIndex = Array.IndexOf(args, "--dir");

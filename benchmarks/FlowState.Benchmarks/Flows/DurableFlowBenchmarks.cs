@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -93,13 +94,13 @@ internal static class DurableFlowBenchmarks
         return 0;
     }
 
-    internal static async Task<double> StepsPerSecondAsync(string root, Durability durability, int concurrentRuns, int runs, bool watched = false)
+    internal static async Task<double> StepsPerSecondAsync(string root, Durability durability, int concurrentRuns, int runs, bool watched = false, int warmUpRuns = 1, FlowHistoryOptions? history = null, StrongBox<long>? checkpointsKept = null)
     {
         var path = DurableBenchmarks.Fresh(root, "flow");
         try
         {
             await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path + ".db"), Durability = durability });
-            return await StepsPerSecondAsync(store, concurrentRuns, runs, watched);
+            return await StepsPerSecondAsync(store, concurrentRuns, runs, watched, warmUpRuns, history, checkpointsKept);
         }
         finally
         {
@@ -108,15 +109,17 @@ internal static class DurableFlowBenchmarks
     }
 
     /// <summary>The same flow on an in-memory store: the runtime's own cost, without a disk.</summary>
-    internal static async Task<double> InMemoryStepsPerSecondAsync(int concurrentRuns, int runs, bool watched = false)
+    internal static async Task<double> InMemoryStepsPerSecondAsync(int concurrentRuns, int runs, bool watched = false, int warmUpRuns = 1, FlowHistoryOptions? history = null, StrongBox<long>? checkpointsKept = null)
     {
         await using var store = new StateStore(new StateStoreOptions());
-        return await StepsPerSecondAsync(store, concurrentRuns, runs, watched);
+        return await StepsPerSecondAsync(store, concurrentRuns, runs, watched, warmUpRuns, history, checkpointsKept);
     }
 
-    private static async Task<double> StepsPerSecondAsync(StateStore store, int concurrentRuns, int runs, bool watched)
+    private static async Task<double> StepsPerSecondAsync(StateStore store, int concurrentRuns, int runs, bool watched, int warmUpRuns, FlowHistoryOptions? history, StrongBox<long>? checkpointsKept)
     {
-        var runner = new FlowRunner(store);
+        // With history the completed runs are retained too: a completed run's state and history are otherwise deleted
+        // when it ends, and the peers keep every checkpoint of every run.
+        var runner = new FlowRunner(store, new FlowRunnerOptions { History = history, RetainCompletedRuns = history is not null });
         var flow = new FlowBuilder("ten").Sequence([.. Enumerable.Range(0, Nodes).Select(i => (FlowNode)Node.Create<int, string>(
             $"n{i}",
             prep: (_, _) => ValueTask.FromResult(i),
@@ -126,7 +129,11 @@ internal static class DurableFlowBenchmarks
                 await state.SetAsync($"field{n.ToString(CultureInfo.InvariantCulture)}", result);
                 return null;
             }))]).Build();
-        await runner.RunAsync(flow);
+        for (var i = 0; i < warmUpRuns; i++)
+        {
+            await runner.RunAsync(flow);
+        }
+
         var next = 0;
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrentRuns).Select(_ => Task.Run(async () =>
@@ -149,6 +156,16 @@ internal static class DurableFlowBenchmarks
                 }
             }
         })));
-        return runs * Nodes / watch.Elapsed.TotalSeconds;
+        var stepsPerSecond = runs * Nodes / watch.Elapsed.TotalSeconds;
+        if (checkpointsKept is not null)
+        {
+            // Counted from the store after the timer: the proof that every step's checkpoint was kept.
+            await foreach (var run in runner.ListRunsAsync())
+            {
+                checkpointsKept.Value += (await runner.GetHistoryAsync(run.RunId)).Count;
+            }
+        }
+
+        return stepsPerSecond;
     }
 }

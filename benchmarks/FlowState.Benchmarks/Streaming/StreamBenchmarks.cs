@@ -9,8 +9,10 @@ namespace FlowState.Benchmarks.Streaming;
 
 /// <summary>
 /// Stream runtime rows, each repeated and paired in the same run: word-count throughput with exactly-once checkpoints
-/// every second vs the same pipeline without checkpoints (target ≥ 0.7×); the time of an incremental checkpoint with 1%
-/// of the keys dirty vs a full one of the same state (target ≤ 5%); the time to recover that state (target ≤ 2 s for
+/// every second vs the same pipeline without checkpoints (target ≥ 0.7×) and vs a plain loop doing the same work
+/// (target ≥ 500,000 words/s); the time of an incremental checkpoint with 1%
+/// of the keys dirty vs a full one of the same state (target ≤ 5%), each from the request until it is complete on
+/// disk (manifest written and fsynced); the time to recover that state (target ≤ 1 s for
 /// 1M keys). <c>dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- streams [--quick] [--dir path]</c>.
 /// </summary>
 internal static class StreamBenchmarks
@@ -30,14 +32,19 @@ internal static class StreamBenchmarks
         WriteText(input, lines);
         var with = new List<double>();
         var without = new List<double>();
+        var plain = new List<double>();
         for (var i = 0; i < repetitions; i++)
         {
+            plain.Add(PlainLoopWordsPerSecond(root, input));
             without.Add(await WordsPerSecondAsync(root, input, checkpoints: false));
             with.Add(await WordsPerSecondAsync(root, input, checkpoints: true));
         }
 
         var throughput = new Measurement("×", with.Zip(without, (w, o) => w / o).ToList());
-        rows.Add($"| word count, {lines:N0} lines, 2 partitions, exactly-once file sink, checkpoints every 1 s | {new Measurement("words/s", with).Describe()} | no checkpoints: {new Measurement("words/s", without).Describe()} | {throughput.Describe()} | ≥ 0.7× | {(throughput.Median >= 0.7 ? "pass" : "miss")} |");
+        var withRate = new Measurement("words/s", with);
+        rows.Add($"| word count, {lines:N0} lines, 2 partitions, exactly-once file sink, checkpoints every 1 s | {withRate.Describe()} | no checkpoints: {new Measurement("words/s", without).Describe()} | {throughput.Describe()} | ≥ 0.7× | {(throughput.Median >= 0.7 ? "pass" : "miss")} |");
+        Console.WriteLine(rows[^1]);
+        rows.Add($"| the same word count, exactly-once | {withRate.Describe()} | a plain loop doing the same work (read, split, count, one buffered output line per word; no state store, no exactly-once): {new Measurement("words/s", plain).Describe()} | {new Measurement("×", with.Zip(plain, (w, p) => w / p).ToList()).Describe()} | ≥ 500,000 words/s | {(withRate.Median >= 500_000 ? "pass" : "miss")} |");
         Console.WriteLine(rows[^1]);
 
         var incremental = new List<double>();
@@ -55,7 +62,7 @@ internal static class StreamBenchmarks
         rows.Add($"| incremental checkpoint, 1% of {keys:N0} keys dirty | {new Measurement("ms", incremental).Describe()} | full checkpoint of the same state: {new Measurement("ms", full).Describe()} | {share.Describe()} | ≤ 0.05× | {(share.Median <= 0.05 ? "pass" : "miss")} |");
         Console.WriteLine(rows[^1]);
         var recoverySeconds = new Measurement("s", recovery.Select(ms => ms / 1000).ToList());
-        var recoveryTarget = 2.0 * keys / 1_000_000;
+        var recoveryTarget = 1.0 * keys / 1_000_000;
         rows.Add($"| recovery of {keys:N0} keys from a full checkpoint | {recoverySeconds.Describe()} | — | — | ≤ {recoveryTarget:0.0} s | {(recoverySeconds.Median <= recoveryTarget ? "pass" : "miss")} |");
         Console.WriteLine(rows[^1]);
 
@@ -84,6 +91,36 @@ internal static class StreamBenchmarks
                 writer.Write(w == 9 ? '\n' : ' ');
             }
         }
+    }
+
+    /// <summary>The word count's work without the stream runtime: what a message costs at least, on this machine.</summary>
+    private static double PlainLoopWordsPerSecond(string root, string input)
+    {
+        var output = DurableBenchmarks.Fresh(root, "wc-loop");
+        var watch = Stopwatch.StartNew();
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        long words = 0;
+        using (var writer = new StreamWriter(output))
+        {
+            foreach (var line in File.ReadLines(input))
+            {
+                foreach (var word in line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    ref var count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, word, out _);
+                    count++;
+                    words++;
+                    writer.Write("{\"key\":\"");
+                    writer.Write(word);
+                    writer.Write("\",\"value\":");
+                    writer.Write(count);
+                    writer.Write("}\n");
+                }
+            }
+        }
+
+        var seconds = watch.Elapsed.TotalSeconds;
+        File.Delete(output);
+        return words / seconds;
     }
 
     private static async Task<double> WordsPerSecondAsync(string root, string input, bool checkpoints)
@@ -132,7 +169,7 @@ internal static class StreamBenchmarks
             using var stop = new CancellationTokenSource();
             var run = pipeline.RunAsync(stop.Token);
             var random = new Random(7);
-            async Task<CheckpointManifest> LoadAndCheckpointAsync(IEnumerable<string> batch, long until)
+            async Task<(CheckpointManifest Manifest, double Milliseconds)> LoadAndCheckpointAsync(IEnumerable<string> batch, long until)
             {
                 source.Emit(batch);
                 // The checkpoint is timed from an idle pipeline: its time is the snapshot's, not the processing still in flight.
@@ -141,21 +178,25 @@ internal static class StreamBenchmarks
                     await Task.Delay(5);
                 }
 
+                // Timed from the request until the checkpoint is complete on disk: the manifest's own duration stops
+                // before its manifest is written and fsynced (about a fifth of the whole), so it is not used here.
+                var watch = Stopwatch.StartNew();
                 var id = await pipeline.CreateCheckpointAsync();
-                return (await pipeline.ListCheckpointsAsync()).Single(m => m.Id == id);
+                var milliseconds = watch.Elapsed.TotalMilliseconds;
+                return ((await pipeline.ListCheckpointsAsync()).Single(m => m.Id == id), milliseconds);
             }
 
             await LoadAndCheckpointAsync(all, keys);
             var dirty = keys / 100;
             var second = await LoadAndCheckpointAsync(Enumerable.Range(0, dirty).Select(_ => all[random.Next(keys)]), keys + dirty);
             var third = await LoadAndCheckpointAsync(Enumerable.Range(0, dirty).Select(_ => all[random.Next(keys)]), keys + (2L * dirty));
-            if (!second.Incremental || third.Incremental)
+            if (!second.Manifest.Incremental || third.Manifest.Incremental)
             {
                 throw new InvalidOperationException("the benchmark expected an incremental then a full checkpoint");
             }
 
-            incremental = second.DurationMilliseconds;
-            full = third.DurationMilliseconds;
+            incremental = second.Milliseconds;
+            full = third.Milliseconds;
             await stop.CancelAsync();
             try
             {

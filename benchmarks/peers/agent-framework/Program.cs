@@ -1,7 +1,7 @@
 // Durable steps per second of a 10-node Microsoft Agent Framework workflow (Microsoft.Agents.AI.Workflows) with a
 // checkpoint per super-step, the same shape as FlowState's durable flow benchmark: each node writes one field of the
 // run's state (a shared state scope) and passes the run on to the next node.
-//   dotnet AgentFrameworkPeer.dll <checkpoint folder> <runs> <concurrent runs> <file|memory>
+//   dotnet AgentFrameworkPeer.dll <checkpoint folder> <runs> <concurrent runs> <file|memory> <warm-up runs>
 // file: FileSystemJsonCheckpointStore (a JSON file per checkpoint plus an index); memory: the in-memory manager.
 // Prints one JSON line: {"stepsPerSecond": ..., "runs": ..., "concurrency": ..., "checkpoints": ..., "store": ...}
 using System.Diagnostics;
@@ -11,11 +11,12 @@ using Microsoft.Agents.AI.Workflows;
 using Microsoft.Agents.AI.Workflows.Checkpointing;
 
 const int Nodes = 10;
-if (args.Length != 4 || !int.TryParse(args[1], CultureInfo.InvariantCulture, out var runs) || runs < 1
+if (args.Length != 5 || !int.TryParse(args[1], CultureInfo.InvariantCulture, out var runs) || runs < 1
     || !int.TryParse(args[2], CultureInfo.InvariantCulture, out var concurrency) || concurrency < 1
-    || args[3] is not ("file" or "memory"))
+    || args[3] is not ("file" or "memory")
+    || !int.TryParse(args[4], CultureInfo.InvariantCulture, out var warmUpRuns) || warmUpRuns < 0)
 {
-    Console.Error.WriteLine("usage: AgentFrameworkPeer <checkpoint folder> <runs> <concurrent runs> <file|memory>");
+    Console.Error.WriteLine("usage: AgentFrameworkPeer <checkpoint folder> <runs> <concurrent runs> <file|memory> <warm-up runs>");
     return 2;
 }
 
@@ -36,21 +37,26 @@ using var store = new FileSystemJsonCheckpointStore(new DirectoryInfo(args[0]));
 var fileEnvironment = InProcessExecution.Concurrent.WithCheckpointing(CheckpointManager.CreateJson(store));
 long checkpoints = 0;
 
-// One warm-up run, not timed (JIT, the store's index file).
-await RunAsync("warm-up").ConfigureAwait(false);
+// Warm-up runs, not timed, as many as the FlowState side gets (JIT, the store's index file).
+await RunAllAsync(warmUpRuns, "warm-up").ConfigureAwait(false);
 checkpoints = 0;
-var next = 0;
 var watch = Stopwatch.StartNew();
-await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
-{
-    for (var run = Interlocked.Increment(ref next); run <= runs; run = Interlocked.Increment(ref next))
-    {
-        await RunAsync($"run-{run.ToString(CultureInfo.InvariantCulture)}").ConfigureAwait(false);
-    }
-}))).ConfigureAwait(false);
+await RunAllAsync(runs, "run").ConfigureAwait(false);
 var seconds = watch.Elapsed.TotalSeconds;
 Console.WriteLine(JsonSerializer.Serialize(new { stepsPerSecond = runs * Nodes / seconds, runs, concurrency, checkpoints, store = args[3] }));
 return 0;
+
+Task RunAllAsync(int count, string prefix)
+{
+    var next = 0;
+    return Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+    {
+        for (var run = Interlocked.Increment(ref next); run <= count; run = Interlocked.Increment(ref next))
+        {
+            await RunAsync($"{prefix}-{run.ToString(CultureInfo.InvariantCulture)}").ConfigureAwait(false);
+        }
+    })));
+}
 
 async Task RunAsync(string id)
 {
