@@ -57,6 +57,22 @@ public abstract class TwoPhaseCommitSinkConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_large_batch_is_committed_whole_and_in_order()
+    {
+        // Several times what a sink writes at once (the file sink writes 64 KiB at a time), in two batches.
+        var ids = Enumerable.Range(0, 6000).Select(i => $"message-{i:D5}-{new string('x', 40)}").ToArray();
+        var sink = Sink();
+        await sink.RecoverAsync([], CancellationToken.None);
+        sink.StartEpoch(1);
+        await sink.WriteAsync(Messages(ids[..4000]), CancellationToken.None);
+        await sink.WriteAsync(Messages(ids[4000..]), CancellationToken.None);
+        var handle = await sink.PreCommitEpochAsync(CancellationToken.None);
+        await sink.CommitAsync(handle!, CancellationToken.None);
+
+        Assert.Equal(ids, await ReadCommittedIdsAsync());
+    }
+
+    [Fact]
     public async Task Committing_a_handle_twice_changes_nothing()
     {
         var sink = Sink();

@@ -17,7 +17,7 @@ public sealed class CountByKeyProcessor(string name) : IProcessor
         ArgumentNullException.ThrowIfNull(messages);
         ArgumentNullException.ThrowIfNull(context);
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        var output = new List<StreamMessage>(messages.Count);
+        using var values = new JsonValueBatch(messages.Count);
         foreach (var message in messages)
         {
             var key = message.Key ?? throw new StreamException(
@@ -28,7 +28,16 @@ public sealed class CountByKeyProcessor(string name) : IProcessor
             }
 
             counts[key] = ++count;
-            output.Add(new StreamMessage(key, JsonSerializer.SerializeToElement(new CountUpdate(key, count, message.Id), StreamJsonContext.Default.CountUpdate), message.Id, message.Timestamp));
+            JsonSerializer.Serialize(values.Writer, new CountUpdate(key, count, message.Id), StreamJsonContext.Default.CountUpdate);
+            values.Next();
+        }
+
+        var parsed = values.Parse();
+        var output = new StreamMessage[messages.Count];
+        for (var i = 0; i < output.Length; i++)
+        {
+            var message = messages[i];
+            output[i] = new StreamMessage(message.Key, parsed[i], message.Id, message.Timestamp);
         }
 
         var batch = context.State.CreateBatch();

@@ -22,7 +22,7 @@ public sealed class TokenizeProcessor(string name) : IProcessor
     public ValueTask<IReadOnlyList<StreamMessage>> ProcessAsync(IReadOnlyList<StreamMessage> messages, ProcessorContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var words = new List<StreamMessage>(messages.Count * 8);
+        var words = new List<(string Word, string? Id, DateTimeOffset Timestamp)>(messages.Count * 8);
         foreach (var message in messages)
         {
             var text = TextOf(message.Value);
@@ -44,11 +44,11 @@ public sealed class TokenizeProcessor(string name) : IProcessor
 
                 if (start >= 0)
                 {
-                    var word = text[start..i].Trim('\'').ToLowerInvariant();
-                    if (word.Length >= MinimumLength)
+                    var span = text.AsSpan(start, i - start).Trim('\'');
+                    if (span.Length >= MinimumLength)
                     {
                         var id = message.Id is null ? null : string.Create(CultureInfo.InvariantCulture, $"{message.Id}#{index}");
-                        words.Add(new StreamMessage(word, JsonSerializer.SerializeToElement(word), id, message.Timestamp));
+                        words.Add((LowerCase(span), id, message.Timestamp));
                         index++;
                     }
 
@@ -57,7 +57,36 @@ public sealed class TokenizeProcessor(string name) : IProcessor
             }
         }
 
-        return ValueTask.FromResult<IReadOnlyList<StreamMessage>>(words);
+        using var values = new JsonValueBatch(words.Count);
+        foreach (var (word, _, _) in words)
+        {
+            values.Writer.WriteStringValue(word);
+            values.Next();
+        }
+
+        var parsed = values.Parse();
+        var output = new StreamMessage[words.Count];
+        for (var w = 0; w < output.Length; w++)
+        {
+            output[w] = new StreamMessage(words[w].Word, parsed[w], words[w].Id, words[w].Timestamp);
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<StreamMessage>>(output);
+    }
+
+    // One string per word: the lower-case copy is made straight from the text (a word already in lower case, the
+    // usual case, is copied once instead of twice).
+    private static string LowerCase(ReadOnlySpan<char> word)
+    {
+        foreach (var c in word)
+        {
+            if (char.ToLowerInvariant(c) != c)
+            {
+                return string.Create(word.Length, word, static (destination, source) => source.ToLowerInvariant(destination));
+            }
+        }
+
+        return word.ToString();
     }
 
     private string? TextOf(JsonElement value)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -22,6 +23,8 @@ public sealed class JsonLinesFileSink : TwoPhaseCommitSink
     // Output is read by people and tools, not embedded in HTML: '+', '<' or 'é' need no escaping.
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly string _directory;
+    private const int FileWriteSize = 1 << 16;
+    private readonly ArrayBufferWriter<byte> _buffer = new(FileWriteSize + 4096);
     private FileStream? _file;
     private string? _handle;
 
@@ -98,7 +101,13 @@ public sealed class JsonLinesFileSink : TwoPhaseCommitSink
     protected internal override async ValueTask WriteToTransactionAsync(IReadOnlyList<StreamMessage> messages, CancellationToken cancellationToken)
     {
         var file = _file ?? throw new InvalidOperationException("No transaction is open.");
-        using var writer = new Utf8JsonWriter(file, WriterOptions);
+
+        // The lines are built in memory and reach the file in one write per batch (or per 64 KiB). Writing through
+        // Utf8JsonWriter straight to the file flushed the FileStream at every message: one write system call per
+        // line, 500,196 of them for a 500,000-word count.
+        var buffer = _buffer;
+        buffer.ResetWrittenCount();
+        using var writer = new Utf8JsonWriter(buffer, WriterOptions);
         foreach (var message in messages)
         {
             if (IncludeKeys)
@@ -114,10 +123,19 @@ public sealed class JsonLinesFileSink : TwoPhaseCommitSink
                 message.Value.WriteTo(writer);
             }
 
-            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-            file.WriteByte((byte)'\n');
-            writer.Reset(file);
+            writer.Flush();
+            buffer.GetSpan(1)[0] = (byte)'\n';
+            buffer.Advance(1);
+            writer.Reset(buffer);
+            if (buffer.WrittenCount >= FileWriteSize)
+            {
+                await file.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                buffer.ResetWrittenCount();
+            }
         }
+
+        await file.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        buffer.ResetWrittenCount();
     }
 
     /// <inheritdoc />
