@@ -176,7 +176,7 @@ internal static class PeerFlowBenchmarks
     private static double RunAgentFramework(string program, string folder, int runs, int concurrentRuns, string store, int warmUp)
     {
         Directory.CreateDirectory(folder);
-        return RunPeer("the Agent Framework", "dotnet", [program, folder, runs.ToString(CultureInfo.InvariantCulture), concurrentRuns.ToString(CultureInfo.InvariantCulture), store, warmUp.ToString(CultureInfo.InvariantCulture)], runs, null)
+        return RunPeer("Agent Framework", "dotnet", [program, folder, runs.ToString(CultureInfo.InvariantCulture), concurrentRuns.ToString(CultureInfo.InvariantCulture), store, warmUp.ToString(CultureInfo.InvariantCulture)], runs, null)
             .GetProperty("stepsPerSecond").GetDouble();
     }
 

@@ -33,8 +33,13 @@ for (var i = 1; i < Nodes; i++)
 }
 
 var workflow = builder.WithOutputFrom(nodes[^1]).Build();
-using var store = new FileSystemJsonCheckpointStore(new DirectoryInfo(args[0]));
-var fileEnvironment = InProcessExecution.Concurrent.WithCheckpointing(CheckpointManager.CreateJson(store));
+// One file store per concurrent lane, each in a folder of its own: the store is documented as not thread-safe, and 16
+// runs on one store corrupted its index once the samples grew to 800 runs ("Operations that change non-concurrent
+// collections must have exclusive access"), ending a run without its output.
+var stores = Enumerable.Range(0, concurrency)
+    .Select(lane => new FileSystemJsonCheckpointStore(new DirectoryInfo(Path.Combine(args[0], $"lane-{lane.ToString(CultureInfo.InvariantCulture)}"))))
+    .ToArray();
+var fileEnvironments = stores.Select(store => InProcessExecution.Concurrent.WithCheckpointing(CheckpointManager.CreateJson(store))).ToArray();
 long checkpoints = 0;
 
 // Warm-up runs, not timed, as many as the FlowState side gets (JIT, the store's index file).
@@ -44,25 +49,29 @@ var watch = Stopwatch.StartNew();
 await RunAllAsync(runs, "run").ConfigureAwait(false);
 var seconds = watch.Elapsed.TotalSeconds;
 Console.WriteLine(JsonSerializer.Serialize(new { stepsPerSecond = runs * Nodes / seconds, runs, concurrency, checkpoints, store = args[3] }));
+foreach (var store in stores)
+{
+    store.Dispose();
+}
+
 return 0;
 
 Task RunAllAsync(int count, string prefix)
 {
     var next = 0;
-    return Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+    return Task.WhenAll(Enumerable.Range(0, concurrency).Select(lane => Task.Run(async () =>
     {
         for (var run = Interlocked.Increment(ref next); run <= count; run = Interlocked.Increment(ref next))
         {
-            await RunAsync($"{prefix}-{run.ToString(CultureInfo.InvariantCulture)}").ConfigureAwait(false);
+            await RunAsync($"{prefix}-{run.ToString(CultureInfo.InvariantCulture)}", lane).ConfigureAwait(false);
         }
     })));
 }
 
-async Task RunAsync(string id)
+async Task RunAsync(string id, int lane)
 {
-    // The in-memory manager keeps its sessions in a plain Dictionary: concurrent runs on one manager corrupt it (seen
-    // here as "Operations that change non-concurrent collections must have exclusive access"), so each run has its own.
-    var environment = args[3] == "file" ? fileEnvironment : InProcessExecution.Concurrent.WithCheckpointing(CheckpointManager.CreateInMemory());
+    // The in-memory manager keeps its sessions in a plain Dictionary too, so each run has its own.
+    var environment = args[3] == "file" ? fileEnvironments[lane] : InProcessExecution.Concurrent.WithCheckpointing(CheckpointManager.CreateInMemory());
     var run = await environment.RunAsync(workflow, id, id).ConfigureAwait(false);
     await using (run.ConfigureAwait(false))
     {

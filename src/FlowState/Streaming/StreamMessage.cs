@@ -25,8 +25,9 @@ public sealed class StreamMessage
     /// <summary>The partitioning key; null spreads the message by its <see cref="Id"/> (or round-robin without one).</summary>
     public string? Key { get; }
 
+    // Set once more only by a processor that parses a batch's values together, before it hands the message on.
     /// <summary>The payload.</summary>
-    public JsonElement Value { get; }
+    public JsonElement Value { get; internal set; }
 
     /// <summary>Where the message came from, unique per source (e.g. <c>events.jsonl@1024</c>); null for derived messages.</summary>
     public string? Id { get; }

@@ -29,6 +29,23 @@ public sealed class WordCountProcessorTests
     }
 
     [Fact]
+    public async Task Tokenize_of_a_large_batch_keeps_every_word_and_its_value_in_order()
+    {
+        // Far more than one parsed array of values holds (about 32 KiB), so values come from several documents.
+        await using var store = new StateStore();
+        var context = Context(store.For(StateScope.Custom("tokenize")), "words");
+        var lines = Enumerable.Range(0, 2000)
+            .Select(line => StreamMessage.Create(null, string.Join(' ', Enumerable.Range(0, 10).Select(w => $"word{line}x{w}")), id: $"t@{line}"))
+            .ToArray();
+
+        var words = await new TokenizeProcessor("words").ProcessAsync(lines, context, CancellationToken.None);
+
+        Assert.Equal(20_000, words.Count);
+        Assert.Equal(Enumerable.Range(0, 2000).SelectMany(line => Enumerable.Range(0, 10).Select(w => $"word{line}x{w}")), words.Select(w => w.Value.GetString()));
+        Assert.Equal(words.Select(w => w.Key), words.Select(w => w.Value.GetString()));
+    }
+
+    [Fact]
     public async Task Tokenize_of_a_batch_without_words_is_empty()
     {
         await using var store = new StateStore();

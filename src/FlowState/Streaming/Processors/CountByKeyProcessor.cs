@@ -32,12 +32,12 @@ public sealed class CountByKeyProcessor(string name) : IProcessor
             values.Next();
         }
 
-        var parsed = values.Parse();
+        values.Complete();
         var output = new StreamMessage[messages.Count];
         for (var i = 0; i < output.Length; i++)
         {
             var message = messages[i];
-            output[i] = new StreamMessage(message.Key, parsed[i], message.Id, message.Timestamp);
+            output[i] = new StreamMessage(message.Key, values[i], message.Id, message.Timestamp);
         }
 
         var batch = context.State.CreateBatch();

@@ -22,7 +22,8 @@ public sealed class TokenizeProcessor(string name) : IProcessor
     public ValueTask<IReadOnlyList<StreamMessage>> ProcessAsync(IReadOnlyList<StreamMessage> messages, ProcessorContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var words = new List<(string Word, string? Id, DateTimeOffset Timestamp)>(messages.Count * 8);
+        using var values = new JsonValueBatch(messages.Count * 10);
+        var words = new List<StreamMessage>(messages.Count * 10);
         foreach (var message in messages)
         {
             var text = TextOf(message.Value);
@@ -48,7 +49,10 @@ public sealed class TokenizeProcessor(string name) : IProcessor
                     if (span.Length >= MinimumLength)
                     {
                         var id = message.Id is null ? null : string.Create(CultureInfo.InvariantCulture, $"{message.Id}#{index}");
-                        words.Add((LowerCase(span), id, message.Timestamp));
+                        var word = LowerCase(span);
+                        values.Writer.WriteStringValue(word);
+                        values.Next();
+                        words.Add(new StreamMessage(word, default, id, message.Timestamp));
                         index++;
                     }
 
@@ -57,21 +61,13 @@ public sealed class TokenizeProcessor(string name) : IProcessor
             }
         }
 
-        using var values = new JsonValueBatch(words.Count);
-        foreach (var (word, _, _) in words)
+        values.Complete();
+        for (var w = 0; w < words.Count; w++)
         {
-            values.Writer.WriteStringValue(word);
-            values.Next();
+            words[w].Value = values[w];
         }
 
-        var parsed = values.Parse();
-        var output = new StreamMessage[words.Count];
-        for (var w = 0; w < output.Length; w++)
-        {
-            output[w] = new StreamMessage(words[w].Word, parsed[w], words[w].Id, words[w].Timestamp);
-        }
-
-        return ValueTask.FromResult<IReadOnlyList<StreamMessage>>(output);
+        return ValueTask.FromResult<IReadOnlyList<StreamMessage>>(words);
     }
 
     // One string per word: the lower-case copy is made straight from the text (a word already in lower case, the
