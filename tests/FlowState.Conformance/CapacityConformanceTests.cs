@@ -48,6 +48,22 @@ public abstract class CapacityConformanceTests : ConformanceTestBase
     }
 
     [Fact]
+    public async Task A_read_right_after_a_write_still_makes_the_entry_the_most_recent()
+    {
+        var store = NewStore(o => o.MaxEntries = 3);
+        await store.SetAsync("a", 1);
+        await store.SetAsync("b", 1);
+        await store.SetAsync("c", 1);
+        await store.GetAsync<int>("b");
+        await store.GetAsync<int>("c");
+
+        await store.SetAsync("d", 1);
+        await store.SetAsync("e", 1);
+
+        Assert.Equal(["c", "d", "e"], await ToListAsync(store.ListKeysAsync()));
+    }
+
+    [Fact]
     public async Task Over_max_bytes_entries_are_evicted_until_the_store_fits()
     {
         var store = NewStore(o => o.MaxBytes = 100);
