@@ -13,7 +13,7 @@ internal readonly struct StripedAccessCounter
 {
     // One 64-byte line per stripe: [hits, misses, padding x6], plus one unused line before the first stripe and one
     // after the last. Without them the first and last stripes shared a cache line with whatever the allocator put
-    // beside the array (the scope's entry dictionary, read on every get), and two readers ran at 2.4x the time of
+    // beside the array (the scope's entry dictionary, read on every get), and two readers ran at 2.2x the time of
     // one: each count invalidated the other core's copy of the dictionary.
     private const int LineLongs = 8;
     private static readonly int StripeMask = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Min(Environment.ProcessorCount, 16)) - 1;
