@@ -5,7 +5,7 @@ namespace FlowState.Conformance;
 
 /// <summary>
 /// Store capacity (<see cref="StateStoreOptions.MaxEntries"/>, <see cref="StateStoreOptions.MaxBytes"/>): exact LRU
-/// eviction. Run by every store that supports capacity bounds.
+/// eviction. Run on the in-memory store: with a backend, a bound pages values out instead (the paged store suites).
 /// </summary>
 public abstract class CapacityConformanceTests : ConformanceTestBase
 {

@@ -21,7 +21,7 @@ public sealed class SnippetTests
     {
         var files = DocSnippets.All().Select(s => s.File).ToHashSet();
         Assert.Contains("README.md", files);
-        foreach (var guide in new[] { "src/FlowState/README.md", "src/FlowState.Sqlite/README.md", "docs/store.md", "docs/flows.md", "docs/streaming.md", "docs/durability.md", "docs/shared-state.md", "docs/hosting.md", "docs/lua.md", "docs/agent-framework.md", "docs/inspector.md" })
+        foreach (var guide in new[] { "src/FlowState/README.md", "src/FlowState.Sqlite/README.md", "docs/store.md", "docs/flows.md", "docs/streaming.md", "docs/durability.md", "docs/shared-state.md", "docs/hosting.md", "docs/lua.md", "docs/agent-framework.md", "docs/inspector.md", "docs/backends.md", "src/FlowState.Testing/README.md" })
         {
             Assert.Contains(guide, files);
         }

@@ -7,7 +7,7 @@ namespace FlowState.Postgres.Tests;
 /// The shared-store conformance suite with reads and commits going through PgBouncer in transaction mode (the store's
 /// session straight to the server), worker processes included.
 /// </summary>
-public sealed class PgBouncerSharedStateStoreConformanceTests(PgBouncerServer bouncer) : SharedStateStoreConformanceTests, IClassFixture<PgBouncerServer>
+public sealed class PgBouncerSharedStateStoreConformanceTests(PgBouncerServer bouncer) : SharedStateStoreWorkerConformanceTests, IClassFixture<PgBouncerServer>
 {
     protected override ISharedStateBackend CreateBackend(string name) => new PostgresSharedStateBackend(new PostgresSharedStateBackendOptions
     {

@@ -5,7 +5,7 @@ namespace FlowState.Postgres.Tests;
 
 /// <summary>The shared-store conformance suite on a real PostgreSQL server, each test on a table of its own.</summary>
 [Collection(SharedPostgresServer.Name)]
-public sealed class PostgresSharedStateStoreConformanceTests(PostgresServer server) : SharedStateStoreConformanceTests
+public sealed class PostgresSharedStateStoreConformanceTests(PostgresServer server) : SharedStateStoreWorkerConformanceTests
 {
     protected override ISharedStateBackend CreateBackend(string name) => new PostgresSharedStateBackend(server.ConnectionString, name);
 

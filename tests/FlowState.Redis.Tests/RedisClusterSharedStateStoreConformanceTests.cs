@@ -4,7 +4,7 @@ using Xunit;
 namespace FlowState.Redis.Tests;
 
 /// <summary>The shared-store conformance suite on a real Redis Cluster of three masters, worker processes included.</summary>
-public sealed class RedisClusterSharedStateStoreConformanceTests(RedisClusterServer cluster) : SharedStateStoreConformanceTests, IClassFixture<RedisClusterServer>
+public sealed class RedisClusterSharedStateStoreConformanceTests(RedisClusterServer cluster) : SharedStateStoreWorkerConformanceTests, IClassFixture<RedisClusterServer>
 {
     protected override ISharedStateBackend CreateBackend(string name) =>
         new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = cluster.Configuration, KeyPrefix = name });

@@ -5,8 +5,10 @@ namespace FlowState.Files;
 /// <summary>
 /// Makes a folder's entries durable: after a file is created or renamed, its name survives a power loss only once the
 /// folder itself is fsynced (POSIX). On Windows, NTFS journals its metadata and there is no folder handle to flush.
+/// Public for backend authors: a backend that writes a file and renames it into place at <see cref="Durability.Machine"/>
+/// syncs the file, renames it, then syncs its folder with <see cref="Sync"/>.
 /// </summary>
-internal static partial class DurableDirectory
+public static partial class DurableDirectory
 {
     private const int ReadOnly = 0;
     private const int Directory = 0x10000; // O_DIRECTORY on Linux (x64 and arm64)

@@ -55,7 +55,7 @@ public sealed class FlowStateMetricsTests : IDisposable
     [Fact]
     public async Task Stream_checkpoints_and_messages_are_measured_per_pipeline()
     {
-        using var directory = new FlowState.Conformance.TemporaryDirectory();
+        using var directory = new TemporaryDirectory();
         var name = "measured-" + Guid.NewGuid().ToString("N");
         FlowState.Conformance.SequenceInput.Write(directory.File("in.jsonl"), 50, 5);
         await using var pipeline = new FlowState.Streaming.StreamPipelineBuilder(name)

@@ -1,0 +1,32 @@
+using FlowState.Flows;
+using Xunit;
+
+namespace FlowState.Testing;
+
+/// <summary>A run executed by one worker, followed step by step by another through the shared store's change feed.</summary>
+public abstract partial class SharedStateStoreConformanceTests
+{
+    [Fact]
+    public virtual async Task A_run_one_worker_executes_is_followed_step_by_step_by_another()
+    {
+        var worker = await OpenAsync();
+        var watcher = await OpenAsync();
+        Node<bool, bool> Step(string name) => Node.Create(name, async (state, _) =>
+        {
+            await state.UpdateAsync<List<string>>("trace", t => [.. t ?? [], name]);
+            return null;
+        });
+        var flow = new FlowBuilder("followed-shared").Sequence(Step("fetch"), Step("parse"), Step("store")).Build();
+        var events = ConformanceTestBase.ToListAsync(new FlowRunner(watcher).FollowAsync("shared-followed"));
+
+        await new FlowRunner(worker, new FlowRunnerOptions { RetainCompletedRuns = true }).RunAsync(flow, options: new FlowRunOptions { RunId = "shared-followed" });
+        var seen = await events.WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(
+            [FlowEventKind.RunStarted, FlowEventKind.StepCommitted, FlowEventKind.StepCommitted, FlowEventKind.StepCommitted, FlowEventKind.RunCompleted],
+            seen.Select(e => e.Kind));
+        Assert.Equal(["fetch", "parse", "store"], seen.Where(e => e.Kind == FlowEventKind.StepCommitted).Select(e => e.Node));
+        Assert.Equal("""["fetch","parse","store"]""", seen[3].Changes!.Single(c => c.Key == "trace").NewValue);
+        Assert.Null(seen[3].Changes!.Single(c => c.Key == "trace").OldValue);
+    }
+}
