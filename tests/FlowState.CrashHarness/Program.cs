@@ -4,7 +4,7 @@
 //   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb|postgres:<connection string>> <path> <Process|Machine> <seed> <first-op-id>
 // In "flows" mode it runs the crash test flow in concurrent runs named f{first-run-id}, f{first-run-id + 1}, … until killed,
 // printing "POST <effect key>" after each post:
-//   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> flows <seed> <first-run-id>
+//   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> flows <seed> <first-run-id> [Sync|Async (the runs' durability)]
 // In "streams" mode it runs the exactly-once counting pipeline over <path>.input.jsonl (keyed state on the backend,
 // checkpoints in <path>.checkpoints, output in <path>.out) with a planned fault (see StreamFaults), printing DONE when
 // the input is used up (exit 0), or exiting with 3 when an injected exception failed the run:
@@ -106,7 +106,7 @@ if (args[2] == "syncs")
 
 if (args[2] == "flows")
 {
-    await RunFlowsAsync(backend, int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture));
+    await RunFlowsAsync(backend, int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture), args.Length > 5 ? Enum.Parse<FlowRunDurability>(args[5]) : FlowRunDurability.Sync);
     return 0;
 }
 
@@ -176,10 +176,10 @@ while (true)
     output.Flush();
 }
 
-static async Task RunFlowsAsync(IStateBackend backend, int firstRun)
+static async Task RunFlowsAsync(IStateBackend backend, int firstRun, FlowRunDurability runDurability)
 {
     await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = backend, Durability = Durability.Process });
-    var runner = new FlowRunner(store, new FlowRunnerOptions { RetainCompletedRuns = true });
+    var runner = new FlowRunner(store, new FlowRunnerOptions { RetainCompletedRuns = true, Durability = runDurability });
     var flow = CrashTestFlow.Build(posted: effect =>
     {
         lock (Console.Out)

@@ -12,8 +12,10 @@ namespace FlowState.Benchmarks.Flows;
 /// Durable steps per second of a 10-node flow on SQLite, each node's post writing one field and committing it with
 /// the run's progress (a checkpoint per step), with 1 run at a time and with 16 concurrent runs; paired, sample by
 /// sample, with raw SQLite (one upsert per transaction at the same synchronous level) and, at Machine, the raw fsync
-/// rate; then the same runs with every run event read by a watcher against none (<c>--events</c>: only those).
-/// <c>dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- flows [--quick] [--events] [--dir path]</c>.
+/// rate; then the same runs with every run event read by a watcher against none (<c>--events</c>: only those); then
+/// the same runs with their steps written behind (<see cref="FlowRunDurability.Async"/>) against each step durable
+/// before the next (<c>--durability</c>: only those).
+/// <c>dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- flows [--quick] [--events | --durability] [--dir path]</c>.
 /// </summary>
 internal static class DurableFlowBenchmarks
 {
@@ -28,7 +30,8 @@ internal static class DurableFlowBenchmarks
         var repetitions = quick ? 3 : 5;
         var rows = new List<string>();
         var eventsOnly = args.Contains("--events");
-        foreach (var durability in eventsOnly ? [] : new[] { Durability.Machine, Durability.Process })
+        var durabilityOnly = args.Contains("--durability");
+        foreach (var durability in eventsOnly || durabilityOnly ? [] : new[] { Durability.Machine, Durability.Process })
         {
             foreach (var concurrentRuns in new[] { 1, 16 })
             {
@@ -59,27 +62,63 @@ internal static class DurableFlowBenchmarks
             }
         }
 
-        // Run events: the same runs with a watcher reading every event (StreamAsync) against none, sample by sample.
-        foreach (var (label, concurrentRuns) in new[] { ("SQLite, Process", 1), ("SQLite, Process", 16), ("in memory", 1) })
+        // Run events: the same runs with every event read — by a watcher in the process (StreamAsync), or by a follower
+        // of the store's change feed (FollowAsync, what another process would use) — against none, sample by sample.
+        var observed = durabilityOnly ? [] : new[] { (FlowObserver.Watcher, "every event read by a watcher"), (FlowObserver.Follower, "every run followed through the change feed") };
+        foreach (var (observer, what) in observed)
         {
-            var runs = label == "in memory" ? (quick ? 2000 : 5000) : concurrentRuns == 1 ? (quick ? 200 : 500) : (quick ? 400 : 1000);
-            var off = new List<double>();
-            var on = new List<double>();
-            for (var i = 0; i < repetitions; i++)
+            foreach (var (label, concurrentRuns) in new[] { ("SQLite, Process", 1), ("SQLite, Process", 16), ("in memory", 1) })
             {
-                foreach (var watched in new[] { false, true })
+                var runs = label == "in memory" ? (quick ? 2000 : 5000) : concurrentRuns == 1 ? (quick ? 200 : 500) : (quick ? 400 : 1000);
+                var off = new List<double>();
+                var on = new List<double>();
+                for (var i = 0; i < repetitions; i++)
                 {
-                    var rate = label == "in memory"
-                        ? await InMemoryStepsPerSecondAsync(concurrentRuns, runs, watched)
-                        : await StepsPerSecondAsync(root, Durability.Process, concurrentRuns, runs, watched);
-                    (watched ? on : off).Add(rate);
+                    foreach (var mode in new[] { FlowObserver.None, observer })
+                    {
+                        var rate = label == "in memory"
+                            ? await InMemoryStepsPerSecondAsync(concurrentRuns, runs, mode)
+                            : await StepsPerSecondAsync(root, Durability.Process, concurrentRuns, runs, mode);
+                        (mode == FlowObserver.None ? off : on).Add(rate);
+                    }
                 }
-            }
 
-            rows.Add(
-                $"| FlowState {label}, 10-node flow, every event read by a watcher | {concurrentRuns} | {new Measurement("steps/s", on).Describe()} | " +
-                $"no watcher {new Measurement("steps/s", off).Describe()} | {new Measurement("×", on.Zip(off, (w, n) => w / n).ToList()).Describe()} of no watcher |");
-            Console.WriteLine(rows[^1]);
+                rows.Add(
+                    $"| FlowState {label}, 10-node flow, {what} | {concurrentRuns} | {new Measurement("steps/s", on).Describe()} | " +
+                    $"not observed {new Measurement("steps/s", off).Describe()} | {new Measurement("×", on.Zip(off, (w, n) => w / n).ToList()).Describe()} of not observed |");
+                Console.WriteLine(rows[^1]);
+            }
+        }
+
+        // Per-run durability: the same runs, sample by sample, with each step durable before the next (Sync) and with
+        // the steps written behind (Async); both timers stop once every run returned, that is once every step is durable.
+        foreach (var durability in eventsOnly ? [] : new[] { Durability.Machine, Durability.Process })
+        {
+            foreach (var concurrentRuns in new[] { 1, 16 })
+            {
+                var runs = (durability, concurrentRuns) switch
+                {
+                    (Durability.Machine, 1) => quick ? 20 : 50,
+                    (Durability.Machine, _) => quick ? 64 : 160,
+                    (_, 1) => quick ? 200 : 500,
+                    _ => quick ? 400 : 1000,
+                };
+                var sync = new List<double>();
+                var behind = new List<double>();
+                for (var i = 0; i < repetitions; i++)
+                {
+                    foreach (var mode in new[] { FlowRunDurability.Sync, FlowRunDurability.Async })
+                    {
+                        var rate = await StepsPerSecondAsync(root, durability, concurrentRuns, runs, runDurability: mode);
+                        (mode == FlowRunDurability.Async ? behind : sync).Add(rate);
+                    }
+                }
+
+                rows.Add(
+                    $"| FlowState SQLite, {durability}, 10-node flow, steps written behind (run durability Async) | {concurrentRuns} | {new Measurement("steps/s", behind).Describe()} | " +
+                    $"each step durable before the next (Sync) {new Measurement("steps/s", sync).Describe()} | {new Measurement("×", behind.Zip(sync, (a, s) => a / s).ToList()).Describe()} of Sync |");
+                Console.WriteLine(rows[^1]);
+            }
         }
 
         var table = new StringBuilder()
@@ -94,13 +133,13 @@ internal static class DurableFlowBenchmarks
         return 0;
     }
 
-    internal static async Task<double> StepsPerSecondAsync(string root, Durability durability, int concurrentRuns, int runs, bool watched = false, int warmUpRuns = 1, FlowHistoryOptions? history = null, StrongBox<long>? checkpointsKept = null)
+    internal static async Task<double> StepsPerSecondAsync(string root, Durability durability, int concurrentRuns, int runs, FlowObserver observer = FlowObserver.None, int warmUpRuns = 1, FlowHistoryOptions? history = null, StrongBox<long>? checkpointsKept = null, FlowRunDurability runDurability = FlowRunDurability.Sync)
     {
         var path = DurableBenchmarks.Fresh(root, "flow");
         try
         {
             await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path + ".db"), Durability = durability });
-            return await StepsPerSecondAsync(store, concurrentRuns, runs, watched, warmUpRuns, history, checkpointsKept);
+            return await StepsPerSecondAsync(store, concurrentRuns, runs, observer, warmUpRuns, history, checkpointsKept, runDurability);
         }
         finally
         {
@@ -109,17 +148,17 @@ internal static class DurableFlowBenchmarks
     }
 
     /// <summary>The same flow on an in-memory store: the runtime's own cost, without a disk.</summary>
-    internal static async Task<double> InMemoryStepsPerSecondAsync(int concurrentRuns, int runs, bool watched = false, int warmUpRuns = 1, FlowHistoryOptions? history = null, StrongBox<long>? checkpointsKept = null)
+    internal static async Task<double> InMemoryStepsPerSecondAsync(int concurrentRuns, int runs, FlowObserver observer = FlowObserver.None, int warmUpRuns = 1, FlowHistoryOptions? history = null, StrongBox<long>? checkpointsKept = null)
     {
         await using var store = new StateStore(new StateStoreOptions());
-        return await StepsPerSecondAsync(store, concurrentRuns, runs, watched, warmUpRuns, history, checkpointsKept);
+        return await StepsPerSecondAsync(store, concurrentRuns, runs, observer, warmUpRuns, history, checkpointsKept, FlowRunDurability.Sync);
     }
 
-    private static async Task<double> StepsPerSecondAsync(StateStore store, int concurrentRuns, int runs, bool watched, int warmUpRuns, FlowHistoryOptions? history, StrongBox<long>? checkpointsKept)
+    private static async Task<double> StepsPerSecondAsync(StateStore store, int concurrentRuns, int runs, FlowObserver observer, int warmUpRuns, FlowHistoryOptions? history, StrongBox<long>? checkpointsKept, FlowRunDurability runDurability)
     {
         // With history the completed runs are retained too: a completed run's state and history are otherwise deleted
         // when it ends, and the peers keep every checkpoint of every run.
-        var runner = new FlowRunner(store, new FlowRunnerOptions { History = history, RetainCompletedRuns = history is not null });
+        var runner = new FlowRunner(store, new FlowRunnerOptions { History = history, RetainCompletedRuns = history is not null, Durability = runDurability });
         var flow = new FlowBuilder("ten").Sequence([.. Enumerable.Range(0, Nodes).Select(i => (FlowNode)Node.Create<int, string>(
             $"n{i}",
             prep: (_, _) => ValueTask.FromResult(i),
@@ -138,9 +177,10 @@ internal static class DurableFlowBenchmarks
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrentRuns).Select(_ => Task.Run(async () =>
         {
-            while (Interlocked.Increment(ref next) <= runs)
+            int n;
+            while ((n = Interlocked.Increment(ref next)) <= runs)
             {
-                if (watched)
+                if (observer == FlowObserver.Watcher)
                 {
                     var events = 0;
                     await foreach (var flowEvent in runner.StreamAsync(flow))
@@ -149,6 +189,24 @@ internal static class DurableFlowBenchmarks
                     }
 
                     GC.KeepAlive(events);
+                }
+                else if (observer == FlowObserver.Follower)
+                {
+                    // Subscribed before the run starts (FollowAsync subscribes when called), read beside it to its end.
+                    var runId = $"followed-{n.ToString(CultureInfo.InvariantCulture)}";
+                    var events = runner.FollowAsync(runId);
+                    var follower = Task.Run(async () =>
+                    {
+                        var count = 0;
+                        await foreach (var flowEvent in events)
+                        {
+                            count++;
+                        }
+
+                        return count;
+                    });
+                    await runner.RunAsync(flow, null, new FlowRunOptions { RunId = runId });
+                    GC.KeepAlive(await follower);
                 }
                 else
                 {

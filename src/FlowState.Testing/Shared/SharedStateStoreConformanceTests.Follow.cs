@@ -11,12 +11,7 @@ public abstract partial class SharedStateStoreConformanceTests
     {
         var worker = await OpenAsync();
         var watcher = await OpenAsync();
-        Node<bool, bool> Step(string name) => Node.Create(name, async (state, _) =>
-        {
-            await state.UpdateAsync<List<string>>("trace", t => [.. t ?? [], name]);
-            return null;
-        });
-        var flow = new FlowBuilder("followed-shared").Sequence(Step("fetch"), Step("parse"), Step("store")).Build();
+        var flow = new FlowBuilder("followed-shared").Sequence(TraceStep("fetch"), TraceStep("parse"), TraceStep("store")).Build();
         var events = ConformanceTestBase.ToListAsync(new FlowRunner(watcher).FollowAsync("shared-followed"));
 
         await new FlowRunner(worker, new FlowRunnerOptions { RetainCompletedRuns = true }).RunAsync(flow, options: new FlowRunOptions { RunId = "shared-followed" });
@@ -29,4 +24,25 @@ public abstract partial class SharedStateStoreConformanceTests
         Assert.Equal("""["fetch","parse","store"]""", seen[3].Changes!.Single(c => c.Key == "trace").NewValue);
         Assert.Null(seen[3].Changes!.Single(c => c.Key == "trace").OldValue);
     }
+
+    [Fact]
+    public virtual async Task A_run_with_its_steps_written_behind_has_every_step_on_the_server_when_it_returns()
+    {
+        var worker = await OpenAsync();
+        var other = await OpenAsync();
+        var flow = new FlowBuilder("behind-shared").Sequence(TraceStep("fetch"), TraceStep("parse"), TraceStep("store")).Build();
+
+        await new FlowRunner(worker, new FlowRunnerOptions { RetainCompletedRuns = true })
+            .RunAsync(flow, options: new FlowRunOptions { RunId = "shared-behind", Durability = FlowRunDurability.Async });
+
+        var info = await new FlowRunner(other).GetRunAsync("shared-behind");
+        Assert.Equal((FlowRunStatus.Completed, 3L), (info!.Status, info.Steps));
+        Assert.Equal(["fetch", "parse", "store"], await other.For(StateScope.Workflow("shared-behind")).GetAsync<List<string>>("trace"));
+    }
+
+    private static Node<bool, bool> TraceStep(string name) => Node.Create(name, async (state, _) =>
+    {
+        await state.UpdateAsync<List<string>>("trace", t => [.. t ?? [], name]);
+        return null;
+    });
 }

@@ -28,4 +28,10 @@ internal interface IStateStoreRoot
 
     /// <summary>Applies <paramref name="batch"/>, whose operations are relative to the global scope.</summary>
     ValueTask<long> ApplyGlobalAsync(StateBatch batch, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Applies <paramref name="batch"/> like <see cref="ApplyGlobalAsync"/>, returning once it is in memory: its
+    /// backend write happens behind, in order with every other commit (a later durable commit waits for it).
+    /// </summary>
+    ValueTask<long> ApplyGlobalBehindAsync(StateBatch batch, CancellationToken cancellationToken);
 }

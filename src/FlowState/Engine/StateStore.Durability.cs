@@ -280,7 +280,13 @@ public sealed partial class StateStore
     /// Queues this commit's changes; the task completes when they are durable. Null when there is nothing to wait for,
     /// which is always the case without a backend (nothing is recorded then).
     /// </summary>
-    private Task? QueueChangesLocked(bool holdsSlot)
+    private Task? QueueChangesLocked(Durability durability) => QueueChangesLocked(durability, holdsSlot: durability != Durability.None);
+
+    /// <summary>
+    /// Queues this commit's changes at <paramref name="durability"/>; the task completes when they are durable. A
+    /// writer that waits for them holds a slot of the queue (<paramref name="holdsSlot"/>), given back once written.
+    /// </summary>
+    private Task? QueueChangesLocked(Durability durability, bool holdsSlot)
     {
         var changes = _pendingChanges;
         _pendingChanges = null;
@@ -294,7 +300,7 @@ public sealed partial class StateStore
         // changes that remove them must not reach it first.
         var gates = _evictionGates;
         _evictionGates = null;
-        return _commits!.Enqueue(changes, _options.Durability, holdsSlot, _version, gates is null ? null : Task.WhenAll(gates));
+        return _commits!.Enqueue(changes, durability, holdsSlot, _version, gates is null ? null : Task.WhenAll(gates));
     }
 
     /// <summary>Queues background changes (expiry purges) without waiting; they ride with the next group.</summary>
@@ -307,7 +313,7 @@ public sealed partial class StateStore
 
         try
         {
-            _ = QueueChangesLocked(holdsSlot: false);
+            _ = QueueChangesLocked(_options.Durability, holdsSlot: false);
         }
         catch (StateBackendException)
         {
@@ -318,7 +324,7 @@ public sealed partial class StateStore
         }
     }
 
-    private async ValueTask<CommitResult> CommitDurablyAsync(PreparedWrite[]? writes, ScopeClear? clear, CancellationToken cancellationToken)
+    private async ValueTask<CommitResult> CommitDurablyAsync(PreparedWrite[]? writes, ScopeClear? clear, Durability durability, CancellationToken cancellationToken)
     {
         if (writes is not null && _pagesOut)
         {
@@ -329,7 +335,7 @@ public sealed partial class StateStore
         {
             try
             {
-                return await CommitDurablyOnceAsync(writes, clear, cancellationToken).ConfigureAwait(false);
+                return await CommitDurablyOnceAsync(writes, clear, durability, cancellationToken).ConfigureAwait(false);
             }
             catch (ValueNotResidentException paged)
             {
@@ -351,9 +357,9 @@ public sealed partial class StateStore
         }
     }
 
-    private async ValueTask<CommitResult> CommitDurablyOnceAsync(PreparedWrite[]? writes, ScopeClear? clear, CancellationToken cancellationToken)
+    private async ValueTask<CommitResult> CommitDurablyOnceAsync(PreparedWrite[]? writes, ScopeClear? clear, Durability durability, CancellationToken cancellationToken)
     {
-        var waits = _options.Durability != Durability.None;
+        var waits = durability != Durability.None;
         if (waits)
         {
             await _commits!.WaitForSlotAsync(cancellationToken).ConfigureAwait(false);
@@ -367,7 +373,7 @@ public sealed partial class StateStore
         CommitResult result;
         try
         {
-            (result, durable) = writes is null ? ClearCore(clear!, waits) : CommitCore(writes, waits);
+            (result, durable) = writes is null ? ClearCore(clear!, durability) : CommitCore(writes, durability);
         }
         finally
         {

@@ -133,7 +133,7 @@ public sealed partial class StateStore
                     EvictForCapacityLocked(version, ref evictions);
                 }
 
-                durable = _commits is null ? null : QueueChangesLocked(waits);
+                durable = _commits is null ? null : QueueChangesLocked(_options.Durability, holdsSlot: waits);
             }
         }
         finally

@@ -6,27 +6,35 @@ public sealed partial class StateStore
 {
     private const int MaxUpdateAttempts = 10_000;
 
-    internal ValueTask<CommitResult> CommitAsync(PreparedWrite[] writes, CancellationToken cancellationToken)
+    internal ValueTask<CommitResult> CommitAsync(PreparedWrite[] writes, CancellationToken cancellationToken) =>
+        CommitAsync(writes, _options.Durability, cancellationToken);
+
+    /// <summary>
+    /// Commits <paramref name="writes"/> and returns once they survive what <paramref name="durability"/> promises:
+    /// <see cref="Durability.None"/> writes the backend behind (a flow run's asynchronous steps), a level above the
+    /// store's own is not offered (the caller passes the store's).
+    /// </summary>
+    internal ValueTask<CommitResult> CommitAsync(PreparedWrite[] writes, Durability durability, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfDisposed();
         if (!_instruments.WritesObserved)
         {
-            return CommitUnmeasuredAsync(writes, cancellationToken);
+            return CommitUnmeasuredAsync(writes, durability, cancellationToken);
         }
 
-        return MeasureAsync(CommitUnmeasuredAsync(writes, cancellationToken), writes.Length, Stopwatch.GetTimestamp());
+        return MeasureAsync(CommitUnmeasuredAsync(writes, durability, cancellationToken), writes.Length, Stopwatch.GetTimestamp());
     }
 
-    private ValueTask<CommitResult> CommitUnmeasuredAsync(PreparedWrite[] writes, CancellationToken cancellationToken)
+    private ValueTask<CommitResult> CommitUnmeasuredAsync(PreparedWrite[] writes, Durability durability, CancellationToken cancellationToken)
     {
         if (_interceptors.Length > 0)
         {
-            return CommitInterceptedAsync(writes, cancellationToken);
+            return CommitInterceptedAsync(writes, durability, cancellationToken);
         }
 
         ValidateValues(writes);
-        return RunCommitAsync(writes, null, cancellationToken);
+        return RunCommitAsync(writes, null, durability, cancellationToken);
     }
 
     private async ValueTask<CommitResult> MeasureAsync(ValueTask<CommitResult> commit, int operations, long started)
@@ -81,7 +89,7 @@ public sealed partial class StateStore
             return ClearInterceptedAsync(clear, cancellationToken);
         }
 
-        return RunCommitAsync(null, clear, cancellationToken);
+        return RunCommitAsync(null, clear, _options.Durability, cancellationToken);
     }
 
     internal static PreparedWrite[] Prepare(StateScope baseScope, StateBatch batch)
@@ -116,7 +124,7 @@ public sealed partial class StateStore
         ActualVersion = actual,
     };
 
-    private async ValueTask<CommitResult> CommitInterceptedAsync(PreparedWrite[] writes, CancellationToken cancellationToken)
+    private async ValueTask<CommitResult> CommitInterceptedAsync(PreparedWrite[] writes, Durability durability, CancellationToken cancellationToken)
     {
         foreach (var write in writes)
         {
@@ -140,7 +148,7 @@ public sealed partial class StateStore
         }
 
         ValidateValues(writes);
-        return await RunCommitAsync(writes, null, cancellationToken).ConfigureAwait(false);
+        return await RunCommitAsync(writes, null, durability, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<CommitResult> ClearInterceptedAsync(ScopeClear clear, CancellationToken cancellationToken)
@@ -151,7 +159,7 @@ public sealed partial class StateStore
             await interceptor.OnWriteAsync(context, cancellationToken).ConfigureAwait(false);
         }
 
-        return await RunCommitAsync(null, clear, cancellationToken).ConfigureAwait(false);
+        return await RunCommitAsync(null, clear, _options.Durability, cancellationToken).ConfigureAwait(false);
     }
 
     private void ValidateValues(PreparedWrite[] writes)
@@ -182,7 +190,7 @@ public sealed partial class StateStore
     }
 
     /// <summary>Commits in memory and queues the changes for the backend (if any); the task completes when they are durable.</summary>
-    private (CommitResult Result, Task? Durable) CommitCore(PreparedWrite[] writes, bool holdsSlot)
+    private (CommitResult Result, Task? Durable) CommitCore(PreparedWrite[] writes, Durability durability)
     {
         PendingEvictions? evictions = null;
         CommitResult result;
@@ -206,7 +214,7 @@ public sealed partial class StateStore
                     throw;
                 }
 
-                durable = QueueChangesLocked(holdsSlot);
+                durable = QueueChangesLocked(durability);
             }
         }
         finally
@@ -287,14 +295,14 @@ public sealed partial class StateStore
     /// Runs a commit (<paramref name="writes"/>) or a clear (<paramref name="clear"/>): in memory only, completing
     /// synchronously, or through the group-commit queue when the store has a backend.
     /// </summary>
-    private ValueTask<CommitResult> RunCommitAsync(PreparedWrite[]? writes, ScopeClear? clear, CancellationToken cancellationToken)
+    private ValueTask<CommitResult> RunCommitAsync(PreparedWrite[]? writes, ScopeClear? clear, Durability durability, CancellationToken cancellationToken)
     {
         if (_commits is not null)
         {
-            return CommitDurablyAsync(writes, clear, cancellationToken);
+            return CommitDurablyAsync(writes, clear, durability, cancellationToken);
         }
 
-        var (result, _) = writes is null ? ClearCore(clear!, holdsSlot: false) : CommitCore(writes, holdsSlot: false);
+        var (result, _) = writes is null ? ClearCore(clear!, Durability.None) : CommitCore(writes, Durability.None);
         return new ValueTask<CommitResult>(result);
     }
 
@@ -686,7 +694,7 @@ public sealed partial class StateStore
         }
     }
 
-    private (CommitResult Result, Task? Durable) ClearCore(ScopeClear clear, bool holdsSlot)
+    private (CommitResult Result, Task? Durable) ClearCore(ScopeClear clear, Durability durability)
     {
         PendingEvictions? evictions = null;
         long removed = 0;
@@ -733,7 +741,7 @@ public sealed partial class StateStore
                 }
 
                 CompactQueuesLocked();
-                durable = QueueChangesLocked(holdsSlot);
+                durable = QueueChangesLocked(durability);
             }
         }
         finally

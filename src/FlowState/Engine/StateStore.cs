@@ -196,6 +196,9 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
 
     ValueTask<long> IStateStoreRoot.ApplyGlobalAsync(StateBatch batch, CancellationToken cancellationToken) => ApplyAsync(batch, cancellationToken);
 
+    async ValueTask<long> IStateStoreRoot.ApplyGlobalBehindAsync(StateBatch batch, CancellationToken cancellationToken) =>
+        (await CommitAsync(Prepare(StateScope.Global, batch), Durability.None, cancellationToken).ConfigureAwait(false)).Version;
+
     /// <summary>The store's name in metrics (<see cref="StateStoreOptions.Name"/>).</summary>
     public string Name => _options.Name;
 

@@ -17,7 +17,8 @@ public sealed class Flow : FlowNode
         Dictionary<string, FlowNode> nodes,
         Dictionary<FlowNode, Dictionary<string, FlowNode>> successors,
         int maxSteps,
-        IReadOnlyDictionary<string, FlowReducer> reducers)
+        IReadOnlyDictionary<string, FlowReducer> reducers,
+        TimeSpan? completedRunRetention)
         : base(name)
     {
         Start = start;
@@ -25,7 +26,14 @@ public sealed class Flow : FlowNode
         _successors = successors;
         MaxSteps = maxSteps;
         Reducers = reducers;
+        CompletedRunRetention = completedRunRetention;
     }
+
+    /// <summary>
+    /// How long this flow's completed runs are kept (<see cref="FlowBuilder.WithCompletedRunRetention"/>); null: as
+    /// the runner says (<see cref="FlowRunnerOptions.CompletedRunRetention"/>).
+    /// </summary>
+    public TimeSpan? CompletedRunRetention { get; }
 
     /// <summary>The run fields whose sets combine with their value (<see cref="FlowBuilder.WithReducer"/>), by field name.</summary>
     public IReadOnlyDictionary<string, FlowReducer> Reducers { get; }

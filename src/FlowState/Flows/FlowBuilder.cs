@@ -21,6 +21,7 @@ public sealed class FlowBuilder
     private FlowNode? _start;
     private readonly Dictionary<string, FlowReducer> _reducers = new(StringComparer.Ordinal);
     private int _maxSteps = 10_000;
+    private TimeSpan? _completedRunRetention;
 
     /// <summary>Starts a flow named <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">The name is empty, too long or not well-formed.</exception>
@@ -132,6 +133,20 @@ public sealed class FlowBuilder
         return this;
     }
 
+    /// <summary>
+    /// Keeps this flow's completed runs for <paramref name="retention"/> ("completed runs live 7 days"), then lets the
+    /// store's expiry remove each run whole: its state, steps' state, history and record. It overrides the runner's
+    /// <see cref="FlowRunnerOptions.CompletedRunRetention"/> and <see cref="FlowRunnerOptions.RetainCompletedRuns"/>;
+    /// a run's own <see cref="FlowRunOptions.RetainFor"/> or <see cref="FlowRunOptions.RetainState"/> overrides it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive.</exception>
+    public FlowBuilder WithCompletedRunRetention(TimeSpan retention)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(retention, TimeSpan.Zero);
+        _completedRunRetention = retention;
+        return this;
+    }
+
     /// <summary>Checks the graph and builds the flow.</summary>
     /// <exception cref="FlowDefinitionException">The flow has no nodes, or a node cannot be reached from the start.</exception>
     public Flow Build()
@@ -171,7 +186,7 @@ public sealed class FlowBuilder
             throw new FlowDefinitionException(_name, $"{string.Join(", ", unreachable)} cannot be reached from the start node '{_start.Name}'; connect or remove them.");
         }
 
-        return new Flow(_name, _start, new Dictionary<string, FlowNode>(_nodes, StringComparer.Ordinal), successors, _maxSteps, new Dictionary<string, FlowReducer>(_reducers, StringComparer.Ordinal));
+        return new Flow(_name, _start, new Dictionary<string, FlowNode>(_nodes, StringComparer.Ordinal), successors, _maxSteps, new Dictionary<string, FlowReducer>(_reducers, StringComparer.Ordinal), _completedRunRetention);
     }
 
     private FlowNode Find(string name) =>

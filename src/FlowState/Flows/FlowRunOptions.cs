@@ -47,6 +47,9 @@ public sealed class FlowRunOptions
     /// </summary>
     public IReadOnlyCollection<string>? InterruptAfter { get; init; }
 
+    /// <summary>When this run's steps are made durable; null: <see cref="FlowRunnerOptions.Durability"/>.</summary>
+    public FlowRunDurability? Durability { get; init; }
+
     /// <summary>These options with <see cref="RunId"/> set to <paramref name="runId"/>.</summary>
     internal FlowRunOptions WithRunId(string runId) => new()
     {
@@ -58,5 +61,6 @@ public sealed class FlowRunOptions
         RetainFor = RetainFor,
         InterruptBefore = InterruptBefore,
         InterruptAfter = InterruptAfter,
+        Durability = Durability,
     };
 }

@@ -119,16 +119,25 @@ public sealed class FlowRunner
             {
                 FlowHistory.Add(bookkeepingBatch, new CheckpointRecord(0, null, null, now, [.. fields.Select(f => new FlowStateChange(null, f.Key, f.Value))], null, 0, null));
             }
+            var durability = DurabilityOf(options);
             try
             {
-                await _store.ApplyGlobalAsync(batch, cancellationToken).ConfigureAwait(false);
+                // An asynchronous run's start is written behind like its steps (the version check is decided in memory).
+                if (durability == FlowRunDurability.Async)
+                {
+                    await _store.ApplyGlobalBehindAsync(batch, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await _store.ApplyGlobalAsync(batch, cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (StateConflictException ex)
             {
                 throw new FlowException($"Run '{runId}' already exists; resume it with ResumeAsync or choose another run id.", runId, null, ex);
             }
 
-            return await ExecuteAsync(flow, runId, RecordsProgress, record, resumed: false, parameters, RetentionOf(options), breakpoints, cancellationToken).ConfigureAwait(false);
+            return await ExecuteAsync(flow, runId, RecordsProgress, record, resumed: false, parameters, RetentionOf(flow, options), breakpoints, durability, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -178,22 +187,26 @@ public sealed class FlowRunner
             var resumeInput = record.Interrupt is not null && options.ResumeInput is not null
                 ? JsonSerializer.SerializeToElement(options.ResumeInput, _store.SerializerOptions)
                 : (JsonElement?)null;
-            return await ExecuteAsync(flow, runId, recordProgress: true, record, resumed: true, FlowParameters.From(options.Params, _store.SerializerOptions, "Flow parameters"), RetentionOf(options), breakpoints, cancellationToken, resumeInput, options.ResumeAt).ConfigureAwait(false);
+            return await ExecuteAsync(flow, runId, recordProgress: true, record, resumed: true, FlowParameters.From(options.Params, _store.SerializerOptions, "Flow parameters"), RetentionOf(flow, options), breakpoints, DurabilityOf(options), cancellationToken, resumeInput, options.ResumeAt).ConfigureAwait(false);
         }
     }
 
     /// <summary>Whether a run is kept once it completes, and for how long (null: until deleted).</summary>
     private readonly record struct RunRetention(bool Keep, TimeSpan? For);
 
-    private RunRetention RetentionOf(FlowRunOptions options)
+    private FlowRunDurability DurabilityOf(FlowRunOptions options) => options.Durability ?? _options.Durability;
+
+    private RunRetention RetentionOf(Flow flow, FlowRunOptions options)
     {
         if (options.RetainFor is { } keptFor && keptFor <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(options), keptFor, "FlowRunOptions.RetainFor must be positive.");
         }
 
-        var retainFor = options.RetainFor ?? _options.CompletedRunRetention;
-        return new RunRetention(options.RetainFor is not null || (options.RetainState ?? _options.RetainCompletedRuns), retainFor);
+        // The run's own choice, then its flow's, then the runner's.
+        var retainFor = options.RetainFor ?? flow.CompletedRunRetention ?? _options.CompletedRunRetention;
+        var keep = options.RetainFor is not null || (options.RetainState ?? (flow.CompletedRunRetention is not null || _options.RetainCompletedRuns));
+        return new RunRetention(keep, retainFor);
     }
 
     /// <summary>
@@ -423,15 +436,15 @@ public sealed class FlowRunner
 
     /// <summary>
     /// Changes a run's state between steps: each field of <paramref name="patch"/> replaces the run's field whole (a JSON
-    /// <c>null</c> deletes it). With <paramref name="asNode"/> (a node of the run's top-level flow) the update counts as
-    /// that node's step (LangGraph's <c>update_state(as_node=…)</c>): the run moves to the node that follows it for
+    /// <c>null</c> deletes it). With <paramref name="asNode"/> (a node of the nested flow, branch or batch item the run
+    /// was interrupted in, else of the run's top-level flow) the update counts as that node's step (LangGraph's <c>update_state(as_node=…)</c>): the run moves to the node that follows it for
     /// <paramref name="action"/> (default <c>"default"</c>; no such edge for the default action: the run's flow ends
     /// there), and an interrupt it was waiting at is dropped, so <see cref="ResumeAsync"/> continues from the new position.
     /// Without <paramref name="asNode"/> the position does not move. With history on, the update is a checkpoint of its own.
     /// </summary>
     /// <returns>The index of the update among the run's steps.</returns>
     /// <exception cref="FlowException">There is no such run, it is running in this process, it has completed (with <paramref name="asNode"/>), or it changed while the update was made.</exception>
-    /// <exception cref="ArgumentException"><paramref name="asNode"/> is no node of the run's top-level flow, or it has no edge for <paramref name="action"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="asNode"/> is no node of the run's top-level flow nor of the nested flow it was interrupted in, or it has no edge for <paramref name="action"/>.</exception>
     public async ValueTask<long> UpdateStateAsync(string runId, object patch, string? asNode = null, string? action = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(runId);
@@ -456,14 +469,15 @@ public sealed class FlowRunner
 
         var recordBatch = batch.Within(bookkeeping.CurrentScope).RequireVersion(RunExecution.RunKey, entry.Version);
         FrameRecord? position = null;
+        var frameId = RunExecution.RootFrameId;
         if (asNode is not null)
         {
-            (position, var frameVersion) = await PositionAfterAsync(bookkeeping, runId, record, asNode, action ?? "default", cancellationToken).ConfigureAwait(false);
-            recordBatch.RequireVersion(RunExecution.FrameKey(RunExecution.RootFrameId), frameVersion)
-                .Set(RunExecution.FrameKey(RunExecution.RootFrameId), position, FlowRecordsJsonContext.Default.FrameRecord);
+            (frameId, position, var frameVersion) = await PositionAfterAsync(bookkeeping, runId, record, asNode, action ?? "default", cancellationToken).ConfigureAwait(false);
+            recordBatch.RequireVersion(RunExecution.FrameKey(frameId), frameVersion)
+                .Set(RunExecution.FrameKey(frameId), position, FlowRecordsJsonContext.Default.FrameRecord);
 
             // The frames of a nested flow, branches or batch the run had entered at that step end with it, as a step's commit ends them.
-            var children = RunExecution.FrameKey(string.Create(CultureInfo.InvariantCulture, $"{RunExecution.RootFrameId}/{position.Steps - 1}."));
+            var children = RunExecution.FrameKey(string.Create(CultureInfo.InvariantCulture, $"{frameId}/{position.Steps - 1}."));
             await foreach (var child in bookkeeping.ListKeysAsync(children, cancellationToken).ConfigureAwait(false))
             {
                 recordBatch.Delete(child);
@@ -475,7 +489,7 @@ public sealed class FlowRunner
         if (_options.History is not null)
         {
             var changes = fields.Select(f => new FlowStateChange(null, f.Key, f.Value.ValueKind == JsonValueKind.Null ? null : f.Value)).ToList();
-            FlowHistory.Add(recordBatch, new CheckpointRecord(updated.Steps, asNode, asNode is null ? null : action ?? "default", now, changes, position is null ? null : RunExecution.RootFrameId, position?.Steps - 1 ?? 0, position));
+            FlowHistory.Add(recordBatch, new CheckpointRecord(updated.Steps, asNode, asNode is null ? null : action ?? "default", now, changes, position is null ? null : frameId, position?.Steps - 1 ?? 0, position));
         }
 
         try
@@ -490,8 +504,12 @@ public sealed class FlowRunner
         return updated.Steps;
     }
 
-    /// <summary>The top-level position a run has once <paramref name="asNode"/> ran and returned <paramref name="action"/>, from its stored graph.</summary>
-    private static async ValueTask<(FrameRecord Position, long FrameVersion)> PositionAfterAsync(
+    /// <summary>
+    /// The frame <paramref name="asNode"/> belongs to and the position it has once that node ran and returned
+    /// <paramref name="action"/>, from the run's stored graph: the nested flow (or branch, or batch item) the run was
+    /// interrupted in when that flow has the node, else the run's top level.
+    /// </summary>
+    private static async ValueTask<(string FrameId, FrameRecord Position, long FrameVersion)> PositionAfterAsync(
         IStateStore bookkeeping, string runId, RunRecord record, string asNode, string action, CancellationToken cancellationToken)
     {
         if (record.Status == FlowRunStatus.Completed)
@@ -501,10 +519,18 @@ public sealed class FlowRunner
 
         var graph = (await bookkeeping.GetEntryAsync(RunExecution.GraphKey, cancellationToken).ConfigureAwait(false))?.Deserialize(FlowRecordsJsonContext.Default.FlowGraph)
             ?? throw new FlowException($"Run '{runId}' has no stored flow graph, so its position cannot be moved as node '{asNode}'; update it without asNode.", runId, asNode);
+        var frameId = RunExecution.RootFrameId;
+        if (record.Interrupt is { Frame: { Length: > 0 } interruptedFrame }
+            && await FrameGraphAsync(bookkeeping, graph, interruptedFrame, cancellationToken).ConfigureAwait(false) is { } nested
+            && nested.Nodes.Any(n => n.Name == asNode))
+        {
+            (frameId, graph) = (interruptedFrame, nested);
+        }
+
         if (!graph.Nodes.Any(n => n.Name == asNode))
         {
             throw new ArgumentException(
-                $"'{asNode}' is no node of flow '{graph.Name}' (the run's top level); its nodes are {string.Join(", ", graph.Nodes.Select(n => $"'{n.Name}'"))}.",
+                $"'{asNode}' is no node of flow '{graph.Name}' (the run's top level) nor of the nested flow the run was interrupted in; its nodes are {string.Join(", ", graph.Nodes.Select(n => $"'{n.Name}'"))}.",
                 nameof(asNode));
         }
 
@@ -514,9 +540,40 @@ public sealed class FlowRunner
             throw new ArgumentException($"Node '{asNode}' of flow '{graph.Name}' has no edge for action '{action}'; give an action it connects, or none.", nameof(action));
         }
 
-        var frameEntry = await bookkeeping.GetEntryAsync(RunExecution.FrameKey(RunExecution.RootFrameId), cancellationToken).ConfigureAwait(false);
+        var frameEntry = await bookkeeping.GetEntryAsync(RunExecution.FrameKey(frameId), cancellationToken).ConfigureAwait(false);
         var steps = frameEntry?.Deserialize(FlowRecordsJsonContext.Default.FrameRecord)!.Steps ?? 0;
-        return (new FrameRecord(next, steps + 1, next is null, next is null ? action : null) { Ran = asNode }, frameEntry?.Version ?? 0);
+        return (frameId, new FrameRecord(next, steps + 1, next is null, next is null ? action : null) { Ran = asNode }, frameEntry?.Version ?? 0);
+    }
+
+    /// <summary>
+    /// The graph of the flow that frame <paramref name="frameId"/> runs (<c>/step.child</c> per level below the top),
+    /// found by following each level's current node into its subflows; null when the frames no longer lead there.
+    /// </summary>
+    private static async ValueTask<FlowGraph?> FrameGraphAsync(IStateStore bookkeeping, FlowGraph graph, string frameId, CancellationToken cancellationToken)
+    {
+        var current = RunExecution.RootFrameId;
+        foreach (var level in frameId.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            // While a step's children run, its frame still names that step's node as the next one.
+            var frame = (await bookkeeping.GetEntryAsync(RunExecution.FrameKey(current), cancellationToken).ConfigureAwait(false))?.Deserialize(FlowRecordsJsonContext.Default.FrameRecord);
+            var node = graph.Nodes.FirstOrDefault(n => n.Name == (frame?.Next ?? graph.Start));
+            var dot = level.IndexOf('.', StringComparison.Ordinal);
+            if (node is null || dot < 0 || !int.TryParse(level.AsSpan(dot + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var child) || node.Subflows.Count == 0)
+            {
+                return null;
+            }
+
+            // A nested flow and a batch flow run one subflow (every batch item the same); a parallel node one per branch.
+            if (node.Subflows.Count > 1 && child >= node.Subflows.Count)
+            {
+                return null;
+            }
+
+            graph = node.Subflows[node.Subflows.Count == 1 ? 0 : child];
+            current = string.Concat(current, "/", level);
+        }
+
+        return graph;
     }
 
     // Unique in this process's store; on shared state, random, since other processes start runs too.
@@ -835,6 +892,7 @@ public sealed class FlowRunner
         IReadOnlyDictionary<string, JsonElement> parameters,
         RunRetention retention,
         FlowBreakpoints? breakpoints,
+        FlowRunDurability durability,
         CancellationToken cancellationToken,
         JsonElement? resumeInput = null,
         string? resumeAt = null)
@@ -848,6 +906,7 @@ public sealed class FlowRunner
                 EventValueLimit = _options.EventValueLimit,
                 Breakpoints = breakpoints,
                 Reducers = flow.Reducers,
+                StepsWrittenBehind = durability == FlowRunDurability.Async,
             };
             if (resumed)
             {
@@ -923,6 +982,12 @@ public sealed class FlowRunner
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            if (execution.StepsWrittenBehind)
+            {
+                // The run's end waits for its steps still behind: a write at the store's durability comes after them.
+                await execution.SetStatusAsync(FlowRunStatus.Running, null, CancellationToken.None).ConfigureAwait(false);
+            }
+
             FlowLog.RunCancelled(_logger, runId, flow.Name, execution.StepsRun);
             activity?.AddEvent(new ActivityEvent("run.cancelled"));
             if (execution.IsWatched)

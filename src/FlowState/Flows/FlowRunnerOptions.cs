@@ -34,6 +34,12 @@ public sealed class FlowRunnerOptions
     }
 
     /// <summary>
+    /// When runs' steps are made durable (default <see cref="FlowRunDurability.Sync"/>); <see cref="FlowRunOptions.Durability"/>
+    /// sets it per run.
+    /// </summary>
+    public FlowRunDurability Durability { get; set; } = FlowRunDurability.Sync;
+
+    /// <summary>
     /// How many times a post runs again when a concurrent writer changed a key it had read (default 100); between
     /// tries it waits a random, growing time of at most 50 ms.
     /// </summary>

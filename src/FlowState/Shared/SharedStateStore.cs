@@ -85,6 +85,9 @@ public sealed class SharedStateStore : IStateStore, IStateStoreRoot, IAsyncDispo
 
     ValueTask<long> IStateStoreRoot.ApplyGlobalAsync(StateBatch batch, CancellationToken cancellationToken) => For(StateScope.Global).ApplyAsync(batch, cancellationToken);
 
+    // A shared commit is a conditional write the server decides: it cannot be written behind.
+    ValueTask<long> IStateStoreRoot.ApplyGlobalBehindAsync(StateBatch batch, CancellationToken cancellationToken) => For(StateScope.Global).ApplyAsync(batch, cancellationToken);
+
     IStateReader IStateReader.Scope(string name) => Scope(name);
 
     /// <inheritdoc />

@@ -55,7 +55,40 @@ public abstract partial class FlowRunConformanceTests
     public void A_retention_that_is_not_positive_is_refused()
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new FlowRunnerOptions { CompletedRunRetention = TimeSpan.Zero });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FlowBuilder("f").WithCompletedRunRetention(TimeSpan.FromSeconds(-1)));
 
         Assert.Contains("CompletedRunRetention must be positive", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_flow_s_retention_keeps_its_completed_runs_for_that_time_whatever_the_runner_s_and_a_run_may_choose_its_own()
+    {
+        var store = NewStore();
+        var runner = new FlowRunner(store, new FlowRunnerOptions { CompletedRunRetention = TimeSpan.FromDays(30), RetainCompletedRuns = true });
+        var weekly = new FlowBuilder("weekly").Sequence(Trace("a"), Trace("b")).WithCompletedRunRetention(TimeSpan.FromDays(7)).Build();
+        var plain = new FlowBuilder("plain").Sequence(Trace("a")).Build();
+
+        await runner.RunAsync(weekly, null, new FlowRunOptions { RunId = "week" });
+        await runner.RunAsync(weekly, null, new FlowRunOptions { RunId = "day", RetainFor = TimeSpan.FromDays(1) });
+        await runner.RunAsync(weekly, null, new FlowRunOptions { RunId = "dropped", RetainState = false });
+        await runner.RunAsync(plain, null, new FlowRunOptions { RunId = "month" });
+        var bare = new FlowRunner(store);
+        await bare.RunAsync(weekly, null, new FlowRunOptions { RunId = "kept-by-flow" });
+
+        Assert.Null(await runner.GetRunAsync("dropped"));
+        Clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
+        store.PurgeExpired();
+        Assert.Null(await runner.GetRunAsync("day"));
+        Assert.NotNull(await runner.GetRunAsync("week"));
+        Assert.NotNull(await bare.GetRunAsync("kept-by-flow"));
+        Clock.Advance(TimeSpan.FromDays(6));
+        store.PurgeExpired();
+        Assert.Null(await runner.GetRunAsync("week"));
+        Assert.Null(await runner.GetRunAsync("kept-by-flow")); // kept although its runner keeps no completed run, then removed
+        Assert.Equal(0, await store.For(StateScope.Workflow("week")).CountAsync());
+        Assert.Equal(FlowRunStatus.Completed, (await runner.GetRunAsync("month"))!.Status);
+        Clock.Advance(TimeSpan.FromDays(23));
+        store.PurgeExpired();
+        Assert.Null(await runner.GetRunAsync("month"));
     }
 }

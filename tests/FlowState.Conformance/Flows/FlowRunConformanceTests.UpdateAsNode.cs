@@ -26,6 +26,48 @@ public abstract partial class FlowRunConformanceTests
     }
 
     [Fact]
+    public async Task Updating_as_a_node_of_the_nested_flow_the_run_was_interrupted_in_moves_that_flow_past_it()
+    {
+        var store = NewStore();
+        var runner = new FlowRunner(store, Recording);
+        static Flow Outer() => new FlowBuilder("outer").Sequence(
+            Counted("intake"),
+            new FlowBuilder("editing").Sequence(Counted("draft"), Counted("review"), Counted("polish")).Build(),
+            Counted("archive")).Build();
+        var stopped = await runner.RunAsync(Outer(), options: new FlowRunOptions { RunId = "nested-as", InterruptBefore = ["review"] });
+
+        await runner.UpdateStateAsync("nested-as", new { review = "approved by phone" }, asNode: "review");
+        var info = await runner.GetRunAsync("nested-as");
+        var done = await runner.ResumeAsync(Outer(), "nested-as");
+
+        Assert.Equal(FlowRunStatus.Interrupted, stopped.Status);
+        Assert.Equal((FlowRunStatus.Running, null), (info!.Status, info.InterruptedAt));
+        Assert.Equal(FlowRunStatus.Completed, done.Status);
+        Assert.Equal("""["intake","draft","polish","archive"]""", done.State["trace"]!.ToJsonString());
+        Assert.Equal("approved by phone", done.State["review"]!.GetValue<string>());
+        Assert.Equal(0, await store.GetAsync<int>("posts/nested-as/review"));
+        await AssertEachPostRanOnceAsync(store, "nested-as", "intake", "draft", "polish", "archive");
+    }
+
+    [Fact]
+    public async Task Updating_as_the_last_node_of_a_nested_flow_ends_that_flow_and_the_run_goes_on_after_it()
+    {
+        var store = NewStore();
+        var runner = new FlowRunner(store, Recording);
+        static Flow Outer() => new FlowBuilder("outer").Sequence(
+            Counted("intake"),
+            new FlowBuilder("editing").Sequence(Counted("draft"), Counted("review")).Build(),
+            Counted("archive")).Build();
+        await runner.RunAsync(Outer(), options: new FlowRunOptions { RunId = "nested-last", InterruptBefore = ["review"] });
+
+        await runner.UpdateStateAsync("nested-last", new { review = "skipped" }, asNode: "review");
+        var done = await runner.ResumeAsync(Outer(), "nested-last");
+
+        Assert.Equal("""["intake","draft","archive"]""", done.State["trace"]!.ToJsonString());
+        await AssertEachPostRanOnceAsync(store, "nested-last", "intake", "draft", "archive");
+    }
+
+    [Fact]
     public async Task Updating_as_a_node_with_an_action_follows_that_action_s_edge()
     {
         var store = NewStore();
@@ -67,7 +109,7 @@ public abstract partial class FlowRunConformanceTests
         var noEdge = await Assert.ThrowsAsync<ArgumentException>(async () => await runner.UpdateStateAsync("as-bad", new { x = 1 }, asNode: "draft", action: "maybe"));
         var completed = await Assert.ThrowsAsync<FlowException>(async () => await runner.UpdateStateAsync("as-done", new { x = 1 }, asNode: "draft"));
 
-        Assert.Contains("'drafts' is no node of flow 'drafting' (the run's top level); its nodes are", unknown.Message, StringComparison.Ordinal);
+        Assert.Contains("'drafts' is no node of flow 'drafting' (the run's top level) nor of the nested flow the run was interrupted in; its nodes are", unknown.Message, StringComparison.Ordinal);
         Assert.Contains("has no edge for action 'maybe'", noEdge.Message, StringComparison.Ordinal);
         Assert.Contains("has completed; it has no position to move", completed.Message, StringComparison.Ordinal);
         Assert.False(await store.For(StateScope.Workflow("as-bad")).ExistsAsync("x"));

@@ -61,6 +61,12 @@ internal sealed class RunExecution : IDisposable
     public bool RecordProgress { get; }
 
     /// <summary>
+    /// Steps commit in memory and their backend writes happen behind (<see cref="FlowRunDurability.Async"/>); the run's
+    /// last write, at the store's durability, comes after them in the commit queue and waits for them.
+    /// </summary>
+    public bool StepsWrittenBehind { get; init; }
+
+    /// <summary>
     /// The run's reducers as the staged writes of a post use them (<see cref="StagedWrites.ReducerOf"/>): fields of the
     /// run's scope only; null when the flow has none.
     /// </summary>
@@ -326,7 +332,7 @@ internal sealed class RunExecution : IDisposable
         writes?.AddTo(batch);
         if (!RecordProgress)
         {
-            await Store.ApplyGlobalAsync(batch, step.CancellationToken).ConfigureAwait(false);
+            await ApplyStepAsync(batch, step.CancellationToken).ConfigureAwait(false);
             step.NextNode = next;
             return;
         }
@@ -358,7 +364,7 @@ internal sealed class RunExecution : IDisposable
                 await _history.ApplyRetentionAsync(bookkeeping, checkpoint.Index, record.UpdatedAt, step.CancellationToken).ConfigureAwait(false);
             }
 
-            await Store.ApplyGlobalAsync(batch, step.CancellationToken).ConfigureAwait(false);
+            await ApplyStepAsync(batch, step.CancellationToken).ConfigureAwait(false);
             _record = record;
         }
         finally
@@ -368,6 +374,9 @@ internal sealed class RunExecution : IDisposable
 
         step.NextNode = next;
     }
+
+    private ValueTask<long> ApplyStepAsync(StateBatch batch, CancellationToken cancellationToken) =>
+        StepsWrittenBehind ? Store.ApplyGlobalBehindAsync(batch, cancellationToken) : Store.ApplyGlobalAsync(batch, cancellationToken);
 
     public void Dispose() => _commitLock.Dispose();
 
