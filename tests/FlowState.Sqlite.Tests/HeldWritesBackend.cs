@@ -9,11 +9,15 @@ internal sealed class HeldWritesBackend(IStateBackend inner) : IStateBackend
     private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _firstHeld = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _holding;
+    private int _heldWrites;
 
     public string Description => inner.Description;
 
     /// <summary>Completes when the first write after <see cref="Hold"/> reached the gate.</summary>
     public Task FirstHeld => _firstHeld.Task;
+
+    /// <summary>How many writes (backend transactions) came after <see cref="Hold"/>.</summary>
+    public int HeldWrites => Volatile.Read(ref _heldWrites);
 
     public void Hold() => _holding = true;
 
@@ -31,6 +35,7 @@ internal sealed class HeldWritesBackend(IStateBackend inner) : IStateBackend
     {
         if (_holding)
         {
+            Interlocked.Increment(ref _heldWrites);
             _firstHeld.TrySetResult();
             await _released.Task.WaitAsync(cancellationToken);
         }

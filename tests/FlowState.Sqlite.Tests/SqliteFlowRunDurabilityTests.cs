@@ -4,8 +4,9 @@ using Xunit;
 namespace FlowState.Sqlite.Tests;
 
 /// <summary>
-/// Per-run durability on a real SQLite file whose writes are held at a gate: an asynchronous run's steps go on while
-/// nothing is written, and its end waits for them; a synchronous run's next step waits for its step's write.
+/// Per-run durability on a real SQLite file whose writes are held at a gate from the first step on: a run written
+/// behind or at its end runs every step while nothing is written, and its end waits for them; a synchronous run's next
+/// step waits for its step's write.
 /// </summary>
 public sealed class SqliteFlowRunDurabilityTests : IDisposable
 {
@@ -15,11 +16,13 @@ public sealed class SqliteFlowRunDurabilityTests : IDisposable
     public void Dispose() => _directory.Dispose();
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task An_async_run_runs_every_step_before_anything_is_written_and_returns_once_all_of_them_are(bool setOnRunner)
+    [InlineData(FlowRunDurability.Async, false)]
+    [InlineData(FlowRunDurability.Async, true)]
+    [InlineData(FlowRunDurability.Exit, false)]
+    [InlineData(FlowRunDurability.Exit, true)]
+    public async Task A_run_not_waiting_for_its_steps_runs_them_all_before_anything_is_written_and_returns_once_they_are(FlowRunDurability durability, bool setOnRunner)
     {
-        var path = _directory.File("async.db");
+        var path = _directory.File("behind.db");
         var backend = new HeldWritesBackend(new SqliteStateBackend(path));
         var execs = new StepCounter(4);
         await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = backend }))
@@ -27,12 +30,11 @@ public sealed class SqliteFlowRunDurabilityTests : IDisposable
             var runner = new FlowRunner(store, new FlowRunnerOptions
             {
                 RetainCompletedRuns = true,
-                Durability = setOnRunner ? FlowRunDurability.Async : FlowRunDurability.Sync,
+                Durability = setOnRunner ? durability : FlowRunDurability.Sync,
             });
-            var options = new FlowRunOptions { RunId = "behind", Durability = setOnRunner ? null : FlowRunDurability.Async };
-            backend.Hold();
+            var options = new FlowRunOptions { RunId = "behind", Durability = setOnRunner ? null : durability };
 
-            var run = runner.RunAsync(Counting(execs), new { n = 0 }, options);
+            var run = runner.RunAsync(Counting(execs, backend), new { n = 0 }, options);
 
             try
             {
@@ -47,11 +49,18 @@ public sealed class SqliteFlowRunDurabilityTests : IDisposable
 
             var result = await run.WaitAsync(Timeout);
             Assert.Equal(4, result.State["n"]!.GetValue<int>());
+            if (durability == FlowRunDurability.Exit)
+            {
+                // The steps went to the backend in one batch at the end (with the end's record, or just before it),
+                // where a Sync run writes five times: each of its four steps, then its end.
+                Assert.InRange(backend.HeldWrites, 1, 2);
+            }
         }
 
         await using var reopened = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) });
         var record = await new FlowRunner(reopened).GetRunAsync("behind");
         Assert.Equal((FlowRunStatus.Completed, 4L), (record!.Status, record.Steps));
+        Assert.Equal(4, await reopened.For(StateScope.Workflow("behind")).GetAsync<int>("n"));
     }
 
     [Fact]
@@ -61,14 +70,13 @@ public sealed class SqliteFlowRunDurabilityTests : IDisposable
         var execs = new StepCounter(4);
         await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = backend });
         var runner = new FlowRunner(store, new FlowRunnerOptions { RetainCompletedRuns = true });
-        backend.Hold();
 
-        var run = runner.RunAsync(Counting(execs), new { n = 0 }, new FlowRunOptions { RunId = "synced" });
+        var run = runner.RunAsync(Counting(execs, backend), new { n = 0 }, new FlowRunOptions { RunId = "synced" });
 
         try
         {
             await backend.FirstHeld.WaitAsync(Timeout);
-            Assert.True(execs.Count <= 1, $"{execs.Count} steps ran while the first step's write was held");
+            Assert.Equal(1, execs.Count); // the first step's write is held, and the second step has not started
         }
         finally
         {
@@ -77,14 +85,21 @@ public sealed class SqliteFlowRunDurabilityTests : IDisposable
 
         Assert.Equal(4, (await run.WaitAsync(Timeout)).State["n"]!.GetValue<int>());
         Assert.Equal(4, execs.Count);
+        Assert.Equal(5, backend.HeldWrites);
     }
 
-    private static Flow Counting(StepCounter execs) => new FlowBuilder("counting").Sequence(
+    /// <summary>Four steps counting into "n"; the first one's exec holds the backend's writes from then on.</summary>
+    private static Flow Counting(StepCounter execs, HeldWritesBackend backend) => new FlowBuilder("counting").Sequence(
         Enumerable.Range(1, 4).Select(i => (FlowNode)Node.Create(
             $"step-{i}",
             prep: (_, _) => ValueTask.FromResult(i),
             exec: (value, _) =>
             {
+                if (value == 1)
+                {
+                    backend.Hold();
+                }
+
                 execs.Ran();
                 return ValueTask.FromResult(value);
             },

@@ -13,8 +13,8 @@ namespace FlowState.Benchmarks.Flows;
 /// the run's progress (a checkpoint per step), with 1 run at a time and with 16 concurrent runs; paired, sample by
 /// sample, with raw SQLite (one upsert per transaction at the same synchronous level) and, at Machine, the raw fsync
 /// rate; then the same runs with every run event read by a watcher against none (<c>--events</c>: only those); then
-/// the same runs with their steps written behind (<see cref="FlowRunDurability.Async"/>) against each step durable
-/// before the next (<c>--durability</c>: only those).
+/// the same runs with their steps written behind (<see cref="FlowRunDurability.Async"/>) and at each run's end
+/// (<see cref="FlowRunDurability.Exit"/>) against each step durable before the next (<c>--durability</c>: only those).
 /// <c>dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- flows [--quick] [--events | --durability] [--dir path]</c>.
 /// </summary>
 internal static class DurableFlowBenchmarks
@@ -90,8 +90,9 @@ internal static class DurableFlowBenchmarks
             }
         }
 
-        // Per-run durability: the same runs, sample by sample, with each step durable before the next (Sync) and with
-        // the steps written behind (Async); both timers stop once every run returned, that is once every step is durable.
+        // Per-run durability: the same runs, sample by sample, with each step durable before the next (Sync), the steps
+        // written behind (Async) and at each run's end (Exit); every timer stops once every run returned, that is once
+        // every step is durable.
         foreach (var durability in eventsOnly ? [] : new[] { Durability.Machine, Durability.Process })
         {
             foreach (var concurrentRuns in new[] { 1, 16 })
@@ -103,21 +104,24 @@ internal static class DurableFlowBenchmarks
                     (_, 1) => quick ? 200 : 500,
                     _ => quick ? 400 : 1000,
                 };
-                var sync = new List<double>();
-                var behind = new List<double>();
+                var samples = new Dictionary<FlowRunDurability, List<double>> { [FlowRunDurability.Sync] = [], [FlowRunDurability.Async] = [], [FlowRunDurability.Exit] = [] };
                 for (var i = 0; i < repetitions; i++)
                 {
-                    foreach (var mode in new[] { FlowRunDurability.Sync, FlowRunDurability.Async })
+                    foreach (var (mode, rates) in samples)
                     {
-                        var rate = await StepsPerSecondAsync(root, durability, concurrentRuns, runs, runDurability: mode);
-                        (mode == FlowRunDurability.Async ? behind : sync).Add(rate);
+                        rates.Add(await StepsPerSecondAsync(root, durability, concurrentRuns, runs, runDurability: mode));
                     }
                 }
 
-                rows.Add(
-                    $"| FlowState SQLite, {durability}, 10-node flow, steps written behind (run durability Async) | {concurrentRuns} | {new Measurement("steps/s", behind).Describe()} | " +
-                    $"each step durable before the next (Sync) {new Measurement("steps/s", sync).Describe()} | {new Measurement("×", behind.Zip(sync, (a, s) => a / s).ToList()).Describe()} of Sync |");
-                Console.WriteLine(rows[^1]);
+                var sync = samples[FlowRunDurability.Sync];
+                foreach (var (mode, what) in new[] { (FlowRunDurability.Async, "steps written behind"), (FlowRunDurability.Exit, "steps written at the run's end") })
+                {
+                    var rates = samples[mode];
+                    rows.Add(
+                        $"| FlowState SQLite, {durability}, 10-node flow, {what} (run durability {mode}) | {concurrentRuns} | {new Measurement("steps/s", rates).Describe()} | " +
+                        $"each step durable before the next (Sync) {new Measurement("steps/s", sync).Describe()} | {new Measurement("×", rates.Zip(sync, (a, s) => a / s).ToList()).Describe()} of Sync |");
+                    Console.WriteLine(rows[^1]);
+                }
             }
         }
 

@@ -34,4 +34,17 @@ internal interface IStateStoreRoot
     /// backend write happens behind, in order with every other commit (a later durable commit waits for it).
     /// </summary>
     ValueTask<long> ApplyGlobalBehindAsync(StateBatch batch, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A note of changes kept from the backend until <see cref="FlushDeferredAsync"/>, or null when this store cannot
+    /// defer them: no backend, a bound that pages values out (a value only memory has cannot be paged out), or a
+    /// shared store (every commit is the server's).
+    /// </summary>
+    DeferredWrites? NewDeferredWrites();
+
+    /// <summary>Applies <paramref name="batch"/> in memory; its changes reach the backend only with <see cref="FlushDeferredAsync"/>.</summary>
+    ValueTask<long> ApplyGlobalDeferredAsync(StateBatch batch, DeferredWrites deferred, CancellationToken cancellationToken);
+
+    /// <summary>Writes the current state of every key <paramref name="deferred"/> noted, in one batch; returns once durable.</summary>
+    ValueTask FlushDeferredAsync(DeferredWrites deferred, CancellationToken cancellationToken);
 }

@@ -280,13 +280,14 @@ public sealed partial class StateStore
     /// Queues this commit's changes; the task completes when they are durable. Null when there is nothing to wait for,
     /// which is always the case without a backend (nothing is recorded then).
     /// </summary>
-    private Task? QueueChangesLocked(Durability durability) => QueueChangesLocked(durability, holdsSlot: durability != Durability.None);
+    private Task? QueueChangesLocked(CommitMode mode) => QueueChangesLocked(mode, holdsSlot: mode.Waits);
 
     /// <summary>
-    /// Queues this commit's changes at <paramref name="durability"/>; the task completes when they are durable. A
-    /// writer that waits for them holds a slot of the queue (<paramref name="holdsSlot"/>), given back once written.
+    /// Queues this commit's changes at <paramref name="mode"/>'s durability, or notes their keys when the mode defers
+    /// them; the task completes when they are durable. A writer that waits for them holds a slot of the queue
+    /// (<paramref name="holdsSlot"/>), given back once written.
     /// </summary>
-    private Task? QueueChangesLocked(Durability durability, bool holdsSlot)
+    private Task? QueueChangesLocked(CommitMode mode, bool holdsSlot)
     {
         var changes = _pendingChanges;
         _pendingChanges = null;
@@ -300,7 +301,64 @@ public sealed partial class StateStore
         // changes that remove them must not reach it first.
         var gates = _evictionGates;
         _evictionGates = null;
-        return _commits!.Enqueue(changes, durability, holdsSlot, _version, gates is null ? null : Task.WhenAll(gates));
+        if (mode.Deferred is { } deferred && gates is null)
+        {
+            deferred.NoteLocked(changes);
+            return null;
+        }
+
+        return _commits!.Enqueue(changes, mode.Durability, holdsSlot, _version, gates is null ? null : Task.WhenAll(gates));
+    }
+
+    /// <summary>
+    /// Writes the current state of every key <paramref name="deferred"/> noted — its entry, or its deletion — in one
+    /// batch at the store's durability, behind everything queued before; returns once it is durable.
+    /// </summary>
+    internal async ValueTask FlushDeferredAsync(DeferredWrites deferred, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        var waits = _options.Durability != Durability.None;
+        if (waits)
+        {
+            await _commits!.WaitForSlotAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        Task? durable = null;
+        try
+        {
+            lock (_writeLock)
+            {
+                var now = NowTicks();
+                foreach (var (scopeKey, key) in deferred.TakeLocked())
+                {
+                    // The key's state now, whoever wrote it last: a writer outside the run may have changed it since.
+                    var node = FindNode(StateScope.FromStorageKey(scopeKey));
+                    if (node is not null && node.Entries.TryGetValue(key, out var entry) && !entry.IsExpired(now))
+                    {
+                        (_pendingChanges ??= []).Add(BackendChange.Upsert(new BackendEntry(
+                            scopeKey, key, entry.Utf8Json, entry.Version, entry.ExpiresAtTicks, entry.TimeToLiveTicks, entry.Sliding)));
+                    }
+                    else
+                    {
+                        (_pendingChanges ??= []).Add(BackendChange.Delete(scopeKey, key));
+                    }
+                }
+
+                durable = QueueChangesLocked(_options.Durability, holdsSlot: waits);
+            }
+        }
+        finally
+        {
+            if (waits && durable is null)
+            {
+                _commits!.ReleaseSlot();
+            }
+        }
+
+        if (durable is not null)
+        {
+            await durable.ConfigureAwait(false);
+        }
     }
 
     /// <summary>Queues background changes (expiry purges) without waiting; they ride with the next group.</summary>
@@ -324,7 +382,7 @@ public sealed partial class StateStore
         }
     }
 
-    private async ValueTask<CommitResult> CommitDurablyAsync(PreparedWrite[]? writes, ScopeClear? clear, Durability durability, CancellationToken cancellationToken)
+    private async ValueTask<CommitResult> CommitDurablyAsync(PreparedWrite[]? writes, ScopeClear? clear, CommitMode durability, CancellationToken cancellationToken)
     {
         if (writes is not null && _pagesOut)
         {
@@ -357,9 +415,9 @@ public sealed partial class StateStore
         }
     }
 
-    private async ValueTask<CommitResult> CommitDurablyOnceAsync(PreparedWrite[]? writes, ScopeClear? clear, Durability durability, CancellationToken cancellationToken)
+    private async ValueTask<CommitResult> CommitDurablyOnceAsync(PreparedWrite[]? writes, ScopeClear? clear, CommitMode durability, CancellationToken cancellationToken)
     {
-        var waits = durability != Durability.None;
+        var waits = durability.Waits;
         if (waits)
         {
             await _commits!.WaitForSlotAsync(cancellationToken).ConfigureAwait(false);

@@ -11,10 +11,10 @@ public sealed partial class StateStore
 
     /// <summary>
     /// Commits <paramref name="writes"/> and returns once they survive what <paramref name="durability"/> promises:
-    /// <see cref="Durability.None"/> writes the backend behind (a flow run's asynchronous steps), a level above the
-    /// store's own is not offered (the caller passes the store's).
+    /// <see cref="Durability.None"/> writes the backend behind (a flow run's asynchronous steps), a deferred mode not
+    /// at all until the flush (a run that writes at its end); a level above the store's own is not offered.
     /// </summary>
-    internal ValueTask<CommitResult> CommitAsync(PreparedWrite[] writes, Durability durability, CancellationToken cancellationToken)
+    internal ValueTask<CommitResult> CommitAsync(PreparedWrite[] writes, CommitMode durability, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfDisposed();
@@ -26,7 +26,7 @@ public sealed partial class StateStore
         return MeasureAsync(CommitUnmeasuredAsync(writes, durability, cancellationToken), writes.Length, Stopwatch.GetTimestamp());
     }
 
-    private ValueTask<CommitResult> CommitUnmeasuredAsync(PreparedWrite[] writes, Durability durability, CancellationToken cancellationToken)
+    private ValueTask<CommitResult> CommitUnmeasuredAsync(PreparedWrite[] writes, CommitMode durability, CancellationToken cancellationToken)
     {
         if (_interceptors.Length > 0)
         {
@@ -124,7 +124,7 @@ public sealed partial class StateStore
         ActualVersion = actual,
     };
 
-    private async ValueTask<CommitResult> CommitInterceptedAsync(PreparedWrite[] writes, Durability durability, CancellationToken cancellationToken)
+    private async ValueTask<CommitResult> CommitInterceptedAsync(PreparedWrite[] writes, CommitMode durability, CancellationToken cancellationToken)
     {
         foreach (var write in writes)
         {
@@ -190,7 +190,7 @@ public sealed partial class StateStore
     }
 
     /// <summary>Commits in memory and queues the changes for the backend (if any); the task completes when they are durable.</summary>
-    private (CommitResult Result, Task? Durable) CommitCore(PreparedWrite[] writes, Durability durability)
+    private (CommitResult Result, Task? Durable) CommitCore(PreparedWrite[] writes, CommitMode durability)
     {
         PendingEvictions? evictions = null;
         CommitResult result;
@@ -295,7 +295,7 @@ public sealed partial class StateStore
     /// Runs a commit (<paramref name="writes"/>) or a clear (<paramref name="clear"/>): in memory only, completing
     /// synchronously, or through the group-commit queue when the store has a backend.
     /// </summary>
-    private ValueTask<CommitResult> RunCommitAsync(PreparedWrite[]? writes, ScopeClear? clear, Durability durability, CancellationToken cancellationToken)
+    private ValueTask<CommitResult> RunCommitAsync(PreparedWrite[]? writes, ScopeClear? clear, CommitMode durability, CancellationToken cancellationToken)
     {
         if (_commits is not null)
         {
@@ -694,7 +694,7 @@ public sealed partial class StateStore
         }
     }
 
-    private (CommitResult Result, Task? Durable) ClearCore(ScopeClear clear, Durability durability)
+    private (CommitResult Result, Task? Durable) ClearCore(ScopeClear clear, CommitMode durability)
     {
         PendingEvictions? evictions = null;
         long removed = 0;

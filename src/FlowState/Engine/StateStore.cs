@@ -199,6 +199,13 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     async ValueTask<long> IStateStoreRoot.ApplyGlobalBehindAsync(StateBatch batch, CancellationToken cancellationToken) =>
         (await CommitAsync(Prepare(StateScope.Global, batch), Durability.None, cancellationToken).ConfigureAwait(false)).Version;
 
+    DeferredWrites? IStateStoreRoot.NewDeferredWrites() => _commits is null || _pagesOut || _readOnly ? null : new DeferredWrites();
+
+    async ValueTask<long> IStateStoreRoot.ApplyGlobalDeferredAsync(StateBatch batch, DeferredWrites deferred, CancellationToken cancellationToken) =>
+        (await CommitAsync(Prepare(StateScope.Global, batch), new CommitMode(Durability.None, deferred), cancellationToken).ConfigureAwait(false)).Version;
+
+    ValueTask IStateStoreRoot.FlushDeferredAsync(DeferredWrites deferred, CancellationToken cancellationToken) => FlushDeferredAsync(deferred, cancellationToken);
+
     /// <summary>The store's name in metrics (<see cref="StateStoreOptions.Name"/>).</summary>
     public string Name => _options.Name;
 

@@ -1,9 +1,9 @@
 namespace FlowState.Flows;
 
 /// <summary>
-/// When a run's steps are made durable (LangGraph's <c>durability</c> of a run): each before the next step starts, or
-/// written behind while the run goes on. Either way a step's writes, progress and history commit as one batch, so what
-/// reaches the backend is always a whole number of steps, in order.
+/// When a run's steps are made durable (LangGraph's <c>durability</c> of a run): each before the next step starts,
+/// written behind while the run goes on, or all at the run's end. A step's writes, progress and history commit as one
+/// batch, so what reaches the backend is always a whole number of steps, in order.
 /// </summary>
 public enum FlowRunDurability
 {
@@ -21,4 +21,13 @@ public enum FlowRunDurability
     /// <see cref="Sync"/>.
     /// </summary>
     Async,
+
+    /// <summary>
+    /// The run's start is durable; its steps commit in memory only (other readers see them) and reach the backend in
+    /// one batch when the run ends — completed, interrupted, failed or cancelled — holding each key's state at that
+    /// moment. The fewest writes; a crash loses every step since the start (or since the run last ended, when resumed),
+    /// which a resumed run runs again. Runs as <see cref="Sync"/> on a store without a backend, on one whose bound pages
+    /// values out (a value only memory holds cannot be paged out), and on a shared store.
+    /// </summary>
+    Exit,
 }

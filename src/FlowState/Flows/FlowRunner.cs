@@ -907,6 +907,7 @@ public sealed class FlowRunner
                 Breakpoints = breakpoints,
                 Reducers = flow.Reducers,
                 StepsWrittenBehind = durability == FlowRunDurability.Async,
+                Deferred = durability == FlowRunDurability.Exit ? _store.NewDeferredWrites() : null,
             };
             if (resumed)
             {
@@ -966,6 +967,7 @@ public sealed class FlowRunner
             {
                 Answers = execution.Interrupt is { } previous && previous.Frame == interrupted.Frame && previous.StepIndex == interrupted.StepIndex ? previous.Answers : null,
             };
+            await execution.FlushDeferredAsync(cancellationToken).ConfigureAwait(false);
             await execution.SetStatusAsync(FlowRunStatus.Interrupted, null, cancellationToken, interrupt).ConfigureAwait(false);
             FlowLog.RunInterrupted(_logger, runId, flow.Name, interrupted.NodeName!);
             activity?.AddEvent(new ActivityEvent("run.interrupted"));
@@ -988,6 +990,8 @@ public sealed class FlowRunner
                 await execution.SetStatusAsync(FlowRunStatus.Running, null, CancellationToken.None).ConfigureAwait(false);
             }
 
+            await execution.FlushDeferredAsync(CancellationToken.None).ConfigureAwait(false);
+
             FlowLog.RunCancelled(_logger, runId, flow.Name, execution.StepsRun);
             activity?.AddEvent(new ActivityEvent("run.cancelled"));
             if (execution.IsWatched)
@@ -1004,6 +1008,7 @@ public sealed class FlowRunner
             FlowLog.RunFailed(_logger, ex, runId, flow.Name);
             try
             {
+                await execution.FlushDeferredAsync(CancellationToken.None).ConfigureAwait(false);
                 await execution.SetStatusAsync(FlowRunStatus.Failed, ex.Message, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception recordError) when (recordError is StateException or ObjectDisposedException)
@@ -1020,6 +1025,8 @@ public sealed class FlowRunner
         }
 
         var state = await FlowStateStorage.ReadStateAsync(_store.For(StateScope.Workflow(runId)), cancellationToken).ConfigureAwait(false);
+        // Before the run's end is recorded: a crash must never leave a completed record without the steps behind it.
+        await execution.FlushDeferredAsync(cancellationToken).ConfigureAwait(false);
         if (retention.Keep)
         {
             await execution.SetStatusAsync(FlowRunStatus.Completed, null, cancellationToken).ConfigureAwait(false);

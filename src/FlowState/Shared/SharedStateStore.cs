@@ -88,6 +88,14 @@ public sealed class SharedStateStore : IStateStore, IStateStoreRoot, IAsyncDispo
     // A shared commit is a conditional write the server decides: it cannot be written behind.
     ValueTask<long> IStateStoreRoot.ApplyGlobalBehindAsync(StateBatch batch, CancellationToken cancellationToken) => For(StateScope.Global).ApplyAsync(batch, cancellationToken);
 
+    DeferredWrites? IStateStoreRoot.NewDeferredWrites() => null;
+
+    ValueTask<long> IStateStoreRoot.ApplyGlobalDeferredAsync(StateBatch batch, DeferredWrites deferred, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("A shared store commits on its server; it defers no change (NewDeferredWrites gives none).");
+
+    ValueTask IStateStoreRoot.FlushDeferredAsync(DeferredWrites deferred, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("A shared store commits on its server; it defers no change (NewDeferredWrites gives none).");
+
     IStateReader IStateReader.Scope(string name) => Scope(name);
 
     /// <inheritdoc />

@@ -9,15 +9,17 @@ namespace FlowState.Conformance;
 /// <see cref="CrashTestFlow"/> in several concurrent runs; the parent kills it with SIGKILL at a random moment, reopens
 /// the store, resumes every run that did not complete, and checks that every run then completed with each post's
 /// effect applied exactly once (none twice, none lost), and that no effect exists for a run the store has no record of.
-/// With the runs' steps written behind (<see cref="FlowRunDurability.Async"/>) a kill loses the steps still behind, and
-/// their posts run again on resume: the effects, committed with the steps, are still exactly once.
-/// <c>FLOWSTATE_CRASH_KILLS</c> sets the number of kills (default 20; a quarter of them for asynchronous runs).
+/// With the runs' steps written behind (<see cref="FlowRunDurability.Async"/>) or at their end
+/// (<see cref="FlowRunDurability.Exit"/>) a kill loses the steps not yet written, and their posts run again on resume:
+/// the effects, committed with the steps, are still exactly once. <c>FLOWSTATE_CRASH_KILLS</c> sets the number of kills
+/// (default 20; a quarter of them for the two other modes).
 /// </summary>
 public abstract class FlowCrashRecoveryConformanceTests : CrashTestBase
 {
     [Theory]
     [InlineData(FlowRunDurability.Sync)]
     [InlineData(FlowRunDurability.Async)]
+    [InlineData(FlowRunDurability.Exit)]
     public async Task Killed_flow_runs_resume_and_apply_every_post_exactly_once(FlowRunDurability runDurability)
     {
         var path = Directory.File("flows");

@@ -67,6 +67,16 @@ internal sealed class RunExecution : IDisposable
     public bool StepsWrittenBehind { get; init; }
 
     /// <summary>
+    /// The keys of the steps committed in memory only (<see cref="FlowRunDurability.Exit"/>), written by
+    /// <see cref="FlushDeferredAsync"/> before the run's end is recorded; null for the other modes.
+    /// </summary>
+    public DeferredWrites? Deferred { get; init; }
+
+    /// <summary>Writes the steps an <see cref="FlowRunDurability.Exit"/> run kept from the backend; returns once they are durable.</summary>
+    public ValueTask FlushDeferredAsync(CancellationToken cancellationToken) =>
+        Deferred is null ? ValueTask.CompletedTask : Store.FlushDeferredAsync(Deferred, cancellationToken);
+
+    /// <summary>
     /// The run's reducers as the staged writes of a post use them (<see cref="StagedWrites.ReducerOf"/>): fields of the
     /// run's scope only; null when the flow has none.
     /// </summary>
@@ -376,7 +386,9 @@ internal sealed class RunExecution : IDisposable
     }
 
     private ValueTask<long> ApplyStepAsync(StateBatch batch, CancellationToken cancellationToken) =>
-        StepsWrittenBehind ? Store.ApplyGlobalBehindAsync(batch, cancellationToken) : Store.ApplyGlobalAsync(batch, cancellationToken);
+        Deferred is not null ? Store.ApplyGlobalDeferredAsync(batch, Deferred, cancellationToken)
+        : StepsWrittenBehind ? Store.ApplyGlobalBehindAsync(batch, cancellationToken)
+        : Store.ApplyGlobalAsync(batch, cancellationToken);
 
     public void Dispose() => _commitLock.Dispose();
 
