@@ -4,14 +4,12 @@ namespace FlowState.Sqlite.Tests;
 /// A real backend whose writes, once <see cref="Hold"/> is called, wait at a gate until <see cref="Release"/>: the
 /// test sees what a store and its writers do while the backend has not written yet. Reads pass through.
 /// </summary>
-internal sealed class HeldWritesBackend(IStateBackend inner) : IStateBackend
+internal sealed class HeldWritesBackend(IStateBackend inner) : DelegatingStateBackend(inner)
 {
     private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _firstHeld = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _holding;
     private int _heldWrites;
-
-    public string Description => inner.Description;
 
     /// <summary>Completes when the first write after <see cref="Hold"/> reached the gate.</summary>
     public Task FirstHeld => _firstHeld.Task;
@@ -23,15 +21,7 @@ internal sealed class HeldWritesBackend(IStateBackend inner) : IStateBackend
 
     public void Release() => _released.TrySetResult();
 
-    public ValueTask OpenAsync(CancellationToken cancellationToken) => inner.OpenAsync(cancellationToken);
-
-    public IAsyncEnumerable<BackendEntry> ScanAsync(string scopeKeyPrefix, CancellationToken cancellationToken) =>
-        inner.ScanAsync(scopeKeyPrefix, cancellationToken);
-
-    public ValueTask<BackendEntry?> GetAsync(string scopeKey, string key, CancellationToken cancellationToken) =>
-        inner.GetAsync(scopeKey, key, cancellationToken);
-
-    public async ValueTask ApplyAsync(IReadOnlyList<BackendChange> changes, Durability durability, CancellationToken cancellationToken)
+    public override async ValueTask ApplyAsync(IReadOnlyList<BackendChange> changes, Durability durability, CancellationToken cancellationToken)
     {
         if (_holding)
         {
@@ -40,8 +30,6 @@ internal sealed class HeldWritesBackend(IStateBackend inner) : IStateBackend
             await _released.Task.WaitAsync(cancellationToken);
         }
 
-        await inner.ApplyAsync(changes, durability, cancellationToken);
+        await base.ApplyAsync(changes, durability, cancellationToken);
     }
-
-    public ValueTask DisposeAsync() => inner.DisposeAsync();
 }

@@ -35,13 +35,7 @@ internal static class DurableFlowBenchmarks
         {
             foreach (var concurrentRuns in new[] { 1, 16 })
             {
-                var runsPerSample = (durability, concurrentRuns) switch
-                {
-                    (Durability.Machine, 1) => quick ? 20 : 50,
-                    (Durability.Machine, _) => quick ? 64 : 160,
-                    (_, 1) => quick ? 200 : 500,
-                    _ => quick ? 400 : 1000,
-                };
+                var runsPerSample = RunsPerSample(durability, concurrentRuns, quick);
                 var steps = new List<double>();
                 var raw = new List<double>();
                 var fsync = new List<double>();
@@ -97,13 +91,7 @@ internal static class DurableFlowBenchmarks
         {
             foreach (var concurrentRuns in new[] { 1, 16 })
             {
-                var runs = (durability, concurrentRuns) switch
-                {
-                    (Durability.Machine, 1) => quick ? 20 : 50,
-                    (Durability.Machine, _) => quick ? 64 : 160,
-                    (_, 1) => quick ? 200 : 500,
-                    _ => quick ? 400 : 1000,
-                };
+                var runs = RunsPerSample(durability, concurrentRuns, quick);
                 var samples = new Dictionary<FlowRunDurability, List<double>> { [FlowRunDurability.Sync] = [], [FlowRunDurability.Async] = [], [FlowRunDurability.Exit] = [] };
                 for (var i = 0; i < repetitions; i++)
                 {
@@ -136,6 +124,15 @@ internal static class DurableFlowBenchmarks
         Console.WriteLine($"written to {output}");
         return 0;
     }
+
+    /// <summary>Runs per sample: about a second of work at each durability and concurrency, fewer with --quick.</summary>
+    private static int RunsPerSample(Durability durability, int concurrentRuns, bool quick) => (durability, concurrentRuns) switch
+    {
+        (Durability.Machine, 1) => quick ? 20 : 50,
+        (Durability.Machine, _) => quick ? 64 : 160,
+        (_, 1) => quick ? 200 : 500,
+        _ => quick ? 400 : 1000,
+    };
 
     internal static async Task<double> StepsPerSecondAsync(string root, Durability durability, int concurrentRuns, int runs, FlowObserver observer = FlowObserver.None, int warmUpRuns = 1, FlowHistoryOptions? history = null, StrongBox<long>? checkpointsKept = null, FlowRunDurability runDurability = FlowRunDurability.Sync)
     {

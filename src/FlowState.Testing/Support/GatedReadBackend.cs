@@ -4,11 +4,9 @@ namespace FlowState.Testing;
 /// A real backend whose point reads can be held at a gate: a test sees that a read has started and decides when it
 /// may go on. Everything else goes to the real backend unchanged.
 /// </summary>
-internal sealed class GatedReadBackend(IStateBackend inner) : IStateBackend
+internal sealed class GatedReadBackend(IStateBackend inner) : DelegatingStateBackend(inner)
 {
     private TaskCompletionSource? _gate;
-
-    public string Description => inner.Description;
 
     /// <summary>Completes when a read reached the closed gate.</summary>
     public TaskCompletionSource ReadWaiting { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -22,12 +20,7 @@ internal sealed class GatedReadBackend(IStateBackend inner) : IStateBackend
 
     public void Open() => _gate?.TrySetResult();
 
-    public ValueTask OpenAsync(CancellationToken cancellationToken) => inner.OpenAsync(cancellationToken);
-
-    public IAsyncEnumerable<BackendEntry> ScanAsync(string scopeKeyPrefix, CancellationToken cancellationToken) =>
-        inner.ScanAsync(scopeKeyPrefix, cancellationToken);
-
-    public async ValueTask<BackendEntry?> GetAsync(string scopeKey, string key, CancellationToken cancellationToken)
+    public override async ValueTask<BackendEntry?> GetAsync(string scopeKey, string key, CancellationToken cancellationToken)
     {
         if (_gate is { } gate)
         {
@@ -35,11 +28,6 @@ internal sealed class GatedReadBackend(IStateBackend inner) : IStateBackend
             await gate.Task.WaitAsync(cancellationToken);
         }
 
-        return await inner.GetAsync(scopeKey, key, cancellationToken);
+        return await base.GetAsync(scopeKey, key, cancellationToken);
     }
-
-    public ValueTask ApplyAsync(IReadOnlyList<BackendChange> changes, Durability durability, CancellationToken cancellationToken) =>
-        inner.ApplyAsync(changes, durability, cancellationToken);
-
-    public ValueTask DisposeAsync() => inner.DisposeAsync();
 }

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using FlowState.Checkpoints;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -17,18 +15,11 @@ public sealed class StreamPipeline : IAsyncDisposable
 {
     private readonly bool _ownsStore;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _sinkLocks = new(StringComparer.Ordinal);
-    private readonly StreamStateTracker _tracker;
+    // What the runs work with (workers, the run, the coordinator): they see the context, never this public type.
+    private readonly PipelineContext _context;
     private readonly CheckpointCoordinator _coordinator;
     private readonly SemaphoreSlim _oneRun = new(1, 1);
-    private PipelineRun? _run;
-    private long _messagesRead;
-    private long _messagesWritten;
-    private long _messagesProcessed;
-    private CheckpointManifest? _lastTaken;
-    private TimeSpan? _lastDuration;
     private long? _recoveredFrom;
-    private readonly FlowStateInstruments _instruments;
     private bool _recovered;
 
     internal StreamPipeline(
@@ -40,37 +31,27 @@ public sealed class StreamPipeline : IAsyncDisposable
         StateStore? store,
         ILogger? logger)
     {
-        Options = options;
-        Sources = sources;
-        Processors = processors;
-        Sinks = sinks;
         CheckpointStorage = checkpointStorage;
         _ownsStore = store is null;
-        Store = store ?? new StateStore(new StateStoreOptions { MeterFactory = options.MeterFactory });
-        _instruments = options.MeterFactory is { } meters ? FlowStateInstruments.For(meters) : Store.Instruments;
+        store ??= new StateStore(new StateStoreOptions { MeterFactory = options.MeterFactory });
         _logger = logger ?? NullLogger.Instance;
-        Scope = StateScope.Custom("stream").Child(options.Name);
-        foreach (var sink in sinks)
-        {
-            _sinkLocks[sink.Name] = new SemaphoreSlim(1, 1);
-        }
-
-        _tracker = new StreamStateTracker(Store, Scope, [.. processors.Select(p => p.Name)], options.Partitions);
-        _tracker.Attach();
-        _coordinator = new CheckpointCoordinator(this, checkpointStorage, _logger);
+        var instruments = options.MeterFactory is { } meters ? FlowStateInstruments.For(meters) : store.Instruments;
+        _context = new PipelineContext(options, sources, processors, sinks, store, instruments, _logger);
+        _context.Tracker.Attach();
+        _coordinator = new CheckpointCoordinator(_context, checkpointStorage, _logger);
     }
 
     /// <summary>The pipeline's name.</summary>
     public string Name => Options.Name;
 
     /// <summary>The options it was built with.</summary>
-    public StreamPipelineOptions Options { get; }
+    public StreamPipelineOptions Options => _context.Options;
 
     /// <summary>The scope of the pipeline's state: <c>custom:stream:{name}:</c>, one child scope per processor.</summary>
-    public StateScope Scope { get; }
+    public StateScope Scope => _context.Scope;
 
     /// <summary>The store holding the pipeline's keyed state.</summary>
-    public StateStore Store { get; }
+    public StateStore Store => _context.Store;
 
     /// <summary>Where checkpoints go; null when the pipeline takes none.</summary>
     public ICheckpointStorage? CheckpointStorage { get; }
@@ -81,13 +62,9 @@ public sealed class StreamPipeline : IAsyncDisposable
             ? new ReadOnlyStateReader(Store.For(Scope.Child(processorName)))
             : throw new ArgumentException($"Pipeline '{Name}' has no processor '{processorName}'.", nameof(processorName));
 
-    internal IReadOnlyList<ISource> Sources { get; }
+    private IReadOnlyList<IProcessor> Processors => _context.Processors;
 
-    internal IReadOnlyList<IProcessor> Processors { get; }
-
-    internal IReadOnlyList<ISink> Sinks { get; }
-
-    internal int TerminalCount => Sinks.Count > 0 ? Sinks.Count : Options.Partitions;
+    private IReadOnlyList<ISink> Sinks => _context.Sinks;
 
     /// <summary>
     /// Restores the latest complete checkpoint: state (its chain of increments from the full base), source offsets, and
@@ -124,26 +101,26 @@ public sealed class StreamPipeline : IAsyncDisposable
         {
             var recovered = _recovered ? _recoveredFrom : await RecoverCoreAsync(cancellationToken).ConfigureAwait(false);
             _recovered = false;
-            var read = Interlocked.Read(ref _messagesRead);
-            var written = Interlocked.Read(ref _messagesWritten);
+            var read = _context.MessagesRead;
+            var written = _context.MessagesWritten;
             var checkpoints = _coordinator.CompletedCount;
-            var run = new PipelineRun(this, _coordinator, _tracker, cancellationToken);
+            var run = new PipelineRun(_context, _coordinator, cancellationToken);
             await using var runScope = run.ConfigureAwait(false);
-            _run = run;
+            _context.Run = run;
             try
             {
                 await run.ExecuteAsync().ConfigureAwait(false);
             }
             finally
             {
-                _run = null;
+                _context.Run = null;
                 await AbortOpenTransactionsAsync().ConfigureAwait(false);
             }
 
             return new StreamRunResult(
                 recovered,
-                Interlocked.Read(ref _messagesRead) - read,
-                Interlocked.Read(ref _messagesWritten) - written,
+                _context.MessagesRead - read,
+                _context.MessagesWritten - written,
                 _coordinator.CompletedCount - checkpoints,
                 _coordinator.LastCompletedId);
         }
@@ -157,7 +134,7 @@ public sealed class StreamPipeline : IAsyncDisposable
     /// <returns>The checkpoint's id.</returns>
     /// <exception cref="InvalidOperationException">The pipeline is not running.</exception>
     public Task<long> CreateCheckpointAsync(CancellationToken cancellationToken = default) =>
-        _run is null
+        _context.Run is null
             ? throw new InvalidOperationException($"Pipeline '{Name}' is not running; a checkpoint needs a running pipeline.")
             : _coordinator.TriggerAsync(final: false, cancellationToken);
 
@@ -259,18 +236,18 @@ public sealed class StreamPipeline : IAsyncDisposable
         var state = Store.GetStatistics(Scope);
         return ValueTask.FromResult(new StreamStatistics
         {
-            MessagesRead = Interlocked.Read(ref _messagesRead),
-            MessagesProcessed = Interlocked.Read(ref _messagesProcessed),
-            MessagesWritten = Interlocked.Read(ref _messagesWritten),
+            MessagesRead = _context.MessagesRead,
+            MessagesProcessed = _context.MessagesProcessed,
+            MessagesWritten = _context.MessagesWritten,
             CheckpointsCompleted = _coordinator.CompletedCount,
             CheckpointsFailed = _coordinator.FailedCount,
             LastCheckpointId = _coordinator.LastCompletedId,
-            LastCheckpointAt = _lastTaken?.CreatedAt,
-            LastCheckpointDuration = _lastDuration,
-            LastCheckpointBytes = _lastTaken?.Bytes,
-            LastCheckpointEntries = _lastTaken?.Entries,
-            LastCheckpointIncremental = _lastTaken?.Incremental,
-            ActiveTransactions = _run?.ActiveTransactions ?? 0,
+            LastCheckpointAt = _context.LastTaken?.CreatedAt,
+            LastCheckpointDuration = _context.LastDuration,
+            LastCheckpointBytes = _context.LastTaken?.Bytes,
+            LastCheckpointEntries = _context.LastTaken?.Entries,
+            LastCheckpointIncremental = _context.LastTaken?.Incremental,
+            ActiveTransactions = _context.Run?.ActiveTransactions ?? 0,
             StateEntries = state.Entries,
             StateBytes = state.Bytes,
         });
@@ -279,8 +256,8 @@ public sealed class StreamPipeline : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        _tracker.Detach();
-        foreach (var source in Sources)
+        _context.Tracker.Detach();
+        foreach (var source in _context.Sources)
         {
             await source.DisposeAsync().ConfigureAwait(false);
         }
@@ -295,111 +272,9 @@ public sealed class StreamPipeline : IAsyncDisposable
             await Store.DisposeAsync().ConfigureAwait(false);
         }
 
-        foreach (var sinkLock in _sinkLocks.Values)
-        {
-            sinkLock.Dispose();
-        }
-
+        _context.Dispose();
         _oneRun.Dispose();
         _coordinator.Dispose();
-    }
-
-    internal void CountRead(int messages)
-    {
-        Interlocked.Add(ref _messagesRead, messages);
-        _instruments.StreamMessages.Add(messages, new KeyValuePair<string, object?>("flowstate.pipeline", Name));
-    }
-
-    internal void CountProcessed(int messages) => Interlocked.Add(ref _messagesProcessed, messages);
-
-    internal void CountWritten(int messages) => Interlocked.Add(ref _messagesWritten, messages);
-
-    internal SemaphoreSlim SinkLock(ISink sink) => _sinkLocks[sink.Name];
-
-    internal void Fault(Exception failure) => _run?.Fault(failure);
-
-    internal void RecordCheckpoint(CheckpointManifest? manifest, TimeSpan duration)
-    {
-        _lastTaken = manifest;
-        _lastDuration = duration;
-        if (manifest is not null)
-        {
-            var tags = new TagList { { "flowstate.pipeline", Name }, { "flowstate.checkpoint.kind", manifest.Incremental ? "incremental" : "full" } };
-            _instruments.CheckpointDuration.Record(duration.TotalSeconds, tags);
-            _instruments.CheckpointSize.Record(manifest.Bytes, tags);
-            if (FlowStateActivities.Source.HasListeners())
-            {
-                // The checkpoint is over by now: record its span after the fact, from barrier request to manifest.
-                using var activity = FlowStateActivities.Source.StartActivity("flowstate.checkpoint", ActivityKind.Internal, default(ActivityContext), startTime: Options.TimeProvider.GetUtcNow() - duration);
-                activity?.SetTag("flowstate.pipeline", Name);
-                activity?.SetTag("flowstate.checkpoint.id", manifest.Id);
-                activity?.SetTag("flowstate.checkpoint.kind", manifest.Incremental ? "incremental" : "full");
-                activity?.SetTag("flowstate.checkpoint.entries", manifest.Entries);
-                activity?.SetTag("flowstate.checkpoint.bytes", manifest.Bytes);
-            }
-            StreamLog.CheckpointCompleted(_logger, Name, manifest.Id, manifest.Incremental ? "incremental" : "full", manifest.Entries, manifest.Bytes, duration.TotalMilliseconds);
-        }
-    }
-
-    /// <summary>Commits the sink transactions a complete checkpoint names, oldest first.</summary>
-    internal async Task CommitSinksAsync(IReadOnlyDictionary<string, IReadOnlyList<string>> handles)
-    {
-        foreach (var sink in Sinks)
-        {
-            if (sink is not TwoPhaseCommitSink transactional || !handles.TryGetValue(sink.Name, out var list) || list.Count == 0)
-            {
-                continue;
-            }
-
-            var sinkLock = SinkLock(sink);
-            await sinkLock.WaitAsync().ConfigureAwait(false);
-            try
-            {
-                foreach (var handle in list)
-                {
-                    await transactional.CommitAsync(handle, CancellationToken.None).ConfigureAwait(false);
-                    _run?.CommittedSinkTransactions(1);
-                }
-            }
-            finally
-            {
-                sinkLock.Release();
-            }
-        }
-    }
-
-    /// <summary>Replaces the pipeline's state with a checkpoint's entries (expired ones skipped).</summary>
-    internal async Task ReplaceStateAsync(IEnumerable<BackendEntry> entries, CancellationToken cancellationToken)
-    {
-        _tracker.Suspend(true);
-        try
-        {
-            await Store.For(Scope).ClearAsync(cancellationToken).ConfigureAwait(false);
-            var scopes = new Dictionary<string, StateScope>(StringComparer.Ordinal);
-            var restored = new List<(StateScope, BackendEntry)>();
-            foreach (var entry in entries)
-            {
-                if (!scopes.TryGetValue(entry.ScopeKey, out var scope))
-                {
-                    scopes[entry.ScopeKey] = scope = StateScope.FromStorageKey(entry.ScopeKey);
-                    if (!Scope.Contains(scope))
-                    {
-                        throw new StateCorruptedException($"A checkpoint of pipeline '{Name}' holds state of scope '{scope}', outside the pipeline's scope '{Scope}'.");
-                    }
-                }
-
-                restored.Add((scope, entry));
-            }
-
-            if (restored.Count > 0)
-            {
-                await Store.RestoreEntriesAsync(restored, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            _tracker.Suspend(false);
-        }
     }
 
     private async Task<long?> RecoverCoreAsync(CancellationToken cancellationToken)

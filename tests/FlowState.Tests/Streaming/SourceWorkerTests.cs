@@ -11,10 +11,8 @@ public sealed class SourceWorkerTests
     public async Task A_source_whose_task_starts_after_the_first_barrier_was_requested_still_injects_it()
     {
         var source = new ListSource("input", [StreamMessage.Create("k", 1, id: "m1")]);
-        await using var pipeline = new StreamPipelineBuilder("late-source")
-            .AddSource(source)
-            .AddSink(new PlainListSink("out"))
-            .Build();
+        await using var store = new StateStore();
+        using var pipeline = new PipelineContext(new StreamPipelineOptions { Name = "late-source" }, [source], [], [new PlainListSink("out")], store, store.Instruments, NullLogger.Instance);
         var coordinator = new CheckpointCoordinator(pipeline, null, NullLogger.Instance);
         await coordinator.RecoverAsync(CancellationToken.None);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));

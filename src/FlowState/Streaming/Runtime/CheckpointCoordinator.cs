@@ -13,7 +13,7 @@ namespace FlowState.Streaming;
 /// </summary>
 internal sealed class CheckpointCoordinator : IDisposable
 {
-    private readonly StreamPipeline _pipeline;
+    private readonly PipelineContext _pipeline;
     private readonly ICheckpointStorage? _storage;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
@@ -42,7 +42,7 @@ internal sealed class CheckpointCoordinator : IDisposable
     private readonly Lock _handlesLock = new();
     private long _lastAbandonedId;
 
-    public CheckpointCoordinator(StreamPipeline pipeline, ICheckpointStorage? storage, ILogger logger)
+    public CheckpointCoordinator(PipelineContext pipeline, ICheckpointStorage? storage, ILogger logger)
     {
         _pipeline = pipeline;
         _storage = storage;

@@ -8,7 +8,7 @@ namespace FlowState.Streaming;
 /// </summary>
 internal sealed class PipelineRun : IAsyncDisposable
 {
-    private readonly StreamPipeline _pipeline;
+    private readonly PipelineContext _pipeline;
     private readonly CheckpointCoordinator _coordinator;
     private readonly StreamStateTracker _tracker;
     private readonly CancellationTokenSource _stop;
@@ -19,11 +19,11 @@ internal sealed class PipelineRun : IAsyncDisposable
     private Exception? _failure;
     private int _preCommitted;
 
-    public PipelineRun(StreamPipeline pipeline, CheckpointCoordinator coordinator, StreamStateTracker tracker, CancellationToken cancellationToken)
+    public PipelineRun(PipelineContext pipeline, CheckpointCoordinator coordinator, CancellationToken cancellationToken)
     {
         _pipeline = pipeline;
         _coordinator = coordinator;
-        _tracker = tracker;
+        _tracker = pipeline.Tracker;
         _callerToken = cancellationToken;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _stopPeriodic = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);

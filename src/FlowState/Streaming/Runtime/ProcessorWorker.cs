@@ -5,7 +5,7 @@ namespace FlowState.Streaming;
 /// barrier, and passes output, barriers and end markers downstream.
 /// </summary>
 internal sealed class ProcessorWorker(
-    StreamPipeline pipeline,
+    PipelineContext pipeline,
     CheckpointCoordinator coordinator,
     StreamStateTracker tracker,
     int stage,

@@ -5,7 +5,7 @@ namespace FlowState.Streaming;
 /// flushed) and acknowledges it to the coordinator.
 /// </summary>
 internal sealed class SinkWorker(
-    StreamPipeline pipeline,
+    PipelineContext pipeline,
     CheckpointCoordinator coordinator,
     ISink sink,
     BarrierAligner inputs,

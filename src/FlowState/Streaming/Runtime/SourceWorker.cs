@@ -4,7 +4,7 @@ namespace FlowState.Streaming;
 /// Reads one source and sends its messages on; between two reads it injects the barrier the coordinator asked for,
 /// acknowledging the offset reached. A bounded source that ended keeps injecting barriers until the final one.
 /// </summary>
-internal sealed class SourceWorker(StreamPipeline pipeline, CheckpointCoordinator coordinator, ISource source, EdgeRouter router)
+internal sealed class SourceWorker(PipelineContext pipeline, CheckpointCoordinator coordinator, ISource source, EdgeRouter router)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {
