@@ -437,9 +437,10 @@ public sealed class FlowRunner
     /// <summary>
     /// Changes a run's state between steps: each field of <paramref name="patch"/> replaces the run's field whole (a JSON
     /// <c>null</c> deletes it). With <paramref name="asNode"/> (a node of the nested flow, branch or batch item the run
-    /// was interrupted in, else of the run's top-level flow) the update counts as that node's step (LangGraph's <c>update_state(as_node=…)</c>): the run moves to the node that follows it for
-    /// <paramref name="action"/> (default <c>"default"</c>; no such edge for the default action: the run's flow ends
-    /// there), and an interrupt it was waiting at is dropped, so <see cref="ResumeAsync"/> continues from the new position.
+    /// was interrupted in, else of the run's top-level flow) the update counts as that node's step (LangGraph's
+    /// <c>update_state(as_node=…)</c>): the run moves to the node that follows it for <paramref name="action"/> (default
+    /// <c>"default"</c>; no such edge for the default action: that flow ends there), and an interrupt it was waiting at
+    /// is dropped, so <see cref="ResumeAsync"/> continues from the new position.
     /// Without <paramref name="asNode"/> the position does not move. With history on, the update is a checkpoint of its own.
     /// </summary>
     /// <returns>The index of the update among the run's steps.</returns>
