@@ -14,7 +14,6 @@ namespace FlowState.Streaming;
 public sealed class StreamPipeline : IAsyncDisposable
 {
     private readonly bool _ownsStore;
-    private readonly ILogger _logger;
     // What the runs work with (workers, the run, the coordinator): they see the context, never this public type.
     private readonly PipelineContext _context;
     private readonly CheckpointCoordinator _coordinator;
@@ -34,11 +33,10 @@ public sealed class StreamPipeline : IAsyncDisposable
         CheckpointStorage = checkpointStorage;
         _ownsStore = store is null;
         store ??= new StateStore(new StateStoreOptions { MeterFactory = options.MeterFactory });
-        _logger = logger ?? NullLogger.Instance;
         var instruments = options.MeterFactory is { } meters ? FlowStateInstruments.For(meters) : store.Instruments;
-        _context = new PipelineContext(options, sources, processors, sinks, store, instruments, _logger);
+        _context = new PipelineContext(options, sources, processors, sinks, store, instruments, logger ?? NullLogger.Instance);
         _context.Tracker.Attach();
-        _coordinator = new CheckpointCoordinator(_context, checkpointStorage, _logger);
+        _coordinator = new CheckpointCoordinator(_context, checkpointStorage);
     }
 
     /// <summary>The pipeline's name.</summary>
@@ -295,7 +293,7 @@ public sealed class StreamPipeline : IAsyncDisposable
             }
             catch (Exception ex) when (ex is IOException or StreamException or StateException)
             {
-                StreamLog.AbortFailed(_logger, ex, Name, sink.Name);
+                StreamLog.AbortFailed(_context.Logger, ex, Name, sink.Name);
             }
         }
     }

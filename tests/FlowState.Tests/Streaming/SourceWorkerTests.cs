@@ -13,7 +13,7 @@ public sealed class SourceWorkerTests
         var source = new ListSource("input", [StreamMessage.Create("k", 1, id: "m1")]);
         await using var store = new StateStore();
         using var pipeline = new PipelineContext(new StreamPipelineOptions { Name = "late-source" }, [source], [], [new PlainListSink("out")], store, store.Instruments, NullLogger.Instance);
-        var coordinator = new CheckpointCoordinator(pipeline, null, NullLogger.Instance);
+        var coordinator = new CheckpointCoordinator(pipeline, null);
         await coordinator.RecoverAsync(CancellationToken.None);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var checkpoint = coordinator.TriggerAsync(final: false, stop.Token);

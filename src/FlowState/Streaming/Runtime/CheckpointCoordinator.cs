@@ -42,11 +42,11 @@ internal sealed class CheckpointCoordinator : IDisposable
     private readonly Lock _handlesLock = new();
     private long _lastAbandonedId;
 
-    public CheckpointCoordinator(PipelineContext pipeline, ICheckpointStorage? storage, ILogger logger)
+    public CheckpointCoordinator(PipelineContext pipeline, ICheckpointStorage? storage)
     {
         _pipeline = pipeline;
         _storage = storage;
-        _logger = logger;
+        _logger = pipeline.Logger;
     }
 
     public bool SnapshotsState => _storage is not null;
