@@ -11,8 +11,18 @@ public abstract partial class SharedStateStoreConformanceTests
     {
         var worker = await OpenAsync();
         var watcher = await OpenAsync();
-        var flow = new FlowBuilder("followed-shared").Sequence(TraceStep("fetch"), TraceStep("parse"), TraceStep("store")).Build();
-        var events = ConformanceTestBase.ToListAsync(new FlowRunner(watcher).FollowAsync("shared-followed"));
+
+        // The follower reads the run's record when its enumeration starts (a round trip on a shared store); the run's
+        // last step waits until the follower reported the start, so the run cannot complete before that read.
+        var followerStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var last = Node.Create("store", async (state, _) =>
+        {
+            await followerStarted.Task.WaitAsync(TimeSpan.FromMinutes(1));
+            await state.UpdateAsync<List<string>>("trace", t => [.. t ?? [], "store"]);
+            return null;
+        });
+        var flow = new FlowBuilder("followed-shared").Sequence(TraceStep("fetch"), TraceStep("parse"), last).Build();
+        var events = FollowAsync(new FlowRunner(watcher).FollowAsync("shared-followed"), followerStarted);
 
         await new FlowRunner(worker, new FlowRunnerOptions { RetainCompletedRuns = true }).RunAsync(flow, options: new FlowRunOptions { RunId = "shared-followed" });
         var seen = await events.WaitAsync(TimeSpan.FromMinutes(1));
@@ -38,6 +48,26 @@ public abstract partial class SharedStateStoreConformanceTests
         var info = await new FlowRunner(other).GetRunAsync("shared-behind");
         Assert.Equal((FlowRunStatus.Completed, 3L), (info!.Status, info.Steps));
         Assert.Equal(["fetch", "parse", "store"], await other.For(StateScope.Workflow("shared-behind")).GetAsync<List<string>>("trace"));
+    }
+
+    private static async Task<List<FlowEvent>> FollowAsync(IAsyncEnumerable<FlowEvent> events, TaskCompletionSource started)
+    {
+        var seen = new List<FlowEvent>();
+        try
+        {
+            await foreach (var e in events)
+            {
+                seen.Add(e);
+                started.TrySetResult();
+            }
+        }
+        finally
+        {
+            // Whatever ended the follow, the run must not wait for it.
+            started.TrySetResult();
+        }
+
+        return seen;
     }
 
     private static Node<bool, bool> TraceStep(string name) => Node.Create(name, async (state, _) =>

@@ -786,7 +786,9 @@ public sealed class FlowRunner
     /// shared store does not know the values keys had before (their old value is null).
     /// </summary>
     /// <remarks>
-    /// Subscribed when the method is called, so a run started right after is followed from its first step. A follower
+    /// Subscribed when the method is called, so a run started right after is followed from its first step; the run's
+    /// record is read when the enumeration starts (a round trip on a shared store), and a run that completed before that
+    /// read is reported by its last event alone. A follower
     /// that falls more than the store's watch buffer behind ends with <see cref="StateLimitExceededException"/>, and
     /// one on a shared store whose connection is lost with <see cref="StateBackendException"/>: follow again.
     /// </remarks>
