@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: installs what the tests need (scripts/install-test-deps.sh: PostgreSQL, PgBouncer, redis-server,
+# The test command: installs what the tests need (scripts/install-test-deps.sh: PostgreSQL, PgBouncer, redis-server, nats-server,
 # s3rver; once, skipping what is present) while it restores and builds everything with warnings as errors, runs every
 # test project, the examples and the .NET tool, and prints one closing line "tests: N passed, N failed", with the
 # failing tests' names and first lines just above it. The test servers are started by the test projects that need

@@ -8,7 +8,7 @@
 // In "streams" mode it runs the exactly-once counting pipeline over <path>.input.jsonl (keyed state on the backend,
 // checkpoints in <path>.checkpoints, output in <path>.out) with a planned fault (see StreamFaults), printing DONE when
 // the input is used up (exit 0), or exiting with 3 when an injected exception failed the run:
-//   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> streams <kill|throw:point:n|none> [file | postgres:<table>:<connection string>]
+//   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> streams <kill|throw:point:n|none> [file | postgres:<table>:<connection string> | nats:<subject>:<url>]
 // In "syncs" mode it opens the store, prints READY, makes <count> writes one after another at <durability>, closes the
 // store and prints DONE (the parent counts its fsync calls with strace):
 //   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> syncs <Process|Machine> <count>
@@ -34,6 +34,7 @@ using FlowState.AgentFramework;
 using FlowState.Checkpoints;
 using FlowState.Conformance;
 using FlowState.Flows;
+using FlowState.Nats;
 using FlowState.Postgres;
 using FlowState.Redis;
 using FlowState.RocksDb;
@@ -204,9 +205,12 @@ static async Task<int> RunStreamAsync(IStateBackend backend, string path, string
 {
     var faults = StreamFaults.Parse(plan);
     var sinkParts = sinkSpec.Split(':', 3);
-    TwoPhaseCommitSink sink = sinkParts[0] == "postgres"
-        ? new PostgresSink("out", sinkParts[2], sinkParts[1])
-        : new JsonLinesFileSink("out", path + ".out");
+    TwoPhaseCommitSink sink = sinkParts[0] switch
+    {
+        "postgres" => new PostgresSink("out", sinkParts[2], sinkParts[1]),
+        "nats" => new NatsJetStreamSink("out", sinkParts[2], sinkParts[1]),
+        _ => new JsonLinesFileSink("out", path + ".out"),
+    };
     await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = backend, Durability = Durability.Process });
     await using var pipeline = new StreamPipelineBuilder("eos")
         .AddSource(new JsonLinesFileSource("input", path + ".input.jsonl") { KeyField = "key" })

@@ -1,4 +1,5 @@
 using FlowState.Checkpoints;
+using FlowState.Nats;
 using FlowState.Postgres;
 using FlowState.Redis;
 using FlowState.S3;
@@ -15,7 +16,7 @@ namespace FlowState.Cli.Streams;
 internal sealed class PipelineFile
 {
     /// <summary>The kinds of components a pipeline file may name.</summary>
-    public static StreamComponentCatalog Catalog { get; } = StreamComponentCatalog.CreateDefault().AddRedisStreamSource().AddPostgresSink().AddS3CheckpointStorage();
+    public static StreamComponentCatalog Catalog { get; } = StreamComponentCatalog.CreateDefault().AddRedisStreamSource().AddPostgresSink().AddNatsJetStream().AddS3CheckpointStorage();
 
     private readonly StreamPipelineDefinition _definition;
 

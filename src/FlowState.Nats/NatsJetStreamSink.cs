@@ -1,0 +1,394 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using FlowState.Streaming;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace FlowState.Nats;
+
+/// <summary>
+/// Exactly-once output to a JetStream subject, by two-phase commit through a staging stream: an epoch's messages are
+/// published, as they are written, to the epoch's own subject of the staging stream (stored by JetStream, invisible on
+/// <see cref="Subject"/>); the checkpoint barrier waits for every acknowledgement and stores the epoch as the handle;
+/// the completed checkpoint copies the epoch's messages to <see cref="Subject"/>, each with the JetStream message id
+/// <c>{scope}-{epoch}-{index}</c>, then purges the epoch's staging subject. A copy that a crash interrupted is repeated
+/// by the recovery with the same ids, and the target stream's duplicate window drops what had arrived — so each message
+/// is visible exactly once as long as the pipeline recovers within that window (JetStream's default: 2 minutes; raise
+/// the target stream's <c>duplicate_window</c> for longer outages). Recovery commits the restored checkpoint's epochs and
+/// purges every other staged epoch of this sink.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Each output message carries its key in the header <see cref="KeyHeader"/> (what <see cref="NatsJetStreamSource"/>
+/// reads by default), its <see cref="StreamMessage.Id"/> in <c>FlowState-Id</c> and its epoch in <c>FlowState-Epoch</c>;
+/// the payload is the message's JSON value. The target stream (the one capturing <see cref="Subject"/>) must exist; the
+/// staging stream <see cref="StagingStream"/> is created when missing (file storage, subjects
+/// <c>{StagingSubjectPrefix}.&gt;</c>).
+/// </para>
+/// <para>
+/// <c>{scope}</c> is 16 hex digits of a hash of the pipeline's name, the sink's name and the subject, so pipelines whose
+/// sinks share a name never recover (or purge) each other's staged epochs.
+/// </para>
+/// </remarks>
+public sealed class NatsJetStreamSink : TwoPhaseCommitSink
+{
+    /// <summary>The header that carries a message's key, unless <see cref="KeyHeader"/> names another.</summary>
+    public const string DefaultKeyHeader = "FlowState-Key";
+
+    private const string IdHeader = "FlowState-Id";
+    private const string EpochHeader = "FlowState-Epoch";
+
+    // Acknowledgements awaited together: enough to keep the connection busy, few enough to bound what is in flight.
+    private const int PublishWindow = 512;
+
+    private readonly INatsConnection _connection;
+    private readonly bool _ownsConnection;
+    private readonly NatsJSContext _jetStream;
+    private readonly List<Task<PubAckResponse>> _inFlight = [];
+    private string? _scope;
+    private bool _stagingReady;
+    private long _openEpoch;
+    private int _staged;
+
+    /// <summary>Publishes to <paramref name="subject"/> through <paramref name="connection"/> (not disposed by the sink).</summary>
+    public NatsJetStreamSink(string name, INatsConnection connection, string subject)
+        : this(name, connection, subject, ownsConnection: false)
+    {
+    }
+
+    /// <summary>Connects to the NATS server at <paramref name="url"/> (e.g. <c>nats://127.0.0.1:4222</c>) when it first writes.</summary>
+    public NatsJetStreamSink(string name, string url, string subject)
+        : this(name, new NatsConnection(new NatsOpts { Url = url, Name = $"flowstate-sink-{name}" }), subject, ownsConnection: true)
+    {
+    }
+
+    private NatsJetStreamSink(string name, INatsConnection connection, string subject, bool ownsConnection)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(subject);
+        if (subject.Contains('*', StringComparison.Ordinal) || subject.Contains('>', StringComparison.Ordinal) || subject.Any(char.IsWhiteSpace))
+        {
+            throw new ArgumentException($"The subject '{subject}' must be a plain subject to publish to (no wildcards or spaces).", nameof(subject));
+        }
+
+        Name = name;
+        Subject = subject;
+        _connection = connection ?? throw new ArgumentNullException(nameof(connection));
+        _ownsConnection = ownsConnection;
+        _jetStream = new NatsJSContext(connection);
+    }
+
+    /// <inheritdoc />
+    public override string Name { get; }
+
+    /// <summary>The subject committed messages are published to; a stream must capture it.</summary>
+    public string Subject { get; }
+
+    /// <summary>The header a message's key is written to (null: keys are not written).</summary>
+    public string? KeyHeader { get; init; } = DefaultKeyHeader;
+
+    /// <summary>The stream holding epochs until their checkpoint completes; created when missing.</summary>
+    public string StagingStream { get; init; } = "FLOWSTATE_STAGING";
+
+    /// <summary>The subjects of <see cref="StagingStream"/>: <c>{prefix}.{scope}.{epoch}</c>.</summary>
+    public string StagingSubjectPrefix { get; init; } = "flowstate.staging";
+
+    private string Scope => _scope ??= ScopeOf(
+        PipelineName ?? throw new InvalidOperationException($"Sink '{Name}' is not part of a pipeline; build a pipeline with it (StreamPipelineBuilder.AddSink) before writing."),
+        Name,
+        Subject);
+
+    /// <inheritdoc />
+    public override async ValueTask DisposeAsync()
+    {
+        await AbortAsync(CancellationToken.None).ConfigureAwait(false);
+        if (_ownsConnection)
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    protected override async ValueTask BeginTransactionAsync(long epoch, CancellationToken cancellationToken)
+    {
+        await EnsureStagingStreamAsync(cancellationToken).ConfigureAwait(false);
+
+        // What an earlier attempt at this epoch staged (a crash before its barrier) is not part of this one.
+        await PurgeStagedAsync(StagedSubject(epoch), cancellationToken).ConfigureAwait(false);
+        _openEpoch = epoch;
+        _staged = 0;
+    }
+
+    /// <inheritdoc />
+    protected override async ValueTask WriteToTransactionAsync(IReadOnlyList<StreamMessage> messages, CancellationToken cancellationToken)
+    {
+        var subject = StagedSubject(_openEpoch);
+        foreach (var message in messages)
+        {
+            var headers = new NatsHeaders { [EpochHeader] = _openEpoch.ToString(CultureInfo.InvariantCulture) };
+            if (message.Id is { } id)
+            {
+                headers[IdHeader] = id;
+            }
+
+            if (KeyHeader is not null && message.Key is { } key)
+            {
+                headers[KeyHeader] = key;
+            }
+
+            _inFlight.Add(Publish(subject, Encoding.UTF8.GetBytes(message.Value.GetRawText()), headers, msgId: null, cancellationToken));
+            _staged++;
+            if (_inFlight.Count >= PublishWindow)
+            {
+                await AwaitAsync(_inFlight, duplicatesExpected: false).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    protected override async ValueTask<string> PreCommitAsync(CancellationToken cancellationToken)
+    {
+        await AwaitAsync(_inFlight, duplicatesExpected: false).ConfigureAwait(false);
+        var handle = string.Create(CultureInfo.InvariantCulture, $"{_openEpoch}:{_staged}");
+        _staged = 0; // pre-committed: only a commit or a recovery discards it now
+        return handle;
+    }
+
+    /// <inheritdoc />
+    protected override async ValueTask CommitAsync(string handle, CancellationToken cancellationToken)
+    {
+        var (epoch, count) = ParseHandle(handle);
+        await EnsureStagingStreamAsync(cancellationToken).ConfigureAwait(false);
+        var staged = StagedSubject(epoch);
+        var reader = new JetStreamReader(_jetStream, StagingStream, staged);
+        await using var readerScope = reader.ConfigureAwait(false);
+        // Copied in staging order with ids that name the epoch and the position, so a repeated commit is dropped as a duplicate.
+        // Its own list: a commit may run while the next epoch is being written.
+        var copies = new List<Task<PubAckResponse>>();
+        var index = 0;
+        while (index < count)
+        {
+            var batch = await Call(() => reader.ReadAsync(PublishWindow, cancellationToken), "read the staged epoch").ConfigureAwait(false);
+            foreach (var message in batch)
+            {
+                copies.Add(Publish(Subject, message.Data ?? [], CopyHeaders(message.Headers), $"{Scope}-{epoch}-{index}", cancellationToken));
+                index++;
+            }
+
+            await AwaitAsync(copies, duplicatesExpected: true).ConfigureAwait(false);
+            if (batch.Count == 0)
+            {
+                break; // committed before: its staged messages were purged
+            }
+        }
+
+        await RecordCommittedAsync(epoch, cancellationToken).ConfigureAwait(false);
+        await PurgeStagedAsync(staged, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    protected override async ValueTask AbortAsync(CancellationToken cancellationToken)
+    {
+        foreach (var publish in _inFlight)
+        {
+            try
+            {
+                await publish.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is NatsException or OperationCanceledException)
+            {
+                // Being discarded anyway: failed or cancelled with the pipeline that stopped.
+            }
+        }
+
+        _inFlight.Clear();
+        if (_staged > 0 && _stagingReady)
+        {
+            _staged = 0;
+            await PurgeStagedAsync(StagedSubject(_openEpoch), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override async ValueTask<long> RecoverAsync(IReadOnlyCollection<string> toCommit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(toCommit);
+        await EnsureStagingStreamAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var handle in toCommit)
+        {
+            await CommitAsync(handle, cancellationToken).ConfigureAwait(false);
+        }
+
+        await PurgeStagedAsync($"{StagingSubjectPrefix}.{Scope}.epoch.>", cancellationToken).ConfigureAwait(false);
+        return await HighestCommittedAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string ScopeOf(string pipeline, string sink, string subject)
+    {
+        // Length-prefixed parts, so ("a:b", "c") and ("a", "b:c") differ.
+        var text = string.Create(CultureInfo.InvariantCulture, $"{pipeline.Length}:{pipeline}{sink.Length}:{sink}{subject.Length}:{subject}");
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 8));
+    }
+
+    private static NatsHeaders CopyHeaders(NatsHeaders? headers)
+    {
+        var copy = new NatsHeaders();
+        if (headers is not null)
+        {
+            foreach (var (name, values) in headers)
+            {
+                copy[name] = values;
+            }
+        }
+
+        return copy;
+    }
+
+    private (long Epoch, int Count) ParseHandle(string handle)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        var parts = handle.Split(':');
+        if (parts.Length != 2
+            || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var epoch)
+            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+        {
+            throw new StreamException($"Sink '{Name}': '{handle}' is not a handle this sink made (epoch:count). The checkpoint was written by another kind of sink under this name.");
+        }
+
+        return (epoch, count);
+    }
+
+    private string StagedSubject(long epoch) => string.Create(CultureInfo.InvariantCulture, $"{StagingSubjectPrefix}.{Scope}.epoch.{epoch}");
+
+    private string CommittedSubject => $"{StagingSubjectPrefix}.{Scope}.committed";
+
+    private Task<PubAckResponse> Publish(string subject, byte[] payload, NatsHeaders headers, string? msgId, CancellationToken cancellationToken) =>
+        _jetStream.PublishAsync(subject, payload, NatsRawSerializer<byte[]>.Default, new NatsJSPubOpts { MsgId = msgId }, headers, cancellationToken).AsTask();
+
+    private async ValueTask AwaitAsync(List<Task<PubAckResponse>> publishes, bool duplicatesExpected)
+    {
+        try
+        {
+            foreach (var publish in publishes)
+            {
+                try
+                {
+                    (await publish.ConfigureAwait(false)).EnsureSuccess();
+                }
+                catch (NatsJSDuplicateMessageException) when (duplicatesExpected)
+                {
+                    // A repeated commit: this copy had arrived before, and JetStream kept the first one.
+                }
+            }
+        }
+        catch (NatsJSPublishNoResponseException ex)
+        {
+            throw new StreamException($"Sink '{Name}': no JetStream stream captures the subject it publishes to ({ex.Message}). Create a stream for '{Subject}' (and check the server runs with JetStream enabled).", ex);
+        }
+        catch (NatsException ex)
+        {
+            throw new StreamException($"Sink '{Name}' cannot publish to JetStream: {ex.Message}", ex);
+        }
+        finally
+        {
+            publishes.Clear();
+        }
+    }
+
+    private async ValueTask EnsureStagingStreamAsync(CancellationToken cancellationToken)
+    {
+        if (_stagingReady)
+        {
+            return;
+        }
+
+        await Call(
+            async () =>
+            {
+                try
+                {
+                    await _jetStream.GetStreamAsync(StagingStream, cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+                {
+                    var config = new StreamConfig(StagingStream, [$"{StagingSubjectPrefix}.>"]) { Storage = StreamConfigStorage.File };
+                    try
+                    {
+                        await _jetStream.CreateStreamAsync(config, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (NatsJSApiException created) when (created.Error.ErrCode == 10058)
+                    {
+                        // Another sink created it at the same moment.
+                    }
+                }
+            },
+            $"open the staging stream '{StagingStream}'").ConfigureAwait(false);
+        _stagingReady = true;
+    }
+
+    private ValueTask PurgeStagedAsync(string filter, CancellationToken cancellationToken) =>
+        Call(
+            async () =>
+            {
+                var stream = await _jetStream.GetStreamAsync(StagingStream, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await stream.PurgeAsync(new StreamPurgeRequest { Filter = filter }, cancellationToken).ConfigureAwait(false);
+            },
+            "discard staged messages");
+
+    private async ValueTask<long> HighestCommittedAsync(CancellationToken cancellationToken)
+    {
+        var highest = 0L;
+        var reader = new JetStreamReader(_jetStream, StagingStream, CommittedSubject);
+        await using (reader.ConfigureAwait(false))
+        {
+            foreach (var message in await Call(() => reader.ReadToEndAsync(cancellationToken), "read the committed epochs").ConfigureAwait(false))
+            {
+                highest = Math.Max(highest, long.Parse(Encoding.UTF8.GetString(message.Data ?? []), NumberStyles.None, CultureInfo.InvariantCulture));
+            }
+        }
+
+        // Only the highest matters from now on: record it last and keep that record alone.
+        await RecordCommittedAsync(highest, cancellationToken).ConfigureAwait(false);
+        await Call(
+            async () =>
+            {
+                var stream = await _jetStream.GetStreamAsync(StagingStream, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await stream.PurgeAsync(new StreamPurgeRequest { Filter = CommittedSubject, Keep = 1 }, cancellationToken).ConfigureAwait(false);
+            },
+            "compact the committed epochs").ConfigureAwait(false);
+        return highest;
+    }
+
+    private ValueTask RecordCommittedAsync(long epoch, CancellationToken cancellationToken) =>
+        Call(
+            async () => (await _jetStream.PublishAsync(CommittedSubject, Encoding.UTF8.GetBytes(epoch.ToString(CultureInfo.InvariantCulture)), cancellationToken: cancellationToken).ConfigureAwait(false)).EnsureSuccess(),
+            "record the committed epoch");
+
+    private async ValueTask<T> Call<T>(Func<ValueTask<T>> operation, string what)
+    {
+        try
+        {
+            return await operation().ConfigureAwait(false);
+        }
+        catch (NatsException ex)
+        {
+            throw new StreamException($"Sink '{Name}' cannot {what} on JetStream: {ex.Message}", ex);
+        }
+    }
+
+    private async ValueTask Call(Func<ValueTask> operation, string what)
+    {
+        try
+        {
+            await operation().ConfigureAwait(false);
+        }
+        catch (NatsException ex)
+        {
+            throw new StreamException($"Sink '{Name}' cannot {what} on JetStream: {ex.Message}", ex);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using FlowState.Streaming;
+
+namespace FlowState.Nats;
+
+/// <summary>Adds NATS JetStream's kinds of pipeline components to a <see cref="StreamComponentCatalog"/>.</summary>
+public static class NatsStreamComponentCatalogExtensions
+{
+    /// <summary>
+    /// Sources of <c>type: nats</c> (<see cref="NatsJetStreamSource"/>) with <c>url</c> and <c>stream</c> (both
+    /// required), <c>filter_subject</c>, <c>key_header</c>, <c>stop_at_end</c>; and sinks of <c>type: nats</c>
+    /// (<see cref="NatsJetStreamSink"/>, exactly-once) with <c>url</c> and <c>subject</c> (both required),
+    /// <c>key_header</c>, <c>staging_stream</c>, <c>staging_subject_prefix</c>.
+    /// </summary>
+    public static StreamComponentCatalog AddNatsJetStream(this StreamComponentCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        catalog.AddSource("nats", ["url", "stream", "filter_subject", "key_header", "stop_at_end"], (settings, name) =>
+        {
+            var url = settings.Text("url", required: true)!;
+            var stream = settings.Text("stream", required: true)!;
+            var filter = settings.Text("filter_subject");
+            var keyHeader = settings.Text("key_header") ?? NatsJetStreamSink.DefaultKeyHeader;
+            var stopAtEnd = settings.Flag("stop_at_end") ?? false;
+            return () => new NatsJetStreamSource(name, url, stream) { FilterSubject = filter, KeyHeader = keyHeader, StopAtEnd = stopAtEnd };
+        });
+        return catalog.AddSink("nats", ["url", "subject", "key_header", "staging_stream", "staging_subject_prefix"], (settings, name) =>
+        {
+            var url = settings.Text("url", required: true)!;
+            var subject = settings.Text("subject", required: true)!;
+            var keyHeader = settings.Text("key_header") ?? NatsJetStreamSink.DefaultKeyHeader;
+            var stagingStream = settings.Text("staging_stream") ?? "FLOWSTATE_STAGING";
+            var stagingPrefix = settings.Text("staging_subject_prefix") ?? "flowstate.staging";
+            if (subject.Contains('*', StringComparison.Ordinal) || subject.Contains('>', StringComparison.Ordinal) || subject.Any(char.IsWhiteSpace))
+            {
+                throw settings.Error($"the subject '{subject}' must be a plain subject to publish to (no wildcards or spaces)");
+            }
+
+            return () => new NatsJetStreamSink(name, url, subject) { KeyHeader = keyHeader, StagingStream = stagingStream, StagingSubjectPrefix = stagingPrefix };
+        });
+    }
+}

@@ -1,0 +1,99 @@
+using System.Globalization;
+using FlowState.Streaming;
+using Xunit;
+
+namespace FlowState.Nats.Tests;
+
+[Collection(SharedNatsServer.Name)]
+public sealed class NatsJetStreamSourceTests(NatsServer server)
+{
+    private readonly string _stream = $"EVENTS{Guid.NewGuid():N}";
+
+    private static int Seq(StreamMessage message) => message.Value.GetProperty("seq").GetInt32();
+
+    [Fact]
+    public async Task Messages_are_read_in_order_with_their_stream_sequences_as_ids_and_offsets()
+    {
+        await server.CreateStreamAsync(_stream);
+        await server.PublishAsync($"{_stream}.in", 5, 2);
+        await using var source = new NatsJetStreamSource("events", server.Connection, _stream);
+        await source.SeekAsync(null, CancellationToken.None);
+
+        var first = await source.ReadAsync(3, CancellationToken.None);
+        var afterFirst = source.Offset;
+        var rest = await source.ReadAsync(10, CancellationToken.None);
+        var none = await source.ReadAsync(10, CancellationToken.None);
+
+        Assert.Equal([0, 1, 2], first.Messages.Select(Seq));
+        Assert.Equal(["k0", "k1", "k0"], first.Messages.Select(m => m.Key));
+        Assert.Equal($"{_stream}@3", first.Messages[^1].Id);
+        Assert.Equal("3", afterFirst);
+        Assert.Equal([3, 4], rest.Messages.Select(Seq));
+        Assert.Equal("5", source.Offset);
+        Assert.Empty(none.Messages);
+        Assert.False(none.EndOfStream);
+    }
+
+    [Fact]
+    public async Task Seeking_to_an_offset_replays_exactly_what_came_after_it()
+    {
+        await server.CreateStreamAsync(_stream);
+        await server.PublishAsync($"{_stream}.in", 6, 3);
+        await using var source = new NatsJetStreamSource("events", server.Connection, _stream);
+        await source.SeekAsync(null, CancellationToken.None);
+        await source.ReadAsync(2, CancellationToken.None);
+        var checkpointed = source.Offset;
+        var after = await source.ReadAsync(10, CancellationToken.None);
+
+        await using var replay = new NatsJetStreamSource("events", server.Connection, _stream);
+        await replay.SeekAsync(checkpointed, CancellationToken.None);
+        var again = await replay.ReadAsync(10, CancellationToken.None);
+
+        Assert.Equal(after.Messages.Select(m => m.Id), again.Messages.Select(m => m.Id));
+        Assert.Equal([2, 3, 4, 5], again.Messages.Select(Seq));
+    }
+
+    [Fact]
+    public async Task A_filter_subject_reads_only_its_messages_and_a_bounded_source_ends_at_the_streams_end()
+    {
+        await server.CreateStreamAsync(_stream);
+        await server.PublishAsync($"{_stream}.a", 3, 1);
+        await server.PublishAsync($"{_stream}.b", 2, 1, from: 100);
+        await server.PublishAsync($"{_stream}.a", 1, 1, from: 3);
+        await using var source = new NatsJetStreamSource("events", server.Connection, _stream) { FilterSubject = $"{_stream}.a", StopAtEnd = true };
+        await source.SeekAsync(null, CancellationToken.None);
+
+        var all = await source.ReadAsync(100, CancellationToken.None);
+        var end = await source.ReadAsync(100, CancellationToken.None);
+
+        Assert.Equal([0, 1, 2, 3], all.Messages.Select(Seq));
+        Assert.Equal("6", source.Offset);
+        Assert.True(end.EndOfStream);
+    }
+
+    [Fact]
+    public async Task A_bad_offset_a_payload_that_is_not_JSON_a_missing_stream_and_an_unreachable_server_are_StreamSourceExceptions()
+    {
+        await server.CreateStreamAsync(_stream);
+        await server.JetStream.PublishAsync($"{_stream}.in", "{not json"u8.ToArray());
+        await using var source = new NatsJetStreamSource("events", server.Connection, _stream);
+
+        var offset = await Assert.ThrowsAsync<StreamSourceException>(async () => await source.SeekAsync("seven", CancellationToken.None));
+        var payload = await Assert.ThrowsAsync<StreamSourceException>(async () => await source.ReadAsync(10, CancellationToken.None));
+        await using var missing = new NatsJetStreamSource("events", server.Connection, "NO_SUCH_STREAM");
+        var stream = await Assert.ThrowsAsync<StreamSourceException>(async () => await missing.ReadAsync(10, CancellationToken.None));
+
+        Assert.Contains("is not a JetStream stream sequence", offset.Message, StringComparison.Ordinal);
+        Assert.Contains($"message {_stream}@1 is not JSON", payload.Message, StringComparison.Ordinal);
+        Assert.Contains("has no stream 'NO_SUCH_STREAM'", stream.Message, StringComparison.Ordinal);
+        Assert.Null(source.Offset);
+
+        var port = System.Net.Sockets.TcpListener.Create(0);
+        port.Start();
+        var closed = ((System.Net.IPEndPoint)port.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+        port.Stop();
+        await using var unreachable = new NatsJetStreamSource("events", $"nats://127.0.0.1:{closed}", _stream);
+        var refused = await Assert.ThrowsAsync<StreamSourceException>(async () => await unreachable.ReadAsync(10, CancellationToken.None));
+        Assert.Contains("cannot read JetStream stream", refused.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,79 @@
+using FlowState.Cli;
+using FlowState.Conformance;
+using Xunit;
+
+namespace FlowState.Nats.Tests;
+
+/// <summary><c>flowstate run</c> of a pipeline file from one JetStream stream to another, exactly-once.</summary>
+[Collection(SharedNatsServer.Name)]
+public sealed class NatsPipelineFileTests(NatsServer server) : IDisposable
+{
+    private readonly TemporaryDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task A_pipeline_file_counts_a_JetStream_stream_into_another_and_a_second_run_reads_only_new_messages()
+    {
+        var input = $"IN{Guid.NewGuid():N}";
+        var output = $"OUT{Guid.NewGuid():N}";
+        await server.CreateStreamAsync(input);
+        await server.CreateStreamAsync(output);
+        await server.PublishAsync($"{input}.events", 300, 5);
+        var file = _directory.File("nats.yaml");
+        await File.WriteAllTextAsync(file, $$"""
+            name: nats-counting
+            state:
+              backend_type: Memory
+              checkpoint_dir: {{_directory.File("checkpoints")}}
+              exactly_once: true
+            pipeline:
+              partitions: 2
+              sources:
+                - { type: nats, name: events, url: "{{server.Url}}", stream: {{input}}, stop_at_end: true }
+              processors:
+                - { type: count, name: counts }
+              sinks:
+                - { type: nats, name: out, url: "{{server.Url}}", subject: {{output}}.counts }
+            """);
+
+        var first = await RunAsync("run", file);
+        await server.PublishAsync($"{input}.events", 20, 5, from: 300);
+        var second = await RunAsync("run", file);
+
+        Assert.Equal((0, string.Empty), (first.Code, first.Error));
+        Assert.Contains("300 message(s) read", first.Out, StringComparison.Ordinal);
+        Assert.Equal((0, string.Empty), (second.Code, second.Error));
+        Assert.Contains("(continued from checkpoint 1): 20 message(s) read", second.Out, StringComparison.Ordinal);
+        var lines = (await server.ReadAllAsync(output)).Select(m => m.Payload).ToList();
+        Assert.Equal(SequenceInput.Model(320, 5), SequenceInput.CheckOutput(lines, 320));
+    }
+
+    [Fact]
+    public async Task A_sink_subject_with_a_wildcard_is_refused_with_the_line_it_is_on()
+    {
+        var file = _directory.File("bad.yaml");
+        await File.WriteAllTextAsync(file, $$"""
+            name: nats-bad
+            pipeline:
+              sources:
+                - { type: nats, name: events, url: "{{server.Url}}", stream: S }
+              sinks:
+                - { type: nats, name: out, url: "{{server.Url}}", subject: "out.*" }
+            """);
+
+        var result = await RunAsync("run", file);
+
+        Assert.Equal(1, result.Code);
+        Assert.Contains("line 6", result.Error, StringComparison.Ordinal);
+        Assert.Contains("must be a plain subject to publish to", result.Error, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await FlowStateCli.InvokeAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+}
