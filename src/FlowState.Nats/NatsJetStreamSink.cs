@@ -37,16 +37,13 @@ public sealed class NatsJetStreamSink : TwoPhaseCommitSink
     /// <summary>The header that carries a message's key, unless <see cref="KeyHeader"/> names another.</summary>
     public const string DefaultKeyHeader = "FlowState-Key";
 
-    private const string IdHeader = "FlowState-Id";
-    private const string EpochHeader = "FlowState-Epoch";
-
-    // Acknowledgements awaited together: enough to keep the connection busy, few enough to bound what is in flight.
-    private const int PublishWindow = 512;
+    // Staged messages copied per read when an epoch is committed.
+    private const int CopyBatch = 512;
 
     private readonly INatsConnection _connection;
     private readonly bool _ownsConnection;
     private readonly NatsJSContext _jetStream;
-    private readonly List<Task<PubAckResponse>> _inFlight = [];
+    private readonly JetStreamPublisher _staging;
     private string? _scope;
     private bool _stagingReady;
     private long _openEpoch;
@@ -67,17 +64,13 @@ public sealed class NatsJetStreamSink : TwoPhaseCommitSink
     private NatsJetStreamSink(string name, INatsConnection connection, string subject, bool ownsConnection)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentException.ThrowIfNullOrWhiteSpace(subject);
-        if (subject.Contains('*', StringComparison.Ordinal) || subject.Contains('>', StringComparison.Ordinal) || subject.Any(char.IsWhiteSpace))
-        {
-            throw new ArgumentException($"The subject '{subject}' must be a plain subject to publish to (no wildcards or spaces).", nameof(subject));
-        }
-
+        JetStreamPublisher.ValidateSubject(subject);
         Name = name;
         Subject = subject;
         _connection = connection ?? throw new ArgumentNullException(nameof(connection));
         _ownsConnection = ownsConnection;
         _jetStream = new NatsJSContext(connection);
+        _staging = new JetStreamPublisher(_jetStream, name, duplicatesExpected: false);
     }
 
     /// <inheritdoc />
@@ -129,30 +122,16 @@ public sealed class NatsJetStreamSink : TwoPhaseCommitSink
         var subject = StagedSubject(_openEpoch);
         foreach (var message in messages)
         {
-            var headers = new NatsHeaders { [EpochHeader] = _openEpoch.ToString(CultureInfo.InvariantCulture) };
-            if (message.Id is { } id)
-            {
-                headers[IdHeader] = id;
-            }
-
-            if (KeyHeader is not null && message.Key is { } key)
-            {
-                headers[KeyHeader] = key;
-            }
-
-            _inFlight.Add(Publish(subject, Encoding.UTF8.GetBytes(message.Value.GetRawText()), headers, msgId: null, cancellationToken));
+            var headers = JetStreamPublisher.HeadersOf(message, KeyHeader, _openEpoch);
+            await _staging.PublishAsync(subject, Encoding.UTF8.GetBytes(message.Value.GetRawText()), headers, msgId: null, cancellationToken).ConfigureAwait(false);
             _staged++;
-            if (_inFlight.Count >= PublishWindow)
-            {
-                await AwaitAsync(_inFlight, duplicatesExpected: false).ConfigureAwait(false);
-            }
         }
     }
 
     /// <inheritdoc />
     protected override async ValueTask<string> PreCommitAsync(CancellationToken cancellationToken)
     {
-        await AwaitAsync(_inFlight, duplicatesExpected: false).ConfigureAwait(false);
+        await _staging.AwaitAllAsync().ConfigureAwait(false);
         var handle = string.Create(CultureInfo.InvariantCulture, $"{_openEpoch}:{_staged}");
         _staged = 0; // pre-committed: only a commit or a recovery discards it now
         return handle;
@@ -167,19 +146,19 @@ public sealed class NatsJetStreamSink : TwoPhaseCommitSink
         var reader = new JetStreamReader(_jetStream, StagingStream, staged);
         await using var readerScope = reader.ConfigureAwait(false);
         // Copied in staging order with ids that name the epoch and the position, so a repeated commit is dropped as a duplicate.
-        // Its own list: a commit may run while the next epoch is being written.
-        var copies = new List<Task<PubAckResponse>>();
+        // Its own publisher: a commit may run while the next epoch is being written.
+        var copies = new JetStreamPublisher(_jetStream, Name, duplicatesExpected: true);
         var index = 0;
         while (index < count)
         {
-            var batch = await Call(() => reader.ReadAsync(PublishWindow, cancellationToken), "read the staged epoch").ConfigureAwait(false);
+            var batch = await Call(() => reader.ReadAsync(CopyBatch, cancellationToken), "read the staged epoch").ConfigureAwait(false);
             foreach (var message in batch)
             {
-                copies.Add(Publish(Subject, message.Data ?? [], CopyHeaders(message.Headers), $"{Scope}-{epoch}-{index}", cancellationToken));
+                await copies.PublishAsync(Subject, message.Data ?? [], CopyHeaders(message.Headers), $"{Scope}-{epoch}-{index}", cancellationToken).ConfigureAwait(false);
                 index++;
             }
 
-            await AwaitAsync(copies, duplicatesExpected: true).ConfigureAwait(false);
+            await copies.AwaitAllAsync().ConfigureAwait(false);
             if (batch.Count == 0)
             {
                 break; // committed before: its staged messages were purged
@@ -193,19 +172,7 @@ public sealed class NatsJetStreamSink : TwoPhaseCommitSink
     /// <inheritdoc />
     protected override async ValueTask AbortAsync(CancellationToken cancellationToken)
     {
-        foreach (var publish in _inFlight)
-        {
-            try
-            {
-                await publish.ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is NatsException or OperationCanceledException)
-            {
-                // Being discarded anyway: failed or cancelled with the pipeline that stopped.
-            }
-        }
-
-        _inFlight.Clear();
+        await _staging.DiscardAsync().ConfigureAwait(false);
         if (_staged > 0 && _stagingReady)
         {
             _staged = 0;
@@ -265,39 +232,6 @@ public sealed class NatsJetStreamSink : TwoPhaseCommitSink
     private string StagedSubject(long epoch) => string.Create(CultureInfo.InvariantCulture, $"{StagingSubjectPrefix}.{Scope}.epoch.{epoch}");
 
     private string CommittedSubject => $"{StagingSubjectPrefix}.{Scope}.committed";
-
-    private Task<PubAckResponse> Publish(string subject, byte[] payload, NatsHeaders headers, string? msgId, CancellationToken cancellationToken) =>
-        _jetStream.PublishAsync(subject, payload, NatsRawSerializer<byte[]>.Default, new NatsJSPubOpts { MsgId = msgId }, headers, cancellationToken).AsTask();
-
-    private async ValueTask AwaitAsync(List<Task<PubAckResponse>> publishes, bool duplicatesExpected)
-    {
-        try
-        {
-            foreach (var publish in publishes)
-            {
-                try
-                {
-                    (await publish.ConfigureAwait(false)).EnsureSuccess();
-                }
-                catch (NatsJSDuplicateMessageException) when (duplicatesExpected)
-                {
-                    // A repeated commit: this copy had arrived before, and JetStream kept the first one.
-                }
-            }
-        }
-        catch (NatsJSPublishNoResponseException ex)
-        {
-            throw new StreamException($"Sink '{Name}': no JetStream stream captures the subject it publishes to ({ex.Message}). Create a stream for '{Subject}' (and check the server runs with JetStream enabled).", ex);
-        }
-        catch (NatsException ex)
-        {
-            throw new StreamException($"Sink '{Name}' cannot publish to JetStream: {ex.Message}", ex);
-        }
-        finally
-        {
-            publishes.Clear();
-        }
-    }
 
     private async ValueTask EnsureStagingStreamAsync(CancellationToken cancellationToken)
     {

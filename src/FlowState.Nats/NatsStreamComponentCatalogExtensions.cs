@@ -8,8 +8,9 @@ public static class NatsStreamComponentCatalogExtensions
     /// <summary>
     /// Sources of <c>type: nats</c> (<see cref="NatsJetStreamSource"/>) with <c>url</c> and <c>stream</c> (both
     /// required), <c>filter_subject</c>, <c>key_header</c>, <c>stop_at_end</c>; and sinks of <c>type: nats</c>
-    /// (<see cref="NatsJetStreamSink"/>, exactly-once) with <c>url</c> and <c>subject</c> (both required),
-    /// <c>key_header</c>, <c>staging_stream</c>, <c>staging_subject_prefix</c>.
+    /// (<see cref="NatsJetStreamSink"/>, exactly-once; with <c>exactly_once: false</c> the cheaper at-least-once
+    /// <see cref="NatsJetStreamPublishSink"/>) with <c>url</c> and <c>subject</c> (both required), <c>key_header</c>,
+    /// <c>exactly_once</c>, <c>staging_stream</c>, <c>staging_subject_prefix</c>.
     /// </summary>
     public static StreamComponentCatalog AddNatsJetStream(this StreamComponentCatalog catalog)
     {
@@ -23,19 +24,22 @@ public static class NatsStreamComponentCatalogExtensions
             var stopAtEnd = settings.Flag("stop_at_end") ?? false;
             return () => new NatsJetStreamSource(name, url, stream) { FilterSubject = filter, KeyHeader = keyHeader, StopAtEnd = stopAtEnd };
         });
-        return catalog.AddSink("nats", ["url", "subject", "key_header", "staging_stream", "staging_subject_prefix"], (settings, name) =>
+        return catalog.AddSink("nats", ["url", "subject", "key_header", "exactly_once", "staging_stream", "staging_subject_prefix"], (settings, name) =>
         {
             var url = settings.Text("url", required: true)!;
             var subject = settings.Text("subject", required: true)!;
             var keyHeader = settings.Text("key_header") ?? NatsJetStreamSink.DefaultKeyHeader;
+            var exactlyOnce = settings.Flag("exactly_once") ?? true;
             var stagingStream = settings.Text("staging_stream") ?? "FLOWSTATE_STAGING";
             var stagingPrefix = settings.Text("staging_subject_prefix") ?? "flowstate.staging";
-            if (subject.Contains('*', StringComparison.Ordinal) || subject.Contains('>', StringComparison.Ordinal) || subject.Any(char.IsWhiteSpace))
+            if (JetStreamPublisher.SubjectProblem(subject) is { } problem)
             {
-                throw settings.Error($"the subject '{subject}' must be a plain subject to publish to (no wildcards or spaces)");
+                throw settings.Error(problem, "subject");
             }
 
-            return () => new NatsJetStreamSink(name, url, subject) { KeyHeader = keyHeader, StagingStream = stagingStream, StagingSubjectPrefix = stagingPrefix };
+            return exactlyOnce
+                ? () => new NatsJetStreamSink(name, url, subject) { KeyHeader = keyHeader, StagingStream = stagingStream, StagingSubjectPrefix = stagingPrefix }
+                : () => new NatsJetStreamPublishSink(name, url, subject) { KeyHeader = keyHeader };
         });
     }
 }

@@ -50,11 +50,45 @@ public sealed class NatsPipelineFileTests(NatsServer server) : IDisposable
     }
 
     [Fact]
+    public async Task A_sink_with_exactly_once_off_publishes_without_staging()
+    {
+        var input = $"IN{Guid.NewGuid():N}";
+        var output = $"OUT{Guid.NewGuid():N}";
+        await server.CreateStreamAsync(input);
+        await server.CreateStreamAsync(output);
+        await server.PublishAsync($"{input}.events", 100, 4);
+        var file = _directory.File("nats-alo.yaml");
+        await File.WriteAllTextAsync(file, $$"""
+            name: nats-at-least-once
+            state:
+              backend_type: Memory
+              checkpoint_dir: {{_directory.File("alo-checkpoints")}}
+            pipeline:
+              sources:
+                - { type: nats, name: events, url: "{{server.Url}}", stream: {{input}}, stop_at_end: true }
+              processors:
+                - { type: count, name: counts }
+              sinks:
+                - { type: nats, name: out, url: "{{server.Url}}", subject: {{output}}.counts, exactly_once: false }
+            """);
+
+        var run = await RunAsync("run", file);
+
+        Assert.Equal((0, string.Empty), (run.Code, run.Error));
+        var stored = await server.ReadAllAsync(output);
+        Assert.Equal(SequenceInput.Model(100, 4), SequenceInput.CheckOutput([.. stored.Select(m => m.Payload)], 100));
+        Assert.All(stored, m => Assert.False(m.Headers!.ContainsKey("FlowState-Epoch")));
+    }
+
+    [Fact]
     public async Task A_sink_subject_with_a_wildcard_is_refused_with_the_line_it_is_on()
     {
         var file = _directory.File("bad.yaml");
         await File.WriteAllTextAsync(file, $$"""
             name: nats-bad
+            state:
+              backend_type: Memory
+              checkpoint_dir: {{_directory.File("bad-checkpoints")}}
             pipeline:
               sources:
                 - { type: nats, name: events, url: "{{server.Url}}", stream: S }
@@ -65,7 +99,7 @@ public sealed class NatsPipelineFileTests(NatsServer server) : IDisposable
         var result = await RunAsync("run", file);
 
         Assert.Equal(1, result.Code);
-        Assert.Contains("line 6", result.Error, StringComparison.Ordinal);
+        Assert.Contains("line 9", result.Error, StringComparison.Ordinal);
         Assert.Contains("must be a plain subject to publish to", result.Error, StringComparison.Ordinal);
     }
 

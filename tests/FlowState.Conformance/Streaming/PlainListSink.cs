@@ -12,6 +12,9 @@ public sealed class PlainListSink(string name) : ISink
 
     public int Flushes { get; private set; }
 
+    /// <summary>How many messages the sink had been given when it was last flushed.</summary>
+    public int FlushedMessages { get; private set; }
+
     public ValueTask WriteAsync(IReadOnlyList<StreamMessage> messages, CancellationToken cancellationToken)
     {
         foreach (var message in messages)
@@ -25,6 +28,7 @@ public sealed class PlainListSink(string name) : ISink
     public ValueTask FlushAsync(CancellationToken cancellationToken)
     {
         Flushes++;
+        FlushedMessages = Messages.Count;
         return ValueTask.CompletedTask;
     }
 
