@@ -5,6 +5,7 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- flows [--quick] [--dir path]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- peers [--quick] [--dir path]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- shared [--quick]
+// dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- nats [--quick]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- af-checkpoints [--quick] [--dir path]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- inspector [--quick] [--runs n]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- fsync [--dir path]    (the disk's raw fsync rate)
@@ -27,6 +28,11 @@ if (args is ["peers", ..])
 if (args is ["shared", ..])
 {
     return await FlowState.Benchmarks.Shared.SharedStateBenchmarks.RunAsync(args[1..]);
+}
+
+if (args is ["nats", ..])
+{
+    return await FlowState.Benchmarks.Nats.NatsPipelineBenchmarks.RunAsync(args[1..]);
 }
 
 if (args is ["flows", ..])

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using FlowState.Benchmarks.Durable;
+using FlowState.Checkpoints;
+using FlowState.Nats;
+using FlowState.Streaming;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace FlowState.Benchmarks.Nats;
+
+/// <summary>
+/// JetStream in, JetStream out, on a real nats-server started with the test scripts, paired in the same run: a pipeline
+/// (JetStream source → count per key → JetStream sink, 2 partitions, checkpoints every second, state in memory) with
+/// the exactly-once sink vs the same pipeline with the at-least-once sink, and both beside a plain NATS.Net loop doing
+/// the transport alone (fetch from the input stream, publish each message to the output with acknowledgements awaited
+/// in windows of 512; no state, no checkpoints). Every output message is acknowledged by JetStream before a run ends.
+/// <c>dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- nats [--quick]</c>.
+/// </summary>
+internal static class NatsPipelineBenchmarks
+{
+    private const int Keys = 1_000;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        var messages = quick ? 30_000 : 200_000;
+        var repetitions = 3;
+        var directory = Path.Combine(Path.GetTempPath(), $"flowstate-bench-nats-{Guid.NewGuid():N}");
+        var rows = new List<string>();
+        try
+        {
+            var url = $"nats://127.0.0.1:{Script("start-nats.sh", directory)}";
+            await using var connection = new NatsConnection(new NatsOpts { Url = url });
+            var jetStream = new NatsJSContext(connection);
+            await CreateStreamAsync(jetStream, "BENCHIN");
+            await PublishInputAsync(jetStream, messages);
+
+            var exactlyOnce = new List<double>();
+            var atLeastOnce = new List<double>();
+            var plain = new List<double>();
+            for (var i = 0; i < repetitions; i++)
+            {
+                plain.Add(await PlainLoopAsync(jetStream, messages, $"PLAIN{i}"));
+                atLeastOnce.Add(await PipelineAsync(url, jetStream, messages, directory, $"ALO{i}", exactly: false));
+                exactlyOnce.Add(await PipelineAsync(url, jetStream, messages, directory, $"EO{i}", exactly: true));
+            }
+
+            var eo = new Measurement("msg/s", exactlyOnce);
+            var alo = new Measurement("msg/s", atLeastOnce);
+            rows.Add($"| JetStream → count → JetStream, {messages:N0} messages, exactly-once sink (staged, copied at checkpoint) | {eo.Describe()} | the same pipeline, at-least-once sink: {alo.Describe()} | {new Measurement("×", exactlyOnce.Zip(atLeastOnce, (e, a) => e / a).ToList()).Describe()} |");
+            Console.WriteLine(rows[^1]);
+            rows.Add($"| the same pipeline, at-least-once sink | {alo.Describe()} | a plain NATS.Net loop (fetch, publish, acks in windows of 512; no state, no checkpoints): {new Measurement("msg/s", plain).Describe()} | {new Measurement("×", atLeastOnce.Zip(plain, (a, p) => a / p).ToList()).Describe()} |");
+            Console.WriteLine(rows[^1]);
+        }
+        finally
+        {
+            Script("stop-nats.sh", directory);
+            Directory.Delete(directory, recursive: true);
+        }
+
+        var table = new StringBuilder()
+            .AppendLine("| operation | FlowState (median, min–max) | baseline (same run) | ratio |")
+            .AppendLine("|---|---|---|---|");
+        rows.ForEach(row => table.AppendLine(row));
+        Console.WriteLine();
+        Console.WriteLine(table);
+        return 0;
+    }
+
+    private static async Task<double> PipelineAsync(string url, NatsJSContext jetStream, int messages, string directory, string output, bool exactly)
+    {
+        await CreateStreamAsync(jetStream, output);
+        ISink sink = exactly
+            ? new NatsJetStreamSink("out", url, $"{output}.counts") { StagingStream = $"{output}_STAGING", StagingSubjectPrefix = $"staging.{output}" }
+            : new NatsJetStreamPublishSink("out", url, $"{output}.counts");
+        await using var pipeline = new StreamPipelineBuilder($"bench-{output}")
+            .AddSource(new NatsJetStreamSource("in", url, "BENCHIN") { StopAtEnd = true })
+            .AddProcessor(new CountByKeyProcessor("counts"))
+            .AddSink(sink)
+            .WithPartitions(2)
+            .WithCheckpoints(new DirectoryCheckpointStorage(Path.Combine(directory, "checkpoints", output)), TimeSpan.FromSeconds(1))
+            .Configure(o => o.ExactlyOnce = exactly)
+            .Build();
+        var clock = Stopwatch.StartNew();
+        var result = await pipeline.RunAsync();
+        var seconds = clock.Elapsed.TotalSeconds;
+        var stored = (long)(await jetStream.GetStreamAsync(output)).Info.State.Messages;
+        if (result.MessagesRead != messages || stored != messages)
+        {
+            throw new InvalidOperationException($"{output}: read {result.MessagesRead}, stored {stored}, expected {messages}");
+        }
+
+        return messages / seconds;
+    }
+
+    private static async Task<double> PlainLoopAsync(NatsJSContext jetStream, int messages, string output)
+    {
+        await CreateStreamAsync(jetStream, output);
+        var clock = Stopwatch.StartNew();
+        var consumer = await jetStream.CreateOrUpdateConsumerAsync("BENCHIN", new ConsumerConfig($"plain-{output}") { AckPolicy = ConsumerConfigAckPolicy.None, MemStorage = true });
+        var inFlight = new List<NatsJSPublishConcurrentFuture>();
+        var copied = 0;
+        while (copied < messages)
+        {
+            await foreach (var message in consumer.FetchNoWaitAsync(new NatsJSFetchOpts { MaxMsgs = 1000 }, NatsRawSerializer<byte[]>.Default))
+            {
+                inFlight.Add(await jetStream.PublishConcurrentAsync($"{output}.copy", message.Data, NatsRawSerializer<byte[]>.Default, headers: message.Headers));
+                copied++;
+                if (inFlight.Count >= 512)
+                {
+                    await DrainAsync(inFlight);
+                }
+            }
+        }
+
+        await DrainAsync(inFlight);
+        return messages / clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task DrainAsync(List<NatsJSPublishConcurrentFuture> inFlight)
+    {
+        foreach (var future in inFlight)
+        {
+            (await future.GetResponseAsync()).EnsureSuccess();
+            await future.DisposeAsync();
+        }
+
+        inFlight.Clear();
+    }
+
+    private static async Task PublishInputAsync(NatsJSContext jetStream, int messages)
+    {
+        var inFlight = new List<NatsJSPublishConcurrentFuture>();
+        for (var i = 0; i < messages; i++)
+        {
+            var headers = new NatsHeaders { [NatsJetStreamSink.DefaultKeyHeader] = string.Create(CultureInfo.InvariantCulture, $"k{i % Keys}") };
+            var payload = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $$"""{"seq":{{i}},"note":"an order line of a typical size"}"""));
+            inFlight.Add(await jetStream.PublishConcurrentAsync("BENCHIN.orders", payload, NatsRawSerializer<byte[]>.Default, headers: headers));
+            if (inFlight.Count >= 512)
+            {
+                await DrainAsync(inFlight);
+            }
+        }
+
+        await DrainAsync(inFlight);
+    }
+
+    private static async Task CreateStreamAsync(NatsJSContext jetStream, string name) =>
+        await jetStream.CreateStreamAsync(new StreamConfig(name, [$"{name}.>"]) { Storage = StreamConfigStorage.File });
+
+    private static string Script(string name, string directory)
+    {
+        var (code, output, errors) = ChildProcess.Run("bash", [Path.Combine("scripts", name), directory]);
+        return code == 0
+            ? output.Trim().Split('\n')[^1].Trim()
+            : throw new InvalidOperationException($"scripts/{name} failed ({code}): {errors}");
+    }
+}
