@@ -1,10 +1,13 @@
 using System.Diagnostics;
 using System.Text;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using FlowState.Lua.Interop;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
 
 namespace FlowState.Lua;
 
@@ -35,6 +38,7 @@ public sealed class LuaScriptHost
     private readonly Func<StateScope, IStateStore> _scope;
     private readonly LuaScriptOptions _options;
     private readonly ILogger<LuaScriptHost> _logger;
+    private readonly ResiliencePipeline _conflictRetry;
 
     /// <summary>Creates a host that runs scripts against <paramref name="store"/>.</summary>
     /// <param name="store">A <see cref="StateStore"/> or a <see cref="SharedStateStore"/> (any of its scopes: scripts name their scopes themselves).</param>
@@ -58,6 +62,7 @@ public sealed class LuaScriptHost
         _scope = store is StateStore embedded ? embedded.For : ((SharedStateStore)store).For;
         _options = options;
         _logger = logger ?? NullLogger<LuaScriptHost>.Instance;
+        _conflictRetry = ConflictRetry(options, _logger);
     }
 
     /// <summary>Creates a host from dependency injection.</summary>
@@ -134,26 +139,24 @@ public sealed class LuaScriptHost
         await foreach (var change in changes.ConfigureAwait(false))
         {
             var argument = ChangeArgument(change);
-            for (var attempt = 1; ; attempt++)
-            {
-                transaction.Renew();
-                run.StartCall();
-                try
+            await RetryConflictsAsync(
+                chunkName,
+                async (_, token) =>
                 {
-                    run.Call(ChangeHandler, chunkName, argument);
-                    await transaction.Current.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    break;
-                }
-                catch (StateConflictException ex) when (!run.CommittedExplicitly && attempt <= _options.MaxConflictRetries)
-                {
-                    LuaScriptLog.Conflicted(_logger, ex, chunkName, attempt);
-                }
-                catch (ScriptException ex)
-                {
-                    LuaScriptLog.Failed(_logger, ex, chunkName, ex.Budget);
-                    throw;
-                }
-            }
+                    transaction.Renew();
+                    run.StartCall();
+                    try
+                    {
+                        run.Call(ChangeHandler, chunkName, argument);
+                        await transaction.Current.CommitAsync(token).ConfigureAwait(false);
+                        return true;
+                    }
+                    catch (StateConflictException ex) when (!run.CommittedExplicitly)
+                    {
+                        throw new RetriedConflictException(ex, chunkName);
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -198,30 +201,73 @@ public sealed class LuaScriptHost
         var scopes = ScopesOf(context);
         var chunkName = context.ChunkName ?? "script";
         var started = Stopwatch.GetTimestamp();
-        for (var attempt = 1; ; attempt++)
+        return await RetryConflictsAsync(
+            chunkName,
+            async (attempt, token) =>
+            {
+                token.ThrowIfCancellationRequested();
+                var transaction = new TransactionSlot(_beginTransaction);
+                using var run = new LuaScriptRun(_options, Bindings(scopes, transaction), transaction.CommitAndRenew, token);
+                try
+                {
+                    // On the caller's thread (the first run; a retry after its wait): the budgets bound a run, library
+                    // calls included, and a thread hop per script cost milliseconds on a saturated machine (measured:
+                    // 0.8 ms a run became 6-7 ms).
+                    var values = run.Execute(source, chunkName, context.Arguments, context.WorkflowId, context.StepName);
+                    var version = await transaction.Current.CommitAsync(token).ConfigureAwait(false);
+                    return new LuaScriptResult(values, run.Output, version, attempt, run.Instructions, run.PeakMemoryBytes, Stopwatch.GetElapsedTime(started));
+                }
+                catch (StateConflictException ex) when (!run.CommittedExplicitly)
+                {
+                    throw new RetriedConflictException(ex, chunkName);
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="attempt"/> (given its number, from 1) until it does not conflict, waiting between runs; a
+    /// conflict past <see cref="LuaScriptOptions.MaxConflictRetries"/> is thrown as the store reported it.
+    /// </summary>
+    private async ValueTask<T> RetryConflictsAsync<T>(string chunkName, Func<int, CancellationToken, ValueTask<T>> attempt, CancellationToken cancellationToken)
+    {
+        var attempts = 0;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var transaction = new TransactionSlot(_beginTransaction);
-            using var run = new LuaScriptRun(_options, Bindings(scopes, transaction), transaction.CommitAndRenew, cancellationToken);
-            try
-            {
-                // On the caller's thread: the budgets bound a run, library calls included, and a thread hop per script
-                // cost milliseconds on a saturated machine (measured: 0.8 ms a run became 6-7 ms).
-                var values = run.Execute(source, chunkName, context.Arguments, context.WorkflowId, context.StepName);
-                var version = await transaction.Current.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return new LuaScriptResult(values, run.Output, version, attempt, run.Instructions, run.PeakMemoryBytes, Stopwatch.GetElapsedTime(started));
-            }
-            catch (StateConflictException ex) when (!run.CommittedExplicitly && attempt <= _options.MaxConflictRetries)
-            {
-                LuaScriptLog.Conflicted(_logger, ex, chunkName, attempt);
-            }
-            catch (ScriptException ex)
-            {
-                LuaScriptLog.Failed(_logger, ex, chunkName, ex.Budget);
-                throw;
-            }
+            return await _conflictRetry.ExecuteAsync(token => attempt(++attempts, token), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RetriedConflictException retried)
+        {
+            ExceptionDispatchInfo.Throw(retried.Conflict);
+            throw; // unreachable
+        }
+        catch (ScriptException ex)
+        {
+            LuaScriptLog.Failed(_logger, ex, chunkName, ex.Budget);
+            throw;
         }
     }
+
+    private static ResiliencePipeline ConflictRetry(LuaScriptOptions options, ILogger logger) =>
+        options.MaxConflictRetries == 0
+            ? ResiliencePipeline.Empty
+            : new ResiliencePipelineBuilder { TimeProvider = options.TimeProvider }
+                .AddRetry(new RetryStrategyOptions
+                {
+                    ShouldHandle = new PredicateBuilder().Handle<RetriedConflictException>(),
+                    MaxRetryAttempts = options.MaxConflictRetries,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = TimeSpan.FromMilliseconds(1),
+                    MaxDelay = TimeSpan.FromMilliseconds(50),
+                    OnRetry = args =>
+                    {
+                        var retried = (RetriedConflictException)args.Outcome.Exception!;
+                        LuaScriptLog.Conflicted(logger, retried.Conflict, retried.ChunkName, args.AttemptNumber + 1);
+                        return default;
+                    },
+                })
+                .Build();
 
     private static (StateScope State, StateScope? Workflow, StateScope? Step) ScopesOf(LuaScriptContext context)
     {

@@ -1,4 +1,6 @@
 using FlowState.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace FlowState.Lua.Tests;
@@ -77,6 +79,35 @@ public sealed class LuaTransactionTests
 
         Assert.Equal(201, await Global.GetAsync<int>("counter"));
         Assert.Equal(2, result.Attempts);
+    }
+
+    [Fact]
+    public async Task A_conflicted_script_waits_on_the_given_clock_before_it_runs_again()
+    {
+        const string Script = """
+            State.update("counter", function(v) return (v or 0) + 1 end)
+            while State.get("go") == nil do end
+            """;
+        var clock = new TimerRecordingClock();
+        var logger = new ConflictLogger();
+        var host = new LuaScriptHost(_store, new LuaScriptOptions { Timeout = TimeSpan.FromSeconds(30), MaxInstructions = long.MaxValue, TimeProvider = clock }, logger);
+        await Global.SetAsync("counter", 100);
+        var misses = _store.GetStatistics().Misses;
+        var run = Task.Run(() => host.RunAsync(Script));
+        await WaitUntilAsync(() => _store.GetStatistics().Misses > misses, "the script to poll \"go\"");
+        await Global.SetAsync("counter", 200);
+        await Global.SetAsync("go", true);
+
+        await logger.Conflicted.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        var waitedForTheClock = !run.IsCompleted;
+        clock.Advance(TimeSpan.FromSeconds(1)); // past the longest wait (50 ms)
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(waitedForTheClock);
+        var wait = Assert.Single(clock.Timers);
+        Assert.InRange(wait, TimeSpan.Zero, TimeSpan.FromMilliseconds(50));
+        Assert.Equal(2, result.Attempts);
+        Assert.Equal(201, await Global.GetAsync<int>("counter"));
     }
 
     [Fact]
@@ -166,6 +197,37 @@ public sealed class LuaTransactionTests
             catch (OperationCanceledException)
             {
                 throw new TimeoutException($"waited 60 s for {what}");
+            }
+        }
+    }
+
+    /// <summary>A fake clock that notes the due time of every timer made on it (a wait is a timer).</summary>
+    private sealed class TimerRecordingClock : FakeTimeProvider
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<TimeSpan> Timers { get; } = new();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Timers.Enqueue(dueTime);
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
+    }
+
+    /// <summary>Signals the first "conflicted, running again" record (event 300) of the host.</summary>
+    private sealed class ConflictLogger : ILogger<LuaScriptHost>
+    {
+        public TaskCompletionSource Conflicted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (eventId.Id == 300)
+            {
+                Conflicted.TrySetResult();
             }
         }
     }
