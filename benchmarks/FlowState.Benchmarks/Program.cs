@@ -6,6 +6,7 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- peers [--quick] [--dir path]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- shared [--quick]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- nats [--quick]
+// dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- open [--quick] [--dir path]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- af-checkpoints [--quick] [--dir path]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- inspector [--quick] [--runs n]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- fsync [--dir path]    (the disk's raw fsync rate)
@@ -28,6 +29,11 @@ if (args is ["peers", ..])
 if (args is ["shared", ..])
 {
     return await FlowState.Benchmarks.Shared.SharedStateBenchmarks.RunAsync(args[1..]);
+}
+
+if (args is ["open", ..])
+{
+    return await FlowState.Benchmarks.Durable.OpenBenchmarks.RunAsync(args[1..]);
 }
 
 if (args is ["nats", ..])

@@ -256,10 +256,14 @@ public sealed class LuaScriptHost
                 {
                     ShouldHandle = new PredicateBuilder().Handle<RetriedConflictException>(),
                     MaxRetryAttempts = options.MaxConflictRetries,
-                    BackoffType = DelayBackoffType.Exponential,
-                    UseJitter = true,
-                    Delay = TimeSpan.FromMilliseconds(1),
-                    MaxDelay = TimeSpan.FromMilliseconds(50),
+
+                    // Random and growing (2, 4, 8 ... 50 ms ceilings, half to all of it), never zero: Polly's own jitter
+                    // may draw no wait at all, and scripts that collided would run again in lockstep.
+                    DelayGenerator = static args =>
+                    {
+                        var ceiling = Math.Min(2 << Math.Min(args.AttemptNumber, 5), 50);
+                        return ValueTask.FromResult<TimeSpan?>(TimeSpan.FromMilliseconds(ceiling * (0.5 + (Random.Shared.NextDouble() / 2))));
+                    },
                     OnRetry = args =>
                     {
                         var retried = (RetriedConflictException)args.Outcome.Exception!;

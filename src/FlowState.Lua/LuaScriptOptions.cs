@@ -31,8 +31,8 @@ public sealed class LuaScriptOptions
     public int MaxConflictRetries { get; set; } = 10;
 
     /// <summary>
-    /// The clock of the waits between conflicted runs (random, growing from about a millisecond to at most 50 ms, so
-    /// scripts that keep colliding on one key stop colliding in lockstep); inject a fake one in tests.
+    /// The clock of the waits between conflicted runs (random, growing from 1–2 ms to at most 50 ms, so scripts that
+    /// keep colliding on one key stop colliding in lockstep); inject a fake one in tests.
     /// </summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 

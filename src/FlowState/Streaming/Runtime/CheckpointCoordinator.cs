@@ -13,33 +13,59 @@ namespace FlowState.Streaming;
 /// </summary>
 internal sealed class CheckpointCoordinator : IDisposable
 {
+    // Who owns what: each field has one writer (or one lock), by the kind of access.
+    // - RecoverAsync runs before any operator task starts and sets the starting value of everything below.
+    // - The trigger (TriggerAsync; one at a time under _oneAtATime, held until its checkpoint completed or was
+    //   abandoned) owns the checkpoint sequence: _nextId, _pending, and with Fail _closed and _finalBarrier.
+    // - The completion (CompleteAsync: started by the last acknowledgement, on the thread pool) owns the chain and the
+    //   counts: _lastCompletedId, _baseId, _chainLength, _forceFull, _consecutiveFailures, CompletedCount, FailedCount.
+    //   At most one runs, since the trigger waits for it before the next checkpoint, and the trigger reads these after
+    //   that wait (the completion's TrySetResult orders its writes first). An abandoned checkpoint never completes, so
+    //   the trigger's own RecordSkipped writes them then. A trigger whose wait was cancelled releases _oneAtATime early:
+    //   only a stopping run cancels, and it takes no further checkpoint.
+    // - Operators (sources, processor partitions, sinks, each on its own task) only acknowledge: into the pending
+    //   checkpoint's concurrent collections and atomic state (PendingCheckpoint), _completing and _drained.
+    // - _signalLock pairs _requestedBarrier with the _barrierRequested task it completes, so a source asking for a
+    //   barrier after k never misses one requested between its check and its wait.
+    // - _handlesLock guards the sink transactions carried from skipped or abandoned checkpoints and _lastAbandonedId,
+    //   ordering an abandonment against a sink's late acknowledgement (every handle is carried exactly once).
+    // - Fail (any thread) sets _failure once (CompareExchange) and _closed; a trigger sees them under _oneAtATime,
+    //   and a waiting one through the pending checkpoint's task, which Fail fails.
     private readonly PipelineContext _pipeline;
     private readonly ICheckpointStorage? _storage;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private readonly ConcurrentDictionary<long, CheckpointManifest> _manifests = new();
-    private readonly Lock _signalLock = new();
-    private TaskCompletionSource _barrierRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // The trigger's.
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private PendingCheckpoint? _pending;
-    private long _requestedBarrier;
-    private long _finalBarrier = long.MaxValue;
     private long _nextId = 1;
+    private long _finalBarrier = long.MaxValue;
+    private bool _closed;
+    private Exception? _failure;
+
+    // The completion's.
     private long? _lastCompletedId;
     private long _baseId;
     private int _chainLength;
     private bool _forceFull = true;
-    private int _drained;
-    private bool _closed;
-    private Exception? _failure;
     private int _consecutiveFailures;
-    private Exception? _lastTolerated;
-    private Task _completing = Task.CompletedTask;
+    private Exception? _lastTolerated; // read by any thread (Volatile)
 
-    // Sink transactions pre-committed for checkpoints that failed and were skipped or abandoned: the next complete
-    // checkpoint owns them. Guarded by _handlesLock, which also orders a sink's late acknowledgement of an abandoned
-    // checkpoint against the abandonment (every handle is carried exactly once).
-    private readonly Dictionary<string, List<string>> _carriedHandles = new(StringComparer.Ordinal);
+    // The operators': the last acknowledgement starts the completion and publishes its task (Volatile); _drained counts
+    // the terminal operators that saw the end of their input (Interlocked).
+    private Task _completing = Task.CompletedTask;
+    private int _drained;
+
+    // Under _signalLock.
+    private readonly Lock _signalLock = new();
+    private TaskCompletionSource _barrierRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _requestedBarrier;
+
+    // Under _handlesLock: sink transactions pre-committed for checkpoints that failed and were skipped or abandoned,
+    // which the next complete checkpoint owns.
     private readonly Lock _handlesLock = new();
+    private readonly Dictionary<string, List<string>> _carriedHandles = new(StringComparer.Ordinal);
     private long _lastAbandonedId;
 
     public CheckpointCoordinator(PipelineContext pipeline, ICheckpointStorage? storage)
@@ -408,7 +434,7 @@ internal sealed class CheckpointCoordinator : IDisposable
     /// <summary>The pipeline failed or stopped: whoever waits for a checkpoint gets the error.</summary>
     public void Fail(Exception failure)
     {
-        _failure ??= failure;
+        Interlocked.CompareExchange(ref _failure, failure, null);
         _closed = true;
         if (_pending is { AllAcknowledged: false } pending)
         {
