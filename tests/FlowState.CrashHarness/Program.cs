@@ -30,6 +30,10 @@
 // checkpoints in FlowState on <path> (Process durability), prints READY, then BLOCKED once executor <block-at> started
 // (it waits there to be killed):
 //   dotnet FlowState.CrashHarness.dll af <sqlite|rocksdb> <path> <block-at>
+//   dotnet FlowState.CrashHarness.dll af <redis:…|postgres:…> <store name> <block-at>
+// In "af-resume" mode another worker resumes that session from its latest checkpoint on the shared store and prints
+// CHECKPOINTS <n>, RAN <executors it ran>, OUTPUT <the workflow's output> and DONE:
+//   dotnet FlowState.CrashHarness.dll af-resume <redis:…|postgres:…> <store name>
 using FlowState.AgentFramework;
 using FlowState.Checkpoints;
 using FlowState.Conformance;
@@ -44,8 +48,21 @@ using FlowState;
 
 if (args[0] == "af")
 {
-    IStateBackend workflowBackend = args[1] == "sqlite" ? new SqliteStateBackend(args[2]) : new RocksDbStateBackend(args[2]);
-    return await RunAgentFrameworkWorkflowAsync(workflowBackend, int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
+    var blockAt = int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture);
+    if (args[1] is "sqlite" or "rocksdb")
+    {
+        IStateBackend workflowBackend = args[1] == "sqlite" ? new SqliteStateBackend(args[2]) : new RocksDbStateBackend(args[2]);
+        await using var embedded = await StateStore.OpenAsync(new StateStoreOptions { Backend = workflowBackend, Durability = Durability.Process });
+        return await RunAgentFrameworkWorkflowAsync(embedded.For(StateScope.Custom("agent-framework")), blockAt);
+    }
+
+    await using var shared = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = SharedBackend(args[1], args[2]) });
+    return await RunAgentFrameworkWorkflowAsync(shared.For(StateScope.Custom("agent-framework")), blockAt);
+}
+
+if (args[0] == "af-resume")
+{
+    return await ResumeAgentFrameworkWorkflowAsync(args[1], args[2]);
 }
 
 if (args[0] == "shared")
@@ -278,6 +295,22 @@ static async Task<int> RunLeaseWorkerAsync(string server, string name, string wo
     return 0;
 }
 
+static async Task<int> ResumeAgentFrameworkWorkflowAsync(string server, string name)
+{
+    await using var shared = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = SharedBackend(server, name) });
+    var store = new FlowStateCheckpointStore(shared.For(StateScope.Custom("agent-framework")));
+    Console.WriteLine("READY");
+    var checkpoints = (await store.RetrieveIndexAsync("af-session")).ToList();
+    Console.WriteLine($"CHECKPOINTS {checkpoints.Count}");
+    var ran = new List<int>();
+    await using var resumed = await Microsoft.Agents.AI.Workflows.InProcessExecution.ResumeAsync(
+        AgentFrameworkTestWorkflow.Build(ran), checkpoints[^1], Microsoft.Agents.AI.Workflows.CheckpointManager.CreateJson(store));
+    Console.WriteLine($"RAN {string.Join(',', ran)}");
+    Console.WriteLine($"OUTPUT {AgentFrameworkTestWorkflow.Output(resumed)}");
+    Console.WriteLine("DONE");
+    return 0;
+}
+
 static async Task<int> RunLeasedFlowAsync(string server, string name, string worker, string runId, int leaseMilliseconds, int stepMilliseconds)
 {
     await using var store = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = SharedBackend(server, name) });
@@ -341,10 +374,9 @@ static async Task<int> RunSharedWorkerAsync(string server, string name, string w
     return 0;
 }
 
-static async Task<int> RunAgentFrameworkWorkflowAsync(IStateBackend backend, int blockAt)
+static async Task<int> RunAgentFrameworkWorkflowAsync(IStateStore checkpoints, int blockAt)
 {
-    await using var state = await StateStore.OpenAsync(new StateStoreOptions { Backend = backend, Durability = Durability.Process });
-    var manager = Microsoft.Agents.AI.Workflows.CheckpointManager.CreateJson(new FlowStateCheckpointStore(state.For(StateScope.Custom("agent-framework"))));
+    var manager = Microsoft.Agents.AI.Workflows.CheckpointManager.CreateJson(new FlowStateCheckpointStore(checkpoints));
     Console.WriteLine("READY");
     var workflow = AgentFrameworkTestWorkflow.Build([], blockAt, () => Console.WriteLine("BLOCKED"));
     await using var run = await Microsoft.Agents.AI.Workflows.InProcessExecution.RunAsync(workflow, AgentFrameworkTestWorkflow.Input, manager, "af-session");
