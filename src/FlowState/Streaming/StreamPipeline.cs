@@ -137,6 +137,101 @@ public sealed class StreamPipeline : IAsyncDisposable
             : _coordinator.TriggerAsync(final: false, cancellationToken);
 
     /// <summary>
+    /// Takes a savepoint: a complete checkpoint copied, with the checkpoints it builds on, into
+    /// <paramref name="destination"/> — storage of its own (a folder, an S3 prefix), where no retention removes it. On
+    /// a running pipeline it is a checkpoint taken now; on a stopped one, its latest complete checkpoint. Restore it into
+    /// a pipeline with <see cref="RestoreSavepointAsync"/>, with another partition count too.
+    /// </summary>
+    /// <returns>The id of the checkpoint the savepoint holds.</returns>
+    /// <exception cref="InvalidOperationException">The pipeline takes no checkpoints.</exception>
+    /// <exception cref="CheckpointException">There is no complete checkpoint yet, or the destination already holds checkpoints.</exception>
+    public async Task<long> CreateSavepointAsync(ICheckpointStorage destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var storage = CheckpointStorage ?? throw new InvalidOperationException($"Pipeline '{Name}' takes no checkpoints, so it has none to save.");
+        for (var attempt = 1; ; attempt++)
+        {
+            long id;
+            if (_context.Run is not null)
+            {
+                id = await _coordinator.TriggerAsync(final: false, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var ids = await storage.ListCheckpointIdsAsync(cancellationToken).ConfigureAwait(false);
+                id = ids.Count > 0 ? ids[^1] : throw new CheckpointException($"Pipeline '{Name}' has no complete checkpoint in '{storage.Description}' yet; run it (or take a savepoint while it runs).");
+            }
+
+            try
+            {
+                await storage.CopyCheckpointAsync(id, destination, cancellationToken).ConfigureAwait(false);
+                return id;
+            }
+            catch (CheckpointException) when (_context.Run is not null && attempt < 3)
+            {
+                if (await storage.ReadManifestAsync(id, cancellationToken).ConfigureAwait(false) is not null)
+                {
+                    throw;
+                }
+
+                // Retention removed it while it was copied (newer checkpoints completed meanwhile): take another.
+                await DeletePartialCopyAsync(destination, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Restores a savepoint (<see cref="CreateSavepointAsync"/>) into this pipeline: copies it into the pipeline's own
+    /// checkpoint storage, which must hold no checkpoint, so the next run (or <see cref="RecoverFromLatestCheckpointAsync"/>)
+    /// starts from it — its state (redistributed when this pipeline has another partition count), source offsets and sink
+    /// transactions. The pipeline must not be running.
+    /// </summary>
+    /// <returns>The id of the restored checkpoint.</returns>
+    /// <exception cref="InvalidOperationException">The pipeline takes no checkpoints, or it is running.</exception>
+    /// <exception cref="CheckpointException">The savepoint holds no checkpoint, or this pipeline's storage already holds some.</exception>
+    public async Task<long> RestoreSavepointAsync(ICheckpointStorage savepoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(savepoint);
+        var storage = CheckpointStorage ?? throw new InvalidOperationException($"Pipeline '{Name}' takes no checkpoints; build it with WithCheckpoints to restore a savepoint into.");
+        if (!await _oneRun.WaitAsync(0, cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"Pipeline '{Name}' is running; stop it before restoring a savepoint.");
+        }
+
+        try
+        {
+            var ids = await savepoint.ListCheckpointIdsAsync(cancellationToken).ConfigureAwait(false);
+            var id = ids.Count > 0 ? ids[^1] : throw new CheckpointException($"'{savepoint.Description}' holds no savepoint (no complete checkpoint).");
+            if ((await storage.ListCheckpointIdsAsync(cancellationToken).ConfigureAwait(false)).Count > 0)
+            {
+                throw new CheckpointException(
+                    $"Pipeline '{Name}' already has checkpoints in '{storage.Description}'; a savepoint is restored into empty checkpoint storage (give the pipeline a new folder or prefix).");
+            }
+
+            await savepoint.CopyCheckpointAsync(id, storage, cancellationToken).ConfigureAwait(false);
+            _recovered = false;
+            return id;
+        }
+        finally
+        {
+            _oneRun.Release();
+        }
+    }
+
+    private static async Task DeletePartialCopyAsync(ICheckpointStorage destination, CancellationToken cancellationToken)
+    {
+        foreach (var id in await destination.ListCheckpointIdsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await destination.DeleteManifestAsync(id, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var dataKey in await destination.ListDataKeysAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await destination.DeleteDataAsync(dataKey, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// Rolls the pipeline back to an older complete checkpoint: removes every later checkpoint and the output the
     /// two-phase-commit sinks committed after it, so that the next run (or <see cref="RecoverFromLatestCheckpointAsync"/>)
     /// starts from <paramref name="checkpointId"/> and produces that output again, once. The pipeline must not be running.
