@@ -4,24 +4,29 @@ namespace FlowState.Cli.Tests;
 
 public sealed class PipelineRunTests : CliTestBase
 {
-    private string WritePipeline(string name, string state, string? processors = null)
+    private string WritePipeline(string name, string state, string? processors = null, int partitions = 3, string? input = null, string? copy = null)
     {
-        var input = Directory.File($"{name}.jsonl");
-        File.WriteAllLines(input, Enumerable.Range(0, 300).Select(i => $"{{\"seq\":{i},\"key\":\"k{i % 6}\"}}"));
-        var file = Directory.File($"{name}.yaml");
+        input ??= name;
+        var checkpoints = copy ?? name;
+        if (!File.Exists(Directory.File($"{input}.jsonl")))
+        {
+            File.WriteAllLines(Directory.File($"{input}.jsonl"), Enumerable.Range(0, 300).Select(i => $"{{\"seq\":{i},\"key\":\"k{i % 6}\"}}"));
+        }
+
+        var file = Directory.File($"{checkpoints}.yaml");
         File.WriteAllText(file, $$"""
             name: {{name}}
             state:
-              checkpoint_dir: {{Directory.File(name + "-checkpoints")}}
+              checkpoint_dir: {{Directory.File(checkpoints + "-checkpoints")}}
             {{state}}
             pipeline:
-              partitions: 3
+              partitions: {{partitions}}
               sources:
-                - { type: file, name: input, path: {{name}}.jsonl, key_field: key }
+                - { type: file, name: input, path: {{input}}.jsonl, key_field: key }
               processors:
             {{processors ?? "    - { type: count, name: counts }"}}
               sinks:
-                - { type: file, name: out, path: {{Directory.File(name + "-out")}} }
+                - { type: file, name: out, path: {{Directory.File(input + "-out")}} }
             """);
         return file;
     }
@@ -169,5 +174,38 @@ public sealed class PipelineRunTests : CliTestBase
         Assert.Contains("has no complete checkpoint 9", missing.Error, StringComparison.Ordinal);
         Assert.Contains("(continued from checkpoint 1): 30 message(s) read", rerun.Out, StringComparison.Ordinal);
         Assert.Equal(330, (await FlowState.Streaming.JsonLinesFileSink.ReadCommittedLinesAsync(Directory.File("rolled-out"))).Count);
+    }
+
+    [Fact]
+    public async Task A_savepoint_taken_with_the_cli_starts_a_pipeline_of_another_partition_count()
+    {
+        var file = WritePipeline("saved", "  exactly_once: true");
+        await RunAsync("run", file);
+        var savepoint = Directory.File("savepoint");
+
+        var taken = await RunAsync("checkpoints", "savepoint", file, savepoint);
+        var twice = await RunAsync("checkpoints", "savepoint", file, savepoint);
+        var rescaled = WritePipeline("saved", "  exactly_once: true", partitions: 5, copy: "rescaled");
+        var renamed = WritePipeline("renamed", "  exactly_once: true", input: "saved", copy: "renamed");
+        var otherName = await RunAsync("checkpoints", "restore-savepoint", renamed, savepoint);
+        var restored = await RunAsync("checkpoints", "restore-savepoint", rescaled, savepoint);
+        File.AppendAllLines(Directory.File("saved.jsonl"), ["{\"seq\":300,\"key\":\"k0\"}"]);
+        var run = await RunAsync("run", rescaled);
+        var missing = await RunAsync("checkpoints", "restore-savepoint", rescaled, Directory.File("nowhere"));
+
+        Assert.Equal((0, string.Empty), (taken.Code, taken.Error));
+        Assert.Contains("savepoint of checkpoint 1 in ", taken.Out, StringComparison.Ordinal);
+        Assert.Equal(1, twice.Code);
+        Assert.Contains("already holds checkpoints", twice.Error, StringComparison.Ordinal);
+        Assert.Equal((0, string.Empty), (restored.Code, restored.Error));
+        Assert.Contains("restored the savepoint of checkpoint 1", restored.Out, StringComparison.Ordinal);
+        Assert.Equal((0, string.Empty), (run.Code, run.Error));
+        Assert.Contains("(continued from checkpoint 1): 1 message(s) read", run.Out, StringComparison.Ordinal);
+        Assert.Matches(@"\s51\s+k0", run.Out);
+        Assert.Equal(301, (await FlowState.Streaming.JsonLinesFileSink.ReadCommittedLinesAsync(Directory.File("saved-out"))).Count);
+        Assert.Equal(1, missing.Code);
+        Assert.Contains("there is no savepoint folder", missing.Error, StringComparison.Ordinal);
+        Assert.Equal(1, otherName.Code);
+        Assert.Contains("was taken of pipeline 'saved'", otherName.Error, StringComparison.Ordinal);
     }
 }

@@ -7,8 +7,8 @@ using FlowState.Streaming;
 namespace FlowState.Cli.Commands;
 
 /// <summary>
-/// <c>flowstate checkpoints list|show|restore &lt;pipeline.yaml&gt;</c>: the complete checkpoints of a pipeline file's
-/// storage, and rolling the pipeline back to one of them.
+/// <c>flowstate checkpoints list|show|restore|savepoint|restore-savepoint &lt;pipeline.yaml&gt;</c>: the complete
+/// checkpoints of a pipeline file's storage, rolling the pipeline back to one of them, and savepoints.
 /// </summary>
 internal static class CheckpointsCommands
 {
@@ -18,6 +18,8 @@ internal static class CheckpointsCommands
         checkpoints.Subcommands.Add(List(output, error));
         checkpoints.Subcommands.Add(Show(output, error));
         checkpoints.Subcommands.Add(Restore(output, error));
+        checkpoints.Subcommands.Add(Savepoint(output, error));
+        checkpoints.Subcommands.Add(RestoreSavepoint(output, error));
         return checkpoints;
     }
 
@@ -93,6 +95,41 @@ internal static class CheckpointsCommands
             await console.Out.WriteLineAsync(removed.Count == 0
                 ? string.Create(CultureInfo.InvariantCulture, $"checkpoint {wanted} is already the latest; the next run starts from it")
                 : string.Create(CultureInfo.InvariantCulture, $"rolled back to checkpoint {wanted}: removed checkpoint(s) {string.Join(", ", removed)}{(parse.GetValue(keepOutput) ? " (their output kept)" : " and their output")}; the next run starts from {wanted}"));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Savepoint(TextWriter output, TextWriter error)
+    {
+        var file = new Argument<string>("pipeline") { Description = "the pipeline file (.yaml)" };
+        var folder = new Argument<string>("folder") { Description = "a new or empty folder for the savepoint" };
+        var command = new Command("savepoint", "copy the latest checkpoint (with the ones it builds on) into a folder of its own, where retention never removes it") { file, folder };
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            var destination = Path.GetFullPath(parse.GetValue(folder)!);
+            var id = await WithPipelineAsync(parse.GetValue(file)!, pipeline => pipeline.CreateSavepointAsync(new DirectoryCheckpointStorage(destination), cancellationToken));
+            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"savepoint of checkpoint {id} in {destination}; 'flowstate checkpoints restore-savepoint' starts a pipeline from it"));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command RestoreSavepoint(TextWriter output, TextWriter error)
+    {
+        var file = new Argument<string>("pipeline") { Description = "the pipeline file (.yaml) whose checkpoint folder is still empty" };
+        var folder = new Argument<string>("folder") { Description = "the savepoint's folder" };
+        var command = new Command("restore-savepoint", "start a pipeline from a savepoint: it is copied into the pipeline's checkpoint folder (which must be empty), and the next run starts from it, with any partition count") { file, folder };
+        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
+        {
+            var source = Path.GetFullPath(parse.GetValue(folder)!);
+            if (!System.IO.Directory.Exists(source))
+            {
+                throw new CliException($"there is no savepoint folder '{source}'; 'flowstate checkpoints savepoint' makes one");
+            }
+
+            var id = await WithPipelineAsync(parse.GetValue(file)!, pipeline => pipeline.RestoreSavepointAsync(new DirectoryCheckpointStorage(source), cancellationToken));
+            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"restored the savepoint of checkpoint {id}; the next run starts from it"));
             return 0;
         });
         return command;

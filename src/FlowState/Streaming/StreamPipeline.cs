@@ -188,7 +188,7 @@ public sealed class StreamPipeline : IAsyncDisposable
     /// </summary>
     /// <returns>The id of the restored checkpoint.</returns>
     /// <exception cref="InvalidOperationException">The pipeline takes no checkpoints, or it is running.</exception>
-    /// <exception cref="CheckpointException">The savepoint holds no checkpoint, or this pipeline's storage already holds some.</exception>
+    /// <exception cref="CheckpointException">The savepoint holds no checkpoint or is another pipeline's, or this pipeline's storage already holds some.</exception>
     public async Task<long> RestoreSavepointAsync(ICheckpointStorage savepoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(savepoint);
@@ -202,6 +202,15 @@ public sealed class StreamPipeline : IAsyncDisposable
         {
             var ids = await savepoint.ListCheckpointIdsAsync(cancellationToken).ConfigureAwait(false);
             var id = ids.Count > 0 ? ids[^1] : throw new CheckpointException($"'{savepoint.Description}' holds no savepoint (no complete checkpoint).");
+            var manifest = await savepoint.ReadManifestAsync(id, cancellationToken).ConfigureAwait(false) is { } bytes
+                ? CheckpointManifestCodec.Decode(bytes, id, savepoint.Description)
+                : throw new CheckpointException($"'{savepoint.Description}' lost checkpoint {id} while it was read.");
+            if (manifest.PipelineName != Name)
+            {
+                throw new CheckpointException(
+                    $"The savepoint in '{savepoint.Description}' was taken of pipeline '{manifest.PipelineName}'; restore it into a pipeline of that name (its state, offsets and sink transactions are that pipeline's), not '{Name}'.");
+            }
+
             if ((await storage.ListCheckpointIdsAsync(cancellationToken).ConfigureAwait(false)).Count > 0)
             {
                 throw new CheckpointException(
