@@ -85,7 +85,10 @@ public sealed class NatsJetStreamSink : TwoPhaseCommitSink
     /// <summary>The stream holding epochs until their checkpoint completes; created when missing.</summary>
     public string StagingStream { get; init; } = "FLOWSTATE_STAGING";
 
-    /// <summary>The subjects of <see cref="StagingStream"/>: <c>{prefix}.{scope}.{epoch}</c>.</summary>
+    /// <summary>
+    /// The subjects of <see cref="StagingStream"/>: <c>{prefix}.{scope}.epoch.{epoch}</c> for staged messages and
+    /// <c>{prefix}.{scope}.committed</c> for the highest committed epoch.
+    /// </summary>
     public string StagingSubjectPrefix { get; init; } = "flowstate.staging";
 
     private string Scope => _scope ??= ScopeOf(
