@@ -175,11 +175,53 @@ if bash scripts/pack.sh "$pkg_root/artifacts" >"$log.pack" 2>&1; then
     packages_ok=1
   fi
 fi
+# The conformance kit as a backend author gets it: a new xunit project referencing the FlowState.Testing and
+# FlowState.Sqlite packages (no project of this repository), whose one class runs the kit's store suite on SQLite.
+kit_tests=0
 if [ "$packages_ok" -eq 1 ]; then
-  echo "packages: packed, added to a new app as the README says, and the README's tour ran twice on them"
+  version="$(sed -n 's:.*<VersionPrefix>\(.*\)</VersionPrefix>.*:\1:p' src/Directory.Build.props)"
+  mkdir -p "$pkg_root/KitTests"
+  cp "$pkg_root/MyApp/nuget.config" "$pkg_root/KitTests/nuget.config"
+  cat >"$pkg_root/KitTests/KitTests.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <TargetFramework>net10.0</TargetFramework>
+    <Nullable>enable</Nullable>
+    <ImplicitUsings>enable</ImplicitUsings>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="Microsoft.NET.Test.Sdk" Version="$(sed -n 's:.*"Microsoft.NET.Test.Sdk" Version="\([^"]*\)".*:\1:p' Directory.Packages.props)" />
+    <PackageReference Include="xunit" Version="$(sed -n 's:.*"xunit" Version="\([^"]*\)".*:\1:p' Directory.Packages.props)" />
+    <PackageReference Include="xunit.runner.visualstudio" Version="$(sed -n 's:.*"xunit.runner.visualstudio" Version="\([^"]*\)".*:\1:p' Directory.Packages.props)" />
+    <PackageReference Include="FlowState.Testing" Version="$version" />
+    <PackageReference Include="FlowState.Sqlite" Version="$version" />
+  </ItemGroup>
+</Project>
+XML
+  cat >"$pkg_root/KitTests/SqliteFromTheKit.cs" <<'CS'
+using FlowState;
+using FlowState.Sqlite;
+using FlowState.Testing;
+
+public sealed class SqliteFromTheKit : StateStoreConformanceTests
+{
+    protected override StateStore CreateStore(StateStoreOptions options)
+    {
+        options.Backend = new SqliteStateBackend(NewStoragePath() + ".db");
+        return Open(options);
+    }
+}
+CS
+  if (cd "$pkg_root/KitTests" && dotnet test) >"$log.kit" 2>&1; then
+    kit_tests=$(grep -Eo 'Passed: +[0-9]+' "$log.kit" | awk '{s+=$2} END {print s+0}')
+  fi
+fi
+if [ "$packages_ok" -eq 1 ] && [ "$kit_tests" -gt 0 ]; then
+  echo "packages: packed, added to a new app as the README says, and the README's tour ran twice on them; the conformance kit's store suite ran from its package ($kit_tests tests passed)"
 else
+  cat "$log.kit" >&2 2>/dev/null || true
   cat "$log.pack" >&2
-  echo "error: packing, or using the packages as the README says, failed" >&2
+  echo "error: packing, using the packages as the README says, or running the conformance kit from its package failed" >&2
   status=1
 fi
 
