@@ -14,33 +14,29 @@ namespace FlowState.Nats;
 /// </summary>
 public sealed class NatsJetStreamPublishSink : ISink
 {
-    private readonly INatsConnection _connection;
-    private readonly bool _ownsConnection;
-    private readonly NatsJSContext _jetStream;
+    private readonly JetStreamConnection _connection;
     private readonly JetStreamPublisher _publisher;
 
     /// <summary>Publishes to <paramref name="subject"/> through <paramref name="connection"/> (not disposed by the sink).</summary>
     public NatsJetStreamPublishSink(string name, INatsConnection connection, string subject)
-        : this(name, connection, subject, ownsConnection: false)
+        : this(name, JetStreamConnection.Borrowed(connection), subject)
     {
     }
 
     /// <summary>Connects to the NATS server at <paramref name="url"/> (e.g. <c>nats://127.0.0.1:4222</c>) when it first writes.</summary>
     public NatsJetStreamPublishSink(string name, string url, string subject)
-        : this(name, new NatsConnection(new NatsOpts { Url = url, Name = $"flowstate-sink-{name}" }), subject, ownsConnection: true)
+        : this(name, JetStreamConnection.Owned(url, $"flowstate-sink-{name}"), subject)
     {
     }
 
-    private NatsJetStreamPublishSink(string name, INatsConnection connection, string subject, bool ownsConnection)
+    private NatsJetStreamPublishSink(string name, JetStreamConnection connection, string subject)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         JetStreamPublisher.ValidateSubject(subject);
         Name = name;
         Subject = subject;
-        _connection = connection ?? throw new ArgumentNullException(nameof(connection));
-        _ownsConnection = ownsConnection;
-        _jetStream = new NatsJSContext(connection);
-        _publisher = new JetStreamPublisher(_jetStream, name, duplicatesExpected: false);
+        _connection = connection;
+        _publisher = new JetStreamPublisher(connection.JetStream, name, duplicatesExpected: false);
     }
 
     /// <inheritdoc />
@@ -69,9 +65,6 @@ public sealed class NatsJetStreamPublishSink : ISink
     public async ValueTask DisposeAsync()
     {
         await _publisher.DiscardAsync().ConfigureAwait(false);
-        if (_ownsConnection)
-        {
-            await _connection.DisposeAsync().ConfigureAwait(false);
-        }
+        await _connection.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -40,8 +40,7 @@ public sealed class NatsJetStreamSink : TwoPhaseCommitSink
     // Staged messages copied per read when an epoch is committed.
     private const int CopyBatch = 512;
 
-    private readonly INatsConnection _connection;
-    private readonly bool _ownsConnection;
+    private readonly JetStreamConnection _connection;
     private readonly NatsJSContext _jetStream;
     private readonly JetStreamPublisher _staging;
     private string? _scope;
@@ -51,25 +50,24 @@ public sealed class NatsJetStreamSink : TwoPhaseCommitSink
 
     /// <summary>Publishes to <paramref name="subject"/> through <paramref name="connection"/> (not disposed by the sink).</summary>
     public NatsJetStreamSink(string name, INatsConnection connection, string subject)
-        : this(name, connection, subject, ownsConnection: false)
+        : this(name, JetStreamConnection.Borrowed(connection), subject)
     {
     }
 
     /// <summary>Connects to the NATS server at <paramref name="url"/> (e.g. <c>nats://127.0.0.1:4222</c>) when it first writes.</summary>
     public NatsJetStreamSink(string name, string url, string subject)
-        : this(name, new NatsConnection(new NatsOpts { Url = url, Name = $"flowstate-sink-{name}" }), subject, ownsConnection: true)
+        : this(name, JetStreamConnection.Owned(url, $"flowstate-sink-{name}"), subject)
     {
     }
 
-    private NatsJetStreamSink(string name, INatsConnection connection, string subject, bool ownsConnection)
+    private NatsJetStreamSink(string name, JetStreamConnection connection, string subject)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         JetStreamPublisher.ValidateSubject(subject);
         Name = name;
         Subject = subject;
-        _connection = connection ?? throw new ArgumentNullException(nameof(connection));
-        _ownsConnection = ownsConnection;
-        _jetStream = new NatsJSContext(connection);
+        _connection = connection;
+        _jetStream = connection.JetStream;
         _staging = new JetStreamPublisher(_jetStream, name, duplicatesExpected: false);
     }
 
@@ -100,10 +98,7 @@ public sealed class NatsJetStreamSink : TwoPhaseCommitSink
     public override async ValueTask DisposeAsync()
     {
         await AbortAsync(CancellationToken.None).ConfigureAwait(false);
-        if (_ownsConnection)
-        {
-            await _connection.DisposeAsync().ConfigureAwait(false);
-        }
+        await _connection.DisposeAsync().ConfigureAwait(false);
 
         await base.DisposeAsync().ConfigureAwait(false);
     }

@@ -16,32 +16,30 @@ namespace FlowState.Nats;
 /// </summary>
 public sealed class NatsJetStreamSource : ISource
 {
-    private readonly INatsConnection _connection;
-    private readonly bool _ownsConnection;
+    private readonly JetStreamConnection _connection;
     private readonly NatsJSContext _jetStream;
     private readonly string _stream;
     private JetStreamReader? _reader;
 
     /// <summary>Reads <paramref name="stream"/> through <paramref name="connection"/> (not disposed by the source).</summary>
     public NatsJetStreamSource(string name, INatsConnection connection, string stream)
-        : this(name, connection, stream, ownsConnection: false)
+        : this(name, JetStreamConnection.Borrowed(connection), stream)
     {
     }
 
     /// <summary>Connects to the NATS server at <paramref name="url"/> (e.g. <c>nats://127.0.0.1:4222</c>) when it first reads.</summary>
     public NatsJetStreamSource(string name, string url, string stream)
-        : this(name, new NatsConnection(new NatsOpts { Url = url, Name = $"flowstate-source-{name}" }), stream, ownsConnection: true)
+        : this(name, JetStreamConnection.Owned(url, $"flowstate-source-{name}"), stream)
     {
     }
 
-    private NatsJetStreamSource(string name, INatsConnection connection, string stream, bool ownsConnection)
+    private NatsJetStreamSource(string name, JetStreamConnection connection, string stream)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentException.ThrowIfNullOrWhiteSpace(stream);
         Name = name;
-        _connection = connection ?? throw new ArgumentNullException(nameof(connection));
-        _ownsConnection = ownsConnection;
-        _jetStream = new NatsJSContext(connection);
+        _connection = connection;
+        _jetStream = connection.JetStream;
         _stream = stream;
     }
 
@@ -128,10 +126,7 @@ public sealed class NatsJetStreamSource : ISource
             await _reader.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (_ownsConnection)
-        {
-            await _connection.DisposeAsync().ConfigureAwait(false);
-        }
+        await _connection.DisposeAsync().ConfigureAwait(false);
     }
 
     private string? KeyOf(NatsHeaders? headers) =>

@@ -61,20 +61,9 @@ public sealed class LuaTransactionTests
     [Fact]
     public async Task A_conflicting_write_makes_the_script_run_again_on_fresh_state()
     {
-        const string Script = """
-            State.update("counter", function(v) return (v or 0) + 1 end)
-            while State.get("go") == nil do end
-            """;
         var host = new LuaScriptHost(_store, new LuaScriptOptions { Timeout = TimeSpan.FromSeconds(30), MaxInstructions = long.MaxValue });
-        await Global.SetAsync("counter", 100);
-        var misses = _store.GetStatistics().Misses;
 
-        var run = Task.Run(() => host.RunAsync(Script));
-
-        // The script's first miss is its read of "go", which comes after its update: the other writer lands in between.
-        await WaitUntilAsync(() => _store.GetStatistics().Misses > misses, "the script to poll \"go\"");
-        await Global.SetAsync("counter", 200);
-        await Global.SetAsync("go", true);
+        var run = await RunIntoAConflictAsync(host);
         var result = await run.WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(201, await Global.GetAsync<int>("counter"));
@@ -84,19 +73,10 @@ public sealed class LuaTransactionTests
     [Fact]
     public async Task A_conflicted_script_waits_on_the_given_clock_before_it_runs_again()
     {
-        const string Script = """
-            State.update("counter", function(v) return (v or 0) + 1 end)
-            while State.get("go") == nil do end
-            """;
         var clock = new TimerRecordingClock();
         var logger = new ConflictLogger();
         var host = new LuaScriptHost(_store, new LuaScriptOptions { Timeout = TimeSpan.FromSeconds(30), MaxInstructions = long.MaxValue, TimeProvider = clock }, logger);
-        await Global.SetAsync("counter", 100);
-        var misses = _store.GetStatistics().Misses;
-        var run = Task.Run(() => host.RunAsync(Script));
-        await WaitUntilAsync(() => _store.GetStatistics().Misses > misses, "the script to poll \"go\"");
-        await Global.SetAsync("counter", 200);
-        await Global.SetAsync("go", true);
+        var run = await RunIntoAConflictAsync(host);
 
         await logger.Conflicted.Task.WaitAsync(TimeSpan.FromSeconds(60));
         await WaitUntilAsync(() => !clock.Timers.IsEmpty, "the wait before the second run");
@@ -184,6 +164,26 @@ public sealed class LuaTransactionTests
                 File.Delete(file);
             }
         }
+    }
+
+    /// <summary>
+    /// Starts a script that updates "counter" (100) and then polls "go", writes "counter" (200) under it and sets "go":
+    /// the script's commit conflicts, so its first run never commits.
+    /// </summary>
+    private async Task<Task<LuaScriptResult>> RunIntoAConflictAsync(LuaScriptHost host)
+    {
+        await Global.SetAsync("counter", 100);
+        var misses = _store.GetStatistics().Misses;
+        var run = Task.Run(() => host.RunAsync("""
+            State.update("counter", function(v) return (v or 0) + 1 end)
+            while State.get("go") == nil do end
+            """));
+
+        // The script's first miss is its read of "go", which comes after its update: the other writer lands in between.
+        await WaitUntilAsync(() => _store.GetStatistics().Misses > misses, "the script to poll \"go\"");
+        await Global.SetAsync("counter", 200);
+        await Global.SetAsync("go", true);
+        return run;
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what)
