@@ -263,13 +263,11 @@ public sealed class NatsJetStreamSink : TwoPhaseCommitSink
     }
 
     private ValueTask PurgeStagedAsync(string filter, CancellationToken cancellationToken) =>
-        Call(
-            async () =>
-            {
-                var stream = await _jetStream.GetStreamAsync(StagingStream, cancellationToken: cancellationToken).ConfigureAwait(false);
-                await stream.PurgeAsync(new StreamPurgeRequest { Filter = filter }, cancellationToken).ConfigureAwait(false);
-            },
-            "discard staged messages");
+        PurgeAsync(new StreamPurgeRequest { Filter = filter }, "discard staged messages", cancellationToken);
+
+    // One API request: the purge names the stream itself, so no stream lookup goes before it.
+    private async ValueTask PurgeAsync(StreamPurgeRequest request, string what, CancellationToken cancellationToken) =>
+        await Call(() => _jetStream.PurgeStreamAsync(StagingStream, request, cancellationToken), what).ConfigureAwait(false);
 
     private async ValueTask<long> HighestCommittedAsync(CancellationToken cancellationToken)
     {
@@ -285,13 +283,7 @@ public sealed class NatsJetStreamSink : TwoPhaseCommitSink
 
         // Only the highest matters from now on: record it last and keep that record alone.
         await RecordCommittedAsync(highest, cancellationToken).ConfigureAwait(false);
-        await Call(
-            async () =>
-            {
-                var stream = await _jetStream.GetStreamAsync(StagingStream, cancellationToken: cancellationToken).ConfigureAwait(false);
-                await stream.PurgeAsync(new StreamPurgeRequest { Filter = CommittedSubject, Keep = 1 }, cancellationToken).ConfigureAwait(false);
-            },
-            "compact the committed epochs").ConfigureAwait(false);
+        await PurgeAsync(new StreamPurgeRequest { Filter = CommittedSubject, Keep = 1 }, "compact the committed epochs", cancellationToken).ConfigureAwait(false);
         return highest;
     }
 
