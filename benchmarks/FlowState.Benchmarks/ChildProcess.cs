@@ -19,4 +19,23 @@ internal static class ChildProcess
         process.WaitForExit();
         return (process.ExitCode, output, error.Result);
     }
+
+    /// <summary>Runs <c>bash scripts/{name} {directory}</c> (a test server's start or stop script) and returns the last line it printed (the port).</summary>
+    /// <exception cref="InvalidOperationException">The script failed.</exception>
+    public static string RunScript(string name, string directory)
+    {
+        var (code, output, errors) = Run("bash", [Path.Combine("scripts", name), directory]);
+        return code == 0
+            ? output.Trim().Split('\n')[^1].Trim()
+            : throw new InvalidOperationException($"scripts/{name} failed ({code}): {errors}");
+    }
+
+    /// <summary>The folder a harness writes to: the one after <c>--dir</c>, else <c>BenchmarkDotNet.Artifacts/{harness}</c>; created.</summary>
+    public static string HarnessDirectory(string[] args, string harness)
+    {
+        var at = Array.IndexOf(args, "--dir");
+        var root = Path.GetFullPath(at >= 0 && at + 1 < args.Length ? args[at + 1] : Path.Combine("BenchmarkDotNet.Artifacts", harness));
+        Directory.CreateDirectory(root);
+        return root;
+    }
 }

@@ -64,9 +64,7 @@ if (args is ["flow-sample", ..])
 
 if (args is ["fsync", ..])
 {
-    var dirIndex = Array.IndexOf(args, "--dir");
-    var root = Path.GetFullPath(dirIndex >= 0 && dirIndex + 1 < args.Length ? args[dirIndex + 1] : Path.Combine("BenchmarkDotNet.Artifacts", "fsync"));
-    Directory.CreateDirectory(root);
+    var root = FlowState.Benchmarks.ChildProcess.HarnessDirectory(args, "fsync");
     var samples = Enumerable.Range(0, 3).Select(_ => FlowState.Benchmarks.Durable.DurableBenchmarks.RawFsync(root, 300)).ToList();
     var median = new FlowState.Benchmarks.Durable.Measurement("µs", samples).Median;
     Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"fsync of a 4 KiB append: {median:N0} µs = {1e6 / median:N0}/s (median of 3 × 300)"));

@@ -25,9 +25,7 @@ internal static class AgentFrameworkCheckpointBenchmarks
     public static async Task<int> RunAsync(string[] args)
     {
         var quick = args.Contains("--quick");
-        var dirIndex = Array.IndexOf(args, "--dir");
-        var root = Path.GetFullPath(dirIndex >= 0 && dirIndex + 1 < args.Length ? args[dirIndex + 1] : Path.Combine("BenchmarkDotNet.Artifacts", "af-checkpoints"));
-        Directory.CreateDirectory(root);
+        var root = ChildProcess.HarnessDirectory(args, "af-checkpoints");
         var repetitions = quick ? 3 : 5;
         var workflow = BuildWorkflow();
         var rows = new List<string>();

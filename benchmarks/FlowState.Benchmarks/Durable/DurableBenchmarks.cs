@@ -24,8 +24,7 @@ internal static class DurableBenchmarks
     public static async Task<int> RunAsync(string[] args)
     {
         var quick = args.Contains("--quick");
-        var dirIndex = Array.IndexOf(args, "--dir");
-        var root = Path.GetFullPath(dirIndex >= 0 && dirIndex + 1 < args.Length ? args[dirIndex + 1] : Path.Combine("BenchmarkDotNet.Artifacts", "durable"));
+        var root = ChildProcess.HarnessDirectory(args, "durable");
         var repetitions = quick ? 3 : 5;
         var syncOps = quick ? 200 : 1000;
         // Past the SQLite write log's 4,096-row fold point several times (64 x 200 = 12,800 sets), and every sample's
@@ -147,7 +146,7 @@ internal static class DurableBenchmarks
 
     internal static void Remove(string path)
     {
-        foreach (var candidate in new[] { path, path + ".db", path + ".db-wal", path + ".db-shm", path + ".db.lock" })
+        foreach (var candidate in new[] { path, path + ".db", path + ".db-wal", path + ".db-shm", path + ".db.lock", path + ".flowstate-mark", path + ".db.flowstate-mark" })
         {
             if (Directory.Exists(candidate))
             {

@@ -21,9 +21,7 @@ internal static class OpenBenchmarks
     public static async Task<int> RunAsync(string[] args)
     {
         var quick = args.Contains("--quick");
-        var dirIndex = Array.IndexOf(args, "--dir");
-        var root = Path.GetFullPath(dirIndex >= 0 && dirIndex + 1 < args.Length ? args[dirIndex + 1] : Path.Combine("BenchmarkDotNet.Artifacts", "open"));
-        Directory.CreateDirectory(root);
+        var root = ChildProcess.HarnessDirectory(args, "open");
         var entries = quick ? 100_000 : 1_000_000;
         var rows = new List<string>();
         foreach (var (name, create, scan) in new (string, Func<string, IStateBackend>, Func<string, Dictionary<string, byte[]>>)[]

@@ -24,9 +24,7 @@ internal static class DurableFlowBenchmarks
     public static async Task<int> RunAsync(string[] args)
     {
         var quick = args.Contains("--quick");
-        var dirIndex = Array.IndexOf(args, "--dir");
-        var root = Path.GetFullPath(dirIndex >= 0 && dirIndex + 1 < args.Length ? args[dirIndex + 1] : Path.Combine("BenchmarkDotNet.Artifacts", "flows"));
-        Directory.CreateDirectory(root);
+        var root = ChildProcess.HarnessDirectory(args, "flows");
         var repetitions = quick ? 3 : 5;
         var rows = new List<string>();
         var eventsOnly = args.Contains("--events");

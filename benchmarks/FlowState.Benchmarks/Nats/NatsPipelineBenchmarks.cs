@@ -32,7 +32,7 @@ internal static class NatsPipelineBenchmarks
         var rows = new List<string>();
         try
         {
-            var url = $"nats://127.0.0.1:{Script("start-nats.sh", directory)}";
+            var url = $"nats://127.0.0.1:{ChildProcess.RunScript("start-nats.sh", directory)}";
             await using var connection = new NatsConnection(new NatsOpts { Url = url });
             var jetStream = new NatsJSContext(connection);
             await CreateStreamAsync(jetStream, "BENCHIN");
@@ -57,7 +57,7 @@ internal static class NatsPipelineBenchmarks
         }
         finally
         {
-            Script("stop-nats.sh", directory);
+            ChildProcess.RunScript("stop-nats.sh", directory);
             Directory.Delete(directory, recursive: true);
         }
 
@@ -150,12 +150,4 @@ internal static class NatsPipelineBenchmarks
 
     private static async Task CreateStreamAsync(NatsJSContext jetStream, string name) =>
         await jetStream.CreateStreamAsync(new StreamConfig(name, [$"{name}.>"]) { Storage = StreamConfigStorage.File });
-
-    private static string Script(string name, string directory)
-    {
-        var (code, output, errors) = ChildProcess.Run("bash", [Path.Combine("scripts", name), directory]);
-        return code == 0
-            ? output.Trim().Split('\n')[^1].Trim()
-            : throw new InvalidOperationException($"scripts/{name} failed ({code}): {errors}");
-    }
 }

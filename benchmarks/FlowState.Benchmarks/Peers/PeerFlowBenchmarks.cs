@@ -31,9 +31,7 @@ internal static class PeerFlowBenchmarks
     public static Task<int> RunAsync(string[] args)
     {
         var quick = args.Contains("--quick");
-        var dirIndex = Array.IndexOf(args, "--dir");
-        var root = Path.GetFullPath(dirIndex >= 0 && dirIndex + 1 < args.Length ? args[dirIndex + 1] : Path.Combine("BenchmarkDotNet.Artifacts", "peers"));
-        Directory.CreateDirectory(root);
+        var root = ChildProcess.HarnessDirectory(args, "peers");
         var repetitions = quick ? 3 : 5;
         var langGraph = Install();
         var rows = new List<string>();

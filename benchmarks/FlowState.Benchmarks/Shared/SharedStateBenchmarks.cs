@@ -32,8 +32,8 @@ internal static class SharedStateBenchmarks
         var rows = new List<string>();
         try
         {
-            var redisPort = Script("start-redis.sh", redisDirectory);
-            var postgresPort = Script("start-postgres.sh", postgresDirectory);
+            var redisPort = ChildProcess.RunScript("start-redis.sh", redisDirectory);
+            var postgresPort = ChildProcess.RunScript("start-postgres.sh", postgresDirectory);
             var postgres = $"Host=127.0.0.1;Port={postgresPort};Username=postgres;Database=postgres;Maximum Pool Size=64";
 
             await using (var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redisPort}"))
@@ -73,8 +73,8 @@ internal static class SharedStateBenchmarks
         }
         finally
         {
-            Script("stop-redis.sh", redisDirectory);
-            Script("stop-postgres.sh", postgresDirectory);
+            ChildProcess.RunScript("stop-redis.sh", redisDirectory);
+            ChildProcess.RunScript("stop-postgres.sh", postgresDirectory);
             Directory.Delete(root, recursive: true);
         }
 
@@ -84,9 +84,7 @@ internal static class SharedStateBenchmarks
         rows.ForEach(row => table.AppendLine(row));
         Console.WriteLine();
         Console.WriteLine(table);
-        var dirIndex = Array.IndexOf(args, "--dir");
-        var output = Path.GetFullPath(Path.Combine(dirIndex >= 0 && dirIndex + 1 < args.Length ? args[dirIndex + 1] : Path.Combine("BenchmarkDotNet.Artifacts", "shared"), "shared-results.md"));
-        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+        var output = Path.Combine(ChildProcess.HarnessDirectory(args, "shared"), "shared-results.md");
         await File.WriteAllTextAsync(output, table.ToString());
         Console.WriteLine($"written to {output}");
         return 0;
@@ -180,14 +178,6 @@ internal static class SharedStateBenchmarks
             }
         })));
         return count / watch.Elapsed.TotalSeconds;
-    }
-
-    private static string Script(string name, string directory)
-    {
-        var (code, output, errors) = ChildProcess.Run("bash", [Path.Combine("scripts", name), directory]);
-        return code == 0
-            ? output.Trim().Split('\n')[^1].Trim()
-            : throw new InvalidOperationException($"scripts/{name} failed ({code}): {errors}");
     }
 
     private sealed record RawOperations(Func<string, Task> Get, Func<string, Task> Set, Func<IReadOnlyList<string>, Task> SetMany, string Description);

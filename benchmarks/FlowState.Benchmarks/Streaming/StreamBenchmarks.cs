@@ -20,9 +20,7 @@ internal static class StreamBenchmarks
     public static async Task<int> RunAsync(string[] args)
     {
         var quick = args.Contains("--quick");
-        var dirIndex = Array.IndexOf(args, "--dir");
-        var root = Path.GetFullPath(dirIndex >= 0 && dirIndex + 1 < args.Length ? args[dirIndex + 1] : Path.Combine("BenchmarkDotNet.Artifacts", "streams"));
-        Directory.CreateDirectory(root);
+        var root = ChildProcess.HarnessDirectory(args, "streams");
         var repetitions = 3;
         var lines = quick ? 150_000 : 400_000;
         var keys = quick ? 200_000 : 1_000_000;
