@@ -37,9 +37,9 @@ public sealed class NatsPipelineFileTests(NatsServer server) : IDisposable
                 - { type: nats, name: out, url: "{{server.Url}}", subject: {{output}}.counts }
             """);
 
-        var first = await RunAsync("run", file);
+        var first = await InProcessCli.RunAsync("run", file);
         await server.PublishAsync($"{input}.events", 20, 5, from: 300);
-        var second = await RunAsync("run", file);
+        var second = await InProcessCli.RunAsync("run", file);
 
         Assert.Equal((0, string.Empty), (first.Code, first.Error));
         Assert.Contains("300 message(s) read", first.Out, StringComparison.Ordinal);
@@ -72,7 +72,7 @@ public sealed class NatsPipelineFileTests(NatsServer server) : IDisposable
                 - { type: nats, name: out, url: "{{server.Url}}", subject: {{output}}.counts, exactly_once: false }
             """);
 
-        var run = await RunAsync("run", file);
+        var run = await InProcessCli.RunAsync("run", file);
 
         Assert.Equal((0, string.Empty), (run.Code, run.Error));
         var stored = await server.ReadAllAsync(output);
@@ -96,18 +96,10 @@ public sealed class NatsPipelineFileTests(NatsServer server) : IDisposable
                 - { type: nats, name: out, url: "{{server.Url}}", subject: "out.*" }
             """);
 
-        var result = await RunAsync("run", file);
+        var result = await InProcessCli.RunAsync("run", file);
 
         Assert.Equal(1, result.Code);
         Assert.Contains("line 9", result.Error, StringComparison.Ordinal);
         Assert.Contains("must be a plain subject to publish to", result.Error, StringComparison.Ordinal);
-    }
-
-    private static async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await FlowStateCli.InvokeAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
     }
 }

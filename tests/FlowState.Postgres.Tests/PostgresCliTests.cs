@@ -8,24 +8,16 @@ namespace FlowState.Postgres.Tests;
 [Collection(SharedPostgresServer.Name)]
 public sealed class PostgresCliTests(PostgresServer server)
 {
-    private async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await FlowStateCli.InvokeAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     [Fact]
     public async Task The_word_count_flow_runs_on_a_postgres_store_and_its_state_can_be_read_back()
     {
         var store = $"postgres:state_{Guid.NewGuid():N}:{server.ConnectionString}";
         var flow = Path.Combine(TestServerScripts.RepositoryRoot, "examples", "flows", "word-count.yaml");
 
-        var run = await RunAsync("run", flow, "--store", store);
-        var set = await RunAsync("state", "set", "note", "\"in postgres\"", "--store", store);
-        var get = await RunAsync("state", "get", "note", "--store", store);
-        var runs = await RunAsync("runs", "list", "--store", store);
+        var run = await InProcessCli.RunAsync("run", flow, "--store", store);
+        var set = await InProcessCli.RunAsync("state", "set", "note", "\"in postgres\"", "--store", store);
+        var get = await InProcessCli.RunAsync("state", "get", "note", "--store", store);
+        var runs = await InProcessCli.RunAsync("runs", "list", "--store", store);
 
         Assert.Equal((0, string.Empty), (run.Code, run.Error));
         Assert.Contains("completed: 4 step(s)", run.Out, StringComparison.Ordinal);
@@ -38,7 +30,7 @@ public sealed class PostgresCliTests(PostgresServer server)
     [Fact]
     public async Task A_postgres_store_without_a_table_is_a_usage_error()
     {
-        var (code, _, error) = await RunAsync("stats", "--store", "postgres:Host=localhost");
+        var (code, _, error) = await InProcessCli.RunAsync("stats", "--store", "postgres:Host=localhost");
 
         Assert.Equal(2, code);
         Assert.Contains("postgres:<table>:<connection string>", error, StringComparison.Ordinal);

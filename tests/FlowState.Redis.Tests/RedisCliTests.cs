@@ -9,22 +9,14 @@ public sealed class RedisCliTests(RedisServer server)
 {
     private readonly string _store = $"redis:cli{Guid.NewGuid():N}:{server.Configuration}";
 
-    private static async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await FlowStateCli.InvokeAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     [Fact]
     public async Task State_commands_edit_a_shared_store()
     {
-        var set = await RunAsync("state", "set", "status", "\"running\"", "--scope", "workflow:order-7", "--store", _store);
-        var get = await RunAsync("state", "get", "status", "--scope", "workflow:order-7", "--store", _store);
-        var list = await RunAsync("state", "list", "--store", _store);
-        var delete = await RunAsync("state", "delete", "status", "--scope", "workflow:order-7", "--yes", "--store", _store);
-        var missing = await RunAsync("state", "get", "status", "--scope", "workflow:order-7", "--store", _store);
+        var set = await InProcessCli.RunAsync("state", "set", "status", "\"running\"", "--scope", "workflow:order-7", "--store", _store);
+        var get = await InProcessCli.RunAsync("state", "get", "status", "--scope", "workflow:order-7", "--store", _store);
+        var list = await InProcessCli.RunAsync("state", "list", "--store", _store);
+        var delete = await InProcessCli.RunAsync("state", "delete", "status", "--scope", "workflow:order-7", "--yes", "--store", _store);
+        var missing = await InProcessCli.RunAsync("state", "get", "status", "--scope", "workflow:order-7", "--store", _store);
 
         Assert.Equal((0, string.Empty), (set.Code, set.Error));
         Assert.Equal("\"running\"", get.Out.Trim());
@@ -38,13 +30,13 @@ public sealed class RedisCliTests(RedisServer server)
     [Fact]
     public async Task Watch_prints_the_changes_other_processes_commit()
     {
-        var watch = RunAsync("state", "watch", "--scope", "workflow:watched", "--count", "2", "--store", _store);
+        var watch = InProcessCli.RunAsync("state", "watch", "--scope", "workflow:watched", "--count", "2", "--store", _store);
 
         // The watch subscribes when it starts: write until it has seen two changes.
         for (var i = 0; !watch.IsCompleted && i < 100; i++)
         {
-            await RunAsync("state", "set", $"k{i}", $"{{\"n\":{i}}}", "--scope", "workflow:watched", "--store", _store);
-            await RunAsync("state", "set", "elsewhere", "0", "--scope", "workflow:other", "--store", _store);
+            await InProcessCli.RunAsync("state", "set", $"k{i}", $"{{\"n\":{i}}}", "--scope", "workflow:watched", "--store", _store);
+            await InProcessCli.RunAsync("state", "set", "elsewhere", "0", "--scope", "workflow:other", "--store", _store);
             await Task.WhenAny(watch, Task.Delay(100));
         }
 
@@ -62,9 +54,9 @@ public sealed class RedisCliTests(RedisServer server)
         var script = Path.Combine(Path.GetTempPath(), $"{Guid.NewGuid():N}.lua");
         await File.WriteAllTextAsync(script, """return workflow.state.update("visits", function(n) return (n or 0) + 1 end)""");
 
-        var first = await RunAsync("lua", "run", script, "--workflow", "order-9", "--store", _store, "--json");
-        var second = await RunAsync("lua", "run", script, "--workflow", "order-9", "--store", _store, "--json");
-        var get = await RunAsync("state", "get", "visits", "--scope", "workflow:order-9:", "--store", _store);
+        var first = await InProcessCli.RunAsync("lua", "run", script, "--workflow", "order-9", "--store", _store, "--json");
+        var second = await InProcessCli.RunAsync("lua", "run", script, "--workflow", "order-9", "--store", _store, "--json");
+        var get = await InProcessCli.RunAsync("state", "get", "visits", "--scope", "workflow:order-9:", "--store", _store);
 
         Assert.Equal(0, first.Code);
         Assert.Contains("\"values\": [\n    1\n  ]", first.Out.ReplaceLineEndings("\n"), StringComparison.Ordinal);
@@ -75,9 +67,9 @@ public sealed class RedisCliTests(RedisServer server)
     [Fact]
     public async Task Commands_that_need_a_store_of_their_own_refuse_a_shared_one()
     {
-        var runs = await RunAsync("runs", "list", "--store", _store);
-        var watchLocal = await RunAsync("state", "watch", "--store", Path.Combine(Path.GetTempPath(), $"{Guid.NewGuid():N}.db"));
-        var badStore = await RunAsync("state", "list", "--store", "redis:127.0.0.1");
+        var runs = await InProcessCli.RunAsync("runs", "list", "--store", _store);
+        var watchLocal = await InProcessCli.RunAsync("state", "watch", "--store", Path.Combine(Path.GetTempPath(), $"{Guid.NewGuid():N}.db"));
+        var badStore = await InProcessCli.RunAsync("state", "list", "--store", "redis:127.0.0.1");
 
         Assert.Equal(1, runs.Code);
         Assert.Contains("shared store", runs.Error, StringComparison.Ordinal);

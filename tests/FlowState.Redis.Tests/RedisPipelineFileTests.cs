@@ -34,22 +34,14 @@ public sealed class RedisPipelineFileTests(RedisServer server) : IDisposable
                 - { type: file, name: out, path: {{_directory.File("out")}} }
             """);
 
-        var first = await RunAsync("run", file);
+        var first = await InProcessCli.RunAsync("run", file);
         await server.AppendAsync(stream, 20, 5, from: 300);
-        var second = await RunAsync("run", file);
+        var second = await InProcessCli.RunAsync("run", file);
 
         Assert.Equal((0, string.Empty), (first.Code, first.Error));
         Assert.Contains("300 message(s) read", first.Out, StringComparison.Ordinal);
         Assert.Equal((0, string.Empty), (second.Code, second.Error));
         Assert.Contains("(continued from checkpoint 1): 20 message(s) read", second.Out, StringComparison.Ordinal);
         Assert.Equal(SequenceInput.Model(320, 5), await SequenceInput.CheckOutputAsync(_directory.File("out"), 320));
-    }
-
-    private static async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await FlowStateCli.InvokeAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
     }
 }

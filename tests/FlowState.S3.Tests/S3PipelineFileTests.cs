@@ -37,9 +37,9 @@ public sealed class S3PipelineFileTests(S3rverServer server) : IDisposable
         Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "S3RVER");
         Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "S3RVER");
 
-        var first = await RunAsync("run", file);
+        var first = await InProcessCli.RunAsync("run", file);
         SequenceInput.Write(_directory.File("input.jsonl"), 100, 4, from: 400);
-        var second = await RunAsync("run", file);
+        var second = await InProcessCli.RunAsync("run", file);
 
         Assert.Equal((0, string.Empty), (first.Code, first.Error));
         Assert.Contains($"checkpoints in s3://flowstate/{prefix}", first.Out, StringComparison.Ordinal);
@@ -48,13 +48,5 @@ public sealed class S3PipelineFileTests(S3rverServer server) : IDisposable
         Assert.Equal(SequenceInput.Model(500, 4), await SequenceInput.CheckOutputAsync(_directory.File("out"), 500));
         using var storage = new S3CheckpointStorage(server.Options(prefix));
         Assert.Equal([1L, 2], await storage.ListCheckpointIdsAsync(CancellationToken.None));
-    }
-
-    private static async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await FlowStateCli.InvokeAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
     }
 }
