@@ -103,4 +103,36 @@ public abstract partial class DurableStateStoreConformanceTests
         Assert.Equal([null, "draft", "approve"], (await runner.GetHistoryAsync("hitl-1")).Select(c => c.NodeName));
         Assert.Equal("""{"draft":"text"}""", (await runner.GetStateAtAsync("hitl-1", 1)).ToJsonString());
     }
+
+    [Fact]
+    public virtual async Task Runs_whose_records_are_paged_out_are_listed_and_ordered_by_a_query()
+    {
+        await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = CreateBackend("paged-runs"), TimeProvider = Clock, MaxEntries = 2 });
+        var runner = new FlowRunner(store, new FlowRunnerOptions { RetainCompletedRuns = true });
+        var flow = new FlowBuilder("paged").Add(Node.Create<bool, bool>(
+            "only",
+            prep: null,
+            exec: (_, _) => ValueTask.FromResult(true),
+            post: async (state, _, _, _) =>
+            {
+                await state.SetAsync("done", true);
+                return null;
+            })).Build();
+        for (var i = 0; i < 6; i++)
+        {
+            await runner.RunAsync(flow, options: new FlowRunOptions { RunId = $"run-{i}" });
+            Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.True(store.PagingStatistics.PageOuts > 0);
+        var first = await runner.QueryRunsAsync(new FlowRunQuery { Limit = 4 });
+        await runner.RunAsync(flow, options: new FlowRunOptions { RunId = "run-6" });
+        var second = await runner.QueryRunsAsync(new FlowRunQuery { Limit = 2, Offset = 1 });
+
+        Assert.Equal(6, first.Total);
+        Assert.Equal(["run-5", "run-4", "run-3", "run-2"], first.Runs.Select(r => r.RunId));
+        Assert.Equal(6, first.StatusCounts[FlowRunStatus.Completed]);
+        Assert.Equal(7, second.Total);
+        Assert.Equal(["run-5", "run-4"], second.Runs.Select(r => r.RunId));
+    }
 }

@@ -174,6 +174,7 @@ public sealed partial class StateStore
                 return;
         }
 
+        NotifyObserversLocked(change.Scope, change.Key);
         var node = FindNode(change.Scope);
         if (node is not null && node.Entries.TryRemove(change.Key, out var current))
         {
@@ -259,7 +260,7 @@ public sealed partial class StateStore
 
     private void RecordUpsertLocked(StateEntry entry)
     {
-        _changeObserver?.OnChanged(entry.Scope, entry.Key);
+        NotifyObserversLocked(entry.Scope, entry.Key);
         if (_commits is not null)
         {
             (_pendingChanges ??= []).Add(BackendChange.Upsert(new BackendEntry(
@@ -269,7 +270,7 @@ public sealed partial class StateStore
 
     private void RecordDeleteLocked(StateEntry entry)
     {
-        _changeObserver?.OnChanged(entry.Scope, entry.Key);
+        NotifyObserversLocked(entry.Scope, entry.Key);
         if (_commits is not null)
         {
             (_pendingChanges ??= []).Add(BackendChange.Delete(entry.Scope.StorageKey, entry.Key));

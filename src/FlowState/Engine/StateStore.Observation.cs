@@ -3,21 +3,47 @@ namespace FlowState;
 // What the stream runtime needs from the engine: to be told which keys change, and to copy entries out and back in.
 public sealed partial class StateStore
 {
-    private IStateChangeObserver? _changeObserver;
+    // Replaced whole, never changed in place, under the write lock (where the observers are called).
+    private IStateChangeObserver[] _changeObservers = [];
 
-    /// <summary>Installs the one observer of this store's changes; null removes it.</summary>
-    /// <exception cref="InvalidOperationException">Another observer is installed.</exception>
-    internal void SetChangeObserver(IStateChangeObserver? observer)
+    /// <summary>
+    /// Installs <paramref name="observer"/> unless an observer of the same type is installed already (one stream
+    /// pipeline, one run index per store).
+    /// </summary>
+    /// <returns>Whether it was installed (or was installed already).</returns>
+    internal bool TryAddChangeObserver(IStateChangeObserver observer)
     {
         lock (_writeLock)
         {
-            if (observer is not null && _changeObserver is not null && !ReferenceEquals(observer, _changeObserver))
+            if (Array.IndexOf(_changeObservers, observer) >= 0)
             {
-                throw new InvalidOperationException(
-                    $"The state store '{Name}' already serves a stream pipeline; give each pipeline a store of its own.");
+                return true;
             }
 
-            _changeObserver = observer;
+            if (Array.Exists(_changeObservers, installed => installed.GetType() == observer.GetType()))
+            {
+                return false;
+            }
+
+            _changeObservers = [.. _changeObservers, observer];
+            return true;
+        }
+    }
+
+    /// <summary>Removes <paramref name="observer"/> if it is installed.</summary>
+    internal void RemoveChangeObserver(IStateChangeObserver observer)
+    {
+        lock (_writeLock)
+        {
+            _changeObservers = Array.FindAll(_changeObservers, installed => !ReferenceEquals(installed, observer));
+        }
+    }
+
+    private void NotifyObserversLocked(StateScope scope, string key)
+    {
+        foreach (var observer in _changeObservers)
+        {
+            observer.OnChanged(scope, key);
         }
     }
 

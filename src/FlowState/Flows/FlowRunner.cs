@@ -610,8 +610,9 @@ public sealed class FlowRunner
 
     /// <summary>
     /// The runs that match <paramref name="query"/>, newest first, one page of them, with how many match in all and per
-    /// status. On a <see cref="StateStore"/> the runs are found through the scope tree (one step per run, not per key)
-    /// and filtered on their records' flow, status and start time; only the page's runs are read whole.
+    /// status. On a <see cref="StateStore"/> the store keeps an index of its runs in start order (built at the first
+    /// query from the scope tree, then told by the store which run records change, from any runner), so a query reads
+    /// only the page's runs and the records changed since the last query. Elsewhere every run record is found and read.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The offset is negative or the limit below 1.</exception>
     public async Task<FlowRunPage> QueryRunsAsync(FlowRunQuery? query = null, CancellationToken cancellationToken = default)
@@ -619,11 +620,29 @@ public sealed class FlowRunner
         query ??= new FlowRunQuery();
         ArgumentOutOfRangeException.ThrowIfNegative(query.Offset, nameof(query));
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1, nameof(query));
+        var (total, pageIds, statusCounts) = _store is StateStore local
+            ? await FlowRunIndex.For(local).QueryAsync(query, cancellationToken).ConfigureAwait(false)
+            : await QueryByRecordKeysAsync(query, cancellationToken).ConfigureAwait(false);
+        var page = new List<FlowRunInfo>(pageIds.Count);
+        foreach (var runId in pageIds)
+        {
+            if (await GetRunAsync(runId, cancellationToken).ConfigureAwait(false) is { } run)
+            {
+                page.Add(run);
+            }
+        }
+
+        return new FlowRunPage(total, page, statusCounts);
+    }
+
+    // Where no index is kept (shared state, other stores): every record key is found and every record read.
+    private async Task<(int Total, List<string> Page, Dictionary<FlowRunStatus, int> StatusCounts)> QueryByRecordKeysAsync(FlowRunQuery query, CancellationToken cancellationToken)
+    {
         var matches = new List<(DateTimeOffset StartedAt, string RunId)>();
         var statusCounts = new Dictionary<FlowRunStatus, int>();
-        await foreach (var (runId, read) in RunRecordsAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var runId in RunIdsFromRecordKeysAsync(cancellationToken).ConfigureAwait(false))
         {
-            var entry = read ?? await _store.For(RunExecution.BookkeepingScopeOf(runId)).GetEntryAsync(RunExecution.RunKey, cancellationToken).ConfigureAwait(false);
+            var entry = await _store.For(RunExecution.BookkeepingScopeOf(runId)).GetEntryAsync(RunExecution.RunKey, cancellationToken).ConfigureAwait(false);
             if (entry is null)
             {
                 continue;
@@ -649,40 +668,8 @@ public sealed class FlowRunner
 
         // Only the runs up to the page's end are put in order: a first page of a large store sorts 50 runs, not all.
         var newestFirst = Comparer<(DateTimeOffset StartedAt, string RunId)>.Create(static (a, b) => b.StartedAt.CompareTo(a.StartedAt) is var byTime and not 0 ? byTime : string.CompareOrdinal(a.RunId, b.RunId));
-        var page = new List<FlowRunInfo>(Math.Min(query.Limit, Math.Max(0, matches.Count - query.Offset)));
-        foreach (var (_, runId) in TopOrdered.Take(matches, (long)query.Offset + query.Limit, newestFirst).Skip(query.Offset))
-        {
-            if (await GetRunAsync(runId, cancellationToken).ConfigureAwait(false) is { } run)
-            {
-                page.Add(run);
-            }
-        }
-
-        return new FlowRunPage(matches.Count, page, statusCounts);
-    }
-
-    // Every run id with its record's entry when it could be read in passing (a StateStore's tree, the value in memory);
-    // null asks the caller to read the record the usual way. Elsewhere, the runs found by walking every record key.
-    private async IAsyncEnumerable<(string RunId, StateEntry? Record)> RunRecordsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        if (_store is StateStore local)
-        {
-            foreach (var (runId, entry) in local.ReadInChildScopes(StateScope.Global, ScopeSegmentKind.Workflow, ScopeSegmentKind.Runtime, RunExecution.BookkeepingName, RunExecution.RunKey))
-            {
-                // No record: a workflow scope that is not a run. A record paged out is read the usual way.
-                if (entry is not null)
-                {
-                    yield return (runId, entry.IsResident ? entry : null);
-                }
-            }
-
-            yield break;
-        }
-
-        await foreach (var runId in RunIdsFromRecordKeysAsync(cancellationToken).ConfigureAwait(false))
-        {
-            yield return (runId, null);
-        }
+        var page = TopOrdered.Take(matches, (long)query.Offset + query.Limit, newestFirst).Skip(query.Offset).Select(match => match.RunId).ToList();
+        return (matches.Count, page, statusCounts);
     }
 
     /// <summary>

@@ -45,6 +45,52 @@ public abstract partial class FlowRunConformanceTests
     }
 
     [Fact]
+    public async Task A_query_sees_every_run_started_changed_or_deleted_since_the_last_one_whoever_made_the_change()
+    {
+        var store = NewStore();
+        var options = new FlowRunnerOptions { RetainCompletedRuns = true, RecordProgress = RunnerOptions.RecordProgress };
+        var listing = new FlowRunner(store, options);
+        var other = new FlowRunner(store, options);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = new FlowBuilder("held").Add(Node.Create<bool, bool>("wait", prep: null, exec: async (_, _) =>
+        {
+            entered.TrySetResult();
+            await release.Task;
+            return true;
+        })).Build();
+        var quick = new FlowBuilder("quick").Add(Trace("only")).Build();
+
+        await listing.RunAsync(quick, options: new FlowRunOptions { RunId = "first" });
+        Assert.Equal(["first"], (await listing.QueryRunsAsync()).Runs.Select(r => r.RunId));
+
+        Clock.Advance(TimeSpan.FromMinutes(1));
+        var running = other.RunAsync(held, options: new FlowRunOptions { RunId = "second" });
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var whileRunning = await listing.QueryRunsAsync();
+        release.SetResult();
+        await running;
+        var afterwards = await listing.QueryRunsAsync(new FlowRunQuery { Status = FlowRunStatus.Completed });
+
+        Assert.Equal(["second", "first"], whileRunning.Runs.Select(r => r.RunId));
+        Assert.Equal((1, 1), (whileRunning.StatusCounts[FlowRunStatus.Running], whileRunning.StatusCounts[FlowRunStatus.Completed]));
+        Assert.Equal(["second", "first"], afterwards.Runs.Select(r => r.RunId));
+        Assert.False(afterwards.StatusCounts.ContainsKey(FlowRunStatus.Running));
+
+        Assert.True(await other.DeleteRunAsync("second"));
+        Assert.Equal(["first"], (await listing.QueryRunsAsync()).Runs.Select(r => r.RunId));
+
+        // A run's scope cleared through the store, not a runner, leaves the listing too.
+        await store.For(StateScope.Workflow("first")).ClearAsync();
+        var empty = await listing.QueryRunsAsync();
+        Assert.Equal(0, empty.Total);
+        Assert.Empty(empty.StatusCounts);
+
+        await other.RunAsync(quick, options: new FlowRunOptions { RunId = "third" });
+        Assert.Equal(["third"], (await new FlowRunner(store, options).QueryRunsAsync()).Runs.Select(r => r.RunId));
+    }
+
+    [Fact]
     public async Task Child_scopes_are_listed_with_the_entries_of_their_subtrees()
     {
         var store = NewStore();

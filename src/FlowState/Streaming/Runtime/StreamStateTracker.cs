@@ -41,9 +41,16 @@ internal sealed class StreamStateTracker : IStateChangeObserver
     /// <summary>Marks the current task as running <paramref name="tag"/>'s partition.</summary>
     public void Enter(StreamWorkerTag tag) => _current.Value = tag;
 
-    public void Attach() => _store.SetChangeObserver(this);
+    public void Attach()
+    {
+        if (!_store.TryAddChangeObserver(this))
+        {
+            throw new InvalidOperationException(
+                $"The state store '{_store.Name}' already serves a stream pipeline; give each pipeline a store of its own.");
+        }
+    }
 
-    public void Detach() => _store.SetChangeObserver(null);
+    public void Detach() => _store.RemoveChangeObserver(this);
 
     /// <summary>Restores write the whole state: they are not changes since a checkpoint.</summary>
     public void Suspend(bool suspended) => _suspended = suspended;
