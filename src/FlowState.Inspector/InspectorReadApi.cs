@@ -149,21 +149,23 @@ internal sealed class InspectorReadApi(InspectedStore store, FlowStateInspectorO
         }
 
         await using var view = await store.AcquireAsync(cancellationToken).ConfigureAwait(false);
-        var children = new Dictionary<StateScope, long>();
-        long own = 0;
+        List<KeyValuePair<StateScope, long>> page;
+        int total;
+        long own;
         if (view.Local is { } local)
         {
-            // The scope tree knows each child's count: no walk over the keys below.
-            foreach (var child in local.ListChildScopes(parent))
-            {
-                children[child.Scope] = child.Entries;
-            }
+            // The scope tree knows each child's count and orders only the page: no walk over the keys below.
+            var children = local.PageChildScopes(parent, paging.Offset, paging.Limit);
+            page = [.. children.Page.Select(static child => KeyValuePair.Create(child.Scope, child.Entries))];
+            total = children.Total;
 
             // The children's counts may still include keys that expired since (the count below purges first).
-            own = Math.Max(0, await view.For(parent).CountAsync(cancellationToken).ConfigureAwait(false) - children.Values.Sum());
+            own = Math.Max(0, await view.For(parent).CountAsync(cancellationToken).ConfigureAwait(false) - children.Entries);
         }
         else
         {
+            var children = new Dictionary<StateScope, long>();
+            own = 0;
             await foreach (var key in view.For(parent).ListAllAsync(null, cancellationToken).ConfigureAwait(false))
             {
                 if (key.Scope == parent)
@@ -180,9 +182,11 @@ internal sealed class InspectorReadApi(InspectedStore store, FlowStateInspectorO
 
                 children[child] = children.GetValueOrDefault(child) + 1;
             }
+
+            page = paging.Of(children, Comparer<KeyValuePair<StateScope, long>>.Create(static (a, b) => string.CompareOrdinal(a.Key.Path, b.Key.Path)));
+            total = children.Count;
         }
 
-        var page = paging.Of(children, Comparer<KeyValuePair<StateScope, long>>.Create(static (a, b) => string.CompareOrdinal(a.Key.Path, b.Key.Path)));
         var ancestors = new JsonArray();
         for (var scope = parent; scope is not null; scope = scope.Parent)
         {
@@ -195,7 +199,7 @@ internal sealed class InspectorReadApi(InspectedStore store, FlowStateInspectorO
             ["scopeKey"] = parent.StorageKey,
             ["path"] = ancestors,
             ["keys"] = own,
-            ["total"] = children.Count,
+            ["total"] = total,
             ["offset"] = paging.Offset,
             ["limit"] = paging.Limit,
             ["items"] = new JsonArray([.. page.Select(c =>

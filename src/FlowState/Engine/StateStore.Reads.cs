@@ -89,7 +89,7 @@ public sealed partial class StateStore
 
         if (_trackAccess)
         {
-            node.Access.Hit();
+            node.Access.Hit(_access);
         }
 
         return entry;
@@ -213,7 +213,7 @@ public sealed partial class StateStore
         StateNameValidator.ValidateKey(key);
         if (_trackAccess)
         {
-            node.Access.Miss();
+            node.Access.Miss(_access);
         }
 
         return null;

@@ -615,10 +615,12 @@ public sealed partial class StateStore
         if (reason == EvictionReason.Expired)
         {
             node.Expirations++;
+            _expirations++;
         }
         else if (reason == EvictionReason.Capacity)
         {
             node.Evictions++;
+            _evictions++;
         }
 
         AddEviction(ref evictions, entry, reason);

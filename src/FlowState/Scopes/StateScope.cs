@@ -263,14 +263,57 @@ public sealed class StateScope : IEquatable<StateScope>
     /// <summary>Structural inequality.</summary>
     public static bool operator !=(StateScope? left, StateScope? right) => !(left == right);
 
-    private static string DisplaySegment(ScopeSegmentKind kind, string name) => kind switch
+    /// <summary>
+    /// Orders two child scopes of one parent as their <see cref="Path"/>s order (ordinal), from their kinds and names
+    /// alone: listing a parent's children in path order then reads no scope object.
+    /// </summary>
+    internal static int CompareChildSegments(ScopeSegmentKind kindA, string nameA, ScopeSegmentKind kindB, string nameB)
     {
-        ScopeSegmentKind.Workflow => "workflow:" + name + ":",
-        ScopeSegmentKind.Step => "step:" + name + ":",
-        ScopeSegmentKind.Custom => "custom:" + name + ":",
-        ScopeSegmentKind.Runtime => "$" + name + ":",
-        _ => name + ":",
+        if (kindA == kindB)
+        {
+            var common = Math.Min(nameA.Length, nameB.Length);
+            var byName = nameA.AsSpan(0, common).SequenceCompareTo(nameB.AsSpan(0, common));
+            if (byName != 0 || nameA.Length == nameB.Length)
+            {
+                return byName;
+            }
+
+            // One name starts the other: its segment's closing ':' meets the longer name's next character, and when
+            // that is a ':' too, the shorter segment is a prefix of the longer one's and comes first.
+            return nameA.Length > nameB.Length
+                ? nameA[common].CompareTo(':') is var after and not 0 ? after : 1
+                : ':'.CompareTo(nameB[common]) is var before and not 0 ? before : -1;
+        }
+
+        var prefixA = DisplayPrefix(kindA);
+        var prefixB = DisplayPrefix(kindB);
+        var lengthA = prefixA.Length + nameA.Length + 1;
+        var lengthB = prefixB.Length + nameB.Length + 1;
+        for (var i = 0; i < Math.Min(lengthA, lengthB); i++)
+        {
+            var byChar = SegmentChar(prefixA, nameA, i).CompareTo(SegmentChar(prefixB, nameB, i));
+            if (byChar != 0)
+            {
+                return byChar;
+            }
+        }
+
+        return lengthA.CompareTo(lengthB);
+
+        static char SegmentChar(string prefix, string name, int i) =>
+            i < prefix.Length ? prefix[i] : i - prefix.Length < name.Length ? name[i - prefix.Length] : ':';
+    }
+
+    private static string DisplayPrefix(ScopeSegmentKind kind) => kind switch
+    {
+        ScopeSegmentKind.Workflow => "workflow:",
+        ScopeSegmentKind.Step => "step:",
+        ScopeSegmentKind.Custom => "custom:",
+        ScopeSegmentKind.Runtime => "$",
+        _ => string.Empty,
     };
+
+    private static string DisplaySegment(ScopeSegmentKind kind, string name) => DisplayPrefix(kind) + name + ":";
 
     private static string EncodeSegment(ScopeSegmentKind kind, string name)
     {
