@@ -13,7 +13,7 @@ public sealed class InspectedStore : IAsyncDisposable
     private readonly SharedStateStore? _shared;
     private readonly FlowRunner? _runner;
     private readonly Func<CancellationToken, Task<StateStore>>? _open;
-    private readonly Func<string>? _changeStamp;
+    private readonly Func<CancellationToken, ValueTask<string>>? _changeStamp;
     private readonly Func<StateStore, FlowRunner>? _runnerFor;
     private readonly SemaphoreSlim _reopening = new(1, 1);
     private readonly CancellationTokenSource _disposed = new();
@@ -43,7 +43,7 @@ public sealed class InspectedStore : IAsyncDisposable
         Description = store.Description;
     }
 
-    private InspectedStore(string description, Func<CancellationToken, Task<StateStore>> open, Func<string> changeStamp, Func<StateStore, FlowRunner>? runnerFor)
+    private InspectedStore(string description, Func<CancellationToken, Task<StateStore>> open, Func<CancellationToken, ValueTask<string>> changeStamp, Func<StateStore, FlowRunner>? runnerFor)
     {
         Description = description;
         _open = open;
@@ -74,6 +74,22 @@ public sealed class InspectedStore : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(description);
         ArgumentNullException.ThrowIfNull(open);
         ArgumentNullException.ThrowIfNull(changeStamp);
+        return new InspectedStore(description, open, _ => ValueTask.FromResult(changeStamp()), runnerFor);
+    }
+
+    /// <summary>
+    /// Inspects a store that another process may be writing, as <see cref="Reopening(string, Func{CancellationToken, Task{StateStore}}, Func{string}, Func{StateStore, FlowRunner}?)"/>
+    /// does, with a change stamp that must be asked for over the network (e.g. a database's), so asked asynchronously.
+    /// </summary>
+    /// <param name="description">What is inspected, for people.</param>
+    /// <param name="open">Opens the store.</param>
+    /// <param name="changeStamp">A text that changes when the store's content may have.</param>
+    /// <param name="runnerFor">The runner for an opened store (default: a runner with default options).</param>
+    public static InspectedStore Reopening(string description, Func<CancellationToken, Task<StateStore>> open, Func<CancellationToken, ValueTask<string>> changeStamp, Func<StateStore, FlowRunner>? runnerFor = null)
+    {
+        ArgumentNullException.ThrowIfNull(description);
+        ArgumentNullException.ThrowIfNull(open);
+        ArgumentNullException.ThrowIfNull(changeStamp);
         return new InspectedStore(description, open, changeStamp, runnerFor);
     }
 
@@ -96,11 +112,11 @@ public sealed class InspectedStore : IAsyncDisposable
     }
 
     /// <summary>A text that changes whenever the inspected state may have changed.</summary>
-    internal string ChangeStamp()
+    internal ValueTask<string> ChangeStampAsync(CancellationToken cancellationToken)
     {
         if (_local is not null)
         {
-            return _local.CurrentVersion.ToString(CultureInfo.InvariantCulture);
+            return ValueTask.FromResult(_local.CurrentVersion.ToString(CultureInfo.InvariantCulture));
         }
 
         if (_shared is not null)
@@ -111,10 +127,10 @@ public sealed class InspectedStore : IAsyncDisposable
                 _sharedWatch ??= CountChangesAsync(_shared.WatchAsync(null, _disposed.Token));
             }
 
-            return Interlocked.Read(ref _sharedChanges).ToString(CultureInfo.InvariantCulture);
+            return ValueTask.FromResult(Interlocked.Read(ref _sharedChanges).ToString(CultureInfo.InvariantCulture));
         }
 
-        return _changeStamp!();
+        return _changeStamp!(cancellationToken);
     }
 
     /// <summary>The state as of now; dispose the view when done with it.</summary>
@@ -130,7 +146,7 @@ public sealed class InspectedStore : IAsyncDisposable
             return new InspectedView(null, _shared, _runner!, null);
         }
 
-        var stamp = _changeStamp!();
+        var stamp = await _changeStamp!(cancellationToken).ConfigureAwait(false);
         if (Volatile.Read(ref _current) is { } current && current.Stamp == stamp && current.TryAddReader())
         {
             return current;
@@ -139,7 +155,7 @@ public sealed class InspectedStore : IAsyncDisposable
         await _reopening.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            stamp = _changeStamp!();
+            stamp = await _changeStamp!(cancellationToken).ConfigureAwait(false);
             current = Volatile.Read(ref _current);
             if (current is not null && current.Stamp == stamp && current.TryAddReader())
             {

@@ -127,7 +127,7 @@ internal sealed class InspectorLiveApi(InspectedStore store, FlowStateInspectorO
         string? last = null;
         while (true)
         {
-            var stamp = store.ChangeStamp();
+            var stamp = await store.ChangeStampAsync(cancellationToken).ConfigureAwait(false);
             if (stamp != last)
             {
                 last = stamp;

@@ -21,7 +21,7 @@ namespace FlowState.Postgres;
 /// second store on the same table is refused. Sharing state between processes through the server is a different
 /// design, not this backend.
 /// </remarks>
-public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
+public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource, IReadOnlyStateBackend
 {
     private const string Columns = PostgresEntryTable.Columns;
 
@@ -60,8 +60,17 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
     public string Description => $"postgres:{_options.Table}";
 
     /// <inheritdoc />
+    public bool IsReadOnly => _options.ReadOnly;
+
+    /// <inheritdoc />
     public async ValueTask OpenAsync(CancellationToken cancellationToken)
     {
+        if (_options.ReadOnly)
+        {
+            await OpenReadOnlyAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         try
         {
             _connection = await PostgresEntryTable.OpenLockedSessionAsync(
@@ -74,6 +83,40 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
         {
             await DisposeAsync().ConfigureAwait(false);
             throw Failure("open", ex);
+        }
+        catch
+        {
+            await DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    // A session without the table's lock, whose transactions are read-only: the writer's store keeps its lock.
+    private async Task OpenReadOnlyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            _connection = _options.DataSource is { } dataSource
+                ? await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false)
+                : new NpgsqlConnection(_options.ConnectionString);
+            if (_connection.State != System.Data.ConnectionState.Open)
+            {
+                await _connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await ExecuteAsync("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", cancellationToken).ConfigureAwait(false);
+            using var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", _connection);
+            exists.Parameters.AddWithValue(_table);
+            if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
+            {
+                throw new StateBackendException(
+                    $"PostgreSQL table '{_options.Table}' does not exist; a read-only store cannot create it. Check the table name, or open it once without ReadOnly.");
+            }
+        }
+        catch (NpgsqlException ex)
+        {
+            await DisposeAsync().ConfigureAwait(false);
+            throw Failure("open read-only", ex);
         }
         catch
         {
@@ -148,6 +191,11 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
     public async ValueTask ApplyAsync(IReadOnlyList<BackendChange> changes, Durability durability, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
+        if (_options.ReadOnly)
+        {
+            throw new StateRejectedException($"PostgreSQL table '{_options.Table}' was opened read-only; open it without ReadOnly to write.");
+        }
+
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -250,7 +298,15 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource
             if (_connection is { } connection)
             {
                 _connection = null;
-                await PostgresEntryTable.CloseSessionAsync(connection, fromDataSource: _options.DataSource is not null, _options.Table, _logger).ConfigureAwait(false);
+                if (_options.ReadOnly)
+                {
+                    // Holds no lock and listens to nothing: a pooled connection goes back to its pool as it is.
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                }
+                else
+                {
+                    await PostgresEntryTable.CloseSessionAsync(connection, fromDataSource: _options.DataSource is not null, _options.Table, _logger).ConfigureAwait(false);
+                }
             }
         }
         finally

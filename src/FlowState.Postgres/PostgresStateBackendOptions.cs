@@ -28,6 +28,13 @@ public sealed class PostgresStateBackendOptions
     /// </summary>
     public TimeSpan LockWaitTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Open the table only to read it (default false): no advisory lock is taken, so the store of another process may
+    /// be writing the table meanwhile (what an inspector of a running app needs); the store loads one snapshot of the
+    /// table when it opens and refuses writes; the table must exist (it is not created).
+    /// </summary>
+    public bool ReadOnly { get; set; }
+
     // A copy for one service provider: the caller's options stay as they were (and are not tied to that provider's loggers).
     internal PostgresStateBackendOptions WithLoggerFactory(ILoggerFactory? loggerFactory)
     {

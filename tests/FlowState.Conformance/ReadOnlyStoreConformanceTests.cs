@@ -5,7 +5,7 @@ namespace FlowState.Conformance;
 
 /// <summary>
 /// A store opened read-only: it sees what the storage holds (a writer may have it open), refuses every write with
-/// <see cref="StateRejectedException"/>, and leaves the storage's data files byte for byte as they were.
+/// <see cref="StateRejectedException"/>, and leaves the storage's data byte for byte as it was.
 /// </summary>
 public abstract class ReadOnlyStoreConformanceTests : IDisposable
 {
@@ -15,7 +15,17 @@ public abstract class ReadOnlyStoreConformanceTests : IDisposable
     protected abstract IStateBackend CreateBackend(string path, bool forReading);
 
     /// <summary>The files of the storage at <paramref name="path"/> that hold state (not diagnostics).</summary>
-    protected abstract IReadOnlyList<string> DataFiles(string path);
+    protected virtual IReadOnlyList<string> DataFiles(string path) => [];
+
+    /// <summary>A fingerprint of everything the storage at <paramref name="path"/> holds (default: its data files' hashes).</summary>
+    /// <remarks>Empty files are left out: SQLite may create its (empty) side files to read a file in WAL mode.</remarks>
+    protected virtual Task<string> FingerprintAsync(string path) => Task.FromResult(string.Join(
+        '\n',
+        DataFiles(path).Where(file => new FileInfo(file).Length > 0).Order(StringComparer.Ordinal)
+            .Select(file => file[path.Length..] + " " + Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file))))));
+
+    /// <summary>Whether there is storage at <paramref name="path"/> (default: a file or a directory).</summary>
+    protected virtual Task<bool> StorageExistsAsync(string path) => Task.FromResult(File.Exists(path) || Directory.Exists(path));
 
     public void Dispose()
     {
@@ -72,7 +82,7 @@ public abstract class ReadOnlyStoreConformanceTests : IDisposable
             await writer.SetAsync("expiring", 2, new StateWriteOptions { TimeToLive = TimeSpan.FromMinutes(1) });
         }
 
-        var before = Hashes(path);
+        var before = await FingerprintAsync(path);
         clock.Advance(TimeSpan.FromMinutes(5));
         await using (var reader = await StateStore.OpenAsync(new StateStoreOptions { Backend = CreateBackend(path, forReading: true), TimeProvider = clock }))
         {
@@ -82,7 +92,7 @@ public abstract class ReadOnlyStoreConformanceTests : IDisposable
             await Assert.ThrowsAsync<StateRejectedException>(async () => await reader.SetAsync("kept", 3));
         }
 
-        Assert.Equal(before, Hashes(path));
+        Assert.Equal(before, await FingerprintAsync(path));
     }
 
     [Fact]
@@ -91,7 +101,7 @@ public abstract class ReadOnlyStoreConformanceTests : IDisposable
         var path = _directory.File("missing");
         var ex = await Assert.ThrowsAsync<StateBackendException>(() => StateStore.OpenAsync(new StateStoreOptions { Backend = CreateBackend(path, forReading: true) }));
         Assert.Contains("does not exist", ex.Message, StringComparison.Ordinal);
-        Assert.False(File.Exists(path) || Directory.Exists(path), "a read-only open created the storage");
+        Assert.False(await StorageExistsAsync(path), "a read-only open created the storage");
     }
 
     [Fact]
@@ -112,10 +122,6 @@ public abstract class ReadOnlyStoreConformanceTests : IDisposable
         await using var writable = await StateStore.OpenAsync(new StateStoreOptions { Backend = CreateBackend(path, forReading: false) });
         Assert.Equal(0, writable.MigrationVersion);
     }
-
-    // Empty files are left out: SQLite may create its (empty) side files to read a file in WAL mode.
-    private Dictionary<string, string> Hashes(string path) =>
-        DataFiles(path).Where(file => new FileInfo(file).Length > 0).ToDictionary(file => file[path.Length..], file => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file))), StringComparer.Ordinal);
 
     private sealed class NoMigration : IStateMigration
     {

@@ -1,9 +1,13 @@
 using System.Diagnostics;
 using System.Text;
+using Xunit;
 
-namespace FlowState.Inspector.Tests;
+namespace FlowState.Cli;
 
-/// <summary>The real <c>flowstate</c> command in a process of its own (the CLI assembly beside the tests), stopped by PID.</summary>
+/// <summary>
+/// The real <c>flowstate</c> command in a process of its own (the CLI assembly beside the tests), stopped by PID. Linked
+/// into the test projects that run a long-lived command (<c>serve</c>) or kill one.
+/// </summary>
 internal sealed class CliProcess : IAsyncDisposable
 {
     private readonly Process _process;

@@ -6,6 +6,7 @@ using FlowState.Checkpoints;
 using FlowState.Cli.ExampleFlows;
 using FlowState.Cli.Streams;
 using FlowState.Inspector;
+using FlowState.Postgres;
 using FlowState.RocksDb;
 using FlowState.Sqlite;
 
@@ -100,8 +101,8 @@ internal static class ServeCommand
     }
 
     /// <summary>
-    /// The store to show. Read-only, a SQLite file or RocksDB directory is opened without a lock and reopened whenever
-    /// its files changed, so that runs another process is making appear as they go.
+    /// The store to show. Read-only, a SQLite file, RocksDB directory or PostgreSQL table is opened without a lock and
+    /// reopened whenever it changed, so that runs another process is making appear as they go.
     /// </summary>
     private static async Task<InspectedStore> OpenAsync(StoreLocation location, bool writes, CancellationToken cancellationToken)
     {
@@ -110,10 +111,23 @@ internal static class ServeCommand
             return new InspectedStore(await location.OpenSharedAsync(cancellationToken));
         }
 
-        if (writes || location.Kind == "postgres")
+        if (writes)
         {
             var store = await location.OpenAsync(mustExist: location.Kind != "postgres", cancellationToken);
             return new InspectedStore(store, FlowStateCli.Runner(store), location.ToString());
+        }
+
+        if (location.Kind == "postgres")
+        {
+            // Without the table's lock: the app writing the table goes on, and each change is loaded as it comes.
+            var stamp = new PostgresChangeStamp(location.Connection!, location.Path);
+            return InspectedStore.Reopening(
+                location.ToString(),
+                async token => await StateStore.OpenAsync(
+                    new StateStoreOptions { Backend = new PostgresStateBackend(new PostgresStateBackendOptions { ConnectionString = location.Connection!, Table = location.Path, ReadOnly = true }) },
+                    cancellationToken: token),
+                stamp.ReadAsync,
+                FlowStateCli.Runner);
         }
 
         if (!location.Exists)
