@@ -31,6 +31,7 @@ public static class FlowStateInspectorEndpointRouteBuilderExtensions
         var read = new InspectorReadApi(store, options, values);
         var write = new InspectorWriteApi(store, values, options, services.GetRequiredService<InspectorResumes>());
         var live = new InspectorLiveApi(store, options, services.GetRequiredService<TimeProvider>());
+        var agentFramework = new InspectorAgentFrameworkApi(store, options, values);
 
         prefix = "/" + prefix.Trim('/');
         var group = endpoints.MapGroup(prefix);
@@ -59,6 +60,8 @@ public static class FlowStateInspectorEndpointRouteBuilderExtensions
         reads.MapGet("/pipelines", read.ListPipelinesAsync).WithName("FlowStateInspectorListPipelines");
         reads.MapGet("/pipelines/{name}/checkpoints", read.ListCheckpointsAsync).WithName("FlowStateInspectorListCheckpoints");
         reads.MapGet("/events", live.StoreEventsAsync).WithName("FlowStateInspectorEvents");
+        reads.MapGet("/agent-framework/sessions", agentFramework.ListSessionsAsync).WithName("FlowStateInspectorAgentFrameworkSessions");
+        reads.MapGet("/agent-framework/session", agentFramework.GetSessionAsync).WithName("FlowStateInspectorAgentFrameworkSession");
 
         var writes = api.MapGroup(string.Empty).AddEndpointFilterFactory((_, next) => Guarded(next, writes: true));
         writes.MapPost("/runs/{runId}/fork", write.ForkAsync).WithName("FlowStateInspectorFork");

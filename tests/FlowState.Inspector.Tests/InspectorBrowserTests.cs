@@ -273,6 +273,33 @@ public sealed class InspectorBrowserTests : IClassFixture<BrowserFixture>, IDisp
         return run["history"]!.AsArray();
     }
 
+    [Fact]
+    public async Task An_agent_framework_session_shows_its_workflow_its_waiting_request_and_its_checkpoints()
+    {
+        int checkpoints;
+        await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new FlowState.Sqlite.SqliteStateBackend(StorePath) }))
+        {
+            var manager = Microsoft.Agents.AI.Workflows.CheckpointManager.CreateJson(new FlowState.AgentFramework.FlowStateCheckpointStore(store.For(StateScope.Custom("reviews"))));
+            await using var run = await Microsoft.Agents.AI.Workflows.InProcessExecution.RunAsync(ReviewWorkflow.Build(), "FlowState keeps the state of workflows.", manager, "review-1");
+            checkpoints = run.Checkpoints.Count;
+        }
+
+        await using var serve = await ServeAsync();
+        var page = await OpenAsync(serve);
+        await page.Locator("nav a", new() { HasText = "Agent Framework" }).ClickAsync();
+        await Expect(page.Locator("#sessions tbody tr")).ToHaveCountAsync(1);
+        await page.Locator("#sessions a", new() { HasText = "review-1" }).ClickAsync();
+
+        await Expect(page.Locator("svg.graph .node")).ToHaveCountAsync(7);
+        await Expect(page.Locator("svg.graph .node[data-status='waiting']")).ToHaveAttributeAsync("data-node", "approval");
+        await Expect(page.Locator("#pending li[data-port='approval']")).ToContainTextAsync("tone: calm");
+        await Expect(page.Locator("#af-checkpoints tbody tr")).ToHaveCountAsync(checkpoints);
+        await ScreenshotAsync(page, "agent-framework");
+
+        await page.Locator("#af-checkpoints tbody tr").Last.Locator("a").ClickAsync();
+        await Expect(page.Locator("#key")).ToContainTextAsync("stepNumber");
+    }
+
     private static async Task ScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.Screenshots, $"inspector-{name}.png"), FullPage = true });
 

@@ -70,8 +70,19 @@ function json(value) { return h("div", { class: "json" }, jsonTree(value)); }
 function short(value) { const text = JSON.stringify(value); return text === undefined ? "" : text.length > 120 ? text.slice(0, 120) + "…" : text; }
 
 // ---- graph ---------------------------------------------------------------------------------------------------
-function drawGraph(graph, run) {
-  if (!graph) return h("p", { class: "muted" }, "This run started before runs recorded their flow's graph.");
+// Where each node of a run's flow stands, from the run's record and kept steps.
+function runNodeStatus(run) {
+  const done = new Set(run.history.map(s => s.node));
+  return name => {
+    if (run.status === "failed" && run.next === name) return "failed";
+    if (run.status === "interrupted" && run.interruptedAt === name) return "waiting";
+    if (run.next === name) return "next";
+    return done.has(name) ? "done" : "pending";
+  };
+}
+
+function drawGraph(graph, status, missing) {
+  if (!graph) return h("p", { class: "muted" }, missing);
   // Layers by shortest distance from the start; nodes the start cannot reach go last.
   const layer = new Map([[graph.start, 0]]);
   const queue = [graph.start];
@@ -94,13 +105,6 @@ function drawGraph(graph, run) {
   }
   // Edges back to an earlier layer are drawn as curves on the right: leave room for them.
   const loops = graph.edges.some(e => layer.get(e.to) <= layer.get(e.from));
-  const done = new Set(run.history.map(s => s.node));
-  const status = name => {
-    if (run.status === "failed" && run.next === name) return "failed";
-    if (run.status === "interrupted" && run.interruptedAt === name) return "waiting";
-    if (run.next === name) return "next";
-    return done.has(name) ? "done" : "pending";
-  };
   const svg = h("svg", { class: "graph", viewBox: `0 0 ${20 + widest * (width + gapX) - gapX + (loops ? 80 : 0)} ${20 + Math.max(...rows.keys()) * (height + gapY) + height}`, role: "img", "aria-label": `Graph of flow ${graph.name}` },
     h("defs", {}, h("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, h("polygon", { points: "0,0 10,5 0,10", fill: "#8a96a3" }))));
   for (const edge of graph.edges) {
@@ -209,7 +213,7 @@ async function runView(runId, stepIndex) {
     } }, "Delete run")) : null;
   const left = h("div", {},
     h("section", { class: "card" }, h("h2", {}, `Run ${run.runId}`), facts, actions, answer),
-    h("section", { class: "card" }, h("h2", {}, "Flow"), drawGraph(run.graph, run)),
+    h("section", { class: "card" }, h("h2", {}, "Flow"), drawGraph(run.graph, runNodeStatus(run), "This run started before runs recorded their flow's graph.")),
     h("section", { class: "card" }, h("h2", {}, "Steps"), run.history.length ? timeline : h("p", { class: "muted" }, run.forkedFromRun
       ? `No step since the fork yet: it starts with the state of ${run.forkedFromRun} after step ${run.forkedFromStep}.`
       : "No kept steps: this run's runner kept no history.")));
@@ -305,6 +309,48 @@ async function pipelinesView(name) {
       : h("p", { class: "muted" }, "No pipelines: start the inspector with flowstate serve --pipeline <file.yaml> (or FlowStateInspectorOptions.Pipelines) to list their checkpoints."));
 }
 
+async function agentFrameworkView(query) {
+  if (query.get("scope")) return agentFrameworkSessionView(query.get("scope"));
+  const offset = Number(query.get("offset") || 0), limit = 50;
+  const page = await call("agent-framework/sessions" + qs({ offset, limit }));
+  const rows = page.items.map(s => h("tr", { "data-session": s.sessionId },
+    h("td", { class: "wrap" }, link("#/agent-framework" + qs({ scope: s.scopeKey }), s.sessionId)),
+    h("td", { class: "wrap" }, s.root), h("td", {}, s.count), h("td", {}, s.lastStep ?? ""), h("td", {}, when(s.lastCreated)),
+    h("td", {}, s.waiting ? h("span", { class: "status interrupted" }, `waiting (${s.waiting})`) : "")));
+  const pager = h("div", { class: "pager" },
+    h("span", { class: "muted" }, page.total === 0 ? "No sessions" : `${page.offset + 1}–${page.offset + page.items.length} of ${page.total} sessions`),
+    offset > 0 ? link("#/agent-framework" + qs({ offset: Math.max(0, offset - limit) }), "Newer") : null,
+    offset + limit < page.total ? link("#/agent-framework" + qs({ offset: offset + limit }), "Older") : null);
+  return h("section", { class: "card" }, h("h2", {}, "Agent Framework workflow sessions"),
+    page.total ? h("table", { id: "sessions" }, h("thead", {}, h("tr", {}, ["Session", "Kept under", "Checkpoints", "Last super-step", "Last checkpoint", "Requests"].map(t => h("th", { scope: "col" }, t)))), h("tbody", {}, rows))
+      : h("p", { class: "muted" }, "No Agent Framework sessions: workflows checkpoint here through FlowState.AgentFramework's FlowStateCheckpointStore."),
+    pager);
+}
+
+async function agentFrameworkSessionView(scopeKey) {
+  const session = await call("agent-framework/session" + qs({ scopeKey }));
+  const facts = h("dl", { class: "facts" },
+    h("dt", {}, "Kept under"), h("dd", {}, link(stateHash(session.scopeKey), session.scope)),
+    h("dt", {}, "Checkpoints"), h("dd", {}, session.count),
+    h("dt", {}, "Last super-step"), h("dd", {}, session.lastStep ?? "unknown"),
+    h("dt", {}, "First checkpoint"), h("dd", {}, when(session.firstCreated)),
+    h("dt", {}, "Last checkpoint"), h("dd", {}, when(session.lastCreated)));
+  const pending = h("ul", { id: "pending" }, session.pending.map(p => h("li", { "data-port": p.port }, h("strong", {}, p.port), ": ", short(p.data), h("span", { class: "muted" }, ` (request ${p.requestId})`))));
+  const byId = new Map(session.checkpoints.map((c, i) => [c.id, i + 1]));
+  const checkpoints = h("table", { id: "af-checkpoints" }, h("thead", {}, h("tr", {}, ["#", "Super-step", "Checkpoint", "Parent", "Written", "Size"].map(t => h("th", { scope: "col" }, t)))),
+    h("tbody", {}, session.checkpoints.map((c, i) => h("tr", { "data-checkpoint": c.id },
+      h("td", {}, i + 1), h("td", {}, c.step ?? ""), h("td", { class: "wrap" }, link(stateHash(session.scopeKey, c.key), c.id)),
+      h("td", {}, c.parent ? (byId.has(c.parent) ? `#${byId.get(c.parent)}` : "(removed)") : "—"), h("td", {}, when(c.created)), h("td", {}, `${c.bytes} bytes`)))));
+  return h("div", { class: "columns" },
+    h("div", {},
+      h("section", { class: "card" }, h("h2", {}, `Session ${session.sessionId}`), facts),
+      h("section", { class: "card" }, h("h2", {}, "Workflow at the last checkpoint"),
+        drawGraph(session.graph, name => session.nodeStatus[name] || "pending", "The last checkpoint holds no workflow this inspector can draw."))),
+    h("div", {},
+      h("section", { class: "card" }, h("h2", {}, "Waiting for"), session.pending.length ? pending : h("p", { class: "muted" }, "No request is waiting for an answer.")),
+      h("section", { class: "card" }, h("h2", {}, "Checkpoints"), checkpoints)));
+}
+
 async function statisticsView() {
   const statistics = await call("statistics");
   return h("section", { class: "card" }, h("h2", {}, "Statistics"),
@@ -344,6 +390,7 @@ async function render() {
     content = view === "runs" && current.parts[1] ? await runView(current.parts[1], current.parts[2] === "steps" ? Number(current.parts[3]) : undefined)
       : view === "state" ? await stateView(current.query)
       : view === "pipelines" ? await pipelinesView(current.parts[1])
+      : view === "agent-framework" ? await agentFrameworkView(current.query)
       : view === "statistics" ? await statisticsView()
       : await runsView(current.query);
   } catch (error) {
@@ -375,8 +422,6 @@ async function follow() {
           const event = buffer.slice(0, end); buffer = buffer.slice(end + 2);
           if (!event.startsWith("event: changed")) continue;
           if (first) { first = false; continue; }
-          // Statistics are not refreshed on every change: the store sums them over its whole tree under its write lock.
-          if (route().parts[0] === "statistics") continue;
           clearTimeout(pending);
           pending = setTimeout(render, 100);
         }
