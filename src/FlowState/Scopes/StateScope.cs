@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace FlowState;
@@ -267,6 +268,7 @@ public sealed class StateScope : IEquatable<StateScope>
     /// Orders two child scopes of one parent as their <see cref="Path"/>s order (ordinal), from their kinds and names
     /// alone: listing a parent's children in path order then reads no scope object.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int CompareChildSegments(ScopeSegmentKind kindA, string nameA, ScopeSegmentKind kindB, string nameB)
     {
         if (kindA == kindB)

@@ -109,4 +109,31 @@ public abstract partial class FlowRunConformanceTests
         Assert.Equal([StateScope.Step("w1", "s")], steps.Select(c => c.Scope));
         Assert.Empty(store.ListChildScopes(StateScope.Custom("nowhere")));
     }
+
+    [Fact]
+    public async Task Child_scopes_are_paged_in_path_order_with_the_count_and_entries_of_all()
+    {
+        var store = NewStore();
+        foreach (var name in new[] { "b", "a-1", "a", "a:b", "c" })
+        {
+            await store.For(StateScope.Workflow(name)).SetAsync("k", 1);
+        }
+
+        await store.For(StateScope.Custom("x")).SetAsync("k", 1);
+        await store.For(StateScope.Custom("x")).SetAsync("k2", 2);
+        await store.For(StateScope.Custom("emptied")).SetAsync("k", 1);
+        await store.For(StateScope.Custom("emptied")).DeleteAsync("k");
+
+        var all = store.ListChildScopes(StateScope.Global).Select(c => c.Scope.Path).Order(StringComparer.Ordinal).ToList();
+        var first = store.PageChildScopes(StateScope.Global, 0, 3);
+        var second = store.PageChildScopes(StateScope.Global, 3, 3);
+        var beyond = store.PageChildScopes(StateScope.Global, 10, 3);
+
+        Assert.Equal(all, first.Page.Concat(second.Page).Select(c => c.Scope.Path));
+        Assert.Equal((6, 7L), (first.Total, first.Entries));
+        Assert.Equal([2L], first.Page.Where(c => c.Scope == StateScope.Custom("x")).Select(c => c.Entries));
+        Assert.Empty(beyond.Page);
+        Assert.Equal(6, beyond.Total);
+        Assert.Empty(store.PageChildScopes(StateScope.Custom("nowhere"), 0, 3).Page);
+    }
 }
