@@ -41,8 +41,11 @@ internal sealed class ScopeNode(StateScope scope, ScopeNode? parent) : IStateEnt
 
     public long Expirations { get; set; }
 
+    // One shared record until a child is pruned: hundreds of thousands of scope nodes need not each carry a zero.
+    private static readonly StateStatistics NoneRetired = new(0, 0, 0, 0, 0, 0);
+
     /// <summary>Counters of pruned child nodes, kept so that subtree statistics stay whole.</summary>
-    public StateStatistics Retired { get; set; } = new(0, 0, 0, 0, 0, 0);
+    public StateStatistics Retired { get; set; } = NoneRetired;
 
     public WatchSubscription[] Watchers { get; set; } = [];
 

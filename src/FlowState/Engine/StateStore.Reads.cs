@@ -89,7 +89,7 @@ public sealed partial class StateStore
 
         if (_trackAccess)
         {
-            node.Access.Hit(_access);
+            node.Access.Hit();
         }
 
         return entry;
@@ -213,7 +213,7 @@ public sealed partial class StateStore
         StateNameValidator.ValidateKey(key);
         if (_trackAccess)
         {
-            node.Access.Miss(_access);
+            node.Access.Miss();
         }
 
         return null;

@@ -666,7 +666,9 @@ public sealed partial class StateStore
         }
 
         var parent = GetOrCreateNodeLocked(scope.Parent!);
-        parent.Children ??= new();
+        // Changed under the write lock only (one lock is enough) and most scopes have a child or two: a default
+        // dictionary (31 buckets, a lock per core) made every scope heavier and every walk of the tree slower.
+        parent.Children ??= new(concurrencyLevel: 1, capacity: 1);
         var segment = (scope.Kind, scope.Name);
         if (!parent.Children.TryGetValue(segment, out var node))
         {

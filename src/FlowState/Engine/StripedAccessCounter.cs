@@ -22,32 +22,25 @@ internal readonly struct StripedAccessCounter
 
     public StripedAccessCounter() => _lines = new long[(StripeMask + 3) * LineLongs];
 
-    public long Hits
+    public long Hits => Counts().Hits;
+
+    public long Misses => Counts().Misses;
+
+    /// <summary>
+    /// Both sums in one pass over the stripes' lines, without reading the array's length (in the padding line before
+    /// the first stripe): a walk over every scope of a large store touches two lines per scope, not three.
+    /// </summary>
+    public (long Hits, long Misses) Counts()
     {
-        get
+        ref var first = ref MemoryMarshal.GetArrayDataReference(_lines);
+        long hits = 0, misses = 0;
+        for (var stripe = 1; stripe <= StripeMask + 1; stripe++)
         {
-            long sum = 0;
-            for (var i = LineLongs; i < _lines.Length - LineLongs; i += LineLongs)
-            {
-                sum += Volatile.Read(ref _lines[i]);
-            }
-
-            return sum;
+            hits += Volatile.Read(ref Unsafe.Add(ref first, stripe * LineLongs));
+            misses += Volatile.Read(ref Unsafe.Add(ref first, (stripe * LineLongs) + 1));
         }
-    }
 
-    public long Misses
-    {
-        get
-        {
-            long sum = 0;
-            for (var i = LineLongs + 1; i < _lines.Length - LineLongs; i += LineLongs)
-            {
-                sum += Volatile.Read(ref _lines[i]);
-            }
-
-            return sum;
-        }
+        return (hits, misses);
     }
 
     private static int s_nextStripe;
@@ -60,21 +53,9 @@ internal readonly struct StripedAccessCounter
     // that; reads stay free of locked instructions.
     // StripeOffset() is always inside the array (one line of padding, then a stripe below StripeMask + 1, times
     // LineLongs): the increments skip the bounds check, a measurable part of a read that costs a few nanoseconds.
-    /// <summary>Counts a hit here and in <paramref name="total"/> (the whole store's), finding the thread's stripe once.</summary>
-    public void Hit(in StripedAccessCounter total)
-    {
-        var offset = StripeOffset();
-        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_lines), offset)++;
-        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(total._lines), offset)++;
-    }
+    public void Hit() => Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_lines), StripeOffset())++;
 
-    /// <summary>Counts a miss here and in <paramref name="total"/> (the whole store's), finding the thread's stripe once.</summary>
-    public void Miss(in StripedAccessCounter total)
-    {
-        var offset = StripeOffset() + 1;
-        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_lines), offset)++;
-        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(total._lines), offset)++;
-    }
+    public void Miss() => Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_lines), StripeOffset() + 1)++;
 
     private static int StripeOffset()
     {

@@ -21,6 +21,7 @@ internal sealed class FlowRunIndex : IStateChangeObserver
     private readonly Lock _changedLock = new();
     private readonly Dictionary<string, IndexedRun> _byId = new(StringComparer.Ordinal);
     private readonly SortedSet<IndexedRun> _newestFirst = new(NewestFirst);
+    private readonly Dictionary<FlowRunStatus, int> _statusCounts = [];
     private HashSet<string> _changed = new(StringComparer.Ordinal);
     private bool _built;
 
@@ -53,10 +54,36 @@ internal sealed class FlowRunIndex : IStateChangeObserver
             }
 
             await ReadChangedAsync(cancellationToken).ConfigureAwait(false);
-            var statusCounts = new Dictionary<FlowRunStatus, int>();
             var page = new List<string>(Math.Min(query.Limit, 1_000));
-            var total = 0;
             var end = (long)query.Offset + query.Limit;
+            if (query.Flow is null && query.StartedFrom is null && query.StartedBefore is null)
+            {
+                // Counts kept as runs change: only the runs up to the page's end are walked.
+                var matching = 0;
+                foreach (var run in _newestFirst)
+                {
+                    if (matching >= end)
+                    {
+                        break;
+                    }
+
+                    if (query.Status is not { } wanted || run.Status == wanted)
+                    {
+                        if (matching >= query.Offset)
+                        {
+                            page.Add(run.RunId);
+                        }
+
+                        matching++;
+                    }
+                }
+
+                var counts = new Dictionary<FlowRunStatus, int>(_statusCounts.Where(c => c.Value > 0));
+                return (query.Status is { } status ? counts.GetValueOrDefault(status) : _byId.Count, page, counts);
+            }
+
+            var statusCounts = new Dictionary<FlowRunStatus, int>();
+            var total = 0;
             foreach (var run in _newestFirst)
             {
                 if ((query.Flow is not null && run.Flow != query.Flow)
@@ -173,6 +200,7 @@ internal sealed class FlowRunIndex : IStateChangeObserver
         var run = new IndexedRun(runId, summary.Flow, summary.Status, summary.StartedAt);
         _byId[runId] = run;
         _newestFirst.Add(run);
+        _statusCounts[run.Status] = _statusCounts.GetValueOrDefault(run.Status) + 1;
     }
 
     private void Remove(string runId)
@@ -180,6 +208,7 @@ internal sealed class FlowRunIndex : IStateChangeObserver
         if (_byId.Remove(runId, out var old))
         {
             _newestFirst.Remove(old);
+            _statusCounts[old.Status]--;
         }
     }
 
