@@ -57,9 +57,9 @@ public sealed class FlowStateCheckpointStore : JsonCheckpointStore
         }
 
         var id = Guid.NewGuid().ToString("N", CultureInfo.InvariantCulture);
-        var stored = new StoredCheckpoint(parent?.CheckpointId, _options.TimeProvider.GetUtcNow(), value);
+        var stored = StoredCheckpoint.Write(parent?.CheckpointId, _options.TimeProvider.GetUtcNow(), value);
         // Written once: a second writer of the same id (never expected) is refused rather than overwriting.
-        await session.SetAsync(Key(id), stored, StoredCheckpointJsonContext.Default.StoredCheckpoint, new StateWriteOptions { ExpectedVersion = 0 }).ConfigureAwait(false);
+        await session.SetRawAsync(Key(id), stored, new StateWriteOptions { ExpectedVersion = 0 }).ConfigureAwait(false);
         if (_options.MaxCheckpointsPerSession is not null || _options.MaxAge is not null)
         {
             await ApplyRetentionAsync(sessionId, session).ConfigureAwait(false);
@@ -85,7 +85,7 @@ public sealed class FlowStateCheckpointStore : JsonCheckpointStore
     public override async ValueTask<IEnumerable<CheckpointInfo>> RetrieveIndexAsync(string sessionId, CheckpointInfo? withParent = null)
     {
         var session = Session(sessionId);
-        var all = await ListAsync(sessionId, session).ConfigureAwait(false);
+        var all = await ListAsync(session).ConfigureAwait(false);
         return all
             .Where(c => withParent is null || c.Stored?.Parent == withParent.CheckpointId)
             .Select(c => new CheckpointInfo(sessionId, c.Id))
@@ -139,28 +139,18 @@ public sealed class FlowStateCheckpointStore : JsonCheckpointStore
     }
 
     /// <summary>
-    /// Every checkpoint of a session, oldest first (by the version each was written with). A damaged one is listed
+    /// Every checkpoint of a session, oldest first (by the version each was written with), with its parent and time
+    /// read from the head of its JSON (the framework's value after them is not parsed). A damaged one is listed
     /// without its parent and time (reading it is what reports the damage), so it hides none of the others.
     /// </summary>
-    private static async ValueTask<List<(string Id, StoredCheckpoint? Stored, long Version)>> ListAsync(string sessionId, IStateStore session)
+    private static async ValueTask<List<(string Id, StoredCheckpoint.Header? Stored, long Version)>> ListAsync(IStateStore session)
     {
-        var all = new List<(string Id, StoredCheckpoint? Stored, long Version)>();
+        var all = new List<(string Id, StoredCheckpoint.Header? Stored, long Version)>();
         await foreach (var key in session.ListKeysAsync(KeyPrefix).ConfigureAwait(false))
         {
             if (await session.GetEntryAsync(key).ConfigureAwait(false) is { } entry)
             {
-                var id = key[KeyPrefix.Length..];
-                StoredCheckpoint? stored;
-                try
-                {
-                    stored = Read(sessionId, id, entry);
-                }
-                catch (StateCorruptedException)
-                {
-                    stored = null;
-                }
-
-                all.Add((id, stored, entry.Version));
+                all.Add((key[KeyPrefix.Length..], StoredCheckpoint.ReadHeader(entry.Value.Span), entry.Version));
             }
         }
 
@@ -170,7 +160,7 @@ public sealed class FlowStateCheckpointStore : JsonCheckpointStore
 
     private async ValueTask ApplyRetentionAsync(string sessionId, IStateStore session)
     {
-        var all = await ListAsync(sessionId, session).ConfigureAwait(false);
+        var all = await ListAsync(session).ConfigureAwait(false);
         var keepFrom = _options.MaxCheckpointsPerSession is { } max ? Math.Max(0, all.Count - max) : 0;
         var oldest = _options.MaxAge is { } age ? _options.TimeProvider.GetUtcNow() - age : DateTimeOffset.MinValue;
         var batch = session.CreateBatch();

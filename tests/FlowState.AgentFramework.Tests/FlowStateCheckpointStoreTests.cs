@@ -84,6 +84,25 @@ public sealed class FlowStateCheckpointStoreTests : IAsyncDisposable
     }
 
     [Fact]
+    public void A_checkpoint_written_as_raw_json_reads_back_as_the_serializer_wrote_it_before()
+    {
+        var value = JsonSerializer.SerializeToElement(new { stepNumber = 3, text = "a \"quoted\" é", nested = new[] { 1, 2 } });
+        var created = new DateTimeOffset(2026, 12, 6, 9, 30, 0, TimeSpan.FromHours(1));
+
+        var written = StoredCheckpoint.Write("parent-1", created, value);
+        var read = JsonSerializer.Deserialize(written.Span, StoredCheckpointJsonContext.Default.StoredCheckpoint)!;
+        var first = StoredCheckpoint.Write(null, created, value);
+        var earlier = JsonSerializer.SerializeToUtf8Bytes(new StoredCheckpoint("parent-1", created, value), StoredCheckpointJsonContext.Default.StoredCheckpoint);
+
+        Assert.Equal(("parent-1", created, value.GetRawText()), (read.Parent, read.Created, read.Value.GetRawText()));
+        Assert.Equal(new StoredCheckpoint.Header("parent-1", created), StoredCheckpoint.ReadHeader(written.Span));
+        Assert.Equal(new StoredCheckpoint.Header(null, created), StoredCheckpoint.ReadHeader(first.Span));
+        Assert.Equal(new StoredCheckpoint.Header("parent-1", created), StoredCheckpoint.ReadHeader(earlier));
+        Assert.Null(StoredCheckpoint.ReadHeader("\"not a checkpoint\""u8));
+        Assert.Null(StoredCheckpoint.ReadHeader("{\"parent\":null}"u8));
+    }
+
+    [Fact]
     public async Task Bad_input_is_refused_with_the_way_out()
     {
         var store = new FlowStateCheckpointStore(_state.For(Sessions));
