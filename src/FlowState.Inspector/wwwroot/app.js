@@ -422,6 +422,8 @@ async function follow() {
           const event = buffer.slice(0, end); buffer = buffer.slice(end + 2);
           if (!event.startsWith("event: changed")) continue;
           if (first) { first = false; continue; }
+          // Statistics are not refreshed on every change: hits and misses are summed over every scope of the store.
+          if (route().parts[0] === "statistics") continue;
           clearTimeout(pending);
           pending = setTimeout(render, 100);
         }
