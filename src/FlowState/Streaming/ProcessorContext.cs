@@ -38,4 +38,50 @@ public sealed class ProcessorContext
 
     /// <summary>True when <paramref name="key"/> belongs to this partition.</summary>
     public bool Owns(string key) => StreamPartitioner.PartitionOf(key, PartitionCount) == Partition;
+
+    /// <summary>
+    /// Keyed state <paramref name="name"/> holding one value per key, in the child scope <c>{name}</c> of
+    /// <see cref="State"/>: checkpointed (incrementally: only the keys written since), restored and rescaled with the
+    /// processor's other state. The same name gives the same values in every batch and partition.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="name"/> cannot name a scope.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The time to live is not positive.</exception>
+    public KeyedValueState<T> ValueState<T>(string name, KeyedStateOptions? options = null) => new(new KeyedStateScope(this, name, options));
+
+    /// <summary>Keyed state <paramref name="name"/> holding a list per key; kept as <see cref="ValueState{T}"/> describes.</summary>
+    /// <exception cref="ArgumentException"><paramref name="name"/> cannot name a scope.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The time to live is not positive.</exception>
+    public KeyedListState<T> ListState<T>(string name, KeyedStateOptions? options = null) => new(new KeyedStateScope(this, name, options));
+
+    /// <summary>Keyed state <paramref name="name"/> holding a map of named values per key; kept as <see cref="ValueState{T}"/> describes.</summary>
+    /// <exception cref="ArgumentException"><paramref name="name"/> cannot name a scope.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The time to live is not positive.</exception>
+    public KeyedMapState<TValue> MapState<TValue>(string name, KeyedStateOptions? options = null) => new(new KeyedStateScope(this, name, options));
+
+    /// <summary>
+    /// Keyed state <paramref name="name"/> folding every value added to a key into one with <paramref name="reduce"/>;
+    /// kept as <see cref="ValueState{T}"/> describes.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="name"/> cannot name a scope.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The time to live is not positive.</exception>
+    public KeyedReducingState<T> ReducingState<T>(string name, Func<T, T, T> reduce, KeyedStateOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(reduce);
+        return new(new KeyedStateScope(this, name, options), reduce);
+    }
+
+    /// <summary>
+    /// Keyed state <paramref name="name"/> adding inputs to an accumulator per key (<paramref name="create"/> starts
+    /// one, <paramref name="add"/> adds to it, <paramref name="result"/> reads it); kept as <see cref="ValueState{T}"/> describes.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="name"/> cannot name a scope.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The time to live is not positive.</exception>
+    public KeyedAggregatingState<TInput, TAccumulator, TOutput> AggregatingState<TInput, TAccumulator, TOutput>(
+        string name, Func<TAccumulator> create, Func<TAccumulator, TInput, TAccumulator> add, Func<TAccumulator, TOutput> result, KeyedStateOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        ArgumentNullException.ThrowIfNull(add);
+        ArgumentNullException.ThrowIfNull(result);
+        return new(new KeyedStateScope(this, name, options), create, add, result);
+    }
 }
