@@ -16,13 +16,14 @@ public static class PostgresFlowStateBuilderExtensions
         return builder.UsePostgres(new PostgresStateBackendOptions { ConnectionString = connectionString, Table = table });
     }
 
-    /// <summary>Keeps the store in PostgreSQL as a configuration section says: <c>ConnectionString</c> (required), <c>Table</c>.</summary>
+    /// <summary>Keeps the store in PostgreSQL as a configuration section says: <c>ConnectionString</c> (required), <c>Table</c>, <c>ReadOnly</c>.</summary>
     /// <exception cref="ArgumentException">The section has no <c>ConnectionString</c>, or a key is none of these.</exception>
     public static FlowStateBuilder UsePostgres(this FlowStateBuilder builder, IConfiguration section)
     {
         var settings = FlowStateConfiguration.Bind<PostgresSettings>(section, "the PostgreSQL backend");
         var options = new PostgresStateBackendOptions { ConnectionString = FlowStateConfiguration.Required(section, "ConnectionString", "the Npgsql connection string") };
         options.Table = settings.Table ?? options.Table;
+        options.ReadOnly = settings.ReadOnly;
         return builder.UsePostgres(options);
     }
 

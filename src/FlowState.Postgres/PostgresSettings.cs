@@ -6,4 +6,6 @@ internal sealed class PostgresSettings
     public string? ConnectionString { get; set; }
 
     public string? Table { get; set; }
+
+    public bool ReadOnly { get; set; }
 }

@@ -47,6 +47,18 @@ public sealed class PostgresStateBackendTests(PostgresServer server)
             .BuildServiceProvider();
         Assert.Equal("hello", await reopened.GetRequiredService<IStateStore>().GetAsync<string>("greeting"));
         Assert.Equal(["hello"], await server.QueryStringsAsync($"SELECT convert_from(value, 'UTF8')::jsonb #>> '{{}}' FROM {table}"));
+
+        // Read-only from configuration too: beside the store above, which holds the table's lock.
+        var readOnly = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Pg:ConnectionString"] = server.ConnectionString,
+            ["Pg:Table"] = table,
+            ["Pg:ReadOnly"] = "true",
+        }).Build();
+        await using var reader = new ServiceCollection().AddFlowState(f => f.UsePostgres(readOnly.GetSection("Pg"))).BuildServiceProvider();
+        var store = reader.GetRequiredService<IStateStore>();
+        Assert.Equal("hello", await store.GetAsync<string>("greeting"));
+        await Assert.ThrowsAsync<StateRejectedException>(async () => await store.SetAsync("greeting", "changed"));
     }
 
     [Theory]
