@@ -23,6 +23,14 @@ internal static class PostgresEntryTable
             PRIMARY KEY (scope, key))
         """;
 
+    /// <summary>
+    /// Whether <paramref name="ex"/> says the connection itself is gone (the server shut down, crashed or restarted, or
+    /// the socket broke) rather than that a statement failed.
+    /// </summary>
+    public static bool IsBrokenConnection(NpgsqlException ex) =>
+        ex is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow }
+        || (ex is not PostgresException && ex.InnerException is IOException or System.Net.Sockets.SocketException);
+
     /// <summary>The exclusive end of the range of scope storage keys inside <paramref name="scopeKey"/> (which ends with <c>/</c>): its last <c>/</c> as <c>0</c>.</summary>
     public static string SubtreeEnd(string scopeKey) => string.Concat(scopeKey.AsSpan(0, scopeKey.Length - 1), "0");
 

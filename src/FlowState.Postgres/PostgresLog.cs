@@ -21,4 +21,10 @@ internal static partial class PostgresLog
 
     [LoggerMessage(EventId = 405, Level = LogLevel.Error, Message = "PostgreSQL table '{Table}': the session listening for changes failed; watchers of this store get no more changes until it is opened again.")]
     public static partial void ListenFailed(ILogger logger, Exception exception, string table);
+
+    [LoggerMessage(EventId = 406, Level = LogLevel.Warning, Message = "PostgreSQL table '{Table}': the store's session was lost ({Error}); opening a new one with the table's lock, for up to {TimeoutSeconds:F0} s.")]
+    public static partial void SessionLost(ILogger logger, string table, string error, double timeoutSeconds);
+
+    [LoggerMessage(EventId = 407, Level = LogLevel.Information, Message = "PostgreSQL table '{Table}': the store's session is open again, with the table's lock; no other store wrote the table meanwhile.")]
+    public static partial void SessionReopened(ILogger logger, string table);
 }

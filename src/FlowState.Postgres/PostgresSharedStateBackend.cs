@@ -66,7 +66,7 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
         _options = options;
         _logger = options.LoggerFactory?.CreateLogger<PostgresSharedStateBackend>() ?? (ILogger)NullLogger.Instance;
         _reads = BackendReadRetry.Create(
-            ex => ex is NpgsqlException npgsql && (IsBrokenConnection(npgsql) || npgsql.IsTransient),
+            ex => ex is NpgsqlException npgsql && (PostgresEntryTable.IsBrokenConnection(npgsql) || npgsql.IsTransient),
             (ex, retry, delay) => PostgresLog.ReadRetried(_logger, _options.Table, ex.Message, retry, delay.TotalMilliseconds));
     }
 
@@ -400,14 +400,6 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
             throw Failure("connect", ex);
         }
     }
-
-    /// <summary>
-    /// Whether <paramref name="ex"/> says the connection itself is gone (the server shut down, crashed or restarted, or
-    /// the socket broke) rather than that a statement failed.
-    /// </summary>
-    private static bool IsBrokenConnection(NpgsqlException ex) =>
-        ex is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow }
-        || (ex is not PostgresException && ex.InnerException is IOException or System.Net.Sockets.SocketException);
 
     private async ValueTask<BackendEntry?> ReadEntryAsync(string scopeKey, string key, CancellationToken cancellationToken)
     {

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
+using Polly;
+using Polly.Retry;
 
 namespace FlowState.Postgres;
 
@@ -29,6 +31,10 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource, IR
     private readonly string _table;
     private readonly ILogger _logger;
     private NpgsqlConnection? _connection;
+
+    // The highest version this store read or wrote: a table holding a higher one after the session was re-opened was
+    // written by another store meanwhile.
+    private long _highestVersion;
 
     // The session holds the table's advisory lock, so it is the only connection; reads through a bounded store
     // (paged-out values) come from any thread while the group-commit flusher writes: one command at a time.
@@ -148,6 +154,7 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource, IR
 
         await foreach (var entry in PostgresEntryTable.ReadAllAsync(command, ex => Failure("read", ex), cancellationToken).ConfigureAwait(false))
         {
+            _highestVersion = Math.Max(_highestVersion, entry.Version);
             yield return entry;
         }
     }
@@ -160,7 +167,15 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource, IR
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await GetCoreAsync(scopeKey, key, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await GetCoreAsync(scopeKey, key, cancellationToken).ConfigureAwait(false);
+            }
+            catch (StateBackendException ex) when (SessionLost(ex) is { } lost)
+            {
+                await ReconnectAsync([], lost, cancellationToken).ConfigureAwait(false);
+                return await GetCoreAsync(scopeKey, key, cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -199,12 +214,101 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource, IR
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await ApplyCoreAsync(changes, durability, cancellationToken).ConfigureAwait(false);
+            var highest = Math.Max(_highestVersion, changes.Select(change => change.Entry?.Version ?? 0).DefaultIfEmpty().Max());
+            try
+            {
+                await ApplyCoreAsync(changes, durability, cancellationToken).ConfigureAwait(false);
+            }
+            catch (StateBackendException ex) when (SessionLost(ex) is { } lost)
+            {
+                // The commit may or may not have reached the table before the session broke. Repeating it is harmless:
+                // it writes whole values with their versions and deletes keys, and the lock, taken again, shows that no
+                // other store wrote meanwhile.
+                await ReconnectAsync(changes, lost, cancellationToken).ConfigureAwait(false);
+                await ApplyCoreAsync(changes, durability, cancellationToken).ConfigureAwait(false);
+            }
+
+            _highestVersion = highest;
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    private NpgsqlException? SessionLost(StateBackendException ex) =>
+        !_options.ReadOnly && _options.ReconnectTimeout > TimeSpan.Zero && ex.InnerException is NpgsqlException npgsql && PostgresEntryTable.IsBrokenConnection(npgsql) ? npgsql : null;
+
+    /// <summary>
+    /// Opens a new session holding the table's lock after the server dropped the old one, retrying while the server
+    /// is not back, for at most <see cref="PostgresStateBackendOptions.ReconnectTimeout"/>; refuses to go on when the
+    /// table holds a row newer than what this store read or wrote, other than the rows of the commit in flight
+    /// (<paramref name="inFlight"/>, which may have reached the table before the session broke): another store had the
+    /// table meanwhile.
+    /// </summary>
+    private async Task ReconnectAsync(IReadOnlyList<BackendChange> inFlight, NpgsqlException cause, CancellationToken cancellationToken)
+    {
+        PostgresLog.SessionLost(_logger, _options.Table, cause.Message, _options.ReconnectTimeout.TotalSeconds);
+        if (Interlocked.Exchange(ref _connection, null) is { } broken)
+        {
+            await broken.DisposeAsync().ConfigureAwait(false);
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.ReconnectTimeout);
+        var retry = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = int.MaxValue,
+                Delay = TimeSpan.FromMilliseconds(100),
+                MaxDelay = TimeSpan.FromSeconds(2),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is NpgsqlException npgsql && (PostgresEntryTable.IsBrokenConnection(npgsql) || npgsql.IsTransient)),
+            })
+            .Build();
+        try
+        {
+            _connection = await retry.ExecuteAsync(
+                async token => await PostgresEntryTable.OpenLockedSessionAsync(
+                    _options.DataSource is null ? _options.ConnectionString : null, _options.DataSource, _options.Table, shared: false, _options.LockWaitTimeout, _logger, token).ConfigureAwait(false),
+                deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or NpgsqlException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new StateBackendException(
+                string.Create(CultureInfo.InvariantCulture, $"PostgreSQL table '{_options.Table}' lost the store's session ({cause.Message}) and no new one could be opened within {_options.ReconnectTimeout.TotalSeconds:0.#} s; open the store again once the server is back."),
+                ex);
+        }
+
+        var ours = inFlight.Where(change => change.Entry is not null).Select(change => (change.ScopeKey, change.Key, change.Entry!.Version)).ToHashSet();
+        var foreign = new List<string>();
+        using (var newer = new NpgsqlCommand($"SELECT scope, key, version FROM {_table} WHERE version > $1", _connection))
+        {
+            newer.Parameters.AddWithValue(_highestVersion);
+            var reader = await newer.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    if (!ours.Contains((reader.GetString(0), reader.GetString(1), reader.GetInt64(2))))
+                    {
+                        foreign.Add(string.Create(CultureInfo.InvariantCulture, $"'{reader.GetString(1)}' at version {reader.GetInt64(2)}"));
+                    }
+                }
+            }
+        }
+
+        if (foreign.Count > 0)
+        {
+            var session = Interlocked.Exchange(ref _connection, null);
+            await PostgresEntryTable.CloseSessionAsync(session!, fromDataSource: _options.DataSource is not null, _options.Table, _logger).ConfigureAwait(false);
+            throw new StateBackendException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"PostgreSQL table '{_options.Table}' was written by another store while this store's session was down ({foreign.Count} row(s), e.g. key {foreign[0]}; this store had written up to version {_highestVersion}); open the store again to load what that store wrote."));
+        }
+
+        PostgresLog.SessionReopened(_logger, _options.Table);
     }
 
     private async ValueTask ApplyCoreAsync(IReadOnlyList<BackendChange> changes, Durability durability, CancellationToken cancellationToken)

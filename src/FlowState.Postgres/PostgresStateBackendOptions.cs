@@ -29,6 +29,13 @@ public sealed class PostgresStateBackendOptions
     public TimeSpan LockWaitTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// How long a store whose session the server dropped (a restart, a failover, a network cut) tries to open a new
+    /// one — a new connection that takes the table's lock again — before its write fails (default 30 s);
+    /// <see cref="TimeSpan.Zero"/>: it does not try, and the store refuses writes until it is opened again.
+    /// </summary>
+    public TimeSpan ReconnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Open the table only to read it (default false): no advisory lock is taken, so the store of another process may
     /// be writing the table meanwhile (what an inspector of a running app needs); the store loads one snapshot of the
     /// table when it opens and refuses writes; the table must exist (it is not created).

@@ -1,3 +1,4 @@
+using FlowState.Conformance;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
@@ -81,5 +82,79 @@ public sealed class PostgresStateBackendTests(PostgresServer server)
         var error = await Assert.ThrowsAsync<StateBackendException>(() => StateStore.OpenAsync(new StateStoreOptions { Backend = new PostgresStateBackend(nowhere, NewTable()) }));
 
         Assert.Contains("failed to open", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task After_a_server_crash_and_restart_the_store_opens_a_new_session_with_the_lock_and_goes_on_writing()
+    {
+        await WithOwnServerAsync(async (connectionString, crashAndRestartAsync) =>
+        {
+            var table = NewTable();
+            await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new PostgresStateBackend(connectionString, table), Durability = Durability.Machine }))
+            {
+                await store.SetAsync("before", 1);
+                await crashAndRestartAsync();
+
+                await store.SetAsync("after", 2);
+                await store.SetAsync("again", 3);
+
+                // The new session holds the table's lock: a second store is still refused.
+                var second = await Assert.ThrowsAsync<StateBackendException>(() => StateStore.OpenAsync(new StateStoreOptions
+                {
+                    Backend = new PostgresStateBackend(new PostgresStateBackendOptions { ConnectionString = connectionString, Table = table, LockWaitTimeout = TimeSpan.FromMilliseconds(200) }),
+                }));
+                Assert.Contains("in use by another FlowState store", second.Message, StringComparison.Ordinal);
+            }
+
+            await using var reopened = await StateStore.OpenAsync(new StateStoreOptions { Backend = new PostgresStateBackend(connectionString, table) });
+            Assert.Equal((1, 2, 3), (await reopened.GetAsync<int>("before"), await reopened.GetAsync<int>("after"), await reopened.GetAsync<int>("again")));
+        });
+    }
+
+    [Fact]
+    public async Task A_store_whose_table_another_store_wrote_while_its_session_was_down_refuses_to_go_on()
+    {
+        await WithOwnServerAsync(async (connectionString, crashAndRestartAsync) =>
+        {
+            var table = NewTable();
+            await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new PostgresStateBackend(connectionString, table), Durability = Durability.Machine }))
+            {
+                await store.SetAsync("mine", 1);
+                await crashAndRestartAsync();
+                await using (var other = await StateStore.OpenAsync(new StateStoreOptions { Backend = new PostgresStateBackend(connectionString, table), Durability = Durability.Machine }))
+                {
+                    await other.SetAsync("theirs", 2);
+                }
+
+                var error = await Assert.ThrowsAsync<StateBackendException>(async () => await store.SetAsync("mine", 3));
+                Assert.Contains("written by another store while this store's session was down", error.Message, StringComparison.Ordinal);
+                Assert.Contains("'theirs'", error.Message, StringComparison.Ordinal);
+            }
+
+            await using var reopened = await StateStore.OpenAsync(new StateStoreOptions { Backend = new PostgresStateBackend(connectionString, table) });
+            Assert.Equal((1, 2), (await reopened.GetAsync<int>("mine"), await reopened.GetAsync<int>("theirs")));
+        });
+    }
+
+    // A server of the test's own (started by the test scripts on a free port), so that it can be crashed and restarted.
+    private static async Task WithOwnServerAsync(Func<string, Func<Task>, Task> test)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"flowstate-pgsession-{Guid.NewGuid():N}");
+        var port = await TestServerScripts.StartAsync("start-postgres.sh", directory);
+        try
+        {
+            await test(
+                $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=5;Command Timeout=10",
+                async () =>
+                {
+                    await TestServerScripts.RunAsync("stop-postgres.sh", directory, "crash");
+                    await TestServerScripts.StartAsync("start-postgres.sh", directory);
+                });
+        }
+        finally
+        {
+            await TestServerScripts.RunAsync("stop-postgres.sh", directory);
+            Directory.Delete(directory, recursive: true);
+        }
     }
 }
