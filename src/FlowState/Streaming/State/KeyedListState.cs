@@ -21,7 +21,10 @@ public sealed class KeyedListState<T>
     public async ValueTask AddRangeAsync(string key, IEnumerable<T> items, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);
-        await _scope.Store.UpdateAsync<List<T>>(_scope.Owned(key), list => [.. list ?? [], .. items], _scope.WriteOptions, cancellationToken).ConfigureAwait(false);
+
+        // Enumerated once: an update that meets a concurrent write runs its function again.
+        List<T> added = [.. items];
+        await _scope.Store.UpdateAsync<List<T>>(_scope.Owned(key), list => [.. list ?? [], .. added], _scope.WriteOptions, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Replaces the key's list (an empty one removes it).</summary>
