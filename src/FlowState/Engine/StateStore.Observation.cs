@@ -94,9 +94,9 @@ public sealed partial class StateStore
 
     /// <summary>
     /// Writes entries of an intact checkpoint as one change (readers see all of them or none), without the per-write
-    /// planning of a batch: no expected versions, no JSON validation (the checkpoint's checksum vouched for the
-    /// values), no scope limits. Expired entries are skipped; the rest keep their remaining time to live. Durable at
-    /// the store's level when the task completes.
+    /// planning of a batch (no plan object per key): no expected versions, no JSON validation (the checkpoint's
+    /// checksum vouched for the values), no scope limits. Expired entries are skipped; the rest keep their remaining
+    /// time to live. Durable at the store's level when the task completes.
     /// </summary>
     internal async Task RestoreEntriesAsync(IReadOnlyList<(StateScope Scope, BackendEntry Entry)> entries, CancellationToken cancellationToken)
     {
@@ -127,6 +127,8 @@ public sealed partial class StateStore
                         GetOrCreateNodeLocked(group.Key).Reserve(group.Value);
                     }
 
+                    // A checkpoint's entries come scope by scope: each scope's node is looked up once, not twice per key.
+                    ScopeNode? node = null;
                     foreach (var (scope, stored) in entries)
                     {
                         if (stored.ExpiresAtUtcTicks != 0 && stored.ExpiresAtUtcTicks <= now)
@@ -134,19 +136,15 @@ public sealed partial class StateStore
                             continue;
                         }
 
-                        StateEntry? original = null;
-                        FindNode(scope)?.Entries.TryGetValue(stored.Key, out original);
-                        var planned = new PlannedKey(scope, stored.Key, original)
+                        if (node is null || node.Scope != scope)
                         {
-                            Exists = true,
-                            Utf8Json = stored.Value,
-                            Version = version,
-                            TimeToLiveTicks = stored.ExpiresAtUtcTicks == 0 ? 0 : stored.ExpiresAtUtcTicks - now,
-                            Sliding = stored.Sliding,
-                            Changed = true,
-                            ChangeKind = StateChangeKind.Set,
-                        };
-                        WriteEntryLocked(planned, version, now, ref evictions);
+                            node = GetOrCreateNodeLocked(scope);
+                        }
+
+                        node.Entries.TryGetValue(stored.Key, out var original);
+                        var timeToLive = stored.ExpiresAtUtcTicks == 0 ? 0 : stored.ExpiresAtUtcTicks - now;
+                        WriteEntryLocked(
+                            node, stored.Key, System.Text.Encoding.UTF8.GetByteCount(stored.Key), stored.Value, timeToLive, stored.Sliding, original, StateChangeKind.Set, version, now, ref evictions);
                     }
                 }
                 finally

@@ -564,11 +564,14 @@ public sealed partial class StateStore
         }
     }
 
-    private void WriteEntryLocked(PlannedKey planned, long version, long now, ref PendingEvictions? evictions)
+    private void WriteEntryLocked(PlannedKey planned, long version, long now, ref PendingEvictions? evictions) =>
+        WriteEntryLocked(GetOrCreateNodeLocked(planned.Scope), planned.Key, planned.KeyBytes, planned.Utf8Json!, planned.TimeToLiveTicks, planned.Sliding, planned.Original, planned.ChangeKind, version, now, ref evictions);
+
+    private void WriteEntryLocked(
+        ScopeNode node, string key, int keyBytes, byte[] utf8Json, long timeToLiveTicks, bool sliding, StateEntry? original, StateChangeKind changeKind, long version, long now, ref PendingEvictions? evictions)
     {
-        var node = GetOrCreateNodeLocked(planned.Scope);
-        var expiresAt = planned.TimeToLiveTicks == 0 ? 0 : now + planned.TimeToLiveTicks;
-        var entry = new StateEntry(node, planned.Key, planned.KeyBytes, planned.Utf8Json!, version, expiresAt, planned.TimeToLiveTicks, planned.Sliding);
+        var expiresAt = timeToLiveTicks == 0 ? 0 : now + timeToLiveTicks;
+        var entry = new StateEntry(node, key, keyBytes, utf8Json, version, expiresAt, timeToLiveTicks, sliding);
         if (_bounded)
         {
             StampMostRecentLocked(entry);
@@ -579,20 +582,19 @@ public sealed partial class StateStore
             _expiry.Enqueue(entry, expiresAt);
         }
 
-        node.Entries[planned.Key] = entry;
-        _undurable?.EntryReplaced(version, node.Scope, planned.Key, planned.Original, _commits!.AppliedVersion);
-        AdjustResidentLocked(planned.Original, -1);
+        node.Entries[key] = entry;
+        _undurable?.EntryReplaced(version, node.Scope, key, original, _commits!.AppliedVersion);
+        AdjustResidentLocked(original, -1);
         AdjustResidentLocked(entry, 1);
         RecordUpsertLocked(entry);
-        RecordHistoryLocked(node.Scope, planned.Key, version, now, entry.Utf8Json);
-        var original = planned.Original;
+        RecordHistoryLocked(node.Scope, key, version, now, entry.Utf8Json);
         AdjustCountersLocked(node, original is null ? 1 : 0, entry.Size - (original?.Size ?? 0));
         if (original is not null)
         {
             AddEviction(ref evictions, original, EvictionReason.Replaced);
         }
 
-        PublishLocked(node, planned.Key, planned.ChangeKind, version, entry.Utf8Json, planned.Original);
+        PublishLocked(node, key, changeKind, version, entry.Utf8Json, original);
     }
 
     private void RemoveEntryLocked(StateEntry entry, EvictionReason reason, StateChangeKind kind, long version, ref PendingEvictions? evictions)
