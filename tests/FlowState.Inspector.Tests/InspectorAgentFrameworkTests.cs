@@ -41,9 +41,9 @@ public sealed class InspectorAgentFrameworkTests : IAsyncLifetime
         await _store.Store.For(StateScope.Workflow("run-1")).SetAsync("checkpoint:y", new { parent = (string?)null, created = DateTimeOffset.UnixEpoch, value = new { } });
         await using var server = await InspectorServer.StartAsync(new InspectedStore(_store.Store));
 
-        var sessions = await GetAsync(server, "agent-framework/sessions");
-        var review = await GetAsync(server, "agent-framework/session?scope=custom:reviews:review-1:");
-        var done = await GetAsync(server, "agent-framework/session?scope=custom:agent-framework:chain-1:");
+        var sessions = await server.GetJsonAsync("agent-framework/sessions");
+        var review = await server.GetJsonAsync("agent-framework/session?scope=custom:reviews:review-1:");
+        var done = await server.GetJsonAsync("agent-framework/session?scope=custom:agent-framework:chain-1:");
 
         Assert.Equal(2, (int)sessions["total"]!);
         var items = sessions["items"]!.AsArray().Select(i => i!.AsObject()).ToList();
@@ -92,13 +92,5 @@ public sealed class InspectorAgentFrameworkTests : IAsyncLifetime
         Assert.Equal(status, response.StatusCode);
         Assert.Equal(code, (string)problem["title"]!);
         Assert.False(string.IsNullOrEmpty((string?)problem["detail"]));
-    }
-
-    private static async Task<JsonObject> GetAsync(InspectorServer server, string path)
-    {
-        using var response = await server.Client.GetAsync(path);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"GET {path}: {(int)response.StatusCode} {body}");
-        return JsonNode.Parse(body)!.AsObject();
     }
 }

@@ -34,9 +34,9 @@ public sealed class InspectorApiTests : IAsyncLifetime
         await _store.Runner.RunAsync(new FlowBuilder("other").Add(Node.Create("only", (_, _) => ValueTask.FromResult<string?>(null))).Build(), options: new FlowRunOptions { RunId = "other-1" });
         await using var server = await StartAsync();
 
-        var all = await GetAsync(server, "runs");
-        var page = await GetAsync(server, "runs?limit=2&offset=1");
-        var orders = await GetAsync(server, "runs?flow=orders&status=completed");
+        var all = await server.GetJsonAsync("runs");
+        var page = await server.GetJsonAsync("runs?limit=2&offset=1");
+        var orders = await server.GetJsonAsync("runs?flow=orders&status=completed");
 
         Assert.Equal(4, (int)all["total"]!);
         Assert.Equal(["other-1", "order-3", "order-2", "order-1"], Ids(all));
@@ -78,10 +78,10 @@ public sealed class InspectorApiTests : IAsyncLifetime
         await using var server = await StartAsync();
         await AdvanceUntilAsync(events, e => e.Kind == FlowEventKind.StepStarted && e.Node == "price");
 
-        var running = await GetAsync(server, "runs/order-1");
+        var running = await server.GetJsonAsync("runs/order-1");
         gate.SetResult();
         await AdvanceUntilAsync(events, e => e.IsFinal);
-        var done = await GetAsync(server, "runs/order-1");
+        var done = await server.GetJsonAsync("runs/order-1");
 
         Assert.Equal("running", (string)running["status"]!);
         Assert.Equal("price", (string)running["next"]!);
@@ -101,9 +101,9 @@ public sealed class InspectorApiTests : IAsyncLifetime
         await _store.Runner.RunAsync(InspectorTestStore.Orders(), options: new FlowRunOptions { RunId = "order-1" });
         await using var server = await StartAsync();
 
-        var price = await GetAsync(server, "runs/order-1/steps/2");
-        var ship = await GetAsync(server, "runs/order-1/steps/4");
-        var whole = await GetAsync(server, "runs/order-1/diff?from=0&to=4");
+        var price = await server.GetJsonAsync("runs/order-1/steps/2");
+        var ship = await server.GetJsonAsync("runs/order-1/steps/4");
+        var whole = await server.GetJsonAsync("runs/order-1/diff?from=0&to=4");
 
         Assert.Equal("price", (string)price["node"]!);
         Assert.Equal(1, (long)price["previousIndex"]!);
@@ -146,11 +146,11 @@ public sealed class InspectorApiTests : IAsyncLifetime
         await store.Store.For(StateScope.Global).SetAsync("greeting", "hi");
         await using var server = await InspectorServer.StartAsync(new InspectedStore(store.Store));
 
-        var root = await GetAsync(server, "scopes");
+        var root = await server.GetJsonAsync("scopes");
         var scopeKey = (string)root["items"]![0]!["scopeKey"]!;
-        var keys = await GetAsync(server, $"keys?scopeKey={Uri.EscapeDataString(scopeKey)}&prefix=th");
-        var theme = await GetAsync(server, "key?scope=custom:settings:&key=theme");
-        var history = await GetAsync(server, "key/history?scope=custom:settings:&key=theme");
+        var keys = await server.GetJsonAsync($"keys?scopeKey={Uri.EscapeDataString(scopeKey)}&prefix=th");
+        var theme = await server.GetJsonAsync("key?scope=custom:settings:&key=theme");
+        var history = await server.GetJsonAsync("key/history?scope=custom:settings:&key=theme");
 
         Assert.Equal(1, (long)root["keys"]!);
         Assert.Equal(("custom:settings:", "custom", 2L), ((string)root["items"]![0]!["scope"]!, (string)root["items"]![0]!["kind"]!, (long)root["items"]![0]!["keys"]!));
@@ -178,9 +178,9 @@ public sealed class InspectorApiTests : IAsyncLifetime
             options: new FlowRunOptions { RunId = "login-1" });
         await using var server = await StartAsync(options => options.RedactedKeys.Add("*password*"));
 
-        var blob = await GetAsync(server, "key?key=blob");
+        var blob = await server.GetJsonAsync("key?key=blob");
         var raw = await server.Client.GetByteArrayAsync("key/raw?key=blob");
-        var secret = await GetAsync(server, "key?key=db_password");
+        var secret = await server.GetJsonAsync("key?key=db_password");
         using var rawSecret = await server.Client.GetAsync("key/raw?key=db_password");
         var listing = await server.Client.GetStringAsync("keys");
         var step = await server.Client.GetStringAsync("runs/login-1/steps/1");
@@ -256,7 +256,7 @@ public sealed class InspectorApiTests : IAsyncLifetime
         await using var server = await StartAsync(options => options.AllowWrites = true);
 
         using var response = await server.Client.PostAsJsonAsync("runs/order-1/fork", new { step = 2, runId = "order-1-again" });
-        var forked = await GetAsync(server, "runs/order-1-again");
+        var forked = await server.GetJsonAsync("runs/order-1-again");
         using var again = await server.Client.PostAsJsonAsync("runs/order-1/fork", new { step = 2, runId = "order-1-again" });
         using var missing = await server.Client.PostAsJsonAsync("runs/order-1/fork", new { step = 42 });
 
@@ -281,12 +281,12 @@ public sealed class InspectorApiTests : IAsyncLifetime
             options.Flows.Add(flow);
         });
 
-        var waiting = await GetAsync(server, "runs/review-1");
+        var waiting = await server.GetJsonAsync("runs/review-1");
         using var noAnswer = await server.Client.PostAsync("runs/review-1/resume", null);
         var events = _store.Runner.WatchAsync("review-1").GetAsyncEnumerator();
         using var answered = await server.Client.PostAsJsonAsync("runs/review-1/resume", new { input = new { approved = true } });
         await AdvanceUntilAsync(events, e => e.IsFinal);
-        var done = await GetAsync(server, "runs/review-1");
+        var done = await server.GetJsonAsync("runs/review-1");
         using var again = await server.Client.PostAsync("runs/review-1/resume", null);
 
         Assert.Equal(FlowRunStatus.Interrupted, stopped.Status);
@@ -418,10 +418,10 @@ public sealed class InspectorApiTests : IAsyncLifetime
         await writer.For(StateScope.Global).SetAsync("count", 1);
         await using var server = await InspectorServer.StartAsync(inspected);
 
-        var first = await GetAsync(server, "key?key=count");
-        var unchanged = await GetAsync(server, "key?key=count");
+        var first = await server.GetJsonAsync("key?key=count");
+        var unchanged = await server.GetJsonAsync("key?key=count");
         await writer.For(StateScope.Global).SetAsync("count", 2);
-        var second = await GetAsync(server, "key?key=count");
+        var second = await server.GetJsonAsync("key?key=count");
         using var edit = await server.Client.PutAsJsonAsync("key", new { key = "count", value = 3, expectedVersion = (long)second["version"]! });
 
         Assert.Equal((1, 2), ((int)first["value"]!, (int)second["value"]!));
@@ -447,7 +447,7 @@ public sealed class InspectorApiTests : IAsyncLifetime
     {
         await using var server = await StartAsync();
 
-        var document = await GetAsync(server, "openapi/flowstate-inspector.json");
+        var document = await server.GetJsonAsync("openapi/flowstate-inspector.json");
 
         var paths = document["paths"]!.AsObject().Select(p => p.Key).ToList();
         Assert.Contains("/api/v1/runs", paths);
@@ -499,13 +499,6 @@ public sealed class InspectorApiTests : IAsyncLifetime
 
     private static IEnumerable<string> Ids(JsonObject page) => page["items"]!.AsArray().Select(r => (string)r!["runId"]!);
 
-    private static async Task<JsonObject> GetAsync(InspectorServer server, string path)
-    {
-        using var response = await server.Client.GetAsync(path);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"GET {path}: {(int)response.StatusCode} {body}");
-        return JsonNode.Parse(body)!.AsObject();
-    }
 
     private static async Task<JsonObject> ProblemAsync(HttpResponseMessage response)
     {

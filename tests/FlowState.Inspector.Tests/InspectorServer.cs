@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
 
 namespace FlowState.Inspector.Tests;
 
@@ -32,6 +33,15 @@ internal sealed class InspectorServer : IAsyncDisposable
         var client = new HttpClient { BaseAddress = new Uri(server.Address, "api/v1/"), Timeout = TimeSpan.FromSeconds(60) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         return new InspectorServer(server, client);
+    }
+
+    /// <summary>GET <paramref name="path"/> of the API as a JSON object; fails the test on an error status, showing the body.</summary>
+    public async Task<JsonObject> GetJsonAsync(string path)
+    {
+        using var response = await Client.GetAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET {path}: {(int)response.StatusCode} {body}");
+        return JsonNode.Parse(body)!.AsObject();
     }
 
     public async ValueTask DisposeAsync()
