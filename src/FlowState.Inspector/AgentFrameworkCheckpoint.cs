@@ -25,22 +25,76 @@ internal sealed record AgentFrameworkCheckpoint(string Id, string Key, string? P
 
         try
         {
-            using var document = JsonDocument.Parse(entry.Value);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("created", out var created) || !created.TryGetDateTimeOffset(out var createdAt)
-                || !root.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Object)
+            // Read as a stream, without a document: listing needs three fields, and the kilobytes of workflow around
+            // them are skipped, not built into objects.
+            var reader = new Utf8JsonReader(entry.Value.Span);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 return null;
             }
 
-            var parent = root.TryGetProperty("parent", out var parentId) && parentId.ValueKind == JsonValueKind.String ? parentId.GetString() : null;
-            long? step = value.TryGetProperty("stepNumber", out var number) && number.TryGetInt64(out var n) ? n : null;
-            return new AgentFrameworkCheckpoint(key[KeyPrefix.Length..], key, parent, createdAt, step, entry.Version, entry.Value.Length);
+            string? parent = null;
+            DateTimeOffset? created = null;
+            long? step = null;
+            var sawValue = false;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("parent"u8))
+                {
+                    reader.Read();
+                    parent = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                }
+                else if (reader.ValueTextEquals("created"u8))
+                {
+                    reader.Read();
+                    created = reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var at) ? at : null;
+                }
+                else if (reader.ValueTextEquals("value"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.StartObject)
+                    {
+                        return null;
+                    }
+
+                    sawValue = true;
+                    step = ReadStep(ref reader);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            return sawValue && created is { } time
+                ? new AgentFrameworkCheckpoint(key[KeyPrefix.Length..], key, parent, time, step, entry.Version, entry.Value.Length)
+                : null;
         }
         catch (JsonException)
         {
             return null;
         }
+    }
+
+    // The super-step of the framework's checkpoint, the reader moved past the value's object whatever it holds.
+    private static long? ReadStep(ref Utf8JsonReader reader)
+    {
+        long? step = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isStep = reader.ValueTextEquals("stepNumber"u8);
+            reader.Read();
+            if (isStep && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var number))
+            {
+                step = number;
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return step;
     }
 }
