@@ -283,8 +283,9 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource, IR
 
         var ours = inFlight.Where(change => change.Entry is not null).Select(change => (change.ScopeKey, change.Key, change.Entry!.Version)).ToHashSet();
         var foreign = new List<string>();
-        using (var newer = new NpgsqlCommand($"SELECT scope, key, version FROM {_table} WHERE version > $1", _connection))
+        try
         {
+            using var newer = new NpgsqlCommand($"SELECT scope, key, version FROM {_table} WHERE version > $1", _connection);
             newer.Parameters.AddWithValue(_highestVersion);
             var reader = await newer.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
@@ -297,6 +298,10 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource, IR
                     }
                 }
             }
+        }
+        catch (NpgsqlException ex)
+        {
+            throw Failure("check for another store's rows after reconnecting", ex);
         }
 
         if (foreign.Count > 0)
