@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using FlowState.AgentFramework;
 using FlowState.Benchmarks.Durable;
 using FlowState.Sqlite;
@@ -56,12 +55,7 @@ internal static class AgentFrameworkCheckpointBenchmarks
             }
         }
 
-        var table = new StringBuilder()
-            .AppendLine("| checkpoints in | concurrent runs | super-steps/s (median, min–max) | baseline (same run) | ratio |")
-            .AppendLine("|---|---|---|---|---|");
-        rows.ForEach(row => table.AppendLine(row));
-        Console.WriteLine();
-        Console.WriteLine(table);
+        ResultsTable.Print("| checkpoints in | concurrent runs | super-steps/s (median, min–max) | baseline (same run) | ratio |", rows, Path.Combine(root, "af-checkpoints-results.md"));
         return 0;
     }
 

@@ -101,19 +101,7 @@ internal static class DurableBenchmarks
             Console.WriteLine($"{name}: Machine 1 writer {latencyVsFsync.Describe()} fsync latency, 64 writers {rateVsFsync.Describe()} fsync rate");
         }
 
-        var table = new StringBuilder()
-            .AppendLine("| operation | writers | FlowState / measured (median, min–max) | baseline | ratio | target | pass |")
-            .AppendLine("|---|---|---|---|---|---|---|");
-        foreach (var row in rows)
-        {
-            table.AppendLine(row);
-        }
-
-        Console.WriteLine();
-        Console.WriteLine(table);
-        var output = Path.Combine(root, "durable-results.md");
-        await File.WriteAllTextAsync(output, table.ToString());
-        Console.WriteLine($"written to {output}");
+        ResultsTable.Print("| operation | writers | FlowState / measured (median, min–max) | baseline | ratio | target | pass |", rows, Path.Combine(root, "durable-results.md"));
         return 0;
     }
 

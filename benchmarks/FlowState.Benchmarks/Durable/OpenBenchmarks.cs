@@ -67,13 +67,7 @@ internal static class OpenBenchmarks
             }
         }
 
-        var table = new StringBuilder()
-            .AppendLine("| operation | FlowState (median, min–max) | baseline (same run) | ratio | target | result |")
-            .AppendLine("|---|---|---|---|---|---|");
-        rows.ForEach(row => table.AppendLine(row));
-        Console.WriteLine();
-        Console.WriteLine(table);
-        await File.WriteAllTextAsync(Path.Combine(root, "open-results.md"), table.ToString());
+        ResultsTable.Print("| operation | FlowState (median, min–max) | baseline (same run) | ratio | target | result |", rows, Path.Combine(root, "open-results.md"));
         return 0;
     }
 

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using FlowState.Benchmarks.Durable;
 using FlowState.Flows;
 using FlowState.Sqlite;
@@ -111,15 +110,7 @@ internal static class DurableFlowBenchmarks
             }
         }
 
-        var table = new StringBuilder()
-            .AppendLine("| operation | concurrent runs | FlowState (median, min–max) | baselines (same run) | ratio |")
-            .AppendLine("|---|---|---|---|---|");
-        rows.ForEach(row => table.AppendLine(row));
-        Console.WriteLine();
-        Console.WriteLine(table);
-        var output = Path.Combine(root, "flows-results.md");
-        await File.WriteAllTextAsync(output, table.ToString());
-        Console.WriteLine($"written to {output}");
+        ResultsTable.Print("| operation | concurrent runs | FlowState (median, min–max) | baselines (same run) | ratio |", rows, Path.Combine(root, "flows-results.md"));
         return 0;
     }
 

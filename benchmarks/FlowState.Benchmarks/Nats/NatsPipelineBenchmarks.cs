@@ -61,12 +61,7 @@ internal static class NatsPipelineBenchmarks
             Directory.Delete(directory, recursive: true);
         }
 
-        var table = new StringBuilder()
-            .AppendLine("| operation | FlowState (median, min–max) | baseline (same run) | ratio |")
-            .AppendLine("|---|---|---|---|");
-        rows.ForEach(row => table.AppendLine(row));
-        Console.WriteLine();
-        Console.WriteLine(table);
+        ResultsTable.Print("| operation | FlowState (median, min–max) | baseline (same run) | ratio |", rows, Path.Combine(ChildProcess.HarnessDirectory(args, "nats"), "nats-results.md"));
         return 0;
     }
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 using FlowState.Benchmarks.Durable;
 using FlowState.Benchmarks.Flows;
@@ -65,15 +64,7 @@ internal static class PeerFlowBenchmarks
         }
 
         rows.AddRange(AgentFrameworkRows(root, quick, repetitions));
-        var table = new StringBuilder()
-            .AppendLine("| operation | concurrent runs | FlowState (median, min–max) | peer (same run) | ratio | sample |")
-            .AppendLine("|---|---|---|---|---|---|");
-        rows.ForEach(row => table.AppendLine(row));
-        Console.WriteLine();
-        Console.WriteLine(table);
-        var output = Path.Combine(root, "peers-results.md");
-        File.WriteAllText(output, table.ToString());
-        Console.WriteLine($"written to {output}");
+        ResultsTable.Print("| operation | concurrent runs | FlowState (median, min–max) | peer (same run) | ratio | sample |", rows, Path.Combine(root, "peers-results.md"));
         return Task.FromResult(0);
     }
 

@@ -78,15 +78,10 @@ internal static class SharedStateBenchmarks
             Directory.Delete(root, recursive: true);
         }
 
-        var table = new StringBuilder()
-            .AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"| server | operation ({Callers} concurrent callers) | FlowState SharedStateStore (median, min–max) | raw client (same run) | ratio (FlowState / raw) |")
-            .AppendLine("|---|---|---|---|---|");
-        rows.ForEach(row => table.AppendLine(row));
-        Console.WriteLine();
-        Console.WriteLine(table);
-        var output = Path.Combine(ChildProcess.HarnessDirectory(args, "shared"), "shared-results.md");
-        await File.WriteAllTextAsync(output, table.ToString());
-        Console.WriteLine($"written to {output}");
+        ResultsTable.Print(
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"| server | operation ({Callers} concurrent callers) | FlowState SharedStateStore (median, min–max) | raw client (same run) | ratio (FlowState / raw) |"),
+            rows,
+            Path.Combine(ChildProcess.HarnessDirectory(args, "shared"), "shared-results.md"));
         return 0;
     }
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using FlowState.Benchmarks.Durable;
 using FlowState.Checkpoints;
 using FlowState.Streaming;
@@ -64,15 +63,7 @@ internal static class StreamBenchmarks
         rows.Add($"| recovery of {keys:N0} keys from a full checkpoint | {recoverySeconds.Describe()} | — | — | ≤ {recoveryTarget:0.0} s | {(recoverySeconds.Median <= recoveryTarget ? "pass" : "miss")} |");
         Console.WriteLine(rows[^1]);
 
-        var table = new StringBuilder()
-            .AppendLine("| operation | FlowState (median, min–max) | baseline (same run) | ratio | target | result |")
-            .AppendLine("|---|---|---|---|---|---|");
-        rows.ForEach(row => table.AppendLine(row));
-        Console.WriteLine();
-        Console.WriteLine(table);
-        var output = Path.Combine(root, "streams-results.md");
-        await File.WriteAllTextAsync(output, table.ToString());
-        Console.WriteLine($"written to {output}");
+        ResultsTable.Print("| operation | FlowState (median, min–max) | baseline (same run) | ratio | target | result |", rows, Path.Combine(root, "streams-results.md"));
         return 0;
     }
 
