@@ -71,24 +71,22 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource, IR
     /// <inheritdoc />
     public async ValueTask OpenAsync(CancellationToken cancellationToken)
     {
-        if (_options.ReadOnly)
-        {
-            await OpenReadOnlyAsync(cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
         try
         {
-            _connection = await PostgresEntryTable.OpenLockedSessionAsync(
-                _options.DataSource is null ? _options.ConnectionString : null, _options.DataSource, _options.Table, shared: false, _options.LockWaitTimeout, _logger, cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(
-                PostgresEntryTable.CreateSql(_table),
-                cancellationToken).ConfigureAwait(false);
+            if (_options.ReadOnly)
+            {
+                await OpenReadOnlyAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                _connection = await OpenLockedSessionAsync(cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(PostgresEntryTable.CreateSql(_table), cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (NpgsqlException ex)
         {
             await DisposeAsync().ConfigureAwait(false);
-            throw Failure("open", ex);
+            throw Failure(_options.ReadOnly ? "open read-only" : "open", ex);
         }
         catch
         {
@@ -97,37 +95,29 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource, IR
         }
     }
 
+    // The store's session, holding the table's advisory lock (at open, and again after the server dropped it).
+    private Task<NpgsqlConnection> OpenLockedSessionAsync(CancellationToken cancellationToken) =>
+        PostgresEntryTable.OpenLockedSessionAsync(
+            _options.DataSource is null ? _options.ConnectionString : null, _options.DataSource, _options.Table, shared: false, _options.LockWaitTimeout, _logger, cancellationToken);
+
     // A session without the table's lock, whose transactions are read-only: the writer's store keeps its lock.
     private async Task OpenReadOnlyAsync(CancellationToken cancellationToken)
     {
-        try
+        _connection = _options.DataSource is { } dataSource
+            ? await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false)
+            : new NpgsqlConnection(_options.ConnectionString);
+        if (_connection.State != System.Data.ConnectionState.Open)
         {
-            _connection = _options.DataSource is { } dataSource
-                ? await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false)
-                : new NpgsqlConnection(_options.ConnectionString);
-            if (_connection.State != System.Data.ConnectionState.Open)
-            {
-                await _connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            }
+            await _connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        }
 
-            await ExecuteAsync("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", cancellationToken).ConfigureAwait(false);
-            using var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", _connection);
-            exists.Parameters.AddWithValue(_table);
-            if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
-            {
-                throw new StateBackendException(
-                    $"PostgreSQL table '{_options.Table}' does not exist; a read-only store cannot create it. Check the table name, or open it once without ReadOnly.");
-            }
-        }
-        catch (NpgsqlException ex)
+        await ExecuteAsync("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", cancellationToken).ConfigureAwait(false);
+        using var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", _connection);
+        exists.Parameters.AddWithValue(_table);
+        if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
         {
-            await DisposeAsync().ConfigureAwait(false);
-            throw Failure("open read-only", ex);
-        }
-        catch
-        {
-            await DisposeAsync().ConfigureAwait(false);
-            throw;
+            throw new StateBackendException(
+                $"PostgreSQL table '{_options.Table}' does not exist; a read-only store cannot create it. Check the table name, or open it once without ReadOnly.");
         }
     }
 
@@ -269,10 +259,7 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource, IR
             .Build();
         try
         {
-            _connection = await retry.ExecuteAsync(
-                async token => await PostgresEntryTable.OpenLockedSessionAsync(
-                    _options.DataSource is null ? _options.ConnectionString : null, _options.DataSource, _options.Table, shared: false, _options.LockWaitTimeout, _logger, token).ConfigureAwait(false),
-                deadline.Token).ConfigureAwait(false);
+            _connection = await retry.ExecuteAsync(async token => await OpenLockedSessionAsync(token).ConfigureAwait(false), deadline.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or NpgsqlException && !cancellationToken.IsCancellationRequested)
         {
