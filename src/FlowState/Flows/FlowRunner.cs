@@ -648,12 +648,7 @@ public sealed class FlowRunner
                 continue;
             }
 
-            if (!RunRecordSummary.TryRead(entry.Value.Span, out var summary))
-            {
-                var record = entry.Deserialize(FlowRecordsJsonContext.Default.RunRecord)!;
-                summary = new RunRecordSummary(record.Flow, record.Status, record.StartedAt);
-            }
-
+            var summary = RunRecordSummary.Of(entry);
             if ((query.Flow is null || summary.Flow == query.Flow)
                 && (query.StartedFrom is null || summary.StartedAt >= query.StartedFrom)
                 && (query.StartedBefore is null || summary.StartedAt < query.StartedBefore))

@@ -190,12 +190,7 @@ internal sealed class FlowRunIndex : IStateChangeObserver
 
     private void Put(string runId, StateEntry record)
     {
-        if (!RunRecordSummary.TryRead(record.Value.Span, out var summary))
-        {
-            var full = record.Deserialize(FlowRecordsJsonContext.Default.RunRecord)!;
-            summary = new RunRecordSummary(full.Flow, full.Status, full.StartedAt);
-        }
-
+        var summary = RunRecordSummary.Of(record);
         Remove(runId);
         var run = new IndexedRun(runId, summary.Flow, summary.Status, summary.StartedAt);
         _byId[runId] = run;

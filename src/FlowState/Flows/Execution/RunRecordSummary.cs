@@ -8,6 +8,18 @@ namespace FlowState.Flows;
 /// </summary>
 internal readonly record struct RunRecordSummary(string Flow, FlowRunStatus Status, DateTimeOffset StartedAt)
 {
+    /// <summary>The summary of a stored run record: read straight from its JSON, or from the whole record when a field is not where it is written.</summary>
+    public static RunRecordSummary Of(StateEntry record)
+    {
+        if (TryRead(record.Value.Span, out var summary))
+        {
+            return summary;
+        }
+
+        var full = record.Deserialize(FlowRecordsJsonContext.Default.RunRecord)!;
+        return new RunRecordSummary(full.Flow, full.Status, full.StartedAt);
+    }
+
     /// <summary>The summary of a <see cref="RunRecord"/> as <see cref="FlowRecordsJsonContext"/> writes it; false when a field is missing.</summary>
     public static bool TryRead(ReadOnlySpan<byte> utf8Json, out RunRecordSummary summary)
     {
