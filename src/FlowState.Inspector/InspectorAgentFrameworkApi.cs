@@ -22,14 +22,13 @@ internal sealed class InspectorAgentFrameworkApi(InspectedStore store, FlowState
 
         await using var view = await store.AcquireAsync(cancellationToken).ConfigureAwait(false);
         var sessions = await FindSessionsAsync(view, cancellationToken).ConfigureAwait(false);
-        var newestFirst = Comparer<(StateScope Scope, List<AgentFrameworkCheckpoint> Checkpoints)>.Create(static (a, b) =>
+        var newestFirst = Comparer<Session>.Create(static (a, b) =>
             b.Checkpoints[^1].Created.CompareTo(a.Checkpoints[^1].Created) is var byTime and not 0 ? byTime : string.CompareOrdinal(a.Scope.Path, b.Scope.Path));
         var items = new JsonArray();
-        foreach (var (scope, checkpoints) in paging.Of(sessions, newestFirst))
+        foreach (var session in paging.Of(sessions, newestFirst))
         {
-            var latest = await ReadLatestAsync(view, scope, checkpoints[^1], cancellationToken).ConfigureAwait(false);
-            var item = SessionJson(scope, checkpoints);
-            item["waiting"] = latest?.Pending.Count ?? 0;
+            var item = SessionJson(session);
+            item["waiting"] = ReadLatest(session)?.Pending.Count ?? 0;
             items.Add(item);
         }
 
@@ -57,16 +56,16 @@ internal sealed class InspectorAgentFrameworkApi(InspectedStore store, FlowState
         }
 
         await using var view = await store.AcquireAsync(cancellationToken).ConfigureAwait(false);
-        var checkpoints = await ReadSessionAsync(view.For(scope), cancellationToken).ConfigureAwait(false);
-        if (checkpoints.Count == 0)
+        if (await ReadSessionAsync(view, scope, cancellationToken).ConfigureAwait(false) is not { } session)
         {
             return InspectorErrors.NotFound(
                 "unknown_session",
                 $"There is no Agent Framework session in '{InspectorReadApi.ScopeText(scope)}' (no checkpoint there: never written, or deleted); GET api/v1/agent-framework/sessions lists those there are.");
         }
 
-        var latest = await ReadLatestAsync(view, scope, checkpoints[^1], cancellationToken).ConfigureAwait(false);
-        var json = SessionJson(scope, checkpoints);
+        var checkpoints = session.Checkpoints;
+        var latest = ReadLatest(session);
+        var json = SessionJson(session);
         json["checkpoints"] = new JsonArray([.. checkpoints.Select(c => (JsonNode)new JsonObject
         {
             ["id"] = c.Id,
@@ -88,21 +87,21 @@ internal sealed class InspectorAgentFrameworkApi(InspectedStore store, FlowState
         return InspectorReadApi.Json(json);
     }
 
-    private static JsonObject SessionJson(StateScope scope, List<AgentFrameworkCheckpoint> checkpoints) => new()
+    private static JsonObject SessionJson(Session session) => new()
     {
-        ["sessionId"] = scope.Name,
-        ["scope"] = InspectorReadApi.ScopeText(scope),
-        ["scopeKey"] = scope.StorageKey,
-        ["root"] = InspectorReadApi.ScopeText(scope.Parent!),
-        ["count"] = checkpoints.Count,
-        ["firstCreated"] = checkpoints[0].Created,
-        ["lastCreated"] = checkpoints[^1].Created,
-        ["lastStep"] = checkpoints[^1].Step,
+        ["sessionId"] = session.Scope.Name,
+        ["scope"] = InspectorReadApi.ScopeText(session.Scope),
+        ["scopeKey"] = session.Scope.StorageKey,
+        ["root"] = InspectorReadApi.ScopeText(session.Scope.Parent!),
+        ["count"] = session.Checkpoints.Count,
+        ["firstCreated"] = session.Checkpoints[0].Created,
+        ["lastCreated"] = session.Checkpoints[^1].Created,
+        ["lastStep"] = session.Checkpoints[^1].Step,
     };
 
     // On a store of this process the scope tree leads to the sessions (custom scopes' child scopes); elsewhere every key
     // named checkpoint:… is listed.
-    private static async Task<List<(StateScope Scope, List<AgentFrameworkCheckpoint> Checkpoints)>> FindSessionsAsync(InspectedView view, CancellationToken cancellationToken)
+    private static async Task<List<Session>> FindSessionsAsync(InspectedView view, CancellationToken cancellationToken)
     {
         var candidates = new List<StateScope>();
         if (view.Local is { } local)
@@ -127,52 +126,56 @@ internal sealed class InspectorAgentFrameworkApi(InspectedStore store, FlowState
             }
         }
 
-        var sessions = new List<(StateScope, List<AgentFrameworkCheckpoint>)>();
+        var sessions = new List<Session>();
         foreach (var scope in candidates)
         {
-            var checkpoints = await ReadSessionAsync(view.For(scope), cancellationToken).ConfigureAwait(false);
-            if (checkpoints.Count > 0)
+            if (await ReadSessionAsync(view, scope, cancellationToken).ConfigureAwait(false) is { } session)
             {
-                sessions.Add((scope, checkpoints));
+                sessions.Add(session);
             }
         }
 
         return sessions;
     }
 
-    // A session's checkpoints in the order they were written (by version), as the checkpoint store lists them.
-    private static async Task<List<AgentFrameworkCheckpoint>> ReadSessionAsync(IStateStore session, CancellationToken cancellationToken)
+    // A session's checkpoints in the order they were written (by version), as the checkpoint store lists them, and the
+    // newest one's entry (what the session's view reads further); null when the scope holds none.
+    private static async Task<Session?> ReadSessionAsync(InspectedView view, StateScope scope, CancellationToken cancellationToken)
     {
+        var store = view.For(scope);
         var checkpoints = new List<AgentFrameworkCheckpoint>();
-        await foreach (var key in session.ListKeysAsync(AgentFrameworkCheckpoint.KeyPrefix, cancellationToken).ConfigureAwait(false))
+        StateEntry? latest = null;
+        await foreach (var key in store.ListKeysAsync(AgentFrameworkCheckpoint.KeyPrefix, cancellationToken).ConfigureAwait(false))
         {
-            if (await session.GetEntryAsync(key, cancellationToken).ConfigureAwait(false) is { } entry && AgentFrameworkCheckpoint.TryRead(key, entry) is { } checkpoint)
+            if (await store.GetEntryAsync(key, cancellationToken).ConfigureAwait(false) is { } entry && AgentFrameworkCheckpoint.TryRead(key, entry) is { } checkpoint)
             {
                 checkpoints.Add(checkpoint);
+                if (latest is null || entry.Version > latest.Version)
+                {
+                    latest = entry;
+                }
             }
         }
 
         checkpoints.Sort(static (a, b) => a.Version.CompareTo(b.Version));
-        return checkpoints;
+        return latest is null ? null : new Session(scope, checkpoints, latest);
     }
 
-    private static async Task<LatestCheckpoint?> ReadLatestAsync(InspectedView view, StateScope scope, AgentFrameworkCheckpoint checkpoint, CancellationToken cancellationToken)
+    private static LatestCheckpoint? ReadLatest(Session session)
     {
-        if (await view.For(scope).GetEntryAsync(checkpoint.Key, cancellationToken).ConfigureAwait(false) is not { } entry)
-        {
-            return null;
-        }
-
         try
         {
-            using var document = JsonDocument.Parse(entry.Value);
-            return document.RootElement.TryGetProperty("value", out var value) ? LatestCheckpoint.Read(scope.Name, value) : null;
+            using var document = JsonDocument.Parse(session.Latest.Value);
+            return document.RootElement.TryGetProperty("value", out var value) ? LatestCheckpoint.Read(session.Scope.Name, value) : null;
         }
         catch (JsonException)
         {
             return null;
         }
     }
+
+    /// <summary>A session: its scope, its checkpoints oldest first, and the newest one's stored entry.</summary>
+    private sealed record Session(StateScope Scope, List<AgentFrameworkCheckpoint> Checkpoints, StateEntry Latest);
 
     /// <summary>What the latest checkpoint's Agent Framework JSON tells: the workflow's graph, where each executor stands, the requests it waits on.</summary>
     private sealed record LatestCheckpoint(FlowGraph? Graph, Dictionary<string, string> NodeStatus, List<(string RequestId, string Port, JsonNode? Data)> Pending)
