@@ -76,26 +76,26 @@ public sealed partial class StateStore
                     throw new StateCorruptedException($"The backend '{source}' holds an invalid key in scope '{scope}': {problem}") { Location = source };
                 }
 
-                var node = GetOrCreateNodeLocked(scope);
+                var node = _tree.GetOrCreateLocked(scope);
                 var keyBytes = System.Text.Encoding.UTF8.GetByteCount(stored.Key);
                 var entry = new StateEntry(node, stored.Key, keyBytes, stored.Value, stored.Version, stored.ExpiresAtUtcTicks, stored.TimeToLiveTicks, stored.Sliding);
                 if (node.Entries.TryGetValue(stored.Key, out var duplicate))
                 {
-                    AdjustCountersLocked(node, -1, -duplicate.Size);
-                    AdjustResidentLocked(duplicate, -1);
+                    ScopeTree.AdjustCountersLocked(node, -1, -duplicate.Size);
+                    _resident?.Adjust(duplicate, -1);
                 }
 
                 node.Entries[stored.Key] = entry;
-                AdjustCountersLocked(node, 1, entry.Size);
-                if (_pagesOut)
+                ScopeTree.AdjustCountersLocked(node, 1, entry.Size);
+                if (_resident is not null)
                 {
-                    AdjustResidentLocked(entry, 1);
-                    StampMostRecentLocked(entry);
+                    _resident.Adjust(entry, 1);
+                    _recency.StampMostRecentLocked(entry);
                 }
 
                 if (entry.ExpiresAtTicks != 0)
                 {
-                    _expiry.Enqueue(entry, entry.ExpiresAtTicks);
+                    _expiry.Add(entry);
                 }
             }
 
@@ -103,7 +103,7 @@ public sealed partial class StateStore
             Volatile.Write(ref _version, maxVersion);
             // Everything loaded is in the backend: none of it is undone after a failure, and all of it may be paged out.
             _commits?.MarkApplied(maxVersion);
-            if (_pagesOut)
+            if (_resident is not null)
             {
                 PendingEvictions? none = null;
                 EvictForCapacityLocked(0, ref none);
@@ -142,7 +142,7 @@ public sealed partial class StateStore
                 StateStoreLog.RolledBackUndurable(_logger, _options.Name, undo.Count, appliedVersion, failure);
             }
 
-            EndWatchersLocked(_root, new StateBackendException(
+            _watch.EndAllLocked(new StateBackendException(
                 $"The backend '{_backend!.Description}' failed ({failure.Message}); changes after version {appliedVersion} were undone in memory, so changes this watcher received after that version were never stored. Reopen the store, read again and watch again.",
                 failure));
         }
@@ -153,56 +153,42 @@ public sealed partial class StateStore
         switch (change.Kind)
         {
             case UndurableChanges.Kind.HistoryAdded:
-                if (_history.TryGetValue((change.Scope.StorageKey, change.Key), out var added))
-                {
-                    added.Remove(change.History!);
-                    if (added.Count == 0)
-                    {
-                        _history.Remove((change.Scope.StorageKey, change.Key));
-                    }
-                }
-
+                _history.Remove(change.Scope, change.Key, change.History!);
                 return;
             case UndurableChanges.Kind.HistoryDropped:
-                var id = (change.Scope.StorageKey, change.Key);
-                if (!_history.TryGetValue(id, out var dropped))
-                {
-                    _history[id] = dropped = [];
-                }
-
-                dropped.Insert(0, change.History!);
+                _history.Restore(change.Scope, change.Key, change.History!);
                 return;
         }
 
-        NotifyObserversLocked(change.Scope, change.Key);
+        _observers.Notify(change.Scope, change.Key);
         var node = FindNode(change.Scope);
         if (node is not null && node.Entries.TryRemove(change.Key, out var current))
         {
-            AdjustCountersLocked(node, -1, -current.Size);
-            AdjustResidentLocked(current, -1);
+            ScopeTree.AdjustCountersLocked(node, -1, -current.Size);
+            _resident?.Adjust(current, -1);
         }
 
         if (change.Previous is { } previous)
         {
-            var target = GetOrCreateNodeLocked(change.Scope);
+            var target = _tree.GetOrCreateLocked(change.Scope);
             // The key's old node left the tree when the undone change emptied it; the entry moves to the scope's node now.
             var restored = ReferenceEquals(previous.Owner, target) ? previous : previous.MovedTo(target);
             target.Entries[change.Key] = restored;
-            AdjustCountersLocked(target, 1, restored.Size);
-            AdjustResidentLocked(restored, 1);
+            ScopeTree.AdjustCountersLocked(target, 1, restored.Size);
+            _resident?.Adjust(restored, 1);
             if (_bounded && restored.IsResident)
             {
-                StampMostRecentLocked(restored);
+                _recency.StampMostRecentLocked(restored);
             }
 
             if (restored.ExpiresAtTicks != 0)
             {
-                _expiry.Enqueue(restored, restored.ExpiresAtTicks);
+                _expiry.Add(restored);
             }
         }
         else if (node is not null)
         {
-            PruneLocked(node);
+            ScopeTree.PruneLocked(node);
         }
     }
 
@@ -260,7 +246,7 @@ public sealed partial class StateStore
 
     private void RecordUpsertLocked(StateEntry entry)
     {
-        NotifyObserversLocked(entry.Scope, entry.Key);
+        _observers.Notify(entry.Scope, entry.Key);
         if (_commits is not null)
         {
             (_pendingChanges ??= []).Add(BackendChange.Upsert(new BackendEntry(
@@ -270,7 +256,7 @@ public sealed partial class StateStore
 
     private void RecordDeleteLocked(StateEntry entry)
     {
-        NotifyObserversLocked(entry.Scope, entry.Key);
+        _observers.Notify(entry.Scope, entry.Key);
         if (_commits is not null)
         {
             (_pendingChanges ??= []).Add(BackendChange.Delete(entry.Scope.StorageKey, entry.Key));
@@ -385,7 +371,7 @@ public sealed partial class StateStore
 
     private async ValueTask<CommitResult> CommitDurablyAsync(PreparedWrite[]? writes, ScopeClear? clear, CommitMode durability, CancellationToken cancellationToken)
     {
-        if (writes is not null && _pagesOut)
+        if (writes is not null && _resident is not null)
         {
             await PageInMergedAsync(writes, cancellationToken).ConfigureAwait(false);
         }

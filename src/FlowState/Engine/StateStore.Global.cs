@@ -26,7 +26,7 @@ public sealed partial class StateStore
         }
 
         // Undecorated: the global scope's node is the root, which is never pruned, so the view is skipped.
-        return ResidentAsync(Read(_root, key), cancellationToken);
+        return ResidentAsync(Read(_tree.Root, key), cancellationToken);
     }
 
     /// <inheritdoc />

@@ -136,7 +136,7 @@ public sealed partial class StateStore
         {
             var now = NowTicks();
             var pending = new Stack<ScopeNode>();
-            pending.Push(_root);
+            pending.Push(_tree.Root);
             while (pending.TryPop(out var node))
             {
                 foreach (var entry in node.Entries.Values)

@@ -3,8 +3,7 @@ namespace FlowState;
 // What the stream runtime needs from the engine: to be told which keys change, and to copy entries out and back in.
 public sealed partial class StateStore
 {
-    // Replaced whole, never changed in place, under the write lock (where the observers are called).
-    private IStateChangeObserver[] _changeObservers = [];
+    private readonly ChangeObserverList _observers = new();
 
     /// <summary>
     /// Installs <paramref name="observer"/> unless an observer of the same type is installed already (one stream
@@ -15,18 +14,7 @@ public sealed partial class StateStore
     {
         lock (_writeLock)
         {
-            if (Array.IndexOf(_changeObservers, observer) >= 0)
-            {
-                return true;
-            }
-
-            if (Array.Exists(_changeObservers, installed => installed.GetType() == observer.GetType()))
-            {
-                return false;
-            }
-
-            _changeObservers = [.. _changeObservers, observer];
-            return true;
+            return _observers.TryAdd(observer);
         }
     }
 
@@ -35,15 +23,7 @@ public sealed partial class StateStore
     {
         lock (_writeLock)
         {
-            _changeObservers = Array.FindAll(_changeObservers, installed => !ReferenceEquals(installed, observer));
-        }
-    }
-
-    private void NotifyObserversLocked(StateScope scope, string key)
-    {
-        foreach (var observer in _changeObservers)
-        {
-            observer.OnChanged(scope, key);
+            _observers.Remove(observer);
         }
     }
 
@@ -124,7 +104,7 @@ public sealed partial class StateStore
                 {
                     foreach (var group in entries.CountBy(e => e.Scope))
                     {
-                        GetOrCreateNodeLocked(group.Key).Reserve(group.Value);
+                        _tree.GetOrCreateLocked(group.Key).Reserve(group.Value);
                     }
 
                     // A checkpoint's entries come scope by scope: each scope's node is looked up once, not twice per key.
@@ -138,7 +118,7 @@ public sealed partial class StateStore
 
                         if (node is null || node.Scope != scope)
                         {
-                            node = GetOrCreateNodeLocked(scope);
+                            node = _tree.GetOrCreateLocked(scope);
                         }
 
                         node.Entries.TryGetValue(stored.Key, out var original);

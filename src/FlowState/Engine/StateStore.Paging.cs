@@ -5,10 +5,8 @@ namespace FlowState;
 // are unchanged) and are read back through the backend on the next read.
 public sealed partial class StateStore
 {
-    private long _residentEntries;
-    private long _residentBytes;
-    private long _pageOuts;
-    private long _pageIns;
+    // Null unless the store pages values out.
+    private readonly ResidentSet? _resident;
 
     /// <summary>Values in memory and how often values left memory and were read back (bounded stores with a backend).</summary>
     public PagingStatistics PagingStatistics
@@ -17,25 +15,13 @@ public sealed partial class StateStore
         {
             lock (_writeLock)
             {
-                return _pagesOut
-                    ? new PagingStatistics(_residentEntries, _residentBytes, _pageOuts, _pageIns)
-                    : new PagingStatistics(_root.SubtreeEntries, _root.SubtreeBytes, 0, 0);
+                return _resident?.Statistics() ?? new PagingStatistics(_tree.Root.SubtreeEntries, _tree.Root.SubtreeBytes, 0, 0);
             }
         }
     }
 
-    private bool OverCapacityLocked() => _pagesOut
-        ? _residentEntries > (_options.MaxEntries ?? long.MaxValue) || _residentBytes > (_options.MaxBytes ?? long.MaxValue)
-        : _root.SubtreeEntries > (_options.MaxEntries ?? long.MaxValue) || _root.SubtreeBytes > (_options.MaxBytes ?? long.MaxValue);
-
-    private void AdjustResidentLocked(StateEntry? entry, int sign)
-    {
-        if (_pagesOut && entry is not null && entry.IsResident)
-        {
-            _residentEntries += sign;
-            _residentBytes += sign * (long)entry.Size;
-        }
-    }
+    private bool OverCapacityLocked() => _resident?.IsOverCapacity
+        ?? (_tree.Root.SubtreeEntries > (_options.MaxEntries ?? long.MaxValue) || _tree.Root.SubtreeBytes > (_options.MaxBytes ?? long.MaxValue));
 
     /// <summary>A read's entry as the caller may hand it out: as it is, or read back from the backend when paged out.</summary>
     internal ValueTask<StateEntry?> ResidentAsync(StateEntry? entry, CancellationToken cancellationToken) =>
@@ -52,13 +38,13 @@ public sealed partial class StateStore
 
         var cold = entry.PagedOut();
         entry.Node().Entries[entry.Key] = cold;
-        AdjustResidentLocked(entry, -1);
+        _resident!.Adjust(entry, -1);
         if (cold.ExpiresAtTicks != 0)
         {
-            _expiry.Enqueue(cold, cold.ExpiresAtTicks);
+            _expiry.Add(cold);
         }
 
-        _pageOuts++;
+        _resident.CountPageOut();
     }
 
     /// <summary>
@@ -94,12 +80,12 @@ public sealed partial class StateStore
                     return entry;
                 }
 
-                if (IsCurrent(entry))
+                if (entry.IsCurrent())
                 {
                     entry.PageIn(CheckPagedOutValue(entry, stored));
-                    AdjustResidentLocked(entry, 1);
-                    StampMostRecentLocked(entry);
-                    _pageIns++;
+                    _resident!.Adjust(entry, 1);
+                    _recency.StampMostRecentLocked(entry);
+                    _resident.CountPageIn();
                     EvictForCapacityLocked(0, ref evictions);
                     WriteBehindLocked();
                     return entry;

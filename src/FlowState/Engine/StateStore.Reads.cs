@@ -6,9 +6,6 @@ public sealed partial class StateStore
 {
     // The seqlock re-check must not be satisfied before the dictionary read. x86/x64 never reorder loads with
     // loads and the JIT does not move loads across a volatile read; weaker CPUs (Arm) need a fence.
-    [ThreadStatic]
-    private static long t_readCounter;
-
     private static readonly bool NeedsLoadFence =
         System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture is not
             (System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.X86);
@@ -84,7 +81,7 @@ public sealed partial class StateStore
 
         if (_bounded)
         {
-            StampRead(entry);
+            _recency.StampRead(entry);
         }
 
         if (_trackAccess)
@@ -93,25 +90,6 @@ public sealed partial class StateStore
         }
 
         return entry;
-    }
-
-    /// <summary>
-    /// LRU stamp of a read: the store's write epoch in the high half, a per-thread read counter in the low half.
-    /// Every write (a new epoch) orders after all reads before it. An entry already read in the current epoch keeps
-    /// its stamp: within one epoch (between two writes) an entry's place is its first read there, and reads of
-    /// different threads are ordered arbitrarily. A write's own stamp (low half 0) is not a read, so the first read
-    /// after it still moves the entry behind everything read before. Rewriting the stamp on every read made each read
-    /// a write to the entry, which other cores reading the same keys then missed in their caches: a two-thread bounded
-    /// read cost 2.6x BitFaster's TLru.
-    /// </summary>
-    private void StampRead(StateEntry entry)
-    {
-        var epoch = Volatile.Read(ref _lruEpoch);
-        var stamp = entry.AccessStamp;
-        if ((ulong)stamp >> 32 != (ulong)epoch || (uint)stamp == 0)
-        {
-            entry.AccessStamp = (epoch << 32) | (uint)++t_readCounter;
-        }
     }
 
     internal IReadOnlyList<string> ListKeys(StateScope scope, string? prefix)
@@ -225,7 +203,7 @@ public sealed partial class StateStore
         StateNameValidator.ValidateKey(key);
         if (_trackAccess)
         {
-            Interlocked.Increment(ref _absentScopeMisses);
+            _tree.CountAbsentScopeMiss();
         }
 
         return null;

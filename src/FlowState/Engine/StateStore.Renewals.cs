@@ -16,7 +16,7 @@ public sealed partial class StateStore
                 continue;
             }
 
-            if (!IsCurrent(entry) || entry.IsExpired(now))
+            if (!entry.IsCurrent() || entry.IsExpired(now))
             {
                 // Written, deleted or expired since the read: that change is what the backend gets.
                 entry.ClearRenewalPending();

@@ -65,7 +65,7 @@ public sealed partial class StateStore
 
             var value = current is null ? default : current.Deserialize<T>(_jsonDeep);
             var next = update(value);
-            var json = JsonValueCodec.Serialize(next, _jsonDeep, key, ValueLimitsFor(scope).MaxBytes, scope);
+            var json = JsonValueCodec.Serialize(next, _jsonDeep, key, _limits.ValueLimitsFor(scope).MaxBytes, scope);
             var writeOptions = (options ?? StateWriteOptions.None) with { ExpectedVersion = currentVersion };
             try
             {
@@ -168,7 +168,7 @@ public sealed partial class StateStore
         {
             if (write.Kind is StateOperationKind.Set or StateOperationKind.Merge)
             {
-                var (maxBytes, maxDepth) = ValueLimitsFor(write.Scope);
+                var (maxBytes, maxDepth) = _limits.ValueLimitsFor(write.Scope);
                 // A patch's nulls vanish in the merge, so only the merged value is held to the depth limit.
                 JsonValueCodec.Validate(write.Utf8Json, maxBytes, write.Kind == StateOperationKind.Set ? maxDepth : JsonValueCodec.SerializerMaxDepth, write.Scope, write.Key);
             }
@@ -229,7 +229,7 @@ public sealed partial class StateStore
     {
         // Every entry with an expiry sits in the expiry queue, so with an empty queue and no TTL to set, time
         // does not matter and the (costly) precise clock is not read.
-        var now = _expiry.Count > 0 || _options.DefaultTimeToLive is not null || _historyDepths.Count != 0 || AnySetsTimeToLive(writes) ? NowTicks() : 0;
+        var now = !_expiry.IsEmpty || _options.DefaultTimeToLive is not null || _history.IsKept || AnySetsTimeToLive(writes) ? NowTicks() : 0;
         PurgeExpiredLocked(now, ref evictions);
         var version = _version + 1;
         var plan = PlanLocked(writes, version, now);
@@ -374,7 +374,7 @@ public sealed partial class StateStore
                     }
 
                     var merged = JsonMergePatch.Apply(planned.Exists ? planned.Utf8Json : null, write.Utf8Json!);
-                    var (maxBytes, maxDepth) = ValueLimitsFor(write.Scope);
+                    var (maxBytes, maxDepth) = _limits.ValueLimitsFor(write.Scope);
                     JsonValueCodec.Validate(merged, maxBytes, maxDepth, write.Scope, write.Key);
                     SetPlanned(planned, write, merged, StateChangeKind.Merged, version);
                     break;
@@ -497,7 +497,7 @@ public sealed partial class StateStore
 
             for (var scope = planned.Scope; scope is not null; scope = scope.Parent)
             {
-                if (LimitsOf(scope) is { } limits && (limits.MaxKeys is not null || limits.MaxTotalBytes is not null))
+                if (_limits.Of(scope) is { } limits && (limits.MaxKeys is not null || limits.MaxTotalBytes is not null))
                 {
                     deltas ??= [];
                     var d = deltas.GetValueOrDefault(scope);
@@ -507,7 +507,7 @@ public sealed partial class StateStore
         }
 
         // A store that pages values out holds more than its bound in its backend; over it, values leave memory.
-        if (!_pagesOut && _options.MaxEntries is { } maxEntries && newEntries > maxEntries)
+        if (_resident is null && _options.MaxEntries is { } maxEntries && newEntries > maxEntries)
         {
             throw new StateLimitExceededException($"The write stores {newEntries} entries but the whole store holds at most {maxEntries} (StateStoreOptions.MaxEntries); split it.")
             {
@@ -517,7 +517,7 @@ public sealed partial class StateStore
             };
         }
 
-        if (!_pagesOut && _options.MaxBytes is { } maxBytes && newBytes > maxBytes)
+        if (_resident is null && _options.MaxBytes is { } maxBytes && newBytes > maxBytes)
         {
             throw new StateLimitExceededException($"The write stores {newBytes} bytes but the whole store holds at most {maxBytes} (StateStoreOptions.MaxBytes); split it or raise the limit.")
             {
@@ -534,7 +534,7 @@ public sealed partial class StateStore
 
         foreach (var (scope, delta) in deltas)
         {
-            var limits = LimitsOf(scope)!;
+            var limits = _limits.Of(scope)!;
             var node = FindNode(scope);
             var entries = node?.SubtreeEntries ?? 0;
             var bytes = node?.SubtreeBytes ?? 0;
@@ -565,7 +565,7 @@ public sealed partial class StateStore
     }
 
     private void WriteEntryLocked(PlannedKey planned, long version, long now, ref PendingEvictions? evictions) =>
-        WriteEntryLocked(GetOrCreateNodeLocked(planned.Scope), planned.Key, planned.KeyBytes, planned.Utf8Json!, planned.TimeToLiveTicks, planned.Sliding, planned.Original, planned.ChangeKind, version, now, ref evictions);
+        WriteEntryLocked(_tree.GetOrCreateLocked(planned.Scope), planned.Key, planned.KeyBytes, planned.Utf8Json!, planned.TimeToLiveTicks, planned.Sliding, planned.Original, planned.ChangeKind, version, now, ref evictions);
 
     private void WriteEntryLocked(
         ScopeNode node, string key, int keyBytes, byte[] utf8Json, long timeToLiveTicks, bool sliding, StateEntry? original, StateChangeKind changeKind, long version, long now, ref PendingEvictions? evictions)
@@ -574,27 +574,27 @@ public sealed partial class StateStore
         var entry = new StateEntry(node, key, keyBytes, utf8Json, version, expiresAt, timeToLiveTicks, sliding);
         if (_bounded)
         {
-            StampMostRecentLocked(entry);
+            _recency.StampMostRecentLocked(entry);
         }
 
         if (expiresAt != 0)
         {
-            _expiry.Enqueue(entry, expiresAt);
+            _expiry.Add(entry);
         }
 
         node.Entries[key] = entry;
         _undurable?.EntryReplaced(version, node.Scope, key, original, _commits!.AppliedVersion);
-        AdjustResidentLocked(original, -1);
-        AdjustResidentLocked(entry, 1);
+        _resident?.Adjust(original, -1);
+        _resident?.Adjust(entry, 1);
         RecordUpsertLocked(entry);
         RecordHistoryLocked(node.Scope, key, version, now, entry.Utf8Json);
-        AdjustCountersLocked(node, original is null ? 1 : 0, entry.Size - (original?.Size ?? 0));
+        ScopeTree.AdjustCountersLocked(node, original is null ? 1 : 0, entry.Size - (original?.Size ?? 0));
         if (original is not null)
         {
             AddEviction(ref evictions, original, EvictionReason.Replaced);
         }
 
-        PublishLocked(node, key, changeKind, version, entry.Utf8Json, original);
+        _watch.PublishLocked(node, key, changeKind, version, entry.Utf8Json, original);
     }
 
     private void RemoveEntryLocked(StateEntry entry, EvictionReason reason, StateChangeKind kind, long version, ref PendingEvictions? evictions)
@@ -606,28 +606,19 @@ public sealed partial class StateStore
         }
 
         _undurable?.EntryReplaced(version, node.Scope, entry.Key, entry, _commits!.AppliedVersion);
-        AdjustCountersLocked(node, -1, -entry.Size);
-        AdjustResidentLocked(entry, -1);
+        ScopeTree.AdjustCountersLocked(node, -1, -entry.Size);
+        _resident?.Adjust(entry, -1);
         RecordDeleteLocked(entry);
-        if (_historyDepths.Count != 0)
+        if (_history.IsKept)
         {
             RecordHistoryLocked(node.Scope, entry.Key, version, NowTicks(), null);
         }
 
-        if (reason == EvictionReason.Expired)
-        {
-            node.Expirations++;
-            _expirations++;
-        }
-        else if (reason == EvictionReason.Capacity)
-        {
-            node.Evictions++;
-            _evictions++;
-        }
+        _tree.CountRemovalLocked(node, reason);
 
         AddEviction(ref evictions, entry, reason);
-        PublishLocked(node, entry.Key, kind, version, ReadOnlyMemory<byte>.Empty, entry);
-        PruneLocked(node);
+        _watch.PublishLocked(node, entry.Key, kind, version, ReadOnlyMemory<byte>.Empty, entry);
+        ScopeTree.PruneLocked(node);
     }
 
     private void AddEviction(ref PendingEvictions? evictions, StateEntry entry, EvictionReason reason)
@@ -648,55 +639,6 @@ public sealed partial class StateStore
             {
                 (_evictionGates ??= []).Add(newGate);
             }
-        }
-    }
-
-    private static void AdjustCountersLocked(ScopeNode node, long entries, long bytes)
-    {
-        for (var n = node; n is not null; n = n.Parent)
-        {
-            n.SubtreeEntries += entries;
-            n.SubtreeBytes += bytes;
-        }
-    }
-
-    private ScopeNode GetOrCreateNodeLocked(StateScope scope)
-    {
-        if (scope.IsGlobal)
-        {
-            return _root;
-        }
-
-        var parent = GetOrCreateNodeLocked(scope.Parent!);
-        // Changed under the write lock only (one lock is enough) and most scopes have a child or two: a default
-        // dictionary (31 buckets, a lock per core) made every scope heavier and every walk of the tree slower.
-        parent.Children ??= new(concurrencyLevel: 1, capacity: 1);
-        var segment = (scope.Kind, scope.Name);
-        if (!parent.Children.TryGetValue(segment, out var node))
-        {
-            node = new ScopeNode(scope, parent);
-            parent.Children[segment] = node;
-        }
-
-        return node;
-    }
-
-    /// <summary>Removes empty scopes from the tree (so finished runs leave nothing behind), keeping their counters in the parent.</summary>
-    private static void PruneLocked(ScopeNode node)
-    {
-        while (node.IsPrunable)
-        {
-            var parent = node.Parent!;
-            parent.Children!.TryRemove((node.Scope.Kind, node.Scope.Name), out _);
-            node.Detached = true;
-            parent.Retired = parent.Retired with
-            {
-                Hits = parent.Retired.Hits + node.Retired.Hits + node.Access.Hits,
-                Misses = parent.Retired.Misses + node.Retired.Misses + node.Access.Misses,
-                Evictions = parent.Retired.Evictions + node.Retired.Evictions + node.Evictions,
-                Expirations = parent.Retired.Expirations + node.Retired.Expirations + node.Expirations,
-            };
-            node = parent;
         }
     }
 
@@ -723,7 +665,7 @@ public sealed partial class StateStore
                 var entries = new List<StateEntry>();
                 if (clear.IncludesChildScopes)
                 {
-                    CollectEntriesLocked(node, entries);
+                    ScopeTree.CollectEntriesLocked(node, entries);
                 }
                 else
                 {
@@ -758,40 +700,11 @@ public sealed partial class StateStore
         return (new CommitResult(_version, removed), durable);
     }
 
-    private static void CollectEntriesLocked(ScopeNode node, List<StateEntry> into)
-    {
-        into.AddRange(node.Entries.Values);
-        if (node.Children is not null)
-        {
-            foreach (var child in node.Children.Values)
-            {
-                CollectEntriesLocked(child, into);
-            }
-        }
-    }
-
-    private static bool IsCurrent(StateEntry entry) =>
-        entry.Node().Entries.TryGetValue(entry.Key, out var current) && ReferenceEquals(current, entry);
-
     private int PurgeExpiredLocked(long now, ref PendingEvictions? evictions)
     {
         var purged = 0;
-        while (_expiry.TryPeek(out var entry, out var at) && at <= now)
+        while (_expiry.TryTakeExpired(now, out var entry))
         {
-            _expiry.Dequeue();
-            if (!IsCurrent(entry))
-            {
-                continue;
-            }
-
-            var expiresAt = entry.ExpiresAtTicks;
-            if (expiresAt > now)
-            {
-                // A sliding entry was read since it was queued.
-                _expiry.Enqueue(entry, expiresAt);
-                continue;
-            }
-
             RemoveEntryLocked(entry, EvictionReason.Expired, StateChangeKind.Expired, entry.Version, ref evictions);
             purged++;
         }
@@ -799,44 +712,18 @@ public sealed partial class StateStore
         return purged;
     }
 
-    /// <summary>Makes an entry the most recently used, under the write lock (a new write epoch orders it after every read before).</summary>
-    private void StampMostRecentLocked(StateEntry entry)
-    {
-        var stamp = ++_lruEpoch << 32;
-        entry.AccessStamp = stamp;
-        _lru.Enqueue(entry, stamp);
-    }
-
     private void EvictForCapacityLocked(long version, ref PendingEvictions? evictions)
     {
         List<StateEntry>? justWritten = null;
-        while (OverCapacityLocked())
+        while (OverCapacityLocked() && _recency.TryTakeLeastRecentLocked(out var entry))
         {
-            if (!_lru.TryDequeue(out var entry, out var stamp))
-            {
-                break;
-            }
-
-            if (!IsCurrent(entry))
-            {
-                continue;
-            }
-
-            var accessed = entry.AccessStamp;
-            if (accessed != stamp)
-            {
-                // Read since it was queued: it is younger than its place in the queue says.
-                _lru.Enqueue(entry, accessed);
-                continue;
-            }
-
             if (entry.Version == version)
             {
                 (justWritten ??= []).Add(entry);
                 continue;
             }
 
-            if (_pagesOut && entry.Version > _commits!.AppliedVersion)
+            if (_resident is not null && entry.Version > _commits!.AppliedVersion)
             {
                 // Not in the backend yet, so its value could not be read back; newer ones mostly are not either. A later
                 // commit pages them out.
@@ -844,7 +731,7 @@ public sealed partial class StateStore
                 break;
             }
 
-            if (_pagesOut)
+            if (_resident is not null)
             {
                 PageOutLocked(entry);
                 continue;
@@ -857,7 +744,7 @@ public sealed partial class StateStore
         {
             foreach (var entry in justWritten)
             {
-                _lru.Enqueue(entry, entry.AccessStamp);
+                _recency.RequeueLocked(entry);
             }
         }
     }
@@ -865,38 +752,23 @@ public sealed partial class StateStore
     /// <summary>Drops queue slots of replaced and deleted entries once they outnumber the live ones.</summary>
     private void CompactQueuesLocked()
     {
-        var live = _root.SubtreeEntries;
-        var compactLru = _lru.Count > (2 * live) + 1024;
-        var compactExpiry = _expiry.Count > (2 * live) + 1024;
-        if (!compactLru && !compactExpiry)
+        var live = _tree.Root.SubtreeEntries;
+        var compactRecency = _recency.NeedsCompaction(live);
+        var compactExpiry = _expiry.NeedsCompaction(live);
+        if (!compactRecency && !compactExpiry)
         {
             return;
         }
 
-        var entries = new List<StateEntry>((int)live);
-        CollectEntriesLocked(_root, entries);
-        if (compactLru)
+        var entries = _tree.AllEntriesLocked();
+        if (compactRecency)
         {
-            _lru.Clear();
-            foreach (var entry in entries)
-            {
-                if (entry.IsResident)
-                {
-                    _lru.Enqueue(entry, entry.AccessStamp);
-                }
-            }
+            _recency.RebuildLocked(entries);
         }
 
         if (compactExpiry)
         {
-            _expiry.Clear();
-            foreach (var entry in entries)
-            {
-                if (entry.ExpiresAtTicks != 0)
-                {
-                    _expiry.Enqueue(entry, entry.ExpiresAtTicks);
-                }
-            }
+            _expiry.RebuildLocked(entries);
         }
     }
 }

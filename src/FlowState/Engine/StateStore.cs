@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -17,21 +15,15 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     private const int LoadChunk = 4096;
 
     private readonly Lock _writeLock = new();
-    private readonly ScopeNode _root = new(StateScope.Global, null);
+    private readonly ScopeTree _tree = new();
     private readonly StateStoreOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly JsonSerializerOptions _json;
     private readonly JsonSerializerOptions _jsonDeep;
-    private readonly ConcurrentDictionary<StateScope, StateLimits> _scopeLimits = new();
-
-    // Set once any scope has limits: ConcurrentDictionary.IsEmpty takes every lock when the dictionary is empty, which
-    // showed on each write (it is never cleared, so a store that had limits keeps looking them up).
-    private volatile bool _hasScopeLimits;
-    private StateLimits _globalLimits;
-    private readonly StateLimits? _runLimits;
-    private readonly PriorityQueue<StateEntry, long> _lru = new();
-    private readonly PriorityQueue<StateEntry, long> _expiry = new();
+    private readonly ScopeLimitTable _limits;
+    private readonly RecencyQueue _recency = new();
+    private readonly ExpiryQueue _expiry = new();
     private readonly IStateInterceptor[] _interceptors;
     private readonly Func<IStateStore, IStateStore>[] _decorators;
     private readonly IStateStore _global;
@@ -46,21 +38,12 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     // Gates of pending evictions whose paged-out values are read after the lock; the next queued changes wait for them.
     private List<Task>? _evictionGates;
     private readonly bool _bounded;
-    private readonly bool _pagesOut;
     private readonly bool _readOnly;
     private readonly bool _trackAccess;
 
     // Odd while a change of several keys is being applied; readers that see it (or see it move) read under the lock.
     private long _batchSequence;
     private long _version;
-    private long _lruEpoch;
-    private long _absentScopeMisses;
-
-    // The whole store's evictions and expirations beside each scope's (changed under the write lock anyway). Hits and
-    // misses are counted per scope only: a second, store-wide count on every read cost 1.5 ns (about 12%) of a read.
-    private long _evictions;
-    private long _expirations;
-    private int _watcherCount;
     private int _disposed;
 
     /// <summary>Creates an unbounded in-memory store with default options.</summary>
@@ -98,22 +81,15 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
         _trackAccess = options.TrackAccessStatistics;
         _interceptors = [.. options.Interceptors];
         _decorators = [.. options.Decorators];
-        _runLimits = options.RunScopeLimits;
-        _hasScopeLimits = _runLimits is not null;
-        foreach (var (scope, limits) in options.ScopeLimits)
-        {
-            _scopeLimits[scope] = limits;
-            _hasScopeLimits = true;
-        }
+        _history = new VersionHistory(options.History);
+        _watch = new WatchHub(_tree, options.WatchBufferCapacity);
 
-        _historyDepths = new Dictionary<StateScope, int>(options.History);
-
-        _globalLimits = MergeLimits(options.Limits, _scopeLimits.GetValueOrDefault(StateScope.Global));
+        _limits = new ScopeLimitTable(options.Limits, options.RunScopeLimits, options.ScopeLimits);
         _coarseClock = ReferenceEquals(_time, TimeProvider.System) ? new CoarseUtcClock(_time) : null;
         _backend = options.Backend;
-        _pagesOut = _bounded && _backend is not null;
+        _resident = _bounded && _backend is not null ? new ResidentSet(options.MaxEntries, options.MaxBytes) : null;
         _readOnly = _backend is IReadOnlyStateBackend { IsReadOnly: true };
-        if (_readOnly && _pagesOut)
+        if (_readOnly && _resident is not null)
         {
             throw new ArgumentException("A read-only store keeps every value in memory (it reads the storage once, at open): remove MaxEntries and MaxBytes, or open it writable.", nameof(options));
         }
@@ -194,9 +170,9 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     /// <summary>The store's name and where it keeps its state, for logs and health reports: <c>StateStore(orders: sqlite:/data/orders.db)</c>.</summary>
     public override string ToString() => $"StateStore({Name}: {_backend?.Description ?? "in memory"})";
 
-    long IStateStoreRoot.MaxValueBytes(StateScope scope) => ValueLimitsFor(scope).MaxBytes;
+    long IStateStoreRoot.MaxValueBytes(StateScope scope) => _limits.ValueLimitsFor(scope).MaxBytes;
 
-    internal long MaxValueBytes(StateScope scope) => ValueLimitsFor(scope).MaxBytes;
+    internal long MaxValueBytes(StateScope scope) => _limits.ValueLimitsFor(scope).MaxBytes;
 
     JsonSerializerOptions IStateStoreRoot.DeepSerializerOptions => _jsonDeep;
 
@@ -205,7 +181,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     async ValueTask<long> IStateStoreRoot.ApplyGlobalBehindAsync(StateBatch batch, CancellationToken cancellationToken) =>
         (await CommitAsync(Prepare(StateScope.Global, batch), Durability.None, cancellationToken).ConfigureAwait(false)).Version;
 
-    DeferredWrites? IStateStoreRoot.NewDeferredWrites() => _commits is null || _pagesOut || _readOnly ? null : new DeferredWrites();
+    DeferredWrites? IStateStoreRoot.NewDeferredWrites() => _commits is null || _resident is not null || _readOnly ? null : new DeferredWrites();
 
     async ValueTask<long> IStateStoreRoot.ApplyGlobalDeferredAsync(StateBatch batch, DeferredWrites deferred, CancellationToken cancellationToken) =>
         (await CommitAsync(Prepare(StateScope.Global, batch), new CommitMode(Durability.None, deferred), cancellationToken).ConfigureAwait(false)).Version;
@@ -247,7 +223,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
             long versionMark = 0;
             // A store that pages values out loads in chunks, so that opening never holds more than a chunk of values
             // beyond its bound; migrations need every entry at once.
-            var chunked = store._pagesOut && options.Migrations.Count == 0;
+            var chunked = store._resident is not null && options.Migrations.Count == 0;
             await foreach (var entry in store._backend.ScanAsync(string.Empty, cancellationToken).ConfigureAwait(false))
             {
                 storedVersion = Math.Max(storedVersion, entry.Version);
@@ -258,7 +234,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
                     continue;
                 }
 
-                if (entry.ScopeKey.StartsWith(HistoryScopePrefix, StringComparison.Ordinal))
+                if (entry.ScopeKey.StartsWith(VersionHistory.ScopePrefix, StringComparison.Ordinal))
                 {
                     history.Add(entry);
                     continue;
@@ -317,20 +293,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
         ArgumentNullException.ThrowIfNull(scope);
         lock (_writeLock)
         {
-            if (limits is null)
-            {
-                _scopeLimits.TryRemove(scope, out _);
-            }
-            else
-            {
-                _scopeLimits[scope] = limits;
-                _hasScopeLimits = true;
-            }
-
-            if (scope.IsGlobal)
-            {
-                _globalLimits = MergeLimits(_options.Limits, limits);
-            }
+            _limits.Set(scope, limits);
         }
     }
 
@@ -338,7 +301,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     public StateStatistics GetStatistics()
     {
         var total = GetStatistics(StateScope.Global);
-        return total with { Misses = total.Misses + Volatile.Read(ref _absentScopeMisses) };
+        return total with { Misses = total.Misses + _tree.AbsentScopeMisses };
     }
 
     /// <summary>
@@ -351,22 +314,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     {
         ArgumentNullException.ThrowIfNull(scope);
         ThrowIfDisposed();
-        if (FindNode(scope)?.Children is not { } children)
-        {
-            return [];
-        }
-
-        var result = new List<StateScopeSummary>(children.Count);
-        foreach (var child in children.Values)
-        {
-            // Children are read without the lock (as reads are); a child detached meanwhile is gone from the tree.
-            if (!child.Detached && child.SubtreeEntries > 0)
-            {
-                result.Add(new StateScopeSummary(child.Scope, child.SubtreeEntries, child.SubtreeBytes));
-            }
-        }
-
-        return result;
+        return FindNode(scope) is { } node ? ScopeTree.ListChildren(node) : [];
     }
 
     /// <summary>
@@ -374,36 +322,10 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     /// order, how many child scopes there are, and the entries of all of them. Orders only the page (a heap of its end)
     /// and builds a summary only for its scopes: a root with 100,000 runs' scopes answers in a pass over its children.
     /// </summary>
-    // Fully optimized from the first call (as the collector and the order): it loops over every child, and tiered
-    // compilation left the first tens of calls (what a person browsing sees first) about twice as slow.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal (List<StateScopeSummary> Page, int Total, long Entries) PageChildScopes(StateScope scope, int offset, int limit)
     {
         ThrowIfDisposed();
-        if (FindNode(scope)?.Children is not { } children)
-        {
-            return ([], 0, 0);
-        }
-
-        // The children go through the heap as they are enumerated: no list of 100,000 of them (a large-object
-        // allocation per call, and in time a full collection of a heap that holds the whole store).
-        var kept = new TopOrderedCollector<(ScopeSegmentKind Kind, string Name, ScopeNode Node)>((long)offset + limit, ChildPathOrder.Instance);
-        var total = 0;
-        long entries = 0;
-        foreach (var ((kind, name), child) in children)
-        {
-            // Children are read without the lock (as reads are); a child detached meanwhile is gone from the tree.
-            if (!child.Detached && child.SubtreeEntries is var count and > 0)
-            {
-                total++;
-                entries += count;
-                kept.Add((kind, name, child));
-            }
-        }
-
-        var page = kept.Result().Skip(offset)
-            .Select(static child => new StateScopeSummary(child.Node.Scope, child.Node.SubtreeEntries, child.Node.SubtreeBytes)).ToList();
-        return (page, total, entries);
+        return FindNode(scope) is { } node ? ScopeTree.PageChildren(node, offset, limit) : ([], 0, 0);
     }
 
     /// <summary>
@@ -450,7 +372,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
                 WriteBehindLocked();
                 node = FindNode(scope);
                 counted = node is null ? new StateStatistics(0, 0, 0, 0, 0, 0)
-                    : new StateStatistics(node.SubtreeEntries, node.SubtreeBytes, 0, 0, node == _root ? _evictions : 0, node == _root ? _expirations : 0);
+                    : new StateStatistics(node.SubtreeEntries, node.SubtreeBytes, 0, 0, node == _tree.Root ? _tree.Evictions : 0, node == _tree.Root ? _tree.Expirations : 0);
             }
         }
         finally
@@ -466,8 +388,8 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
         // Summed after the lock, so that writers never wait for a walk of the subtree (100 ms and more for a store of
         // 100,000 runs): hits and misses are counted without the lock anyway, and a scope pruned meanwhile may be
         // counted in its parent too, or in neither, as a read racing a prune may be.
-        var summed = SumStatistics(node);
-        return node == _root ? counted with { Hits = summed.Hits, Misses = summed.Misses } : summed with { Entries = counted.Entries, Bytes = counted.Bytes };
+        var summed = ScopeTree.SumAccess(node);
+        return node == _tree.Root ? counted with { Hits = summed.Hits, Misses = summed.Misses } : summed with { Entries = counted.Entries, Bytes = counted.Bytes };
     }
 
     /// <inheritdoc />
@@ -487,7 +409,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
 
         lock (_writeLock)
         {
-            CompleteWatchers(_root);
+            _watch.CompleteAllLocked();
         }
 
         if (_commits is not null)
@@ -504,21 +426,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
 
     internal long NowTicks() => _time.GetUtcNow().UtcTicks;
 
-    internal ScopeNode? FindNode(StateScope scope)
-    {
-        if (scope.IsGlobal)
-        {
-            return _root;
-        }
-
-        var parent = FindNode(scope.Parent!);
-        if (parent?.Children is null)
-        {
-            return null;
-        }
-
-        return parent.Children.TryGetValue((scope.Kind, scope.Name), out var node) ? node : null;
-    }
+    internal ScopeNode? FindNode(StateScope scope) => _tree.Find(scope);
 
     private static void ValidateOptions(StateStoreOptions options)
     {
@@ -573,68 +481,6 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
         ArgumentNullException.ThrowIfNull(options.TimeProvider, "options.TimeProvider");
     }
 
-    private static StateLimits MergeLimits(StateLimits store, StateLimits? global) => global is null ? store : new StateLimits
-    {
-        MaxKeys = Min(store.MaxKeys, global.MaxKeys),
-        MaxTotalBytes = Min(store.MaxTotalBytes, global.MaxTotalBytes),
-        MaxValueBytes = Min(store.MaxValueBytes, global.MaxValueBytes),
-        MaxDepth = (int?)Min(store.MaxDepth, global.MaxDepth),
-    };
-
-    private static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
-
-    private StateLimits? LimitsOf(StateScope scope) =>
-        scope.IsGlobal ? _globalLimits : _scopeLimits.GetValueOrDefault(scope) ?? (IsRunScope(scope) ? _runLimits : null);
-
-    private static bool IsRunScope(StateScope scope) => scope is { Depth: 1, Kind: ScopeSegmentKind.Workflow };
-
-    /// <summary>The value limits that apply in <paramref name="scope"/>: the smallest along the chain of enclosing scopes.</summary>
-    private (long MaxBytes, int MaxDepth) ValueLimitsFor(StateScope scope)
-    {
-        long maxBytes = _globalLimits.MaxValueBytes ?? long.MaxValue;
-        int maxDepth = _globalLimits.MaxDepth ?? JsonValueCodec.SerializerMaxDepth;
-        if (_hasScopeLimits)
-        {
-            for (var s = scope; !s.IsGlobal; s = s.Parent!)
-            {
-                if (LimitsOf(s) is { } limits)
-                {
-                    maxBytes = Math.Min(maxBytes, limits.MaxValueBytes ?? long.MaxValue);
-                    maxDepth = Math.Min(maxDepth, limits.MaxDepth ?? int.MaxValue);
-                }
-            }
-        }
-
-        return (maxBytes, maxDepth);
-    }
-
-    // One pass over the subtree adding plain longs: a store of 100,000 runs has hundreds of thousands of scope nodes,
-    // and a record per node (and the children's Values, a locked snapshot copy per node) made this three times slower.
-    private static StateStatistics SumStatistics(ScopeNode root)
-    {
-        long hits = 0, misses = 0, evictions = 0, expirations = 0;
-        var pending = new Stack<ScopeNode>();
-        pending.Push(root);
-        while (pending.TryPop(out var node))
-        {
-            var retired = node.Retired;
-            var access = node.Access.Counts();
-            hits += retired.Hits + access.Hits;
-            misses += retired.Misses + access.Misses;
-            evictions += retired.Evictions + node.Evictions;
-            expirations += retired.Expirations + node.Expirations;
-            if (node.Children is { } children)
-            {
-                foreach (var child in children)
-                {
-                    pending.Push(child.Value);
-                }
-            }
-        }
-
-        return new StateStatistics(0, 0, hits, misses, evictions, expirations);
-    }
-
     /// <summary>
     /// Removes every entry whose time to live has passed, now rather than at the next background sweep (expired entries
     /// are never seen either way; this frees their memory and, with a backend, their storage).
@@ -676,7 +522,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
         {
             lock (_writeLock)
             {
-                if (_expiry.Count == 0)
+                if (_expiry.IsEmpty)
                 {
                     return;
                 }
