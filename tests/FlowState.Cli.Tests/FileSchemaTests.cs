@@ -56,7 +56,7 @@ public sealed class FileSchemaTests : CliTestBase
         Assert.False(Evaluate("pipeline-file", pipeline).IsValid);
         Assert.False(Evaluate("lua-flow-file", lua).IsValid);
         Assert.Equal((1, $"error: {flow}, line 3: unknown key 'tpo' in '(file).input' (did you mean 'top'?); the known keys are files, top, step_delay_ms"), Trimmed(await RunAsync("run", flow)));
-        Assert.Equal((1, $"error: {pipeline}, line 3: unknown key 'partitons' in '(file).pipeline' (did you mean 'partitions'?); the known keys are partitions, batch_size, sources, processors, sinks"), Trimmed(await RunAsync("run", pipeline)));
+        Assert.Equal((1, $"error: {pipeline}, line 3: unknown key 'partitons' in '(file).pipeline' (did you mean 'partitions'?); the known keys are partitions, batch_size, watermarks, sources, processors, sinks"), Trimmed(await RunAsync("run", pipeline)));
         Assert.Equal((1, $"error: {lua}, line 3: unknown key 'scrip' in 'flow.steps.a' (did you mean 'script'?); the known keys are script, retries, retry_delay_ms, next"), Trimmed(await RunAsync("run", lua)));
     }
 
@@ -84,6 +84,7 @@ public sealed class FileSchemaTests : CliTestBase
         Assert.Equal([.. Streaming.StreamPipelineDefinition.StateKeys, .. catalog.CheckpointSettingsKeys], Keys("pipeline-file", "properties", "state", "properties"));
         Assert.Equal(catalog.CheckpointStorageKeys("S3"), Keys("pipeline-file", "properties", "state", "properties", "s3_config", "properties"));
         Assert.Equal(Streaming.StreamPipelineDefinition.PipelineKeys, Keys("pipeline-file", "properties", "pipeline", "properties"));
+        Assert.Equal(Streaming.StreamPipelineDefinition.WatermarkKeys, Keys("pipeline-file", "properties", "pipeline", "properties", "watermarks", "properties"));
         Assert.Equal(["type", "name", .. catalog.SourceKeys], Keys("pipeline-file", "properties", "pipeline", "properties", "sources", "items", "properties"));
         Assert.Equal(["type", "name", .. catalog.ProcessorKeys], Keys("pipeline-file", "properties", "pipeline", "properties", "processors", "items", "properties"));
         Assert.Equal(["type", "name", .. catalog.SinkKeys], Keys("pipeline-file", "properties", "pipeline", "properties", "sinks", "items", "properties"));

@@ -19,4 +19,13 @@ public interface IProcessor
     /// </summary>
     ValueTask<IReadOnlyList<StreamMessage>> CompleteAsync(ProcessorContext context, CancellationToken cancellationToken) =>
         ValueTask.FromResult<IReadOnlyList<StreamMessage>>([]);
+
+    /// <summary>
+    /// Called when a timer registered through <see cref="ProcessorContext.Timers"/> fires, in the partition that owns its
+    /// key, between batches (never during one); returns messages to pass on. Event-time timers fire in time order when
+    /// the watermark reaches them, and every one left fires when a bounded input ends (before
+    /// <see cref="CompleteAsync"/>). The default emits nothing.
+    /// </summary>
+    ValueTask<IReadOnlyList<StreamMessage>> OnTimerAsync(StreamTimer timer, ProcessorContext context, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlyList<StreamMessage>>([]);
 }

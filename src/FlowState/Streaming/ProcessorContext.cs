@@ -3,7 +3,7 @@ namespace FlowState.Streaming;
 /// <summary>What a processor sees of the pipeline while it handles one partition's messages.</summary>
 public sealed class ProcessorContext
 {
-    internal ProcessorContext(string pipelineName, string processorName, int partition, int partitionCount, IStateStore state, IStateStore runtimeState)
+    internal ProcessorContext(string pipelineName, string processorName, int partition, int partitionCount, IStateStore state, IStateStore runtimeState, TimeProvider? time = null)
     {
         PipelineName = pipelineName;
         ProcessorName = processorName;
@@ -11,7 +11,11 @@ public sealed class ProcessorContext
         PartitionCount = partitionCount;
         State = state;
         RuntimeState = runtimeState;
+        Timers = new ProcessorTimers(this, runtimeState.Scope(TimersScope), time ?? TimeProvider.System);
     }
+
+    // The child scope of the runtime state that keeps timers, one key per message key.
+    private const string TimersScope = "timers";
 
     /// <summary>The pipeline's name.</summary>
     public string PipelineName { get; }
@@ -35,6 +39,12 @@ public sealed class ProcessorContext
 
     /// <summary>State the runtime keeps for wrappers such as <see cref="ExactlyOnceProcessor"/>; keyed like <see cref="State"/>.</summary>
     internal IStateStore RuntimeState { get; }
+
+    /// <summary>
+    /// This partition's timers: register event-time or processing-time timers per key; they fire through
+    /// <see cref="IProcessor.OnTimerAsync"/> and are kept in state like the keys they belong to.
+    /// </summary>
+    public ProcessorTimers Timers { get; }
 
     /// <summary>True when <paramref name="key"/> belongs to this partition.</summary>
     public bool Owns(string key) => StreamPartitioner.PartitionOf(key, PartitionCount) == Partition;

@@ -153,6 +153,8 @@ public sealed class StreamPipelineBuilder
         Require(o.CheckpointInterval is null || o.CheckpointInterval > TimeSpan.Zero, "the checkpoint interval must be positive");
         Require(o.PollInterval > TimeSpan.Zero, "the poll interval must be positive");
         Require(o.CheckpointTimeout > TimeSpan.Zero || o.CheckpointTimeout == Timeout.InfiniteTimeSpan, "the checkpoint timeout must be positive (or Timeout.InfiniteTimeSpan for none)");
+        Require(o.Watermarks is null || o.Watermarks.MaxOutOfOrderness >= TimeSpan.Zero, "the watermarks' max out-of-orderness must be 0 or more");
+        Require(o.Watermarks?.IdleTimeout is null || o.Watermarks.IdleTimeout > TimeSpan.Zero, "the watermarks' idle timeout must be positive (or null: sources are never idle)");
         if (o.ExactlyOnce)
         {
             Require(_checkpoints is not null, "exactly-once needs checkpoint storage (WithCheckpoints)");

@@ -49,6 +49,12 @@ public sealed class StreamPipelineOptions
     /// </summary>
     public TimeSpan CheckpointTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Event-time watermarks, so that event-time timers and windows fire while the pipeline runs; null (the default):
+    /// none flow, and event-time timers fire only when a bounded input ends.
+    /// </summary>
+    public WatermarkOptions? Watermarks { get; set; }
+
     /// <summary>How long a source that had nothing waits before reading again.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(50);
 

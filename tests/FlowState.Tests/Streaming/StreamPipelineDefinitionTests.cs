@@ -56,13 +56,53 @@ public sealed class StreamPipelineDefinitionTests : IDisposable
     }
 
     [Fact]
+    public async Task Watermarks_and_windows_from_settings_close_windows_by_the_events_own_times()
+    {
+        var t0 = new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+        File.WriteAllLines(_directory.File("events.jsonl"), Enumerable.Range(0, 30).Select(i => $$"""{"key":"k{{i % 3}}","at":{{t0 + (i * 1000)}}}"""));
+        var definition = StreamPipelineDefinition.FromConfiguration(AppSettings($$"""
+            {
+              "name": "windows",
+              "state": { "checkpoint_dir": {{System.Text.Json.JsonSerializer.Serialize(_directory.File("checkpoints"))}} },
+              "pipeline": {
+                "watermarks": { "max_out_of_orderness_ms": 2000, "idle_timeout_ms": 60000 },
+                "sources": [ { "type": "file", "name": "in", "path": {{System.Text.Json.JsonSerializer.Serialize(_directory.File("events.jsonl"))}}, "key_field": "key", "time_field": "at" } ],
+                "processors": [ { "type": "tumbling_window", "name": "tumbling", "size_ms": 10000, "exactly_once": true } ],
+                "sinks": [ { "name": "out", "path": {{System.Text.Json.JsonSerializer.Serialize(_directory.File("out"))}} } ]
+              }
+            }
+            """).GetSection("Pipelines:clicks"));
+        await using var store = new StateStore();
+        await using var pipeline = definition.Build(store);
+
+        await pipeline.RunAsync();
+
+        var windows = Directory.GetFiles(_directory.File("out"), "part-*.jsonl").SelectMany(File.ReadAllLines)
+            .Select(line => System.Text.Json.JsonSerializer.Deserialize<WindowResult>(line, System.Text.Json.JsonSerializerOptions.Web)!).ToList();
+        Assert.Equal((TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(1)), (definition.Options.Watermarks!.MaxOutOfOrderness, definition.Options.Watermarks.IdleTimeout));
+        // Each key has an event every 3 s: 4, 3 and 3 of them in its three 10-second windows.
+        Assert.Equal(9, windows.Count);
+        Assert.Equal([3, 3, 3, 3, 3, 3, 4, 4, 4], windows.Select(w => w.Events).Order());
+        Assert.All(windows, w => Assert.Equal(TimeSpan.FromSeconds(10), w.End - w.Start));
+    }
+
+    [Fact]
+    public void A_sliding_window_whose_slide_exceeds_its_size_is_refused_with_its_path()
+    {
+        var error = Assert.Throws<StreamDefinitionException>(() => StreamPipelineDefinition.FromConfiguration(
+            AppSettings(Pipeline(processors: """[ { "type": "sliding_window", "name": "sliding", "size_ms": 1000, "slide_ms": 5000 } ]""")).GetSection("Pipelines:clicks")));
+
+        Assert.Contains("slide_ms", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_misspelled_key_is_refused_with_its_configuration_path_and_the_key_meant()
     {
         var error = Assert.Throws<StreamDefinitionException>(() => StreamPipelineDefinition.FromConfiguration(
             AppSettings(Pipeline(extraPipelineKeys: """ "batch_sise": 10,""")).GetSection("Pipelines:clicks")));
 
         Assert.Equal(
-            "configuration 'Pipelines:clicks:pipeline:batch_sise': unknown key 'batch_sise' in '(section).pipeline' (did you mean 'batch_size'?); the known keys are partitions, batch_size, sources, processors, sinks",
+            "configuration 'Pipelines:clicks:pipeline:batch_sise': unknown key 'batch_sise' in '(section).pipeline' (did you mean 'batch_size'?); the known keys are partitions, batch_size, watermarks, sources, processors, sinks",
             error.Message);
     }
 

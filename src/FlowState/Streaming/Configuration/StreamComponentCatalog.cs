@@ -20,20 +20,22 @@ public sealed class StreamComponentCatalog
     private readonly Dictionary<string, (string SettingsKey, string[] Keys, Func<StrictSettings, string, Func<ICheckpointStorage>> Create)> _checkpoints = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// The core's kinds: sources <c>file</c>; processors <c>tokenize</c>, <c>count</c>, <c>session_window</c>; sinks
+    /// The core's kinds: sources <c>file</c>; processors <c>tokenize</c>, <c>count</c>, <c>session_window</c>,
+    /// <c>tumbling_window</c>, <c>sliding_window</c>; sinks
     /// <c>file</c>. Checkpoints go to a folder unless a registered kind of storage is chosen.
     /// </summary>
     public static StreamComponentCatalog CreateDefault()
     {
         var catalog = new StreamComponentCatalog();
-        catalog.AddSource("file", ["path", "format", "key_field", "id_field", "follow"], (settings, name) =>
+        catalog.AddSource("file", ["path", "format", "key_field", "id_field", "time_field", "follow"], (settings, name) =>
         {
             var input = Path.Combine(settings.BaseDirectory, settings.Text("path", required: true)!);
             var format = settings.Choice("format", "json", "text") == "text" ? JsonLinesFileFormat.Text : JsonLinesFileFormat.Json;
             var keyField = settings.Text("key_field");
             var idField = settings.Text("id_field");
+            var timeField = settings.Text("time_field");
             var follow = settings.Flag("follow") ?? false;
-            return () => new JsonLinesFileSource(name, input) { Format = format, KeyField = keyField, IdField = idField, Follow = follow };
+            return () => new JsonLinesFileSource(name, input) { Format = format, KeyField = keyField, IdField = idField, TimeField = timeField, Follow = follow };
         });
         catalog.AddProcessor("tokenize", ["field", "min_length"], (settings, name) =>
         {
@@ -47,6 +49,17 @@ public sealed class StreamComponentCatalog
             var gap = settings.WholeNumber("gap_ms", 1, int.MaxValue) ?? throw settings.Error("a session_window processor needs 'gap_ms', the largest gap within one session");
             var timeField = settings.Text("time_field");
             return () => new SessionWindowProcessor(name, TimeSpan.FromMilliseconds(gap)) { TimeField = timeField };
+        });
+        catalog.AddProcessor("tumbling_window", ["size_ms"], (settings, name) =>
+        {
+            var size = settings.WholeNumber("size_ms", 1, int.MaxValue) ?? throw settings.Error("a tumbling_window processor needs 'size_ms', the length of each window");
+            return () => WindowProcessor.Tumbling(name, TimeSpan.FromMilliseconds(size));
+        });
+        catalog.AddProcessor("sliding_window", ["size_ms", "slide_ms"], (settings, name) =>
+        {
+            var size = settings.WholeNumber("size_ms", 1, int.MaxValue) ?? throw settings.Error("a sliding_window processor needs 'size_ms', the length of each window");
+            var slide = settings.WholeNumber("slide_ms", 1, size) ?? throw settings.Error("a sliding_window processor needs 'slide_ms', how far apart windows start (at most 'size_ms')");
+            return () => WindowProcessor.Sliding(name, TimeSpan.FromMilliseconds(size), TimeSpan.FromMilliseconds(slide));
         });
         catalog.AddSink("file", ["path", "include_keys"], (settings, name) =>
         {

@@ -9,8 +9,8 @@ namespace FlowState.Streaming;
 /// <c>state</c> (<c>enabled</c>, <c>backend_type</c>, <c>path</c>, <c>checkpoint_dir</c>,
 /// <c>checkpoint_interval_ms</c>, <c>retained_checkpoints</c>, <c>full_checkpoint_every</c>,
 /// <c>tolerable_checkpoint_failures</c>, <c>exactly_once</c>, and the settings of registered checkpoint storage such as
-/// <c>s3_config</c>); <c>pipeline</c> (<c>partitions</c>, <c>batch_size</c>, <c>sources</c>, <c>processors</c>,
-/// <c>sinks</c>, each entry with its <c>type</c> from the <see cref="StreamComponentCatalog"/>).
+/// <c>s3_config</c>); <c>pipeline</c> (<c>partitions</c>, <c>batch_size</c>, <c>watermarks</c> with
+/// <c>max_out_of_orderness_ms</c> and <c>idle_timeout_ms</c>, <c>sources</c>, <c>processors</c>, <c>sinks</c>, each entry with its <c>type</c> from the <see cref="StreamComponentCatalog"/>).
 /// </summary>
 public sealed class StreamPipelineDefinition
 {
@@ -21,7 +21,10 @@ public sealed class StreamPipelineDefinition
     public static readonly IReadOnlyList<string> StateKeys = ["enabled", "backend_type", "path", "checkpoint_dir", "checkpoint_interval_ms", "retained_checkpoints", "full_checkpoint_every", "checkpoint_timeout_ms", "tolerable_checkpoint_failures", "exactly_once"];
 
     /// <summary>The <c>pipeline</c> keys.</summary>
-    public static readonly IReadOnlyList<string> PipelineKeys = ["partitions", "batch_size", "sources", "processors", "sinks"];
+    public static readonly IReadOnlyList<string> PipelineKeys = ["partitions", "batch_size", "watermarks", "sources", "processors", "sinks"];
+
+    /// <summary>The keys of <c>pipeline.watermarks</c>.</summary>
+    public static readonly IReadOnlyList<string> WatermarkKeys = ["max_out_of_orderness_ms", "idle_timeout_ms"];
 
     private readonly List<Func<ISource>> _sources = [];
     private readonly List<Func<IProcessor>> _processors = [];
@@ -156,6 +159,15 @@ public sealed class StreamPipelineDefinition
     {
         Options.Partitions = pipeline.WholeNumber("partitions", 1, 4096) ?? 1;
         Options.BatchSize = pipeline.WholeNumber("batch_size", 1, 1_000_000) ?? Options.BatchSize;
+        if (pipeline.Has("watermarks"))
+        {
+            var watermarks = pipeline.Map("watermarks", WatermarkKeys);
+            Options.Watermarks = new WatermarkOptions
+            {
+                MaxOutOfOrderness = TimeSpan.FromMilliseconds(watermarks.WholeNumber("max_out_of_orderness_ms", 0, int.MaxValue) ?? 0),
+                IdleTimeout = watermarks.WholeNumber("idle_timeout_ms", 1, int.MaxValue) is { } idle ? TimeSpan.FromMilliseconds(idle) : null,
+            };
+        }
         var sources = pipeline.List("sources");
         if (sources.Count == 0)
         {

@@ -90,4 +90,8 @@ public sealed class ExactlyOnceProcessor : IProcessor
     public ValueTask<IReadOnlyList<StreamMessage>> CompleteAsync(ProcessorContext context, CancellationToken cancellationToken) =>
         _inner.CompleteAsync(context, cancellationToken);
 
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<StreamMessage>> OnTimerAsync(StreamTimer timer, ProcessorContext context, CancellationToken cancellationToken) =>
+        _inner.OnTimerAsync(timer, context, cancellationToken);
+
 }

@@ -1,12 +1,14 @@
-using System.Globalization;
 using System.Text.Json;
 
 namespace FlowState.Streaming;
 
 /// <summary>
 /// Gap-based session windows per key: events of a key whose times are at most <see cref="Gap"/> apart form one session
-/// (kept in keyed state); an event later than the gap closes the session — emitted as a <see cref="Session"/> — and opens
-/// the next. When the input ends, the sessions still open are emitted.
+/// (kept in keyed state). A session closes — emitted as a <see cref="Session"/> — when the watermark passes its last
+/// event by more than the gap (an event-time timer, so it closes while the pipeline runs, with
+/// <see cref="StreamPipelineOptions.Watermarks"/> on, even if its key sees no more events), or when an event of its key
+/// later than the gap arrives first (that event opens the next). When the input ends, the sessions still open are
+/// emitted.
 /// </summary>
 public sealed class SessionWindowProcessor(string name, TimeSpan gap) : IProcessor
 {
@@ -28,6 +30,7 @@ public sealed class SessionWindowProcessor(string name, TimeSpan gap) : IProcess
         ArgumentNullException.ThrowIfNull(messages);
         ArgumentNullException.ThrowIfNull(context);
         var open = new Dictionary<string, Session?>(StringComparer.Ordinal);
+        var loaded = new Dictionary<string, Session?>(StringComparer.Ordinal);
         var closed = new List<StreamMessage>();
         foreach (var message in messages)
         {
@@ -37,6 +40,7 @@ public sealed class SessionWindowProcessor(string name, TimeSpan gap) : IProcess
             if (!open.TryGetValue(key, out var session))
             {
                 session = await context.State.GetAsync(key, StreamJsonContext.Default.Session, cancellationToken).ConfigureAwait(false);
+                loaded[key] = session;
             }
 
             if (session is not null && (time - session.End > Gap || session.Start - time > Gap))
@@ -54,11 +58,35 @@ public sealed class SessionWindowProcessor(string name, TimeSpan gap) : IProcess
         foreach (var (key, session) in open)
         {
             batch.Set(key, session!, StreamJsonContext.Default.Session);
+            if (loaded[key] is { } before && before.End != session!.End)
+            {
+                await context.Timers.DeleteEventTimeTimerAsync(key, ClosesAt(before), cancellationToken).ConfigureAwait(false);
+            }
+
+            await context.Timers.RegisterEventTimeTimerAsync(key, ClosesAt(session!), cancellationToken).ConfigureAwait(false);
         }
 
         await context.State.ApplyAsync(batch, cancellationToken).ConfigureAwait(false);
         return closed;
     }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<StreamMessage>> OnTimerAsync(StreamTimer timer, ProcessorContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(timer);
+        ArgumentNullException.ThrowIfNull(context);
+        if (await context.State.GetAsync(timer.Key, StreamJsonContext.Default.Session, cancellationToken).ConfigureAwait(false) is not { } session
+            || ClosesAt(session) != timer.Time)
+        {
+            return [];
+        }
+
+        await context.State.DeleteAsync(timer.Key, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return [Emit(session)];
+    }
+
+    // The first instant more than the gap after the session's last event: a watermark there closes it.
+    private DateTimeOffset ClosesAt(Session session) => session.End + Gap + TimeSpan.FromTicks(1);
 
     /// <inheritdoc />
     public async ValueTask<IReadOnlyList<StreamMessage>> CompleteAsync(ProcessorContext context, CancellationToken cancellationToken)
@@ -87,23 +115,6 @@ public sealed class SessionWindowProcessor(string name, TimeSpan gap) : IProcess
     private static StreamMessage Emit(Session session) =>
         new(session.Key, JsonSerializer.SerializeToElement(session, StreamJsonContext.Default.Session), null, session.End);
 
-    private DateTimeOffset TimeOf(StreamMessage message)
-    {
-        if (TimeField is null || message.Value.ValueKind != JsonValueKind.Object || !message.Value.TryGetProperty(TimeField, out var field))
-        {
-            return message.Timestamp;
-        }
-
-        if (field.ValueKind == JsonValueKind.Number && field.TryGetInt64(out var milliseconds))
-        {
-            return DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
-        }
-
-        if (field.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(field.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
-        {
-            return parsed;
-        }
-
-        throw new StreamException($"Processor '{Name}': the '{TimeField}' of message '{message.Id ?? "(no id)"}' is neither an ISO 8601 time nor milliseconds since 1970.");
-    }
+    private DateTimeOffset TimeOf(StreamMessage message) =>
+        EventTimeField.Read(message.Value, TimeField, problem => new StreamException($"Processor '{Name}': message '{message.Id ?? "(no id)"}' has no usable time: {problem}.")) ?? message.Timestamp;
 }

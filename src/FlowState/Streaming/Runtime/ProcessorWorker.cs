@@ -1,8 +1,9 @@
 namespace FlowState.Streaming;
 
 /// <summary>
-/// Runs one partition of one processor: processes batches in order, snapshots the partition's state at each aligned
-/// barrier, and passes output, barriers and end markers downstream.
+/// Runs one partition of one processor: processes batches in order, fires its timers between them (event-time ones as
+/// the watermark moves, processing-time ones as the clock reaches them), snapshots the partition's state at each aligned
+/// barrier, and passes output, watermarks, barriers and end markers downstream.
 /// </summary>
 internal sealed class ProcessorWorker(
     PipelineContext pipeline,
@@ -26,10 +27,41 @@ internal sealed class ProcessorWorker(
             partition,
             pipeline.Options.Partitions,
             pipeline.Store.For(tracker.StageScope(stage)),
-            pipeline.Store.For(tracker.RuntimeScope(stage)));
+            pipeline.Store.For(tracker.RuntimeScope(stage)),
+            pipeline.Options.TimeProvider);
+        var time = pipeline.Options.TimeProvider;
+        var timers = context.Timers;
+        await timers.LoadAsync(cancellationToken).ConfigureAwait(false);
+        Task<StreamEvent>? waiting = null;
         while (true)
         {
-            var item = await inputs.NextAsync(cancellationToken).ConfigureAwait(false);
+            StreamEvent item;
+            if (waiting is null && timers.NextProcessingTime is null)
+            {
+                item = await inputs.NextAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // Wait for input or the next processing-time timer, whichever comes first; the read stays pending.
+                waiting ??= inputs.NextAsync(cancellationToken).AsTask();
+                if (!waiting.IsCompleted && timers.NextProcessingTime is { } due)
+                {
+                    using var stopDelay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    var delay = due - time.GetUtcNow();
+                    var timer = delay > TimeSpan.Zero ? Task.Delay(delay, time, stopDelay.Token) : Task.CompletedTask;
+                    if (await Task.WhenAny(waiting, timer).ConfigureAwait(false) != waiting)
+                    {
+                        await FireAsync(StreamTimeDomain.ProcessingTime, time.GetUtcNow().UtcTicks, processor, context, tag, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    await stopDelay.CancelAsync().ConfigureAwait(false);
+                }
+
+                item = await waiting.ConfigureAwait(false);
+                waiting = null;
+            }
+
             switch (item)
             {
                 case StreamEvent.Batch batch:
@@ -42,6 +74,16 @@ internal sealed class ProcessorWorker(
 
                     await router.SendAsync(output, cancellationToken).ConfigureAwait(false);
                     break;
+                case StreamEvent.Watermark watermark:
+                    timers.AdvanceWatermark(watermark.Ticks);
+                    await FireAsync(StreamTimeDomain.EventTime, watermark.Ticks, processor, context, tag, cancellationToken).ConfigureAwait(false);
+
+                    if (!terminal)
+                    {
+                        await router.BroadcastAsync(watermark, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    break;
                 case StreamEvent.Barrier barrier:
                     if (coordinator.SnapshotsState)
                     {
@@ -53,6 +95,9 @@ internal sealed class ProcessorWorker(
                 default:
                     if (ReferenceEquals(item, StreamEvent.EndOfInput))
                     {
+                        // The end of a bounded input is the end of event time: every event-time timer left fires.
+                        timers.AdvanceWatermark(DateTimeOffset.MaxValue.UtcTicks);
+                        await FireAsync(StreamTimeDomain.EventTime, long.MaxValue, processor, context, tag, cancellationToken).ConfigureAwait(false);
                         var last = await processor.CompleteAsync(context, cancellationToken).ConfigureAwait(false);
                         Check(tag, processor);
                         await router.SendAsync(last, cancellationToken).ConfigureAwait(false);
@@ -72,6 +117,17 @@ internal sealed class ProcessorWorker(
                     router.Complete();
                     return;
             }
+        }
+    }
+
+    /// <summary>Fires, in time order, every timer of <paramref name="domain"/> due at <paramref name="upTo"/> and passes on what they emit.</summary>
+    private async ValueTask FireAsync(StreamTimeDomain domain, long upTo, IProcessor processor, ProcessorContext context, StreamWorkerTag tag, CancellationToken cancellationToken)
+    {
+        while (await context.Timers.TakeDueAsync(domain, upTo, cancellationToken).ConfigureAwait(false) is { } timer)
+        {
+            var output = await processor.OnTimerAsync(timer, context, cancellationToken).ConfigureAwait(false);
+            Check(tag, processor);
+            await router.SendAsync(output, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -59,6 +59,8 @@ internal sealed class SinkWorker(
 
                     coordinator.AcknowledgeSink(barrier.CheckpointId, sink.Name, handle);
                     break;
+                case StreamEvent.Watermark:
+                    break;
                 default:
                     if (ReferenceEquals(item, StreamEvent.EndOfInput))
                     {

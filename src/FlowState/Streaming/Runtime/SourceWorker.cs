@@ -2,7 +2,9 @@ namespace FlowState.Streaming;
 
 /// <summary>
 /// Reads one source and sends its messages on; between two reads it injects the barrier the coordinator asked for,
-/// acknowledging the offset reached. A bounded source that ended keeps injecting barriers until the final one.
+/// acknowledging the offset reached. A bounded source that ended keeps injecting barriers until the final one. With
+/// watermarks on, it sends one after each batch that moved its latest event time (that time minus the allowed
+/// out-of-orderness), and an idle one when it read nothing for the idle timeout.
 /// </summary>
 internal sealed class SourceWorker(PipelineContext pipeline, CheckpointCoordinator coordinator, ISource source, EdgeRouter router)
 {
@@ -11,6 +13,12 @@ internal sealed class SourceWorker(PipelineContext pipeline, CheckpointCoordinat
         // Not the barrier requested now: the first one may be requested before this task gets a thread.
         var injected = coordinator.InitialBarrier;
         var finished = false;
+        var marks = pipeline.Options.Watermarks;
+        var time = pipeline.Options.TimeProvider;
+        var latestEvent = long.MinValue;
+        var sentMark = long.MinValue;
+        var idle = false;
+        var lastReadAt = time.GetUtcNow();
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -41,6 +49,22 @@ internal sealed class SourceWorker(PipelineContext pipeline, CheckpointCoordinat
             {
                 pipeline.CountRead(batch.Messages.Count);
                 await router.SendAsync(batch.Messages, cancellationToken).ConfigureAwait(false);
+                if (marks is not null)
+                {
+                    lastReadAt = time.GetUtcNow();
+                    foreach (var message in batch.Messages)
+                    {
+                        latestEvent = Math.Max(latestEvent, message.Timestamp.UtcTicks);
+                    }
+
+                    var mark = latestEvent - Math.Min(marks.MaxOutOfOrderness.Ticks, latestEvent - DateTimeOffset.MinValue.UtcTicks);
+                    if (mark > sentMark || idle)
+                    {
+                        sentMark = Math.Max(mark, sentMark);
+                        idle = false;
+                        await router.BroadcastAsync(new StreamEvent.Watermark(sentMark, idle: false), cancellationToken).ConfigureAwait(false);
+                    }
+                }
             }
 
             if (batch.EndOfStream)
@@ -50,6 +74,12 @@ internal sealed class SourceWorker(PipelineContext pipeline, CheckpointCoordinat
             }
             else if (batch.Messages.Count == 0)
             {
+                if (marks?.IdleTimeout is { } idleAfter && !idle && time.GetUtcNow() - lastReadAt >= idleAfter)
+                {
+                    idle = true;
+                    await router.BroadcastAsync(new StreamEvent.Watermark(sentMark, idle: true), cancellationToken).ConfigureAwait(false);
+                }
+
                 await Task.WhenAny(Task.Delay(pipeline.Options.PollInterval, cancellationToken), coordinator.BarrierRequestedAfter(injected)).ConfigureAwait(false);
             }
         }

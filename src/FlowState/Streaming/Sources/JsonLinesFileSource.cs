@@ -43,6 +43,13 @@ public sealed class JsonLinesFileSource : ISource
     /// </summary>
     public string? IdField { get; init; }
 
+    /// <summary>
+    /// The JSON property with each message's event time (an ISO 8601 string, or milliseconds since the Unix epoch; JSON
+    /// format only), which becomes its <see cref="StreamMessage.Timestamp"/> — what watermarks and event-time windows go
+    /// by; null, or missing in a line: the time it was read.
+    /// </summary>
+    public string? TimeField { get; init; }
+
     /// <summary>True to wait for appended lines at the end of the file instead of ending.</summary>
     public bool Follow { get; init; }
 
@@ -196,7 +203,8 @@ public sealed class JsonLinesFileSource : ISource
             throw new StreamSourceException($"Source '{Name}': the line at byte {lineStart} of '{_path}' is not JSON ({ex.Message}). Fix or remove that line; everything before it was read.", ex);
         }
 
-        messages.Add(new StreamMessage(Field(value, KeyField), value, Field(value, IdField) ?? id, TimeProvider.GetUtcNow()));
+        var time = EventTimeField.Read(value, TimeField, problem => new StreamSourceException($"Source '{Name}': the line at byte {lineStart} of '{_path}' has no usable time: {problem}. Fix that line; everything before it was read.")) ?? TimeProvider.GetUtcNow();
+        messages.Add(new StreamMessage(Field(value, KeyField), value, Field(value, IdField) ?? id, time));
     }
 
     private static string? Field(JsonElement value, string? name)
