@@ -5,8 +5,11 @@ using FlowState.Streaming;
 
 namespace FlowState.Benchmarks.Streaming;
 
-/// <summary>A never-ending source of keyed messages the benchmark queues; the offset counts the messages handed out.</summary>
-internal sealed class SyntheticKeySource(string name) : ISource
+/// <summary>
+/// A never-ending source of keyed messages the benchmark queues; the offset counts the messages handed out. With
+/// <paramref name="withIds"/>, each message's id is its position (what <see cref="ExactlyOnceProcessor"/> logs).
+/// </summary>
+internal sealed class SyntheticKeySource(string name, bool withIds = false) : ISource
 {
     private static readonly JsonElement One = JsonSerializer.SerializeToElement(1);
     private readonly ConcurrentQueue<string> _keys = new();
@@ -37,7 +40,7 @@ internal sealed class SyntheticKeySource(string name) : ISource
         var batch = new List<StreamMessage>(Math.Min(maxMessages, _keys.Count));
         while (batch.Count < maxMessages && _keys.TryDequeue(out var key))
         {
-            batch.Add(new StreamMessage(key, One));
+            batch.Add(new StreamMessage(key, One, withIds ? (_handedOut + batch.Count).ToString(CultureInfo.InvariantCulture) : null));
         }
 
         Interlocked.Add(ref _handedOut, batch.Count);

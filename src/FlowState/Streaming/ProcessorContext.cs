@@ -3,8 +3,19 @@ namespace FlowState.Streaming;
 /// <summary>What a processor sees of the pipeline while it handles one partition's messages.</summary>
 public sealed class ProcessorContext
 {
-    internal ProcessorContext(string pipelineName, string processorName, int partition, int partitionCount, IStateStore state, IStateStore runtimeState, TimeProvider? time = null)
+    internal ProcessorContext(
+        string pipelineName,
+        string processorName,
+        int partition,
+        int partitionCount,
+        IStateStore state,
+        IStateStore runtimeState,
+        TimeProvider? time = null,
+        Func<CompletedCheckpoints>? completed = null,
+        Func<StateScope, IReadOnlyList<StateScopeSummary>>? childScopes = null)
     {
+        Completed = completed ?? (static () => CompletedCheckpoints.None);
+        ChildScopes = childScopes ?? (static _ => []);
         PipelineName = pipelineName;
         ProcessorName = processorName;
         Partition = partition;
@@ -36,6 +47,15 @@ public sealed class ProcessorContext
     /// partition fails the pipeline with a <see cref="StreamException"/>.
     /// </summary>
     public IStateStore State { get; }
+
+    /// <summary>The pipeline's last two completed checkpoints, as of now.</summary>
+    internal Func<CompletedCheckpoints> Completed { get; }
+
+    /// <summary>The child scopes of a scope of the pipeline's state that hold entries (the engine's tree, not a walk of keys).</summary>
+    internal Func<StateScope, IReadOnlyList<StateScopeSummary>> ChildScopes { get; }
+
+    /// <summary>The oldest generation of <see cref="ExactlyOnceProcessor"/>'s id logs this partition has kept (older ones it deleted).</summary>
+    internal long DedupeKeptFrom { get; set; }
 
     /// <summary>State the runtime keeps for wrappers such as <see cref="ExactlyOnceProcessor"/>; keyed like <see cref="State"/>.</summary>
     internal IStateStore RuntimeState { get; }

@@ -51,6 +51,7 @@ internal sealed class CheckpointCoordinator : IDisposable
     private bool _forceFull = true;
     private int _consecutiveFailures;
     private Exception? _lastTolerated; // read by any thread (Volatile)
+    private CompletedCheckpoints _completed = CompletedCheckpoints.None; // read by any thread (Volatile)
 
     // The operators': the last acknowledgement starts the completion and publishes its task (Volatile); _drained counts
     // the terminal operators that saw the end of their input (Interlocked).
@@ -103,6 +104,9 @@ internal sealed class CheckpointCoordinator : IDisposable
     public long FinalBarrier => Volatile.Read(ref _finalBarrier);
 
     public long? LastCompletedId => _lastCompletedId;
+
+    /// <summary>The last two checkpoints completed (0: none), read by processor partitions while they run.</summary>
+    public CompletedCheckpoints Completed => Volatile.Read(ref _completed);
 
     public long CompletedCount { get; private set; }
 
@@ -183,11 +187,13 @@ internal sealed class CheckpointCoordinator : IDisposable
         }
 
         CheckpointManifest? latest = null;
+        long previousCompleted = 0;
         if (_storage is not null)
         {
             var ids = await _storage.ListCheckpointIdsAsync(cancellationToken).ConfigureAwait(false);
             if (ids.Count > 0)
             {
+                previousCompleted = ids.Count > 1 ? ids[^2] : 0;
                 latest = await ReadManifestAsync(ids[^1], cancellationToken).ConfigureAwait(false);
                 if (latest.PipelineName != _pipeline.Name)
                 {
@@ -228,6 +234,7 @@ internal sealed class CheckpointCoordinator : IDisposable
         }
 
         _lastCompletedId = latest?.Id;
+        Volatile.Write(ref _completed, latest is null ? CompletedCheckpoints.None : new CompletedCheckpoints(latest.Id, previousCompleted));
         _baseId = latest?.BaseId ?? 0;
         _chainLength = latest?.ChainLength ?? 0;
         _forceFull = latest is null || latest.PartitionCount != _pipeline.Options.Partitions
@@ -527,6 +534,7 @@ internal sealed class CheckpointCoordinator : IDisposable
 
                 _manifests[pending.Id] = manifest;
                 _lastCompletedId = pending.Id;
+                Volatile.Write(ref _completed, new CompletedCheckpoints(pending.Id, _completed.Last));
                 _baseId = pending.BaseId;
                 _chainLength = pending.ChainLength;
                 _forceFull = false;

@@ -28,7 +28,9 @@ internal sealed class ProcessorWorker(
             pipeline.Options.Partitions,
             pipeline.Store.For(tracker.StageScope(stage)),
             pipeline.Store.For(tracker.RuntimeScope(stage)),
-            pipeline.Options.TimeProvider);
+            pipeline.Options.TimeProvider,
+            () => coordinator.Completed,
+            pipeline.Store.ListChildScopes);
         var time = pipeline.Options.TimeProvider;
         var timers = context.Timers;
         await timers.LoadAsync(cancellationToken).ConfigureAwait(false);
