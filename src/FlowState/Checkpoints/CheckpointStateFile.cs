@@ -75,9 +75,9 @@ internal static class CheckpointStateFile
         return buffer.ToArray();
     }
 
-    /// <summary>Hands each entry (or tombstone: null) of the file to <paramref name="read"/>, in file order.</summary>
+    /// <summary>Hands each entry (or tombstone) of the file to <paramref name="read"/>, in file order.</summary>
     /// <exception cref="StateCorruptedException">The file is truncated, changed or not a state file.</exception>
-    public static void Read(byte[] bytes, string where, Action<string, string, BackendEntry?> read)
+    public static void Read(byte[] bytes, string where, Action<RestoredEntry> read)
     {
         var span = bytes.AsSpan();
         var lineNumber = 0;
@@ -167,7 +167,7 @@ internal static class CheckpointStateFile
         }
     }
 
-    private static void ReadItem(ReadOnlyMemory<byte> line, Action<string, string, BackendEntry?> read, ScopeNames scopes, string where, int lineNumber)
+    private static void ReadItem(ReadOnlyMemory<byte> line, Action<RestoredEntry> read, ScopeNames scopes, string where, int lineNumber)
     {
         try
         {
@@ -225,7 +225,7 @@ internal static class CheckpointStateFile
                 throw Damaged(where, lineNumber, "an entry line lacks its scope, key or value");
             }
 
-            read(scope, key, deleted ? null : new BackendEntry(scope, key, value!, 0, expires, ttl, sliding));
+            read(new RestoredEntry(scope, key, deleted ? null : value, expires, ttl, sliding));
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {

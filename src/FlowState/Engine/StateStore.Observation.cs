@@ -78,7 +78,7 @@ public sealed partial class StateStore
     /// checksum vouched for the values), no scope limits. Expired entries are skipped; the rest keep their remaining
     /// time to live. Durable at the store's level when the task completes.
     /// </summary>
-    internal async Task RestoreEntriesAsync(IReadOnlyList<(StateScope Scope, BackendEntry Entry)> entries, CancellationToken cancellationToken)
+    internal async Task RestoreEntriesAsync(IReadOnlyList<(StateScope Scope, RestoredEntry Entry)> entries, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
         var waits = _commits is not null && _options.Durability != Durability.None;
@@ -124,7 +124,7 @@ public sealed partial class StateStore
                         node.Entries.TryGetValue(stored.Key, out var original);
                         var timeToLive = stored.ExpiresAtUtcTicks == 0 ? 0 : stored.ExpiresAtUtcTicks - now;
                         WriteEntryLocked(
-                            node, stored.Key, System.Text.Encoding.UTF8.GetByteCount(stored.Key), stored.Value, timeToLive, stored.Sliding, original, StateChangeKind.Set, version, now, ref evictions);
+                            node, stored.Key, System.Text.Encoding.UTF8.GetByteCount(stored.Key), stored.Value!, timeToLive, stored.Sliding, original, StateChangeKind.Set, version, now, ref evictions);
                     }
                 }
                 finally

@@ -657,19 +657,20 @@ internal sealed class CheckpointCoordinator : IDisposable
             .Select(group => Task.Run(async () =>
             {
                 var files = group.OrderBy(f => f.order).ToList();
-                var entries = new List<BackendEntry>();
-                var overlay = new Dictionary<(string ScopeKey, string Key), BackendEntry?>();
+                // Sized from the manifest: growing a list of a million entries copies it again at every doubling.
+                var entries = new List<RestoredEntry>((int)Math.Min(int.MaxValue, files.Where(f => f.order == 0).Sum(f => f.file.Entries)));
+                var overlay = new Dictionary<(string ScopeKey, string Key), RestoredEntry>();
                 foreach (var (manifest, order, file) in files)
                 {
                     var bytes = await _storage!.ReadDataAsync(manifest.DataKey, file.Name, cancellationToken).ConfigureAwait(false);
                     var where = $"{_storage.Description}/{manifest.DataKey}/{file.Name}";
                     if (order == 0)
                     {
-                        CheckpointStateFile.Read(bytes, where, (_, _, entry) => entries.Add(entry ?? throw new StateCorruptedException($"The full checkpoint file '{where}' holds a tombstone.") { Location = where }));
+                        CheckpointStateFile.Read(bytes, where, entry => entries.Add(entry.IsTombstone ? throw new StateCorruptedException($"The full checkpoint file '{where}' holds a tombstone.") { Location = where } : entry));
                     }
                     else
                     {
-                        CheckpointStateFile.Read(bytes, where, (scope, key, entry) => overlay[(scope, key)] = entry);
+                        CheckpointStateFile.Read(bytes, where, entry => overlay[(entry.ScopeKey, entry.Key)] = entry);
                     }
                 }
 
@@ -678,29 +679,29 @@ internal sealed class CheckpointCoordinator : IDisposable
                     return entries;
                 }
 
-                var folded = new List<BackendEntry>(entries.Count + overlay.Count);
+                var folded = new List<RestoredEntry>(entries.Count + overlay.Count);
                 foreach (var entry in entries)
                 {
                     if (!overlay.Remove((entry.ScopeKey, entry.Key), out var replacement))
                     {
                         folded.Add(entry);
                     }
-                    else if (replacement is not null)
+                    else if (!replacement.IsTombstone)
                     {
                         folded.Add(replacement);
                     }
                 }
 
-                folded.AddRange(overlay.Values.OfType<BackendEntry>());
+                folded.AddRange(overlay.Values.Where(entry => !entry.IsTombstone));
                 return folded;
             }, cancellationToken))
             .ToList();
         var partitions = await Task.WhenAll(byPartition).ConfigureAwait(false);
-        var state = partitions.SelectMany(p => p).ToList();
-        await _pipeline.ReplaceStateAsync(state, cancellationToken).ConfigureAwait(false);
+        await _pipeline.ReplaceStateAsync(partitions, cancellationToken).ConfigureAwait(false);
         if (latest is not null)
         {
-            StreamLog.Restored(_logger, _pipeline.Name, latest.Id, state.Count, chain.Count);
+            var restored = partitions.Sum(p => p.Count);
+            StreamLog.Restored(_logger, _pipeline.Name, latest.Id, restored, chain.Count);
         }
     }
 

@@ -151,15 +151,15 @@ internal sealed class PipelineContext : IDisposable
     }
 
     /// <summary>Replaces the pipeline's state with a checkpoint's entries (expired ones skipped).</summary>
-    public async Task ReplaceStateAsync(IEnumerable<BackendEntry> entries, CancellationToken cancellationToken)
+    public async Task ReplaceStateAsync(IReadOnlyList<List<RestoredEntry>> partitions, CancellationToken cancellationToken)
     {
         Tracker.Suspend(true);
         try
         {
             await Store.For(Scope).ClearAsync(cancellationToken).ConfigureAwait(false);
             var scopes = new Dictionary<string, StateScope>(StringComparer.Ordinal);
-            var restored = new List<(StateScope, BackendEntry)>();
-            foreach (var entry in entries)
+            var restored = new List<(StateScope, RestoredEntry)>(partitions.Sum(p => p.Count));
+            foreach (var entry in partitions.SelectMany(p => p))
             {
                 if (!scopes.TryGetValue(entry.ScopeKey, out var scope))
                 {
