@@ -25,6 +25,9 @@ internal static partial class PostgresLog
     [LoggerMessage(EventId = 406, Level = LogLevel.Warning, Message = "PostgreSQL table '{Table}': the store's session was lost ({Error}); opening a new one with the table's lock, for up to {TimeoutSeconds:F0} s.")]
     public static partial void SessionLost(ILogger logger, string table, string error, double timeoutSeconds);
 
+    [LoggerMessage(EventId = 408, Level = LogLevel.Information, Message = "PostgreSQL table '{Table}': the change feed listens again and caught up with what was committed meanwhile, up to version {Version}.")]
+    public static partial void FeedResumed(ILogger logger, string table, long version);
+
     [LoggerMessage(EventId = 407, Level = LogLevel.Information, Message = "PostgreSQL table '{Table}': the store's session is open again, with the table's lock; no other store wrote the table meanwhile.")]
     public static partial void SessionReopened(ILogger logger, string table);
 }

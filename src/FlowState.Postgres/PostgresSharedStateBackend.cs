@@ -34,6 +34,8 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
     private readonly string _table;
     private readonly string _sequence;
     private readonly string _commitFunction;
+    private readonly string _changes;
+    private readonly string _feed;
     private readonly string _channel;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _reads;
@@ -42,6 +44,15 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
     private Channel<SharedChangeNotice>? _notices;
     private Task? _listening;
     private CancellationTokenSource? _stopListening;
+
+    // The feed's position, kept by the listening loop (notifications are raised on it): the versions delivered lately
+    // (a catch-up after a reconnect starts at the oldest of them, so a commit that was in flight when the session broke
+    // is not skipped, and skips those delivered), and notifications that arrive while a catch-up runs, held back so
+    // that every key's changes stay in order.
+    private readonly Queue<long> _recentOrder = new();
+    private readonly HashSet<long> _recent = [];
+    private long _lastVersion;
+    private List<SharedChangeNotice>? _heldBack;
 
     /// <summary>A backend on <see cref="PostgresSharedStateBackendOptions.Table"/> of the database the connection string names.</summary>
     /// <exception cref="ArgumentException">Neither a connection string nor a data source is given, or the table is not a plain identifier.</exception>
@@ -62,6 +73,8 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
         _table = PostgresTableName.Quote(options.Table);
         _sequence = PostgresTableName.Derived(options.Table, "version");
         _commitFunction = PostgresTableName.Derived(options.Table, "commit");
+        _changes = PostgresTableName.Derived(options.Table, "changes");
+        _feed = PostgresTableName.Derived(options.Table, "feed");
         _channel = PostgresTableName.Channel(options.Table);
         _options = options;
         _logger = options.LoggerFactory?.CreateLogger<PostgresSharedStateBackend>() ?? (ILogger)NullLogger.Instance;
@@ -98,7 +111,7 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
 
             // Several processes may open the store at once: the transaction-scoped lock keeps their DDL from colliding.
             using (var create = new NpgsqlCommand(
-                $"BEGIN; SELECT pg_advisory_xact_lock(hashtextextended('flowstate-ddl:{_options.Table}', 0)); {PostgresEntryTable.CreateSql(_table)}; CREATE SEQUENCE IF NOT EXISTS {_sequence}; {CommitFunctionSql()}; COMMIT",
+                $"BEGIN; SELECT pg_advisory_xact_lock(hashtextextended('flowstate-ddl:{_options.Table}', 0)); {PostgresEntryTable.CreateSql(_table)}; CREATE SEQUENCE IF NOT EXISTS {_sequence}; {ChangeTableSql()}; {CommitFunctionSql()}; COMMIT",
                 _session))
             {
                 await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -206,7 +219,7 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
 
         try
         {
-            using var command = DataSource().CreateCommand($"SELECT {_commitFunction}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
+            using var command = DataSource().CreateCommand($"SELECT {_commitFunction}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = scopes });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = keys });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = kinds });
@@ -218,6 +231,7 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = nowUtcTicks });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = durability == Durability.Machine });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = _options.NotifyChanges });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = (long)(_options.NotifyChanges ? _options.ChangeRetention : 0) });
             var reply = (long[])(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             return reply[0] == 0
                 ? SharedCommitResult.Conflict((int)reply[1], reply[2])
@@ -244,11 +258,13 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
         }
 
         _notices = Channel.CreateUnbounded<SharedChangeNotice>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        session.Notification += OnNotification;
         try
         {
-            using var listen = new NpgsqlCommand($"LISTEN \"{_channel}\"", session);
-            await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await ListenOnAsync(session, cancellationToken).ConfigureAwait(false);
+
+            // Changes committed from here on are notified; a catch-up after a reconnect starts above this.
+            using var position = new NpgsqlCommand($"SELECT last_value FROM {_sequence}", session);
+            _lastVersion = (long)(await position.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
         catch (NpgsqlException ex)
         {
@@ -308,7 +324,7 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
         return $$"""
             CREATE OR REPLACE FUNCTION {{_commitFunction}}(
                 p_scopes text[], p_keys text[], p_kinds text[], p_expected bigint[], p_values bytea[],
-                p_expires bigint[], p_ttls bigint[], p_slidings boolean[], p_now bigint, p_sync boolean, p_notify boolean)
+                p_expires bigint[], p_ttls bigint[], p_slidings boolean[], p_now bigint, p_sync boolean, p_notify boolean, p_retain bigint)
             RETURNS bigint[] LANGUAGE plpgsql AS $fn$
             DECLARE
                 n int := coalesce(array_length(p_keys, 1), 0);
@@ -342,25 +358,66 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
                                     THEN 's' || chr(10) || p_scopes[i] || chr(10) || p_keys[i] || chr(10) || convert_from(p_values[i], 'UTF8')
                                     ELSE 'S' || chr(10) || p_scopes[i] || chr(10) || p_keys[i] || chr(10) END);
                         END IF;
+                        IF p_retain > 0 THEN
+                            INSERT INTO {{_changes}} VALUES (v, i, p_scopes[i], p_keys[i], false, p_values[i]);
+                        END IF;
                     ELSIF p_kinds[i] = 'd' THEN
                         DELETE FROM {{_table}} WHERE scope = p_scopes[i] AND key = p_keys[i];
                         IF p_notify AND previous[i] <> 0 THEN
                             PERFORM pg_notify('{{_channel}}', v || chr(10) || 'd' || chr(10) || p_scopes[i] || chr(10) || p_keys[i] || chr(10));
                         END IF;
+                        IF p_retain > 0 AND previous[i] <> 0 THEN
+                            INSERT INTO {{_changes}} VALUES (v, i, p_scopes[i], p_keys[i], true, NULL);
+                        END IF;
                     END IF;
                 END LOOP;
+                -- The change table keeps the last p_retain versions, trimmed every 64 versions (its marker says how far).
+                IF p_retain > 0 AND v % 64 = 0 THEN
+                    DELETE FROM {{_changes}} WHERE version <= v - p_retain;
+                    UPDATE {{_feed}} SET trimmed = greatest(trimmed, v - p_retain) WHERE id = 1;
+                END IF;
                 RETURN ARRAY[1, v] || previous;
             END
             $fn$
             """;
     }
 
+    private async Task ListenOnAsync(NpgsqlConnection session, CancellationToken cancellationToken)
+    {
+        session.Notification += OnNotification;
+        using var listen = new NpgsqlCommand($"LISTEN \"{_channel}\"", session);
+        await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
     {
         if (SharedChangeNotice.Parse(e.Payload) is { } notice)
         {
-            _notices?.Writer.TryWrite(notice);
+            if (_heldBack is { } held)
+            {
+                held.Add(notice);
+            }
+            else
+            {
+                Deliver(notice);
+            }
         }
+    }
+
+    private void Deliver(SharedChangeNotice notice)
+    {
+        // A commit's keys share its version: one slot per version.
+        if (_recent.Add(notice.Version))
+        {
+            _recentOrder.Enqueue(notice.Version);
+            if (_recentOrder.Count > 4096)
+            {
+                _recent.Remove(_recentOrder.Dequeue());
+            }
+        }
+
+        _lastVersion = Math.Max(_lastVersion, notice.Version);
+        _notices?.Writer.TryWrite(notice);
     }
 
     private async Task ListenAsync(NpgsqlConnection session, CancellationToken cancellationToken)
@@ -369,7 +426,14 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
         {
             while (true)
             {
-                await session.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await session.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (NpgsqlException ex) when (_options.ReconnectTimeout > TimeSpan.Zero && PostgresEntryTable.IsBrokenConnection(ex) && !cancellationToken.IsCancellationRequested)
+                {
+                    session = await ReopenSessionAsync(session, ex, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -381,7 +445,128 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
             PostgresLog.ListenFailed(_logger, ex, _options.Table);
             _notices?.Writer.TryComplete(Failure("listen", ex));
         }
+        catch (StateBackendException ex)
+        {
+            PostgresLog.ListenFailed(_logger, ex, _options.Table);
+            _notices?.Writer.TryComplete(ex);
+        }
     }
+
+    /// <summary>
+    /// Opens a new session with the table's shared lock, listens again, and delivers from the change table what was
+    /// committed meanwhile (notifications arriving during that wait, so every key's changes stay in order); ends the feed
+    /// with an error when no session opens within <see cref="PostgresSharedStateBackendOptions.ReconnectTimeout"/> or
+    /// the change table no longer holds all that was missed.
+    /// </summary>
+    private async Task<NpgsqlConnection> ReopenSessionAsync(NpgsqlConnection broken, NpgsqlException cause, CancellationToken cancellationToken)
+    {
+        PostgresLog.SessionLost(_logger, _options.Table, cause.Message, _options.ReconnectTimeout.TotalSeconds);
+        broken.Notification -= OnNotification;
+        _session = null;
+        await broken.DisposeAsync().ConfigureAwait(false);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.ReconnectTimeout);
+        var retry = new ResiliencePipelineBuilder()
+            .AddRetry(new Polly.Retry.RetryStrategyOptions
+            {
+                MaxRetryAttempts = int.MaxValue,
+                Delay = TimeSpan.FromMilliseconds(100),
+                MaxDelay = TimeSpan.FromSeconds(2),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is NpgsqlException npgsql && (PostgresEntryTable.IsBrokenConnection(npgsql) || npgsql.IsTransient)),
+            })
+            .Build();
+        NpgsqlConnection session;
+        try
+        {
+            session = await retry.ExecuteAsync(
+                async token => await PostgresEntryTable.OpenLockedSessionAsync(
+                    SessionFromDataSource ? null : _options.SessionConnectionString ?? _options.ConnectionString, DataSource(), _options.Table, shared: true, _options.LockWaitTimeout, _logger, token).ConfigureAwait(false),
+                deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or NpgsqlException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new StateBackendException(
+                string.Create(CultureInfo.InvariantCulture, $"PostgreSQL table '{_options.Table}' lost the session its change feed listens on ({cause.Message}) and no new one could be opened within {_options.ReconnectTimeout.TotalSeconds:0.#} s; open the store again once the server is back."),
+                ex);
+        }
+
+        _heldBack = [];
+        var caughtUp = new HashSet<long>();
+        try
+        {
+            await ListenOnAsync(session, cancellationToken).ConfigureAwait(false);
+            await CatchUpAsync(session, cause, caughtUp, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            session.Notification -= OnNotification;
+            await session.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            var held = _heldBack;
+            _heldBack = null;
+            foreach (var notice in held)
+            {
+                if (!caughtUp.Contains(notice.Version))
+                {
+                    Deliver(notice);
+                }
+            }
+        }
+
+        _session = session;
+        PostgresLog.FeedResumed(_logger, _options.Table, _lastVersion);
+        return session;
+    }
+
+    private async Task CatchUpAsync(NpgsqlConnection session, NpgsqlException cause, HashSet<long> caughtUp, CancellationToken cancellationToken)
+    {
+        var delivered = new HashSet<long>(_recent);
+        var from = _recent.Count == 0 ? _lastVersion : Math.Min(_lastVersion, _recent.Min());
+        if (_options.ChangeRetention <= 0)
+        {
+            throw new StateBackendException(string.Create(CultureInfo.InvariantCulture,
+                $"PostgreSQL table '{_options.Table}' lost the session its change feed listens on ({cause.Message}) and keeps no change table (ChangeRetention is 0), so what was committed meanwhile cannot be delivered; watch again."));
+        }
+
+        using (var trimmed = new NpgsqlCommand($"SELECT trimmed FROM {_feed}", session))
+        {
+            var through = (long)(await trimmed.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) ?? 0L);
+            if (through > _lastVersion)
+            {
+                throw new StateBackendException(string.Create(CultureInfo.InvariantCulture,
+                    $"The change feed of PostgreSQL table '{_options.Table}' fell too far behind while its session was down: it had delivered version {_lastVersion}, and the change table keeps only versions after {through} (ChangeRetention {_options.ChangeRetention}). Raise ChangeRetention or reconnect sooner, then read the state again and watch again."));
+            }
+        }
+
+        using var missed = new NpgsqlCommand($"SELECT version, scope, key, deleted, value FROM {_changes} WHERE version > $1 ORDER BY version, seq", session);
+        missed.Parameters.AddWithValue(from);
+        var reader = await missed.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var version = reader.GetInt64(0);
+                if (delivered.Contains(version))
+                {
+                    continue;
+                }
+
+                caughtUp.Add(version);
+                Deliver(new SharedChangeNotice(reader.GetString(1), reader.GetString(2), reader.GetBoolean(3), version, reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4)));
+            }
+        }
+    }
+
+    /// <summary>The change table a watcher catches up from, and the one-row table that says how far it was trimmed.</summary>
+    private string ChangeTableSql() =>
+        $"CREATE TABLE IF NOT EXISTS {_changes} (version bigint NOT NULL, seq int NOT NULL, scope text NOT NULL, key text NOT NULL, deleted boolean NOT NULL, value bytea, PRIMARY KEY (version, seq)); " +
+        $"CREATE TABLE IF NOT EXISTS {_feed} (id int PRIMARY KEY CHECK (id = 1), trimmed bigint NOT NULL); " +
+        $"INSERT INTO {_feed} VALUES (1, 0) ON CONFLICT DO NOTHING";
 
     // An app's data source serves the session too, unless a session connection string says where sessions go.
     private bool SessionFromDataSource => _options.DataSource is not null && _options.SessionConnectionString is null;

@@ -49,6 +49,21 @@ public sealed class PostgresSharedStateBackendOptions
     /// </summary>
     public TimeSpan LockWaitTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long the store's session (the table's shared lock and <c>LISTEN</c>) is opened again, with retries, after it
+    /// broke (a server restart, a lost connection), before its watchers are ended with an error (default 30 s);
+    /// <see cref="TimeSpan.Zero"/>: not at all. Reads and commits use pooled connections and recover on their own.
+    /// </summary>
+    public TimeSpan ReconnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How many of the latest versions' changes commits keep in the change table <c>{table}$changes</c> (default
+    /// 10,000), from which a watcher whose session broke catches up on what it missed once it listens again; one that
+    /// missed more is ended with an error that says so. 0: no change table (commits write one row less per key), and a
+    /// broken session ends the watchers. Only commits that notify (<see cref="NotifyChanges"/>) write it.
+    /// </summary>
+    public int ChangeRetention { get; set; } = 10_000;
+
     // A copy for one service provider: the caller's options stay as they were (and are not tied to that provider's loggers).
     internal PostgresSharedStateBackendOptions WithLoggerFactory(ILoggerFactory? loggerFactory)
     {

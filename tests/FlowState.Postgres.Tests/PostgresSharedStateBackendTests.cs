@@ -212,6 +212,126 @@ public sealed class PostgresSharedStateBackendTests(PostgresServer server)
         }
     }
 
+    [Fact]
+    public async Task A_watcher_keeps_watching_through_a_server_restart_and_gets_what_was_committed_meanwhile_in_order()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"flowstate-pgfeed-{Guid.NewGuid():N}");
+        var port = await TestServerScripts.StartAsync("start-postgres.sh", directory);
+        var connectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=5;Command Timeout=10";
+        var table = NewTable();
+        try
+        {
+            await using var watching = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = new PostgresSharedStateBackend(connectionString, table) });
+            await using var writing = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = new PostgresSharedStateBackend(connectionString, table), Durability = Durability.Machine });
+            var seen = new List<StateChange>();
+            var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var beforeCrash = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            var watcher = Task.Run(async () =>
+            {
+                await foreach (var change in watching.WatchAsync(cancellationToken: stop.Token))
+                {
+                    lock (seen)
+                    {
+                        seen.Add(change);
+                        (change.Key switch { "last" => enough, "big" => beforeCrash, _ => null })?.TrySetResult();
+                    }
+                }
+            });
+
+            for (var i = 1; i <= 4; i++)
+            {
+                await writing.SetAsync("counter", i);
+            }
+
+            // Over NOTIFY's payload limit, so the watcher reads its value: seen before the crash (a read of it while the
+            // server is down would end the feed).
+            await writing.SetAsync("big", new string('x', 9000));
+            await beforeCrash.Task.WaitAsync(TimeSpan.FromMinutes(1));
+            await TestServerScripts.RunAsync("stop-postgres.sh", directory, "crash");
+            await TestServerScripts.StartAsync("start-postgres.sh", directory);
+            for (var i = 5; i <= 8; i++)
+            {
+                var value = i;
+                await RetryWhileReconnectingAsync(() => writing.SetAsync("counter", value).AsTask());
+            }
+
+            await RetryWhileReconnectingAsync(() => writing.DeleteAsync("big").AsTask());
+            await writing.SetAsync("last", true);
+            await enough.Task.WaitAsync(TimeSpan.FromMinutes(1));
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watcher);
+
+            List<StateChange> changes;
+            lock (seen)
+            {
+                changes = [.. seen];
+            }
+
+            // A write retried while the writer reconnected may have been applied twice (the same value, once more).
+            Assert.Equal(Enumerable.Range(1, 8), changes.Where(c => c.Key == "counter").Select(c => System.Text.Json.JsonSerializer.Deserialize<int>(c.Value.Span)).Distinct());
+            Assert.Equal([StateChangeKind.Set, StateChangeKind.Deleted], changes.Where(c => c.Key == "big").Select(c => c.Kind));
+            Assert.Equal(9002, changes.First(c => c.Key == "big").Value.Length);
+            Assert.Equal(changes.Select(c => c.Version).Order(), changes.Select(c => c.Version));
+            Assert.Equal("last", changes[^1].Key);
+        }
+        finally
+        {
+            await TestServerScripts.RunAsync("stop-postgres.sh", directory);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_watcher_that_missed_more_than_the_change_table_keeps_is_told_it_fell_behind()
+    {
+        var table = NewTable();
+        var application = $"feed-{Guid.NewGuid():N}";
+        await using var watching = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
+        {
+            Backend = new PostgresSharedStateBackend($"{server.ConnectionString};Application Name={application}", table),
+        });
+        await using var writing = await OpenSharedAsync(table);
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var watcher = Task.Run(async () =>
+        {
+            await foreach (var unused in watching.WatchAsync(cancellationToken: stop.Token))
+            {
+                first.TrySetResult();
+            }
+        });
+        await writing.SetAsync("k", 1);
+        await first.Task.WaitAsync(TimeSpan.FromMinutes(1));
+
+        // As if the change table had been trimmed far past the watcher while its session was down, then the session drops.
+        var marker = PostgresTableName.Derived(table, "feed");
+        await server.QueryStringsAsync($"UPDATE {marker} SET trimmed = 1000000");
+        var dropped = await server.QueryStringsAsync($"SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity WHERE application_name = '{application}'");
+
+        var error = await Assert.ThrowsAsync<StateBackendException>(() => watcher.WaitAsync(TimeSpan.FromMinutes(1)));
+        Assert.NotEmpty(dropped);
+        Assert.Contains("fell too far behind", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ChangeRetention", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Retries while the client notices the restarted server and reconnects (an operation on a connection the restart broke fails).</summary>
+    private static async Task RetryWhileReconnectingAsync(Func<Task> operation)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await operation();
+                return;
+            }
+            catch (StateBackendException) when (attempt < 100)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
     private static async Task<long> ClientConnectionsAsync(string connectionString)
     {
         await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
@@ -227,8 +347,14 @@ public sealed class PostgresSharedStateBackendTests(PostgresServer server)
         var port = await TestServerScripts.StartAsync("start-postgres.sh", directory);
         try
         {
+            // The feed gives up reopening its session after a second here: the check is of a feed that cannot go on.
             await SharedServerCrashCheck.RunAsync(
-                new PostgresSharedStateBackend($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=5;Command Timeout=10", NewTable()),
+                new PostgresSharedStateBackend(new PostgresSharedStateBackendOptions
+                {
+                    ConnectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=5;Command Timeout=10",
+                    Table = NewTable(),
+                    ReconnectTimeout = TimeSpan.FromSeconds(1),
+                }),
                 () => TestServerScripts.RunAsync("stop-postgres.sh", directory, "crash"),
                 () => TestServerScripts.StartAsync("start-postgres.sh", directory));
         }
