@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Polly;
+using Polly.Retry;
 
 namespace FlowState.Postgres;
 
@@ -22,6 +24,22 @@ internal static class PostgresEntryTable
             sliding boolean NOT NULL,
             PRIMARY KEY (scope, key))
         """;
+
+    /// <summary>
+    /// Retries opening a store's session until the caller's deadline, while the server is unreachable or restarting:
+    /// waits of 100 ms growing to 2 s, with jitter.
+    /// </summary>
+    public static ResiliencePipeline SessionReopenRetry() => new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = int.MaxValue,
+            Delay = TimeSpan.FromMilliseconds(100),
+            MaxDelay = TimeSpan.FromSeconds(2),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is NpgsqlException npgsql && (IsBrokenConnection(npgsql) || npgsql.IsTransient)),
+        })
+        .Build();
 
     /// <summary>
     /// Whether <paramref name="ex"/> says the connection itself is gone (the server shut down, crashed or restarted, or

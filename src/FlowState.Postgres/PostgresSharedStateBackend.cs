@@ -466,17 +466,7 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
         await broken.DisposeAsync().ConfigureAwait(false);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_options.ReconnectTimeout);
-        var retry = new ResiliencePipelineBuilder()
-            .AddRetry(new Polly.Retry.RetryStrategyOptions
-            {
-                MaxRetryAttempts = int.MaxValue,
-                Delay = TimeSpan.FromMilliseconds(100),
-                MaxDelay = TimeSpan.FromSeconds(2),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is NpgsqlException npgsql && (PostgresEntryTable.IsBrokenConnection(npgsql) || npgsql.IsTransient)),
-            })
-            .Build();
+        var retry = PostgresEntryTable.SessionReopenRetry();
         NpgsqlConnection session;
         try
         {

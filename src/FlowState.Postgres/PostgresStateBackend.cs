@@ -4,8 +4,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
-using Polly;
-using Polly.Retry;
 
 namespace FlowState.Postgres;
 
@@ -246,17 +244,7 @@ public sealed class PostgresStateBackend : IStateBackend, IStateBackupSource, IR
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_options.ReconnectTimeout);
-        var retry = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = int.MaxValue,
-                Delay = TimeSpan.FromMilliseconds(100),
-                MaxDelay = TimeSpan.FromSeconds(2),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is NpgsqlException npgsql && (PostgresEntryTable.IsBrokenConnection(npgsql) || npgsql.IsTransient)),
-            })
-            .Build();
+        var retry = PostgresEntryTable.SessionReopenRetry();
         try
         {
             _connection = await retry.ExecuteAsync(async token => await OpenLockedSessionAsync(token).ConfigureAwait(false), deadline.Token).ConfigureAwait(false);
