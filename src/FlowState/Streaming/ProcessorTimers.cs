@@ -128,6 +128,12 @@ public sealed class ProcessorTimers
         var (own, ordered) = domain == StreamTimeDomain.EventTime ? (timers.EventTime, _eventTime) : (timers.ProcessingTime, _processingTime);
         if (add ? !own.Add(ticks) : !own.Remove(ticks))
         {
+            // Nothing changed; a delete for a key without timers leaves no empty entry behind.
+            if (timers.EventTime.Count == 0 && timers.ProcessingTime.Count == 0)
+            {
+                _byKey.Remove(key);
+            }
+
             return;
         }
 

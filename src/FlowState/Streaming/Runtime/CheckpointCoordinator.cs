@@ -18,7 +18,8 @@ internal sealed class CheckpointCoordinator : IDisposable
     // - The trigger (TriggerAsync; one at a time under _oneAtATime, held until its checkpoint completed or was
     //   abandoned) owns the checkpoint sequence: _nextId, _pending, and with Fail _closed and _finalBarrier.
     // - The completion (CompleteAsync: started by the last acknowledgement, on the thread pool) owns the chain and the
-    //   counts: _lastCompletedId, _baseId, _chainLength, _forceFull, _consecutiveFailures, CompletedCount, FailedCount.
+    //   counts: _lastCompletedId (and _completed, its published pair), _baseId, _chainLength, _forceFull,
+    //   _consecutiveFailures, CompletedCount, FailedCount.
     //   At most one runs, since the trigger waits for it before the next checkpoint, and the trigger reads these after
     //   that wait (the completion's TrySetResult orders its writes first). An abandoned checkpoint never completes, so
     //   the trigger's own RecordSkipped writes them then. A trigger whose wait was cancelled releases _oneAtATime early:
