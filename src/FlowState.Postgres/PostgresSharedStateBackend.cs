@@ -47,12 +47,14 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
 
     // The feed's position, kept by the listening loop (notifications are raised on it): the versions delivered lately
     // (a catch-up after a reconnect starts at the oldest of them, so a commit that was in flight when the session broke
-    // is not skipped, and skips those delivered), and notifications that arrive while a catch-up runs, held back so
-    // that every key's changes stay in order.
+    // is not skipped, and skips those delivered); the notifications arrived and not yet delivered (the loop completes
+    // a value too large for NOTIFY from the change table first, and holds them while a catch-up runs, so that every
+    // key's changes stay in order); the versions the last catch-up delivered (their notifications are dropped).
     private readonly Queue<long> _recentOrder = new();
     private readonly HashSet<long> _recent = [];
+    private readonly List<SharedChangeNotice> _arrived = [];
+    private HashSet<long> _caughtUp = [];
     private long _lastVersion;
-    private List<SharedChangeNotice>? _heldBack;
 
     /// <summary>A backend on <see cref="PostgresSharedStateBackendOptions.Table"/> of the database the connection string names.</summary>
     /// <exception cref="ArgumentException">Neither a connection string nor a data source is given, or the table is not a plain identifier.</exception>
@@ -393,15 +395,42 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
     {
         if (SharedChangeNotice.Parse(e.Payload) is { } notice)
         {
-            if (_heldBack is { } held)
+            _arrived.Add(notice);
+        }
+    }
+
+    /// <summary>
+    /// Delivers the notifications arrived, in order; a value too large for NOTIFY is read from the change table on the
+    /// session first, so a watcher never has to read it from a server that may be down by then.
+    /// </summary>
+    private async Task DeliverArrivedAsync(NpgsqlConnection session, CancellationToken cancellationToken)
+    {
+        while (_arrived.Count > 0)
+        {
+            var arrived = _arrived.ToArray();
+            _arrived.Clear();
+            foreach (var notice in arrived)
             {
-                held.Add(notice);
-            }
-            else
-            {
-                Deliver(notice);
+                if (_caughtUp.Contains(notice.Version))
+                {
+                    continue;
+                }
+
+                Deliver(notice.Value is null && !notice.Deleted && _options.ChangeRetention > 0
+                    ? notice with { Value = await ReadChangedValueAsync(session, notice, cancellationToken).ConfigureAwait(false) }
+                    : notice);
             }
         }
+    }
+
+    // Null when the change table no longer holds it: the watcher then reads the key's value.
+    private async Task<byte[]?> ReadChangedValueAsync(NpgsqlConnection session, SharedChangeNotice notice, CancellationToken cancellationToken)
+    {
+        using var read = new NpgsqlCommand($"SELECT value FROM {_changes} WHERE version = $1 AND scope = $2 AND key = $3", session);
+        read.Parameters.AddWithValue(notice.Version);
+        read.Parameters.AddWithValue(notice.ScopeKey);
+        read.Parameters.AddWithValue(notice.Key);
+        return await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
     }
 
     private void Deliver(SharedChangeNotice notice)
@@ -428,6 +457,7 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
             {
                 try
                 {
+                    await DeliverArrivedAsync(session, cancellationToken).ConfigureAwait(false);
                     await session.WaitAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (NpgsqlException ex) when (_options.ReconnectTimeout > TimeSpan.Zero && PostgresEntryTable.IsBrokenConnection(ex) && !cancellationToken.IsCancellationRequested)
@@ -454,9 +484,10 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
 
     /// <summary>
     /// Opens a new session with the table's shared lock, listens again, and delivers from the change table what was
-    /// committed meanwhile (notifications arriving during that wait, so every key's changes stay in order); ends the feed
-    /// with an error when no session opens within <see cref="PostgresSharedStateBackendOptions.ReconnectTimeout"/> or
-    /// the change table no longer holds all that was missed.
+    /// committed meanwhile (notifications arriving meanwhile wait for the loop, so every key's changes stay in order);
+    /// ends the feed with an error when no session opens within
+    /// <see cref="PostgresSharedStateBackendOptions.ReconnectTimeout"/> or the change table no longer holds all that was
+    /// missed.
     /// </summary>
     private async Task<NpgsqlConnection> ReopenSessionAsync(NpgsqlConnection broken, NpgsqlException cause, CancellationToken cancellationToken)
     {
@@ -482,30 +513,19 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
                 ex);
         }
 
-        _heldBack = [];
-        var caughtUp = new HashSet<long>();
+        // What arrived on the broken session and was not delivered is in the change table: the catch-up delivers it.
+        _arrived.Clear();
+        _caughtUp = [];
         try
         {
             await ListenOnAsync(session, cancellationToken).ConfigureAwait(false);
-            await CatchUpAsync(session, cause, caughtUp, cancellationToken).ConfigureAwait(false);
+            await CatchUpAsync(session, cause, _caughtUp, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             session.Notification -= OnNotification;
             await session.DisposeAsync().ConfigureAwait(false);
             throw;
-        }
-        finally
-        {
-            var held = _heldBack;
-            _heldBack = null;
-            foreach (var notice in held)
-            {
-                if (!caughtUp.Contains(notice.Version))
-                {
-                    Deliver(notice);
-                }
-            }
         }
 
         _session = session;
