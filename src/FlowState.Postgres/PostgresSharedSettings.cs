@@ -10,4 +10,8 @@ internal sealed class PostgresSharedSettings
     public string? Table { get; set; }
 
     public bool? NotifyChanges { get; set; }
+
+    public TimeSpan? ReconnectTimeout { get; set; }
+
+    public int? ChangeRetention { get; set; }
 }

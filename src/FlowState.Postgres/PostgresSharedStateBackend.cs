@@ -72,6 +72,8 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
         }
 
         PostgresTableName.CheckStoreTable(options.Table);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.ChangeRetention, "options.ChangeRetention");
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ReconnectTimeout, TimeSpan.Zero, "options.ReconnectTimeout");
         _table = PostgresTableName.Quote(options.Table);
         _sequence = PostgresTableName.Derived(options.Table, "version");
         _commitFunction = PostgresTableName.Derived(options.Table, "commit");

@@ -141,6 +141,37 @@ public sealed class PostgresSharedStateBackendTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task The_change_table_keeps_a_commits_changes_unless_configuration_turns_it_off()
+    {
+        async Task<long> ChangeRowsAsync(string table) =>
+            long.Parse((await server.QueryStringsAsync($"SELECT count(*)::text FROM {PostgresTableName.Derived(table, "changes")}")).Single(), System.Globalization.CultureInfo.InvariantCulture);
+        var kept = NewTable();
+        var off = NewTable();
+        await using (var store = await OpenSharedAsync(kept))
+        {
+            await store.SetAsync("k", 1);
+            await store.DeleteAsync("k");
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["State:ConnectionString"] = server.ConnectionString,
+            ["State:Table"] = off,
+            ["State:ChangeRetention"] = "0",
+            ["State:ReconnectTimeout"] = "00:00:05",
+        }).Build();
+        await using (var services = new ServiceCollection().AddFlowState(f => f.UseSharedPostgres(configuration.GetSection("State"))).BuildServiceProvider())
+        {
+            await services.GetRequiredService<IStateStore>().SetAsync("k", 1);
+        }
+
+        Assert.Equal((2L, 0L), (await ChangeRowsAsync(kept), await ChangeRowsAsync(off)));
+        var bad = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["State:ConnectionString"] = "Host=x", ["State:ChangeRetention"] = "lots" }).Build();
+        Assert.Throws<ArgumentException>(() => new ServiceCollection().AddFlowState(f => f.UseSharedPostgres(bad.GetSection("State"))));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PostgresSharedStateBackend(new PostgresSharedStateBackendOptions { ConnectionString = "Host=x", ChangeRetention = -1 }));
+    }
+
+    [Fact]
     public async Task The_session_opens_on_the_session_connection_string_when_one_is_given()
     {
         var error = await Assert.ThrowsAsync<StateBackendException>(() => SharedStateStore.OpenAsync(new SharedStateStoreOptions
