@@ -61,7 +61,7 @@ public static class SharedServerCrashCheck
     }
 
     /// <summary>Retries while the client notices the restarted server and reconnects (an operation on a connection the restart broke fails).</summary>
-    private static async Task<T> RetryWhileReconnectingAsync<T>(Func<Task<T>> operation)
+    public static async Task<T> RetryWhileReconnectingAsync<T>(Func<Task<T>> operation)
     {
         for (var attempt = 1; ; attempt++)
         {

@@ -202,116 +202,94 @@ public sealed class PostgresSharedStateBackendTests(PostgresServer server)
     [Fact]
     public async Task After_a_server_restart_the_first_read_is_repeated_on_a_new_connection_instead_of_failing()
     {
-        var directory = Path.Combine(Path.GetTempPath(), $"flowstate-pgrestart-{Guid.NewGuid():N}");
-        var port = await TestServerScripts.StartAsync("start-postgres.sh", directory);
-        var connectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=5;Command Timeout=10";
-        try
+        await using var own = await OwnPostgresServer.StartAsync();
+        await using var store = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
         {
-            await using var store = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
-            {
-                Backend = new PostgresSharedStateBackend(connectionString, NewTable()),
-                Durability = Durability.Machine,
-            });
-            var run = store.For(StateScope.Workflow("restart"));
+            Backend = new PostgresSharedStateBackend(own.ConnectionString, NewTable()),
+            Durability = Durability.Machine,
+        });
+        var run = store.For(StateScope.Workflow("restart"));
 
-            // Eight callers at once leave several idle connections in the pool.
-            await Task.WhenAll(Enumerable.Range(0, 8).Select(caller => Task.Run(async () =>
+        // Eight callers at once leave several idle connections in the pool.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(caller => Task.Run(async () =>
+        {
+            for (var i = 0; i < 20; i++)
             {
-                for (var i = 0; i < 20; i++)
-                {
-                    await run.UpdateAsync<int>($"k{caller}", n => n + 1);
-                }
-            })));
-            var pooled = await ClientConnectionsAsync(connectionString) - 1; // the store's own session is the other one
-            Assert.True(pooled >= 2, $"the pool holds {pooled} connection(s); the check needs several");
-
-            await TestServerScripts.RunAsync("stop-postgres.sh", directory, "crash");
-            await TestServerScripts.StartAsync("start-postgres.sh", directory);
-
-            // Every pooled connection is dead now. The first read meets one (Npgsql then clears its pool) and reads
-            // again on a new connection instead of failing; after that no operation meets a dead connection.
-            Assert.Equal(20, await run.GetAsync<int>("k0"));
-            for (var caller = 0; caller < 8; caller++)
-            {
-                Assert.Equal(21, await run.UpdateAsync<int>($"k{caller}", n => n + 1));
+                await run.UpdateAsync<int>($"k{caller}", n => n + 1);
             }
-        }
-        finally
+        })));
+        var pooled = await ClientConnectionsAsync(own.ConnectionString) - 1; // the store's own session is the other one
+        Assert.True(pooled >= 2, $"the pool holds {pooled} connection(s); the check needs several");
+
+        await own.CrashAndRestartAsync();
+
+        // Every pooled connection is dead now. The first read meets one (Npgsql then clears its pool) and reads
+        // again on a new connection instead of failing; after that no operation meets a dead connection.
+        Assert.Equal(20, await run.GetAsync<int>("k0"));
+        for (var caller = 0; caller < 8; caller++)
         {
-            await TestServerScripts.RunAsync("stop-postgres.sh", directory);
-            Directory.Delete(directory, recursive: true);
+            Assert.Equal(21, await run.UpdateAsync<int>($"k{caller}", n => n + 1));
         }
     }
 
     [Fact]
     public async Task A_watcher_keeps_watching_through_a_server_restart_and_gets_what_was_committed_meanwhile_in_order()
     {
-        var directory = Path.Combine(Path.GetTempPath(), $"flowstate-pgfeed-{Guid.NewGuid():N}");
-        var port = await TestServerScripts.StartAsync("start-postgres.sh", directory);
-        var connectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=5;Command Timeout=10";
+        await using var own = await OwnPostgresServer.StartAsync();
         var table = NewTable();
-        try
+        await using var watching = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = new PostgresSharedStateBackend(own.ConnectionString, table) });
+        await using var writing = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = new PostgresSharedStateBackend(own.ConnectionString, table), Durability = Durability.Machine });
+        var seen = new List<StateChange>();
+        var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var watcher = Task.Run(async () =>
         {
-            await using var watching = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = new PostgresSharedStateBackend(connectionString, table) });
-            await using var writing = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = new PostgresSharedStateBackend(connectionString, table), Durability = Durability.Machine });
-            var seen = new List<StateChange>();
-            var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            var watcher = Task.Run(async () =>
+            await foreach (var change in watching.WatchAsync(cancellationToken: stop.Token))
             {
-                await foreach (var change in watching.WatchAsync(cancellationToken: stop.Token))
+                lock (seen)
                 {
-                    lock (seen)
+                    seen.Add(change);
+                    if (change.Key == "last")
                     {
-                        seen.Add(change);
-                        if (change.Key == "last")
-                        {
-                            enough.TrySetResult();
-                        }
+                        enough.TrySetResult();
                     }
                 }
-            });
-
-            for (var i = 1; i <= 4; i++)
-            {
-                await writing.SetAsync("counter", i);
             }
+        });
 
-            // Over NOTIFY's payload limit: its value comes from the change table, whether the feed reads it before the
-            // crash or catches up on it after.
-            await writing.SetAsync("big", new string('x', 9000));
-            await TestServerScripts.RunAsync("stop-postgres.sh", directory, "crash");
-            await TestServerScripts.StartAsync("start-postgres.sh", directory);
-            for (var i = 5; i <= 8; i++)
-            {
-                var value = i;
-                await RetryWhileReconnectingAsync(() => writing.SetAsync("counter", value).AsTask());
-            }
-
-            await RetryWhileReconnectingAsync(() => writing.DeleteAsync("big").AsTask());
-            await writing.SetAsync("last", true);
-            await enough.Task.WaitAsync(TimeSpan.FromMinutes(1));
-            await stop.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watcher);
-
-            List<StateChange> changes;
-            lock (seen)
-            {
-                changes = [.. seen];
-            }
-
-            // A write retried while the writer reconnected may have been applied twice (the same value, once more).
-            Assert.Equal(Enumerable.Range(1, 8), changes.Where(c => c.Key == "counter").Select(c => System.Text.Json.JsonSerializer.Deserialize<int>(c.Value.Span)).Distinct());
-            Assert.Equal([StateChangeKind.Set, StateChangeKind.Deleted], changes.Where(c => c.Key == "big").Select(c => c.Kind));
-            Assert.Equal(9002, changes.First(c => c.Key == "big").Value.Length);
-            Assert.Equal(changes.Select(c => c.Version).Order(), changes.Select(c => c.Version));
-            Assert.Equal("last", changes[^1].Key);
-        }
-        finally
+        for (var i = 1; i <= 4; i++)
         {
-            await TestServerScripts.RunAsync("stop-postgres.sh", directory);
-            Directory.Delete(directory, recursive: true);
+            await writing.SetAsync("counter", i);
         }
+
+        // Over NOTIFY's payload limit: its value comes from the change table, whether the feed reads it before the
+        // crash or catches up on it after.
+        await writing.SetAsync("big", new string('x', 9000));
+        await own.CrashAndRestartAsync();
+        for (var i = 5; i <= 8; i++)
+        {
+            var value = i;
+            await SharedServerCrashCheck.RetryWhileReconnectingAsync(() => writing.SetAsync("counter", value).AsTask());
+        }
+
+        await SharedServerCrashCheck.RetryWhileReconnectingAsync(() => writing.DeleteAsync("big").AsTask());
+        await writing.SetAsync("last", true);
+        await enough.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watcher);
+
+        List<StateChange> changes;
+        lock (seen)
+        {
+            changes = [.. seen];
+        }
+
+        // A write retried while the writer reconnected may have been applied twice (the same value, once more).
+        Assert.Equal(Enumerable.Range(1, 8), changes.Where(c => c.Key == "counter").Select(c => System.Text.Json.JsonSerializer.Deserialize<int>(c.Value.Span)).Distinct());
+        Assert.Equal([StateChangeKind.Set, StateChangeKind.Deleted], changes.Where(c => c.Key == "big").Select(c => c.Kind));
+        Assert.Equal(9002, changes.First(c => c.Key == "big").Value.Length);
+        Assert.Equal(changes.Select(c => c.Version).Order(), changes.Select(c => c.Version));
+        Assert.Equal("last", changes[^1].Key);
     }
 
     [Fact]
@@ -347,23 +325,6 @@ public sealed class PostgresSharedStateBackendTests(PostgresServer server)
         Assert.Contains("ChangeRetention", error.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>Retries while the client notices the restarted server and reconnects (an operation on a connection the restart broke fails).</summary>
-    private static async Task RetryWhileReconnectingAsync(Func<Task> operation)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await operation();
-                return;
-            }
-            catch (StateBackendException) when (attempt < 100)
-            {
-                await Task.Delay(100);
-            }
-        }
-    }
-
     private static async Task<long> ClientConnectionsAsync(string connectionString)
     {
         await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
@@ -375,25 +336,17 @@ public sealed class PostgresSharedStateBackendTests(PostgresServer server)
     [Fact]
     public async Task Writes_acknowledged_at_machine_durability_survive_a_crashed_and_restarted_server()
     {
-        var directory = Path.Combine(Path.GetTempPath(), $"flowstate-pgcrash-{Guid.NewGuid():N}");
-        var port = await TestServerScripts.StartAsync("start-postgres.sh", directory);
-        try
-        {
-            // The feed gives up reopening its session after a second here: the check is of a feed that cannot go on.
-            await SharedServerCrashCheck.RunAsync(
-                new PostgresSharedStateBackend(new PostgresSharedStateBackendOptions
-                {
-                    ConnectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=5;Command Timeout=10",
-                    Table = NewTable(),
-                    ReconnectTimeout = TimeSpan.FromSeconds(1),
-                }),
-                () => TestServerScripts.RunAsync("stop-postgres.sh", directory, "crash"),
-                () => TestServerScripts.StartAsync("start-postgres.sh", directory));
-        }
-        finally
-        {
-            await TestServerScripts.RunAsync("stop-postgres.sh", directory);
-            Directory.Delete(directory, recursive: true);
-        }
+        await using var own = await OwnPostgresServer.StartAsync();
+
+        // The feed gives up reopening its session after a second here: the check is of a feed that cannot go on.
+        await SharedServerCrashCheck.RunAsync(
+            new PostgresSharedStateBackend(new PostgresSharedStateBackendOptions
+            {
+                ConnectionString = own.ConnectionString,
+                Table = NewTable(),
+                ReconnectTimeout = TimeSpan.FromSeconds(1),
+            }),
+            own.CrashAsync,
+            own.RestartAsync);
     }
 }

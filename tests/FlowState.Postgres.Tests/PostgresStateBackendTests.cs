@@ -1,4 +1,3 @@
-using FlowState.Conformance;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
@@ -136,25 +135,9 @@ public sealed class PostgresStateBackendTests(PostgresServer server)
         });
     }
 
-    // A server of the test's own (started by the test scripts on a free port), so that it can be crashed and restarted.
     private static async Task WithOwnServerAsync(Func<string, Func<Task>, Task> test)
     {
-        var directory = Path.Combine(Path.GetTempPath(), $"flowstate-pgsession-{Guid.NewGuid():N}");
-        var port = await TestServerScripts.StartAsync("start-postgres.sh", directory);
-        try
-        {
-            await test(
-                $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=5;Command Timeout=10",
-                async () =>
-                {
-                    await TestServerScripts.RunAsync("stop-postgres.sh", directory, "crash");
-                    await TestServerScripts.StartAsync("start-postgres.sh", directory);
-                });
-        }
-        finally
-        {
-            await TestServerScripts.RunAsync("stop-postgres.sh", directory);
-            Directory.Delete(directory, recursive: true);
-        }
+        await using var own = await OwnPostgresServer.StartAsync();
+        await test(own.ConnectionString, own.CrashAndRestartAsync);
     }
 }
