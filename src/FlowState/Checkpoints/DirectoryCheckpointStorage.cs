@@ -17,7 +17,7 @@ public sealed class DirectoryCheckpointStorage : ICheckpointStorage
     private const string ClaimSuffix = ".claim";
     private const string RootMarker = ".flowstate-checkpoints";
     private const string DataMarker = ".flowstate-data";
-    private const string TemporaryInfix = ".tmp-";
+    private const string TemporaryInfix = DurableFile.TemporaryInfix;
     private readonly string _manifests;
     private readonly string _data;
 
@@ -58,7 +58,7 @@ public sealed class DirectoryCheckpointStorage : ICheckpointStorage
             WriteMarker(marker, dataKey);
         }
 
-        await WriteDurablyAsync(Path.Combine(folder, CheckName(fileName)), content, cancellationToken).ConfigureAwait(false);
+        await DurableFile.WriteAsync(Path.Combine(folder, CheckName(fileName)), content, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -91,7 +91,7 @@ public sealed class DirectoryCheckpointStorage : ICheckpointStorage
             return false;
         }
 
-        await WriteDurablyAsync(Path.Combine(_manifests, Name(checkpointId) + ManifestSuffix), manifest, cancellationToken).ConfigureAwait(false);
+        await DurableFile.WriteAsync(Path.Combine(_manifests, Name(checkpointId) + ManifestSuffix), manifest, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -227,31 +227,6 @@ public sealed class DirectoryCheckpointStorage : ICheckpointStorage
                 WriteMarker(Path.Combine(folder, DataMarker), Path.GetFileName(folder));
             }
         }
-    }
-
-    private static async Task WriteDurablyAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
-    {
-        var temporary = path + TemporaryInfix + Guid.NewGuid().ToString("N");
-        try
-        {
-            var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: false);
-            await using (stream.ConfigureAwait(false))
-            {
-                await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
-
-        // The rename is durable only once the folder's entry is: without this, a power loss can bring back the old
-        // name (or none) for a file the caller was told is written.
-        DurableDirectory.Sync(Path.GetDirectoryName(path)!);
     }
 
     private List<long> ListIds(string suffix)

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 
 namespace FlowState;
@@ -28,38 +27,21 @@ public sealed partial class StateStore
         entries.Sort((a, b) => string.CompareOrdinal(a.ScopeKey, b.ScopeKey) is var c && c != 0 ? c : string.CompareOrdinal(a.Key, b.Key));
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new MemoryStream();
-        await WriteLineAsync(destination, hash, buffer, writer =>
+        await PortableLines.WriteLineAsync(destination, hash, buffer, writer =>
         {
             writer.WriteString("format", ExportFormat);
             writer.WriteNumber("version", ExportFormatVersion);
             writer.WriteString("created", _time.GetUtcNow());
         }, cancellationToken).ConfigureAwait(false);
-        var path = string.Empty;
-        string? pathOf = null;
+        var paths = new PortableLines.ScopePaths();
         foreach (var entry in entries)
         {
-            if (!string.Equals(pathOf, entry.ScopeKey, StringComparison.Ordinal))
-            {
-                // Entries are sorted by scope: each scope's display path is computed once.
-                (pathOf, path) = (entry.ScopeKey, StateScope.FromStorageKey(entry.ScopeKey).Path);
-            }
-
-            await WriteLineAsync(destination, hash, buffer, writer =>
-            {
-                writer.WriteString("scope", entry.ScopeKey);
-                writer.WriteString("path", path);
-                writer.WriteString("key", entry.Key);
-                writer.WritePropertyName("value");
-                writer.WriteRawValue(entry.Value, skipInputValidation: true);
-                writer.WriteNumber("version", entry.Version);
-                writer.WriteNumber("expiresAtTicks", entry.ExpiresAtUtcTicks);
-                writer.WriteNumber("ttlTicks", entry.TimeToLiveTicks);
-                writer.WriteBoolean("sliding", entry.Sliding);
-            }, cancellationToken).ConfigureAwait(false);
+            var path = paths.Of(entry.ScopeKey);
+            await PortableLines.WriteLineAsync(destination, hash, buffer, writer => PortableLines.WriteEntry(writer, entry, path), cancellationToken).ConfigureAwait(false);
         }
 
         var checksum = Convert.ToHexStringLower(hash.GetHashAndReset());
-        await WriteLineAsync(destination, null, buffer, writer =>
+        await PortableLines.WriteLineAsync(destination, null, buffer, writer =>
         {
             writer.WriteBoolean("end", true);
             writer.WriteNumber("entries", entries.Count);
@@ -92,10 +74,7 @@ public sealed partial class StateStore
                 continue;
             }
 
-            var options = entry.ExpiresAtUtcTicks == 0
-                ? null
-                : new StateWriteOptions { TimeToLive = TimeSpan.FromTicks(entry.ExpiresAtUtcTicks - now), SlidingExpiration = entry.Sliding };
-            batch.Within(scope).SetRaw(entry.Key, entry.Value, options);
+            batch.Within(scope).SetRaw(entry.Key, entry.Value, PortableLines.ExpiryOf(entry, now));
             written++;
         }
 
@@ -107,74 +86,35 @@ public sealed partial class StateStore
         return written;
     }
 
-    private static async Task WriteLineAsync(Stream destination, IncrementalHash? hash, MemoryStream buffer, Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
-    {
-        buffer.SetLength(0);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            write(writer);
-            writer.WriteEndObject();
-        }
-
-        buffer.WriteByte((byte)'\n');
-        hash?.AppendData(buffer.GetBuffer(), 0, (int)buffer.Length);
-        await destination.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken).ConfigureAwait(false);
-    }
-
     private static async Task<List<(StateScope Scope, BackendEntry Entry)>> ReadExportAsync(Stream source, CancellationToken cancellationToken)
     {
         using var copy = new MemoryStream();
         await source.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
-        var bytes = copy.GetBuffer().AsMemory(0, (int)copy.Length);
-        var lines = new List<ReadOnlyMemory<byte>>();
-        var start = 0;
-        var span = bytes.Span;
-        while (start < span.Length)
+        var (lines, trailer) = PortableLines.Split(copy.GetBuffer().AsMemory(0, (int)copy.Length), "export", Damaged);
+        using (trailer)
         {
-            var end = span[start..].IndexOf((byte)'\n');
-            if (end < 0)
+            using (var header = PortableLines.Parse(lines[0], 1, Damaged))
             {
-                throw Damaged(lines.Count + 1, "the last line has no line end (the export is truncated)");
+                var root = header.RootElement;
+                if (!root.TryGetProperty("format", out var format) || format.ValueKind != JsonValueKind.String || format.GetString() != ExportFormat)
+                {
+                    throw Damaged(1, $"the header does not name the format '{ExportFormat}'");
+                }
+
+                if (!root.TryGetProperty("version", out var version) || !version.TryGetInt32(out var number) || number != ExportFormatVersion)
+                {
+                    throw Damaged(1, $"the export is of format version {(root.TryGetProperty("version", out var v) ? v.GetRawText() : "(none)")}; this FlowState reads version {ExportFormatVersion}");
+                }
             }
 
-            lines.Add(bytes.Slice(start, end));
-            start += end + 1;
-        }
-
-        if (lines.Count < 2)
-        {
-            throw Damaged(lines.Count, "an export has at least a header and a trailer line");
-        }
-
-        using (var header = Parse(lines[0], 1))
-        {
-            var root = header.RootElement;
-            if (!root.TryGetProperty("format", out var format) || format.ValueKind != JsonValueKind.String || format.GetString() != ExportFormat)
+            var entries = new List<(StateScope Scope, BackendEntry Entry)>(lines.Count - 2);
+            for (var i = 1; i < lines.Count - 1; i++)
             {
-                throw Damaged(1, $"the header does not name the format '{ExportFormat}'");
+                using var line = PortableLines.Parse(lines[i], i + 1, Damaged);
+                entries.Add(PortableLines.ReadEntry(line.RootElement, i + 1, Damaged));
             }
 
-            if (!root.TryGetProperty("version", out var version) || !version.TryGetInt32(out var number) || number != ExportFormatVersion)
-            {
-                throw Damaged(1, $"the export is of format version {(root.TryGetProperty("version", out var v) ? v.GetRawText() : "(none)")}; this FlowState reads version {ExportFormatVersion}");
-            }
-        }
-
-        var entries = new List<(StateScope Scope, BackendEntry Entry)>(lines.Count - 2);
-        for (var i = 1; i < lines.Count - 1; i++)
-        {
-            using var line = Parse(lines[i], i + 1);
-            entries.Add(ReadEntry(line.RootElement, i + 1));
-        }
-
-        var checksum = Convert.ToHexStringLower(SHA256.HashData(bytes.Span[..(start - lines[^1].Length - 1)]));
-        using (var trailer = Parse(lines[^1], lines.Count))
-        {
-            var root = trailer.RootElement;
-            if (!root.TryGetProperty("end", out var end) || end.ValueKind != JsonValueKind.True
-                || !root.TryGetProperty("entries", out var count) || !count.TryGetInt64(out var expected)
-                || !root.TryGetProperty("sha256", out var sha) || sha.ValueKind != JsonValueKind.String)
+            if (!trailer.RootElement.TryGetProperty("entries", out var count) || !count.TryGetInt64(out var expected))
             {
                 throw Damaged(lines.Count, "the last line is not the export's trailer (the export is truncated)");
             }
@@ -184,52 +124,7 @@ public sealed partial class StateStore
                 throw Damaged(lines.Count, $"the trailer announces {expected} entries but {entries.Count} were read");
             }
 
-            if (!string.Equals(sha.GetString(), checksum, StringComparison.Ordinal))
-            {
-                throw Damaged(lines.Count, "the SHA-256 of the export does not match its trailer (the content was changed)");
-            }
-        }
-
-        return entries;
-    }
-
-    private static (StateScope Scope, BackendEntry Entry) ReadEntry(JsonElement line, int number)
-    {
-        try
-        {
-            var scopeKey = line.GetProperty("scope").GetString() ?? throw new FormatException("scope is null");
-            var scope = StateScope.FromStorageKey(scopeKey);
-            var key = line.GetProperty("key").GetString() ?? throw new FormatException("key is null");
-            if (StateNameValidator.FindProblem(key, "key") is { } problem)
-            {
-                throw new FormatException(problem);
-            }
-
-            var value = line.GetProperty("value");
-            return (scope, new BackendEntry(
-                scopeKey,
-                key,
-                Encoding.UTF8.GetBytes(value.GetRawText()),
-                line.GetProperty("version").GetInt64(),
-                line.GetProperty("expiresAtTicks").GetInt64(),
-                line.GetProperty("ttlTicks").GetInt64(),
-                line.GetProperty("sliding").GetBoolean()));
-        }
-        catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException)
-        {
-            throw Damaged(number, $"not an entry: {ex.Message}");
-        }
-    }
-
-    private static JsonDocument Parse(ReadOnlyMemory<byte> line, int number)
-    {
-        try
-        {
-            return JsonDocument.Parse(line);
-        }
-        catch (JsonException ex)
-        {
-            throw Damaged(number, $"not JSON: {ex.Message}");
+            return entries;
         }
     }
 

@@ -127,13 +127,18 @@ public sealed partial class StateStore
     /// lock, while the group commit holds back every later change (so the backend still holds them); writers go on
     /// in memory meanwhile.
     /// </summary>
-    private List<BackendEntry> SnapshotEntries()
+    private List<BackendEntry> SnapshotEntries() => SnapshotEntries(out _);
+
+    /// <inheritdoc cref="SnapshotEntries()"/>
+    /// <param name="version">The store's version at that point: every entry holds a version at or below it.</param>
+    internal List<BackendEntry> SnapshotEntries(out long version)
     {
         var entries = new List<BackendEntry>();
         List<(int Index, StateEntry Entry)>? pagedOut = null;
         TaskCompletionSource? hold = null;
         lock (_writeLock)
         {
+            version = _version;
             var now = NowTicks();
             var pending = new Stack<ScopeNode>();
             pending.Push(_tree.Root);

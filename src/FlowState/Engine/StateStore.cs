@@ -191,6 +191,9 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
     /// <summary>The store's name in metrics (<see cref="StateStoreOptions.Name"/>).</summary>
     public string Name => _options.Name;
 
+    /// <summary>What the store's state is kept in, as backups record it: the backend's description, or the in-memory store's name.</summary>
+    internal string SourceDescription => _backend?.Description ?? $"in memory ({_options.Name})";
+
     internal bool HasBackend => _backend is not null;
 
     /// <summary>
