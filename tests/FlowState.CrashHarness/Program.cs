@@ -14,6 +14,11 @@
 //   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> syncs <Process|Machine> <count>
 // In "backup" mode it opens the store, prints READY and takes a backup to <destination>, then prints DONE:
 //   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> backup <destination>
+// In "catalog" mode it opens the store and a backup catalog in <catalog folder> and prints READY; "backup" then loops
+// forever (a batch of 50 writes, then a backup — every fourth full, the others incremental — printed as "BACKUP <id>"),
+// "restore" restores backup <id> (backing up the current state first) and prints RESTORED:
+//   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> catalog <catalog folder> backup
+//   dotnet FlowState.CrashHarness.dll <sqlite|rocksdb> <path> catalog <catalog folder> restore <id>
 // In "shared" mode it is one of several worker processes on one shared store: it prints READY once connected,
 // increments the key "hits" and merges its share of the object "doc" <count> times each, prints DONE and exits 0:
 //   dotnet FlowState.CrashHarness.dll shared <redis:<configuration>|postgres:<connection string>|postgres-pooled:<session>|<pooled>> <store name> <worker id> <count>
@@ -102,6 +107,34 @@ if (args[2] == "backup")
     await source.BackupAsync(args[3]);
     Console.Out.WriteLine("DONE");
     return 0;
+}
+
+if (args[2] == "catalog")
+{
+    await using var cataloged = await StateStore.OpenAsync(new StateStoreOptions { Backend = backend });
+    var catalog = new StateBackupCatalog(args[3]);
+    Console.Out.WriteLine("READY");
+    Console.Out.Flush();
+    if (args[4] == "restore")
+    {
+        await catalog.RestoreAsync(cataloged, StateRestorePoint.Backup(long.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture)));
+        Console.Out.WriteLine("RESTORED");
+        return 0;
+    }
+
+    for (var round = 0; ; round++)
+    {
+        var changes = cataloged.CreateBatch();
+        for (var i = 0; i < 50; i++)
+        {
+            changes.Set($"k{((round * 50) + i) % 20_000}", round);
+        }
+
+        await cataloged.ApplyAsync(changes);
+        var record = await catalog.CreateAsync(cataloged, round % 4 == 0 ? StateBackupKind.Full : null);
+        Console.Out.WriteLine($"BACKUP {record.Id}");
+        Console.Out.Flush();
+    }
 }
 
 if (args[2] == "syncs")
