@@ -4,7 +4,7 @@
 #                                  (machine facts with the disk's fsync rate, every table; the analysis stays)
 #                                  --quick: in-process BenchmarkDotNet jobs and small harness runs, under 5 minutes
 #   scripts/bench.sh --filter '*Bounded*'                     BenchmarkDotNet only (results in BenchmarkDotNet.Artifacts/results)
-#   scripts/bench.sh durable|open|flows|streams|peers|shared|nats|af-checkpoints|inspector [--quick] [--dir path]   one harness
+#   scripts/bench.sh durable|open|backups|flows|streams|peers|shared|nats|af-checkpoints|inspector [--quick] [--dir path]   one harness
 #   scripts/bench.sh fsync                                    the disk's raw fsync rate
 # The peers harness installs LangGraph.js from npm (benchmarks/peers/langgraph/install.sh); the shared harness starts
 # redis-server and PostgreSQL with the test scripts, the nats harness nats-server. A harness that cannot run is
@@ -15,11 +15,11 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 project=benchmarks/FlowState.Benchmarks
 
 case "${1:-}" in
-  durable|open|flows|streams|peers|shared|nats|af-checkpoints|inspector|fsync|--filter)
+  durable|open|backups|flows|streams|peers|shared|nats|af-checkpoints|inspector|fsync|--filter)
     echo "machine: $(nproc) cores, $(dotnet --version) SDK, $(uname -m)"
     exec dotnet run -c Release --project "$project" -- "$@" ;;
   ""|--quick) ;;
-  *) echo "usage: scripts/bench.sh [--quick] | --filter PATTERN | durable|open|flows|streams|peers|shared|nats|af-checkpoints|inspector|fsync [--quick]" >&2; exit 2 ;;
+  *) echo "usage: scripts/bench.sh [--quick] | --filter PATTERN | durable|open|backups|flows|streams|peers|shared|nats|af-checkpoints|inspector|fsync [--quick]" >&2; exit 2 ;;
 esac
 quick="${1:-}"
 mode=$([ -n "$quick" ] && echo quick || echo full)
@@ -53,7 +53,7 @@ for rep in 2 3; do
   target_csvs="$target_csvs $(find "$suite/targets-$rep/results" -name '*-report.csv' | head -n 1)"
 done
 
-harnesses="durable open flows streams peers shared nats"
+harnesses="durable open backups flows streams peers shared nats"
 for harness in $harnesses; do
   echo "== $harness"
   # shellcheck disable=SC2086

@@ -7,6 +7,7 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- shared [--quick]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- nats [--quick]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- open [--quick] [--dir path]
+// dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- backups [--quick] [--dir path]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- af-checkpoints [--quick] [--dir path]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- inspector [--quick] [--runs n]
 // dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- fsync [--dir path]    (the disk's raw fsync rate)
@@ -34,6 +35,11 @@ if (args is ["shared", ..])
 if (args is ["open", ..])
 {
     return await FlowState.Benchmarks.Durable.OpenBenchmarks.RunAsync(args[1..]);
+}
+
+if (args is ["backups", ..])
+{
+    return await FlowState.Benchmarks.Durable.BackupCatalogBenchmarks.RunAsync(args[1..]);
 }
 
 if (args is ["nats", ..])

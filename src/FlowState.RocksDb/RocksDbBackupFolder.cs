@@ -69,7 +69,7 @@ internal static class RocksDbBackupFolder
         if (!File.Exists(recordPath))
         {
             throw NotABackup(path, File.Exists(Path.Combine(path, "CURRENT"))
-                ? "it is a RocksDB store, not a backup (take one with 'flowstate backup')"
+                ? "it is a RocksDB store, not a backup (take one with 'flowstate backup copy')"
                 : "it holds no FlowState backup record");
         }
 
@@ -107,5 +107,5 @@ internal static class RocksDbBackupFolder
     }
 
     private static StateCorruptedException NotABackup(string path, string why) =>
-        new($"'{path}' is not a complete FlowState backup: {why}. Take a new backup with 'flowstate backup', or restore an older one.");
+        new($"'{path}' is not a complete FlowState backup: {why}. Take a new backup with 'flowstate backup copy', or restore an older one.");
 }

@@ -98,7 +98,7 @@ internal static class SqliteBackupFile
             command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'flowstate_backup';";
             if ((long)command.ExecuteScalar()! == 0)
             {
-                throw NotABackup(path, tables > 0 ? "it is a FlowState store, not a backup (take one with 'flowstate backup')" : "it holds no FlowState backup record");
+                throw NotABackup(path, tables > 0 ? "it is a FlowState store, not a backup (take one with 'flowstate backup copy')" : "it holds no FlowState backup record");
             }
 
             if (tables != 4)
@@ -139,5 +139,5 @@ internal static class SqliteBackupFile
     }
 
     private static StateCorruptedException NotABackup(string path, string why) =>
-        new($"'{path}' is not a complete FlowState backup: {why}. Take a new backup with 'flowstate backup', or restore an older one.");
+        new($"'{path}' is not a complete FlowState backup: {why}. Take a new backup with 'flowstate backup copy', or restore an older one.");
 }

@@ -115,7 +115,7 @@ public sealed class RunsAndDataCommandsTests : CliTestBase
 
         Assert.Equal(0, (await RunAsync("export", export)).Code);
         Assert.Equal(0, (await RunAsync("import", export, "--store", imported)).Code);
-        Assert.Equal(0, (await RunAsync("backup", backup)).Code);
+        Assert.Equal(0, (await RunAsync("backup", "copy", backup)).Code);
         var restore = await RunAsync("restore", backup, "--store", "rocksdb:" + restored);
 
         Assert.Equal(0, restore.Code);

@@ -10,36 +10,17 @@ internal static class DataCommands
 {
     public static IEnumerable<Command> Create(TextWriter output, TextWriter error)
     {
-        yield return Backup(output, error);
+        yield return BackupCommands.Create(output, error);
         yield return Restore(output, error);
         yield return Export(output, error);
         yield return Import(output, error);
         yield return Stats(output, error);
     }
 
-    private static Command Backup(TextWriter output, TextWriter error)
-    {
-        var destination = new Argument<string>("destination") { Description = "a new file (SQLite) or directory (RocksDB)" };
-        var command = new Command("backup", "take a consistent copy of the store") { destination };
-        command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
-        {
-            await using var store = await parse.OpenStoreAsync(mustExist: true, cancellationToken);
-            var path = Path.GetFullPath(parse.GetValue(destination)!);
-            await console.WithProgressAsync($"backing up to {path}", total: null, async _ =>
-            {
-                await store.BackupAsync(path, cancellationToken);
-                return true;
-            });
-            await console.Out.WriteLineAsync($"backed up to {path}");
-            return 0;
-        });
-        return command;
-    }
-
     private static Command Restore(TextWriter output, TextWriter error)
     {
-        var source = new Argument<string>("backup") { Description = "a backup taken by 'flowstate backup' (sqlite:<file>, rocksdb:<directory>, or a path); it is checked and never written to" };
-        var command = new Command("restore", "copy every entry of a backup into a new, empty store (--store)") { source };
+        var source = new Argument<string>("backup") { Description = "a copy taken by 'flowstate backup copy' (sqlite:<file>, rocksdb:<directory>, or a path); it is checked and never written to" };
+        var command = new Command("restore", "copy every entry of a copy taken by 'flowstate backup copy' into a new, empty store (--store)") { source };
         command.SetGuardedAction(output, error, async (parse, console, cancellationToken) =>
         {
             var target = StoreLocation.Parse(parse.GetValue(CliOptions.Store));

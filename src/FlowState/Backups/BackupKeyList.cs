@@ -3,9 +3,10 @@ using System.Security.Cryptography;
 namespace FlowState;
 
 /// <summary>
-/// The keys a backup's state holds, with their versions and expiry: what the next incremental backup compares the
-/// store with to find the entries changed (a newer version or another expiry) and the keys deleted since. A binary
-/// file beside the backup: a marker, the count, then the scope's storage key, the key, the version and the expiry.
+/// The keys a full backup holds, with their versions and expiry: the start of the key set an incremental backup
+/// compares the store with (the chain's incremental backups replayed on it) to find the entries changed — a newer
+/// version or another expiry — and the keys deleted. A binary file beside the backup: a marker, the count, then the
+/// scope's storage key, the key, the version and the expiry.
 /// </summary>
 internal static class BackupKeyList
 {

@@ -85,18 +85,7 @@ public sealed partial class StateBackupCatalog
     private async Task<(StateRestorePlan Plan, RestoreTarget Target)> PlanHeldAsync(BackupCatalogDocument catalog, StateStore store, StateRestorePoint point, CancellationToken cancellationToken)
     {
         var record = Resolve(catalog, point);
-        var chain = new List<StateBackupRecord>();
-        var byId = catalog.Backups.ToDictionary(backup => backup.Id);
-        for (StateBackupRecord? link = record; link is not null; link = link.BaseId is { } baseId ? byId.GetValueOrDefault(baseId) : null)
-        {
-            chain.Add(link);
-            if (link.BaseId is { } missing && !byId.ContainsKey(missing))
-            {
-                throw new StateCorruptedException(string.Create(CultureInfo.InvariantCulture, $"Backup {record.Id} cannot be restored: its chain needs backup {missing}, which the catalog no longer holds. Restore another backup.")) { Location = Directory };
-            }
-        }
-
-        chain.Reverse();
+        var chain = ChainOf(catalog, record);
         var entries = new Dictionary<(string Scope, string Key), BackendEntry>();
         foreach (var link in chain)
         {

@@ -66,7 +66,7 @@ public sealed partial class StateBackupCatalog
     }
 
     /// <summary>
-    /// Reads every backup whole and checks it against the catalog: its file and key list present and matching their
+    /// Reads every backup whole and checks it against the catalog: its file (and a full backup's key list) present and matching their
     /// checksums and counts, and its chain complete and intact.
     /// </summary>
     /// <returns>One check per backup, oldest first.</returns>
@@ -151,7 +151,6 @@ public sealed partial class StateBackupCatalog
     {
         var source = store.SourceDescription;
         var entries = store.SnapshotEntries(out var version);
-        entries.Sort(CompareByName);
         var latest = catalog.Backups.Count == 0 ? null : catalog.Backups[^1];
         Dictionary<(string Scope, string Key), (long Version, long ExpiresAtTicks)>? baseKeys = null;
         if (kind != StateBackupKind.Full)
@@ -164,7 +163,7 @@ public sealed partial class StateBackupCatalog
             {
                 try
                 {
-                    baseKeys = BackupKeyList.Read(KeysPath(latest!.Id), latest.KeysSha256);
+                    baseKeys = await KeysAtAsync(catalog, latest!, cancellationToken).ConfigureAwait(false);
                 }
                 catch (StateCorruptedException ex)
                 {
@@ -183,24 +182,30 @@ public sealed partial class StateBackupCatalog
         var deletions = new List<(string Scope, string Key)>();
         if (baseKeys is not null)
         {
-            // Changed since the base: a newer version, or another expiry (a sliding entry renewed by reads).
-            written = entries.Where(entry => !baseKeys.TryGetValue((entry.ScopeKey, entry.Key), out var before)
-                || entry.Version > latest!.Version || entry.ExpiresAtUtcTicks != before.ExpiresAtTicks).ToList();
-            var live = new HashSet<(string, string)>(entries.Count);
+            // Changed since the base: new, a newer version, or another expiry (a sliding entry renewed by reads). What
+            // is left of the base's keys once every live one is taken out was deleted.
+            written = [];
             foreach (var entry in entries)
             {
-                live.Add((entry.ScopeKey, entry.Key));
+                if (!baseKeys.Remove((entry.ScopeKey, entry.Key), out var before) || entry.Version > latest!.Version || entry.ExpiresAtUtcTicks != before.ExpiresAtTicks)
+                {
+                    written.Add(entry);
+                }
             }
 
-            deletions = baseKeys.Keys.Where(name => !live.Contains(name)).ToList();
+            deletions = [.. baseKeys.Keys];
             deletions.Sort((a, b) => string.CompareOrdinal(a.Scope, b.Scope) is var c && c != 0 ? c : string.CompareOrdinal(a.Key, b.Key));
         }
 
+        written.Sort(CompareByName);
         System.IO.Directory.CreateDirectory(Directory);
         var header = new BackupFile.Header(id, baseKeys is null ? StateBackupKind.Full : StateBackupKind.Incremental, baseKeys is null ? null : latest!.Id,
             baseKeys is null ? 0 : latest!.Version, version, _time.GetUtcNow(), source);
         var (sha256, bytes) = await BackupFile.WriteAsync(BackupPath(id), header, written, deletions, cancellationToken).ConfigureAwait(false);
-        var keysSha256 = await BackupKeyList.WriteAsync(KeysPath(id), entries, cancellationToken).ConfigureAwait(false);
+
+        // Only a full backup has a key list: an incremental one's keys are its chain's, replayed (see KeysAtAsync), so
+        // its size follows the changes rather than the store.
+        var keysSha256 = baseKeys is null ? await BackupKeyList.WriteAsync(KeysPath(id), written, cancellationToken).ConfigureAwait(false) : string.Empty;
         var record = new StateBackupRecord(id, header.Kind, header.BaseId, header.FromVersion, version, header.CreatedAt, written.Count, deletions.Count, entries.Count, bytes, sha256, source, label)
         {
             KeysSha256 = keysSha256,
@@ -210,12 +215,62 @@ public sealed partial class StateBackupCatalog
         return record;
     }
 
+    /// <summary>The keys (with versions and expiry) the state of <paramref name="record"/> holds: its full backup's key list, then each incremental backup of its chain replayed.</summary>
+    private async Task<Dictionary<(string Scope, string Key), (long Version, long ExpiresAtTicks)>> KeysAtAsync(BackupCatalogDocument catalog, StateBackupRecord record, CancellationToken cancellationToken)
+    {
+        var chain = ChainOf(catalog, record);
+        var keys = BackupKeyList.Read(KeysPath(chain[0].Id), chain[0].KeysSha256);
+        foreach (var link in chain.Skip(1))
+        {
+            var (written, deletions) = await BackupFile.ReadAsync(BackupPath(link.Id), link, cancellationToken).ConfigureAwait(false);
+            foreach (var entry in written)
+            {
+                keys[(entry.ScopeKey, entry.Key)] = (entry.Version, entry.ExpiresAtUtcTicks);
+            }
+
+            foreach (var name in deletions)
+            {
+                keys.Remove(name);
+            }
+        }
+
+        return keys;
+    }
+
+    /// <summary>The backups <paramref name="record"/> is restored from: its full backup first, then each incremental one up to it.</summary>
+    /// <exception cref="StateCorruptedException">A backup of the chain is no longer in the catalog.</exception>
+    private List<StateBackupRecord> ChainOf(BackupCatalogDocument catalog, StateBackupRecord record)
+    {
+        var chain = new List<StateBackupRecord>();
+        var byId = catalog.Backups.ToDictionary(backup => backup.Id);
+        for (var link = record; ; link = byId[link.BaseId.Value])
+        {
+            chain.Add(link);
+            if (link.BaseId is not { } baseId)
+            {
+                break;
+            }
+
+            if (!byId.ContainsKey(baseId))
+            {
+                throw new StateCorruptedException(string.Create(CultureInfo.InvariantCulture, $"Backup {record.Id}'s chain needs backup {baseId}, which the catalog '{Directory}' no longer holds. Restore another backup, or take a full one.")) { Location = Directory };
+            }
+        }
+
+        chain.Reverse();
+        return chain;
+    }
+
     private async Task<string?> ProblemOfAsync(StateBackupRecord record, CancellationToken cancellationToken)
     {
         try
         {
             await BackupFile.ReadAsync(BackupPath(record.Id), record, cancellationToken).ConfigureAwait(false);
-            BackupKeyList.Read(KeysPath(record.Id), record.KeysSha256);
+            if (record.Kind == StateBackupKind.Full)
+            {
+                BackupKeyList.Read(KeysPath(record.Id), record.KeysSha256);
+            }
+
             return null;
         }
         catch (StateCorruptedException ex)

@@ -29,6 +29,9 @@ public sealed record StateBackupRecord(
     string Source,
     string? Label)
 {
-    /// <summary>The SHA-256 of its key list (what the next incremental backup compares the store with).</summary>
+    /// <summary>
+    /// The SHA-256 of a full backup's key list (the keys, versions and expiry the incremental backups built on it start
+    /// from); empty for an incremental backup, whose keys are its chain's.
+    /// </summary>
     public string KeysSha256 { get; init; } = string.Empty;
 }

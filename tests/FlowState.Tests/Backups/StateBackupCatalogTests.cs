@@ -34,7 +34,7 @@ public sealed class StateBackupCatalogTests : IDisposable
         var pruned = await catalog.PruneAsync(new StateBackupRetention { KeepLast = 1 });
         Assert.Equal([1L, 2L, 3L], pruned.Removed.Select(record => record.Id));
         Assert.Equal([4L, 5L], (await catalog.ListAsync()).Select(record => record.Id));
-        Assert.Equal(["000004.backup.jsonl", "000004.keys", "000005.backup.jsonl", "000005.keys", "catalog.json", "catalog.lock"],
+        Assert.Equal(["000004.backup.jsonl", "000004.keys", "000005.backup.jsonl", "catalog.json", "catalog.lock"],
             Directory.GetFiles(CatalogPath).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         await catalog.RestoreAsync(store, StateRestorePoint.Backup(4), backUpCurrentState: false);
         Assert.Equal(4, await store.GetAsync<int>("k"));
