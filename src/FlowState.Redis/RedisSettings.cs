@@ -8,4 +8,8 @@ internal sealed class RedisSettings
     public string? KeyPrefix { get; set; }
 
     public int? ScanBatchSize { get; set; }
+
+    public int? ChangeRetention { get; set; }
+
+    public TimeSpan? ReconnectTimeout { get; set; }
 }

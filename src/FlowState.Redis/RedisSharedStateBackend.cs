@@ -30,17 +30,26 @@ namespace FlowState.Redis;
 public sealed class RedisSharedStateBackend : ISharedStateBackend
 {
     // KEYS: per change its entry and scope index; then per distinct top-level scope its scope set and version counter.
-    // ARGV: now, change count, top-level scope count, channel; then per change 10 arguments (see CommitAsync).
+    // With a change stream, two more KEYS: the stream and its change counter (see RedisChangeFeed).
+    // ARGV: now, change count, top-level scope count, channel, change retention; then per change 10 arguments (see CommitAsync).
     // Ticks exceed a Lua 5.1 number's exact range, so expiries are compared as decimal strings.
     private const string CommitScript = """
         local function le(a, b)
           if #a ~= #b then return #a < #b end
           return a <= b
         end
-        local now, n, tags, channel = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+        local now, n, tags, channel, retention = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
+        local function notify(payload)
+          if retention > 0 then
+            local seq = redis.call('INCR', KEYS[#KEYS])
+            redis.pcall('XADD', KEYS[#KEYS - 1], 'MAXLEN', '~', retention, '0-' .. seq, 'c', payload)
+            payload = '#' .. seq .. '\n' .. payload
+          end
+          redis.call('PUBLISH', channel, payload)
+        end
         local previous = {}
         for i = 1, n do
-          local a = 4 + (i - 1) * 10
+          local a = 5 + (i - 1) * 10
           local f = redis.call('HMGET', KEYS[2 * i - 1], 'ver', 'exp')
           local current = 0
           if f[1] and (f[2] == '0' or not le(f[2], now)) then current = tonumber(f[1]) end
@@ -57,19 +66,19 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
         end
         local result = {1, version}
         for i = 1, n do
-          local a = 4 + (i - 1) * 10
+          local a = 5 + (i - 1) * 10
           local kind, entry, index, scope, key = ARGV[a + 1], KEYS[2 * i - 1], KEYS[2 * i], ARGV[a + 7], ARGV[a + 8]
           local scopes = KEYS[2 * n + 2 * tonumber(ARGV[a + 9]) - 1]
           if kind == 'u' then
             redis.call('HSET', entry, 'v', ARGV[a + 3], 'ver', version, 'exp', ARGV[a + 4], 'ttl', ARGV[a + 5], 'sl', ARGV[a + 6])
             if ARGV[a + 10] == '0' then redis.call('PERSIST', entry) else redis.call('PEXPIRE', entry, ARGV[a + 10]) end
             if redis.call('ZADD', index, 0, key) == 1 and redis.call('ZCARD', index) == 1 then redis.call('ZADD', scopes, 0, scope) end
-            redis.call('PUBLISH', channel, version .. '\n' .. 's\n' .. scope .. '\n' .. key .. '\n' .. ARGV[a + 3])
+            notify(version .. '\n' .. 's\n' .. scope .. '\n' .. key .. '\n' .. ARGV[a + 3])
           elseif kind == 'd' then
             redis.call('DEL', entry)
             redis.call('ZREM', index, key)
             if redis.call('EXISTS', index) == 0 then redis.call('ZREM', scopes, scope) end
-            if previous[i] ~= 0 then redis.call('PUBLISH', channel, version .. '\n' .. 'd\n' .. scope .. '\n' .. key .. '\n') end
+            if previous[i] ~= 0 then notify(version .. '\n' .. 'd\n' .. scope .. '\n' .. key .. '\n') end
           end
           result[2 + i] = previous[i]
         end
@@ -82,12 +91,15 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
     private readonly bool _ownsConnection;
     private readonly RedisKey _topLevelScopes;
     private readonly RedisChannel _channel;
+    private readonly RedisKey _feedStream;
+    private readonly RedisKey _feedSequence;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _registeredTopLevelScopes = new(StringComparer.Ordinal);
     private IConnectionMultiplexer? _connection;
     private bool _machineDurabilityRefused;
     private readonly CancellationTokenSource _feedLost = new();
     private string? _feedLostReason;
     private bool _subscribed;
+    private int _retention;
 
     /// <summary>A backend that connects with <see cref="RedisSharedStateBackendOptions.Configuration"/> when opened, and closes that connection when disposed.</summary>
     /// <exception cref="ArgumentException">The configuration or the key prefix is empty.</exception>
@@ -128,6 +140,10 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
             (ex, retry, delay) => RedisLog.ReadRetried(_logger, _options.KeyPrefix, ex.Message, retry, delay.TotalMilliseconds));
         _topLevelScopes = $"{options.KeyPrefix}:scopes";
         _channel = RedisChannel.Literal($"{options.KeyPrefix}:changes");
+        _feedStream = $"{{{options.KeyPrefix}|}}:feed";
+        _feedSequence = $"{{{options.KeyPrefix}|}}:feedseq";
+        ArgumentOutOfRangeException.ThrowIfNegative(options.ChangeRetention ?? 0, "options.ChangeRetention");
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.ReconnectTimeout, TimeSpan.Zero, "options.ReconnectTimeout");
     }
 
     /// <inheritdoc />
@@ -143,6 +159,14 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
             _machineDurabilityRefused = fsyncs == false;
             _connection.ConnectionFailed += OnConnectionLost;
             _connection.ConnectionRestored += OnConnectionRestored;
+            var cluster = _connection.GetServers().Any(server => server.ServerType == ServerType.Cluster);
+            if (cluster && _options.ChangeRetention > 0)
+            {
+                throw new StateBackendException(
+                    $"Redis store '{_options.KeyPrefix}' is on Redis Cluster, where its change stream cannot be kept: a commit's keys share one top-level scope's hash slot, and the stream is in another. Leave ChangeRetention unset (or 0) on Cluster; the change feed then ends with an error when its connection drops.");
+            }
+
+            _retention = _options.ChangeRetention ?? (cluster ? 0 : 10_000);
             var endpoints = _connection.GetEndPoints();
             RedisLog.Connected(_logger, _options.KeyPrefix, endpoints, fsyncs);
         }
@@ -230,9 +254,9 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
 
         var tags = new List<string>();
         var keys = new RedisKey[changes.Count * 2];
-        var arguments = new List<RedisValue>(4 + (changes.Count * 10))
+        var arguments = new List<RedisValue>(5 + (changes.Count * 10))
         {
-            nowUtcTicks.ToString(CultureInfo.InvariantCulture), changes.Count, 0, _channel.ToString(),
+            nowUtcTicks.ToString(CultureInfo.InvariantCulture), changes.Count, 0, _channel.ToString(), _retention,
         };
         for (var i = 0; i < changes.Count; i++)
         {
@@ -261,12 +285,18 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
         }
 
         arguments[2] = tags.Count;
-        var allKeys = new RedisKey[keys.Length + (tags.Count * 2)];
+        var allKeys = new RedisKey[keys.Length + (tags.Count * 2) + (_retention > 0 ? 2 : 0)];
         keys.CopyTo(allKeys, 0);
         for (var t = 0; t < tags.Count; t++)
         {
             allKeys[keys.Length + (2 * t)] = ScopeSetKey(tags[t]);
             allKeys[keys.Length + (2 * t) + 1] = $"{{{_options.KeyPrefix}|{tags[t]}}}:v";
+        }
+
+        if (_retention > 0)
+        {
+            allKeys[^2] = _feedStream;
+            allKeys[^1] = _feedSequence;
         }
 
         try
@@ -317,8 +347,21 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
     /// <inheritdoc />
     public async ValueTask<IAsyncEnumerable<SharedChangeNotice>> SubscribeAsync(CancellationToken cancellationToken)
     {
-        ChannelMessageQueue queue;
         var connection = Connection();
+        if (_retention > 0)
+        {
+            try
+            {
+                return await new RedisChangeFeed(connection, _channel, _feedStream, _feedSequence, _options.KeyPrefix, _retention, _options.ReconnectTimeout, _reads, _logger)
+                    .StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RedisException ex)
+            {
+                throw Failure("subscribe", ex);
+            }
+        }
+
+        ChannelMessageQueue queue;
         try
         {
             queue = await connection.GetSubscriber().SubscribeAsync(_channel).WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -17,6 +17,21 @@ public sealed class RedisSharedStateBackendOptions
     /// <summary>How many entries a scan reads per round trip (default 256).</summary>
     public int ScanBatchSize { get; set; } = 256;
 
+    /// <summary>
+    /// How many changes the store keeps in its Redis Stream (<c>{P|}:feed</c>, trimmed approximately, at least this
+    /// many) so that a watcher whose connection dropped catches up on what was committed meanwhile, in order, or is told
+    /// it fell too far behind. Null (the default): 10,000 on a single server, 0 on Redis Cluster, where a commit's keys
+    /// must share a hash slot and the stream cannot. 0: no stream; the change feed ends with an error when its
+    /// connection drops. Every process of a store should use the same setting.
+    /// </summary>
+    public int? ChangeRetention { get; set; }
+
+    /// <summary>
+    /// How long the change feed waits for a dropped connection to come back (StackExchange.Redis reconnects by itself)
+    /// before it ends with an error (default 30 seconds). Used with a change stream (<see cref="ChangeRetention"/>).
+    /// </summary>
+    public TimeSpan ReconnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Where the backend logs connecting, lost and restored connections, and retried reads; null: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 

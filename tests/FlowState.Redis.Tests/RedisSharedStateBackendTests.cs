@@ -10,9 +10,9 @@ using Xunit;
 
 namespace FlowState.Redis.Tests;
 
-/// <summary>What only the Redis shared backend does: durability levels against the server's persistence, and a server crash.</summary>
+/// <summary>What only the Redis shared backend does: durability levels against the server's persistence, a server crash, and the change feed that catches up from its stream.</summary>
 [Collection(SharedRedisServer.Name)]
-public sealed class RedisSharedStateBackendTests(RedisServer server)
+public sealed partial class RedisSharedStateBackendTests(RedisServer server)
 {
     [Fact]
     public async Task A_watcher_never_hears_a_lookalike_prefixes_writes()
@@ -272,10 +272,10 @@ public sealed class RedisSharedStateBackendTests(RedisServer server)
     }
 
     /// <summary>Runs <paramref name="test"/> against a redis-server of its own (it may kill it), stopped and removed afterwards.</summary>
-    private static async Task OnOwnServerAsync(Func<string, string, Task> test)
+    private static async Task OnOwnServerAsync(Func<string, string, Task> test, string? persistence = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), $"flowstate-redis-own-{Guid.NewGuid():N}");
-        var port = await TestServerScripts.StartAsync("start-redis.sh", directory);
+        var port = persistence is null ? await TestServerScripts.StartAsync("start-redis.sh", directory) : await TestServerScripts.StartAsync("start-redis.sh", directory, persistence);
         try
         {
             await test(directory, port);

@@ -37,10 +37,9 @@ internal static class SharedStateBenchmarks
             var postgres = $"Host=127.0.0.1;Port={postgresPort};Username=postgres;Database=postgres;Maximum Pool Size=64";
 
             await using (var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redisPort}"))
-            await using (var store = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = new RedisSharedStateBackend(redis, "bench") }))
             {
                 var db = redis.GetDatabase();
-                rows.AddRange(await CompareAsync("Redis", repetitions, operations, batches, store, new RawOperations(
+                var raw = new RawOperations(
                     key => db.StringGetAsync($"raw:{key}"),
                     key => db.StringSetAsync($"raw:{key}", Value),
                     async keys =>
@@ -50,7 +49,17 @@ internal static class SharedStateBenchmarks
                         await transaction.ExecuteAsync();
                         await Task.WhenAll(sets);
                     },
-                    "StackExchange.Redis GET / SET / MULTI of 100 SETs")));
+                    "StackExchange.Redis GET / SET / MULTI of 100 SETs");
+
+                // With the change stream a watcher catches up from (the default on one server), and without it.
+                foreach (var retention in new int?[] { null, 0 })
+                {
+                    await using var store = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
+                    {
+                        Backend = new RedisSharedStateBackend(redis, new RedisSharedStateBackendOptions { KeyPrefix = retention is null ? "bench" : "bench-quiet", ChangeRetention = retention }),
+                    });
+                    rows.AddRange(await CompareAsync(retention is null ? "Redis" : "Redis, ChangeRetention 0", repetitions, operations, batches, store, raw));
+                }
             }
 
             await using (var dataSource = NpgsqlDataSource.Create(postgres + ";Options=-c synchronous_commit=off"))

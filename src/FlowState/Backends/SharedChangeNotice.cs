@@ -15,7 +15,8 @@ public sealed record SharedChangeNotice(string ScopeKey, string Key, bool Delete
     /// Reads the text form the shipped backends publish (Redis from its commit script, PostgreSQL through
     /// <c>pg_notify</c>): five lines — version, kind (<c>s</c> set with its value, <c>S</c> set whose value did not
     /// fit, <c>d</c> delete), scope storage key, key, value (UTF-8 JSON, may itself hold line breaks). Scope keys and
-    /// keys never hold a line break. Null when <paramref name="payload"/> is not of that form.
+    /// keys never hold a line break. Null when <paramref name="payload"/> is not of that form. (Redis, when it keeps a
+    /// change stream, publishes the change's number on a line of its own before these, <c>#n</c>; its feed takes it off.)
     /// </summary>
     public static SharedChangeNotice? Parse(string payload)
     {

@@ -1,0 +1,184 @@
+using System.Text.Json;
+using FlowState.Conformance;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+using Xunit;
+
+namespace FlowState.Redis.Tests;
+
+// The resumable change feed: a bounded Redis Stream beside pub/sub, from which a watcher catches up on what it missed.
+public sealed partial class RedisSharedStateBackendTests
+{
+    [Fact]
+    public async Task A_watcher_catches_up_from_the_stream_on_changes_it_never_heard_and_delivers_each_once_in_order()
+    {
+        var prefix = $"feed-gap-{Guid.NewGuid():N}";
+        await using var watching = await OpenAsync(prefix);
+        await using var writing = await OpenAsync(prefix);
+        await using var watch = watching.WatchAsync().GetAsyncEnumerator();
+        var next = watch.MoveNextAsync();
+        await writing.SetAsync("k", 1);
+        Assert.True(await next.AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+        var first = watch.Current;
+
+        // Two changes reach the stream but are never published (as when the watcher's subscription was down), then one
+        // is published: its number skips two, so the watcher reads them from the stream first.
+        var database = server.Connection.GetDatabase();
+        foreach (var (key, value) in new[] { ("missed-1", "10"), ("missed-2", "20") })
+        {
+            var number = await database.StringIncrementAsync($"{{{prefix}|}}:feedseq");
+            await database.StreamAddAsync($"{{{prefix}|}}:feed", "c", $"{first.Version + number}\ns\n\n{key}\n{value}", $"0-{number}");
+        }
+
+        await writing.SetAsync("k", 2);
+        var delivered = new List<StateChange>();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(await watch.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+            delivered.Add(watch.Current);
+        }
+
+        Assert.Equal(["missed-1", "missed-2", "k"], delivered.Select(change => change.Key));
+        Assert.Equal([10, 20, 2], delivered.Select(change => JsonSerializer.Deserialize<int>(change.Value.Span)));
+    }
+
+    [Fact]
+    public async Task A_watcher_keeps_watching_through_dropped_subscriptions_and_a_restarted_server_and_misses_nothing()
+    {
+        await OnOwnServerAsync(async (directory, port) =>
+        {
+            var configuration = $"127.0.0.1:{port},abortConnect=false,connectTimeout=2000,syncTimeout=2000,asyncTimeout=2000";
+            await using var watching = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
+            {
+                Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = configuration, KeyPrefix = "restarted" }),
+            });
+            await using var writing = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
+            {
+                Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = configuration, KeyPrefix = "restarted" }),
+            });
+            var seen = new List<StateChange>();
+            var last = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+            var watcher = Task.Run(async () =>
+            {
+                await foreach (var change in watching.WatchAsync(cancellationToken: stop.Token))
+                {
+                    lock (seen)
+                    {
+                        seen.Add(change);
+                    }
+
+                    if (change.Key == "last")
+                    {
+                        last.TrySetResult();
+                    }
+                }
+            });
+
+            await using (var admin = await ConnectionMultiplexer.ConnectAsync(configuration))
+            {
+                for (var round = 0; round < 3; round++)
+                {
+                    // The subscription is dropped and a batch committed right behind it on the same connection.
+                    var dropped = admin.GetDatabase().ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
+                    var batch = writing.CreateBatch();
+                    for (var i = 0; i < 50; i++)
+                    {
+                        batch.Set($"r{round}-{i}", i);
+                    }
+
+                    await writing.ApplyAsync(batch);
+                    await dropped;
+                }
+            }
+
+            for (var i = 1; i <= 3; i++)
+            {
+                await writing.SetAsync("counter", i);
+            }
+
+            // A crashed server, restarted with its append-only file (an fsync per write): the numbering and the stream survive.
+            await KillAsync(directory);
+            await TestServerScripts.StartAsync("start-redis.sh", directory);
+            for (var i = 4; i <= 6; i++)
+            {
+                var value = i;
+                await SharedServerCrashCheck.RetryWhileReconnectingAsync(() => writing.SetAsync("counter", value).AsTask());
+            }
+
+            await writing.SetAsync("last", true);
+            await last.Task.WaitAsync(TimeSpan.FromMinutes(2));
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watcher);
+
+            List<StateChange> changes;
+            lock (seen)
+            {
+                changes = [.. seen];
+            }
+
+            for (var round = 0; round < 3; round++)
+            {
+                Assert.Equal(Enumerable.Range(0, 50).Select(i => $"r{round}-{i}").Order(StringComparer.Ordinal), changes.Where(c => c.Key.StartsWith($"r{round}-", StringComparison.Ordinal)).Select(c => c.Key).Order(StringComparer.Ordinal));
+            }
+
+            // A write retried while the writer reconnected may have been applied twice (the same value, once more).
+            Assert.Equal(Enumerable.Range(1, 6), changes.Where(c => c.Key == "counter").Select(c => JsonSerializer.Deserialize<int>(c.Value.Span)).Distinct());
+            Assert.Equal(changes.Select(c => c.Version).Order(), changes.Select(c => c.Version));
+            Assert.Equal(changes.Count, changes.DistinctBy(c => (c.Key, c.Version)).Count());
+        }, persistence: "aof");
+    }
+
+    [Fact]
+    public async Task A_watcher_that_missed_more_than_the_stream_keeps_is_told_it_fell_behind()
+    {
+        var prefix = $"feed-behind-{Guid.NewGuid():N}";
+        await using var watching = await OpenAsync(prefix);
+        await using var writing = await OpenAsync(prefix);
+        await using var watch = watching.WatchAsync().GetAsyncEnumerator();
+        var next = watch.MoveNextAsync();
+        await writing.SetAsync("k", 1);
+        Assert.True(await next.AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+
+        // As if the stream had been trimmed far past the watcher while it heard nothing: the changes after the one it
+        // saw are gone from the stream when the next one is published.
+        var database = server.Connection.GetDatabase();
+        await database.StringIncrementAsync($"{{{prefix}|}}:feedseq", 5);
+        await writing.SetAsync("k", 2);
+        await database.StreamTrimAsync($"{{{prefix}|}}:feed", 0);
+
+        var error = await Assert.ThrowsAsync<StateBackendException>(async () => await watch.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Contains("fell too far behind", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ChangeRetention", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_change_stream_follows_configuration_and_without_it_a_write_leaves_no_stream()
+    {
+        var kept = $"feed-on-{Guid.NewGuid():N}";
+        var off = $"feed-off-{Guid.NewGuid():N}";
+        foreach (var (prefix, retention) in new[] { (kept, "100"), (off, "0") })
+        {
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["R:Configuration"] = server.Configuration,
+                ["R:KeyPrefix"] = prefix,
+                ["R:ChangeRetention"] = retention,
+                ["R:ReconnectTimeout"] = "00:00:10",
+            }).Build();
+            await using var services = new ServiceCollection().AddFlowState(f => f.UseRedis(configuration.GetSection("R"))).BuildServiceProvider();
+            await services.GetRequiredService<IStateStore>().SetAsync("k", 1);
+        }
+
+        var database = server.Connection.GetDatabase();
+        Assert.Equal(1, await database.StreamLengthAsync($"{{{kept}|}}:feed"));
+        Assert.False(await database.KeyExistsAsync($"{{{off}|}}:feed"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = server.Configuration, ChangeRetention = -1 }));
+    }
+
+    private Task<SharedStateStore> OpenAsync(string prefix) => SharedStateStore.OpenAsync(new SharedStateStoreOptions
+    {
+        Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = server.Configuration, KeyPrefix = prefix }),
+    });
+}
