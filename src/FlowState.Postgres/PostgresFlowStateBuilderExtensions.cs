@@ -68,7 +68,7 @@ public static class PostgresFlowStateBuilderExtensions
     /// <summary>
     /// Shares state through PostgreSQL as a configuration section says: <c>ConnectionString</c> (required),
     /// <c>SessionConnectionString</c>, <c>Table</c>, <c>NotifyChanges</c>, <c>ReconnectTimeout</c> (e.g. <c>00:00:30</c>),
-    /// <c>ChangeRetention</c>.
+    /// <c>ChangeRetention</c>, <c>IncludePreviousValues</c>.
     /// </summary>
     /// <exception cref="ArgumentException">The section has no <c>ConnectionString</c>, a key is none of these, or a value does not convert.</exception>
     public static FlowStateBuilder UseSharedPostgres(this FlowStateBuilder builder, IConfiguration section)
@@ -80,6 +80,7 @@ public static class PostgresFlowStateBuilderExtensions
         options.NotifyChanges = settings.NotifyChanges ?? options.NotifyChanges;
         options.ReconnectTimeout = settings.ReconnectTimeout ?? options.ReconnectTimeout;
         options.ChangeRetention = settings.ChangeRetention ?? options.ChangeRetention;
+        options.IncludePreviousValues = settings.IncludePreviousValues ?? options.IncludePreviousValues;
 
         return builder.UseSharedPostgres(options);
     }

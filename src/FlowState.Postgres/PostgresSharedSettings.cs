@@ -14,4 +14,6 @@ internal sealed class PostgresSharedSettings
     public TimeSpan? ReconnectTimeout { get; set; }
 
     public int? ChangeRetention { get; set; }
+
+    public bool? IncludePreviousValues { get; set; }
 }

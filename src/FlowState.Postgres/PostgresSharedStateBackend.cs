@@ -223,7 +223,7 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
 
         try
         {
-            using var command = DataSource().CreateCommand($"SELECT {_commitFunction}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
+            using var command = DataSource().CreateCommand($"SELECT {_commitFunction}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = scopes });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = keys });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = kinds });
@@ -236,6 +236,7 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = durability == Durability.Machine });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = _options.NotifyChanges });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = (long)(_options.NotifyChanges ? _options.ChangeRetention : 0) });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = _options.NotifyChanges && _options.IncludePreviousValues });
             var reply = (long[])(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             return reply[0] == 0
                 ? SharedCommitResult.Conflict((int)reply[1], reply[2])
@@ -328,12 +329,15 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
         return $$"""
             CREATE OR REPLACE FUNCTION {{_commitFunction}}(
                 p_scopes text[], p_keys text[], p_kinds text[], p_expected bigint[], p_values bytea[],
-                p_expires bigint[], p_ttls bigint[], p_slidings boolean[], p_now bigint, p_sync boolean, p_notify boolean, p_retain bigint)
+                p_expires bigint[], p_ttls bigint[], p_slidings boolean[], p_now bigint, p_sync boolean, p_notify boolean, p_retain bigint, p_previous boolean)
             RETURNS bigint[] LANGUAGE plpgsql AS $fn$
             DECLARE
                 n int := coalesce(array_length(p_keys, 1), 0);
                 previous bigint[] := array_fill(0::bigint, ARRAY[n]);
+                before bytea[] := array_fill(NULL::bytea, ARRAY[n]);
                 current_version bigint;
+                current_value bytea;
+                head text;
                 v bigint;
             BEGIN
                 PERFORM set_config('synchronous_commit', CASE WHEN p_sync THEN 'on' ELSE 'off' END, true);
@@ -341,9 +345,10 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
                     SELECT DISTINCT hashtextextended('{{tableLiteral}}' || chr(10) || s || chr(10) || k, 0) AS h
                     FROM unnest(p_scopes, p_keys) AS u(s, k) ORDER BY h) locks;
                 FOR i IN 1..n LOOP
-                    SELECT t.version INTO current_version FROM {{_table}} t
+                    SELECT t.version, CASE WHEN p_previous THEN t.value END INTO current_version, current_value FROM {{_table}} t
                     WHERE t.scope = p_scopes[i] AND t.key = p_keys[i] AND (t.expires_at = 0 OR t.expires_at > p_now);
-                    IF NOT FOUND THEN current_version := 0; END IF;
+                    IF NOT FOUND THEN current_version := 0; current_value := NULL; END IF;
+                    before[i] := current_value;
                     IF p_expected[i] IS NOT NULL AND p_expected[i] <> current_version THEN
                         RETURN ARRAY[0, i - 1, current_version];
                     END IF;
@@ -356,22 +361,40 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
                         VALUES (p_scopes[i], p_keys[i], p_values[i], v, p_expires[i], p_ttls[i], p_slidings[i])
                         ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, version = excluded.version,
                             expires_at = excluded.expires_at, ttl = excluded.ttl, sliding = excluded.sliding;
-                        IF p_notify THEN
+                        IF p_notify AND NOT p_previous THEN
                             PERFORM pg_notify('{{_channel}}', v || chr(10) ||
                                 CASE WHEN octet_length(p_values[i]) <= {{MaxNotifyValueBytes}}
                                     THEN 's' || chr(10) || p_scopes[i] || chr(10) || p_keys[i] || chr(10) || convert_from(p_values[i], 'UTF8')
                                     ELSE 'S' || chr(10) || p_scopes[i] || chr(10) || p_keys[i] || chr(10) END);
+                        ELSIF p_notify THEN
+                            -- The previous value first on the last line, its length after the kind; what does not fit is
+                            -- left out (length -1, or kind S) and read from the change table by the watcher's feed.
+                            IF octet_length(p_values[i]) + coalesce(octet_length(before[i]), 0) <= {{MaxNotifyValueBytes}} THEN
+                                head := 's ' || previous[i] || ' ' || coalesce(octet_length(before[i]), -1);
+                                PERFORM pg_notify('{{_channel}}', v || chr(10) || head || chr(10) || p_scopes[i] || chr(10) || p_keys[i] || chr(10)
+                                    || convert_from(coalesce(before[i], ''::bytea), 'UTF8') || convert_from(p_values[i], 'UTF8'));
+                            ELSE
+                                head := CASE WHEN octet_length(p_values[i]) <= {{MaxNotifyValueBytes}} THEN 's ' ELSE 'S ' END || previous[i] || ' -1';
+                                PERFORM pg_notify('{{_channel}}', v || chr(10) || head || chr(10) || p_scopes[i] || chr(10) || p_keys[i] || chr(10)
+                                    || CASE WHEN octet_length(p_values[i]) <= {{MaxNotifyValueBytes}} THEN convert_from(p_values[i], 'UTF8') ELSE '' END);
+                            END IF;
                         END IF;
                         IF p_retain > 0 THEN
-                            INSERT INTO {{_changes}} VALUES (v, i, p_scopes[i], p_keys[i], false, p_values[i]);
+                            INSERT INTO {{_changes}} VALUES (v, i, p_scopes[i], p_keys[i], false, p_values[i],
+                                CASE WHEN p_previous THEN previous[i] END, before[i]);
                         END IF;
                     ELSIF p_kinds[i] = 'd' THEN
                         DELETE FROM {{_table}} WHERE scope = p_scopes[i] AND key = p_keys[i];
-                        IF p_notify AND previous[i] <> 0 THEN
+                        IF p_notify AND previous[i] <> 0 AND NOT p_previous THEN
                             PERFORM pg_notify('{{_channel}}', v || chr(10) || 'd' || chr(10) || p_scopes[i] || chr(10) || p_keys[i] || chr(10));
+                        ELSIF p_notify AND previous[i] <> 0 THEN
+                            PERFORM pg_notify('{{_channel}}', v || chr(10) || 'd ' || previous[i] || ' '
+                                || CASE WHEN octet_length(before[i]) <= {{MaxNotifyValueBytes}} THEN octet_length(before[i]) ELSE -1 END
+                                || chr(10) || p_scopes[i] || chr(10) || p_keys[i] || chr(10)
+                                || CASE WHEN octet_length(before[i]) <= {{MaxNotifyValueBytes}} THEN convert_from(before[i], 'UTF8') ELSE '' END);
                         END IF;
                         IF p_retain > 0 AND previous[i] <> 0 THEN
-                            INSERT INTO {{_changes}} VALUES (v, i, p_scopes[i], p_keys[i], true, NULL);
+                            INSERT INTO {{_changes}} VALUES (v, i, p_scopes[i], p_keys[i], true, NULL, CASE WHEN p_previous THEN previous[i] END, before[i]);
                         END IF;
                     END IF;
                 END LOOP;
@@ -411,28 +434,38 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
         {
             var arrived = _arrived.ToArray();
             _arrived.Clear();
-            foreach (var notice in arrived)
+            foreach (var arrival in arrived)
             {
+                var notice = arrival;
                 if (_caughtUp.Contains(notice.Version))
                 {
                     continue;
                 }
 
-                Deliver(notice.Value is null && !notice.Deleted && _options.ChangeRetention > 0
-                    ? notice with { Value = await ReadChangedValueAsync(session, notice, cancellationToken).ConfigureAwait(false) }
-                    : notice);
+                var valueLeftOut = notice.Value is null && !notice.Deleted;
+                var previousLeftOut = notice.PreviousVersion > 0 && notice.PreviousValue is null;
+                if ((valueLeftOut || previousLeftOut) && _options.ChangeRetention > 0)
+                {
+                    var (value, previous) = await ReadChangedValueAsync(session, notice, cancellationToken).ConfigureAwait(false);
+                    notice = notice with { Value = valueLeftOut ? value : notice.Value, PreviousValue = previousLeftOut ? previous : notice.PreviousValue };
+                }
+
+                Deliver(notice);
             }
         }
     }
 
-    // Null when the change table no longer holds it: the watcher then reads the key's value.
-    private async Task<byte[]?> ReadChangedValueAsync(NpgsqlConnection session, SharedChangeNotice notice, CancellationToken cancellationToken)
+    // Nulls when the change table no longer holds it: the watcher then reads the key's value (and has no previous one).
+    private async Task<(byte[]? Value, byte[]? Previous)> ReadChangedValueAsync(NpgsqlConnection session, SharedChangeNotice notice, CancellationToken cancellationToken)
     {
-        using var read = new NpgsqlCommand($"SELECT value FROM {_changes} WHERE version = $1 AND scope = $2 AND key = $3", session);
+        using var read = new NpgsqlCommand($"SELECT value, previous FROM {_changes} WHERE version = $1 AND scope = $2 AND key = $3", session);
         read.Parameters.AddWithValue(notice.Version);
         read.Parameters.AddWithValue(notice.ScopeKey);
         read.Parameters.AddWithValue(notice.Key);
-        return await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
+        using var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? (reader.IsDBNull(0) ? null : reader.GetFieldValue<byte[]>(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<byte[]>(1))
+            : (null, null);
     }
 
     private void Deliver(SharedChangeNotice notice)
@@ -555,7 +588,7 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
             }
         }
 
-        using var missed = new NpgsqlCommand($"SELECT version, scope, key, deleted, value FROM {_changes} WHERE version > $1 ORDER BY version, seq", session);
+        using var missed = new NpgsqlCommand($"SELECT version, scope, key, deleted, value, previous_version, previous FROM {_changes} WHERE version > $1 ORDER BY version, seq", session);
         missed.Parameters.AddWithValue(from);
         var reader = await missed.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
@@ -569,7 +602,11 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
                 }
 
                 caughtUp.Add(version);
-                Deliver(new SharedChangeNotice(reader.GetString(1), reader.GetString(2), reader.GetBoolean(3), version, reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4)));
+                Deliver(new SharedChangeNotice(reader.GetString(1), reader.GetString(2), reader.GetBoolean(3), version, reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4))
+                {
+                    PreviousVersion = reader.IsDBNull(5) ? null : reader.GetInt64(5),
+                    PreviousValue = reader.IsDBNull(6) ? null : reader.GetFieldValue<byte[]>(6),
+                });
             }
         }
     }
@@ -577,6 +614,7 @@ public sealed class PostgresSharedStateBackend : ISharedStateBackend
     /// <summary>The change table a watcher catches up from, and the one-row table that says how far it was trimmed.</summary>
     private string ChangeTableSql() =>
         $"CREATE TABLE IF NOT EXISTS {_changes} (version bigint NOT NULL, seq int NOT NULL, scope text NOT NULL, key text NOT NULL, deleted boolean NOT NULL, value bytea, PRIMARY KEY (version, seq)); " +
+        $"ALTER TABLE {_changes} ADD COLUMN IF NOT EXISTS previous_version bigint, ADD COLUMN IF NOT EXISTS previous bytea; " +
         $"CREATE TABLE IF NOT EXISTS {_feed} (id int PRIMARY KEY CHECK (id = 1), trimmed bigint NOT NULL); " +
         $"INSERT INTO {_feed} VALUES (1, 0) ON CONFLICT DO NOTHING";
 

@@ -64,6 +64,15 @@ public sealed class PostgresSharedStateBackendOptions
     /// </summary>
     public int ChangeRetention { get; set; } = 10_000;
 
+    /// <summary>
+    /// Whether each notified change carries the key's previous version and value (<see cref="StateChange.PreviousVersion"/>,
+    /// <see cref="StateChange.PreviousValue"/> for watchers in every process; default false). It costs every commit a
+    /// read of the old value, a notification up to twice the size and, with a change table, a wider row — whether or not
+    /// anyone watches — so it is asked for. A previous value that does not fit in a notification is read from the change
+    /// table (without one, it is left out). Every writing process of a table should use the same setting.
+    /// </summary>
+    public bool IncludePreviousValues { get; set; }
+
     // A copy for one service provider: the caller's options stay as they were (and are not tied to that provider's loggers).
     internal PostgresSharedStateBackendOptions WithLoggerFactory(ILoggerFactory? loggerFactory)
     {

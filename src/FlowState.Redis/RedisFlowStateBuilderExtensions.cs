@@ -22,7 +22,7 @@ public static class RedisFlowStateBuilderExtensions
     /// <summary>
     /// Shares state through Redis as a configuration section says (for example <c>FlowState:Redis</c> of
     /// appsettings.json): <c>Configuration</c> (required, a StackExchange.Redis configuration string), <c>KeyPrefix</c>,
-    /// <c>ScanBatchSize</c>, <c>ChangeRetention</c>, <c>ReconnectTimeout</c>.
+    /// <c>ScanBatchSize</c>, <c>ChangeRetention</c>, <c>ReconnectTimeout</c>, <c>IncludePreviousValues</c>.
     /// </summary>
     /// <exception cref="ArgumentException">The section has no <c>Configuration</c>, a key is none of these, or a value does not convert.</exception>
     public static FlowStateBuilder UseRedis(this FlowStateBuilder builder, IConfiguration section)
@@ -33,6 +33,7 @@ public static class RedisFlowStateBuilderExtensions
         options.ScanBatchSize = settings.ScanBatchSize ?? options.ScanBatchSize;
         options.ChangeRetention = settings.ChangeRetention ?? options.ChangeRetention;
         options.ReconnectTimeout = settings.ReconnectTimeout ?? options.ReconnectTimeout;
+        options.IncludePreviousValues = settings.IncludePreviousValues ?? options.IncludePreviousValues;
         return builder.UseRedis(options);
     }
 

@@ -12,4 +12,6 @@ internal sealed class RedisSettings
     public int? ChangeRetention { get; set; }
 
     public TimeSpan? ReconnectTimeout { get; set; }
+
+    public bool? IncludePreviousValues { get; set; }
 }

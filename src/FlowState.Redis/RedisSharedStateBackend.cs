@@ -31,14 +31,15 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
 {
     // KEYS: per change its entry and scope index; then per distinct top-level scope its scope set and version counter.
     // With a change stream, two more KEYS: the stream and its change counter (see RedisChangeFeed).
-    // ARGV: now, change count, top-level scope count, channel, change retention; then per change 10 arguments (see CommitAsync).
+    // ARGV: now, change count, top-level scope count, channel, change retention, previous values (1/0); then per change
+    // 10 arguments (see CommitAsync).
     // Ticks exceed a Lua 5.1 number's exact range, so expiries are compared as decimal strings.
     private const string CommitScript = """
         local function le(a, b)
           if #a ~= #b then return #a < #b end
           return a <= b
         end
-        local now, n, tags, channel, retention = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
+        local now, n, tags, channel, retention, olds = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]), ARGV[6] == '1'
         local function notify(payload)
           if retention > 0 then
             local seq = redis.call('INCR', KEYS[#KEYS])
@@ -47,12 +48,19 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
           end
           redis.call('PUBLISH', channel, payload)
         end
-        local previous = {}
+        local previous, before = {}, {}
+        -- With previous values, the kind line carries the previous version and value length (-1: none), and the value
+        -- line starts with the previous value.
+        local function header(k, i)
+          if not olds then return k end
+          return k .. ' ' .. previous[i] .. ' ' .. (before[i] and #before[i] or -1)
+        end
         for i = 1, n do
-          local a = 5 + (i - 1) * 10
-          local f = redis.call('HMGET', KEYS[2 * i - 1], 'ver', 'exp')
+          local a = 6 + (i - 1) * 10
+          local f
+          if olds then f = redis.call('HMGET', KEYS[2 * i - 1], 'ver', 'exp', 'v') else f = redis.call('HMGET', KEYS[2 * i - 1], 'ver', 'exp') end
           local current = 0
-          if f[1] and (f[2] == '0' or not le(f[2], now)) then current = tonumber(f[1]) end
+          if f[1] and (f[2] == '0' or not le(f[2], now)) then current = tonumber(f[1]); before[i] = f[3] or nil end
           if ARGV[a + 2] ~= '-1' and tonumber(ARGV[a + 2]) ~= current then return {0, i - 1, current} end
           previous[i] = current
         end
@@ -66,19 +74,19 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
         end
         local result = {1, version}
         for i = 1, n do
-          local a = 5 + (i - 1) * 10
+          local a = 6 + (i - 1) * 10
           local kind, entry, index, scope, key = ARGV[a + 1], KEYS[2 * i - 1], KEYS[2 * i], ARGV[a + 7], ARGV[a + 8]
           local scopes = KEYS[2 * n + 2 * tonumber(ARGV[a + 9]) - 1]
           if kind == 'u' then
             redis.call('HSET', entry, 'v', ARGV[a + 3], 'ver', version, 'exp', ARGV[a + 4], 'ttl', ARGV[a + 5], 'sl', ARGV[a + 6])
             if ARGV[a + 10] == '0' then redis.call('PERSIST', entry) else redis.call('PEXPIRE', entry, ARGV[a + 10]) end
             if redis.call('ZADD', index, 0, key) == 1 and redis.call('ZCARD', index) == 1 then redis.call('ZADD', scopes, 0, scope) end
-            notify(version .. '\n' .. 's\n' .. scope .. '\n' .. key .. '\n' .. ARGV[a + 3])
+            notify(version .. '\n' .. header('s', i) .. '\n' .. scope .. '\n' .. key .. '\n' .. (olds and before[i] or '') .. ARGV[a + 3])
           elseif kind == 'd' then
             redis.call('DEL', entry)
             redis.call('ZREM', index, key)
             if redis.call('EXISTS', index) == 0 then redis.call('ZREM', scopes, scope) end
-            if previous[i] ~= 0 then notify(version .. '\n' .. 'd\n' .. scope .. '\n' .. key .. '\n') end
+            if previous[i] ~= 0 then notify(version .. '\n' .. header('d', i) .. '\n' .. scope .. '\n' .. key .. '\n' .. (olds and before[i] or '')) end
           end
           result[2 + i] = previous[i]
         end
@@ -254,9 +262,9 @@ public sealed class RedisSharedStateBackend : ISharedStateBackend
 
         var tags = new List<string>();
         var keys = new RedisKey[changes.Count * 2];
-        var arguments = new List<RedisValue>(5 + (changes.Count * 10))
+        var arguments = new List<RedisValue>(6 + (changes.Count * 10))
         {
-            nowUtcTicks.ToString(CultureInfo.InvariantCulture), changes.Count, 0, _channel.ToString(), _retention,
+            nowUtcTicks.ToString(CultureInfo.InvariantCulture), changes.Count, 0, _channel.ToString(), _retention, _options.IncludePreviousValues ? 1 : 0,
         };
         for (var i = 0; i < changes.Count; i++)
         {

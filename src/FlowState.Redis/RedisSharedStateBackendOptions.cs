@@ -32,6 +32,14 @@ public sealed class RedisSharedStateBackendOptions
     /// </summary>
     public TimeSpan ReconnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Whether each published change carries the key's previous version and value
+    /// (<see cref="StateChange.PreviousVersion"/>, <see cref="StateChange.PreviousValue"/> for watchers in every process;
+    /// default false). It costs every commit a read of the old value and a notice twice its size, whether or not anyone
+    /// watches, so it is asked for. Every writing process of a store should use the same setting.
+    /// </summary>
+    public bool IncludePreviousValues { get; set; }
+
     /// <summary>Where the backend logs connecting, lost and restored connections, and retried reads; null: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 

@@ -325,6 +325,36 @@ public sealed class PostgresSharedStateBackendTests(PostgresServer server)
         Assert.Contains("ChangeRetention", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task With_previous_values_a_watcher_in_another_store_sees_what_each_change_replaced_even_past_the_notify_limit()
+    {
+        var table = NewTable();
+        await using var watching = await OpenSharedAsync(table);
+        await using var writing = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
+        {
+            Backend = new PostgresSharedStateBackend(new PostgresSharedStateBackendOptions { ConnectionString = server.ConnectionString, Table = table, IncludePreviousValues = true }),
+        });
+        var big = new string('x', 9000);
+        await using var watch = watching.WatchAsync().GetAsyncEnumerator();
+        var next = watch.MoveNextAsync();
+        await writing.SetAsync("k", "first");
+        Assert.True(await next.AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+        var changes = new List<StateChange> { watch.Current };
+        await writing.SetAsync("k", big);
+        await writing.SetRawAsync("k", System.Text.Encoding.UTF8.GetBytes("\"sëcond\"")); // raw: the ë stays two bytes, unescaped
+        await writing.DeleteAsync("k");
+        while (changes.Count < 4)
+        {
+            Assert.True(await watch.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+            changes.Add(watch.Current);
+        }
+
+        Assert.Equal([0L, changes[0].Version, changes[1].Version, changes[2].Version], changes.Select(change => change.PreviousVersion!.Value));
+        Assert.Equal(["", "\"first\"", $"\"{big}\"", "\"sëcond\""], changes.Select(change => System.Text.Encoding.UTF8.GetString(change.PreviousValue.Span)));
+        Assert.Equal($"\"{big}\"", System.Text.Encoding.UTF8.GetString(changes[1].Value.Span));
+        Assert.Equal(StateChangeKind.Deleted, changes[3].Kind);
+    }
+
     private static async Task<long> ClientConnectionsAsync(string connectionString)
     {
         await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);

@@ -177,6 +177,42 @@ public sealed partial class RedisSharedStateBackendTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = server.Configuration, ChangeRetention = -1 }));
     }
 
+    [Fact]
+    public async Task With_previous_values_a_watcher_in_another_store_sees_what_each_change_replaced_live_and_caught_up()
+    {
+        var prefix = $"feed-previous-{Guid.NewGuid():N}";
+        await using var watching = await OpenAsync(prefix);
+        await using var writing = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
+        {
+            Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = server.Configuration, KeyPrefix = prefix, IncludePreviousValues = true }),
+        });
+        await using var watch = watching.WatchAsync().GetAsyncEnumerator();
+        var next = watch.MoveNextAsync();
+        await writing.SetAsync("k", "first");
+        Assert.True(await next.AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+        var changes = new List<StateChange> { watch.Current };
+
+        // The subscription dropped right before the second write: it arrives live or is caught up from the stream, with
+        // what it replaced either way.
+        await using (var admin = await ConnectionMultiplexer.ConnectAsync(server.Configuration))
+        {
+            var dropped = admin.GetDatabase().ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
+            await writing.SetRawAsync("k", System.Text.Encoding.UTF8.GetBytes("\"sëcond\"")); // raw: the ë stays two bytes, unescaped
+            await dropped;
+        }
+
+        await writing.DeleteAsync("k");
+        while (changes.Count < 3)
+        {
+            Assert.True(await watch.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+            changes.Add(watch.Current);
+        }
+
+        Assert.Equal([0L, changes[0].Version, changes[1].Version], changes.Select(change => change.PreviousVersion!.Value));
+        Assert.Equal(["", "\"first\"", "\"sëcond\""], changes.Select(change => System.Text.Encoding.UTF8.GetString(change.PreviousValue.Span)));
+        Assert.Equal([StateChangeKind.Set, StateChangeKind.Set, StateChangeKind.Deleted], changes.Select(change => change.Kind));
+    }
+
     private Task<SharedStateStore> OpenAsync(string prefix) => SharedStateStore.OpenAsync(new SharedStateStoreOptions
     {
         Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = server.Configuration, KeyPrefix = prefix }),

@@ -491,7 +491,11 @@ internal sealed class SharedStateEngine : IAsyncDisposable
         var scope = StateScope.FromStorageKey(notice.ScopeKey);
         if (notice.Deleted)
         {
-            return new StateChange(scope, notice.Key, StateChangeKind.Deleted, notice.Version, ReadOnlyMemory<byte>.Empty);
+            return new StateChange(scope, notice.Key, StateChangeKind.Deleted, notice.Version, ReadOnlyMemory<byte>.Empty)
+            {
+                PreviousVersion = notice.PreviousVersion,
+                PreviousValue = notice.PreviousValue,
+            };
         }
 
         var value = notice.Value;
@@ -502,7 +506,11 @@ internal sealed class SharedStateEngine : IAsyncDisposable
             value = stored?.Value ?? [];
         }
 
-        return new StateChange(scope, notice.Key, StateChangeKind.Set, notice.Version, value);
+        return new StateChange(scope, notice.Key, StateChangeKind.Set, notice.Version, value)
+        {
+            PreviousVersion = notice.PreviousVersion,
+            PreviousValue = notice.PreviousValue,
+        };
     }
 
     private async IAsyncEnumerable<StateChange> ReadChangesAsync(SharedWatcher watcher, [EnumeratorCancellation] CancellationToken cancellationToken)

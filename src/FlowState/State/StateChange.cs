@@ -14,7 +14,8 @@ public sealed record StateChange(StateScope Scope, string Key, StateChangeKind K
 {
     /// <summary>
     /// The version the key had before this change: 0 when it did not exist; null when the store cannot tell (the change
-    /// feeds of shared stores carry only the new state). For an expiry or eviction it is the removed entry's version.
+    /// feeds of shared stores say it only when their backend carries previous values: <c>IncludePreviousValues</c>). For an
+    /// expiry or eviction it is the removed entry's version.
     /// </summary>
     public long? PreviousVersion { get; init; }
 
