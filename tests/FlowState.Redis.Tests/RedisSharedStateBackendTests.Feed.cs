@@ -14,13 +14,8 @@ public sealed partial class RedisSharedStateBackendTests
     public async Task A_watcher_catches_up_from_the_stream_on_changes_it_never_heard_and_delivers_each_once_in_order()
     {
         var prefix = $"feed-gap-{Guid.NewGuid():N}";
-        await using var watching = await OpenAsync(prefix);
-        await using var writing = await OpenAsync(prefix);
-        await using var watch = watching.WatchAsync().GetAsyncEnumerator();
-        var next = watch.MoveNextAsync();
-        await writing.SetAsync("k", 1);
-        Assert.True(await next.AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
-        var first = watch.Current;
+        await using var stores = await WatchFirstChangeAsync(prefix, 1);
+        var first = stores.Watch.Current;
 
         // Two changes reach the stream but are never published (as when the watcher's subscription was down), then one
         // is published: its number skips two, so the watcher reads them from the stream first.
@@ -31,12 +26,11 @@ public sealed partial class RedisSharedStateBackendTests
             await database.StreamAddAsync($"{{{prefix}|}}:feed", "c", $"{first.Version + number}\ns\n\n{key}\n{value}", $"0-{number}");
         }
 
-        await writing.SetAsync("k", 2);
+        await stores.Writing.SetAsync("k", 2);
         var delivered = new List<StateChange>();
         for (var i = 0; i < 3; i++)
         {
-            Assert.True(await watch.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
-            delivered.Add(watch.Current);
+            delivered.Add(await stores.NextAsync());
         }
 
         Assert.Equal(["missed-1", "missed-2", "k"], delivered.Select(change => change.Key));
@@ -134,21 +128,16 @@ public sealed partial class RedisSharedStateBackendTests
     public async Task A_watcher_that_missed_more_than_the_stream_keeps_is_told_it_fell_behind()
     {
         var prefix = $"feed-behind-{Guid.NewGuid():N}";
-        await using var watching = await OpenAsync(prefix);
-        await using var writing = await OpenAsync(prefix);
-        await using var watch = watching.WatchAsync().GetAsyncEnumerator();
-        var next = watch.MoveNextAsync();
-        await writing.SetAsync("k", 1);
-        Assert.True(await next.AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+        await using var stores = await WatchFirstChangeAsync(prefix, 1);
 
         // As if the stream had been trimmed far past the watcher while it heard nothing: the changes after the one it
         // saw are gone from the stream when the next one is published.
         var database = server.Connection.GetDatabase();
         await database.StringIncrementAsync($"{{{prefix}|}}:feedseq", 5);
-        await writing.SetAsync("k", 2);
+        await stores.Writing.SetAsync("k", 2);
         await database.StreamTrimAsync($"{{{prefix}|}}:feed", 0);
 
-        var error = await Assert.ThrowsAsync<StateBackendException>(async () => await watch.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+        var error = await Assert.ThrowsAsync<StateBackendException>(stores.NextAsync);
         Assert.Contains("fell too far behind", error.Message, StringComparison.Ordinal);
         Assert.Contains("ChangeRetention", error.Message, StringComparison.Ordinal);
     }
@@ -180,41 +169,62 @@ public sealed partial class RedisSharedStateBackendTests
     [Fact]
     public async Task With_previous_values_a_watcher_in_another_store_sees_what_each_change_replaced_live_and_caught_up()
     {
-        var prefix = $"feed-previous-{Guid.NewGuid():N}";
-        await using var watching = await OpenAsync(prefix);
-        await using var writing = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
-        {
-            Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = server.Configuration, KeyPrefix = prefix, IncludePreviousValues = true }),
-        });
-        await using var watch = watching.WatchAsync().GetAsyncEnumerator();
-        var next = watch.MoveNextAsync();
-        await writing.SetAsync("k", "first");
-        Assert.True(await next.AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
-        var changes = new List<StateChange> { watch.Current };
+        await using var stores = await WatchFirstChangeAsync($"feed-previous-{Guid.NewGuid():N}", "first", includePreviousValues: true);
+        var changes = new List<StateChange> { stores.Watch.Current };
 
         // The subscription dropped right before the second write: it arrives live or is caught up from the stream, with
         // what it replaced either way.
         await using (var admin = await ConnectionMultiplexer.ConnectAsync(server.Configuration))
         {
             var dropped = admin.GetDatabase().ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
-            await writing.SetRawAsync("k", System.Text.Encoding.UTF8.GetBytes("\"sëcond\"")); // raw: the ë stays two bytes, unescaped
+            await stores.Writing.SetRawAsync("k", System.Text.Encoding.UTF8.GetBytes("\"sëcond\"")); // raw: the ë stays two bytes, unescaped
             await dropped;
         }
 
-        await writing.DeleteAsync("k");
-        while (changes.Count < 3)
-        {
-            Assert.True(await watch.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
-            changes.Add(watch.Current);
-        }
+        await stores.Writing.DeleteAsync("k");
+        changes.Add(await stores.NextAsync());
+        changes.Add(await stores.NextAsync());
 
         Assert.Equal([0L, changes[0].Version, changes[1].Version], changes.Select(change => change.PreviousVersion!.Value));
         Assert.Equal(["", "\"first\"", "\"sëcond\""], changes.Select(change => System.Text.Encoding.UTF8.GetString(change.PreviousValue.Span)));
         Assert.Equal([StateChangeKind.Set, StateChangeKind.Set, StateChangeKind.Deleted], changes.Select(change => change.Kind));
     }
 
-    private Task<SharedStateStore> OpenAsync(string prefix) => SharedStateStore.OpenAsync(new SharedStateStoreOptions
+    private Task<SharedStateStore> OpenAsync(string prefix, bool includePreviousValues = false) => SharedStateStore.OpenAsync(new SharedStateStoreOptions
     {
-        Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = server.Configuration, KeyPrefix = prefix }),
+        Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = server.Configuration, KeyPrefix = prefix, IncludePreviousValues = includePreviousValues }),
     });
+
+    /// <summary>A watching and a writing store on <paramref name="prefix"/>, the watcher past the writer's first change (<c>k</c> = <paramref name="first"/>).</summary>
+    private async Task<WatchedStores> WatchFirstChangeAsync<T>(string prefix, T first, bool includePreviousValues = false)
+    {
+        var watching = await OpenAsync(prefix);
+        var writing = await OpenAsync(prefix, includePreviousValues);
+        var stores = new WatchedStores(watching, writing, watching.WatchAsync().GetAsyncEnumerator());
+        var next = stores.NextAsync();
+        await writing.SetAsync("k", first);
+        await next;
+        return stores;
+    }
+
+    private sealed class WatchedStores(SharedStateStore watching, SharedStateStore writing, IAsyncEnumerator<StateChange> watch) : IAsyncDisposable
+    {
+        public SharedStateStore Writing => writing;
+
+        public IAsyncEnumerator<StateChange> Watch => watch;
+
+        /// <summary>The next change, within a generous minute.</summary>
+        public async Task<StateChange> NextAsync()
+        {
+            Assert.True(await watch.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+            return watch.Current;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await watch.DisposeAsync();
+            await writing.DisposeAsync();
+            await watching.DisposeAsync();
+        }
+    }
 }
