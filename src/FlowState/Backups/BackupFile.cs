@@ -112,22 +112,13 @@ internal static class BackupFile
             var deletions = new List<(string Scope, string Key)>();
             for (var i = 1; i < lines.Count - 1; i++)
             {
-                using var line = PortableLines.Parse(lines[i], i + 1, Damaged);
-                if (line.RootElement.TryGetProperty("deleted", out _))
+                if (PortableLines.ReadBodyLine(lines[i].Span, i + 1, deletions: true, out var deleted, Damaged) is { } entry)
                 {
-                    try
-                    {
-                        var (scopeKey, _, key) = PortableLines.ReadName(line.RootElement);
-                        deletions.Add((scopeKey, key));
-                    }
-                    catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException)
-                    {
-                        throw Damaged(i + 1, $"not a deletion: {ex.Message}");
-                    }
+                    entries.Add(entry);
                 }
                 else
                 {
-                    entries.Add(PortableLines.ReadEntry(line.RootElement, i + 1, Damaged).Entry);
+                    deletions.Add(deleted);
                 }
             }
 

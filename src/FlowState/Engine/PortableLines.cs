@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 
 namespace FlowState;
@@ -98,40 +97,102 @@ internal static class PortableLines
         }
     }
 
-    /// <summary>Reads an entry line written by <see cref="WriteEntry"/>.</summary>
-    public static (StateScope Scope, BackendEntry Entry) ReadEntry(JsonElement line, int number, Func<int, string, StateCorruptedException> damaged)
+    /// <summary>
+    /// Reads a body line: an entry written by <see cref="WriteEntry"/>, or (where <paramref name="deletions"/> allows)
+    /// a deletion <c>{"scope":…,"path":…,"key":…,"deleted":true}</c>. One pass of a <see cref="Utf8JsonReader"/> over
+    /// the line (which checks it is JSON); the value is sliced from the line as written. Unknown properties are skipped.
+    /// </summary>
+    /// <returns>The entry; null for a deletion (its scope and key in <paramref name="deleted"/>).</returns>
+    public static BackendEntry? ReadBodyLine(ReadOnlySpan<byte> line, int number, bool deletions, out (string Scope, string Key) deleted, Func<int, string, StateCorruptedException> damaged)
     {
+        string? scopeKey = null, key = null;
+        byte[]? value = null;
+        long? version = null, expires = null, ttl = null;
+        bool? sliding = null;
+        var isDeletion = false;
         try
         {
-            var (scopeKey, scope, key) = ReadName(line);
-            var value = line.GetProperty("value");
-            return (scope, new BackendEntry(
-                scopeKey,
-                key,
-                Encoding.UTF8.GetBytes(value.GetRawText()),
-                line.GetProperty("version").GetInt64(),
-                line.GetProperty("expiresAtTicks").GetInt64(),
-                line.GetProperty("ttlTicks").GetInt64(),
-                line.GetProperty("sliding").GetBoolean()));
+            var reader = new Utf8JsonReader(line);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new FormatException("the line is not a JSON object");
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                reader.Read();
+                switch (name)
+                {
+                    case "scope": scopeKey = reader.GetString(); break;
+                    case "key": key = reader.GetString(); break;
+                    case "version": version = reader.GetInt64(); break;
+                    case "expiresAtTicks": expires = reader.GetInt64(); break;
+                    case "ttlTicks": ttl = reader.GetInt64(); break;
+                    case "sliding": sliding = reader.GetBoolean(); break;
+                    case "deleted": isDeletion = reader.GetBoolean(); break;
+                    case "value":
+                        var start = (int)reader.TokenStartIndex;
+                        reader.Skip();
+                        value = line[start..(int)reader.BytesConsumed].ToArray();
+                        break;
+                    default: reader.Skip(); break;
+                }
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject)
+            {
+                throw new FormatException("the object is not closed");
+            }
+
+            _ = reader.Read(); // anything after the object is a JsonException
         }
-        catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (JsonException ex)
+        {
+            throw damaged(number, $"not JSON: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException)
         {
             throw damaged(number, $"not an entry: {ex.Message}");
         }
-    }
 
-    /// <summary>Reads the scope and key of a line (an entry's or a deletion's).</summary>
-    public static (string ScopeKey, StateScope Scope, string Key) ReadName(JsonElement line)
-    {
-        var scopeKey = line.GetProperty("scope").GetString() ?? throw new FormatException("scope is null");
-        var scope = StateScope.FromStorageKey(scopeKey);
-        var key = line.GetProperty("key").GetString() ?? throw new FormatException("key is null");
-        if (StateNameValidator.FindProblem(key, "key") is { } problem)
+        var what = isDeletion ? "a deletion" : "an entry";
+        if (isDeletion && !deletions)
         {
-            throw new FormatException(problem);
+            throw damaged(number, "a deletion, which only a backup holds");
         }
 
-        return (scopeKey, scope, key);
+        if (scopeKey is null || key is null)
+        {
+            throw damaged(number, $"not {what}: it has no {(scopeKey is null ? "scope" : "key")}");
+        }
+
+        try
+        {
+            _ = StateScope.FromStorageKey(scopeKey);
+        }
+        catch (FormatException ex)
+        {
+            throw damaged(number, $"not {what}: {ex.Message}");
+        }
+
+        if (StateNameValidator.FindProblem(key, "key") is { } problem)
+        {
+            throw damaged(number, $"not {what}: {problem}");
+        }
+
+        deleted = (scopeKey, key);
+        if (isDeletion)
+        {
+            return null;
+        }
+
+        if (value is null || version is null || expires is null || ttl is null || sliding is null)
+        {
+            throw damaged(number, "not an entry: it lacks one of value, version, expiresAtTicks, ttlTicks, sliding");
+        }
+
+        return new BackendEntry(scopeKey, key, value, version.Value, expires.Value, ttl.Value, sliding.Value);
     }
 
     /// <summary>

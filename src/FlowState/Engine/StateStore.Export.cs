@@ -108,10 +108,16 @@ public sealed partial class StateStore
             }
 
             var entries = new List<(StateScope Scope, BackendEntry Entry)>(lines.Count - 2);
+            StateScope? scope = null;
             for (var i = 1; i < lines.Count - 1; i++)
             {
-                using var line = PortableLines.Parse(lines[i], i + 1, Damaged);
-                entries.Add(PortableLines.ReadEntry(line.RootElement, i + 1, Damaged));
+                var entry = PortableLines.ReadBodyLine(lines[i].Span, i + 1, deletions: false, out _, Damaged)!;
+                if (scope is null || !string.Equals(scope.StorageKey, entry.ScopeKey, StringComparison.Ordinal))
+                {
+                    scope = StateScope.FromStorageKey(entry.ScopeKey); // entries come sorted by scope
+                }
+
+                entries.Add((scope, entry));
             }
 
             if (!trailer.RootElement.TryGetProperty("entries", out var count) || !count.TryGetInt64(out var expected))
