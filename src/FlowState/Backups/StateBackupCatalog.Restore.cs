@@ -62,9 +62,10 @@ public sealed partial class StateBackupCatalog
             var entry = target.Entries[name];
             batch.Within(change.Scope).SetRaw(entry.Key, entry.Value, new StateWriteOptions
             {
-                // Exactly the backup's expiry: no expiry stays none (not the store's default), a sliding one its window.
+                // Exactly the backup's expiry: no expiry stays none (not the store's default), a sliding one its window;
+                // one that ran out since the plan was made still gets a moment rather than an invalid time to live.
                 TimeToLive = entry.ExpiresAtUtcTicks == 0 ? Timeout.InfiniteTimeSpan
-                    : TimeSpan.FromTicks(entry.Sliding ? entry.TimeToLiveTicks : entry.ExpiresAtUtcTicks - now),
+                    : TimeSpan.FromTicks(entry.Sliding ? entry.TimeToLiveTicks : Math.Max(TimeSpan.TicksPerMillisecond, entry.ExpiresAtUtcTicks - now)),
                 SlidingExpiration = entry.Sliding,
                 ExpectedVersion = expected,
             });

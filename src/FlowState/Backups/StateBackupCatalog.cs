@@ -211,7 +211,8 @@ public sealed partial class StateBackupCatalog
             KeysSha256 = keysSha256,
         };
         catalog.Backups.Add(record);
-        await SaveAsync(catalog with { NextId = id + 1 }, cancellationToken).ConfigureAwait(false);
+        catalog.NextId = id + 1;
+        await SaveAsync(catalog, cancellationToken).ConfigureAwait(false);
         return record;
     }
 
@@ -297,7 +298,7 @@ public sealed partial class StateBackupCatalog
         }
         catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException)
         {
-            throw new StateBackupException($"The backup catalog '{Directory}' is in use by another backup, restore, verify or prune; try again when it ends.", ex);
+            throw new StateBackupException($"The backup catalog '{Directory}' is in use by another backup, restore, verify or prune ({ex.Message}); try again when it ends.", ex);
         }
     }
 
@@ -320,7 +321,7 @@ public sealed partial class StateBackupCatalog
             throw new StateCorruptedException($"The backup catalog '{path}' is damaged ({ex.Message}); the backup files beside it are intact or not on their own, but no longer listed.", ex) { Location = path };
         }
 
-        if (catalog is null || catalog.Format != BackupCatalogDocument.CatalogFormat || catalog.Version != BackupCatalogDocument.CatalogFormatVersion)
+        if (catalog is null || catalog.Format != BackupCatalogDocument.CatalogFormat || catalog.Version != BackupCatalogDocument.CatalogFormatVersion || catalog.Backups is null)
         {
             throw new StateCorruptedException($"'{path}' is not a FlowState backup catalog of format version {BackupCatalogDocument.CatalogFormatVersion}.") { Location = path };
         }

@@ -168,7 +168,8 @@ public sealed class StateBackupCatalogTests : IDisposable
         using (new FileStream(Path.Combine(CatalogPath, "catalog.lock"), FileMode.Open, FileAccess.ReadWrite, FileShare.None))
         {
             var error = await Assert.ThrowsAsync<StateBackupException>(() => catalog.CreateAsync(store));
-            Assert.Contains("is in use by another backup, restore, verify or prune; try again when it ends", error.Message, StringComparison.Ordinal);
+            Assert.Contains("is in use by another backup, restore, verify or prune (", error.Message, StringComparison.Ordinal);
+            Assert.Contains("try again when it ends", error.Message, StringComparison.Ordinal);
         }
 
         Assert.Equal(2, (await catalog.CreateAsync(store)).Id);
