@@ -198,5 +198,43 @@ public sealed class StateBackupCatalogTests : IDisposable
         Assert.Contains("holds no backup to restore", none.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_write_racing_a_restore_fails_it_with_a_conflict_and_nothing_is_restored()
+    {
+        var clock = new ClockThatWritesOnce(_clock.GetUtcNow());
+        var catalog = new StateBackupCatalog(CatalogPath, clock);
+        await using var store = NewStore();
+        await store.SetAsync("k", 1);
+        await catalog.CreateAsync(store);
+        await store.SetAsync("k", 2);
+
+        // The catalog reads its clock while it takes the safety backup: after the comparison, before the batch.
+        clock.Then(() => store.SetAsync("k", 3));
+        var error = await Assert.ThrowsAsync<StateConflictException>(() => catalog.RestoreAsync(store, StateRestorePoint.Backup(1)));
+
+        Assert.Contains("nothing was restored", error.Message, StringComparison.Ordinal);
+        Assert.Equal(3, await store.GetAsync<int>("k"));
+        Assert.Equal("before restoring backup 1", (await catalog.ListAsync())[^1].Label);
+    }
+
     private StateStore NewStore(string name = "catalog-test") => new(new StateStoreOptions { Name = name, TimeProvider = _clock });
+
+    /// <summary>A clock that, the next time it is read, first makes a write (what another writer would do at that moment).</summary>
+    private sealed class ClockThatWritesOnce(DateTimeOffset now) : TimeProvider
+    {
+        private Func<ValueTask<long>>? _write;
+
+        public void Then(Func<ValueTask<long>> write) => _write = write;
+
+        public override DateTimeOffset GetUtcNow()
+        {
+            if (Interlocked.Exchange(ref _write, null) is { } write)
+            {
+                var written = write();
+                Assert.True(written.IsCompletedSuccessfully, "an in-memory write completes at once");
+            }
+
+            return now;
+        }
+    }
 }
