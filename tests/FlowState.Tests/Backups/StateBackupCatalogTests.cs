@@ -199,6 +199,33 @@ public sealed class StateBackupCatalogTests : IDisposable
     }
 
     [Fact]
+    public async Task A_chain_whose_base_left_the_catalog_is_reported_refused_and_followed_by_a_full_backup()
+    {
+        var catalog = new StateBackupCatalog(CatalogPath, _clock);
+        await using var store = NewStore();
+        await store.SetAsync("k", 1);
+        await catalog.CreateAsync(store);
+        await store.SetAsync("k", 2);
+        await catalog.CreateAsync(store);
+
+        // The full backup's record removed by hand: the incremental one is left without its base.
+        var file = Path.Combine(CatalogPath, StateBackupCatalog.CatalogFileName);
+        var document = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(file))!;
+        document["backups"]!.AsArray().RemoveAt(0);
+        await File.WriteAllTextAsync(file, document.ToJsonString());
+
+        var check = Assert.Single(await catalog.VerifyAsync());
+        var refused = await Assert.ThrowsAsync<StateCorruptedException>(() => catalog.RestoreAsync(store, StateRestorePoint.Latest));
+        var next = await catalog.CreateAsync(store);
+
+        Assert.False(check.Intact);
+        Assert.Contains("based on backup 1, which the catalog no longer holds", check.Problem, StringComparison.Ordinal);
+        Assert.Contains("chain needs backup 1", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(2, await store.GetAsync<int>("k"));
+        Assert.Equal(StateBackupKind.Full, next.Kind);
+    }
+
+    [Fact]
     public async Task A_write_racing_a_restore_fails_it_with_a_conflict_and_nothing_is_restored()
     {
         var clock = new ClockThatWritesOnce(_clock.GetUtcNow());
