@@ -143,6 +143,32 @@ public sealed partial class RedisSharedStateBackendTests
     }
 
     [Fact]
+    public async Task A_watcher_whose_server_does_not_come_back_in_time_is_told_so()
+    {
+        await OnOwnServerAsync(async (directory, port) =>
+        {
+            await using var watching = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
+            {
+                Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions
+                {
+                    Configuration = $"127.0.0.1:{port},abortConnect=false,connectTimeout=2000,syncTimeout=2000,asyncTimeout=2000",
+                    KeyPrefix = "gone",
+                    ReconnectTimeout = TimeSpan.FromSeconds(2),
+                }),
+            });
+            await using var watch = watching.WatchAsync().GetAsyncEnumerator();
+            var next = watch.MoveNextAsync();
+            await watching.SetAsync("k", 1);
+            Assert.True(await next.AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+
+            await KillAsync(directory);
+
+            var error = await Assert.ThrowsAsync<StateBackendException>(async () => await watch.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+            Assert.Contains("did not come back within 2 s", error.Message, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
     public async Task The_change_stream_follows_configuration_and_without_it_a_write_leaves_no_stream()
     {
         var kept = $"feed-on-{Guid.NewGuid():N}";
