@@ -24,6 +24,7 @@ internal sealed class RedisChangeFeed : IDisposable
     private readonly RedisChannel _channel;
     private readonly RedisKey _stream;
     private readonly RedisKey _sequence;
+    private readonly RedisKey _epoch;
     private readonly string _prefix;
     private readonly int _retention;
     private readonly TimeSpan _reconnectTimeout;
@@ -34,12 +35,14 @@ internal sealed class RedisChangeFeed : IDisposable
     private CancellationTokenSource? _deadline;
     private string? _downReason;
     private long _delivered;
+    private RedisValue _epochSeen;
 
     public RedisChangeFeed(
         IConnectionMultiplexer connection, RedisChannel channel, RedisKey stream, RedisKey sequence, string prefix, int retention, TimeSpan reconnectTimeout, ResiliencePipeline reads, ILogger logger)
     {
         (_connection, _channel, _stream, _sequence, _prefix, _retention, _reconnectTimeout, _reads, _logger) =
             (connection, channel, stream, sequence, prefix, retention, reconnectTimeout, reads, logger);
+        _epoch = $"{(string)sequence!}:epoch";
     }
 
     private enum ArrivalKind
@@ -52,8 +55,14 @@ internal sealed class RedisChangeFeed : IDisposable
     /// <summary>Subscribes and returns the feed: every change committed from here on, in order.</summary>
     public async Task<IAsyncEnumerable<SharedChangeNotice>> StartAsync(CancellationToken cancellationToken)
     {
+        // The server's data is marked once: a server that comes back without the mark lost what it held (no persistence),
+        // so numbers it hands out again must not pass for ones already delivered.
+        var database = _connection.GetDatabase();
+        await database.StringSetAsync(_epoch, Guid.NewGuid().ToString("N"), when: When.NotExists).WaitAsync(cancellationToken).ConfigureAwait(false);
+        _epochSeen = await database.StringGetAsync(_epoch).WaitAsync(cancellationToken).ConfigureAwait(false);
+
         // The number before subscribing: a change committed between the two shows up as a gap and is read from the stream.
-        _delivered = (long)await _connection.GetDatabase().StringGetAsync(_sequence).WaitAsync(cancellationToken).ConfigureAwait(false);
+        _delivered = (long)await database.StringGetAsync(_sequence).WaitAsync(cancellationToken).ConfigureAwait(false);
         var queue = await _connection.GetSubscriber().SubscribeAsync(_channel).WaitAsync(cancellationToken).ConfigureAwait(false);
         queue.OnMessage(message => _arrivals.Writer.TryWrite(new Arrival(ArrivalKind.Message, (byte[])message.Message!)));
         _connection.ConnectionFailed += OnConnectionFailed;
@@ -131,6 +140,15 @@ internal sealed class RedisChangeFeed : IDisposable
     private async Task<List<SharedChangeNotice>> CatchUpAsync(long? through, CancellationToken cancellationToken)
     {
         var missed = new List<SharedChangeNotice>();
+        var epoch = await _reads.ExecuteAsync(
+            async token => await _connection.GetDatabase().StringGetAsync(_epoch).WaitAsync(token).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
+        if (epoch != _epochSeen)
+        {
+            throw new StateBackendException(
+                $"Redis store '{_prefix}' lost the data its change feed followed: the server came back without it (restarted without persistence, or flushed). Read the state again and watch again.");
+        }
+
         while (through is null || _delivered < through)
         {
             // The numbering first: every change numbered up to it is in the stream by then, unless trimmed; changes

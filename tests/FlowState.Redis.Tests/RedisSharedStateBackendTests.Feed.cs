@@ -169,6 +169,31 @@ public sealed partial class RedisSharedStateBackendTests
     }
 
     [Fact]
+    public async Task A_watcher_whose_server_came_back_without_its_data_is_told_so()
+    {
+        await OnOwnServerAsync(async (directory, port) =>
+        {
+            var configuration = $"127.0.0.1:{port},abortConnect=false,connectTimeout=2000,syncTimeout=2000,asyncTimeout=2000";
+            await using var watching = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
+            {
+                Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = configuration, KeyPrefix = "forgotten" }),
+            });
+            await using var watch = watching.WatchAsync().GetAsyncEnumerator();
+            var next = watch.MoveNextAsync();
+            await watching.SetAsync("k", 1);
+            Assert.True(await next.AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+
+            // Without persistence the restarted server starts empty: its next change is numbered 1 again.
+            await KillAsync(directory);
+            await TestServerScripts.StartAsync("start-redis.sh", directory);
+            await SharedServerCrashCheck.RetryWhileReconnectingAsync(() => watching.SetAsync("k", 2).AsTask());
+
+            var error = await Assert.ThrowsAsync<StateBackendException>(async () => await watch.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+            Assert.Contains("lost the data its change feed followed", error.Message, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
     public async Task The_change_stream_follows_configuration_and_without_it_a_write_leaves_no_stream()
     {
         var kept = $"feed-on-{Guid.NewGuid():N}";
