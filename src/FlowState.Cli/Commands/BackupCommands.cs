@@ -35,7 +35,7 @@ internal static class BackupCommands
         var command = new Command("create", "back the store up into the catalog") { Catalog, full, incremental, label, CliOptions.Json };
         command.Validators.Add(result =>
         {
-            if (result.GetValue(full) && result.GetValue(incremental))
+            if (result.TryGetValue(full, out var isFull) && isFull && result.TryGetValue(incremental, out var isIncremental) && isIncremental)
             {
                 result.AddError("--full and --incremental exclude each other.");
             }
@@ -123,7 +123,8 @@ internal static class BackupCommands
         };
         command.Validators.Add(result =>
         {
-            if ((result.GetValue(id) is null ? 0 : 1) + (result.GetValue(version) is null ? 0 : 1) + (result.GetValue(time) is null ? 0 : 1) > 1)
+            // Counted by presence, not value: a value that does not convert is its own error.
+            if ((result.GetResult(id) is null ? 0 : 1) + (result.GetResult(version) is null ? 0 : 1) + (result.GetResult(time) is null ? 0 : 1) > 1)
             {
                 result.AddError("Name one point: --backup, --to-version or --to-time.");
             }
@@ -169,7 +170,7 @@ internal static class BackupCommands
         };
         command.Validators.Add(result =>
         {
-            if (result.GetValue(keepLast) is null && result.GetValue(keepDays) is null)
+            if (result.GetResult(keepLast) is null && result.GetResult(keepDays) is null)
             {
                 result.AddError("Say what to keep: --keep-last N, --keep-days D, or both.");
             }

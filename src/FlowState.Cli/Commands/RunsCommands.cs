@@ -28,7 +28,7 @@ internal static class RunsCommands
         var limit = new Option<int>("--limit") { Description = "show at most this many runs, newest first (default 100)", DefaultValueFactory = _ => 100 };
         limit.Validators.Add(result =>
         {
-            if (result.GetValue(limit) < 1)
+            if (result.TryGetValue(limit, out var value) && value < 1)
             {
                 result.AddError("--limit must be at least 1.");
             }
@@ -186,7 +186,7 @@ internal static class RunsCommands
         var olderThanDays = new Option<double?>("--older-than-days") { Description = "only runs not updated for this many days" };
         olderThanDays.Validators.Add(result =>
         {
-            if (result.GetValue(olderThanDays) is { } days && (double.IsNaN(days) || days < 0 || days > 36_500))
+            if (result.TryGetValue(olderThanDays, out var value) && value is { } days && (double.IsNaN(days) || days < 0 || days > 36_500))
             {
                 result.AddError(string.Create(CultureInfo.InvariantCulture, $"--older-than-days must be a number of days from 0 to 36500; got {days}."));
             }
@@ -199,7 +199,7 @@ internal static class RunsCommands
         var keepLast = new Option<int?>("--keep-last") { Description = "per flow, keep this many of the most recently updated matching runs" };
         keepLast.Validators.Add(result =>
         {
-            if (result.GetValue(keepLast) is < 0)
+            if (result.TryGetValue(keepLast, out var value) && value is < 0)
             {
                 result.AddError("--keep-last must not be negative.");
             }

@@ -87,7 +87,7 @@ internal static class StateCommands
         var ttl = new Option<double?>("--ttl") { Description = $"time to live in seconds (above 0, at most {MaxTtlSeconds:0} = 100 years)" };
         ttl.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<double?>() is { } seconds && !(seconds > 0 && seconds <= MaxTtlSeconds))
+            if (result.TryGetValue(ttl, out var value) && value is { } seconds && !(seconds > 0 && seconds <= MaxTtlSeconds))
             {
                 result.AddError(string.Create(CultureInfo.InvariantCulture, $"--ttl must be a number of seconds above 0 and at most {MaxTtlSeconds:0} (100 years); got {seconds}."));
             }
@@ -142,7 +142,7 @@ internal static class StateCommands
         var command = new Command("clear", "delete a scope's own keys (--own) or its whole subtree (--subtree), in one commit") { CliOptions.Scope, own, subtree, yes, CliOptions.Json };
         command.Validators.Add(result =>
         {
-            if (result.GetValue(own) == result.GetValue(subtree))
+            if (result.TryGetValue(own, out var ownKeys) && result.TryGetValue(subtree, out var wholeSubtree) && ownKeys == wholeSubtree)
             {
                 result.AddError("say what to clear: --own (the scope's own keys) or --subtree (with all its child scopes).");
             }
