@@ -141,7 +141,7 @@ public sealed partial class StateBackupCatalog
             }
         }
 
-        changes.Sort((a, b) => string.CompareOrdinal(a.Scope, b.Scope) is var c && c != 0 ? c : string.CompareOrdinal(a.Key, b.Key));
+        changes.Sort(static (a, b) => StorageNameOrder.Compare(a.Scope, a.Key, b.Scope, b.Key));
         var plan = new StateRestorePlan(record, changes.Select(change => new StateRestoreChange(StateScope.FromStorageKey(change.Scope), change.Key, change.Kind)).ToList(), unchanged);
         return (plan, new RestoreTarget(entries, current));
     }

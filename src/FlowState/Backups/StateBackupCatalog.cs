@@ -194,10 +194,10 @@ public sealed partial class StateBackupCatalog
             }
 
             deletions = [.. baseKeys.Keys];
-            deletions.Sort((a, b) => string.CompareOrdinal(a.Scope, b.Scope) is var c && c != 0 ? c : string.CompareOrdinal(a.Key, b.Key));
+            deletions.Sort(StorageNameOrder.Pairs);
         }
 
-        written.Sort(CompareByName);
+        written.Sort(StorageNameOrder.Entries);
         System.IO.Directory.CreateDirectory(Directory);
         var header = new BackupFile.Header(id, baseKeys is null ? StateBackupKind.Full : StateBackupKind.Incremental, baseKeys is null ? null : latest!.Id,
             baseKeys is null ? 0 : latest!.Version, version, _time.GetUtcNow(), source);
@@ -279,9 +279,6 @@ public sealed partial class StateBackupCatalog
             return ex.Message;
         }
     }
-
-    private static int CompareByName(BackendEntry a, BackendEntry b) =>
-        string.CompareOrdinal(a.ScopeKey, b.ScopeKey) is var c && c != 0 ? c : string.CompareOrdinal(a.Key, b.Key);
 
     private string BackupPath(long id) => Path.Combine(Directory, id.ToString("D6", CultureInfo.InvariantCulture) + BackupSuffix);
 

@@ -11,9 +11,6 @@ namespace FlowState;
 /// </summary>
 internal sealed class StagedStateStore(StagedWrites writes, StateScope scope) : IStateStore
 {
-    private static readonly Comparer<(string ScopeKey, string Key)> OrdinalPairComparer = Comparer<(string ScopeKey, string Key)>.Create(
-        static (a, b) => string.CompareOrdinal(a.ScopeKey, b.ScopeKey) is var byScope && byScope != 0 ? byScope : string.CompareOrdinal(a.Key, b.Key));
-
     private IStateStore? _committedStore;
 
     public StateScope CurrentScope { get; } = scope;
@@ -255,7 +252,7 @@ internal sealed class StagedStateStore(StagedWrites writes, StateScope scope) : 
 
     private async ValueTask<List<StateKey>> ListAllKeysAsync(string? prefix, CancellationToken cancellationToken)
     {
-        var keys = new SortedDictionary<(string ScopeKey, string Key), StateKey>(OrdinalPairComparer);
+        var keys = new SortedDictionary<(string ScopeKey, string Key), StateKey>(StorageNameOrder.Pairs);
         await foreach (var key in Committed.ListAllAsync(prefix, cancellationToken).ConfigureAwait(false))
         {
             if (!writes.HidesRuntimeScopes || !IsRuntimeBookkeeping(key.Scope))

@@ -24,7 +24,7 @@ public sealed partial class StateStore
         ArgumentNullException.ThrowIfNull(destination);
         ThrowIfDisposed();
         var entries = SnapshotEntries();
-        entries.Sort((a, b) => string.CompareOrdinal(a.ScopeKey, b.ScopeKey) is var c && c != 0 ? c : string.CompareOrdinal(a.Key, b.Key));
+        entries.Sort(StorageNameOrder.Entries);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new MemoryStream();
         await PortableLines.WriteLineAsync(destination, hash, buffer, writer =>

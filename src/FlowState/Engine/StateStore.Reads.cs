@@ -129,11 +129,7 @@ public sealed partial class StateStore
             }
         }
 
-        result.Sort(static (a, b) =>
-        {
-            var byScope = string.CompareOrdinal(a.ScopeKey, b.ScopeKey);
-            return byScope != 0 ? byScope : string.CompareOrdinal(a.Key.Key, b.Key.Key);
-        });
+        result.Sort(static (a, b) => StorageNameOrder.Compare(a.ScopeKey, a.Key.Key, b.ScopeKey, b.Key.Key));
         return result.ConvertAll(static r => r.Key);
     }
 
