@@ -18,7 +18,7 @@ internal sealed class CheckpointCoordinator : IDisposable
     // - The trigger (TriggerAsync; one at a time under _oneAtATime, held until its checkpoint completed or was
     //   abandoned) owns the checkpoint sequence: _nextId, _pending, and with Fail _closed and _finalBarrier.
     // - The completion (CompleteAsync: started by the last acknowledgement, on the thread pool) owns the chain and the
-    //   counts: _lastCompletedId (and _completed, its published pair), _baseId, _chainLength, _forceFull,
+    //   counts: _completed (the last two completed ids, published together), _baseId, _chainLength, _forceFull,
     //   _consecutiveFailures, CompletedCount, FailedCount.
     //   At most one runs, since the trigger waits for it before the next checkpoint, and the trigger reads these after
     //   that wait (the completion's TrySetResult orders its writes first). An abandoned checkpoint never completes, so
@@ -46,7 +46,6 @@ internal sealed class CheckpointCoordinator : IDisposable
     private Exception? _failure;
 
     // The completion's.
-    private long? _lastCompletedId;
     private long _baseId;
     private int _chainLength;
     private bool _forceFull = true;
@@ -104,7 +103,7 @@ internal sealed class CheckpointCoordinator : IDisposable
 
     public long FinalBarrier => Volatile.Read(ref _finalBarrier);
 
-    public long? LastCompletedId => _lastCompletedId;
+    public long? LastCompletedId => Completed is { Last: > 0 } completed ? completed.Last : null;
 
     /// <summary>The last two checkpoints completed (0: none), read by processor partitions while they run.</summary>
     public CompletedCheckpoints Completed => Volatile.Read(ref _completed);
@@ -234,7 +233,6 @@ internal sealed class CheckpointCoordinator : IDisposable
             sink.StartEpoch(_nextId);
         }
 
-        _lastCompletedId = latest?.Id;
         Volatile.Write(ref _completed, latest is null ? CompletedCheckpoints.None : new CompletedCheckpoints(latest.Id, previousCompleted));
         _baseId = latest?.BaseId ?? 0;
         _chainLength = latest?.ChainLength ?? 0;
@@ -268,7 +266,7 @@ internal sealed class CheckpointCoordinator : IDisposable
             pending = new PendingCheckpoint(
                 id,
                 full,
-                full ? null : _lastCompletedId,
+                full ? null : LastCompletedId,
                 full ? id : _baseId,
                 full ? 1 : _chainLength + 1,
                 acks,
@@ -534,7 +532,6 @@ internal sealed class CheckpointCoordinator : IDisposable
                 }
 
                 _manifests[pending.Id] = manifest;
-                _lastCompletedId = pending.Id;
                 Volatile.Write(ref _completed, new CompletedCheckpoints(pending.Id, _completed.Last));
                 _baseId = pending.BaseId;
                 _chainLength = pending.ChainLength;
