@@ -42,7 +42,7 @@ public abstract class BackupCatalogCrashConformanceTests : CrashTestBase
         var last = await new StateBackupCatalog(folder).CreateAsync(reopened);
         await using var restored = new StateStore(new StateStoreOptions());
         await new StateBackupCatalog(folder).RestoreAsync(restored, StateRestorePoint.Backup(last.Id), backUpCurrentState: false);
-        Assert.Equal(await JsonOf(reopened), await JsonOf(restored));
+        Assert.Equal(await StoreSnapshot.TakeValuesAsync(reopened), await StoreSnapshot.TakeValuesAsync(restored));
         Assert.True(last.Id > 1, "no backup completed before the kills");
     }
 
@@ -56,7 +56,7 @@ public abstract class BackupCatalogCrashConformanceTests : CrashTestBase
         await using (var opened = await StateStore.OpenAsync(new StateStoreOptions { Backend = CreateBackend(store) }))
         {
             await new StateBackupCatalog(folder).CreateAsync(opened);
-            backedUp = await JsonOf(opened);
+            backedUp = await StoreSnapshot.TakeValuesAsync(opened);
         }
 
         var changed = await ChangeAllAsync(store, 0);
@@ -73,7 +73,7 @@ public abstract class BackupCatalogCrashConformanceTests : CrashTestBase
             Dictionary<string, string> state;
             await using (var reopened = await StateStore.OpenAsync(new StateStoreOptions { Backend = CreateBackend(store) }))
             {
-                state = await JsonOf(reopened);
+                state = await StoreSnapshot.TakeValuesAsync(reopened);
             }
 
             Assert.All(await new StateBackupCatalog(folder).VerifyAsync(), check => Assert.True(check.Intact, $"kill {kill}: backup {check.Id}: {check.Problem}"));
@@ -124,20 +124,9 @@ public abstract class BackupCatalogCrashConformanceTests : CrashTestBase
         }
 
         await store.ApplyAsync(batch);
-        return await JsonOf(store);
+        return await StoreSnapshot.TakeValuesAsync(store);
     }
 
     private static bool Same(Dictionary<string, string> a, Dictionary<string, string> b) =>
         a.Count == b.Count && a.All(entry => b.TryGetValue(entry.Key, out var value) && value == entry.Value);
-
-    private static async Task<Dictionary<string, string>> JsonOf(StateStore store)
-    {
-        var json = new Dictionary<string, string>(StringComparer.Ordinal);
-        await foreach (var key in store.ListAllAsync())
-        {
-            json[key.ToString()] = (await store.For(key.Scope).GetEntryAsync(key.Key))!.ToString();
-        }
-
-        return json;
-    }
 }

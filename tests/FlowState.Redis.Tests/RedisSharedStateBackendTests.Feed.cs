@@ -42,7 +42,7 @@ public sealed partial class RedisSharedStateBackendTests
     {
         await OnOwnServerAsync(async (directory, port) =>
         {
-            var configuration = $"127.0.0.1:{port},abortConnect=false,connectTimeout=2000,syncTimeout=2000,asyncTimeout=2000";
+            var configuration = OwnServer(port);
             await using var watching = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
             {
                 Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = configuration, KeyPrefix = "restarted" }),
@@ -147,23 +147,12 @@ public sealed partial class RedisSharedStateBackendTests
     {
         await OnOwnServerAsync(async (directory, port) =>
         {
-            await using var watching = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
-            {
-                Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions
-                {
-                    Configuration = $"127.0.0.1:{port},abortConnect=false,connectTimeout=2000,syncTimeout=2000,asyncTimeout=2000",
-                    KeyPrefix = "gone",
-                    ReconnectTimeout = TimeSpan.FromSeconds(2),
-                }),
-            });
-            await using var watch = watching.WatchAsync().GetAsyncEnumerator();
-            var next = watch.MoveNextAsync();
-            await watching.SetAsync("k", 1);
-            Assert.True(await next.AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+            await using var stores = await WatchFirstChangeAsync(
+                new RedisSharedStateBackendOptions { Configuration = OwnServer(port), KeyPrefix = "gone", ReconnectTimeout = TimeSpan.FromSeconds(2) }, 1);
 
             await KillAsync(directory);
 
-            var error = await Assert.ThrowsAsync<StateBackendException>(async () => await watch.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+            var error = await Assert.ThrowsAsync<StateBackendException>(stores.NextAsync);
             Assert.Contains("did not come back within 2 s", error.Message, StringComparison.Ordinal);
         });
     }
@@ -173,22 +162,14 @@ public sealed partial class RedisSharedStateBackendTests
     {
         await OnOwnServerAsync(async (directory, port) =>
         {
-            var configuration = $"127.0.0.1:{port},abortConnect=false,connectTimeout=2000,syncTimeout=2000,asyncTimeout=2000";
-            await using var watching = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
-            {
-                Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = configuration, KeyPrefix = "forgotten" }),
-            });
-            await using var watch = watching.WatchAsync().GetAsyncEnumerator();
-            var next = watch.MoveNextAsync();
-            await watching.SetAsync("k", 1);
-            Assert.True(await next.AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+            await using var stores = await WatchFirstChangeAsync(new RedisSharedStateBackendOptions { Configuration = OwnServer(port), KeyPrefix = "forgotten" }, 1);
 
             // Without persistence the restarted server starts empty: its next change is numbered 1 again.
             await KillAsync(directory);
             await TestServerScripts.StartAsync("start-redis.sh", directory);
-            await SharedServerCrashCheck.RetryWhileReconnectingAsync(() => watching.SetAsync("k", 2).AsTask());
+            await SharedServerCrashCheck.RetryWhileReconnectingAsync(() => stores.Writing.SetAsync("k", 2).AsTask());
 
-            var error = await Assert.ThrowsAsync<StateBackendException>(async () => await watch.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+            var error = await Assert.ThrowsAsync<StateBackendException>(stores.NextAsync);
             Assert.Contains("lost the data its change feed followed", error.Message, StringComparison.Ordinal);
         });
     }
@@ -241,16 +222,26 @@ public sealed partial class RedisSharedStateBackendTests
         Assert.Equal([StateChangeKind.Set, StateChangeKind.Set, StateChangeKind.Deleted], changes.Select(change => change.Kind));
     }
 
-    private Task<SharedStateStore> OpenAsync(string prefix, bool includePreviousValues = false) => SharedStateStore.OpenAsync(new SharedStateStoreOptions
-    {
-        Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions { Configuration = server.Configuration, KeyPrefix = prefix, IncludePreviousValues = includePreviousValues }),
-    });
+    /// <summary>A watching and a writing store on <paramref name="prefix"/> of the shared server, the watcher past the writer's first change.</summary>
+    private Task<WatchedStores> WatchFirstChangeAsync<T>(string prefix, T first, bool includePreviousValues = false) =>
+        WatchFirstChangeAsync(new RedisSharedStateBackendOptions { Configuration = server.Configuration, KeyPrefix = prefix }, first, includePreviousValues);
 
-    /// <summary>A watching and a writing store on <paramref name="prefix"/>, the watcher past the writer's first change (<c>k</c> = <paramref name="first"/>).</summary>
-    private async Task<WatchedStores> WatchFirstChangeAsync<T>(string prefix, T first, bool includePreviousValues = false)
+    /// <summary>
+    /// A watching store with <paramref name="options"/> and a writing store like it (carrying previous values when asked),
+    /// the watcher past the writer's first change (<c>k</c> = <paramref name="first"/>).
+    /// </summary>
+    private static async Task<WatchedStores> WatchFirstChangeAsync<T>(RedisSharedStateBackendOptions options, T first, bool includePreviousValues = false)
     {
-        var watching = await OpenAsync(prefix);
-        var writing = await OpenAsync(prefix, includePreviousValues);
+        var watching = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = new RedisSharedStateBackend(options) });
+        var writing = await SharedStateStore.OpenAsync(new SharedStateStoreOptions
+        {
+            Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions
+            {
+                Configuration = options.Configuration,
+                KeyPrefix = options.KeyPrefix,
+                IncludePreviousValues = includePreviousValues,
+            }),
+        });
         var stores = new WatchedStores(watching, writing, watching.WatchAsync().GetAsyncEnumerator());
         var next = stores.NextAsync();
         await writing.SetAsync("k", first);

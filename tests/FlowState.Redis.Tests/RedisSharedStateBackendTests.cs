@@ -133,7 +133,7 @@ public sealed partial class RedisSharedStateBackendTests(RedisServer server)
             await SharedServerCrashCheck.RunAsync(
                 new RedisSharedStateBackend(new RedisSharedStateBackendOptions
                 {
-                    Configuration = $"127.0.0.1:{port},abortConnect=false,connectTimeout=2000,syncTimeout=2000,asyncTimeout=2000",
+                    Configuration = OwnServer(port),
                 }),
                 () => KillAsync(directory),
                 () => TestServerScripts.StartAsync("start-redis.sh", directory));
@@ -173,7 +173,7 @@ public sealed partial class RedisSharedStateBackendTests(RedisServer server)
             {
                 Backend = new RedisSharedStateBackend(new RedisSharedStateBackendOptions
                 {
-                    Configuration = $"127.0.0.1:{port},abortConnect=false,connectTimeout=2000,syncTimeout=2000,asyncTimeout=2000",
+                    Configuration = OwnServer(port),
                     KeyPrefix = "logged",
                     LoggerFactory = loggers,
                 }),
@@ -270,6 +270,9 @@ public sealed partial class RedisSharedStateBackendTests(RedisServer server)
         redis.Kill();
         await redis.WaitForExitAsync();
     }
+
+    /// <summary>The configuration of a store on a server of the test's own (started by <see cref="OnOwnServerAsync"/>): it reconnects, and gives up on a command after two seconds.</summary>
+    private static string OwnServer(string port) => $"127.0.0.1:{port},abortConnect=false,connectTimeout=2000,syncTimeout=2000,asyncTimeout=2000";
 
     /// <summary>Runs <paramref name="test"/> against a redis-server of its own (it may kill it), stopped and removed afterwards.</summary>
     private static async Task OnOwnServerAsync(Func<string, string, Task> test, string? persistence = null)

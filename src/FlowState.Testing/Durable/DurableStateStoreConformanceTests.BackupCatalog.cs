@@ -20,7 +20,7 @@ public abstract partial class DurableStateStoreConformanceTests
 
         await store.SetAsync("expires", "soon", new StateWriteOptions { TimeToLive = TimeSpan.FromHours(1) });
         var full = await catalog.CreateAsync(store);
-        var atFull = await JsonOf(store);
+        var atFull = await StoreSnapshot.TakeValuesAsync(store);
 
         for (var i = 0; i < 10; i++)
         {
@@ -34,12 +34,12 @@ public abstract partial class DurableStateStoreConformanceTests
 
         await store.For(StateScope.Step("w1", "s")).SetAsync("added", true);
         var second = await catalog.CreateAsync(store);
-        var atSecond = await JsonOf(store);
+        var atSecond = await StoreSnapshot.TakeValuesAsync(store);
 
         await run.DeleteAsync("k0");
         await run.SetAsync("k50", "third");
         var third = await catalog.CreateAsync(store);
-        var atThird = await JsonOf(store);
+        var atThird = await StoreSnapshot.TakeValuesAsync(store);
 
         Assert.Equal((StateBackupKind.Full, 101L, 0L), (full.Kind, full.Entries, full.Deletions));
         Assert.Equal((StateBackupKind.Incremental, full.Id, 11L, 10L, 92L), (second.Kind, second.BaseId, second.Entries, second.Deletions, second.LiveEntries));
@@ -47,16 +47,16 @@ public abstract partial class DurableStateStoreConformanceTests
         Assert.True(second.Bytes < full.Bytes / 4, $"the incremental backup is {second.Bytes} bytes, the full one {full.Bytes}");
 
         var restored = await catalog.RestoreAsync(store, StateRestorePoint.Backup(full.Id));
-        Assert.Equal(atFull, await JsonOf(store));
+        Assert.Equal(atFull, await StoreSnapshot.TakeValuesAsync(store));
         Assert.Equal((11L, 10L, 1L), (restored.Plan.Added, restored.Plan.Changed, restored.Plan.Removed)); // k0 and k90-99 back, k1-9 and k50 "first", "added" removed
         Assert.Equal(StateBackupKind.Incremental, restored.SafetyBackup!.Kind);
 
         await catalog.RestoreAsync(store, StateRestorePoint.Backup(second.Id));
-        Assert.Equal(atSecond, await JsonOf(store));
+        Assert.Equal(atSecond, await StoreSnapshot.TakeValuesAsync(store));
         await catalog.RestoreAsync(store, StateRestorePoint.AtVersion(third.Version));
-        Assert.Equal(atThird, await JsonOf(store));
+        Assert.Equal(atThird, await StoreSnapshot.TakeValuesAsync(store));
         await catalog.RestoreAsync(store, StateRestorePoint.Backup(restored.SafetyBackup.Id));
-        Assert.Equal(atThird, await JsonOf(store));
+        Assert.Equal(atThird, await StoreSnapshot.TakeValuesAsync(store));
         Assert.All(await catalog.VerifyAsync(), check => Assert.True(check.Intact, check.Problem));
     }
 
@@ -71,7 +71,7 @@ public abstract partial class DurableStateStoreConformanceTests
             await store.For(StateScope.Workflow("w")).SetAsync("a", 1);
             await store.SetAsync("b", new[] { 1, 2 });
             await catalog.CreateAsync(store);
-            backedUp = await JsonOf(store);
+            backedUp = await StoreSnapshot.TakeValuesAsync(store);
             await store.SetAsync("b", "changed");
             await store.SetAsync("c", 3);
             await catalog.RestoreAsync(store, StateRestorePoint.Backup(1));
@@ -79,12 +79,12 @@ public abstract partial class DurableStateStoreConformanceTests
 
         await using (var reopened = await OpenAsync("catalog-reopen"))
         {
-            Assert.Equal(backedUp, await JsonOf(reopened));
+            Assert.Equal(backedUp, await StoreSnapshot.TakeValuesAsync(reopened));
         }
 
         await using var inMemory = new StateStore(new StateStoreOptions { TimeProvider = Clock });
         await catalog.RestoreAsync(inMemory, StateRestorePoint.Backup(1), backUpCurrentState: false);
-        Assert.Equal(backedUp, await JsonOf(inMemory));
+        Assert.Equal(backedUp, await StoreSnapshot.TakeValuesAsync(inMemory));
     }
 
     [Fact]
@@ -111,7 +111,4 @@ public abstract partial class DurableStateStoreConformanceTests
         Assert.Equal(before, await StoreSnapshot.TakeAsync(store));
         Assert.Single(await catalog.ListAsync());
     }
-
-    private static async Task<Dictionary<string, string>> JsonOf(StateStore store) =>
-        (await StoreSnapshot.TakeAsync(store)).ToDictionary(entry => entry.Key, entry => entry.Value.Json, StringComparer.Ordinal);
 }

@@ -14,4 +14,8 @@ internal static class StoreSnapshot
 
         return snapshot;
     }
+
+    /// <summary>Every entry as "scope path + key" → JSON, without versions (for stores whose writes renumbered them, as a restore does).</summary>
+    public static async Task<Dictionary<string, string>> TakeValuesAsync(StateStore store) =>
+        (await TakeAsync(store)).ToDictionary(entry => entry.Key, entry => entry.Value.Json, StringComparer.Ordinal);
 }
