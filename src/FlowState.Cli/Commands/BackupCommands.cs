@@ -137,18 +137,22 @@ internal static class BackupCommands
                 : StateRestorePoint.Latest;
             var catalog = new StateBackupCatalog(parse.GetValue(Catalog)!);
             await using var store = await parse.OpenStoreAsync(mustExist: false, cancellationToken);
-            var plan = await catalog.PlanRestoreAsync(store, point, cancellationToken);
-            if (parse.GetValue(dryRun))
+            if (parse.GetValue(dryRun) || !parse.GetValue(yes))
             {
-                await WritePlanAsync(console, plan, null, parse.GetValue(show), dryRun: true);
-                return 0;
-            }
+                // Planned first only to show it or ask about it: with --yes the restore plans once, itself.
+                var plan = await catalog.PlanRestoreAsync(store, point, cancellationToken);
+                if (parse.GetValue(dryRun))
+                {
+                    await WritePlanAsync(console, plan, null, parse.GetValue(show), dryRun: true);
+                    return 0;
+                }
 
-            if (plan.Changes.Count > 0 && !await console.ConfirmRemovalAsync(
-                string.Create(CultureInfo.InvariantCulture, $"the current state of {plan.Changes.Count} key(s) ({plan.Added} added back, {plan.Changed} changed, {plan.Removed} removed) by restoring backup {plan.Backup.Id}"),
-                parse.GetValue(yes)))
-            {
-                return 1;
+                if (plan.Changes.Count > 0 && !await console.ConfirmRemovalAsync(
+                    string.Create(CultureInfo.InvariantCulture, $"the current state of {plan.Changes.Count} key(s) ({plan.Added} added back, {plan.Changed} changed, {plan.Removed} removed) by restoring backup {plan.Backup.Id}"),
+                    yes: false))
+                {
+                    return 1;
+                }
             }
 
             var result = await catalog.RestoreAsync(store, point, !parse.GetValue(noSafety), cancellationToken);
