@@ -21,6 +21,8 @@ internal sealed class JetStreamConnection : IAsyncDisposable
 
     public NatsJSContext JetStream { get; }
 
+    public INatsConnection Connection => _connection;
+
     /// <summary>The caller's connection, left open by <see cref="DisposeAsync"/>.</summary>
     public static JetStreamConnection Borrowed(INatsConnection connection) =>
         new(connection ?? throw new ArgumentNullException(nameof(connection)), owned: false);

@@ -8,17 +8,32 @@ using NATS.Client.JetStream.Models;
 namespace FlowState.Nats;
 
 /// <summary>
-/// Reads a JetStream stream in order (an ephemeral pull consumer without acknowledgements), its stream sequence as the offset, so a checkpoint sends
-/// it back to exactly the message after the one it had reached — the position lives in the pipeline's checkpoints, not
-/// in a durable consumer on the server. Each message becomes a <see cref="StreamMessage"/> whose value is the message's
-/// JSON payload, whose id is <c>{stream}@{sequence}</c>, whose key is the header <see cref="KeyHeader"/> and whose time is
-/// when JetStream stored it. Messages are never acknowledged or deleted: the stream's retention is its owner's business.
+/// Reads a JetStream stream in order, its stream sequence as the offset, so a checkpoint sends it back to exactly the
+/// message after the one it had reached — the position lives in the pipeline's checkpoints. Each message becomes a
+/// <see cref="StreamMessage"/> whose value is the message's JSON payload, whose id is <c>{stream}@{sequence}</c>, whose
+/// key is the header <see cref="KeyHeader"/> and whose time is when JetStream stored it.
 /// </summary>
-public sealed class NatsJetStreamSource : ISource
+/// <remarks>
+/// By default it reads through an ephemeral pull consumer and acknowledges nothing: the stream's retention is its
+/// owner's business. With <see cref="DurableConsumer"/> it reads through that durable consumer and acknowledges
+/// messages once the checkpoint holding their position is complete and its output committed, so a work-queue stream
+/// deletes them then and <c>nats consumer info</c> shows how far the pipeline got for good. The checkpoint still
+/// decides where reading goes on: the consumer is made again at that position when the pipeline recovers, and at its
+/// acknowledgement floor when there is no checkpoint. One reader per durable consumer: when another process makes it
+/// again (it took over this input) or reads from it, reading fails with a <see cref="StreamSourceException"/>.
+/// </remarks>
+public sealed class NatsJetStreamSource : IAcknowledgingSource
 {
     private readonly JetStreamConnection _connection;
     private readonly NatsJSContext _jetStream;
     private readonly string _stream;
+    private static readonly byte[] AckPayload = "+ACK"u8.ToArray();
+    private readonly Lock _acknowledgeLock = new();
+
+    // What is read and not acknowledged yet, oldest first, as (stream sequence, reply subject) — the subject, not the
+    // message, so payloads are not kept until the checkpoint: every message on a work-queue stream, else the last of
+    // each batch ("ack all" on the newest at or before a completed checkpoint's offset covers everything up to it).
+    private readonly Queue<(ulong Sequence, string ReplyTo)> _unacknowledged = new();
     private JetStreamReader? _reader;
 
     /// <summary>Reads <paramref name="stream"/> through <paramref name="connection"/> (not disposed by the source).</summary>
@@ -46,7 +61,36 @@ public sealed class NatsJetStreamSource : ISource
     /// <inheritdoc />
     public string Name { get; }
 
-    private JetStreamReader Reader => _reader ??= new JetStreamReader(_jetStream, _stream, FilterSubject);
+    private JetStreamReader Reader => _reader ??= new JetStreamReader(
+        _jetStream,
+        _stream,
+        FilterSubject,
+        DurableConsumer is null ? null : new JetStreamDurableConsumer(DurableConsumer, AckWait));
+
+    /// <summary>
+    /// The durable consumer to read through, acknowledging what completed checkpoints hold (made or replaced on the
+    /// server; letters, digits, <c>-</c> and <c>_</c>); null: an ephemeral consumer, nothing acknowledged.
+    /// </summary>
+    public string? DurableConsumer
+    {
+        get;
+        init
+        {
+            if (value is not null && (value.Length == 0 || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
+            {
+                throw new ArgumentException($"'{value}' cannot name a durable consumer: use letters, digits, '-' and '_'.", nameof(value));
+            }
+
+            field = value;
+        }
+    }
+
+    /// <summary>
+    /// How long JetStream waits for the acknowledgement of a message read through <see cref="DurableConsumer"/> before
+    /// it delivers it again (the source skips what it read already); longer than the checkpoint interval keeps
+    /// redeliveries away. Default 5 minutes.
+    /// </summary>
+    public TimeSpan AckWait { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Reads only messages of this subject (wildcards allowed); null: every message of the stream.</summary>
     public string? FilterSubject { get; init; }
@@ -69,7 +113,58 @@ public sealed class NatsJetStreamSource : ISource
             throw new StreamSourceException($"Source '{Name}': '{offset}' is not a JetStream stream sequence (a positive whole number).");
         }
 
-        await Reader.SeekAsync(sequence).ConfigureAwait(false);
+        lock (_acknowledgeLock)
+        {
+            _unacknowledged.Clear();
+        }
+
+        try
+        {
+            await Reader.SeekAsync(offset is null ? null : sequence, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+        {
+            throw new StreamSourceException($"Source '{Name}': JetStream has no stream '{_stream}' ({ex.Error.Description}). Create the stream, or name an existing one.", ex);
+        }
+        catch (NatsException ex)
+        {
+            throw new StreamSourceException($"Source '{Name}' cannot read JetStream stream '{_stream}': {ex.Message}", ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask AcknowledgeAsync(string offset, CancellationToken cancellationToken)
+    {
+        if (DurableConsumer is null || !ulong.TryParse(offset, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence))
+        {
+            return;
+        }
+
+        var due = new List<string>();
+        lock (_acknowledgeLock)
+        {
+            while (_unacknowledged.TryPeek(out var read) && read.Sequence <= sequence)
+            {
+                due.Add(_unacknowledged.Dequeue().ReplyTo);
+            }
+        }
+
+        if (due.Count == 0)
+        {
+            return;
+        }
+
+        // JetStream's acknowledgement protocol: "+ACK" to the message's reply subject. In order on one connection, so the
+        // last one, sent as a request the server answers, confirms them all: once a checkpoint completed, a work-queue
+        // stream has let go of what it holds.
+        var connection = _connection.Connection;
+        var each = Reader.AcknowledgesEach ? due.Count - 1 : 0;
+        for (var i = 0; i < each; i++)
+        {
+            await connection.PublishAsync(due[i], AckPayload, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        await connection.RequestAsync<byte[], byte[]>(due[^1], AckPayload, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -81,6 +176,18 @@ public sealed class NatsJetStreamSource : ISource
         {
             var position = Reader.LastSequence;
             var read = await Reader.ReadAsync(maxMessages, cancellationToken).ConfigureAwait(false);
+            if (DurableConsumer is not null && read.Count + Reader.Skipped.Count > 0)
+            {
+                lock (_acknowledgeLock)
+                {
+                    IEnumerable<INatsJSMsg<byte[]>> due = Reader.AcknowledgesEach ? Reader.Skipped.Concat(read) : read.Count > 0 ? read[^1..] : [];
+                    foreach (var message in due)
+                    {
+                        _unacknowledged.Enqueue((message.Metadata!.Value.Sequence.Stream, message.ReplyTo!));
+                    }
+                }
+            }
+
             try
             {
                 foreach (var message in read)
@@ -93,7 +200,7 @@ public sealed class NatsJetStreamSource : ISource
             catch (StreamSourceException)
             {
                 // A message the pipeline cannot take: the offset stays before this batch, so nothing is skipped silently.
-                await Reader.SeekAsync(position).ConfigureAwait(false);
+                await Reader.SeekAsync(position, CancellationToken.None).ConfigureAwait(false);
                 throw;
             }
 
@@ -105,6 +212,12 @@ public sealed class NatsJetStreamSource : ISource
                     return SourceBatch.End;
                 }
             }
+        }
+        catch (JetStreamConsumerTakenException ex)
+        {
+            throw new StreamSourceException(
+                $"Source '{Name}': {ex.Message}. Another process reads this input now (it took it over), so this pipeline stops here; when it runs again it recovers from its last checkpoint.",
+                ex);
         }
         catch (NatsJSApiException ex) when (ex.Error.Code == 404)
         {

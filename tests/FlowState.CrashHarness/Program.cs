@@ -31,6 +31,11 @@
 // ("RESUMED"); it prints "POST <effect key>" after each post, renews the lease as it goes and prints "DONE <status>" at
 // the end:
 //   dotnet FlowState.CrashHarness.dll lease-flow <redis:…|postgres:…> <store name> <worker id> <run id> <lease ms> <step ms>
+// In "nats-group" mode it is a member <member id> of the NatsPipelineGroup named <input stream>: it runs the exactly-once
+// counting pipeline of each partition p it holds (subject <input stream>.p<p> through the durable consumer
+// <input stream>-p<p>, output to <output stream>.p<p>, checkpoints in <checkpoint folder>/p<p>), printing READY, then
+// "RUNNING <partitions>" whenever the partitions it runs change, until killed:
+//   dotnet FlowState.CrashHarness.dll nats-group <url> <input stream> <output stream> <partitions> <checkpoint folder> <member id> <lease ms>
 // In "af" mode it runs the Agent Framework test workflow (AgentFrameworkTestWorkflow) as session "af-session" with its
 // checkpoints in FlowState on <path> (Process durability), prints READY, then BLOCKED once executor <block-at> started
 // (it waits there to be killed):
@@ -78,6 +83,11 @@ if (args[0] == "shared")
 if (args[0] == "lease-flow")
 {
     return await RunLeasedFlowAsync(args[1], args[2], args[3], args[4], int.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[6], System.Globalization.CultureInfo.InvariantCulture));
+}
+
+if (args[0] == "nats-group")
+{
+    return await RunNatsGroupMemberAsync(args[1], args[2], args[3], int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture), args[5], args[6], int.Parse(args[7], System.Globalization.CultureInfo.InvariantCulture));
 }
 
 if (args[0] == "lease")
@@ -291,6 +301,36 @@ static async Task<int> RunStreamAsync(IStateBackend backend, string path, string
         Console.WriteLine($"FAILED {ex.Message}");
         return 3;
     }
+}
+
+static async Task<int> RunNatsGroupMemberAsync(string url, string input, string output, int partitions, string checkpoints, string member, int leaseMilliseconds)
+{
+    var options = new NatsPipelineGroupOptions { Group = input, Partitions = partitions, MemberId = member, LeaseTime = TimeSpan.FromMilliseconds(leaseMilliseconds) };
+    await using var group = new NatsPipelineGroup(url, options, partition => new StreamPipelineBuilder($"{input}-p{partition}")
+        .AddSource(new NatsJetStreamSource("input", url, input) { FilterSubject = $"{input}.p{partition}", DurableConsumer = $"{input}-p{partition}" })
+        .AddProcessor(new CountByKeyProcessor("counts"))
+        .AddSink(new NatsJetStreamSink("out", url, $"{output}.p{partition}"))
+        .WithCheckpoints(new DirectoryCheckpointStorage(Path.Combine(checkpoints, $"p{partition}")), TimeSpan.FromMilliseconds(50))
+        .Configure(o =>
+        {
+            o.ExactlyOnce = true;
+            o.BatchSize = 32;
+            o.RetainedCheckpoints = 2;
+        })
+        .Build());
+    var report = new object();
+    group.RunningPartitionsChanged += (_, _) =>
+    {
+        lock (report)
+        {
+            Console.WriteLine($"RUNNING {string.Join(",", group.RunningPartitions)}");
+            Console.Out.Flush();
+        }
+    };
+    Console.WriteLine("READY");
+    Console.Out.Flush();
+    await group.RunAsync(CancellationToken.None);
+    return 0;
 }
 
 static ISharedStateBackend SharedBackend(string server, string name) => server switch

@@ -96,4 +96,88 @@ public sealed class NatsJetStreamSourceTests(NatsServer server)
         var refused = await Assert.ThrowsAsync<StreamSourceException>(async () => await unreachable.ReadAsync(10, CancellationToken.None));
         Assert.Contains("cannot read JetStream stream", refused.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_durable_consumer_acknowledges_up_to_a_completed_checkpoints_offset_and_a_reader_without_a_checkpoint_goes_on_from_there()
+    {
+        await server.CreateWorkQueueStreamAsync(_stream);
+        await server.PublishAsync($"{_stream}.in", 6, 2);
+        await using var source = new NatsJetStreamSource("events", server.Connection, _stream) { DurableConsumer = "events-reader" };
+        await source.SeekAsync(null, CancellationToken.None);
+        await source.ReadAsync(2, CancellationToken.None);
+        await source.ReadAsync(2, CancellationToken.None);
+
+        await source.AcknowledgeAsync("3", CancellationToken.None);
+        var consumer = await server.JetStream.GetConsumerAsync(_stream, "events-reader");
+        var stream = await server.JetStream.GetStreamAsync(_stream);
+
+        await using var next = new NatsJetStreamSource("events", server.Connection, _stream) { DurableConsumer = "events-reader" };
+        await next.SeekAsync(null, CancellationToken.None);
+        var rest = await next.ReadAsync(10, CancellationToken.None);
+
+        // A work-queue stream: each message up to the offset acknowledged, and deleted by the stream.
+        Assert.Equal(3ul, consumer.Info.AckFloor!.StreamSeq);
+        Assert.Equal(3L, stream.Info.State.Messages);
+        Assert.Equal([3, 4, 5], rest.Messages.Select(Seq));
+    }
+
+    [Fact]
+    public async Task On_a_limits_stream_one_acknowledgement_covers_the_batches_up_to_the_offset_and_a_checkpoints_offset_wins_over_the_consumers()
+    {
+        await server.CreateStreamAsync(_stream);
+        await server.PublishAsync($"{_stream}.in", 6, 2);
+        await using var source = new NatsJetStreamSource("events", server.Connection, _stream) { DurableConsumer = "events-reader" };
+        await source.SeekAsync(null, CancellationToken.None);
+        await source.ReadAsync(2, CancellationToken.None);
+        await source.ReadAsync(2, CancellationToken.None);
+
+        await source.AcknowledgeAsync("3", CancellationToken.None);
+        var consumer = await server.JetStream.GetConsumerAsync(_stream, "events-reader");
+        await using var fromFloor = new NatsJetStreamSource("events", server.Connection, _stream) { DurableConsumer = "events-reader" };
+        await fromFloor.SeekAsync(null, CancellationToken.None);
+        var afterFloor = await fromFloor.ReadAsync(10, CancellationToken.None);
+        await using var fromCheckpoint = new NatsJetStreamSource("events", server.Connection, _stream) { DurableConsumer = "events-reader" };
+        await fromCheckpoint.SeekAsync("4", CancellationToken.None);
+        var afterCheckpoint = await fromCheckpoint.ReadAsync(10, CancellationToken.None);
+
+        // Batches end at 2 and 4: an offset of 3 acknowledges the first batch ("ack all" on message 2), never past the offset.
+        Assert.Equal(2ul, consumer.Info.AckFloor!.StreamSeq);
+        Assert.Equal([2, 3, 4, 5], afterFloor.Messages.Select(Seq));
+        Assert.Equal([4, 5], afterCheckpoint.Messages.Select(Seq));
+        Assert.Equal(6L, (await server.JetStream.GetStreamAsync(_stream)).Info.State.Messages);
+    }
+
+    [Fact]
+    public async Task A_durable_consumer_on_an_interest_stream_is_refused_with_the_reason()
+    {
+        await server.JetStream.CreateStreamAsync(new NATS.Client.JetStream.Models.StreamConfig(_stream, [$"{_stream}.>"]) { Retention = NATS.Client.JetStream.Models.StreamConfigRetention.Interest });
+        await using var source = new NatsJetStreamSource("events", server.Connection, _stream) { DurableConsumer = "events-reader" };
+
+        var refused = await Assert.ThrowsAsync<StreamSourceException>(async () => await source.SeekAsync(null, CancellationToken.None));
+
+        Assert.Contains("keeps messages while consumers are interested", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("use limits or work-queue retention", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_durable_consumer_another_reader_made_again_fails_the_first_reader_with_a_StreamSourceException()
+    {
+        await server.CreateStreamAsync(_stream);
+        await server.PublishAsync($"{_stream}.in", 4, 2);
+        await using var first = new NatsJetStreamSource("events", server.Connection, _stream) { DurableConsumer = "events-owner" };
+        await first.SeekAsync(null, CancellationToken.None);
+        var read = await first.ReadAsync(2, CancellationToken.None);
+
+        await using var takeover = new NatsJetStreamSource("events", server.Connection, _stream) { DurableConsumer = "events-owner" };
+        await takeover.SeekAsync("1", CancellationToken.None);
+        var taken = await takeover.ReadAsync(10, CancellationToken.None);
+        await server.PublishAsync($"{_stream}.in", 2, 2, from: 4);
+        var refused = await Assert.ThrowsAsync<StreamSourceException>(async () => await first.ReadAsync(10, CancellationToken.None));
+
+        Assert.Equal([0, 1], read.Messages.Select(Seq));
+        Assert.Equal([1, 2, 3], taken.Messages.Select(Seq));
+        Assert.Contains("durable consumer 'events-owner'", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("Another process reads this input now", refused.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new NatsJetStreamSource("events", server.Connection, _stream) { DurableConsumer = "no spaces" });
+    }
 }

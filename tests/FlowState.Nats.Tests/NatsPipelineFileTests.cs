@@ -102,4 +102,42 @@ public sealed class NatsPipelineFileTests(NatsServer server) : IDisposable
         Assert.Contains("line 9", result.Error, StringComparison.Ordinal);
         Assert.Contains("must be a plain subject to publish to", result.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_source_with_a_durable_consumer_empties_a_work_queue_stream_as_its_checkpoints_complete_and_a_bad_consumer_name_is_refused()
+    {
+        var input = $"IN{Guid.NewGuid():N}";
+        var output = $"OUT{Guid.NewGuid():N}";
+        await server.CreateWorkQueueStreamAsync(input);
+        await server.CreateStreamAsync(output);
+        await server.PublishAsync($"{input}.events", 150, 5);
+        var file = _directory.File("durable.yaml");
+        var text = $$"""
+            name: nats-durable
+            state:
+              backend_type: Memory
+              checkpoint_dir: {{_directory.File("durable-checkpoints")}}
+              exactly_once: true
+            pipeline:
+              sources:
+                - { type: nats, name: events, url: "{{server.Url}}", stream: {{input}}, stop_at_end: true, durable_consumer: counting, ack_wait_seconds: 60 }
+              processors:
+                - { type: count, name: counts }
+              sinks:
+                - { type: nats, name: out, url: "{{server.Url}}", subject: {{output}}.counts }
+            """;
+        await File.WriteAllTextAsync(file, text);
+
+        var run = await InProcessCli.RunAsync("run", file);
+        await File.WriteAllTextAsync(file, text.Replace("durable_consumer: counting", "durable_consumer: \"two words\"", StringComparison.Ordinal));
+        var refused = await InProcessCli.RunAsync("run", file);
+
+        Assert.Equal((0, string.Empty), (run.Code, run.Error));
+        Assert.Equal(SequenceInput.Model(150, 5), SequenceInput.CheckOutput([.. (await server.ReadAllAsync(output)).Select(m => m.Payload)], 150));
+        Assert.Equal(0L, (await server.JetStream.GetStreamAsync(input)).Info.State.Messages);
+        Assert.Equal(150ul, (await server.JetStream.GetConsumerAsync(input, "counting")).Info.AckFloor!.StreamSeq);
+        Assert.Equal(1, refused.Code);
+        Assert.Contains("line 8", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("'two words' cannot name a durable consumer", refused.Error, StringComparison.Ordinal);
+    }
 }

@@ -37,6 +37,49 @@ public sealed class NatsServer : IAsyncLifetime
     public async Task CreateStreamAsync(string name) =>
         await JetStream.CreateStreamAsync(new StreamConfig(name, [$"{name}.>"]) { Storage = StreamConfigStorage.File });
 
+    /// <summary>A new work-queue stream named <paramref name="name"/> capturing <c>{name}.&gt;</c>: a message is deleted once a consumer acknowledged it.</summary>
+    public async Task CreateWorkQueueStreamAsync(string name) =>
+        await JetStream.CreateStreamAsync(new StreamConfig(name, [$"{name}.>"]) { Storage = StreamConfigStorage.File, Retention = StreamConfigRetention.Workqueue });
+
+    /// <summary>
+    /// Publishes messages <c>{"seq":i}</c> keyed <c>k{i % keys}</c> as <see cref="PublishAsync"/> does, each to the subject
+    /// of its key's partition, <c>{stream}.p{partition}</c>.
+    /// </summary>
+    public async Task PublishPartitionedAsync(string stream, int partitions, int count, int keys, int from = 0)
+    {
+        for (var i = from; i < from + count; i++)
+        {
+            var key = $"k{i % keys}";
+            var headers = new NatsHeaders { [NatsJetStreamSink.DefaultKeyHeader] = key };
+            var subject = $"{stream}.p{NatsPipelineGroup.PartitionOf(key, partitions)}";
+            (await JetStream.PublishAsync(subject, Encoding.UTF8.GetBytes($$"""{"seq":{{i}}}"""), NatsRawSerializer<byte[]>.Default, headers: headers)).EnsureSuccess();
+        }
+    }
+
+    /// <summary>Waits until <paramref name="stream"/> has stored <paramref name="count"/> messages, following it as they are stored.</summary>
+    public async Task WaitForMessagesAsync(string stream, int count)
+    {
+        var consumer = await JetStream.CreateOrderedConsumerAsync(stream);
+        using var timeout = new CancellationTokenSource(CrashHarnessProcess.ProgressTimeout);
+        var seen = 0;
+        try
+        {
+            await foreach (var unused in consumer.ConsumeAsync(NatsRawSerializer<byte[]>.Default, cancellationToken: timeout.Token))
+            {
+                if (++seen >= count)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Reported below: a cancelled consume may end without throwing, too.
+        }
+
+        throw new TimeoutException($"stream {stream} stored {seen} of {count} messages within {CrashHarnessProcess.ProgressTimeout.TotalSeconds:0} s");
+    }
+
     /// <summary>Publishes <paramref name="count"/> messages <c>{"seq":i}</c> with key header <c>k{i % keys}</c> to <paramref name="subject"/>.</summary>
     public async Task PublishAsync(string subject, int count, int keys, int from = 0)
     {
@@ -50,21 +93,25 @@ public sealed class NatsServer : IAsyncLifetime
     /// <summary>Every message of <paramref name="stream"/>: its payload, headers and subject, in stream order.</summary>
     public async Task<IReadOnlyList<(string Payload, NatsHeaders? Headers, string Subject)>> ReadAllAsync(string stream)
     {
+        // Up to the last sequence stored when the read began: a fetch may come back short before the end.
+        var last = (await JetStream.GetStreamAsync(stream)).Info.State.LastSeq;
         var consumer = await JetStream.CreateOrderedConsumerAsync(stream);
         var messages = new List<(string, NatsHeaders?, string)>();
-        while (true)
+        ulong reached = 0;
+        using var timeout = new CancellationTokenSource(CrashHarnessProcess.ProgressTimeout);
+        while (reached < last)
         {
-            var fetched = 0;
-            await foreach (var message in consumer.FetchNoWaitAsync(new NatsJSFetchOpts { MaxMsgs = 1000 }, NatsRawSerializer<byte[]>.Default))
+            await foreach (var message in consumer.FetchAsync(new NatsJSFetchOpts { MaxMsgs = 1000, Expires = TimeSpan.FromSeconds(2) }, NatsRawSerializer<byte[]>.Default, timeout.Token))
             {
-                fetched++;
                 messages.Add((Encoding.UTF8.GetString(message.Data ?? []), message.Headers, message.Subject));
-            }
-
-            if (fetched == 0)
-            {
-                return messages;
+                reached = message.Metadata?.Sequence.Stream ?? reached;
+                if (reached >= last)
+                {
+                    break;
+                }
             }
         }
+
+        return messages;
     }
 }

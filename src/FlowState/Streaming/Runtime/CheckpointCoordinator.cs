@@ -546,6 +546,7 @@ internal sealed class CheckpointCoordinator : IDisposable
 
             _consecutiveFailures = 0;
             await _pipeline.CommitSinksAsync(handles).ConfigureAwait(false);
+            await AcknowledgeSourcesAsync(pending).ConfigureAwait(false);
             CompletedCount++;
             _pipeline.RecordCheckpoint(manifest, pending.Elapsed.Elapsed);
             if (_storage is not null)
@@ -563,6 +564,29 @@ internal sealed class CheckpointCoordinator : IDisposable
         {
             pending.Completion.TrySetException(ex);
             _pipeline.Fault(ex);
+        }
+    }
+
+    /// <summary>Tells acknowledging sources that the checkpoint holding their offsets is complete (its output committed).</summary>
+    private async Task AcknowledgeSourcesAsync(PendingCheckpoint pending)
+    {
+        foreach (var source in _pipeline.Sources)
+        {
+            if (source is not IAcknowledgingSource acknowledging || !pending.SourceOffsets.TryGetValue(source.Name, out var offset) || offset is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                await acknowledging.AcknowledgeAsync(offset, CancellationToken.None).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // the checkpoint holds the position already; an acknowledgement not made now is made by the next one
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                StreamLog.AcknowledgeFailed(_logger, ex, _pipeline.Name, source.Name, pending.Id);
+            }
         }
     }
 

@@ -23,6 +23,9 @@ internal static partial class StreamLog
     [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Pipeline {Pipeline} could not store checkpoint {Checkpoint} and skipped it ({Failures} in a row, {Tolerated} tolerated); the next checkpoint is a full one.")]
     public static partial void CheckpointSkipped(ILogger logger, Exception exception, string pipeline, long checkpoint, int failures, int tolerated);
 
+    [LoggerMessage(EventId = 206, Level = LogLevel.Warning, Message = "Pipeline {Pipeline}: source {Source} could not acknowledge its input up to checkpoint {Checkpoint}; the next completed checkpoint acknowledges past it.")]
+    public static partial void AcknowledgeFailed(ILogger logger, Exception exception, string pipeline, string source, long checkpoint);
+
     [LoggerMessage(EventId = 210, Level = LogLevel.Critical, Message = "Pipeline {Pipeline} failed again after {Restarts} restarts (at most {MaxRestarts} in a row without a checkpoint); it is not restarted any more and its health check reports it. Fix the cause and restart the app: it recovers from its last checkpoint.")]
     public static partial void HostedGaveUp(ILogger logger, Exception exception, string pipeline, int restarts, int maxRestarts);
 }
