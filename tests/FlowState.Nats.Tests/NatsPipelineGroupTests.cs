@@ -2,6 +2,9 @@ using System.Globalization;
 using FlowState.Checkpoints;
 using FlowState.Conformance;
 using FlowState.Streaming;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Xunit;
 
@@ -110,6 +113,39 @@ public sealed class NatsPipelineGroupTests(NatsServer server) : IDisposable
     }
 
     [Fact]
+    public async Task A_hosted_member_bound_from_configuration_runs_its_share_while_the_host_runs_and_gives_it_back_when_it_stops()
+    {
+        await server.CreateWorkQueueStreamAsync(_input);
+        await server.CreateStreamAsync(_output);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Group:Group"] = _input,
+            ["Group:Partitions"] = "2",
+            ["Group:MemberId"] = "hosted",
+            ["Group:LeaseTime"] = "00:00:02",
+        });
+        builder.Services.AddNatsPipelineGroup(server.Url, builder.Configuration.GetSection("Group"), (_, partition) => Pipeline(partition, partitions: 2));
+        using var host = builder.Build();
+        var group = host.Services.GetRequiredKeyedService<NatsPipelineGroupHostedService>(_input).Group;
+        var running = WhenAsync(() => group.RunningPartitions.Count == 2, group);
+
+        await host.StartAsync();
+        await running;
+        await server.PublishPartitionedAsync(_input, 2, 200, Keys);
+        await server.WaitForMessagesAsync(_output, 200);
+        await host.StopAsync();
+
+        Assert.Equal("hosted", group.MemberId);
+        Assert.Empty(group.RunningPartitions);
+        var lines = (await server.ReadAllAsync(_output)).Select(m => m.Payload).ToList();
+        Assert.Equal(SequenceInput.Model(200, Keys), SequenceInput.CheckOutput(lines, 200));
+        Assert.Equal(0L, (await server.JetStream.GetStreamAsync(_input)).Info.State.Messages);
+        var misspelled = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Group"] = "g", ["Partitons"] = "2" }).Build();
+        Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddNatsPipelineGroup(server.Url, misspelled, (_, partition) => Pipeline(partition)));
+    }
+
+    [Fact]
     public void Options_that_cannot_work_are_refused_when_the_member_is_made()
     {
         static StreamPipeline None(int partition) => throw new InvalidOperationException("not started");
@@ -143,8 +179,10 @@ public sealed class NatsPipelineGroupTests(NatsServer server) : IDisposable
     private NatsPipelineGroup Member(string id) =>
         new(server.Connection, Options.Create(new NatsPipelineGroupOptions { Group = _input, Partitions = Partitions, MemberId = id, LeaseTime = TimeSpan.FromSeconds(2) }), Pipeline);
 
-    private StreamPipeline Pipeline(int partition) =>
-        new StreamPipelineBuilder($"{_input}-p{partition}")
+    private StreamPipeline Pipeline(int partition) => Pipeline(partition, Partitions);
+
+    private StreamPipeline Pipeline(int partition, int partitions) =>
+        new StreamPipelineBuilder($"{_input}-p{partition}-of{partitions}")
             .AddSource(new NatsJetStreamSource("input", server.Connection, _input) { FilterSubject = $"{_input}.p{partition}", DurableConsumer = $"{_input}-p{partition}" })
             .AddProcessor(new CountByKeyProcessor("counts"))
             .AddSink(new NatsJetStreamSink("out", server.Connection, $"{_output}.p{partition}"))
