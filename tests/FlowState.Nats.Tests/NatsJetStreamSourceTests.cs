@@ -101,19 +101,11 @@ public sealed class NatsJetStreamSourceTests(NatsServer server)
     public async Task A_durable_consumer_acknowledges_up_to_a_completed_checkpoints_offset_and_a_reader_without_a_checkpoint_goes_on_from_there()
     {
         await server.CreateWorkQueueStreamAsync(_stream);
-        await server.PublishAsync($"{_stream}.in", 6, 2);
-        await using var source = new NatsJetStreamSource("events", server.Connection, _stream) { DurableConsumer = "events-reader" };
-        await source.SeekAsync(null, CancellationToken.None);
-        await source.ReadAsync(2, CancellationToken.None);
-        await source.ReadAsync(2, CancellationToken.None);
-
-        await source.AcknowledgeAsync("3", CancellationToken.None);
+        await ReadTwoBatchesAndAcknowledgeAsync("3");
         var consumer = await server.JetStream.GetConsumerAsync(_stream, "events-reader");
         var stream = await server.JetStream.GetStreamAsync(_stream);
 
-        await using var next = new NatsJetStreamSource("events", server.Connection, _stream) { DurableConsumer = "events-reader" };
-        await next.SeekAsync(null, CancellationToken.None);
-        var rest = await next.ReadAsync(10, CancellationToken.None);
+        var rest = await ReadAfterAsync(null);
 
         // A work-queue stream: each message up to the offset acknowledged, and deleted by the stream.
         Assert.Equal(3ul, consumer.Info.AckFloor!.StreamSeq);
@@ -125,20 +117,10 @@ public sealed class NatsJetStreamSourceTests(NatsServer server)
     public async Task On_a_limits_stream_one_acknowledgement_covers_the_batches_up_to_the_offset_and_a_checkpoints_offset_wins_over_the_consumers()
     {
         await server.CreateStreamAsync(_stream);
-        await server.PublishAsync($"{_stream}.in", 6, 2);
-        await using var source = new NatsJetStreamSource("events", server.Connection, _stream) { DurableConsumer = "events-reader" };
-        await source.SeekAsync(null, CancellationToken.None);
-        await source.ReadAsync(2, CancellationToken.None);
-        await source.ReadAsync(2, CancellationToken.None);
-
-        await source.AcknowledgeAsync("3", CancellationToken.None);
+        await ReadTwoBatchesAndAcknowledgeAsync("3");
         var consumer = await server.JetStream.GetConsumerAsync(_stream, "events-reader");
-        await using var fromFloor = new NatsJetStreamSource("events", server.Connection, _stream) { DurableConsumer = "events-reader" };
-        await fromFloor.SeekAsync(null, CancellationToken.None);
-        var afterFloor = await fromFloor.ReadAsync(10, CancellationToken.None);
-        await using var fromCheckpoint = new NatsJetStreamSource("events", server.Connection, _stream) { DurableConsumer = "events-reader" };
-        await fromCheckpoint.SeekAsync("4", CancellationToken.None);
-        var afterCheckpoint = await fromCheckpoint.ReadAsync(10, CancellationToken.None);
+        var afterFloor = await ReadAfterAsync(null);
+        var afterCheckpoint = await ReadAfterAsync("4");
 
         // Batches end at 2 and 4: an offset of 3 acknowledges the first batch ("ack all" on message 2), never past the offset.
         Assert.Equal(2ul, consumer.Info.AckFloor!.StreamSeq);
@@ -179,5 +161,24 @@ public sealed class NatsJetStreamSourceTests(NatsServer server)
         Assert.Contains("durable consumer 'events-owner'", refused.Message, StringComparison.Ordinal);
         Assert.Contains("Another process reads this input now", refused.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new NatsJetStreamSource("events", server.Connection, _stream) { DurableConsumer = "no spaces" });
+    }
+
+    // Six messages published; a reader through the durable consumer "events-reader" reads batches of 2 and 2, then acknowledges up to the offset.
+    private async Task ReadTwoBatchesAndAcknowledgeAsync(string offset)
+    {
+        await server.PublishAsync($"{_stream}.in", 6, 2);
+        await using var source = new NatsJetStreamSource("events", server.Connection, _stream) { DurableConsumer = "events-reader" };
+        await source.SeekAsync(null, CancellationToken.None);
+        await source.ReadAsync(2, CancellationToken.None);
+        await source.ReadAsync(2, CancellationToken.None);
+        await source.AcknowledgeAsync(offset, CancellationToken.None);
+    }
+
+    // A new reader through "events-reader", from the offset (null: no checkpoint), and what it reads.
+    private async Task<SourceBatch> ReadAfterAsync(string? offset)
+    {
+        await using var source = new NatsJetStreamSource("events", server.Connection, _stream) { DurableConsumer = "events-reader" };
+        await source.SeekAsync(offset, CancellationToken.None);
+        return await source.ReadAsync(10, CancellationToken.None);
     }
 }
