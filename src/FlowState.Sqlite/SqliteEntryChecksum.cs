@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
@@ -10,30 +11,61 @@ namespace FlowState.Sqlite;
 /// </summary>
 internal static class SqliteEntryChecksum
 {
+    // Entries up to this size are laid out once on the stack and hashed in one call (no allocation per row: a store of
+    // a million keys checks a million rows when it opens); larger ones are hashed in pieces, to the same result.
+    private const int StackLimit = 1024;
+
     public static long Compute(string scope, string key, byte[] value, long version, long expiresAt, long ttl, bool sliding)
     {
-        var hash = new XxHash64();
-        Span<byte> number = stackalloc byte[8];
-        AppendText(hash, scope, number);
-        AppendText(hash, key, number);
-        BinaryPrimitives.WriteInt64LittleEndian(number, value.Length);
-        hash.Append(number);
-        hash.Append(value);
-        foreach (var field in (ReadOnlySpan<long>)[version, expiresAt, ttl, sliding ? 1 : 0])
+        // XXH64 of: scope and key as length-prefixed UTF-8 (so that ("ab", "c") and ("a", "bc") differ), the value's
+        // length and bytes, then version, expiry, time to live and sliding, every number 8 bytes little-endian.
+        var most = 8 + Encoding.UTF8.GetMaxByteCount(scope.Length) + 8 + Encoding.UTF8.GetMaxByteCount(key.Length) + 8 + 32;
+        byte[]? rented = null;
+        var buffer = most + value.Length <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(most));
+        try
         {
-            BinaryPrimitives.WriteInt64LittleEndian(number, field);
-            hash.Append(number);
-        }
+            var at = WriteText(buffer, 0, scope);
+            at = WriteText(buffer, at, key);
+            BinaryPrimitives.WriteInt64LittleEndian(buffer[at..], value.Length);
+            at += 8;
+            if (rented is null)
+            {
+                value.CopyTo(buffer[at..]);
+                at += value.Length;
+                at = WriteNumbers(buffer, at, version, expiresAt, ttl, sliding);
+                return unchecked((long)XxHash64.HashToUInt64(buffer[..at]));
+            }
 
-        return unchecked((long)hash.GetCurrentHashAsUInt64());
+            var hash = new XxHash64();
+            hash.Append(buffer[..at]);
+            hash.Append(value);
+            hash.Append(buffer[..WriteNumbers(buffer, 0, version, expiresAt, ttl, sliding)]);
+            return unchecked((long)hash.GetCurrentHashAsUInt64());
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
-    private static void AppendText(XxHash64 hash, string text, Span<byte> number)
+    private static int WriteText(Span<byte> buffer, int at, string text)
     {
-        // Length-prefixed so that ("ab", "c") and ("a", "bc") differ.
-        var bytes = Encoding.UTF8.GetBytes(text);
-        BinaryPrimitives.WriteInt64LittleEndian(number, bytes.Length);
-        hash.Append(number);
-        hash.Append(bytes);
+        var written = Encoding.UTF8.GetBytes(text, buffer[(at + 8)..]);
+        BinaryPrimitives.WriteInt64LittleEndian(buffer[at..], written);
+        return at + 8 + written;
+    }
+
+    private static int WriteNumbers(Span<byte> buffer, int at, long version, long expiresAt, long ttl, bool sliding)
+    {
+        foreach (var field in (ReadOnlySpan<long>)[version, expiresAt, ttl, sliding ? 1 : 0])
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(buffer[at..], field);
+            at += 8;
+        }
+
+        return at;
     }
 }

@@ -24,7 +24,7 @@ internal sealed class PlannedKey(StateScope scope, string key, StateEntry? origi
 
     public StateChangeKind ChangeKind { get; set; }
 
-    public int KeyBytes { get; } = original?.KeyBytes ?? System.Text.Encoding.UTF8.GetByteCount(key);
+    public int KeyBytes { get; } = System.Text.Encoding.UTF8.GetByteCount(key);
 
     public long NewSize => Exists ? Utf8Json!.Length + KeyBytes : 0;
 }

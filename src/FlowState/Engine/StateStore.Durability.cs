@@ -1,3 +1,5 @@
+using System.Threading.Channels;
+
 namespace FlowState;
 
 // The bridge to IStateBackend: loading at open, and handing each commit's changes to the group-commit queue.
@@ -43,60 +45,158 @@ public sealed partial class StateStore
     }
 
     /// <summary>
-    /// Loads stored entries into memory (in one call or in chunks); <paramref name="source"/> names the backend they
-    /// came from in errors. A store that pages values out keeps the most recently loaded ones within its bound.
+    /// Reads every stored entry on another thread while this one loads what was read, chunk by chunk: a store opens in
+    /// about the time of the longer of the two rather than their sum. Writes the load gives rise to (expired entries'
+    /// deletions) wait until the scan is over, since a backend's connection may serve one thread at a time.
     /// </summary>
-    private void Load(List<BackendEntry> loaded, string source)
+    private async Task<StoredScan> ScanWhileLoadingAsync(CancellationToken cancellationToken)
+    {
+        var backend = _backend!;
+        var chunks = Channel.CreateBounded<List<BackendEntry>>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reading = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    return await ScanStoredAsync(backend, chunks.Writer, stopReading.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    chunks.Writer.TryComplete();
+                }
+            },
+            CancellationToken.None);
+        try
+        {
+            await foreach (var chunk in chunks.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                Load(chunk, backend.Description, writeBehind: false);
+            }
+        }
+        catch
+        {
+            await stopReading.CancelAsync().ConfigureAwait(false);
+            await reading.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+            throw;
+        }
+
+        return await reading.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads every stored entry, setting the store's metadata and version history apart; with <paramref name="chunks"/>,
+    /// hands the entries on in chunks of <see cref="LoadChunk"/> as it goes (what is left under a chunk stays in
+    /// <see cref="StoredScan.Rest"/>).
+    /// </summary>
+    private static async Task<StoredScan> ScanStoredAsync(IStateBackend backend, ChannelWriter<List<BackendEntry>>? chunks, CancellationToken cancellationToken)
+    {
+        var scan = new StoredScan();
+        await foreach (var entry in backend.ScanAsync(string.Empty, cancellationToken).ConfigureAwait(false))
+        {
+            scan.StoredVersion = Math.Max(scan.StoredVersion, entry.Version);
+            if (entry.ScopeKey == MetadataScopeKey)
+            {
+                scan.MigrationRecord = entry.Key == MigrationVersionKey ? entry : scan.MigrationRecord;
+                scan.VersionMark = entry.Key == VersionMarkKey ? entry.Version : scan.VersionMark;
+                continue;
+            }
+
+            if (entry.ScopeKey.StartsWith(VersionHistory.ScopePrefix, StringComparison.Ordinal))
+            {
+                scan.History.Add(entry);
+                continue;
+            }
+
+            scan.Rest.Add(entry);
+            if (chunks is not null && scan.Rest.Count == LoadChunk)
+            {
+                await chunks.WriteAsync(scan.Rest, cancellationToken).ConfigureAwait(false);
+                scan.Rest = new List<BackendEntry>(LoadChunk);
+            }
+        }
+
+        return scan;
+    }
+
+    /// <summary>
+    /// Loads stored entries into memory (in one call or in chunks); <paramref name="source"/> names the backend they
+    /// came from in errors. A store that pages values out keeps the most recently loaded ones within its bound. Its writes (expired entries' deletions) are queued now with
+    /// <paramref name="writeBehind"/>, else with a later call's.
+    /// </summary>
+    private void Load(List<BackendEntry> loaded, string source, bool writeBehind)
     {
         lock (_writeLock)
         {
             var now = NowTicks();
             long maxVersion = 0;
-            foreach (var stored in loaded)
+
+            // Backends scan in scope order: each run of one scope is parsed, found in the tree, sized and counted once.
+            for (var start = 0; start < loaded.Count;)
             {
-                maxVersion = Math.Max(maxVersion, stored.Version);
-                if (stored.ExpiresAtUtcTicks != 0 && stored.ExpiresAtUtcTicks <= now)
+                var scopeKey = loaded[start].ScopeKey;
+                var end = start + 1;
+                while (end < loaded.Count && string.Equals(loaded[end].ScopeKey, scopeKey, StringComparison.Ordinal))
                 {
-                    (_pendingChanges ??= []).Add(BackendChange.Delete(stored.ScopeKey, stored.Key));
-                    continue;
+                    end++;
                 }
 
                 StateScope scope;
                 try
                 {
-                    scope = StateScope.FromStorageKey(stored.ScopeKey);
+                    scope = StateScope.FromStorageKey(scopeKey);
                 }
                 catch (FormatException ex)
                 {
-                    throw new StateCorruptedException($"The backend '{source}' holds an entry with an unreadable scope '{stored.ScopeKey}' (key '{stored.Key}'): {ex.Message}", ex) { Location = source };
-                }
-
-                if (StateNameValidator.FindProblem(stored.Key, "key") is { } problem)
-                {
-                    throw new StateCorruptedException($"The backend '{source}' holds an invalid key in scope '{scope}': {problem}") { Location = source };
+                    throw new StateCorruptedException($"The backend '{source}' holds an entry with an unreadable scope '{scopeKey}' (key '{loaded[start].Key}'): {ex.Message}", ex) { Location = source };
                 }
 
                 var node = _tree.GetOrCreateLocked(scope);
-                var keyBytes = System.Text.Encoding.UTF8.GetByteCount(stored.Key);
-                var entry = new StateEntry(node, stored.Key, keyBytes, stored.Value, stored.Version, stored.ExpiresAtUtcTicks, stored.TimeToLiveTicks, stored.Sliding);
-                if (node.Entries.TryGetValue(stored.Key, out var duplicate))
+                node.Reserve(end - start);
+                long entries = 0;
+                long bytes = 0;
+                for (var i = start; i < end; i++)
                 {
-                    ScopeTree.AdjustCountersLocked(node, -1, -duplicate.Size);
-                    _resident?.Adjust(duplicate, -1);
+                    var stored = loaded[i];
+                    maxVersion = Math.Max(maxVersion, stored.Version);
+                    if (stored.ExpiresAtUtcTicks != 0 && stored.ExpiresAtUtcTicks <= now)
+                    {
+                        (_pendingChanges ??= []).Add(BackendChange.Delete(stored.ScopeKey, stored.Key));
+                        continue;
+                    }
+
+                    if (StateNameValidator.FindProblem(stored.Key, "key") is { } problem)
+                    {
+                        throw new StateCorruptedException($"The backend '{source}' holds an invalid key in scope '{scope}': {problem}") { Location = source };
+                    }
+
+                    var keyBytes = System.Text.Encoding.UTF8.GetByteCount(stored.Key);
+                    var entry = new StateEntry(node, stored.Key, keyBytes, stored.Value, stored.Version, stored.ExpiresAtUtcTicks, stored.TimeToLiveTicks, stored.Sliding);
+                    if (!node.Entries.TryAdd(stored.Key, entry))
+                    {
+                        var duplicate = node.Entries[stored.Key];
+                        entries--;
+                        bytes -= duplicate.Size;
+                        _resident?.Adjust(duplicate, -1);
+                        node.Entries[stored.Key] = entry;
+                    }
+
+                    entries++;
+                    bytes += entry.Size;
+                    if (_resident is not null)
+                    {
+                        _resident.Adjust(entry, 1);
+                        _recency.StampMostRecentLocked(entry);
+                    }
+
+                    if (entry.ExpiresAtTicks != 0)
+                    {
+                        _expiry.Add(entry);
+                    }
                 }
 
-                node.Entries[stored.Key] = entry;
-                ScopeTree.AdjustCountersLocked(node, 1, entry.Size);
-                if (_resident is not null)
-                {
-                    _resident.Adjust(entry, 1);
-                    _recency.StampMostRecentLocked(entry);
-                }
-
-                if (entry.ExpiresAtTicks != 0)
-                {
-                    _expiry.Add(entry);
-                }
+                ScopeTree.AdjustCountersLocked(node, entries, bytes);
+                start = end;
             }
 
             maxVersion = Math.Max(_version, maxVersion);
@@ -109,7 +209,10 @@ public sealed partial class StateStore
                 EvictForCapacityLocked(0, ref none);
             }
 
-            WriteBehindLocked();
+            if (writeBehind)
+            {
+                WriteBehindLocked();
+            }
         }
     }
 
@@ -435,5 +538,19 @@ public sealed partial class StateStore
         }
 
         return result;
+    }
+
+    /// <summary>What a scan of the backend found besides the entries it handed on.</summary>
+    private sealed class StoredScan
+    {
+        public long StoredVersion { get; set; }
+
+        public BackendEntry? MigrationRecord { get; set; }
+
+        public long VersionMark { get; set; }
+
+        public List<BackendEntry> History { get; } = [];
+
+        public List<BackendEntry> Rest { get; set; } = [];
     }
 }

@@ -74,7 +74,7 @@ public sealed partial class StateStore
             });
             await using (staging.ConfigureAwait(false))
             {
-                staging.Load(entries, backend.Description);
+                staging.Load(entries, backend.Description, writeBehind: true);
                 try
                 {
                     await migration.MigrateAsync(staging, cancellationToken).ConfigureAwait(false);

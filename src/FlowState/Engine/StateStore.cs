@@ -219,50 +219,24 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
             var markPath = (store._backend as IHighWaterMarkedStateBackend)?.HighWaterMarkPath;
             var mark = markPath is null ? null : StateHighWaterMark.Read(markPath);
             await store._backend.OpenAsync(cancellationToken).ConfigureAwait(false);
-            long storedVersion = 0;
-            var loaded = new List<BackendEntry>();
-            var history = new List<BackendEntry>();
-            BackendEntry? migrationRecord = null;
-            long versionMark = 0;
-            // A store that pages values out loads in chunks, so that opening never holds more than a chunk of values
-            // beyond its bound; migrations need every entry at once.
-            var chunked = store._resident is not null && options.Migrations.Count == 0;
-            await foreach (var entry in store._backend.ScanAsync(string.Empty, cancellationToken).ConfigureAwait(false))
-            {
-                storedVersion = Math.Max(storedVersion, entry.Version);
-                if (entry.ScopeKey == MetadataScopeKey)
-                {
-                    migrationRecord = entry.Key == MigrationVersionKey ? entry : migrationRecord;
-                    versionMark = entry.Key == VersionMarkKey ? entry.Version : versionMark;
-                    continue;
-                }
-
-                if (entry.ScopeKey.StartsWith(VersionHistory.ScopePrefix, StringComparison.Ordinal))
-                {
-                    history.Add(entry);
-                    continue;
-                }
-
-                loaded.Add(entry);
-                if (chunked && loaded.Count == LoadChunk)
-                {
-                    store.Load(loaded, store._backend.Description);
-                    loaded.Clear();
-                }
-            }
-
+            var description = store._backend.Description;
+            var scan = options.Migrations.Count == 0
+                ? await store.ScanWhileLoadingAsync(cancellationToken).ConfigureAwait(false)
+                : await ScanStoredAsync(store._backend, null, cancellationToken).ConfigureAwait(false);
             if (mark is { } found)
             {
-                ThrowIfOlderThanMark(store._backend.Description, markPath!, found, storedVersion);
+                ThrowIfOlderThanMark(description, markPath!, found, scan.StoredVersion);
             }
 
-            (loaded, store.MigrationVersion) = await MigrateAsync(options, store._backend, loaded, migrationRecord, cancellationToken).ConfigureAwait(false);
-            store.Load(loaded, store._backend.Description);
-            store.LoadHistory(history);
-            store.ContinueAfter(versionMark);
+            // Migrations need every entry at once: they get all of them here (without migrations, only the last chunk).
+            var (loaded, migrationVersion) = await MigrateAsync(options, store._backend, scan.Rest, scan.MigrationRecord, cancellationToken).ConfigureAwait(false);
+            store.MigrationVersion = migrationVersion;
+            store.Load(loaded, description, writeBehind: true);
+            store.LoadHistory(scan.History);
+            store.ContinueAfter(scan.VersionMark);
             if (markPath is not null && !store._readOnly)
             {
-                store.KeepHighWaterMark(markPath, storedVersion, mark);
+                store.KeepHighWaterMark(markPath, scan.StoredVersion, mark);
             }
 
             return store;
