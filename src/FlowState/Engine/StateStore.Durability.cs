@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-
 namespace FlowState;
 
 // The bridge to IStateBackend: loading at open, and handing each commit's changes to the group-commit queue.
@@ -45,74 +43,23 @@ public sealed partial class StateStore
     }
 
     /// <summary>
-    /// Reads every stored entry on another thread while this one loads what was read, chunk by chunk: a store opens in
-    /// about the time of the longer of the two rather than their sum. Writes the load gives rise to (expired entries'
-    /// deletions) wait until the scan is over, since a backend's connection may serve one thread at a time.
+    /// Reads every stored entry, setting the store's metadata and version history apart. With
+    /// <paramref name="inChunks"/> it loads the entries in chunks as it goes — a store that pages values out never
+    /// holds more than a chunk beyond its bound, and the scan's records die young instead of all being held until the
+    /// end — and leaves the last partial chunk in <see cref="StoredScan.Rest"/>; without (migrations need every entry at
+    /// once), all of them. Writes the load gives rise to (expired entries' deletions) wait until the scan is over, since a
+    /// backend's connection may serve one thread at a time.
     /// </summary>
-    private async Task<StoredScan> ScanWhileLoadingAsync(CancellationToken cancellationToken)
+    private async Task<StoredScan> ScanStoredAsync(bool inChunks, CancellationToken cancellationToken)
     {
         var backend = _backend!;
-        var chunks = Channel.CreateBounded<List<BackendEntry>>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
-        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var reading = Task.Run(
-            async () =>
-            {
-                try
-                {
-                    return await ScanStoredAsync(backend, chunks.Writer, stopReading.Token).ConfigureAwait(false);
-                }
-                finally
-                {
-                    chunks.Writer.TryComplete();
-                }
-            },
-            CancellationToken.None);
-        try
-        {
-            await foreach (var chunk in chunks.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
-            {
-                Load(chunk, backend.Description, writeBehind: false);
-            }
-        }
-        catch
-        {
-            await stopReading.CancelAsync().ConfigureAwait(false);
-            await reading.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
-            throw;
-        }
-
-        return await reading.ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Reads every stored entry, setting the store's metadata and version history apart; with <paramref name="chunks"/>,
-    /// hands the entries on in chunks of <see cref="LoadChunk"/> as it goes (what is left under a chunk stays in
-    /// <see cref="StoredScan.Rest"/>).
-    /// </summary>
-    private static async Task<StoredScan> ScanStoredAsync(IStateBackend backend, ChannelWriter<List<BackendEntry>>? chunks, CancellationToken cancellationToken)
-    {
         var scan = new StoredScan();
         await foreach (var entry in backend.ScanAsync(string.Empty, cancellationToken).ConfigureAwait(false))
         {
-            scan.StoredVersion = Math.Max(scan.StoredVersion, entry.Version);
-            if (entry.ScopeKey == MetadataScopeKey)
+            if (scan.Add(entry) && inChunks && scan.Rest.Count == LoadChunk)
             {
-                scan.MigrationRecord = entry.Key == MigrationVersionKey ? entry : scan.MigrationRecord;
-                scan.VersionMark = entry.Key == VersionMarkKey ? entry.Version : scan.VersionMark;
-                continue;
-            }
-
-            if (entry.ScopeKey.StartsWith(VersionHistory.ScopePrefix, StringComparison.Ordinal))
-            {
-                scan.History.Add(entry);
-                continue;
-            }
-
-            scan.Rest.Add(entry);
-            if (chunks is not null && scan.Rest.Count == LoadChunk)
-            {
-                await chunks.WriteAsync(scan.Rest, cancellationToken).ConfigureAwait(false);
-                scan.Rest = new List<BackendEntry>(LoadChunk);
+                Load(scan.Rest, backend.Description, writeBehind: false);
+                scan.Rest.Clear();
             }
         }
 
@@ -540,17 +487,39 @@ public sealed partial class StateStore
         return result;
     }
 
-    /// <summary>What a scan of the backend found besides the entries it handed on.</summary>
+    /// <summary>What a scan of the backend found: the store's metadata and version history set apart from the entries.</summary>
     private sealed class StoredScan
     {
-        public long StoredVersion { get; set; }
+        public long StoredVersion { get; private set; }
 
-        public BackendEntry? MigrationRecord { get; set; }
+        public BackendEntry? MigrationRecord { get; private set; }
 
-        public long VersionMark { get; set; }
+        public long VersionMark { get; private set; }
 
         public List<BackendEntry> History { get; } = [];
 
-        public List<BackendEntry> Rest { get; set; } = [];
+        /// <summary>The entries not loaded in chunks yet.</summary>
+        public List<BackendEntry> Rest { get; } = [];
+
+        /// <summary>Sorts one stored entry in; true when it went to <see cref="Rest"/>.</summary>
+        public bool Add(BackendEntry entry)
+        {
+            StoredVersion = Math.Max(StoredVersion, entry.Version);
+            if (entry.ScopeKey == MetadataScopeKey)
+            {
+                MigrationRecord = entry.Key == MigrationVersionKey ? entry : MigrationRecord;
+                VersionMark = entry.Key == VersionMarkKey ? entry.Version : VersionMark;
+                return false;
+            }
+
+            if (entry.ScopeKey.StartsWith(VersionHistory.ScopePrefix, StringComparison.Ordinal))
+            {
+                History.Add(entry);
+                return false;
+            }
+
+            Rest.Add(entry);
+            return true;
+        }
     }
 }

@@ -220,9 +220,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
             var mark = markPath is null ? null : StateHighWaterMark.Read(markPath);
             await store._backend.OpenAsync(cancellationToken).ConfigureAwait(false);
             var description = store._backend.Description;
-            var scan = options.Migrations.Count == 0
-                ? await store.ScanWhileLoadingAsync(cancellationToken).ConfigureAwait(false)
-                : await ScanStoredAsync(store._backend, null, cancellationToken).ConfigureAwait(false);
+            var scan = await store.ScanStoredAsync(inChunks: options.Migrations.Count == 0, cancellationToken).ConfigureAwait(false);
             if (mark is { } found)
             {
                 ThrowIfOlderThanMark(description, markPath!, found, scan.StoredVersion);
