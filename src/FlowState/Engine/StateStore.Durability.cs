@@ -68,8 +68,9 @@ public sealed partial class StateStore
 
     /// <summary>
     /// Loads stored entries into memory (in one call or in chunks); <paramref name="source"/> names the backend they
-    /// came from in errors. A store that pages values out keeps the most recently loaded ones within its bound. Its writes (expired entries' deletions) are queued now with
-    /// <paramref name="writeBehind"/>, else with a later call's.
+    /// came from in errors. A store that pages values out keeps the most recently loaded ones within its bound. The
+    /// writes it gives rise to (expired entries' deletions) are queued now with <paramref name="writeBehind"/>, else
+    /// by a later call's.
     /// </summary>
     private void Load(List<BackendEntry> loaded, string source, bool writeBehind)
     {
@@ -98,8 +99,8 @@ public sealed partial class StateStore
                     throw new StateCorruptedException($"The backend '{source}' holds an entry with an unreadable scope '{scopeKey}' (key '{loaded[start].Key}'): {ex.Message}", ex) { Location = source };
                 }
 
-                var node = _tree.GetOrCreateLocked(scope);
-                node.Reserve(end - start);
+                // Made with the run's first live entry: a scope whose entries all expired gets no node.
+                ScopeNode? node = null;
                 long entries = 0;
                 long bytes = 0;
                 for (var i = start; i < end; i++)
@@ -115,6 +116,12 @@ public sealed partial class StateStore
                     if (StateNameValidator.FindProblem(stored.Key, "key") is { } problem)
                     {
                         throw new StateCorruptedException($"The backend '{source}' holds an invalid key in scope '{scope}': {problem}") { Location = source };
+                    }
+
+                    if (node is null)
+                    {
+                        node = _tree.GetOrCreateLocked(scope);
+                        node.Reserve(end - i);
                     }
 
                     var keyBytes = System.Text.Encoding.UTF8.GetByteCount(stored.Key);
@@ -142,7 +149,11 @@ public sealed partial class StateStore
                     }
                 }
 
-                ScopeTree.AdjustCountersLocked(node, entries, bytes);
+                if (node is not null)
+                {
+                    ScopeTree.AdjustCountersLocked(node, entries, bytes);
+                }
+
                 start = end;
             }
 
