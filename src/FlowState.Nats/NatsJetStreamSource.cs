@@ -76,9 +76,9 @@ public sealed class NatsJetStreamSource : IAcknowledgingSource
         get;
         init
         {
-            if (value is not null && (value.Length == 0 || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
+            if (value is not null && !NatsNames.IsValid(value))
             {
-                throw new ArgumentException($"'{value}' cannot name a durable consumer: use letters, digits, '-' and '_'.", nameof(value));
+                throw new ArgumentException(NatsNames.Problem(value, "durable consumer"), nameof(value));
             }
 
             field = value;
@@ -90,7 +90,9 @@ public sealed class NatsJetStreamSource : IAcknowledgingSource
     /// it delivers it again (the source skips what it read already); longer than the checkpoint interval keeps
     /// redeliveries away. Default 5 minutes.
     /// </summary>
-    public TimeSpan AckWait { get; init; } = TimeSpan.FromMinutes(5);
+    public TimeSpan AckWait { get; init; } = DefaultAckWait;
+
+    internal static TimeSpan DefaultAckWait { get; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Reads only messages of this subject (wildcards allowed); null: every message of the stream.</summary>
     public string? FilterSubject { get; init; }

@@ -74,14 +74,14 @@ public sealed class NatsPipelineGroup : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(createPipeline);
-        if (!IsName(options.Group))
+        if (!NatsNames.IsValid(options.Group))
         {
-            throw new ArgumentException($"Group '{options.Group}' cannot name a NATS group: use letters, digits, '-' and '_'.", nameof(options));
+            throw new ArgumentException($"Group {NatsNames.Problem(options.Group, "NATS group")}", nameof(options));
         }
 
-        if (!IsName(options.MemberId))
+        if (!NatsNames.IsValid(options.MemberId))
         {
-            throw new ArgumentException($"Member id '{options.MemberId}' cannot name a group member: use letters, digits, '-' and '_'.", nameof(options));
+            throw new ArgumentException($"Member id {NatsNames.Problem(options.MemberId, "group member")}", nameof(options));
         }
 
         if (options.Partitions < 1)
@@ -150,15 +150,9 @@ public sealed class NatsPipelineGroup : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        foreach (var run in _running.Values)
-        {
-            await StopAsync(run, checkpoint: false).ConfigureAwait(false);
-        }
-
+        await StopAllAsync(checkpoint: false).ConfigureAwait(false);
         await _connection.DisposeAsync().ConfigureAwait(false);
     }
-
-    private static bool IsName(string? name) => !string.IsNullOrEmpty(name) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     private static string PartitionKey(int partition) => PartitionPrefix + partition.ToString(CultureInfo.InvariantCulture);
 
@@ -191,10 +185,7 @@ public sealed class NatsPipelineGroup : IAsyncDisposable
             {
                 // Past half the lease unrenewed: the others may take these partitions soon, so stop before they do.
                 NatsGroupLog.Fenced(_logger, MemberId, _options.Group, string.Join(", ", RunningPartitions));
-                foreach (var run in _running.Values)
-                {
-                    await StopAsync(run, checkpoint: false).ConfigureAwait(false);
-                }
+                await StopAllAsync(checkpoint: false).ConfigureAwait(false);
 
                 _claimed.Clear();
                 RunningPartitionsChanged?.Invoke(this, EventArgs.Empty);
@@ -420,13 +411,18 @@ public sealed class NatsPipelineGroup : IAsyncDisposable
         _running.TryRemove(run.Partition, out _);
     }
 
+    private async Task StopAllAsync(bool checkpoint)
+    {
+        foreach (var run in _running.Values)
+        {
+            await StopAsync(run, checkpoint).ConfigureAwait(false);
+        }
+    }
+
     private async Task LeaveAsync(INatsKVStore bucket)
     {
         using var deadline = new CancellationTokenSource(_options.LeaseTime);
-        foreach (var run in _running.Values)
-        {
-            await StopAsync(run, checkpoint: true).ConfigureAwait(false);
-        }
+        await StopAllAsync(checkpoint: true).ConfigureAwait(false);
 
         try
         {

@@ -16,7 +16,7 @@ public sealed class NatsPipelineGroupOptions
     /// This member's name, unique in the group (letters, digits, <c>-</c> and <c>_</c>); by default the host name, the
     /// process id and a random part, so a restarted process is a new member.
     /// </summary>
-    public string MemberId { get; set; } = $"{SafeName(Environment.MachineName)}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+    public string MemberId { get; set; } = $"{NatsNames.Sanitize(Environment.MachineName)}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>
     /// How long a member may go unheard before the others take its partitions. It renews every quarter of this, and
@@ -26,6 +26,4 @@ public sealed class NatsPipelineGroupOptions
 
     /// <summary>The clock leases are measured with.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
-
-    private static string SafeName(string name) => new([.. name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-')]);
 }

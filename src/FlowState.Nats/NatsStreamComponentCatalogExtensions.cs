@@ -24,12 +24,12 @@ public static class NatsStreamComponentCatalogExtensions
             var keyHeader = settings.Text("key_header") ?? NatsJetStreamSink.DefaultKeyHeader;
             var stopAtEnd = settings.Flag("stop_at_end") ?? false;
             var durable = settings.Text("durable_consumer");
-            if (durable is not null && (durable.Length == 0 || !durable.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
+            if (durable is not null && !NatsNames.IsValid(durable))
             {
-                throw settings.Error($"'{durable}' cannot name a durable consumer: use letters, digits, '-' and '_'.", "durable_consumer");
+                throw settings.Error(NatsNames.Problem(durable, "durable consumer"), "durable_consumer");
             }
 
-            var ackWait = TimeSpan.FromSeconds(settings.WholeNumber("ack_wait_seconds", 1, 86_400) ?? 300);
+            var ackWait = settings.WholeNumber("ack_wait_seconds", 1, 86_400) is { } seconds ? TimeSpan.FromSeconds(seconds) : NatsJetStreamSource.DefaultAckWait;
             return () => new NatsJetStreamSource(name, url, stream) { FilterSubject = filter, KeyHeader = keyHeader, StopAtEnd = stopAtEnd, DurableConsumer = durable, AckWait = ackWait };
         });
         return catalog.AddSink("nats", ["url", "subject", "key_header", "exactly_once", "staging_stream", "staging_subject_prefix"], (settings, name) =>

@@ -34,27 +34,18 @@ public sealed class NatsServer : IAsyncLifetime
     }
 
     /// <summary>A new stream named <paramref name="name"/> capturing <c>{name}.&gt;</c>.</summary>
-    public async Task CreateStreamAsync(string name) =>
-        await JetStream.CreateStreamAsync(new StreamConfig(name, [$"{name}.>"]) { Storage = StreamConfigStorage.File });
+    public async Task CreateStreamAsync(string name, StreamConfigRetention retention = StreamConfigRetention.Limits) =>
+        await JetStream.CreateStreamAsync(new StreamConfig(name, [$"{name}.>"]) { Storage = StreamConfigStorage.File, Retention = retention });
 
     /// <summary>A new work-queue stream named <paramref name="name"/> capturing <c>{name}.&gt;</c>: a message is deleted once a consumer acknowledged it.</summary>
-    public async Task CreateWorkQueueStreamAsync(string name) =>
-        await JetStream.CreateStreamAsync(new StreamConfig(name, [$"{name}.>"]) { Storage = StreamConfigStorage.File, Retention = StreamConfigRetention.Workqueue });
+    public Task CreateWorkQueueStreamAsync(string name) => CreateStreamAsync(name, StreamConfigRetention.Workqueue);
 
     /// <summary>
     /// Publishes messages <c>{"seq":i}</c> keyed <c>k{i % keys}</c> as <see cref="PublishAsync"/> does, each to the subject
     /// of its key's partition, <c>{stream}.p{partition}</c>.
     /// </summary>
-    public async Task PublishPartitionedAsync(string stream, int partitions, int count, int keys, int from = 0)
-    {
-        for (var i = from; i < from + count; i++)
-        {
-            var key = $"k{i % keys}";
-            var headers = new NatsHeaders { [NatsJetStreamSink.DefaultKeyHeader] = key };
-            var subject = $"{stream}.p{NatsPipelineGroup.PartitionOf(key, partitions)}";
-            (await JetStream.PublishAsync(subject, Encoding.UTF8.GetBytes($$"""{"seq":{{i}}}"""), NatsRawSerializer<byte[]>.Default, headers: headers)).EnsureSuccess();
-        }
-    }
+    public Task PublishPartitionedAsync(string stream, int partitions, int count, int keys, int from = 0) =>
+        PublishEachAsync(key => $"{stream}.p{NatsPipelineGroup.PartitionOf(key, partitions)}", count, keys, from);
 
     /// <summary>Waits until <paramref name="stream"/> has stored <paramref name="count"/> messages, following it as they are stored.</summary>
     public async Task WaitForMessagesAsync(string stream, int count)
@@ -81,12 +72,15 @@ public sealed class NatsServer : IAsyncLifetime
     }
 
     /// <summary>Publishes <paramref name="count"/> messages <c>{"seq":i}</c> with key header <c>k{i % keys}</c> to <paramref name="subject"/>.</summary>
-    public async Task PublishAsync(string subject, int count, int keys, int from = 0)
+    public Task PublishAsync(string subject, int count, int keys, int from = 0) => PublishEachAsync(_ => subject, count, keys, from);
+
+    private async Task PublishEachAsync(Func<string, string> subjectOf, int count, int keys, int from)
     {
         for (var i = from; i < from + count; i++)
         {
-            var headers = new NatsHeaders { [NatsJetStreamSink.DefaultKeyHeader] = $"k{i % keys}" };
-            (await JetStream.PublishAsync(subject, Encoding.UTF8.GetBytes($$"""{"seq":{{i}}}"""), NatsRawSerializer<byte[]>.Default, headers: headers)).EnsureSuccess();
+            var key = $"k{i % keys}";
+            var headers = new NatsHeaders { [NatsJetStreamSink.DefaultKeyHeader] = key };
+            (await JetStream.PublishAsync(subjectOf(key), Encoding.UTF8.GetBytes($$"""{"seq":{{i}}}"""), NatsRawSerializer<byte[]>.Default, headers: headers)).EnsureSuccess();
         }
     }
 

@@ -101,8 +101,8 @@ internal static class NatsPipelineBenchmarks
             throw new InvalidOperationException($"{output}: read {result.MessagesRead}, stored {stored}, expected {messages}");
         }
 
-        if (durable is not null && (await jetStream.GetStreamAsync(input)).Info.Config.Retention == StreamConfigRetention.Workqueue
-            && (await jetStream.GetStreamAsync(input)).Info.State.Messages != 0)
+        var inputInfo = durable is null ? null : (await jetStream.GetStreamAsync(input)).Info;
+        if (inputInfo is { Config.Retention: StreamConfigRetention.Workqueue, State.Messages: not 0 })
         {
             throw new InvalidOperationException($"{output}: the work-queue stream {input} still holds messages after the run; every one should have been acknowledged");
         }

@@ -227,8 +227,7 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
             }
 
             // Migrations need every entry at once: they get all of them here (without migrations, only the last chunk).
-            var (loaded, migrationVersion) = await MigrateAsync(options, store._backend, scan.Rest, scan.MigrationRecord, cancellationToken).ConfigureAwait(false);
-            store.MigrationVersion = migrationVersion;
+            (var loaded, store.MigrationVersion) = await MigrateAsync(options, store._backend, scan.Rest, scan.MigrationRecord, cancellationToken).ConfigureAwait(false);
             store.Load(loaded, description, writeBehind: true);
             store.LoadHistory(scan.History);
             store.ContinueAfter(scan.VersionMark);
