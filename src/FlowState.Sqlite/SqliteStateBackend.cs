@@ -14,45 +14,64 @@ namespace FlowState.Sqlite;
 /// <see cref="StateCorruptedException"/> instead of being read as data.
 /// </summary>
 /// <remarks>
-/// A commit of more than a few changes (group commit gathers many) appends them to a log table (<c>flowstate_log</c>,
-/// rowid order) instead of updating the entries table in place: rows spread over many keys would dirty one B-tree page
-/// each, and SQLite writes every dirty page to the WAL at each commit, while appended rows share the last page or two.
-/// A small commit while the log is empty updates the entries table in place, which is cheaper for a lone row. The log is folded into
-/// <c>flowstate_entries</c> in one transaction (latest change per key wins) at <see cref="SqliteStateBackendOptions.FoldThreshold"/>,
-/// at open, at close and before a read; a crash between the two leaves the log, which the next open folds.
+/// A commit is not a SQLite transaction: it is one record appended to FlowState's own write-ahead log beside the file
+/// (<c>{path}.flowstate-log-0</c> and <c>-1</c>), one write and, at <see cref="Durability.Machine"/>, one
+/// <c>fdatasync</c>; a SQLite commit of the same changes writes each dirty B-tree page to SQLite's WAL and syncs it. At
+/// <see cref="SqliteStateBackendOptions.FoldThreshold"/> the log file is sealed, the other one takes the commits, and a
+/// background task folds the sealed file's changes (the latest per key) into <c>flowstate_entries</c> on a connection
+/// of its own, in one transaction that also records the last folded record (<c>synchronous=FULL</c>), then empties the
+/// file. Until then reads of those keys are answered from memory. Opening replays what the log holds past the last
+/// folded record, closing folds everything and removes the log files. The log table <c>flowstate_log</c> of schema 3
+/// is folded at open and no longer written.
 /// </remarks>
 public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IReadOnlyStateBackend, IHighWaterMarkedStateBackend
 {
     /// <summary>The schema this version writes and reads.</summary>
-    public const long SchemaVersion = 3;
+    public const long SchemaVersion = 4;
 
     private const string Columns = "scope, key, value, version, expires_at, ttl, sliding, checksum";
     private const string LogColumns = "seq, " + Columns;
     private const long FoldThresholdBytes = 16L * 1024 * 1024;
     private const long TombstoneVersion = -1;
+    private const string FoldedRecord = "log_folded";
+    private const string LogIdRecord = "log_id";
 
-    // A commit this small, with nothing in the log, updates the entries table in place: one row dirties one page either
-    // way, and appending also grows the log table, which measured slower for a lone writer.
-    private const int DirectWriteMaxChanges = 4;
+    // A fold that falls this far behind the commits (the active log file holding this many times the threshold) makes
+    // the next commit wait for it, so that the log and the memory holding its changes stay bounded.
+    private const int FoldLagLimit = 4;
 
     private readonly SqliteStateBackendOptions _options;
     private SqliteFileLock? _lock;
     private SqliteConnection? _connection;
-    private SqliteCommand? _upsert;
-    private SqliteCommand? _delete;
-    private SqliteCommand? _append;
     private SqliteCommand? _get;
-    private Durability? _synchronous;
-    private long _logRows;
-    private long _logBytes;
 
-    // The keys with rows in the log (null when the log holds rows of an earlier run): a point read of any other key can
-    // read the entries table without folding the log first.
-    private HashSet<(string Scope, string Key)>? _logKeys = [];
+    // Folds write on a connection of their own (WAL: one writer beside readers), so reads and scans on the main
+    // connection do not wait for them.
+    private SqliteConnection? _foldConnection;
+    private SqliteFoldStatements? _foldStatements;
+    private SqliteCommand? _recordFolded;
+    private SqliteWriteAheadLog? _log;
+    private long _logId;
 
-    // Reads through a bounded store (paged-out values) come from any thread while the group-commit flusher writes: one
-    // connection, used by one thread at a time.
+    // The latest logged change of each key not yet folded: of the active log file, and of the sealed one being folded.
+    // Reads look here before the database.
+    private Dictionary<(string Scope, string Key), BackendChange> _active = [];
+    private Dictionary<(string Scope, string Key), BackendChange>? _sealed;
+    private int _sealedIndex;
+    private long _sealedThrough;
+    private long _activeRows;
+    private long _activeBytes;
+    private Task _fold = Task.CompletedTask;
+
+    // Reads through a bounded store (paged-out values) come from any thread while the group-commit flusher writes: the
+    // main connection is used by one thread at a time.
     private readonly Lock _gate = new();
+
+    // Commits, and sealing the log for a fold.
+    private readonly Lock _appendGate = new();
+
+    // The two maps above.
+    private readonly Lock _mapsGate = new();
     private readonly ILogger _logger;
 
     /// <summary>A backend on the file <see cref="SqliteStateBackendOptions.Path"/>.</summary>
@@ -120,6 +139,8 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                     case null when Scalar("SELECT count(*) FROM sqlite_master WHERE name = 'flowstate_entries';", transaction) is not 0L:
                         throw new StateCorruptedException($"SQLite file '{_options.Path}' is damaged: it has FlowState's entries table but no schema record. Restore it from a backup.") { Location = _options.Path };
                     case null:
+                        // Log files under this name belong to a database that is gone (its file deleted or moved).
+                        DeleteLogFiles(_options.Path);
                         Execute(
                             """
                             CREATE TABLE flowstate_entries (
@@ -149,6 +170,12 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                         CreateLog(transaction);
                         Execute($"UPDATE flowstate_schema SET version = {SchemaVersion} WHERE name = 'entries';", transaction);
                         break;
+                    case 3L:
+                        // Version 4 keeps commits in the log files beside the database: an older FlowState, which does
+                        // not read them, must refuse the file. What the version-3 log table holds is folded below.
+                        SqliteLog.SchemaUpgraded(_logger, _options.Path, 3, SchemaVersion);
+                        Execute($"UPDATE flowstate_schema SET version = {SchemaVersion} WHERE name = 'entries';", transaction);
+                        break;
                     case SchemaVersion:
                         break;
                     case var version:
@@ -157,36 +184,55 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                 }
 
                 VerifyColumns(transaction);
+                Execute($"INSERT OR IGNORE INTO flowstate_schema (name, version) VALUES ('{LogIdRecord}', {BitConverter.ToInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8))});", transaction);
+                _logId = ReadLogId(_connection, transaction) ?? throw new InvalidOperationException("The log id was just written.");
                 transaction.Commit();
             }
 
             PrepareGet();
+            ConnectFolds();
+            var logged = FoldLogTable();
 
-            _upsert = _connection.CreateCommand();
-            _upsert.CommandText =
-                "INSERT INTO flowstate_entries (scope, key, value, version, expires_at, ttl, sliding, checksum) VALUES ($scope, $key, $value, $version, $expires, $ttl, $sliding, $checksum) " +
-                "ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, version = excluded.version, expires_at = excluded.expires_at, ttl = excluded.ttl, sliding = excluded.sliding, checksum = excluded.checksum;";
-            foreach (var name in new[] { "$scope", "$key", "$value", "$version", "$expires", "$ttl", "$sliding", "$checksum" })
+            // The log files' records after the last folded one are not folded here (that needs as much free disk as
+            // they hold, which a store reopened after a full disk may not have): they are taken back into memory as
+            // they were, the active file's and a sealed file's, and the commits go on after them.
+            var replay = SqliteWriteAheadLog.Read(_options.Path, _logId).After(ReadFolded(_foldConnection), strict: true);
+            if (replay.Dropped > 0)
             {
-                _upsert.Parameters.Add(new SqliteParameter { ParameterName = name });
+                SqliteLog.LogTailDropped(_logger, _options.Path, replay.Through + 1, replay.Dropped);
             }
 
-            _delete = _connection.CreateCommand();
-            _delete.CommandText = "DELETE FROM flowstate_entries WHERE scope = $scope AND key = $key;";
-            _delete.Parameters.Add(new SqliteParameter { ParameterName = "$scope" });
-            _delete.Parameters.Add(new SqliteParameter { ParameterName = "$key" });
-
-            _append = _connection.CreateCommand();
-            _append.CommandText = $"INSERT INTO flowstate_log ({Columns}) VALUES ($scope, $key, $value, $version, $expires, $ttl, $sliding, $checksum);";
-            foreach (var name in new[] { "$scope", "$key", "$value", "$version", "$expires", "$ttl", "$sliding", "$checksum" })
+            _log = SqliteWriteAheadLog.Open(_options.Path, _logId, replay);
+            foreach (var record in replay.Records)
             {
-                _append.Parameters.Add(new SqliteParameter { ParameterName = name });
+                var sealedRecord = record.File != _log.ActiveIndex;
+                var target = sealedRecord ? (_sealed ??= []) : _active;
+                foreach (var change in record.Changes)
+                {
+                    target[(change.ScopeKey, change.Key)] = change;
+                    if (!sealedRecord)
+                    {
+                        _activeBytes += change.Entry?.Value.Length ?? 0;
+                    }
+                }
+
+                if (sealedRecord)
+                {
+                    (_sealedIndex, _sealedThrough) = (record.File, record.Sequence);
+                }
+                else
+                {
+                    _activeRows += record.Changes.Count;
+                }
+
+                logged += record.Changes.Count;
             }
 
-            _logRows = (long)Scalar("SELECT count(*) FROM flowstate_log;")!;
-            _logKeys = _logRows == 0 ? [] : null;
-            var logged = _logRows;
-            FoldIfAny();
+            if (_sealed is not null)
+            {
+                _fold = Task.Run(FoldSealedInBackground, CancellationToken.None);
+            }
+
             var elapsedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             SqliteLog.Opened(_logger, _options.Path, string.Empty, elapsedMs, logged);
             return ValueTask.CompletedTask;
@@ -195,6 +241,11 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         {
             Close();
             throw Failure("open", ex);
+        }
+        catch (IOException ex)
+        {
+            Close();
+            throw new StateBackendException($"SQLite file '{_options.Path}' could not open its write-ahead log files ({SqliteWriteAheadLog.FilePath(_options.Path, 0)}, -1): {ex.Message}", ex);
         }
         catch
         {
@@ -230,7 +281,11 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         }
 
         var connection = Connection();
-        FoldIfAny();
+
+        // The changes not folded yet, taken before the database is read: a fold that lands in between is then in
+        // both, never in neither.
+        var logged = LoggedChangesUnder(scopeKeyPrefix);
+        var next = 0;
         using var command = connection.CreateCommand();
         if (scopeKeyPrefix.Length == 0)
         {
@@ -274,9 +329,77 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                     throw ex is SqliteException sqlite ? Failure("read", sqlite) : new StateCorruptedException($"SQLite file '{_options.Path}' holds a malformed entry: {ex.Message}", ex) { Location = _options.Path };
                 }
 
-                yield return entry;
+                // Merged in the database's order; a logged change of the same key replaces the row.
+                var replaced = false;
+                for (int order; next < logged.Count && (order = CompareStorageOrder(logged[next], entry.ScopeKey, entry.Key)) <= 0; next++)
+                {
+                    replaced = order == 0;
+                    if (logged[next].Entry is { } newer)
+                    {
+                        yield return newer;
+                    }
+                }
+
+                if (!replaced)
+                {
+                    yield return entry;
+                }
             }
         }
+
+        for (; next < logged.Count; next++)
+        {
+            if (logged[next].Entry is { } newer)
+            {
+                yield return newer;
+            }
+        }
+    }
+
+    /// <summary>The latest logged change of each key under <paramref name="scopeKeyPrefix"/> not folded yet, in the database's order.</summary>
+    private List<BackendChange> LoggedChangesUnder(string scopeKeyPrefix)
+    {
+        var changes = new Dictionary<(string Scope, string Key), BackendChange>();
+        lock (_mapsGate)
+        {
+            foreach (var map in new[] { _sealed, _active })
+            {
+                foreach (var (key, change) in map ?? [])
+                {
+                    if (key.Scope.StartsWith(scopeKeyPrefix, StringComparison.Ordinal))
+                    {
+                        changes[key] = change;
+                    }
+                }
+            }
+        }
+
+        var ordered = changes.Values.ToList();
+        ordered.Sort((a, b) => CompareStorageOrder(a, b.ScopeKey, b.Key));
+        return ordered;
+    }
+
+    /// <summary>
+    /// SQLite's order of the entries (<c>ORDER BY scope, key</c>, text compared as UTF-8 bytes, which is code point
+    /// order): ordinal comparison of UTF-16 agrees except that surrogates (code points past U+FFFF) sort after U+E000–U+FFFF.
+    /// </summary>
+    private static int CompareStorageOrder(BackendChange change, string scope, string key)
+    {
+        var byScope = CompareCodePoints(change.ScopeKey, scope);
+        return byScope != 0 ? byScope : CompareCodePoints(change.Key, key);
+    }
+
+    private static int CompareCodePoints(string a, string b)
+    {
+        var length = Math.Min(a.Length, b.Length);
+        var at = a.AsSpan(0, length).CommonPrefixLength(b.AsSpan(0, length));
+        if (at == length)
+        {
+            return a.Length.CompareTo(b.Length);
+        }
+
+        static int Rank(char c) => c >= 0xD800 ? (c >= 0xE000 ? c - 0x800 : c + 0x2000) : c;
+        return Rank(a[at]).CompareTo(Rank(b[at]));
     }
 
     /// <inheritdoc />
@@ -291,9 +414,12 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                 return ValueTask.FromResult(ReadOnlyGet(scopeKey, key));
             }
 
-            if (_logRows > 0 && (_logKeys is null || _logKeys.Contains((scopeKey, key))))
+            lock (_mapsGate)
             {
-                Fold();
+                if (_active.TryGetValue((scopeKey, key), out var logged) || (_sealed?.TryGetValue((scopeKey, key), out logged) ?? false))
+                {
+                    return ValueTask.FromResult(logged.Entry);
+                }
             }
 
             _ = Connection();
@@ -335,56 +461,117 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
 
     private void Apply(IReadOnlyList<BackendChange> changes, Durability durability)
     {
-        var connection = Connection();
+        lock (_appendGate)
+        {
+            var log = _log ?? throw new InvalidOperationException($"The SQLite backend '{_options.Path}' is not open; open the store with StateStore.OpenAsync.");
+            if (!_fold.IsCompleted && (_activeRows >= FoldLagLimit * (long)_options.FoldThreshold || _activeBytes >= FoldLagLimit * FoldThresholdBytes))
+            {
+                _fold.Wait();
+            }
+
+            long sequence;
+            try
+            {
+                sequence = log.Append(changes, durability == Durability.Machine);
+            }
+            catch (IOException ex)
+            {
+                throw new StateBackendException($"SQLite file '{_options.Path}' failed to write its write-ahead log '{SqliteWriteAheadLog.FilePath(_options.Path, 0)}' (or -1): {ex.Message}", ex);
+            }
+
+            lock (_mapsGate)
+            {
+                foreach (var change in changes)
+                {
+                    _active[(change.ScopeKey, change.Key)] = change;
+                    _activeBytes += change.Entry?.Value.Length ?? 0;
+                }
+            }
+
+            _activeRows += changes.Count;
+            if ((_activeRows >= _options.FoldThreshold || _activeBytes >= FoldThresholdBytes) && _fold.IsCompleted)
+            {
+                if (_sealed is null)
+                {
+                    Seal(log, sequence);
+                }
+
+                // A fold that failed before is tried again with the same changes; the active file goes on growing.
+                _fold = Task.Run(FoldSealedInBackground, CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>Hands the active log file and its changes to a fold; the other file takes the next commits.</summary>
+    private void Seal(SqliteWriteAheadLog log, long through)
+    {
+        _sealedIndex = log.Seal();
+        _sealedThrough = through;
+        lock (_mapsGate)
+        {
+            _sealed = _active;
+            _active = [];
+        }
+
+        _activeRows = 0;
+        _activeBytes = 0;
+    }
+
+    private void FoldSealedInBackground()
+    {
         try
         {
-            SetSynchronous(durability);
-            if (_logRows == 0 && changes.Count <= DirectWriteMaxChanges)
+            FoldSealed();
+        }
+        catch (Exception ex) when (ex is StateException or IOException)
+        {
+            // The changes stay in the sealed log file and in memory, where reads find them; the next fold point, a
+            // scan, a backup or closing tries again, and the next open replays the file if none succeeds.
+            SqliteLog.FoldFailed(_logger, _options.Path, ex.Message);
+        }
+    }
+
+    private void FoldSealed()
+    {
+        FoldIntoEntries(_sealed!, _sealedThrough);
+        _log!.Release(_sealedIndex);
+        lock (_mapsGate)
+        {
+            _sealed = null;
+        }
+    }
+
+    /// <summary>The fold running in the background, or the last one (completed).</summary>
+    internal Task FoldInBackground => _fold;
+
+    /// <summary>Folds every logged change into the database now (the entries table then holds every commit made before).</summary>
+    /// <exception cref="StateException">A fold failed.</exception>
+    internal void FoldAll()
+    {
+        lock (_appendGate)
+        {
+            if (_log is not { } log)
             {
-                WriteInPlace(connection, changes);
                 return;
             }
 
-            using (var transaction = connection.BeginTransaction())
-            {
-                _append!.Transaction = transaction;
-                foreach (var change in changes)
-                {
-                    if (change.Entry is { } entry)
-                    {
-                        SetRow(_append, entry.ScopeKey, entry.Key, entry.Value, entry.Version, entry.ExpiresAtUtcTicks, entry.TimeToLiveTicks, entry.Sliding);
-                        _logBytes += entry.Value.Length;
-                        _logKeys?.Add((entry.ScopeKey, entry.Key));
-                    }
-                    else
-                    {
-                        SetRow(_append, change.ScopeKey, change.Key, null, TombstoneVersion, 0, 0, false);
-                        _logKeys?.Add((change.ScopeKey, change.Key));
-                    }
-
-                    _append.ExecuteNonQuery();
-                }
-
-                transaction.Commit();
-            }
-
-            _logRows += changes.Count;
-        }
-        catch (SqliteException ex)
-        {
-            throw Failure("write", ex);
-        }
-
-        if (_logRows >= _options.FoldThreshold || _logBytes >= FoldThresholdBytes)
-        {
+            _fold.Wait();
             try
             {
-                Fold();
+                if (_sealed is not null)
+                {
+                    FoldSealed();
+                }
+
+                if (_activeRows > 0)
+                {
+                    Seal(log, log.LastSequence);
+                    FoldSealed();
+                }
             }
-            catch (Exception ex) when (ex is StateException)
+            catch (IOException ex)
             {
-                // The changes are committed in the log, which stays authoritative until a fold succeeds: the next
-                // write, read, open or close folds again, and one that cannot reports the error then.
+                throw new StateBackendException($"SQLite file '{_options.Path}' failed to empty its write-ahead log file after folding it: {ex.Message}", ex);
             }
         }
     }
@@ -407,6 +594,8 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
 
         try
         {
+            // The copy is of the database file: what the log holds goes into it first.
+            FoldAll();
             SqliteBackupFile.Write(_options.Path, _options.BusyTimeout, destination, _options.TimeProvider.GetUtcNow());
             return ValueTask.CompletedTask;
         }
@@ -442,25 +631,32 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
 
     private void Close()
     {
-        if (_connection is not null && _append is not null && _logRows > 0)
+        var folded = false;
+        if (_log is not null)
         {
             try
             {
-                Fold();
+                FoldAll();
+                folded = true;
             }
             catch (StateException ex)
             {
-                // Left in the log; the next open folds it (or reports what is wrong with it).
+                // Left in the log files; the next open replays them (or reports what is wrong with them).
                 SqliteLog.FoldAtCloseFailed(_logger, _options.Path, ex.Message);
             }
+
+            _log.Close(delete: folded);
+            _log = null;
         }
 
-        _append?.Dispose();
-        _append = null;
-        _upsert?.Dispose();
+        _foldStatements?.Dispose();
+        _foldStatements = null;
+        _recordFolded?.Dispose();
+        _recordFolded = null;
+        _foldConnection?.Dispose();
+        _foldConnection = null;
         _get?.Dispose();
         _get = null;
-        _delete?.Dispose();
         var wasOpen = _connection is not null;
         _connection?.Dispose();
         _connection = null;
@@ -472,75 +668,72 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         }
     }
 
-    /// <summary>Applies <paramref name="changes"/> to the entries table directly (only while the log is empty, so that no older logged change can override them).</summary>
-    private void WriteInPlace(SqliteConnection connection, IReadOnlyList<BackendChange> changes)
+    /// <summary>
+    /// Writes the latest change of each key into the entries table and records <paramref name="through"/> as the last
+    /// folded log record, in one transaction synced to disk (the log file is emptied after it).
+    /// </summary>
+    /// <exception cref="StateBackendException">SQLite failed.</exception>
+    private void FoldIntoEntries(Dictionary<(string Scope, string Key), BackendChange> latest, long through)
     {
-        using var transaction = connection.BeginTransaction();
-        _upsert!.Transaction = transaction;
-        _delete!.Transaction = transaction;
-        foreach (var change in changes)
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
         {
-            if (change.Entry is { } entry)
+            using var transaction = _foldConnection!.BeginTransaction();
+            var ordered = latest.Values.ToList();
+            ordered.Sort((a, b) => CompareStorageOrder(a, b.ScopeKey, b.Key));
+            WriteLatest(ordered.Select(change => (change.ScopeKey, change.Key, change.Entry is { } entry ? new LoggedChange(entry.Value, entry.Version, entry.ExpiresAtUtcTicks, entry.TimeToLiveTicks, entry.Sliding, null) : default)));
+            _recordFolded!.Transaction = transaction;
+            _recordFolded.Parameters[0].Value = through;
+            _recordFolded.ExecuteNonQuery();
+            transaction.Commit();
+            var elapsedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            SqliteLog.Folded(_logger, _options.Path, latest.Count, elapsedMs);
+        }
+        catch (SqliteException ex)
+        {
+            throw Failure("fold its write-ahead log", ex);
+        }
+    }
+
+    private void WriteLatest(IEnumerable<(string Scope, string Key, LoggedChange Change)> latest)
+    {
+        foreach (var (scope, key, row) in latest)
+        {
+            if (row.Value is null)
             {
-                SetRow(_upsert, entry.ScopeKey, entry.Key, entry.Value, entry.Version, entry.ExpiresAtUtcTicks, entry.TimeToLiveTicks, entry.Sliding);
-                _upsert.ExecuteNonQuery();
+                _foldStatements!.Delete(scope, key);
             }
             else
             {
-                _delete.Parameters[0].Value = change.ScopeKey;
-                _delete.Parameters[1].Value = change.Key;
-                _delete.ExecuteNonQuery();
+                _foldStatements!.Upsert(scope, key, row.Value, row.Version, row.ExpiresAt, row.Ttl, row.Sliding, row.Checksum ?? SqliteEntryChecksum.Compute(scope, key, row.Value, row.Version, row.ExpiresAt, row.Ttl, row.Sliding));
             }
         }
-
-        transaction.Commit();
     }
 
-    private void FoldIfAny()
+    /// <summary>Folds what schema 3's log table holds (it is not written any more) into the entries table.</summary>
+    /// <returns>The rows it held.</returns>
+    /// <exception cref="StateCorruptedException">A logged row is damaged.</exception>
+    private long FoldLogTable()
     {
-        if (_logRows > 0)
-        {
-            Fold();
-        }
-    }
-
-    /// <summary>Moves the log into the entries table in one transaction: the latest change of each key, checksums verified.</summary>
-    /// <exception cref="StateCorruptedException">A log row is damaged.</exception>
-    /// <exception cref="StateBackendException">SQLite failed.</exception>
-    private void Fold()
-    {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var rows = _logRows;
-        var connection = Connection();
         try
         {
-            using var transaction = connection.BeginTransaction();
-            var latest = ReadLoggedChanges(transaction, null);
-
-            _upsert!.Transaction = transaction;
-            _delete!.Transaction = transaction;
-            foreach (var ((scope, key), row) in latest)
+            using var transaction = _foldConnection!.BeginTransaction();
+            var latest = ReadLoggedChanges(transaction, null, out var rows);
+            if (rows == 0)
             {
-                if (row.Value is null)
-                {
-                    _delete.Parameters[0].Value = scope;
-                    _delete.Parameters[1].Value = key;
-                    _delete.ExecuteNonQuery();
-                }
-                else
-                {
-                    SetRow(_upsert, scope, key, row.Value, row.Version, row.ExpiresAt, row.Ttl, row.Sliding, row.Checksum);
-                    _upsert.ExecuteNonQuery();
-                }
+                return 0;
             }
 
-            Execute("DELETE FROM flowstate_log;", transaction);
+            WriteLatest(latest.Select(pair => (pair.Key.Scope, pair.Key.Key, pair.Value)));
+            using (var clear = _foldConnection.CreateCommand())
+            {
+                clear.Transaction = transaction;
+                clear.CommandText = "DELETE FROM flowstate_log;";
+                clear.ExecuteNonQuery();
+            }
+
             transaction.Commit();
-            _logRows = 0;
-            _logBytes = 0;
-            _logKeys = [];
-            var elapsedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            SqliteLog.Folded(_logger, _options.Path, rows, elapsedMs);
+            return rows;
         }
         catch (SqliteException ex)
         {
@@ -550,6 +743,71 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         {
             throw new StateCorruptedException($"SQLite file '{_options.Path}' holds a malformed logged change: {ex.Message}", ex) { Location = _options.Path };
         }
+    }
+
+    /// <summary>The connection folds write on, synced to disk at each commit (a fold is durable before its log file is emptied).</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_foldConnection))]
+    private void ConnectFolds()
+    {
+        _foldConnection = new SqliteConnection(Connection().ConnectionString);
+        _foldConnection.Open();
+        foreach (var pragma in new[] { $"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds};", "PRAGMA synchronous = FULL;" })
+        {
+            using var command = _foldConnection.CreateCommand();
+            command.CommandText = pragma;
+            command.ExecuteNonQuery();
+        }
+
+        _foldStatements = new SqliteFoldStatements(_foldConnection);
+
+        _recordFolded = _foldConnection.CreateCommand();
+        _recordFolded.CommandText = $"INSERT INTO flowstate_schema (name, version) VALUES ('{FoldedRecord}', $through) ON CONFLICT (name) DO UPDATE SET version = excluded.version;";
+        _recordFolded.Parameters.Add(new SqliteParameter { ParameterName = "$through" });
+    }
+
+    /// <summary>The random number the database's log records are checksummed with (null: none yet).</summary>
+    private static long? ReadLogId(SqliteConnection connection, SqliteTransaction? transaction)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT version FROM flowstate_schema WHERE name = '{LogIdRecord}';";
+        return command.ExecuteScalar() as long?;
+    }
+
+    /// <summary>The log id of the database at <paramref name="path"/>, read without a lock (null: no such file or id).</summary>
+    internal static long? ReadLogId(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+            connection.Open();
+            return ReadLogId(connection, null);
+        }
+        catch (SqliteException)
+        {
+            // Not (yet) a FlowState database of this schema.
+            return null;
+        }
+    }
+
+    private static void DeleteLogFiles(string path)
+    {
+        File.Delete(SqliteWriteAheadLog.FilePath(path, 0));
+        File.Delete(SqliteWriteAheadLog.FilePath(path, 1));
+    }
+
+    /// <summary>The sequence number of the last log record folded into the database (0: none yet).</summary>
+    private static long ReadFolded(SqliteConnection connection, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT version FROM flowstate_schema WHERE name = '{FoldedRecord}';";
+        return command.ExecuteScalar() as long? ?? 0;
     }
 
     [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_connection))]
@@ -632,12 +890,15 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         }
     }
 
-    /// <summary>The entries of a read-only file under <paramref name="scopeKeyPrefix"/>, the log's later changes applied, as one snapshot.</summary>
+    /// <summary>The entries of a read-only file under <paramref name="scopeKeyPrefix"/>, the logs' later changes applied, as one snapshot.</summary>
     private List<BackendEntry> ReadOnlySnapshot(string scopeKeyPrefix)
     {
         try
         {
-            // One read transaction: the entries table and the log as of one moment, whatever a writer does meanwhile.
+            var log = ReadLogFiles();
+
+            // One read transaction: the entries table and the log table as of one moment, whatever a writer does
+            // meanwhile; the log files were read before it, so every record past its last folded one was there.
             using var transaction = Connection().BeginTransaction(deferred: true);
             var entries = new Dictionary<(string Scope, string Key), BackendEntry>();
             using (var command = Connection().CreateCommand())
@@ -655,7 +916,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                 }
             }
 
-            foreach (var ((scope, key), change) in ReadLoggedChanges(transaction, null))
+            foreach (var ((scope, key), change) in ReadLoggedChanges(transaction, null, out _))
             {
                 if (!scope.StartsWith(scopeKeyPrefix, StringComparison.Ordinal))
                 {
@@ -669,6 +930,23 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                 else
                 {
                     entries[(scope, key)] = new BackendEntry(scope, key, change.Value, change.Version, change.ExpiresAt, change.Ttl, change.Sliding);
+                }
+            }
+
+            foreach (var change in log.After(ReadFolded(Connection(), transaction), strict: false).Records.SelectMany(record => record.Changes))
+            {
+                if (!change.ScopeKey.StartsWith(scopeKeyPrefix, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                if (change.Entry is { } entry)
+                {
+                    entries[(change.ScopeKey, change.Key)] = entry;
+                }
+                else
+                {
+                    entries.Remove((change.ScopeKey, change.Key));
                 }
             }
 
@@ -689,8 +967,21 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
     {
         try
         {
+            var log = ReadLogFiles();
             using var transaction = Connection().BeginTransaction(deferred: true);
-            if (ReadLoggedChanges(transaction, (scopeKey, key)).Values.FirstOrDefault() is { } logged)
+            var records = log.After(ReadFolded(Connection(), transaction), strict: false).Records;
+            for (var i = records.Count - 1; i >= 0; i--)
+            {
+                for (var j = records[i].Changes.Count - 1; j >= 0; j--)
+                {
+                    if (records[i].Changes[j] is var change && change.ScopeKey == scopeKey && change.Key == key)
+                    {
+                        return change.Entry;
+                    }
+                }
+            }
+
+            if (ReadLoggedChanges(transaction, (scopeKey, key), out _).Values.FirstOrDefault() is { } logged)
             {
                 return logged.Value is null ? null : new BackendEntry(scopeKey, key, logged.Value, logged.Version, logged.ExpiresAt, logged.Ttl, logged.Sliding);
             }
@@ -711,11 +1002,25 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         }
     }
 
+    private SqliteLogContents ReadLogFiles()
+    {
+        try
+        {
+            // A file of this schema has its log id from the transaction that gave it the schema; it never changes.
+            return SqliteWriteAheadLog.Read(_options.Path, ReadLogId(Connection(), null) ?? 0);
+        }
+        catch (IOException ex)
+        {
+            throw new StateBackendException($"SQLite file '{_options.Path}': its write-ahead log files could not be read: {ex.Message}", ex);
+        }
+    }
+
     /// <summary>The latest logged change of each key (of one key: <paramref name="only"/>), checksums verified.</summary>
-    private Dictionary<(string Scope, string Key), LoggedChange> ReadLoggedChanges(SqliteTransaction transaction, (string Scope, string Key)? only)
+    private Dictionary<(string Scope, string Key), LoggedChange> ReadLoggedChanges(SqliteTransaction transaction, (string Scope, string Key)? only, out long rows)
     {
         var latest = new Dictionary<(string Scope, string Key), LoggedChange>();
-        using var select = Connection().CreateCommand();
+        rows = 0;
+        using var select = transaction.Connection!.CreateCommand();
         select.Transaction = transaction;
         if (only is { } one)
         {
@@ -742,21 +1047,10 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
             }
 
             latest[(scope, key)] = row;
+            rows++;
         }
 
         return latest;
-    }
-
-    private static void SetRow(SqliteCommand command, string scope, string key, byte[]? value, long version, long expiresAt, long ttl, bool sliding, long? checksum = null)
-    {
-        command.Parameters[0].Value = scope;
-        command.Parameters[1].Value = key;
-        command.Parameters[2].Value = (object?)value ?? DBNull.Value;
-        command.Parameters[3].Value = version;
-        command.Parameters[4].Value = expiresAt;
-        command.Parameters[5].Value = ttl;
-        command.Parameters[6].Value = sliding ? 1 : 0;
-        command.Parameters[7].Value = checksum ?? SqliteEntryChecksum.Compute(scope, key, value ?? [], version, expiresAt, ttl, sliding);
     }
 
     private void CreateLog(SqliteTransaction transaction) =>
@@ -872,22 +1166,6 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         Execute("UPDATE flowstate_schema SET version = 2 WHERE name = 'entries';", transaction);
     }
 
-    private void SetSynchronous(Durability durability)
-    {
-        if (_synchronous == durability)
-        {
-            return;
-        }
-
-        Execute(durability switch
-        {
-            Durability.Machine => "PRAGMA synchronous = FULL;",
-            Durability.Process => "PRAGMA synchronous = NORMAL;",
-            _ => "PRAGMA synchronous = OFF;",
-        });
-        _synchronous = durability;
-    }
-
     private SqliteConnection Connection() =>
         _connection ?? throw new InvalidOperationException($"The SQLite backend '{_options.Path}' is not open; open the store with StateStore.OpenAsync.");
 
@@ -912,5 +1190,5 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
             ? new StateCorruptedException($"SQLite file '{_options.Path}' is damaged ({what}): {ex.Message}. Restore it from a backup.", ex) { Location = _options.Path }
             : new StateBackendException($"SQLite file '{_options.Path}' failed to {what}: {ex.Message}", ex);
 
-    private readonly record struct LoggedChange(byte[]? Value, long Version, long ExpiresAt, long Ttl, bool Sliding, long Checksum);
+    private readonly record struct LoggedChange(byte[]? Value, long Version, long ExpiresAt, long Ttl, bool Sliding, long? Checksum);
 }

@@ -18,9 +18,11 @@ public sealed class SqliteStateBackendOptions
     public bool VerifyOnOpen { get; set; } = true;
 
     /// <summary>
-    /// Commits of more than four changes are appended to a log table, which is folded into the entries table once it holds this many rows (default
-    /// 4,096) or 16 MiB of values, when the store opens or closes, and before a scan. Appending keeps a commit's dirty
-    /// pages few whatever keys it writes; folding then rewrites each entry page once for many writes.
+    /// Commits are appended to the write-ahead log files beside the database (<c>{Path}.flowstate-log-0</c> and
+    /// <c>-1</c>); once the active file holds this many changes (default 4,096) or 16 MiB of values, it is sealed and
+    /// folded into the entries table in the background while the other file takes the commits. Closing and backups
+    /// fold everything. A larger threshold folds less often (each entry page rewritten once for more writes) and keeps
+    /// more changes in memory until their fold.
     /// </summary>
     public int FoldThreshold { get; set; } = 4096;
 

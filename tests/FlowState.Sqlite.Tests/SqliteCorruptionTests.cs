@@ -6,7 +6,7 @@ namespace FlowState.Sqlite.Tests;
 /// <summary>The corruption corpus on a SQLite file and its WAL and shared-memory index.</summary>
 public sealed class SqliteCorruptionTests(ITestOutputHelper output) : CorruptionConformanceTests(output)
 {
-    private static readonly string[] Suffixes = [string.Empty, "-wal", "-shm"];
+    private static readonly string[] Suffixes = [string.Empty, "-wal", "-shm", ".flowstate-log-0", ".flowstate-log-1"];
 
     protected override IStateBackend CreateBackend(string path) => new SqliteStateBackend(path);
 

@@ -134,7 +134,7 @@ internal static class DurableBenchmarks
 
     internal static void Remove(string path)
     {
-        foreach (var candidate in new[] { path, path + ".db", path + ".db-wal", path + ".db-shm", path + ".db.lock", path + ".flowstate-mark", path + ".db.flowstate-mark" })
+        foreach (var candidate in new[] { path, path + ".db", path + ".db-wal", path + ".db-shm", path + ".db.lock", path + ".flowstate-mark", path + ".db.flowstate-mark", path + ".db.flowstate-log-0", path + ".db.flowstate-log-1" })
         {
             if (Directory.Exists(candidate))
             {

@@ -136,6 +136,7 @@ internal static class ServeCommand
         }
 
         var opened = 0;
+        var log = location.Kind == "rocksdb" ? null : new SqliteLogWatch(location.Path);
         var inspected = InspectedStore.Reopening(
             location.ToString(),
             async token => await StateStore.OpenAsync(
@@ -147,12 +148,13 @@ internal static class ServeCommand
                         : new SqliteStateBackend(new SqliteStateBackendOptions { Path = location.Path, ReadOnly = true, VerifyOnOpen = Interlocked.Increment(ref opened) == 1 }),
                 },
                 cancellationToken: token),
-            () => ChangeStamp(location),
+            () => log is null ? ChangeStamp(location) : $"{ChangeStamp(location)};log:{log.Stamp()}",
             FlowStateCli.Runner);
         return inspected;
     }
 
-    // Sizes and write times of the store's files: a writer changes at least one of them with every commit it makes.
+    // Sizes and write times of the store's files: a writer changes at least one of them with every commit it makes
+    // (SQLite's write-ahead log files, written over in place, are followed by SqliteLogWatch instead).
     private static string ChangeStamp(StoreLocation location)
     {
         IEnumerable<FileInfo> files = location.Kind == "rocksdb"
