@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using FlowState.Benchmarks.Durable;
 using FlowState.Flows;
+using FlowState.RocksDb;
 using FlowState.Sqlite;
 
 namespace FlowState.Benchmarks.Flows;
@@ -51,6 +52,25 @@ internal static class DurableFlowBenchmarks
                     $"raw SQLite upsert transactions/s {new Measurement("/s", raw).Describe()}; raw fsync {new Measurement("/s", fsync).Describe()} | {vsRaw.Describe()} of raw SQLite; {vsFsync.Describe()} of raw fsync |");
                 Console.WriteLine(rows[^1]);
             }
+        }
+
+        // A durable step on SQLite against the same step on RocksDB (goal: within 2x of RocksDB's time), sample by sample.
+        foreach (var durability in eventsOnly || durabilityOnly ? [] : new[] { Durability.Machine, Durability.Process })
+        {
+            var runs = RunsPerSample(durability, 1, quick);
+            var sqlite = new List<double>();
+            var rocks = new List<double>();
+            for (var i = 0; i < repetitions; i++)
+            {
+                rocks.Add(await StepsPerSecondAsync(root, durability, 1, runs, rocksDb: true));
+                sqlite.Add(await StepsPerSecondAsync(root, durability, 1, runs));
+            }
+
+            var ratio = new Measurement("×", sqlite.Zip(rocks, (s, r) => s / r).ToList());
+            rows.Add(
+                $"| FlowState SQLite, {durability}, 10-node flow, a checkpoint per step, against RocksDB | 1 | {new Measurement("steps/s", sqlite).Describe()} | " +
+                $"FlowState RocksDB {new Measurement("steps/s", rocks).Describe()} | {ratio.Describe()} of RocksDB (goal ≥ 0.5: a step within 2× RocksDB's time; {(ratio.Median >= 0.5 ? "met" : "missed")}) |");
+            Console.WriteLine(rows[^1]);
         }
 
         // Run events: the same runs with every event read — by a watcher in the process (StreamAsync), or by a follower
@@ -123,12 +143,13 @@ internal static class DurableFlowBenchmarks
         _ => quick ? 400 : 1000,
     };
 
-    internal static async Task<double> StepsPerSecondAsync(string root, Durability durability, int concurrentRuns, int runs, FlowObserver observer = FlowObserver.None, int warmUpRuns = 1, FlowHistoryOptions? history = null, StrongBox<long>? checkpointsKept = null, FlowRunDurability runDurability = FlowRunDurability.Sync)
+    internal static async Task<double> StepsPerSecondAsync(string root, Durability durability, int concurrentRuns, int runs, FlowObserver observer = FlowObserver.None, int warmUpRuns = 1, FlowHistoryOptions? history = null, StrongBox<long>? checkpointsKept = null, FlowRunDurability runDurability = FlowRunDurability.Sync, bool rocksDb = false)
     {
         var path = DurableBenchmarks.Fresh(root, "flow");
         try
         {
-            await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path + ".db"), Durability = durability });
+            IStateBackend backend = rocksDb ? new RocksDbStateBackend(path) : new SqliteStateBackend(path + ".db");
+            await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = backend, Durability = durability });
             return await StepsPerSecondAsync(store, concurrentRuns, runs, observer, warmUpRuns, history, checkpointsKept, runDurability);
         }
         finally
