@@ -451,11 +451,9 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
             throw new StateRejectedException($"SQLite file '{_options.Path}' was opened read-only; open it without ReadOnly to write.");
         }
 
-        lock (_gate)
-        {
-            Apply(changes, durability);
-        }
-
+        // Not under the main connection's lock: a commit writes the log files only, so point reads (paged-out values)
+        // go on while it waits for its fdatasync.
+        Apply(changes, durability);
         return ValueTask.CompletedTask;
     }
 
@@ -523,7 +521,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         {
             FoldSealed();
         }
-        catch (Exception ex) when (ex is StateException or IOException)
+        catch (StateException ex)
         {
             // The changes stay in the sealed log file and in memory, where reads find them; the next fold point, a
             // scan, a backup or closing tries again, and the next open replays the file if none succeeds.
@@ -556,22 +554,15 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
             }
 
             _fold.Wait();
-            try
+            if (_sealed is not null)
             {
-                if (_sealed is not null)
-                {
-                    FoldSealed();
-                }
-
-                if (_activeRows > 0)
-                {
-                    Seal(log, log.LastSequence);
-                    FoldSealed();
-                }
+                FoldSealed();
             }
-            catch (IOException ex)
+
+            if (_activeRows > 0)
             {
-                throw new StateBackendException($"SQLite file '{_options.Path}' failed to empty its write-ahead log file after folding it: {ex.Message}", ex);
+                Seal(log, log.LastSequence);
+                FoldSealed();
             }
         }
     }

@@ -40,12 +40,13 @@ internal sealed partial class SqliteWriteAheadLog : IDisposable
     private const byte KindDelete = 0;
     private const byte KindSet = 1;
     private const byte KindSetSliding = 2;
-
-    private readonly string _databasePath;
-    private readonly FileStream[] _files;
     private const int GrowBy = 1 << 20;
+
     private static readonly byte[] Zeros = new byte[64 * 1024];
 
+    private readonly string _databasePath;
+    private readonly long _seed;
+    private readonly FileStream[] _files;
     private readonly long[] _lengths = new long[2];
 
     // How far each file is written (records or the zeros ahead of them): a record within it is written over blocks
@@ -59,8 +60,6 @@ internal sealed partial class SqliteWriteAheadLog : IDisposable
     private int _active;
     private long _nextSequence;
 
-    private readonly long _seed;
-
     private SqliteWriteAheadLog(string databasePath, long seed, FileStream[] files, long nextSequence)
     {
         _databasePath = databasePath;
@@ -71,9 +70,6 @@ internal sealed partial class SqliteWriteAheadLog : IDisposable
 
     /// <summary>The path of log file 0 or 1 of the database at <paramref name="databasePath"/>.</summary>
     public static string FilePath(string databasePath, int index) => $"{databasePath}.flowstate-log-{index}";
-
-    /// <summary>The bytes of the records in the active file.</summary>
-    public long ActiveLength => _lengths[_active];
 
     /// <summary>The sequence number of the last record written (0 before any).</summary>
     public long LastSequence => _nextSequence - 1;
@@ -285,7 +281,7 @@ internal sealed partial class SqliteWriteAheadLog : IDisposable
         }
 
         var record = new byte[total];
-        if (RandomAccess.Read(file, record, offset) < total || XxHash64.HashToUInt64(record.AsSpan(0, record.Length - ChecksumSize), seed) != BinaryPrimitives.ReadUInt64LittleEndian(record.AsSpan(record.Length - ChecksumSize)))
+        if (RandomAccess.Read(file, record, offset) < total || !ChecksumHolds(record, seed))
         {
             return false;
         }
@@ -318,8 +314,7 @@ internal sealed partial class SqliteWriteAheadLog : IDisposable
             }
 
             var record = content.AsSpan((int)offset, (int)total);
-            var expected = BinaryPrimitives.ReadUInt64LittleEndian(record[^ChecksumSize..]);
-            if (XxHash64.HashToUInt64(record[..^ChecksumSize], seed) != expected || !TryDecode(record[HeaderSize..^ChecksumSize], out var changes))
+            if (!ChecksumHolds(record, seed) || !TryDecode(record[HeaderSize..^ChecksumSize], out var changes))
             {
                 damaged.Add((path, offset, sequence));
             }
@@ -336,6 +331,9 @@ internal sealed partial class SqliteWriteAheadLog : IDisposable
             damaged.Add((path, offset, null));
         }
     }
+
+    private static bool ChecksumHolds(ReadOnlySpan<byte> record, long seed) =>
+        XxHash64.HashToUInt64(record[..^ChecksumSize], seed) == BinaryPrimitives.ReadUInt64LittleEndian(record[^ChecksumSize..]);
 
     private static bool TryDecode(ReadOnlySpan<byte> payload, out List<BackendChange> changes)
     {
