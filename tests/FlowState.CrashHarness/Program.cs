@@ -99,10 +99,13 @@ var path = args[1];
 IStateBackend backend = args[0] switch
 {
     "sqlite" => new SqliteStateBackend(path),
+
+    // Its write-ahead log sealed and folded every few commits: kills land in seals, folds and files written over.
+    "sqlite-frequent-folds" => new SqliteStateBackend(new SqliteStateBackendOptions { Path = path, FoldThreshold = 8 }),
     "rocksdb" => new RocksDbStateBackend(path),
     // postgres:<connection string>: the table is named after <path>, as the parent names it.
     ['p', 'o', 's', 't', 'g', 'r', 'e', 's', ':', .. var connectionString] => new PostgresStateBackend(connectionString, FlowState.Postgres.Tests.PostgresTables.For(path)),
-    _ => throw new ArgumentException($"unknown backend '{args[0]}': use sqlite, rocksdb or postgres:<connection string>"),
+    _ => throw new ArgumentException($"unknown backend '{args[0]}': use sqlite, sqlite-frequent-folds, rocksdb or postgres:<connection string>"),
 };
 if (args[2] == "streams")
 {
