@@ -19,10 +19,10 @@ namespace FlowState.Sqlite;
 /// <c>fdatasync</c>; a SQLite commit of the same changes writes each dirty B-tree page to SQLite's WAL and syncs it. At
 /// <see cref="SqliteStateBackendOptions.FoldThreshold"/> the log file is sealed, the other one takes the commits, and a
 /// background task folds the sealed file's changes (the latest per key) into <c>flowstate_entries</c> on a connection
-/// of its own, in one transaction that also records the last folded record (<c>synchronous=FULL</c>), then empties the
-/// file. Until then reads of those keys are answered from memory. Opening replays what the log holds past the last
-/// folded record, closing folds everything and removes the log files. The log table <c>flowstate_log</c> of schema 3
-/// is folded at open and no longer written.
+/// of its own, in one transaction that also records the last folded record (<c>synchronous=FULL</c>); the file is then
+/// written over in its next turn. Until then reads of those keys are answered from memory. Opening takes what the log
+/// holds past the last folded record back into memory (writing nothing), closing folds everything and removes the log
+/// files. The log table <c>flowstate_log</c> of schema 3 is folded at open and no longer written.
 /// </remarks>
 public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IReadOnlyStateBackend, IHighWaterMarkedStateBackend
 {
@@ -524,7 +524,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         catch (StateException ex)
         {
             // The changes stay in the sealed log file and in memory, where reads find them; the next fold point, a
-            // scan, a backup or closing tries again, and the next open replays the file if none succeeds.
+            // backup or closing tries again, and the next open takes the file back if none succeeds.
             SqliteLog.FoldFailed(_logger, _options.Path, ex.Message);
         }
     }
@@ -661,7 +661,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
 
     /// <summary>
     /// Writes the latest change of each key into the entries table and records <paramref name="through"/> as the last
-    /// folded log record, in one transaction synced to disk (the log file is emptied after it).
+    /// folded log record, in one transaction synced to disk (the log file is written over only after it).
     /// </summary>
     /// <exception cref="StateBackendException">SQLite failed.</exception>
     private void FoldIntoEntries(Dictionary<(string Scope, string Key), BackendChange> latest, long through)
@@ -736,7 +736,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         }
     }
 
-    /// <summary>The connection folds write on, synced to disk at each commit (a fold is durable before its log file is emptied).</summary>
+    /// <summary>The connection folds write on, synced to disk at each commit (a fold is durable before its log file is written over).</summary>
     [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_foldConnection))]
     private void ConnectFolds()
     {
@@ -757,11 +757,17 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
     }
 
     /// <summary>The random number the database's log records are checksummed with (null: none yet).</summary>
-    private static long? ReadLogId(SqliteConnection connection, SqliteTransaction? transaction)
+    private static long? ReadLogId(SqliteConnection connection, SqliteTransaction? transaction) => ReadSchemaRecord(connection, transaction, LogIdRecord);
+
+    /// <summary>The sequence number of the last log record folded into the database (0: none yet).</summary>
+    private static long ReadFolded(SqliteConnection connection, SqliteTransaction? transaction = null) => ReadSchemaRecord(connection, transaction, FoldedRecord) ?? 0;
+
+    private static long? ReadSchemaRecord(SqliteConnection connection, SqliteTransaction? transaction, string name)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"SELECT version FROM flowstate_schema WHERE name = '{LogIdRecord}';";
+        command.CommandText = "SELECT version FROM flowstate_schema WHERE name = $name;";
+        command.Parameters.AddWithValue("$name", name);
         return command.ExecuteScalar() as long?;
     }
 
@@ -790,15 +796,6 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
     {
         File.Delete(SqliteWriteAheadLog.FilePath(path, 0));
         File.Delete(SqliteWriteAheadLog.FilePath(path, 1));
-    }
-
-    /// <summary>The sequence number of the last log record folded into the database (0: none yet).</summary>
-    private static long ReadFolded(SqliteConnection connection, SqliteTransaction? transaction = null)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"SELECT version FROM flowstate_schema WHERE name = '{FoldedRecord}';";
-        return command.ExecuteScalar() as long? ?? 0;
     }
 
     [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_connection))]
