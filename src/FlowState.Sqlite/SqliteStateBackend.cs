@@ -140,7 +140,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                         throw new StateCorruptedException($"SQLite file '{_options.Path}' is damaged: it has FlowState's entries table but no schema record. Restore it from a backup.") { Location = _options.Path };
                     case null:
                         // Log files under this name belong to a database that is gone (its file deleted or moved).
-                        DeleteLogFiles(_options.Path);
+                        SqliteWriteAheadLog.Delete(_options.Path);
                         Execute(
                             """
                             CREATE TABLE flowstate_entries (
@@ -205,23 +205,14 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
             _log = SqliteWriteAheadLog.Open(_options.Path, _logId, replay);
             foreach (var record in replay.Records)
             {
-                var sealedRecord = record.File != _log.ActiveIndex;
-                var target = sealedRecord ? (_sealed ??= []) : _active;
-                foreach (var change in record.Changes)
+                if (record.File != _log.ActiveIndex)
                 {
-                    target[(change.ScopeKey, change.Key)] = change;
-                    if (!sealedRecord)
-                    {
-                        _activeBytes += change.Entry?.Value.Length ?? 0;
-                    }
-                }
-
-                if (sealedRecord)
-                {
+                    TakeChanges(_sealed ??= [], record.Changes);
                     (_sealedIndex, _sealedThrough) = (record.File, record.Sequence);
                 }
                 else
                 {
+                    _activeBytes += TakeChanges(_active, record.Changes);
                     _activeRows += record.Changes.Count;
                 }
 
@@ -479,11 +470,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
 
             lock (_mapsGate)
             {
-                foreach (var change in changes)
-                {
-                    _active[(change.ScopeKey, change.Key)] = change;
-                    _activeBytes += change.Entry?.Value.Length ?? 0;
-                }
+                _activeBytes += TakeChanges(_active, changes);
             }
 
             _activeRows += changes.Count;
@@ -498,6 +485,20 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                 _fold = Task.Run(FoldSealedInBackground, CancellationToken.None);
             }
         }
+    }
+
+    /// <summary>Records <paramref name="changes"/> as the latest logged change of their keys in <paramref name="map"/>.</summary>
+    /// <returns>The bytes of the values they write.</returns>
+    private static long TakeChanges(Dictionary<(string Scope, string Key), BackendChange> map, IReadOnlyList<BackendChange> changes)
+    {
+        long bytes = 0;
+        foreach (var change in changes)
+        {
+            map[(change.ScopeKey, change.Key)] = change;
+            bytes += change.Entry?.Value.Length ?? 0;
+        }
+
+        return bytes;
     }
 
     /// <summary>Hands the active log file and its changes to a fold; the other file takes the next commits.</summary>
@@ -790,12 +791,6 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
             // Not (yet) a FlowState database of this schema.
             return null;
         }
-    }
-
-    private static void DeleteLogFiles(string path)
-    {
-        File.Delete(SqliteWriteAheadLog.FilePath(path, 0));
-        File.Delete(SqliteWriteAheadLog.FilePath(path, 1));
     }
 
     [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_connection))]

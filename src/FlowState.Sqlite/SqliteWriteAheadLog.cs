@@ -213,11 +213,15 @@ internal sealed partial class SqliteWriteAheadLog : IDisposable
         Dispose();
         if (delete)
         {
-            for (var i = 0; i < 2; i++)
-            {
-                File.Delete(FilePath(_databasePath, i));
-            }
+            Delete(_databasePath);
         }
+    }
+
+    /// <summary>Removes both log files of <paramref name="databasePath"/> (those that exist).</summary>
+    public static void Delete(string databasePath)
+    {
+        File.Delete(FilePath(databasePath, 0));
+        File.Delete(FilePath(databasePath, 1));
     }
 
     /// <inheritdoc />

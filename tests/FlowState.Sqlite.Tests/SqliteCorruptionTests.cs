@@ -17,11 +17,12 @@ public sealed class SqliteCorruptionTests(ITestOutputHelper output) : Corruption
 
     protected override void CopyStorage(string source, string destination) => CopyFiles(source, destination);
 
-    internal static void CopyFiles(string source, string destination)
+    /// <summary>Copies a store's files; without <paramref name="withLog"/>, not FlowState's write-ahead log files.</summary>
+    internal static void CopyFiles(string source, string destination, bool withLog = true)
     {
         foreach (var suffix in Suffixes)
         {
-            if (File.Exists(source + suffix))
+            if ((withLog || !suffix.StartsWith(".flowstate-log", StringComparison.Ordinal)) && File.Exists(source + suffix))
             {
                 File.Copy(source + suffix, destination + suffix);
             }

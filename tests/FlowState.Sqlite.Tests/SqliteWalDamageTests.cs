@@ -107,12 +107,9 @@ public sealed class SqliteWalDamageTests : IDisposable
                 backend.FoldAll();
             }
 
-            // Without FlowState's own log files: every commit was folded, and the records they still hold would bring
+            // FlowState's own log files only when asked: every commit was folded, and the records they still hold bring
             // back the commits that damage to SQLite's WAL takes away (A_commit_lost_from_the_wal_comes_back_from_the_log).
-            foreach (var suffix in new[] { string.Empty, "-wal", "-shm", ".flowstate-log-0", ".flowstate-log-1" }.Where(suffix => (withLog || !suffix.StartsWith(".flowstate-log", StringComparison.Ordinal)) && File.Exists(path + suffix)))
-            {
-                File.Copy(path + suffix, copy + suffix);
-            }
+            SqliteCorruptionTests.CopyFiles(path, copy, withLog);
 
             if (withMark)
             {
