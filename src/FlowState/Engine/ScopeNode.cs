@@ -12,19 +12,13 @@ internal sealed class ScopeNode(StateScope scope, ScopeNode? parent) : IStateEnt
 
     public ScopeNode? Parent { get; } = parent;
 
-    public ConcurrentDictionary<string, StateEntry> Entries { get; private set; } = new(StringComparer.Ordinal);
+    public EntryTable Entries { get; } = new();
 
     /// <summary>
     /// Makes room for <paramref name="capacity"/> entries at once when the scope holds none (a bulk restore), sparing
-    /// the dictionary its repeated growth. Under the write lock only.
+    /// the table its repeated growth. Under the write lock only.
     /// </summary>
-    public void Reserve(int capacity)
-    {
-        if (Entries.IsEmpty && capacity > 1024)
-        {
-            Entries = new ConcurrentDictionary<string, StateEntry>(Environment.ProcessorCount, capacity, StringComparer.Ordinal);
-        }
-    }
+    public void Reserve(int capacity) => Entries.Reserve(capacity);
 
     public ConcurrentDictionary<(ScopeSegmentKind Kind, string Name), ScopeNode>? Children { get; set; }
 

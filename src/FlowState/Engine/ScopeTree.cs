@@ -116,7 +116,7 @@ internal sealed class ScopeTree
 
     public static void CollectEntriesLocked(ScopeNode node, List<StateEntry> into)
     {
-        into.AddRange(node.Entries.Values);
+        into.AddRange(node.Entries);
         if (node.Children is not null)
         {
             foreach (var child in node.Children.Values)

@@ -126,13 +126,11 @@ public sealed partial class StateStore
 
                     var keyBytes = System.Text.Encoding.UTF8.GetByteCount(stored.Key);
                     var entry = new StateEntry(node, stored.Key, keyBytes, stored.Value, stored.Version, stored.ExpiresAtUtcTicks, stored.TimeToLiveTicks, stored.Sliding);
-                    if (!node.Entries.TryAdd(stored.Key, entry))
+                    if (node.Entries.Set(entry) is { } duplicate)
                     {
-                        var duplicate = node.Entries[stored.Key];
                         entries--;
                         bytes -= duplicate.Size;
                         _resident?.Adjust(duplicate, -1);
-                        node.Entries[stored.Key] = entry;
                     }
 
                     entries++;
@@ -234,7 +232,7 @@ public sealed partial class StateStore
             var target = _tree.GetOrCreateLocked(change.Scope);
             // The key's old node left the tree when the undone change emptied it; the entry moves to the scope's node now.
             var restored = ReferenceEquals(previous.Owner, target) ? previous : previous.MovedTo(target);
-            target.Entries[change.Key] = restored;
+            target.Entries.Set(restored);
             ScopeTree.AdjustCountersLocked(target, 1, restored.Size);
             _resident?.Adjust(restored, 1);
             if (_bounded && restored.IsResident)

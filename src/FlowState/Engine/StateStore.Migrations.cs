@@ -144,7 +144,7 @@ public sealed partial class StateStore
             pending.Push(_tree.Root);
             while (pending.TryPop(out var node))
             {
-                foreach (var entry in node.Entries.Values)
+                foreach (var entry in node.Entries)
                 {
                     if (!entry.IsExpired(now))
                     {

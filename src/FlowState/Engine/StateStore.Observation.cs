@@ -55,7 +55,7 @@ public sealed partial class StateStore
         pending.Push(root);
         while (pending.TryPop(out var node))
         {
-            foreach (var entry in node.Entries.Values)
+            foreach (var entry in node.Entries)
             {
                 if (!entry.IsExpired(now) && include(entry.Key))
                 {

@@ -37,7 +37,7 @@ public sealed partial class StateStore
         }
 
         var cold = entry.PagedOut();
-        entry.Node().Entries[entry.Key] = cold;
+        entry.Node().Entries.Set(cold);
         _resident!.Adjust(entry, -1);
         if (cold.ExpiresAtTicks != 0)
         {

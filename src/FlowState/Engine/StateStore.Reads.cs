@@ -104,8 +104,9 @@ public sealed partial class StateStore
 
             var now = NowTicks();
             var keys = new List<string>(node.Entries.Count);
-            foreach (var (key, entry) in node.Entries)
+            foreach (var entry in node.Entries)
             {
+                var key = entry.Key;
                 if (!entry.IsExpired(now) && (prefix is null || key.StartsWith(prefix, StringComparison.Ordinal)))
                 {
                     keys.Add(key);
@@ -156,8 +157,9 @@ public sealed partial class StateStore
 
     private static void CollectLocked(ScopeNode node, string? prefix, long now, List<(string, StateKey)> into)
     {
-        foreach (var (key, entry) in node.Entries)
+        foreach (var entry in node.Entries)
         {
+            var key = entry.Key;
             if (!entry.IsExpired(now) && (prefix is null || key.StartsWith(prefix, StringComparison.Ordinal)))
             {
                 into.Add((node.Scope.StorageKey, new StateKey(node.Scope, key)));

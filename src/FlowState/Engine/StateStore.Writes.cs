@@ -412,8 +412,9 @@ public sealed partial class StateStore
             return;
         }
 
-        foreach (var (key, entry) in node.Entries)
+        foreach (var entry in node.Entries)
         {
+            var key = entry.Key;
             if (entry.IsExpired(now))
             {
                 continue;
@@ -582,7 +583,7 @@ public sealed partial class StateStore
             _expiry.Add(entry);
         }
 
-        node.Entries[key] = entry;
+        node.Entries.Set(entry);
         _undurable?.EntryReplaced(version, node.Scope, key, original, _commits!.AppliedVersion);
         _resident?.Adjust(original, -1);
         _resident?.Adjust(entry, 1);
@@ -600,7 +601,7 @@ public sealed partial class StateStore
     private void RemoveEntryLocked(StateEntry entry, EvictionReason reason, StateChangeKind kind, long version, ref PendingEvictions? evictions)
     {
         var node = entry.Node();
-        if (!node.Entries.TryRemove(KeyValuePair.Create(entry.Key, entry)))
+        if (!node.Entries.TryRemove(entry))
         {
             return;
         }
@@ -669,7 +670,7 @@ public sealed partial class StateStore
                 }
                 else
                 {
-                    entries.AddRange(node.Entries.Values);
+                    entries.AddRange(node.Entries);
                 }
 
                 var version = _version + 1;
