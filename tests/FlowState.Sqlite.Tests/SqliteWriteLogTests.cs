@@ -231,6 +231,57 @@ public sealed class SqliteWriteLogTests : IDisposable
         Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), await reopened.ListKeysAsync().ToListAsync());
     }
 
+    [Fact]
+    public async Task A_database_the_structure_check_finds_damaged_is_not_written_to_and_its_log_files_stay()
+    {
+        // Opening checks the file before it writes: neither the fold of the log's sealed file nor cutting the log files
+        // to their records happens to a damaged database's files.
+        var path = _directory.File("checked.db");
+        await using (var store = await OpenAsync(path))
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                await BatchAsync(store, 1_000, $"bulk{i}-");
+            }
+        }
+
+        var before = _directory.File("checked-before.db");
+        SqliteCorruptionTests.CopyFiles(path, before, withLog: false);
+        var backend = Backend(path, foldThreshold: 8);
+        string copy;
+        await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = backend, Durability = Durability.Machine }))
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                await BatchAsync(store, 1, $"late{i}-");
+            }
+
+            await backend.FoldInBackground.WaitAsync(TimeSpan.FromSeconds(30));
+            copy = CrashCopy(path, "checked-copy.db");
+        }
+
+        // The database as it was before the sealed file's fold, beside both log files: a crash before the fold was durable.
+        File.Delete(copy + "-wal");
+        File.Delete(copy + "-shm");
+        File.Copy(before, copy, overwrite: true);
+        Assert.Equal([0, 0, 0, 0, 0, 0, 0, 0, 1, 1], Unfolded(copy));
+        var bytes = await File.ReadAllBytesAsync(copy);
+        var page = bytes.Length / 4096 / 2 * 4096;
+        Array.Clear(bytes, page, 4096);
+        await File.WriteAllBytesAsync(copy, bytes);
+        var files = new[] { copy, LogFile(copy, 0), LogFile(copy, 1) };
+        var contents = files.Select(File.ReadAllBytes).ToList();
+
+        await Assert.ThrowsAsync<StateCorruptedException>(() => OpenAsync(copy));
+
+        for (var i = 0; i < files.Length; i++)
+        {
+            Assert.True(contents[i].AsSpan().SequenceEqual(File.ReadAllBytes(files[i])), $"{files[i]} was written to");
+        }
+
+        Assert.True(!File.Exists(copy + "-wal") || new FileInfo(copy + "-wal").Length == 0, "a fold wrote to the damaged database's WAL");
+    }
+
     [Theory]
     [InlineData(Durability.Machine)]
     [InlineData(Durability.Process)]
