@@ -39,6 +39,9 @@ internal sealed class StagedWrites(IStateStoreRoot store)
 
     public IEnumerable<StagedWrite> InSubtree(StateScope scope) => _order?.Where(w => scope.Contains(w.Scope)) ?? [];
 
+    /// <summary>Every staged write, in the order first staged.</summary>
+    public IReadOnlyList<StagedWrite> InOrder => (IReadOnlyList<StagedWrite>?)_order ?? [];
+
     private bool _sealed;
 
     /// <summary>Refuses further writes (the transaction is committing or committed).</summary>

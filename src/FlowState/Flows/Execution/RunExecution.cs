@@ -293,8 +293,9 @@ internal sealed class RunExecution : IDisposable
     /// </summary>
     private async ValueTask<List<FlowKeyChange>> ReadChangesAsync(StagedWrites? writes, CancellationToken cancellationToken)
     {
-        var changes = new List<FlowKeyChange>();
-        foreach (var write in writes?.InSubtree(StateScope.Global) ?? [])
+        var staged = writes?.InOrder ?? [];
+        var changes = new List<FlowKeyChange>(staged.Count);
+        foreach (var write in staged)
         {
             var before = await Store.For(write.Scope).GetEntryAsync(write.Key, cancellationToken).ConfigureAwait(false);
             var old = before?.Value ?? ReadOnlyMemory<byte>.Empty;
