@@ -77,18 +77,6 @@ internal sealed class EntryTable : IEnumerable<StateEntry>
         return null;
     }
 
-    /// <summary>Adds the entry unless its key has one. Under the write lock.</summary>
-    public bool TryAdd(StateEntry entry)
-    {
-        if (Find(entry.Key, out var free) >= 0)
-        {
-            return false;
-        }
-
-        Insert(entry, free);
-        return true;
-    }
-
     /// <summary>Removes the entry of <paramref name="key"/>. Under the write lock.</summary>
     public bool TryRemove(string key, [MaybeNullWhen(false)] out StateEntry removed)
     {
