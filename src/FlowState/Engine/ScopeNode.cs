@@ -14,12 +14,6 @@ internal sealed class ScopeNode(StateScope scope, ScopeNode? parent) : IStateEnt
 
     public EntryTable Entries { get; } = new();
 
-    /// <summary>
-    /// Makes room for <paramref name="capacity"/> entries at once when the scope holds none (a bulk restore), sparing
-    /// the table its repeated growth. Under the write lock only.
-    /// </summary>
-    public void Reserve(int capacity) => Entries.Reserve(capacity);
-
     public ConcurrentDictionary<(ScopeSegmentKind Kind, string Name), ScopeNode>? Children { get; set; }
 
     /// <summary>Set when the node was removed from the tree; views holding it look the scope up again.</summary>

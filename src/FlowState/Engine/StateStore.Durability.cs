@@ -121,7 +121,7 @@ public sealed partial class StateStore
                     if (node is null)
                     {
                         node = _tree.GetOrCreateLocked(scope);
-                        node.Reserve(end - i);
+                        node.Entries.Reserve(end - i);
                     }
 
                     var keyBytes = System.Text.Encoding.UTF8.GetByteCount(stored.Key);

@@ -104,7 +104,7 @@ public sealed partial class StateStore
                 {
                     foreach (var group in entries.CountBy(e => e.Scope))
                     {
-                        _tree.GetOrCreateLocked(group.Key).Reserve(group.Value);
+                        _tree.GetOrCreateLocked(group.Key).Entries.Reserve(group.Value);
                     }
 
                     // A checkpoint's entries come scope by scope: each scope's node is looked up once, not twice per key.
