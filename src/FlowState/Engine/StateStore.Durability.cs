@@ -45,8 +45,8 @@ public sealed partial class StateStore
     /// <summary>
     /// Reads every stored entry, setting the store's metadata and version history apart. With
     /// <paramref name="inChunks"/> it loads the entries in chunks as it goes — a store that pages values out never
-    /// holds more than two chunks beyond its bound (one loading, one being read), and the scan's records die young
-    /// instead of all being held until the end — and leaves the last partial chunk in <see cref="StoredScan.Rest"/>; without (migrations need every entry at
+    /// holds more than a chunk beyond its bound, and the scan's records die young instead of all being held until the
+    /// end — and leaves the last partial chunk in <see cref="StoredScan.Rest"/>; without (migrations need every entry at
     /// once), all of them. Writes the load gives rise to (expired entries' deletions) wait until the scan is over, since a
     /// backend's connection may serve one thread at a time.
     /// </summary>
@@ -54,29 +54,13 @@ public sealed partial class StateStore
     {
         var backend = _backend!;
         var scan = new StoredScan();
-
-        // A full chunk loads on another thread while the scan reads the next one (opening a large store keeps two
-        // cores busy); chunks load one at a time, in the scan's order.
-        var loading = Task.CompletedTask;
-        try
+        await foreach (var entry in backend.ScanAsync(string.Empty, cancellationToken).ConfigureAwait(false))
         {
-            await foreach (var entry in backend.ScanAsync(string.Empty, cancellationToken).ConfigureAwait(false))
+            if (scan.Add(entry) && inChunks && scan.Rest.Count == LoadChunk)
             {
-                if (scan.Add(entry) && inChunks && scan.Rest.Count == LoadChunk)
-                {
-                    await loading.ConfigureAwait(false);
-                    var chunk = scan.TakeRest(LoadChunk);
-                    loading = Task.Run(() => Load(chunk, backend.Description, writeBehind: false), CancellationToken.None);
-                }
+                Load(scan.Rest, backend.Description, writeBehind: false);
+                scan.Rest.Clear();
             }
-
-            await loading.ConfigureAwait(false);
-        }
-        catch
-        {
-            // The scan failed (or a chunk did): no load may still run when the caller disposes of the store.
-            await Task.WhenAny(loading).ConfigureAwait(false);
-            throw;
         }
 
         return scan;
@@ -524,15 +508,7 @@ public sealed partial class StateStore
         public List<BackendEntry> History { get; } = [];
 
         /// <summary>The entries not loaded in chunks yet.</summary>
-        public List<BackendEntry> Rest { get; private set; } = [];
-
-        /// <summary>Hands over the entries of <see cref="Rest"/>, which starts again empty, sized for <paramref name="capacity"/>.</summary>
-        public List<BackendEntry> TakeRest(int capacity)
-        {
-            var taken = Rest;
-            Rest = new List<BackendEntry>(capacity);
-            return taken;
-        }
+        public List<BackendEntry> Rest { get; } = [];
 
         /// <summary>Sorts one stored entry in; true when it went to <see cref="Rest"/>.</summary>
         public bool Add(BackendEntry entry)
