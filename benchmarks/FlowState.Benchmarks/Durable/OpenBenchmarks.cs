@@ -112,9 +112,9 @@ internal static class OpenBenchmarks
     }
 
     /// <summary>
-    /// Waits until the store of the last sample is collected: an idle thread-pool thread keeps the last work item it
-    /// ran (a chunk the store loaded) reachable until it runs another, and the next sample would count that store as
-    /// memory held before it opened.
+    /// Waits until the store of the last sample is collected: an idle thread-pool thread can keep the last work item it
+    /// ran for the store reachable until it runs another, and the next sample would count that store as memory held
+    /// before it opened.
     /// </summary>
     private static async Task ForgetLastStoreAsync()
     {
