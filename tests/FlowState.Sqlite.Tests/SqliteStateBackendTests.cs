@@ -129,19 +129,7 @@ public sealed class SqliteStateBackendTests : IDisposable
     [Fact]
     public async Task A_value_retyped_as_text_behind_the_store_opens_as_the_same_bytes_its_checksum_covers()
     {
-        var path = _directory.File("typed.db");
-        await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }))
-        {
-            await store.SetAsync("balance", 100);
-        }
-
-        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE flowstate_entries SET value = CAST(value AS TEXT) WHERE key = 'balance';";
-            Assert.Equal(1, command.ExecuteNonQuery());
-        }
+        var path = await BalanceChangedBehindTheStoreAsync("typed.db", "UPDATE flowstate_entries SET value = CAST(value AS TEXT) WHERE key = 'balance';");
 
         await using var reopened = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) });
         Assert.Equal(100, await reopened.GetAsync<int>("balance"));
@@ -150,19 +138,7 @@ public sealed class SqliteStateBackendTests : IDisposable
     [Fact]
     public async Task Row_changed_behind_the_store_fails_its_checksum_naming_file_and_key()
     {
-        var path = _directory.File("tampered.db");
-        await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }))
-        {
-            await store.SetAsync("balance", 100);
-        }
-
-        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE flowstate_entries SET value = CAST('900' AS BLOB) WHERE key = 'balance';";
-            Assert.Equal(1, command.ExecuteNonQuery());
-        }
+        var path = await BalanceChangedBehindTheStoreAsync("tampered.db", "UPDATE flowstate_entries SET value = CAST('900' AS BLOB) WHERE key = 'balance';");
 
         var ex = await Assert.ThrowsAsync<StateCorruptedException>(() => StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }));
         Assert.Contains(path, ex.Message, StringComparison.Ordinal);
@@ -274,5 +250,22 @@ public sealed class SqliteStateBackendTests : IDisposable
         Assert.True(reader.Read());
         Assert.Equal(1L, reader.GetInt64(0));
         Assert.Equal(0L, reader.GetInt64(1)); // the refused open created nothing
+    }
+
+    // A store file holding balance = 100, then changed behind the store by one statement that touches that one row.
+    private async Task<string> BalanceChangedBehindTheStoreAsync(string name, string sql)
+    {
+        var path = _directory.File(name);
+        await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }))
+        {
+            await store.SetAsync("balance", 100);
+        }
+
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        Assert.Equal(1, command.ExecuteNonQuery());
+        return path;
     }
 }
