@@ -9,6 +9,11 @@ namespace FlowState.Sqlite;
 /// A 64-bit checksum over every stored field of an entry. SQLite checks the structure of its pages but not the bytes
 /// of a row, so a flipped bit inside a value or version would otherwise be read back as if it were written.
 /// </summary>
+/// <remarks>
+/// Locals are not zeroed: the text form lays its scope and key out in one stack buffer and the layout in another, and
+/// every byte hashed is written first — zeroing both kilobytes would be work done on every fold and every row read.
+/// </remarks>
+[System.Runtime.CompilerServices.SkipLocalsInit]
 internal static class SqliteEntryChecksum
 {
     // Entries up to this size are laid out once on the stack and hashed in one call (no allocation per row: a store of
