@@ -19,7 +19,10 @@ public sealed record FlowEvent
     /// <summary>The event's number in this process's stream of the run's events: 1, 2, 3, … without gaps.</summary>
     public long Sequence { get; internal set; }
 
-    /// <summary>When it happened (the store's <see cref="TimeProvider"/>).</summary>
+    /// <summary>
+    /// When it happened (the store's <see cref="TimeProvider"/>); a committed or failed step's event is stamped as its
+    /// step's start plus <see cref="Duration"/>.
+    /// </summary>
     public required DateTimeOffset Timestamp { get; init; }
 
     /// <summary>The node of a step event, or the node that interrupted the run.</summary>
@@ -46,7 +49,7 @@ public sealed record FlowEvent
     /// <summary>What an interrupted run asks (the node's reason).</summary>
     public string? Question { get; init; }
 
-    /// <summary>How long a committed or failed step took.</summary>
+    /// <summary>How long a committed or failed step took, by the store's <see cref="TimeProvider"/> (its timestamps).</summary>
     public TimeSpan? Duration { get; init; }
 
     /// <summary>Steps run by this execution so far (on the run's last event: all of them).</summary>

@@ -45,28 +45,73 @@ internal sealed class RunEventStream(string runId, int capacity) : IDisposable
     }
 
     /// <summary>Numbers <paramref name="flowEvent"/> and hands it to every watcher; after a run's last event, their streams end.</summary>
-    public async ValueTask PublishAsync(FlowEvent flowEvent, CancellationToken cancellationToken)
+    public ValueTask PublishAsync(FlowEvent flowEvent, CancellationToken cancellationToken)
     {
-        await _publishing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // The common case, every watcher keeping up, completes without an asynchronous state machine: a step publishes
+        // twice, and the machine was a visible part of a watched step's cost.
+        if (!_publishing.Wait(0, CancellationToken.None))
+        {
+            return PublishWhenFreeAsync(flowEvent, cancellationToken);
+        }
+
+        var handedOver = false;
         try
         {
-            // Numbered once, by the one publisher at a time, before any watcher can see it.
-            var numbered = flowEvent;
-            numbered.Sequence = ++_sequence;
-            foreach (var watcher in Volatile.Read(ref _watchers))
+            flowEvent.Sequence = ++_sequence;
+            var watchers = Volatile.Read(ref _watchers);
+            for (var i = 0; i < watchers.Length; i++)
+            {
+                if (!watchers[i].Writer.TryWrite(flowEvent))
+                {
+                    // Full (or closed): the rest is written asynchronously, still holding the publishing slot.
+                    handedOver = true;
+                    return WriteFromAsync(flowEvent, watchers, i, cancellationToken);
+                }
+
+                if (flowEvent.IsFinal)
+                {
+                    watchers[i].Writer.TryComplete();
+                }
+            }
+
+            return ValueTask.CompletedTask;
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                _publishing.Release();
+            }
+        }
+    }
+
+    private async ValueTask PublishWhenFreeAsync(FlowEvent flowEvent, CancellationToken cancellationToken)
+    {
+        await _publishing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // Numbered once, by the one publisher at a time, before any watcher can see it.
+        flowEvent.Sequence = ++_sequence;
+        await WriteFromAsync(flowEvent, Volatile.Read(ref _watchers), 0, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes to the watchers from <paramref name="first"/> on, waiting for room, then frees the publishing slot.</summary>
+    private async ValueTask WriteFromAsync(FlowEvent flowEvent, Channel<FlowEvent>[] watchers, int first, CancellationToken cancellationToken)
+    {
+        try
+        {
+            for (var i = first; i < watchers.Length; i++)
             {
                 try
                 {
-                    await watcher.Writer.WriteAsync(numbered, cancellationToken).ConfigureAwait(false);
+                    await watchers[i].Writer.WriteAsync(flowEvent, cancellationToken).ConfigureAwait(false);
                 }
                 catch (ChannelClosedException)
                 {
                     // The watcher left while the run waited for it.
                 }
 
-                if (numbered.IsFinal)
+                if (flowEvent.IsFinal)
                 {
-                    watcher.Writer.TryComplete();
+                    watchers[i].Writer.TryComplete();
                 }
             }
         }

@@ -189,10 +189,14 @@ internal sealed class RunExecution : IDisposable
             activity?.SetTag("flowstate.node", node.Name);
             activity?.SetTag("flowstate.step", steps);
             var watched = IsWatched;
-            var started = watched || Store.Instruments.FlowSteps.Enabled || Store.Instruments.FlowStepDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+            var measured = Store.Instruments.FlowSteps.Enabled || Store.Instruments.FlowStepDuration.Enabled;
+            var started = watched || measured ? Time.GetTimestamp() : 0;
+            // The step's later events are stamped from this one's time and the step's elapsed time: one wall-clock read a step.
+            var startedAt = default(DateTimeOffset);
             if (watched)
             {
-                await PublishAsync(StepEvent(FlowEventKind.StepStarted, step), cancellationToken).ConfigureAwait(false);
+                startedAt = Time.GetUtcNow();
+                await PublishAsync(StepEvent(FlowEventKind.StepStarted, step, startedAt), cancellationToken).ConfigureAwait(false);
             }
 
             string action;
@@ -203,25 +207,28 @@ internal sealed class RunExecution : IDisposable
             catch (Exception ex) when (ex is not FlowException && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
                 activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-                RecordStep(flow, started, "failed");
+                var elapsed = Elapsed(started);
+                RecordStep(flow, measured, elapsed, "failed");
                 var failure = new FlowStepException(RunId, node.Name, steps, ex);
-                await PublishStepFailedAsync(step, failure, started).ConfigureAwait(false);
+                await PublishStepFailedAsync(step, failure, startedAt, elapsed).ConfigureAwait(false);
                 throw failure;
             }
             catch (FlowException ex) when (ex is not FlowInterruptedException)
             {
                 // Already a flow error (an unknown action, a failed step of a nested flow): reported as it is.
                 activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-                RecordStep(flow, started, "failed");
-                await PublishStepFailedAsync(step, ex, started).ConfigureAwait(false);
+                var elapsed = Elapsed(started);
+                RecordStep(flow, measured, elapsed, "failed");
+                await PublishStepFailedAsync(step, ex, startedAt, elapsed).ConfigureAwait(false);
                 throw;
             }
 
-            RecordStep(flow, started, "committed");
+            var took = Elapsed(started);
+            RecordStep(flow, measured, took, "committed");
             if (IsWatched)
             {
                 await PublishAsync(
-                    StepEvent(FlowEventKind.StepCommitted, step, action, step.CommittedChanges ?? [], started == 0 ? null : Stopwatch.GetElapsedTime(started), StepsRun + 1),
+                    StepEvent(FlowEventKind.StepCommitted, step, StampAfter(startedAt, took), action, step.CommittedChanges ?? [], took, StepsRun + 1),
                     cancellationToken).ConfigureAwait(false);
             }
 
@@ -250,6 +257,7 @@ internal sealed class RunExecution : IDisposable
     public FlowEvent StepEvent(
         FlowEventKind kind,
         StepInvocation step,
+        DateTimeOffset timestamp,
         string? action = null,
         IReadOnlyList<FlowKeyChange>? changes = null,
         TimeSpan? duration = null,
@@ -260,7 +268,7 @@ internal sealed class RunExecution : IDisposable
             Kind = kind,
             RunId = RunId,
             Flow = _record.Flow,
-            Timestamp = Time.GetUtcNow(),
+            Timestamp = timestamp,
             Node = step.Node.Name,
             Frame = step.FrameId,
             StepIndex = step.StepIndex,
@@ -276,16 +284,22 @@ internal sealed class RunExecution : IDisposable
     public ValueTask PublishAsync(FlowEvent flowEvent, CancellationToken cancellationToken) =>
         Events is { } events ? events.PublishAsync(flowEvent, cancellationToken) : ValueTask.CompletedTask;
 
-    private async ValueTask PublishStepFailedAsync(StepInvocation step, Exception failure, long started)
+    private async ValueTask PublishStepFailedAsync(StepInvocation step, Exception failure, DateTimeOffset startedAt, TimeSpan? elapsed)
     {
         if (IsWatched)
         {
             // Whatever failed the step (its token included), the watchers hear of it before the run's failure.
             await PublishAsync(
-                StepEvent(FlowEventKind.StepFailed, step, error: failure.Message, duration: started == 0 ? null : Stopwatch.GetElapsedTime(started)),
+                StepEvent(FlowEventKind.StepFailed, step, StampAfter(startedAt, elapsed), error: failure.Message, duration: elapsed),
                 CancellationToken.None).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The time a step's event happened: its start's time plus the time since, or now when the start was not stamped (the run was not watched then).</summary>
+    private DateTimeOffset StampAfter(DateTimeOffset startedAt, TimeSpan? elapsed) =>
+        startedAt == default || elapsed is not { } since ? Time.GetUtcNow() : startedAt + since;
+
+    private TimeSpan? Elapsed(long started) => started == 0 ? null : Time.GetElapsedTime(started);
 
     /// <summary>
     /// What a step's writes change, each key with its value before (read now, before the commit) and after; values
@@ -312,16 +326,16 @@ internal sealed class RunExecution : IDisposable
         return changes;
     }
 
-    private void RecordStep(Flow flow, long started, string outcome)
+    private void RecordStep(Flow flow, bool measured, TimeSpan? elapsed, string outcome)
     {
-        if (started == 0)
+        if (!measured || elapsed is not { } took)
         {
             return;
         }
 
         var flowTag = new KeyValuePair<string, object?>("flowstate.flow", flow.Name);
         Store.Instruments.FlowSteps.Add(1, flowTag, new KeyValuePair<string, object?>("flowstate.outcome", outcome));
-        Store.Instruments.FlowStepDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, flowTag);
+        Store.Instruments.FlowStepDuration.Record(took.TotalSeconds, flowTag);
     }
 
     /// <summary>Commits a step: its staged writes, its frame's progress, the removal of its finished children's progress, and the run record.</summary>

@@ -1,0 +1,116 @@
+using System.Threading.Channels;
+using FlowState.Flows;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FlowState.Tests.Flows;
+
+public sealed class RunEventTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Concurrent_publishers_reach_every_watcher_in_one_numbered_order_past_full_buffers()
+    {
+        const int Publishers = 4;
+        const int EventsEach = 50;
+        using var stream = new RunEventStream("run-1", capacity: 1);
+        var slow = stream.Subscribe();
+        var fast = stream.Subscribe();
+        // One watcher yields before each read, so publishers find its one-event buffer full and wait for it.
+        var readSlowly = ReadAllAsync(slow, yieldFirst: true);
+        var readFast = ReadAllAsync(fast, yieldFirst: false);
+
+        await Task.WhenAll(Enumerable.Range(0, Publishers).Select(p => Task.Run(async () =>
+        {
+            for (var i = 0; i < EventsEach; i++)
+            {
+                await stream.PublishAsync(Event(FlowEventKind.StepCommitted, $"p{p}", i), CancellationToken.None);
+            }
+        }))).WaitAsync(Wait);
+        await stream.PublishAsync(Event(FlowEventKind.RunCompleted, null, 0), CancellationToken.None).AsTask().WaitAsync(Wait);
+
+        var slowEvents = await readSlowly.WaitAsync(Wait);
+        var fastEvents = await readFast.WaitAsync(Wait);
+        Assert.Equal((Publishers * EventsEach) + 1, slowEvents.Count);
+        Assert.Equal(slowEvents, fastEvents);
+        Assert.Equal(Enumerable.Range(1, slowEvents.Count).Select(i => (long)i), slowEvents.Select(e => e.Sequence));
+        Assert.Equal(FlowEventKind.RunCompleted, slowEvents[^1].Kind);
+        for (var p = 0; p < Publishers; p++)
+        {
+            // Each publisher's events in the order it published them.
+            Assert.Equal(Enumerable.Range(0, EventsEach), slowEvents.Where(e => e.Node == $"p{p}").Select(e => e.StepIndex!.Value));
+        }
+    }
+
+    [Fact]
+    public async Task A_watcher_leaving_while_the_run_waits_for_it_lets_the_run_go_on_to_the_others()
+    {
+        using var stream = new RunEventStream("run-2", capacity: 1);
+        var stuck = stream.Subscribe();
+        var reading = stream.Subscribe();
+        var read = ReadAllAsync(reading, yieldFirst: false);
+
+        await stream.PublishAsync(Event(FlowEventKind.StepStarted, "a", 0), CancellationToken.None);
+        var waiting = stream.PublishAsync(Event(FlowEventKind.StepCommitted, "a", 0), CancellationToken.None).AsTask();
+        Assert.False(waiting.IsCompleted, "the second event waits for room in the unread watcher's buffer");
+
+        Assert.True(stream.Unsubscribe(stuck));
+        await waiting.WaitAsync(Wait);
+        await stream.PublishAsync(Event(FlowEventKind.RunCompleted, null, 0), CancellationToken.None).AsTask().WaitAsync(Wait);
+
+        var events = await read.WaitAsync(Wait);
+        Assert.Equal([FlowEventKind.StepStarted, FlowEventKind.StepCommitted, FlowEventKind.RunCompleted], events.Select(e => e.Kind));
+        Assert.Equal([1L, 2L, 3L], events.Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task A_step_s_events_are_stamped_by_the_store_s_clock_and_its_commit_after_the_step_s_time()
+    {
+        var started = new DateTimeOffset(2026, 12, 7, 9, 0, 0, TimeSpan.Zero);
+        var clock = new FakeTimeProvider(started);
+        await using var store = new StateStore(new StateStoreOptions { TimeProvider = clock });
+        var flow = new FlowBuilder("clocked").Add(Node.Create("slow", (_, _) =>
+        {
+            clock.Advance(TimeSpan.FromSeconds(5));
+            return ValueTask.FromResult<string?>(null);
+        })).Build();
+
+        var events = new List<FlowEvent>();
+        await foreach (var flowEvent in new FlowRunner(store).StreamAsync(flow))
+        {
+            events.Add(flowEvent);
+        }
+
+        var step = events.Single(e => e.Kind == FlowEventKind.StepStarted);
+        var committed = events.Single(e => e.Kind == FlowEventKind.StepCommitted);
+        Assert.Equal(started, step.Timestamp);
+        Assert.Equal(TimeSpan.FromSeconds(5), committed.Duration);
+        Assert.Equal(started.AddSeconds(5), committed.Timestamp);
+        Assert.Equal(started.AddSeconds(5), events[^1].Timestamp);
+    }
+
+    private static FlowEvent Event(FlowEventKind kind, string? node, int index) =>
+        new() { Kind = kind, RunId = "run", Flow = "flow", Timestamp = DateTimeOffset.UnixEpoch, Node = node, StepIndex = index };
+
+    private static async Task<List<FlowEvent>> ReadAllAsync(Channel<FlowEvent> channel, bool yieldFirst)
+    {
+        var events = new List<FlowEvent>();
+        while (true)
+        {
+            if (yieldFirst)
+            {
+                await Task.Yield();
+            }
+
+            if (!await channel.Reader.WaitToReadAsync())
+            {
+                return events;
+            }
+
+            while (channel.Reader.TryRead(out var flowEvent))
+            {
+                events.Add(flowEvent);
+            }
+        }
+    }
+}
