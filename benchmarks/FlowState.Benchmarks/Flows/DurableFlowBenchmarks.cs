@@ -78,9 +78,13 @@ internal static class DurableFlowBenchmarks
         var observed = durabilityOnly ? [] : new[] { (FlowObserver.Watcher, "every event read by a watcher"), (FlowObserver.Follower, "every run followed through the change feed") };
         foreach (var (observer, what) in observed)
         {
-            foreach (var (label, concurrentRuns) in new[] { ("SQLite, Process", 1), ("SQLite, Process", 16), ("in memory", 1) })
+            // Machine: each step waits for its fsync, so the rows say what observing costs beside a durable step as well.
+            foreach (var (label, durability, concurrentRuns) in new (string, Durability?, int)[]
             {
-                var runs = label == "in memory" ? (quick ? 2000 : 5000) : concurrentRuns == 1 ? (quick ? 200 : 500) : (quick ? 400 : 1000);
+                ("SQLite, Machine", Durability.Machine, 1), ("SQLite, Process", Durability.Process, 1), ("SQLite, Process", Durability.Process, 16), ("in memory", null, 1),
+            })
+            {
+                var runs = durability is not { } onDisk ? (quick ? 2000 : 5000) : RunsPerSample(onDisk, concurrentRuns, quick);
                 var off = new List<double>();
                 var on = new List<double>();
                 for (var i = 0; i < repetitions; i++)
@@ -88,9 +92,9 @@ internal static class DurableFlowBenchmarks
                     foreach (var mode in new[] { FlowObserver.None, observer })
                     {
                         // Each sample warmed by a quarter of its runs, done the sample's way (as the peers rows are).
-                        var rate = label == "in memory"
+                        var rate = durability is not { } sampled
                             ? await InMemoryStepsPerSecondAsync(concurrentRuns, runs, mode, warmUpRuns: runs / 4)
-                            : await StepsPerSecondAsync(root, Durability.Process, concurrentRuns, runs, mode, warmUpRuns: runs / 4);
+                            : await StepsPerSecondAsync(root, sampled, concurrentRuns, runs, mode, warmUpRuns: runs / 4);
                         (mode == FlowObserver.None ? off : on).Add(rate);
                     }
                 }
