@@ -44,7 +44,6 @@ internal static class DurableBenchmarks
             ("RocksDB", path => new RocksDbStateBackend(path), ops => RawRocks(root, ops, sync: true), ops => RawRocks(root, ops, sync: false), (n, reads) => RawRocksReads(root, n, reads)),
         })
         {
-            OneWriterBackendShares.Clear();
             var fsync = new List<double>();
             var rawSync = new List<double>();
             var rawNoSync = new List<double>();
@@ -56,6 +55,8 @@ internal static class DurableBenchmarks
             var machineShares = new List<double>();
             var processGroups = new List<double>();
             var processShares = new List<double>();
+            await WarmUpAsync(root, create, rawSynced, rawUnsynced, perWriter, TimeSpan.FromSeconds(quick ? 3 : 5));
+            OneWriterBackendShares.Clear();
             for (var i = 0; i < repetitions; i++)
             {
                 fsync.Add(RawFsync(root, syncOps));
@@ -264,6 +265,31 @@ internal static class DurableBenchmarks
         {
             Remove(path);
         }
+    }
+
+    /// <summary>
+    /// Every sample's code run untimed, round after round, for <paramref name="time"/>: without it the first samples
+    /// measured code the runtime had not yet compiled to its final tier (64 SQLite writers at half their warm rate for
+    /// the first ~10 samples of 12,800 writes; a probe put them at 39–62k writes/s cold and 90–130k/s warm, against
+    /// ~5,000 fsyncs/s). The raw baselines are warmed the same way, being managed code too.
+    /// </summary>
+    private static async Task WarmUpAsync(string root, Func<string, IStateBackend> create, Func<int, double> rawSynced, Func<int, double> rawUnsynced, int perWriter, TimeSpan time)
+    {
+        var rounds = 0;
+        var watch = Stopwatch.StartNew();
+        do
+        {
+            RawFsync(root, 20);
+            rawSynced(20);
+            rawUnsynced(200);
+            await FlowStateOneWriterAsync(root, create, Durability.Machine, 20);
+            await FlowStateOneWriterAsync(root, create, Durability.Process, 200);
+            await FlowStateManyWritersAsync(root, create, Durability.Process, 64, perWriter);
+            await FlowStateManyWritersAsync(root, create, Durability.Machine, 64, perWriter);
+            rounds++;
+        }
+        while (watch.Elapsed < time);
+        Console.WriteLine($"warm-up: {rounds} rounds of every sample in {watch.Elapsed.TotalSeconds:F1} s");
     }
 
     /// <summary>Acknowledged sets per second with <paramref name="writers"/> concurrent writers, commits per group, and the percentage of the time spent in the backend.</summary>
