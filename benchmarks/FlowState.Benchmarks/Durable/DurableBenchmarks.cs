@@ -11,8 +11,8 @@ namespace FlowState.Benchmarks.Durable;
 /// <summary>
 /// Durable writes measured beside their baselines in one process and one run: the raw fsync of a 4 KiB append,
 /// raw Microsoft.Data.Sqlite and raw RocksDbSharp writes, and FlowState on both backends at Machine and Process
-/// durability with 1 and 64 concurrent writers; then reopening a store. Each row repeats and reports the median
-/// and spread. A FlowState write sample runs from the first write until the store has closed (folds and
+/// durability with 1 and 64 concurrent writers; then reopening a store. Every write sample is first run untimed for a
+/// few seconds (both sides); then each row repeats and reports the median and spread. A FlowState write sample runs from the first write until the store has closed (folds and
 /// write-behind work included), and raw baselines write a different value each time, as FlowState does. Writes go to a directory on the disk under test (default: BenchmarkDotNet.Artifacts/durable).
 ///   dotnet run -c Release --project benchmarks/FlowState.Benchmarks -- durable [--quick] [--dir path]
 /// </summary>
