@@ -269,9 +269,9 @@ internal static class DurableBenchmarks
 
     /// <summary>
     /// Every sample's code run untimed, round after round, for <paramref name="time"/>: without it the first samples
-    /// measured code the runtime had not yet compiled to its final tier (64 SQLite writers at half their warm rate for
-    /// the first ~10 samples of 12,800 writes; a probe put them at 39–62k writes/s cold and 90–130k/s warm, against
-    /// ~5,000 fsyncs/s). The raw baselines are warmed the same way, being managed code too.
+    /// measured code the runtime had not yet compiled to its final tier (64 SQLite writers at about half their warm rate
+    /// for the first seven samples of 12,800 writes: a probe put them at 39–62k writes/s, then 80–130k/s, against ~5,000
+    /// fsyncs/s). The raw baselines are warmed the same way, being managed code too.
     /// </summary>
     private static async Task WarmUpAsync(string root, Func<string, IStateBackend> create, Func<int, double> rawSynced, Func<int, double> rawUnsynced, int perWriter, TimeSpan time)
     {
