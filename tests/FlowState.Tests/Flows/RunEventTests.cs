@@ -89,6 +89,38 @@ public sealed class RunEventTests
         Assert.Equal(started.AddSeconds(5), events[^1].Timestamp);
     }
 
+    [Fact]
+    public async Task Later_steps_are_stamped_by_the_time_passed_since_the_run_s_first_step()
+    {
+        var started = new DateTimeOffset(2026, 12, 7, 9, 0, 0, TimeSpan.Zero);
+        var clock = new FakeTimeProvider(started);
+        await using var store = new StateStore(new StateStoreOptions { TimeProvider = clock });
+        FlowNode Taking(string name, int seconds) => Node.Create(name, (_, _) =>
+        {
+            clock.Advance(TimeSpan.FromSeconds(seconds));
+            return ValueTask.FromResult<string?>(null);
+        });
+        var flow = new FlowBuilder("clocked").Sequence([Taking("a", 5), Taking("b", 7), Taking("c", 0)]).Build();
+
+        var events = new List<FlowEvent>();
+        await foreach (var flowEvent in new FlowRunner(store).StreamAsync(flow))
+        {
+            events.Add(flowEvent);
+        }
+
+        var steps = events.Where(e => e.Kind is FlowEventKind.StepStarted or FlowEventKind.StepCommitted).Select(e => (e.Kind, e.Node, e.Timestamp - started, e.Duration));
+        Assert.Equal(
+            [
+                (FlowEventKind.StepStarted, "a", TimeSpan.Zero, null),
+                (FlowEventKind.StepCommitted, "a", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5)),
+                (FlowEventKind.StepStarted, "b", TimeSpan.FromSeconds(5), null),
+                (FlowEventKind.StepCommitted, "b", TimeSpan.FromSeconds(12), TimeSpan.FromSeconds(7)),
+                (FlowEventKind.StepStarted, "c", TimeSpan.FromSeconds(12), null),
+                (FlowEventKind.StepCommitted, "c", TimeSpan.FromSeconds(12), TimeSpan.Zero),
+            ],
+            steps);
+    }
+
     private static FlowEvent Event(FlowEventKind kind, string? node, int index) =>
         new() { Kind = kind, RunId = "run", Flow = "flow", Timestamp = DateTimeOffset.UnixEpoch, Node = node, StepIndex = index };
 

@@ -30,6 +30,7 @@ internal sealed class RunExecution : IDisposable
     private IStateStore? _bookkeeping;
     private RunRecord _record;
     private long _stepsRun;
+    private StampOrigin? _stampOrigin;
 
     private readonly FlowHistory? _history;
 
@@ -191,11 +192,12 @@ internal sealed class RunExecution : IDisposable
             var watched = IsWatched;
             var measured = Store.Instruments.FlowSteps.Enabled || Store.Instruments.FlowStepDuration.Enabled;
             var started = watched || measured ? Time.GetTimestamp() : 0;
-            // The step's later events are stamped from this one's time and the step's elapsed time: one wall-clock read a step.
+            // Stamped from the timestamp just read (and the step's later events from it plus the step's elapsed time):
+            // no wall-clock read of its own.
             var startedAt = default(DateTimeOffset);
             if (watched)
             {
-                startedAt = Time.GetUtcNow();
+                startedAt = WallTimeAt(started);
                 await PublishAsync(StepEvent(FlowEventKind.StepStarted, step, startedAt), cancellationToken).ConfigureAwait(false);
             }
 
@@ -300,6 +302,25 @@ internal sealed class RunExecution : IDisposable
         startedAt == default || elapsed is not { } since ? Time.GetUtcNow() : startedAt + since;
 
     private TimeSpan? Elapsed(long started) => started == 0 ? null : Time.GetElapsedTime(started);
+
+    /// <summary>
+    /// The wall-clock time of <paramref name="timestamp"/> (one of <see cref="Time"/>'s timestamps): the execution's
+    /// first stamped step reads the wall clock once, later ones add their distance from it. A clock read was a visible
+    /// part of a watched step in memory (docs/performance.md), and step events stay in time order within the execution
+    /// even if the wall clock is set back meanwhile.
+    /// </summary>
+    private DateTimeOffset WallTimeAt(long timestamp)
+    {
+        var origin = Volatile.Read(ref _stampOrigin);
+        if (origin is null)
+        {
+            // Parallel branches may race here: whichever origin is kept, every step is stamped from that one.
+            Interlocked.CompareExchange(ref _stampOrigin, new StampOrigin(Time.GetUtcNow(), Time.GetTimestamp()), null);
+            origin = _stampOrigin;
+        }
+
+        return origin.UtcTime + Time.GetElapsedTime(origin.Timestamp, timestamp);
+    }
 
     /// <summary>
     /// What a step's writes change, each key with its value before (read now, before the commit) and after; values
@@ -422,4 +443,7 @@ internal sealed class RunExecution : IDisposable
             _commitLock.Release();
         }
     }
+
+    /// <summary>A wall-clock time and the <see cref="TimeProvider"/> timestamp read with it.</summary>
+    private sealed record StampOrigin(DateTimeOffset UtcTime, long Timestamp);
 }
