@@ -13,7 +13,7 @@ public sealed class RunEventTests
     {
         const int Publishers = 4;
         const int EventsEach = 50;
-        using var stream = new RunEventStream("run-1", capacity: 1);
+        var stream = new RunEventStream("run-1", capacity: 1);
         var slow = stream.Subscribe();
         var fast = stream.Subscribe();
         // One watcher yields before each read, so publishers find its one-event buffer full and wait for it.
@@ -45,7 +45,7 @@ public sealed class RunEventTests
     [Fact]
     public async Task A_watcher_leaving_while_the_run_waits_for_it_lets_the_run_go_on_to_the_others()
     {
-        using var stream = new RunEventStream("run-2", capacity: 1);
+        var stream = new RunEventStream("run-2", capacity: 1);
         var stuck = stream.Subscribe();
         var reading = stream.Subscribe();
         var read = ReadAllAsync(reading, yieldFirst: false);
@@ -61,6 +61,32 @@ public sealed class RunEventTests
         var events = await read.WaitAsync(Wait);
         Assert.Equal([FlowEventKind.StepStarted, FlowEventKind.StepCommitted, FlowEventKind.RunCompleted], events.Select(e => e.Kind));
         Assert.Equal([1L, 2L, 3L], events.Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task A_publisher_cancelled_while_waiting_for_its_turn_publishes_nothing_and_leaves_the_turn_to_the_others()
+    {
+        var stream = new RunEventStream("run-3", capacity: 1);
+        var watcher = stream.Subscribe();
+        await stream.PublishAsync(Event(FlowEventKind.StepStarted, "a", 0), CancellationToken.None);
+        // Holds the turn while it waits for room in the unread watcher's one-event buffer.
+        var holding = stream.PublishAsync(Event(FlowEventKind.StepCommitted, "a", 0), CancellationToken.None).AsTask();
+        using var cancel = new CancellationTokenSource();
+        var cancelled = stream.PublishAsync(Event(FlowEventKind.StepStarted, "cancelled", 1), cancel.Token).AsTask();
+        var queued = stream.PublishAsync(Event(FlowEventKind.StepStarted, "b", 1), CancellationToken.None).AsTask();
+        Assert.False(cancelled.IsCompleted, "the second publisher waits for the first one's turn");
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(Wait));
+        Assert.False(holding.IsCompleted, "the holder still waits for room");
+
+        var read = ReadAllAsync(watcher, yieldFirst: false);
+        await Task.WhenAll(holding, queued).WaitAsync(Wait);
+        await stream.PublishAsync(Event(FlowEventKind.RunCompleted, null, 0), CancellationToken.None).AsTask().WaitAsync(Wait);
+
+        var events = await read.WaitAsync(Wait);
+        Assert.Equal(["a", "a", "b", null], events.Select(e => e.Node));
+        Assert.Equal([1L, 2L, 3L, 4L], events.Select(e => e.Sequence));
     }
 
     [Fact]

@@ -55,11 +55,5 @@ internal sealed class RunEventHub(int capacity)
         }
     }
 
-    private void Remove(RunEventStream stream)
-    {
-        if (_streams.TryRemove(KeyValuePair.Create(stream.RunId, stream)))
-        {
-            stream.Dispose();
-        }
-    }
+    private void Remove(RunEventStream stream) => _streams.TryRemove(KeyValuePair.Create(stream.RunId, stream));
 }

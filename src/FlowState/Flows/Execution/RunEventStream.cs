@@ -7,9 +7,15 @@ namespace FlowState.Flows;
 /// nobody watches; with watchers, events are numbered and written to every watcher's bounded channel in one order
 /// (one publisher at a time), and a full channel makes the run wait.
 /// </summary>
-internal sealed class RunEventStream(string runId, int capacity) : IDisposable
+internal sealed class RunEventStream(string runId, int capacity)
 {
-    private readonly SemaphoreSlim _publishing = new(1, 1);
+    // The publishing slot: 1 while a publisher holds it. Taken with one compare-exchange when free (a SemaphoreSlim's
+    // two monitor enters a publish were a visible part of a watched step); contended publishers queue for it, and the
+    // holder hands it to the first of them still waiting.
+    private readonly Lock _slotLock = new();
+    private readonly Queue<TaskCompletionSource> _slotWaiters = new();
+    private int _slot;
+    private int _slotWaiting;
     private readonly Lock _watchersLock = new();
     private Channel<FlowEvent>[] _watchers = [];
     private long _sequence;
@@ -49,7 +55,7 @@ internal sealed class RunEventStream(string runId, int capacity) : IDisposable
     {
         // The common case, every watcher keeping up, completes without an asynchronous state machine: a step publishes
         // twice, and the machine was a visible part of a watched step's cost.
-        if (!_publishing.Wait(0, CancellationToken.None))
+        if (Interlocked.CompareExchange(ref _slot, 1, 0) != 0)
         {
             return PublishWhenFreeAsync(flowEvent, cancellationToken);
         }
@@ -80,14 +86,14 @@ internal sealed class RunEventStream(string runId, int capacity) : IDisposable
         {
             if (!handedOver)
             {
-                _publishing.Release();
+                ReleaseSlot();
             }
         }
     }
 
     private async ValueTask PublishWhenFreeAsync(FlowEvent flowEvent, CancellationToken cancellationToken)
     {
-        await _publishing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await TakeSlotAsync(cancellationToken).ConfigureAwait(false);
         // Numbered once, by the one publisher at a time, before any watcher can see it.
         flowEvent.Sequence = ++_sequence;
         await WriteFromAsync(flowEvent, Volatile.Read(ref _watchers), 0, cancellationToken).ConfigureAwait(false);
@@ -117,10 +123,58 @@ internal sealed class RunEventStream(string runId, int capacity) : IDisposable
         }
         finally
         {
-            _publishing.Release();
+            ReleaseSlot();
         }
     }
 
-    /// <summary>Called by the hub once neither an execution nor a watcher uses the stream.</summary>
-    public void Dispose() => _publishing.Dispose();
+    /// <summary>Waits for the publishing slot; cancelled, the caller does not hold it.</summary>
+    private async Task TakeSlotAsync(CancellationToken cancellationToken)
+    {
+        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_slotLock)
+        {
+            _slotWaiters.Enqueue(waiter);
+            Interlocked.Increment(ref _slotWaiting);
+        }
+
+        // Freed after this publisher queued but before a holder saw it waiting: take it and give it to the first in line.
+        if (Interlocked.CompareExchange(ref _slot, 1, 0) == 0)
+        {
+            HandSlotOn();
+        }
+
+        // Handed over and cancelled race for the waiter; whichever wins decides whether this publisher holds the slot.
+        using (cancellationToken.UnsafeRegister(static (state, token) => ((TaskCompletionSource)state!).TrySetCanceled(token), waiter))
+        {
+            await waiter.Task.ConfigureAwait(false);
+        }
+    }
+
+    private void ReleaseSlot()
+    {
+        Interlocked.Exchange(ref _slot, 0);
+        if (Volatile.Read(ref _slotWaiting) != 0 && Interlocked.CompareExchange(ref _slot, 1, 0) == 0)
+        {
+            HandSlotOn();
+        }
+    }
+
+    /// <summary>Gives the slot (held by the caller) to the first waiter not cancelled, or frees it when none is left.</summary>
+    private void HandSlotOn()
+    {
+        lock (_slotLock)
+        {
+            while (_slotWaiters.TryDequeue(out var waiter))
+            {
+                Interlocked.Decrement(ref _slotWaiting);
+                if (waiter.TrySetResult())
+                {
+                    return;
+                }
+            }
+
+            Interlocked.Exchange(ref _slot, 0);
+        }
+    }
+
 }
