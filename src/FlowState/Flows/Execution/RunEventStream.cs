@@ -9,13 +9,13 @@ namespace FlowState.Flows;
 /// </summary>
 internal sealed class RunEventStream(string runId, int capacity)
 {
-    // The publishing slot: 1 while a publisher holds it. Taken with one compare-exchange when free (a SemaphoreSlim's
+    // The publishing turn: 1 while a publisher holds it. Taken with one compare-exchange when free (a SemaphoreSlim's
     // two monitor enters a publish were a visible part of a watched step); contended publishers queue for it, and the
     // holder hands it to the first of them still waiting.
-    private readonly Lock _slotLock = new();
-    private readonly Queue<TaskCompletionSource> _slotWaiters = new();
-    private int _slot;
-    private int _slotWaiting;
+    private readonly Lock _turnLock = new();
+    private readonly Queue<TaskCompletionSource> _turnWaiters = new();
+    private int _turn;
+    private int _turnWaiting;
     private readonly Lock _watchersLock = new();
     private Channel<FlowEvent>[] _watchers = [];
     private long _sequence;
@@ -55,7 +55,7 @@ internal sealed class RunEventStream(string runId, int capacity)
     {
         // The common case, every watcher keeping up, completes without an asynchronous state machine: a step publishes
         // twice, and the machine was a visible part of a watched step's cost.
-        if (Interlocked.CompareExchange(ref _slot, 1, 0) != 0)
+        if (Interlocked.CompareExchange(ref _turn, 1, 0) != 0)
         {
             return PublishWhenFreeAsync(flowEvent, cancellationToken);
         }
@@ -69,7 +69,7 @@ internal sealed class RunEventStream(string runId, int capacity)
             {
                 if (!watchers[i].Writer.TryWrite(flowEvent))
                 {
-                    // Full (or closed): the rest is written asynchronously, still holding the publishing slot.
+                    // Full (or closed): the rest is written asynchronously, still holding the publishing turn.
                     handedOver = true;
                     return WriteFromAsync(flowEvent, watchers, i, cancellationToken);
                 }
@@ -86,20 +86,20 @@ internal sealed class RunEventStream(string runId, int capacity)
         {
             if (!handedOver)
             {
-                ReleaseSlot();
+                ReleaseTurn();
             }
         }
     }
 
     private async ValueTask PublishWhenFreeAsync(FlowEvent flowEvent, CancellationToken cancellationToken)
     {
-        await TakeSlotAsync(cancellationToken).ConfigureAwait(false);
+        await TakeTurnAsync(cancellationToken).ConfigureAwait(false);
         // Numbered once, by the one publisher at a time, before any watcher can see it.
         flowEvent.Sequence = ++_sequence;
         await WriteFromAsync(flowEvent, Volatile.Read(ref _watchers), 0, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Writes to the watchers from <paramref name="first"/> on, waiting for room, then frees the publishing slot.</summary>
+    /// <summary>Writes to the watchers from <paramref name="first"/> on, waiting for room, then frees the publishing turn.</summary>
     private async ValueTask WriteFromAsync(FlowEvent flowEvent, Channel<FlowEvent>[] watchers, int first, CancellationToken cancellationToken)
     {
         try
@@ -123,57 +123,57 @@ internal sealed class RunEventStream(string runId, int capacity)
         }
         finally
         {
-            ReleaseSlot();
+            ReleaseTurn();
         }
     }
 
-    /// <summary>Waits for the publishing slot; cancelled, the caller does not hold it.</summary>
-    private async Task TakeSlotAsync(CancellationToken cancellationToken)
+    /// <summary>Waits for the publishing turn; cancelled, the caller does not hold it.</summary>
+    private async Task TakeTurnAsync(CancellationToken cancellationToken)
     {
         var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_slotLock)
+        lock (_turnLock)
         {
-            _slotWaiters.Enqueue(waiter);
-            Interlocked.Increment(ref _slotWaiting);
+            _turnWaiters.Enqueue(waiter);
+            Interlocked.Increment(ref _turnWaiting);
         }
 
         // Freed after this publisher queued but before a holder saw it waiting: take it and give it to the first in line.
-        if (Interlocked.CompareExchange(ref _slot, 1, 0) == 0)
+        if (Interlocked.CompareExchange(ref _turn, 1, 0) == 0)
         {
-            HandSlotOn();
+            HandTurnOn();
         }
 
-        // Handed over and cancelled race for the waiter; whichever wins decides whether this publisher holds the slot.
+        // Handed over and cancelled race for the waiter; whichever wins decides whether this publisher holds the turn.
         using (cancellationToken.UnsafeRegister(static (state, token) => ((TaskCompletionSource)state!).TrySetCanceled(token), waiter))
         {
             await waiter.Task.ConfigureAwait(false);
         }
     }
 
-    private void ReleaseSlot()
+    private void ReleaseTurn()
     {
-        Interlocked.Exchange(ref _slot, 0);
-        if (Volatile.Read(ref _slotWaiting) != 0 && Interlocked.CompareExchange(ref _slot, 1, 0) == 0)
+        Interlocked.Exchange(ref _turn, 0);
+        if (Volatile.Read(ref _turnWaiting) != 0 && Interlocked.CompareExchange(ref _turn, 1, 0) == 0)
         {
-            HandSlotOn();
+            HandTurnOn();
         }
     }
 
-    /// <summary>Gives the slot (held by the caller) to the first waiter not cancelled, or frees it when none is left.</summary>
-    private void HandSlotOn()
+    /// <summary>Gives the turn (held by the caller) to the first waiter not cancelled, or frees it when none is left.</summary>
+    private void HandTurnOn()
     {
-        lock (_slotLock)
+        lock (_turnLock)
         {
-            while (_slotWaiters.TryDequeue(out var waiter))
+            while (_turnWaiters.TryDequeue(out var waiter))
             {
-                Interlocked.Decrement(ref _slotWaiting);
+                Interlocked.Decrement(ref _turnWaiting);
                 if (waiter.TrySetResult())
                 {
                     return;
                 }
             }
 
-            Interlocked.Exchange(ref _slot, 0);
+            Interlocked.Exchange(ref _turn, 0);
         }
     }
 
