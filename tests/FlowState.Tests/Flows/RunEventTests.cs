@@ -147,6 +147,40 @@ public sealed class RunEventTests
             steps);
     }
 
+    [Fact]
+    public async Task A_run_s_events_stay_in_time_order_when_the_wall_clock_is_set_back_during_the_run()
+    {
+        var started = new DateTimeOffset(2026, 12, 7, 9, 0, 0, TimeSpan.Zero);
+        var clock = new WallClockSetBack(started);
+        await using var store = new StateStore(new StateStoreOptions { TimeProvider = clock });
+        var flow = new FlowBuilder("clocked").Sequence(
+        [
+            Node.Create("a", (_, _) =>
+            {
+                clock.Advance(TimeSpan.FromSeconds(5));
+                return ValueTask.FromResult<string?>(null);
+            }),
+            Node.Create("b", (_, _) =>
+            {
+                clock.SetWallClockBack(TimeSpan.FromHours(1));
+                clock.Advance(TimeSpan.FromSeconds(7));
+                return ValueTask.FromResult<string?>(null);
+            }),
+        ]).Build();
+
+        var events = new List<FlowEvent>();
+        await foreach (var flowEvent in new FlowRunner(store).StreamAsync(flow))
+        {
+            events.Add(flowEvent);
+        }
+
+        Assert.Equal(FlowEventKind.RunStarted, events[0].Kind);
+        Assert.Equal(FlowEventKind.RunCompleted, events[^1].Kind);
+        Assert.Equal(started, events[0].Timestamp);
+        Assert.Equal(started.AddSeconds(12), events[^1].Timestamp);
+        Assert.Equal(events.Select(e => e.Timestamp).Order(), events.Select(e => e.Timestamp));
+    }
+
     private static FlowEvent Event(FlowEventKind kind, string? node, int index) =>
         new() { Kind = kind, RunId = "run", Flow = "flow", Timestamp = DateTimeOffset.UnixEpoch, Node = node, StepIndex = index };
 
@@ -168,6 +202,49 @@ public sealed class RunEventTests
             while (channel.Reader.TryRead(out var flowEvent))
             {
                 events.Add(flowEvent);
+            }
+        }
+    }
+
+    /// <summary>A clock whose timestamps only advance and whose wall-clock time can be set back, as an NTP step does.</summary>
+    private sealed class WallClockSetBack(DateTimeOffset start) : TimeProvider
+    {
+        private readonly Lock _lock = new();
+        private DateTimeOffset _wall = start;
+        private long _ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override DateTimeOffset GetUtcNow()
+        {
+            lock (_lock)
+            {
+                return _wall;
+            }
+        }
+
+        public override long GetTimestamp()
+        {
+            lock (_lock)
+            {
+                return _ticks;
+            }
+        }
+
+        public void Advance(TimeSpan by)
+        {
+            lock (_lock)
+            {
+                _wall += by;
+                _ticks += by.Ticks;
+            }
+        }
+
+        public void SetWallClockBack(TimeSpan by)
+        {
+            lock (_lock)
+            {
+                _wall -= by;
             }
         }
     }

@@ -253,7 +253,10 @@ internal sealed class RunExecution : IDisposable
     }
 
     /// <summary>A new event of this run, stamped now.</summary>
-    public FlowEvent NewEvent(FlowEventKind kind) => new() { Kind = kind, RunId = RunId, Flow = _record.Flow, Timestamp = Time.GetUtcNow() };
+    public FlowEvent NewEvent(FlowEventKind kind) => new() { Kind = kind, RunId = RunId, Flow = _record.Flow, Timestamp = StampNow() };
+
+    /// <summary>Now, on the execution's event clock (see <see cref="WallTimeAt"/>): what every event of the execution is stamped by.</summary>
+    public DateTimeOffset StampNow() => WallTimeAt(Time.GetTimestamp());
 
     /// <summary>A step's event, built in one go (two of them per step while the run is watched).</summary>
     public FlowEvent StepEvent(
@@ -299,15 +302,15 @@ internal sealed class RunExecution : IDisposable
 
     /// <summary>The time a step's event happened: its start's time plus the time since, or now when the start was not stamped (the run was not watched then).</summary>
     private DateTimeOffset StampAfter(DateTimeOffset startedAt, TimeSpan? elapsed) =>
-        startedAt == default || elapsed is not { } since ? Time.GetUtcNow() : startedAt + since;
+        startedAt == default || elapsed is not { } since ? StampNow() : startedAt + since;
 
     private TimeSpan? Elapsed(long started) => started == 0 ? null : Time.GetElapsedTime(started);
 
     /// <summary>
     /// The wall-clock time of <paramref name="timestamp"/> (one of <see cref="Time"/>'s timestamps): the execution's
-    /// first stamped step reads the wall clock once, later ones add their distance from it. A clock read was a visible
-    /// part of a watched step in memory (docs/performance.md), and step events stay in time order within the execution
-    /// even if the wall clock is set back meanwhile.
+    /// first event reads the wall clock once, later ones add their distance from it. A clock read was a visible part of
+    /// a watched step in memory (docs/performance.md), and the execution's events stay in time order even if the wall
+    /// clock is set back meanwhile.
     /// </summary>
     private DateTimeOffset WallTimeAt(long timestamp)
     {

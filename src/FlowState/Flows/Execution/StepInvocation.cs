@@ -58,7 +58,7 @@ internal sealed class StepInvocation(
     /// <summary>Tells the run's watchers that exec attempt <paramref name="attempt"/> failed and runs again.</summary>
     public ValueTask RetryingAsync(Exception exception, int attempt) =>
         Run.IsWatched
-            ? Run.PublishAsync(Run.StepEvent(FlowEventKind.StepRetrying, this, Run.Time.GetUtcNow(), error: exception.Message, attempt: attempt), CancellationToken)
+            ? Run.PublishAsync(Run.StepEvent(FlowEventKind.StepRetrying, this, Run.StampNow(), error: exception.Message, attempt: attempt), CancellationToken)
             : ValueTask.CompletedTask;
 
     public void RecordAttempt(int attempt)
