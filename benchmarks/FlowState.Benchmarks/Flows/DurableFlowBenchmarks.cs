@@ -76,18 +76,20 @@ internal static class DurableFlowBenchmarks
         // Run events: the same runs with every event read — by a watcher in the process (StreamAsync), or by a follower
         // of the store's change feed (FollowAsync, what another process would use) — against none, sample by sample.
         var observed = durabilityOnly ? [] : new[] { (FlowObserver.Watcher, "every event read by a watcher"), (FlowObserver.Follower, "every run followed through the change feed") };
+        // Machine: each step waits for its fsync, so the rows say what observing costs beside a durable step as well;
+        // null: in memory.
+        var eventSamples = new (string Label, Durability? Durability, int ConcurrentRuns)[]
+        {
+            ("SQLite, Machine", Durability.Machine, 1), ("SQLite, Process", Durability.Process, 1), ("SQLite, Process", Durability.Process, 16), ("in memory", null, 1),
+        };
         if (observed.Length != 0)
         {
-            await WarmUpObservedAsync(root, TimeSpan.FromSeconds(quick ? 4 : 8));
+            await WarmUpObservedAsync(root, eventSamples, TimeSpan.FromSeconds(quick ? 4 : 8));
         }
 
         foreach (var (observer, what) in observed)
         {
-            // Machine: each step waits for its fsync, so the rows say what observing costs beside a durable step as well.
-            foreach (var (label, durability, concurrentRuns) in new (string, Durability?, int)[]
-            {
-                ("SQLite, Machine", Durability.Machine, 1), ("SQLite, Process", Durability.Process, 1), ("SQLite, Process", Durability.Process, 16), ("in memory", null, 1),
-            })
+            foreach (var (label, durability, concurrentRuns) in eventSamples)
             {
                 var runs = durability is not { } onDisk ? (quick ? 2000 : 5000) : RunsPerSample(onDisk, concurrentRuns, quick);
                 var off = new List<double>();
@@ -145,12 +147,12 @@ internal static class DurableFlowBenchmarks
     }
 
     /// <summary>
-    /// Every kind of sample the event rows take (not observed, watched, followed; in memory and on SQLite, 1 and 16 runs)
-    /// run untimed, round after round, for <paramref name="time"/>. Without it the rows compared code the runtime had
+    /// Every kind of sample the event rows take (<paramref name="samples"/>, each not observed, watched and followed)
+    /// run untimed with a few runs each, round after round, for <paramref name="time"/>. Without it the rows compared code the runtime had
     /// not finished compiling: a probe of 4,000 in-memory runs a sample still climbed after 14 samples (not observed
     /// 80k to 407k steps/s, 470k once warm; watched 42k to 316k, 355k once warm).
     /// </summary>
-    private static async Task WarmUpObservedAsync(string root, TimeSpan time)
+    private static async Task WarmUpObservedAsync(string root, (string Label, Durability? Durability, int ConcurrentRuns)[] samples, TimeSpan time)
     {
         var rounds = 0;
         var watch = Stopwatch.StartNew();
@@ -158,10 +160,13 @@ internal static class DurableFlowBenchmarks
         {
             foreach (var mode in new[] { FlowObserver.None, FlowObserver.Watcher, FlowObserver.Follower })
             {
-                await InMemoryStepsPerSecondAsync(1, 500, mode, warmUpRuns: 0);
-                await StepsPerSecondAsync(root, Durability.Process, 1, 100, mode, warmUpRuns: 0);
-                await StepsPerSecondAsync(root, Durability.Process, 16, 200, mode, warmUpRuns: 0);
-                await StepsPerSecondAsync(root, Durability.Machine, 1, 5, mode, warmUpRuns: 0);
+                foreach (var (_, durability, concurrentRuns) in samples)
+                {
+                    // A fifth of a full sample's runs (a tenth in memory): short rounds, so that every kind recurs within the time.
+                    _ = durability is not { } onDisk
+                        ? await InMemoryStepsPerSecondAsync(concurrentRuns, 500, mode, warmUpRuns: 0)
+                        : await StepsPerSecondAsync(root, onDisk, concurrentRuns, RunsPerSample(onDisk, concurrentRuns, quick: false) / 5, mode, warmUpRuns: 0);
+                }
             }
 
             rounds++;
