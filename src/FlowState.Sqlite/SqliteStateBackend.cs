@@ -335,7 +335,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         SqliteEntryRows? rows = null;
         try
         {
-            rows = new SqliteEntryRows(connection, sql, _options.Path);
+            rows = new SqliteEntryRows(connection, sql, _options.Path, SqliteDirectCalls.Shared);
             rows.Start(parameters);
             return rows;
         }
@@ -799,7 +799,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         Execute($"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds};");
     }
 
-    private void PrepareGet() => _get = new SqliteEntryRows(Connection(), $"SELECT {Columns} FROM flowstate_entries WHERE scope = ?1 AND key = ?2;", _options.Path);
+    private void PrepareGet() => _get = new SqliteEntryRows(Connection(), $"SELECT {Columns} FROM flowstate_entries WHERE scope = ?1 AND key = ?2;", _options.Path, SqliteDirectCalls.Shared);
 
     /// <summary>The row of one key in the entries table, read in the connection's transaction if it has one.</summary>
     private BackendEntry? ReadOne(string scopeKey, string key)

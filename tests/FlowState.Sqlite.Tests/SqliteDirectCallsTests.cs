@@ -1,0 +1,111 @@
+using System.Runtime.InteropServices;
+using FlowState.Conformance;
+using Microsoft.Data.Sqlite;
+using Xunit;
+
+namespace FlowState.Sqlite.Tests;
+
+/// <summary>
+/// Rows read straight from the SQLite library are the rows SQLitePCLRaw reads, and the straight calls go only into the
+/// library instance SQLitePCLRaw itself uses.
+/// </summary>
+public sealed class SqliteDirectCallsTests : IDisposable
+{
+    private const string Columns = "scope, key, value, version, expires_at, ttl, sliding, checksum";
+
+    private readonly TemporaryDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public void The_library_SQLitePCLRaw_loaded_is_called_directly()
+    {
+        // Every SQLite test of this suite then reads its rows the direct way: the fallback is covered below.
+        Assert.NotNull(SqliteDirectCalls.Shared);
+    }
+
+    [Fact]
+    public void A_second_copy_of_the_library_is_not_called_directly()
+    {
+        var loaded = NativeLibrary.Load("e_sqlite3", typeof(SqliteDirectCalls).Assembly, null);
+        var original = Directory.GetFiles(AppContext.BaseDirectory, "libe_sqlite3.so", SearchOption.AllDirectories)
+            .First(file => file.Contains(RuntimeInformation.RuntimeIdentifier, StringComparison.Ordinal) || file.Contains("linux-x64", StringComparison.Ordinal));
+        var copy = _directory.File("libe_sqlite3.so");
+        File.Copy(original, copy);
+        var second = NativeLibrary.Load(copy);
+        try
+        {
+            Assert.NotNull(SqliteDirectCalls.From(loaded));
+            Assert.Null(SqliteDirectCalls.From(second));
+        }
+        finally
+        {
+            NativeLibrary.Free(second);
+        }
+    }
+
+    [Fact]
+    public async Task Rows_read_directly_are_the_rows_read_through_SQLitePCLRaw()
+    {
+        var path = _directory.File("rows.db");
+        await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }))
+        {
+            await store.SetAsync("plain", 1);
+            await store.SetAsync("sn\u00f6-\u2603", "v\u00e4lue");
+            await store.SetAsync("large", new string('x', 5_000));
+            await store.For(StateScope.Step("w\u00e9", "s")).SetAsync("step", new { done = true }, new StateWriteOptions { TimeToLive = TimeSpan.FromHours(1), SlidingExpiration = true });
+        }
+
+        var direct = ReadAll(path, SqliteDirectCalls.Shared ?? throw new InvalidOperationException("no direct calls here"));
+        var throughSqlitePclRaw = ReadAll(path, null);
+
+        Assert.Equal(4, direct.Count);
+        Assert.Equal(throughSqlitePclRaw.Count, direct.Count);
+        for (var i = 0; i < direct.Count; i++)
+        {
+            Assert.Equal(throughSqlitePclRaw[i] with { Value = [] }, direct[i] with { Value = [] });
+            Assert.Equal(throughSqlitePclRaw[i].Value, direct[i].Value);
+        }
+
+        Assert.Contains(direct, entry => entry.Key == "step" && entry.Sliding && entry.TimeToLiveTicks == TimeSpan.FromHours(1).Ticks);
+        Assert.Contains(direct, entry => entry.Key == "large" && entry.Value.Length > 5_000);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_row_that_fails_its_checksum_is_a_corruption_error_either_way(bool directly)
+    {
+        var path = _directory.File($"tampered-{directly}.db");
+        await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }))
+        {
+            await store.SetAsync("balance", 100);
+        }
+
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE flowstate_entries SET value = CAST('900' AS BLOB) WHERE key = 'balance';";
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+
+        var ex = Assert.Throws<StateCorruptedException>(() => ReadAll(path, directly ? SqliteDirectCalls.Shared : null));
+        Assert.Contains("'balance'", ex.Message, StringComparison.Ordinal);
+    }
+
+    private static List<BackendEntry> ReadAll(string path, SqliteDirectCalls? direct)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var rows = new SqliteEntryRows(connection, $"SELECT {Columns} FROM flowstate_entries ORDER BY scope, key;", path, direct);
+        rows.Start();
+        var entries = new List<BackendEntry>();
+        while (rows.TryRead(out var entry))
+        {
+            entries.Add(entry);
+        }
+
+        return entries;
+    }
+}
