@@ -1,5 +1,6 @@
-using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
 namespace FlowState.Sqlite;
@@ -7,10 +8,9 @@ namespace FlowState.Sqlite;
 /// <summary>
 /// SQLite's row functions called straight into the native library that <c>Microsoft.Data.Sqlite</c> uses, for the scans
 /// that read every row: a store opening reads a million rows with nine native calls each. Through SQLitePCLRaw each
-/// call adds a reference count on the statement's <see cref="SafeHandle"/> and a full transition out of managed code;
-/// here the column reads skip both (they are short, never block and never call back), a fifth or more of a store's
-/// opening (docs/performance.md). Used only when the library is provably the very one loaded for SQLitePCLRaw (see
-/// <see cref="From"/>); otherwise rows are read through SQLitePCLRaw.
+/// call takes and releases a reference on the statement's <see cref="SafeHandle"/> besides (two interlocked operations),
+/// an eighth to a fifth of a store's opening (docs/performance.md). Used only when the library is provably the very one
+/// loaded for SQLitePCLRaw (see <see cref="From"/>); otherwise rows are read through SQLitePCLRaw.
 /// </summary>
 internal sealed unsafe class SqliteDirectCalls
 {
@@ -19,16 +19,16 @@ internal sealed unsafe class SqliteDirectCalls
     private static readonly Lazy<SqliteDirectCalls?> SharedCalls = new(Load);
 
     private readonly delegate* unmanaged[Cdecl]<IntPtr, int> _step;
-    private readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<IntPtr, int, byte*> _columnBlob;
-    private readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<IntPtr, int, int> _columnBytes;
-    private readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<IntPtr, int, long> _columnInt64;
+    private readonly delegate* unmanaged[Cdecl]<IntPtr, int, byte*> _columnBlob;
+    private readonly delegate* unmanaged[Cdecl]<IntPtr, int, int> _columnBytes;
+    private readonly delegate* unmanaged[Cdecl]<IntPtr, int, long> _columnInt64;
 
     private SqliteDirectCalls(IntPtr step, IntPtr columnBlob, IntPtr columnBytes, IntPtr columnInt64)
     {
         _step = (delegate* unmanaged[Cdecl]<IntPtr, int>)step;
-        _columnBlob = (delegate* unmanaged[Cdecl, SuppressGCTransition]<IntPtr, int, byte*>)columnBlob;
-        _columnBytes = (delegate* unmanaged[Cdecl, SuppressGCTransition]<IntPtr, int, int>)columnBytes;
-        _columnInt64 = (delegate* unmanaged[Cdecl, SuppressGCTransition]<IntPtr, int, long>)columnInt64;
+        _columnBlob = (delegate* unmanaged[Cdecl]<IntPtr, int, byte*>)columnBlob;
+        _columnBytes = (delegate* unmanaged[Cdecl]<IntPtr, int, int>)columnBytes;
+        _columnInt64 = (delegate* unmanaged[Cdecl]<IntPtr, int, long>)columnInt64;
     }
 
     /// <summary>The direct calls into this process's SQLite library, or null when they cannot be proven safe.</summary>
@@ -73,6 +73,10 @@ internal sealed unsafe class SqliteDirectCalls
 
     private static SqliteDirectCalls? Load()
     {
+        // Microsoft.Data.Sqlite sets SQLitePCLRaw's provider up in its connection's static constructor: run it first,
+        // so the provider asked below is the one its connections use.
+        RuntimeHelpers.RunClassConstructor(typeof(SqliteConnection).TypeHandle);
+
         // Resolved as a DllImport of this assembly would be: the same deps.json probing SQLitePCLRaw's own imports get.
         if (raw.GetNativeLibraryName() != LibraryName
             || !NativeLibrary.TryLoad(LibraryName, typeof(SqliteDirectCalls).Assembly, null, out var library))

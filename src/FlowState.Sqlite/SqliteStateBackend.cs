@@ -279,7 +279,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         var next = 0;
         // Every storage key ends with '/' (0x2F), so a subtree is the range [prefix, prefix with its last '/' as '0').
         using (var rows = scopeKeyPrefix.Length == 0
-            ? QueryEntries(connection, $"SELECT {Columns} FROM flowstate_entries ORDER BY scope, key;")
+            ? QueryAllEntries(connection)
             : QueryEntries(
                 connection,
                 $"SELECT {Columns} FROM flowstate_entries WHERE scope >= ?1 AND scope < ?2 ORDER BY scope, key;",
@@ -326,6 +326,20 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
             {
                 yield return newer;
             }
+        }
+    }
+
+    /// <summary>Every row of the entries table in storage order (an opening reads them all): over a connection of the rows' own where SQLite allows.</summary>
+    private SqliteEntryRows QueryAllEntries(SqliteConnection connection)
+    {
+        var sql = $"SELECT {Columns} FROM flowstate_entries ORDER BY scope, key;";
+        try
+        {
+            return SqliteEntryRows.OverOwnConnection(_options.Path, _options.BusyTimeout, sql, SqliteDirectCalls.Shared) ?? QueryEntries(connection, sql);
+        }
+        catch (SqliteException ex)
+        {
+            throw Failure("read", ex);
         }
     }
 
