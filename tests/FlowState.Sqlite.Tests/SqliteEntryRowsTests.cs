@@ -6,12 +6,12 @@ using Xunit;
 namespace FlowState.Sqlite.Tests;
 
 /// <summary>
-/// Rows read straight from the SQLite library are the rows SQLitePCLRaw reads, and the straight calls go only into the
-/// library instance SQLitePCLRaw itself uses.
+/// How an opening reads its rows: straight from the SQLite library (the rows SQLitePCLRaw reads, and only from the library
+/// instance SQLitePCLRaw itself uses), over a read-only connection of their own without SQLite's connection mutex.
 /// </summary>
-public sealed class SqliteDirectCallsTests : IDisposable
+public sealed class SqliteEntryRowsTests : IDisposable
 {
-    private const string Columns = "scope, key, value, version, expires_at, ttl, sliding, checksum";
+    private const string AllRows = "SELECT scope, key, value, version, expires_at, ttl, sliding, checksum FROM flowstate_entries ORDER BY scope, key;";
 
     private readonly TemporaryDirectory _directory = new();
 
@@ -28,8 +28,10 @@ public sealed class SqliteDirectCallsTests : IDisposable
     public void A_second_copy_of_the_library_is_not_called_directly()
     {
         var loaded = NativeLibrary.Load("e_sqlite3", typeof(SqliteDirectCalls).Assembly, null);
-        var original = Directory.GetFiles(AppContext.BaseDirectory, "libe_sqlite3.so", SearchOption.AllDirectories)
-            .First(file => file.Contains(RuntimeInformation.RuntimeIdentifier, StringComparison.Ordinal) || file.Contains("linux-x64", StringComparison.Ordinal));
+        // The test output holds the library of every platform the package ships; this process loaded its own.
+        var platform = $"linux-{RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()}";
+        var candidates = Directory.GetFiles(AppContext.BaseDirectory, "libe_sqlite3.so", SearchOption.AllDirectories);
+        var original = candidates.Length == 1 ? candidates[0] : candidates.First(file => file.Contains(platform + Path.DirectorySeparatorChar, StringComparison.Ordinal));
         var copy = _directory.File("libe_sqlite3.so");
         File.Copy(original, copy);
         var second = NativeLibrary.Load(copy);
@@ -94,12 +96,49 @@ public sealed class SqliteDirectCallsTests : IDisposable
         Assert.Contains("'balance'", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Rows_over_a_connection_of_their_own_are_the_rows_read_through_the_store_s_connection()
+    {
+        var path = _directory.File("own.db");
+        await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }))
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                await store.For(StateScope.Workflow("run-" + (i % 5))).SetAsync("k" + i, new { i });
+            }
+        }
+
+        var throughConnection = ReadAll(path, SqliteDirectCalls.Shared);
+        List<BackendEntry> own;
+        using (var rows = SqliteEntryRows.OverOwnConnection(path, TimeSpan.FromSeconds(5), AllRows, SqliteDirectCalls.Shared))
+        {
+            Assert.NotNull(rows);
+            own = Drain(rows);
+        }
+
+        Assert.Equal(50, own.Count);
+        Assert.Equal(throughConnection.Select(e => (e.ScopeKey, e.Key, e.Version, Convert.ToHexString(e.Value))), own.Select(e => (e.ScopeKey, e.Key, e.Version, Convert.ToHexString(e.Value))));
+    }
+
+    [Fact]
+    public void A_file_SQLite_cannot_open_read_only_gives_no_rows_of_their_own()
+    {
+        Assert.Null(SqliteEntryRows.OverOwnConnection(_directory.File("missing.db"), TimeSpan.FromSeconds(5), AllRows, SqliteDirectCalls.Shared));
+        Assert.False(File.Exists(_directory.File("missing.db")));
+    }
+
+    /// <summary>Every row of the file at <paramref name="path"/>, read through a connection of Microsoft.Data.Sqlite.</summary>
     private static List<BackendEntry> ReadAll(string path, SqliteDirectCalls? direct)
     {
         using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
         connection.Open();
-        using var rows = new SqliteEntryRows(connection, $"SELECT {Columns} FROM flowstate_entries ORDER BY scope, key;", path, direct);
+        using var rows = new SqliteEntryRows(connection, AllRows, path, direct);
         rows.Start();
+        return Drain(rows);
+    }
+
+    private static List<BackendEntry> Drain(SqliteEntryRows rows)
+    {
         var entries = new List<BackendEntry>();
         while (rows.TryRead(out var entry))
         {
