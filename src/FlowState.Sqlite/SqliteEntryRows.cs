@@ -55,8 +55,10 @@ internal sealed class SqliteEntryRows : IDisposable
     /// of the twelve calls a row otherwise (its library is built to serialize every connection), about a tenth of an
     /// opening's time. Such a connection must be used by one thread at a time, which rows are; it is closed with them.
     /// </summary>
-    /// <returns>The rows, started; null when SQLite cannot open the file that way (the caller reads through its own connection).</returns>
-    /// <exception cref="SqliteException">SQLite failed on the query.</exception>
+    /// <returns>
+    /// The rows, started; null when SQLite cannot open the file or prepare the query that way: the caller reads through
+    /// its own connection, where a real fault of the file shows again.
+    /// </returns>
     public static SqliteEntryRows? OverOwnConnection(string path, TimeSpan busyTimeout, string sql, SqliteDirectCalls? direct)
     {
         if (raw.sqlite3_open_v2(path, out var database, raw.SQLITE_OPEN_READONLY | raw.SQLITE_OPEN_NOMUTEX, null) != raw.SQLITE_OK)
@@ -72,10 +74,11 @@ internal sealed class SqliteEntryRows : IDisposable
             rows.Start();
             return rows;
         }
-        catch
+        catch (SqliteException)
         {
+            // SQLite opens files lazily: what it could not read shows first here.
             database.Dispose();
-            throw;
+            return null;
         }
     }
 

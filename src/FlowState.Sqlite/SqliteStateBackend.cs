@@ -333,14 +333,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
     private SqliteEntryRows QueryAllEntries(SqliteConnection connection)
     {
         var sql = $"SELECT {Columns} FROM flowstate_entries ORDER BY scope, key;";
-        try
-        {
-            return SqliteEntryRows.OverOwnConnection(_options.Path, _options.BusyTimeout, sql, SqliteDirectCalls.Shared) ?? QueryEntries(connection, sql);
-        }
-        catch (SqliteException ex)
-        {
-            throw Failure("read", ex);
-        }
+        return SqliteEntryRows.OverOwnConnection(_options.Path, _options.BusyTimeout, sql, SqliteDirectCalls.Shared) ?? QueryEntries(connection, sql);
     }
 
     /// <summary>A query over the entries table, started, its rows read through <see cref="SqliteEntryRows"/>.</summary>

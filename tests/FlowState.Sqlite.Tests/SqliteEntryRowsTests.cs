@@ -127,6 +127,16 @@ public sealed class SqliteEntryRowsTests : IDisposable
         Assert.False(File.Exists(_directory.File("missing.db")));
     }
 
+    [Fact]
+    public async Task A_file_SQLite_opens_but_cannot_read_gives_no_rows_of_their_own()
+    {
+        // SQLite opens lazily: a file that is no database opens, and fails when the query is prepared.
+        var path = _directory.File("garbage.db");
+        await File.WriteAllBytesAsync(path, Enumerable.Range(0, 8192).Select(i => (byte)(i * 31)).ToArray());
+
+        Assert.Null(SqliteEntryRows.OverOwnConnection(path, TimeSpan.FromSeconds(5), AllRows, SqliteDirectCalls.Shared));
+    }
+
     /// <summary>Every row of the file at <paramref name="path"/>, read through a connection of Microsoft.Data.Sqlite.</summary>
     private static List<BackendEntry> ReadAll(string path, SqliteDirectCalls? direct)
     {
