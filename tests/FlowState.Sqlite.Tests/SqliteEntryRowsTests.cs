@@ -78,19 +78,8 @@ public sealed class SqliteEntryRowsTests : IDisposable
     [InlineData(false)]
     public async Task A_row_that_fails_its_checksum_is_a_corruption_error_either_way(bool directly)
     {
-        var path = _directory.File($"tampered-{directly}.db");
-        await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }))
-        {
-            await store.SetAsync("balance", 100);
-        }
-
-        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE flowstate_entries SET value = CAST('900' AS BLOB) WHERE key = 'balance';";
-            Assert.Equal(1, command.ExecuteNonQuery());
-        }
+        var path = await SqliteFileChangedBehindTheStore.BalanceAsync(
+            _directory.File($"tampered-{directly}.db"), "UPDATE flowstate_entries SET value = CAST('900' AS BLOB) WHERE key = 'balance';");
 
         var ex = Assert.Throws<StateCorruptedException>(() => ReadAll(path, directly ? SqliteDirectCalls.Shared : null));
         Assert.Contains("'balance'", ex.Message, StringComparison.Ordinal);

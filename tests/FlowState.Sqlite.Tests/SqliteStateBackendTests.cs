@@ -253,19 +253,6 @@ public sealed class SqliteStateBackendTests : IDisposable
     }
 
     // A store file holding balance = 100, then changed behind the store by one statement that touches that one row.
-    private async Task<string> BalanceChangedBehindTheStoreAsync(string name, string sql)
-    {
-        var path = _directory.File(name);
-        await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }))
-        {
-            await store.SetAsync("balance", 100);
-        }
-
-        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        Assert.Equal(1, command.ExecuteNonQuery());
-        return path;
-    }
+    private Task<string> BalanceChangedBehindTheStoreAsync(string name, string sql) =>
+        SqliteFileChangedBehindTheStore.BalanceAsync(_directory.File(name), sql);
 }
