@@ -63,6 +63,9 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
     private long _activeBytes;
     private Task _fold = Task.CompletedTask;
 
+    // The opening's structure check, while it runs beside the opening's scan (null: none, or it ran at once).
+    private SqliteStructureCheck? _check;
+
     // Reads through a bounded store (paged-out values) come from any thread while the group-commit flusher writes: the
     // main connection is used by one thread at a time.
     private readonly Lock _gate = new();
@@ -128,7 +131,12 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
 
             if (_options.VerifyOnOpen)
             {
-                VerifyStructure();
+                // Beside the opening's scan where SQLite allows; what writes to the file waits for it.
+                _check = SqliteStructureCheck.Start(_options.Path, _options.BusyTimeout);
+                if (_check is null)
+                {
+                    SqliteStructureCheck.Run(Connection(), _options.Path);
+                }
             }
 
             using (var transaction = _connection.BeginTransaction())
@@ -139,6 +147,8 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                     case null when Scalar("SELECT count(*) FROM sqlite_master WHERE name = 'flowstate_entries';", transaction) is not 0L:
                         throw new StateCorruptedException($"SQLite file '{_options.Path}' is damaged: it has FlowState's entries table but no schema record. Restore it from a backup.") { Location = _options.Path };
                     case null:
+                        ThrowIfDamaged();
+
                         // Log files under this name belong to a database that is gone (its file deleted or moved).
                         SqliteWriteAheadLog.Delete(_options.Path);
                         Execute(
@@ -160,12 +170,14 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                         Execute($"INSERT INTO flowstate_schema (name, version) VALUES ('entries', {SchemaVersion});", transaction);
                         break;
                     case 1L:
+                        ThrowIfDamaged();
                         UpgradeFromVersion1(transaction);
                         CreateLog(transaction);
                         Execute($"UPDATE flowstate_schema SET version = {SchemaVersion} WHERE name = 'entries';", transaction);
                         SqliteLog.SchemaUpgraded(_logger, _options.Path, 1, SchemaVersion);
                         break;
                     case 2L:
+                        ThrowIfDamaged();
                         SqliteLog.SchemaUpgraded(_logger, _options.Path, 2, SchemaVersion);
                         CreateLog(transaction);
                         Execute($"UPDATE flowstate_schema SET version = {SchemaVersion} WHERE name = 'entries';", transaction);
@@ -173,6 +185,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                     case 3L:
                         // Version 4 keeps commits in the log files beside the database: an older FlowState, which does
                         // not read them, must refuse the file. What the version-3 log table holds is folded below.
+                        ThrowIfDamaged();
                         SqliteLog.SchemaUpgraded(_logger, _options.Path, 3, SchemaVersion);
                         Execute($"UPDATE flowstate_schema SET version = {SchemaVersion} WHERE name = 'entries';", transaction);
                         break;
@@ -202,7 +215,8 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                 SqliteLog.LogTailDropped(_logger, _options.Path, replay.Through + 1, replay.Dropped);
             }
 
-            _log = SqliteWriteAheadLog.Open(_options.Path, _logId, replay);
+            // A damaged database's log files are left as they are, for whoever restores it.
+            _log = SqliteWriteAheadLog.Open(_options.Path, _logId, replay, beforeCut: ThrowIfDamaged);
             foreach (var record in replay.Records)
             {
                 if (record.File != _log.ActiveIndex)
@@ -230,17 +244,17 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         }
         catch (SqliteException ex)
         {
-            Close();
+            CloseAfterFailedOpen();
             throw Failure("open", ex);
         }
         catch (IOException ex)
         {
-            Close();
+            CloseAfterFailedOpen();
             throw new StateBackendException($"SQLite file '{_options.Path}' could not open its write-ahead log files ({SqliteWriteAheadLog.FilePath(_options.Path, 0)}, -1): {ex.Message}", ex);
         }
         catch
         {
-            Close();
+            CloseAfterFailedOpen();
             throw;
         }
     }
@@ -299,7 +313,13 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                 }
                 catch (SqliteException ex)
                 {
+                    ThrowIfDamaged();
                     throw Failure("read", ex);
+                }
+                catch (StateCorruptedException)
+                {
+                    ThrowIfDamaged();
+                    throw;
                 }
 
                 // Merged in the database's order; a logged change of the same key replaces the row.
@@ -319,6 +339,9 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                 }
             }
         }
+
+        // An opening's scan ends once the structure check is over, so that opening a damaged file fails.
+        ThrowIfDamaged();
 
         for (; next < logged.Count; next++)
         {
@@ -411,6 +434,8 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
                 return ValueTask.FromResult(ReadOnlyGet(scopeKey, key));
             }
 
+            ThrowIfDamaged();
+
             lock (_mapsGate)
             {
                 if (_active.TryGetValue((scopeKey, key), out var logged) || (_sealed?.TryGetValue((scopeKey, key), out logged) ?? false))
@@ -451,6 +476,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         lock (_appendGate)
         {
             var log = _log ?? throw new InvalidOperationException($"The SQLite backend '{_options.Path}' is not open; open the store with StateStore.OpenAsync.");
+            ThrowIfDamaged();
             if (!_fold.IsCompleted && (_activeRows >= FoldLagLimit * (long)_options.FoldThreshold || _activeBytes >= FoldLagLimit * FoldThresholdBytes))
             {
                 _fold.Wait();
@@ -530,6 +556,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
 
     private void FoldSealed()
     {
+        ThrowIfDamaged();
         FoldIntoEntries(_sealed!, _sealedThrough);
         _log!.Release(_sealedIndex);
         lock (_mapsGate)
@@ -584,6 +611,8 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
 
         try
         {
+            ThrowIfDamaged();
+
             // The copy is of the database file: what the log holds goes into it first.
             FoldAll();
             SqliteBackupFile.Write(_options.Path, _options.BusyTimeout, destination, _options.TimeProvider.GetUtcNow());
@@ -619,8 +648,39 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>
+    /// Closes after an opening failed; where the structure check finds the file damaged, that is the failure reported
+    /// (not the error the damage caused first).
+    /// </summary>
+    private void CloseAfterFailedOpen()
+    {
+        try
+        {
+            ThrowIfDamaged();
+        }
+        finally
+        {
+            Close();
+        }
+    }
+
+    /// <summary>Waits for the opening's structure check: nothing writes to a damaged file, or reads it past the opening.</summary>
+    private void ThrowIfDamaged()
+    {
+        try
+        {
+            _check?.ThrowIfDamaged();
+        }
+        catch (SqliteException ex)
+        {
+            throw Failure("open", ex);
+        }
+    }
+
     private void Close()
     {
+        // Its connection is its own: the check ends before the store's lock on the file is released.
+        _check?.WaitUntilOver();
         var folded = false;
         if (_log is not null)
         {
@@ -652,6 +712,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
         _connection = null;
         _lock?.Dispose();
         _lock = null;
+        _check = null;
         if (wasOpen)
         {
             SqliteLog.Closed(_logger, _options.Path);
@@ -839,7 +900,7 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
             Connect(SqliteOpenMode.ReadOnly);
             if (_options.VerifyOnOpen)
             {
-                VerifyStructure();
+                SqliteStructureCheck.Run(Connection(), _options.Path);
             }
 
             using (var transaction = _connection.BeginTransaction(deferred: true))
@@ -1050,23 +1111,6 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
             );
             """,
             transaction);
-
-    private void VerifyStructure()
-    {
-        using var command = Connection().CreateCommand();
-        command.CommandText = "PRAGMA quick_check(5);";
-        using var reader = command.ExecuteReader();
-        var problems = new List<string>();
-        while (reader.Read())
-        {
-            problems.Add(reader.GetString(0));
-        }
-
-        if (problems is not ["ok"])
-        {
-            throw new StateCorruptedException($"SQLite file '{_options.Path}' is damaged: {string.Join("; ", problems)}. Restore it from a backup.") { Location = _options.Path };
-        }
-    }
 
     /// <summary>
     /// The table definitions live in the file too (page 1): a damaged byte there can rename a column, which SQLite

@@ -14,6 +14,8 @@ public sealed class SqliteStateBackendOptions
     /// <summary>
     /// Whether opening runs SQLite's <c>PRAGMA quick_check</c> over the whole file (default true). It reads every page
     /// once, as loading the store does anyway, and turns structural damage into <see cref="StateCorruptedException"/>.
+    /// It runs on a read-only connection of its own while the store loads its rows; the opening ends only once it has
+    /// passed, and nothing is written to the file or cut from its log files before that.
     /// </summary>
     public bool VerifyOnOpen { get; set; } = true;
 

@@ -81,10 +81,11 @@ internal sealed partial class SqliteWriteAheadLog : IDisposable
     /// Opens both files for writing where <paramref name="replay"/> leaves them: the file holding its last record is
     /// the active one, cut after that record (a torn or dropped tail goes); the other file keeps the records before
     /// the active file's (a sealed file not folded yet) or, holding none, is emptied. Every cut is on disk before the
-    /// next record can reuse a sequence number a dropped one had.
+    /// next record can reuse a sequence number a dropped one had. <paramref name="beforeCut"/> runs before the first
+    /// cut (it may throw to leave the files as they are).
     /// </summary>
     /// <exception cref="StateCorruptedException">The records alternate between the files in a way no writer leaves.</exception>
-    public static SqliteWriteAheadLog Open(string databasePath, long seed, SqliteLogReplay replay)
+    public static SqliteWriteAheadLog Open(string databasePath, long seed, SqliteLogReplay replay, Action beforeCut)
     {
         var records = replay.Records;
         var active = records.Count == 0 ? 0 : records[^1].File;
@@ -115,6 +116,7 @@ internal sealed partial class SqliteWriteAheadLog : IDisposable
                 files[i] = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1, FileOptions.None);
                 if (files[i].Length != lengths[i])
                 {
+                    beforeCut();
                     files[i].SetLength(lengths[i]);
                     files[i].Flush(flushToDisk: true);
                 }
