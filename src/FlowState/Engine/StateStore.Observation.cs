@@ -78,7 +78,10 @@ public sealed partial class StateStore
     /// checksum vouched for the values), no scope limits. Expired entries are skipped; the rest keep their remaining
     /// time to live. Durable at the store's level when the task completes.
     /// </summary>
-    internal async Task RestoreEntriesAsync(IReadOnlyList<(StateScope Scope, RestoredEntry Entry)> entries, CancellationToken cancellationToken)
+    /// <param name="parts">The entries, in parts (a checkpoint's partitions).</param>
+    /// <param name="scopes">The scope of every entry, by its storage key, with how many entries each holds.</param>
+    /// <param name="cancellationToken">Stops the wait for a commit slot.</param>
+    internal async Task RestoreEntriesAsync(IReadOnlyList<List<RestoredEntry>> parts, IReadOnlyDictionary<string, RestoredScope> scopes, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
         var waits = _commits is not null && _options.Durability != Durability.None;
@@ -102,29 +105,14 @@ public sealed partial class StateStore
                 Interlocked.Increment(ref _batchSequence);
                 try
                 {
-                    foreach (var group in entries.CountBy(e => e.Scope))
+                    foreach (var scope in scopes.Values)
                     {
-                        _tree.GetOrCreateLocked(group.Key).Entries.Reserve(group.Value);
+                        _tree.GetOrCreateLocked(scope.Scope).Entries.Reserve(scope.Entries);
                     }
 
-                    // A checkpoint's entries come scope by scope: each scope's node is looked up once, not twice per key.
-                    ScopeNode? node = null;
-                    foreach (var (scope, stored) in entries)
+                    foreach (var part in parts)
                     {
-                        if (stored.ExpiresAtUtcTicks != 0 && stored.ExpiresAtUtcTicks <= now)
-                        {
-                            continue;
-                        }
-
-                        if (node is null || node.Scope != scope)
-                        {
-                            node = _tree.GetOrCreateLocked(scope);
-                        }
-
-                        node.Entries.TryGetValue(stored.Key, out var original);
-                        var timeToLive = stored.ExpiresAtUtcTicks == 0 ? 0 : stored.ExpiresAtUtcTicks - now;
-                        WriteEntryLocked(
-                            node, stored.Key, System.Text.Encoding.UTF8.GetByteCount(stored.Key), stored.Value!, timeToLive, stored.Sliding, original, StateChangeKind.Set, version, now, ref evictions);
+                        RestoreLocked(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(part), scopes, version, now, ref evictions);
                     }
                 }
                 finally
@@ -153,6 +141,32 @@ public sealed partial class StateStore
         if (durable is not null)
         {
             await durable.ConfigureAwait(false);
+        }
+    }
+
+    private void RestoreLocked(ReadOnlySpan<RestoredEntry> entries, IReadOnlyDictionary<string, RestoredScope> scopes, long version, long now, ref PendingEvictions? evictions)
+    {
+        // A checkpoint's entries come scope by scope, sharing their scope's string: each scope's node is looked up once
+        // per run of its entries.
+        string? scopeKey = null;
+        ScopeNode? node = null;
+        foreach (ref readonly var stored in entries)
+        {
+            if (stored.ExpiresAtUtcTicks != 0 && stored.ExpiresAtUtcTicks <= now)
+            {
+                continue;
+            }
+
+            if (!ReferenceEquals(scopeKey, stored.ScopeKey))
+            {
+                scopeKey = stored.ScopeKey;
+                node = _tree.GetOrCreateLocked(scopes[scopeKey].Scope);
+            }
+
+            node!.Entries.TryGetValue(stored.Key, out var original);
+            var timeToLive = stored.ExpiresAtUtcTicks == 0 ? 0 : stored.ExpiresAtUtcTicks - now;
+            WriteEntryLocked(
+                node, stored.Key, System.Text.Encoding.UTF8.GetByteCount(stored.Key), stored.Value!, timeToLive, stored.Sliding, original, StateChangeKind.Set, version, now, ref evictions);
         }
     }
 }

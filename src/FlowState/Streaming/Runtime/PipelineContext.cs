@@ -157,25 +157,36 @@ internal sealed class PipelineContext : IDisposable
         try
         {
             await Store.For(Scope).ClearAsync(cancellationToken).ConfigureAwait(false);
-            var scopes = new Dictionary<string, StateScope>(StringComparer.Ordinal);
-            var restored = new List<(StateScope, RestoredEntry)>(partitions.Sum(p => p.Count));
-            foreach (var entry in partitions.SelectMany(p => p))
-            {
-                if (!scopes.TryGetValue(entry.ScopeKey, out var scope))
-                {
-                    scopes[entry.ScopeKey] = scope = StateScope.FromStorageKey(entry.ScopeKey);
-                    if (!Scope.Contains(scope))
-                    {
-                        throw new StateCorruptedException($"A checkpoint of pipeline '{Name}' holds state of scope '{scope}', outside the pipeline's scope '{Scope}'.");
-                    }
-                }
 
-                restored.Add((scope, entry));
+            // Every scope is resolved and checked before anything is written. The checkpoint reader hands one string
+            // per scope, so a run of entries of one scope costs one reference comparison each, not a lookup.
+            var scopes = new Dictionary<string, RestoredScope>(StringComparer.Ordinal);
+            RestoredScope? current = null;
+            foreach (var partition in partitions)
+            {
+                foreach (var entry in partition)
+                {
+                    if (current is null || !ReferenceEquals(current.StorageKey, entry.ScopeKey))
+                    {
+                        if (!scopes.TryGetValue(entry.ScopeKey, out current))
+                        {
+                            var scope = StateScope.FromStorageKey(entry.ScopeKey);
+                            if (!Scope.Contains(scope))
+                            {
+                                throw new StateCorruptedException($"A checkpoint of pipeline '{Name}' holds state of scope '{scope}', outside the pipeline's scope '{Scope}'.");
+                            }
+
+                            scopes[entry.ScopeKey] = current = new RestoredScope(entry.ScopeKey, scope);
+                        }
+                    }
+
+                    current.Entries++;
+                }
             }
 
-            if (restored.Count > 0)
+            if (scopes.Count > 0)
             {
-                await Store.RestoreEntriesAsync(restored, cancellationToken).ConfigureAwait(false);
+                await Store.RestoreEntriesAsync(partitions, scopes, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
