@@ -26,6 +26,12 @@ internal interface IStateStoreRoot
 
     IStateStore For(StateScope scope);
 
+    /// <summary>
+    /// The entry of <paramref name="key"/> in <paramref name="scope"/> as the store holds it, read by the runtime itself
+    /// (a watched step's old values): no view of the scope is made for it and no decorator sees it.
+    /// </summary>
+    ValueTask<StateEntry?> ReadEntryAsync(StateScope scope, string key, CancellationToken cancellationToken);
+
     /// <summary>Applies <paramref name="batch"/>, whose operations are relative to the global scope.</summary>
     ValueTask<long> ApplyGlobalAsync(StateBatch batch, CancellationToken cancellationToken);
 

@@ -178,6 +178,8 @@ public sealed partial class StateStore : IStateStore, IStateStoreRoot, IAsyncDis
 
     ValueTask<long> IStateStoreRoot.ApplyGlobalAsync(StateBatch batch, CancellationToken cancellationToken) => ApplyAsync(batch, cancellationToken);
 
+    ValueTask<StateEntry?> IStateStoreRoot.ReadEntryAsync(StateScope scope, string key, CancellationToken cancellationToken) => ResidentAsync(Read(FindNode(scope), key), cancellationToken);
+
     async ValueTask<long> IStateStoreRoot.ApplyGlobalBehindAsync(StateBatch batch, CancellationToken cancellationToken) =>
         (await CommitAsync(Prepare(StateScope.Global, batch), Durability.None, cancellationToken).ConfigureAwait(false)).Version;
 

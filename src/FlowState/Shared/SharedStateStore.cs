@@ -83,6 +83,8 @@ public sealed class SharedStateStore : IStateStore, IStateStoreRoot, IAsyncDispo
 
     IStateStore IStateStoreRoot.For(StateScope scope) => For(scope);
 
+    ValueTask<StateEntry?> IStateStoreRoot.ReadEntryAsync(StateScope scope, string key, CancellationToken cancellationToken) => For(scope).GetEntryAsync(key, cancellationToken);
+
     ValueTask<long> IStateStoreRoot.ApplyGlobalAsync(StateBatch batch, CancellationToken cancellationToken) => For(StateScope.Global).ApplyAsync(batch, cancellationToken);
 
     // A shared commit is a conditional write the server decides: it cannot be written behind.

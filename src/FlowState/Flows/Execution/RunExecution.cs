@@ -329,22 +329,23 @@ internal sealed class RunExecution : IDisposable
     /// What a step's writes change, each key with its value before (read now, before the commit) and after; values
     /// past <see cref="EventValueLimit"/> by their size only.
     /// </summary>
-    private async ValueTask<List<FlowKeyChange>> ReadChangesAsync(StagedWrites? writes, CancellationToken cancellationToken)
+    private async ValueTask<FlowKeyChange[]> ReadChangesAsync(StagedWrites? writes, CancellationToken cancellationToken)
     {
         var staged = writes?.InOrder ?? [];
-        var changes = new List<FlowKeyChange>(staged.Count);
-        foreach (var write in staged)
+        var changes = staged.Count == 0 ? [] : new FlowKeyChange[staged.Count];
+        for (var i = 0; i < changes.Length; i++)
         {
-            var before = await Store.For(write.Scope).GetEntryAsync(write.Key, cancellationToken).ConfigureAwait(false);
+            var write = staged[i];
+            var before = await Store.ReadEntryAsync(write.Scope, write.Key, cancellationToken).ConfigureAwait(false);
             var old = before?.Value ?? ReadOnlyMemory<byte>.Empty;
             var now = write.Value ?? [];
-            changes.Add(new FlowKeyChange(
+            changes[i] = new FlowKeyChange(
                 write.Scope.Path,
                 write.Key,
                 before is null || old.Length > EventValueLimit ? null : System.Text.Encoding.UTF8.GetString(old.Span),
                 write.Value is null || now.Length > EventValueLimit ? null : System.Text.Encoding.UTF8.GetString(now),
                 old.Length,
-                now.Length));
+                now.Length);
         }
 
         return changes;

@@ -53,7 +53,7 @@ internal sealed class StepInvocation(
     public FlowNode? NextNode { get; set; }
 
     /// <summary>What the step's commit changed, when its run is watched (for the step's event).</summary>
-    public List<FlowKeyChange>? CommittedChanges { get; set; }
+    public FlowKeyChange[]? CommittedChanges { get; set; }
 
     /// <summary>Tells the run's watchers that exec attempt <paramref name="attempt"/> failed and runs again.</summary>
     public ValueTask RetryingAsync(Exception exception, int attempt) =>
