@@ -29,9 +29,12 @@ internal sealed class SqliteStructureCheck
 
             // SQLite opens lazily: a read makes it open the file (and the log beside it) here, where a refusal still
             // lets the caller check on its own connection.
-            using var command = connection.CreateCommand();
-            command.CommandText = $"PRAGMA busy_timeout = {(long)busyTimeout.TotalMilliseconds}; SELECT count(*) FROM sqlite_master;";
-            command.ExecuteScalar();
+            foreach (var sql in new[] { $"PRAGMA busy_timeout = {(long)busyTimeout.TotalMilliseconds};", "SELECT count(*) FROM sqlite_master;" })
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                command.ExecuteScalar();
+            }
         }
         catch (SqliteException)
         {

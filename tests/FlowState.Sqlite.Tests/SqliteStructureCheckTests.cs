@@ -61,6 +61,31 @@ public sealed class SqliteStructureCheckTests : IDisposable
         Assert.False(await mended.ExistsAsync("k0"));
     }
 
+    [Fact]
+    public async Task A_sound_file_passes_the_check_on_a_connection_of_its_own()
+    {
+        var path = _directory.File("sound.db");
+        await using (var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = new SqliteStateBackend(path) }))
+        {
+            await store.SetAsync("k", 1);
+        }
+
+        var check = SqliteStructureCheck.Start(path, TimeSpan.FromSeconds(5));
+
+        Assert.NotNull(check);
+        check.ThrowIfDamaged();
+    }
+
+    [Fact]
+    public void A_file_SQLite_cannot_read_gets_no_check_of_its_own_so_the_opening_checks_on_its_connection()
+    {
+        // SQLite opens lazily: the refusal must show when the check starts, not later on its thread.
+        var path = _directory.File("garbage.db");
+        File.WriteAllBytes(path, Enumerable.Range(0, 8192).Select(i => (byte)(i * 31)).ToArray());
+
+        Assert.Null(SqliteStructureCheck.Start(path, TimeSpan.FromSeconds(5)));
+    }
+
     /// <summary>Gives the first trunk page of the free list more leaves than a page can hold (the rows are untouched).</summary>
     /// <returns>What puts the bytes back.</returns>
     private static Action DamageFreeList(string path)
