@@ -855,17 +855,20 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
     [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_connection))]
     private void Connect(SqliteOpenMode mode)
     {
-        var builder = new SqliteConnectionStringBuilder
-        {
-            DataSource = _options.Path,
-            Mode = mode,
-            Pooling = false,
-            DefaultTimeout = (int)Math.Ceiling(_options.BusyTimeout.TotalSeconds),
-        };
-        _connection = new SqliteConnection(builder.ToString());
+        _connection = new SqliteConnection(ConnectionString(_options.Path, mode, _options.BusyTimeout));
         _connection.Open();
         Execute($"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds};");
     }
+
+    /// <summary>How the backend's connections to <paramref name="path"/> are opened (unpooled: each is the backend's own).</summary>
+    internal static string ConnectionString(string path, SqliteOpenMode mode, TimeSpan busyTimeout) =>
+        new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = mode,
+            Pooling = false,
+            DefaultTimeout = (int)Math.Ceiling(busyTimeout.TotalSeconds),
+        }.ToString();
 
     private void PrepareGet() => _get = new SqliteEntryRows(Connection(), $"SELECT {Columns} FROM flowstate_entries WHERE scope = ?1 AND key = ?2;", _options.Path, SqliteDirectCalls.Shared);
 

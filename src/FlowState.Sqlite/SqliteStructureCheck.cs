@@ -16,13 +16,7 @@ internal sealed class SqliteStructureCheck
     /// <summary>Starts the check over a connection of its own; null when SQLite cannot open the file read-only.</summary>
     public static SqliteStructureCheck? Start(string path, TimeSpan busyTimeout)
     {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadOnly,
-            Pooling = false,
-            DefaultTimeout = (int)Math.Ceiling(busyTimeout.TotalSeconds),
-        }.ToString());
+        var connection = new SqliteConnection(SqliteStateBackend.ConnectionString(path, SqliteOpenMode.ReadOnly, busyTimeout));
         try
         {
             connection.Open();
