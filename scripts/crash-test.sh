@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The crash test with N SIGKILLs per backend and durability level (CI runs 20):  scripts/crash-test.sh 500
+# The crash test with N SIGKILLs per backend and durability level (the test command runs 10):  scripts/crash-test.sh 500
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kills="${1:-20}"

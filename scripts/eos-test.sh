@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The exactly-once failure matrix with N crashes per backend and sink (file sink on SQLite and RocksDB state,
-# PostgreSQL sink; CI runs 20 each):  scripts/eos-test.sh 500
+# PostgreSQL sink; the test command runs 10 each):  scripts/eos-test.sh 500
 # Each crash is a SIGKILL from the test at a random moment, or a planned SIGKILL or exception of the child during
 # processing, a snapshot, after a manifest, after a pre-commit, after a commit, or in recovery.
 set -euo pipefail

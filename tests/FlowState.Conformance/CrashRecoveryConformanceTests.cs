@@ -9,7 +9,7 @@ namespace FlowState.Conformance;
 /// copied beside the tests) writes to a store on the backend and reports each acknowledged operation; the parent kills
 /// it with SIGKILL at a random moment, reopens the storage and checks, against a model, that every acknowledged write
 /// is there and the one operation in flight is either wholly applied or not at all (a batch never half).
-/// <c>FLOWSTATE_CRASH_KILLS</c> sets the kills per durability level (default 20); <c>scripts/crash-test.sh N</c> runs N.
+/// <c>FLOWSTATE_CRASH_KILLS</c> sets the kills per durability level (default 10); <c>scripts/crash-test.sh N</c> runs N.
 /// </summary>
 public abstract class CrashRecoveryConformanceTests : CrashTestBase
 {

@@ -12,7 +12,7 @@ namespace FlowState.Conformance;
 /// With the runs' steps written behind (<see cref="FlowRunDurability.Async"/>) or at their end
 /// (<see cref="FlowRunDurability.Exit"/>) a kill loses the steps not yet written, and their posts run again on resume:
 /// the effects, committed with the steps, are still exactly once. <c>FLOWSTATE_CRASH_KILLS</c> sets the number of kills
-/// (default 20; a sixth of them, at least 3, for the two other modes).
+/// (default 10; a sixth of them, at least 3, for the two other modes).
 /// </summary>
 public abstract class FlowCrashRecoveryConformanceTests : CrashTestBase
 {

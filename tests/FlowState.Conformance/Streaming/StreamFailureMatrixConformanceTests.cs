@@ -9,7 +9,7 @@ namespace FlowState.Conformance;
 /// planned SIGKILL or exception of its own during processing, a state snapshot, after a manifest, after a pre-commit,
 /// after a commit, or in recovery itself. New input is appended before every run. At the end a clean run finishes the
 /// input, and the committed output must hold every message exactly once with per-key counts 1..n, and the restored state
-/// must equal the model. <c>FLOWSTATE_CRASH_KILLS</c> (default 20) sets the crashes; <c>scripts/eos-test.sh N</c> runs N.
+/// must equal the model. <c>FLOWSTATE_CRASH_KILLS</c> (default 10) sets the crashes; <c>scripts/eos-test.sh N</c> runs N.
 /// </summary>
 public abstract class StreamFailureMatrixConformanceTests : CrashTestBase
 {
