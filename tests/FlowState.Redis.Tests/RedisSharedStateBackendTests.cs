@@ -134,6 +134,8 @@ public sealed partial class RedisSharedStateBackendTests(RedisServer server)
                 new RedisSharedStateBackend(new RedisSharedStateBackendOptions
                 {
                     Configuration = OwnServer(port),
+                    // The watcher's feed ends this long after the server went away (default 30 s): the check waits for it.
+                    ReconnectTimeout = TimeSpan.FromSeconds(3),
                 }),
                 () => KillAsync(directory),
                 () => TestServerScripts.StartAsync("start-redis.sh", directory));
