@@ -155,6 +155,7 @@ rm -rf "$(dirname "$review_db")"
 # word in a new folder beside it, the README's tour as that app's Program.cs, run twice (the second run must see the
 # first's state in app.db). Then the flowstate tool installed from the same folder (no other feed asked) and used; its
 # linux-x64 package must stay under 25 MB.
+phase_done examples
 pkg_root="$(mktemp -d)"
 packages_ok=0
 # Every run packs the same version, which NuGet's package cache would serve stale: this build's FlowState packages
@@ -225,6 +226,7 @@ else
   status=1
 fi
 
+phase_done "packages and kit"
 tool_ok=0
 tool_package="$pkg_root/artifacts/FlowState.Cli.linux-x64.$(sed -n 's:.*<VersionPrefix>\(.*\)</VersionPrefix>.*:\1:p' src/Directory.Build.props).nupkg"
 printf '<?xml version="1.0" encoding="utf-8"?>\n<configuration><packageSources><clear /><add key="local" value="%s" /></packageSources></configuration>\n' "$pkg_root/artifacts" >"$pkg_root/tool.config"
@@ -245,7 +247,7 @@ else
 fi
 rm -rf "$pkg_root" "$nuget_cache"/flowstate "$nuget_cache"/flowstate.*
 
-phase_done "examples and tool"
+phase_done tool
 
 passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')

@@ -4,7 +4,7 @@ using Xunit;
 namespace FlowState.Postgres.Tests;
 
 /// <summary>The backup catalog under kill -9 on a table of a real PostgreSQL server.</summary>
-[Collection(SharedPostgresServer.Name)]
+[Collection(FaultTestsPostgresServer.Name)]
 public sealed class PostgresBackupCatalogCrashTests(PostgresServer server) : BackupCatalogCrashConformanceTests
 {
     protected override string HarnessBackend => "postgres:" + server.ConnectionString;

@@ -4,7 +4,7 @@ using Xunit;
 namespace FlowState.Postgres.Tests;
 
 /// <summary>The SIGKILL crash test on a table of a real PostgreSQL server.</summary>
-[Collection(SharedPostgresServer.Name)]
+[Collection(FaultTestsPostgresServer.Name)]
 public sealed class PostgresCrashRecoveryTests(PostgresServer server) : CrashRecoveryConformanceTests
 {
     protected override string HarnessBackend => "postgres:" + server.ConnectionString;

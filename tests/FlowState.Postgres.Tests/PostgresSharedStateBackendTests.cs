@@ -6,7 +6,7 @@ using Xunit;
 namespace FlowState.Postgres.Tests;
 
 /// <summary>PostgreSQL-specific behaviour of the shared backend: it and an exclusive store never use one table at once; a table an exclusive store wrote is continued; a server crash.</summary>
-[Collection(SharedPostgresServer.Name)]
+[Collection(FaultTestsPostgresServer.Name)]
 public sealed class PostgresSharedStateBackendTests(PostgresServer server)
 {
     private static string NewTable() => $"shared_{Guid.NewGuid():N}";

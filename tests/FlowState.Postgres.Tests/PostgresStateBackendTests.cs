@@ -5,7 +5,7 @@ using Xunit;
 namespace FlowState.Postgres.Tests;
 
 /// <summary>PostgreSQL-specific behaviour: one store per table, configuration, and a server that is not there.</summary>
-[Collection(SharedPostgresServer.Name)]
+[Collection(FaultTestsPostgresServer.Name)]
 public sealed class PostgresStateBackendTests(PostgresServer server)
 {
     private static string NewTable() => $"state_{Guid.NewGuid():N}";

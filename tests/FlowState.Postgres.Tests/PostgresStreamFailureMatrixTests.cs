@@ -8,7 +8,7 @@ namespace FlowState.Postgres.Tests;
 /// The exactly-once failure matrix into a real PostgreSQL table: prepared transactions survive the killed process and
 /// recovery commits or rolls them back (keyed state on SQLite).
 /// </summary>
-[Collection(SharedPostgresServer.Name)]
+[Collection(FaultTestsPostgresServer.Name)]
 public sealed class PostgresStreamFailureMatrixTests(PostgresServer server) : StreamFailureMatrixConformanceTests
 {
     private readonly string _table = PostgresServer.NewTable();
