@@ -170,6 +170,7 @@ public sealed class ProcessTests : CliTestBase
         // runtime keeps ignoring it, as a background job should: restore the default so that the test's SIGINT is
         // heard however the test command itself was started.
         var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.Environment["DOTNET_EnableDiagnostics"] = "0"; // a SIGKILLed command would leave its diagnostics socket and pipes behind
         foreach (var argument in new[] { "--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "FlowState.Cli.dll"), "run", flowFile, "--store", StorePath })
         {
             start.ArgumentList.Add(argument);

@@ -53,9 +53,17 @@ public sealed class RedisCliTests(RedisServer server)
     {
         var script = Path.Combine(Path.GetTempPath(), $"{Guid.NewGuid():N}.lua");
         await File.WriteAllTextAsync(script, """return workflow.state.update("visits", function(n) return (n or 0) + 1 end)""");
+        (int Code, string Out, string Error) first, second;
+        try
+        {
+            first = await InProcessCli.RunAsync("lua", "run", script, "--workflow", "order-9", "--store", _store, "--json");
+            second = await InProcessCli.RunAsync("lua", "run", script, "--workflow", "order-9", "--store", _store, "--json");
+        }
+        finally
+        {
+            File.Delete(script);
+        }
 
-        var first = await InProcessCli.RunAsync("lua", "run", script, "--workflow", "order-9", "--store", _store, "--json");
-        var second = await InProcessCli.RunAsync("lua", "run", script, "--workflow", "order-9", "--store", _store, "--json");
         var get = await InProcessCli.RunAsync("state", "get", "visits", "--scope", "workflow:order-9:", "--store", _store);
 
         Assert.Equal(0, first.Code);

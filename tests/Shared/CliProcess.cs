@@ -36,6 +36,8 @@ internal sealed class CliProcess : IAsyncDisposable
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory ?? string.Empty };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "FlowState.Cli.dll"));
+        // A killed command would leave its diagnostics socket and debugger pipes in the temporary folder.
+        start.Environment["DOTNET_EnableDiagnostics"] = "0";
         foreach (var argument in args)
         {
             start.ArgumentList.Add(argument);
