@@ -11,8 +11,8 @@ public abstract class CrashTestBase : IDisposable
 
     /// <summary>
     /// The number of kills: <c>FLOWSTATE_CRASH_KILLS</c>, default 10 (<c>scripts/crash-test.sh N</c> sets it). Each kill
-    /// starts a child process (0.3 s on SQLite, 0.7 s on RocksDB, idle), so the kill loops are half of the test command's
-    /// time: the test command keeps them at 10, longer loops run on demand.
+    /// starts a child process (0.3 s on SQLite, 0.7 s on RocksDB, idle): at 20 the kill loops were half of the test
+    /// command's time, so it runs 10 and longer loops run on demand.
     /// </summary>
     protected static int Kills => LoopCounts.FromEnvironment("FLOWSTATE_CRASH_KILLS", 10);
 
