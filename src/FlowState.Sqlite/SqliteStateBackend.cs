@@ -855,20 +855,33 @@ public sealed class SqliteStateBackend : IStateBackend, IStateBackupSource, IRea
     [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_connection))]
     private void Connect(SqliteOpenMode mode)
     {
-        _connection = new SqliteConnection(ConnectionString(_options.Path, mode, _options.BusyTimeout));
-        _connection.Open();
-        Execute($"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds};");
+        _connection = OpenConnection(_options.Path, mode, _options.BusyTimeout);
     }
 
-    /// <summary>How the backend's connections to <paramref name="path"/> are opened (unpooled: each is the backend's own).</summary>
-    internal static string ConnectionString(string path, SqliteOpenMode mode, TimeSpan busyTimeout) =>
-        new SqliteConnectionStringBuilder
+    /// <summary>Opens a connection to <paramref name="path"/> as the backend's are (unpooled: each is the backend's own), with its busy timeout.</summary>
+    internal static SqliteConnection OpenConnection(string path, SqliteOpenMode mode, TimeSpan busyTimeout)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = path,
             Mode = mode,
             Pooling = false,
             DefaultTimeout = (int)Math.Ceiling(busyTimeout.TotalSeconds),
-        }.ToString();
+        }.ToString());
+        try
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"PRAGMA busy_timeout = {(long)busyTimeout.TotalMilliseconds};";
+            command.ExecuteNonQuery();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
 
     private void PrepareGet() => _get = new SqliteEntryRows(Connection(), $"SELECT {Columns} FROM flowstate_entries WHERE scope = ?1 AND key = ?2;", _options.Path, SqliteDirectCalls.Shared);
 

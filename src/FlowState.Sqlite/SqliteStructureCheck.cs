@@ -16,23 +16,20 @@ internal sealed class SqliteStructureCheck
     /// <summary>Starts the check over a connection of its own; null when SQLite cannot open the file read-only.</summary>
     public static SqliteStructureCheck? Start(string path, TimeSpan busyTimeout)
     {
-        var connection = new SqliteConnection(SqliteStateBackend.ConnectionString(path, SqliteOpenMode.ReadOnly, busyTimeout));
+        SqliteConnection? connection = null;
         try
         {
-            connection.Open();
+            connection = SqliteStateBackend.OpenConnection(path, SqliteOpenMode.ReadOnly, busyTimeout);
 
             // SQLite opens lazily: a read makes it open the file (and the log beside it) here, where a refusal still
             // lets the caller check on its own connection.
-            foreach (var sql in new[] { $"PRAGMA busy_timeout = {(long)busyTimeout.TotalMilliseconds};", "SELECT count(*) FROM sqlite_master;" })
-            {
-                using var command = connection.CreateCommand();
-                command.CommandText = sql;
-                command.ExecuteScalar();
-            }
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM sqlite_master;";
+            command.ExecuteScalar();
         }
         catch (SqliteException)
         {
-            connection.Dispose();
+            connection?.Dispose();
             return null;
         }
 
