@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -753,8 +752,7 @@ public sealed class FlowRunner
     public IAsyncEnumerable<FlowEvent> WatchAsync(string runId, CancellationToken cancellationToken = default)
     {
         StateNameValidator.ValidateScopeName(runId, nameof(runId));
-        var (stream, channel) = _events.Subscribe(runId);
-        return ReadEventsAsync(stream, channel, cancellationToken);
+        return RunEventReader.Watch(_events, runId, cancellationToken);
     }
 
     /// <summary>
@@ -792,7 +790,7 @@ public sealed class FlowRunner
         ArgumentNullException.ThrowIfNull(flow);
         var runId = options?.RunId ?? NewRunId();
         var withId = options is null ? new FlowRunOptions { RunId = runId } : options.WithRunId(runId);
-        return StreamRunAsync(runId, token => RunAsync(flow, initialState, withId, token), cancellationToken);
+        return RunEventReader.Stream(_events, runId, token => RunAsync(flow, initialState, withId, token), cancellationToken);
     }
 
     /// <summary>Resumes a run like <see cref="ResumeAsync"/> and streams its events, as <see cref="StreamAsync"/> does.</summary>
@@ -800,79 +798,7 @@ public sealed class FlowRunner
     {
         ArgumentNullException.ThrowIfNull(flow);
         ArgumentNullException.ThrowIfNull(runId);
-        return StreamRunAsync(runId, token => ResumeAsync(flow, runId, options, token), cancellationToken);
-    }
-
-    private async IAsyncEnumerable<FlowEvent> StreamRunAsync(string runId, Func<CancellationToken, Task<FlowRunResult>> start, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var (stream, channel) = _events.Subscribe(runId);
-        Task<FlowRunResult> run;
-        try
-        {
-            run = start(cancellationToken);
-        }
-        catch
-        {
-            _events.Unsubscribe(stream, channel);
-            throw;
-        }
-
-        // A run that ends without a last event (it could not start) ends the stream with its exception.
-        _ = run.ContinueWith(
-            static (ended, state) => ((Channel<FlowEvent>)state!).Writer.TryComplete(ended.Exception?.InnerException ?? (ended.IsCanceled ? new OperationCanceledException() : null)),
-            channel,
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
-        try
-        {
-            // The channel read directly rather than through ReadAllAsync: one iterator fewer between run and watcher.
-            var reader = channel.Reader;
-            var ended = false;
-            while (!ended && await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
-            {
-                while (!ended && reader.TryRead(out var flowEvent))
-                {
-                    yield return flowEvent;
-                    ended = flowEvent.IsFinal;
-                }
-            }
-        }
-        finally
-        {
-            _events.Unsubscribe(stream, channel);
-            try
-            {
-                await run.ConfigureAwait(false);
-            }
-            catch (Exception) when (run.IsFaulted || run.IsCanceled)
-            {
-                // Reported: as the run's last event, or by the enumeration itself.
-            }
-        }
-    }
-
-    private async IAsyncEnumerable<FlowEvent> ReadEventsAsync(RunEventStream stream, Channel<FlowEvent> channel, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        try
-        {
-            var reader = channel.Reader;
-            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                while (reader.TryRead(out var flowEvent))
-                {
-                    yield return flowEvent;
-                    if (flowEvent.IsFinal)
-                    {
-                        yield break;
-                    }
-                }
-            }
-        }
-        finally
-        {
-            _events.Unsubscribe(stream, channel);
-        }
+        return RunEventReader.Stream(_events, runId, token => ResumeAsync(flow, runId, options, token), cancellationToken);
     }
 
     private async Task<FlowRunResult> ExecuteAsync(

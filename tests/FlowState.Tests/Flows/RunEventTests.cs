@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using FlowState.Flows;
 using Microsoft.Extensions.Time.Testing;
 
@@ -184,7 +183,7 @@ public sealed class RunEventTests
     private static FlowEvent Event(FlowEventKind kind, string? node, int index) =>
         new() { Kind = kind, RunId = "run", Flow = "flow", Timestamp = DateTimeOffset.UnixEpoch, Node = node, StepIndex = index };
 
-    private static async Task<List<FlowEvent>> ReadAllAsync(Channel<FlowEvent> channel, bool yieldFirst)
+    private static async Task<List<FlowEvent>> ReadAllAsync(RunEventBuffer watcher, bool yieldFirst)
     {
         var events = new List<FlowEvent>();
         while (true)
@@ -194,15 +193,12 @@ public sealed class RunEventTests
                 await Task.Yield();
             }
 
-            if (!await channel.Reader.WaitToReadAsync())
+            if (!await watcher.ReadAsync(CancellationToken.None))
             {
                 return events;
             }
 
-            while (channel.Reader.TryRead(out var flowEvent))
-            {
-                events.Add(flowEvent);
-            }
+            events.Add(watcher.Current);
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 
 namespace FlowState.Flows;
 
@@ -35,7 +34,7 @@ internal sealed class RunEventHub(int capacity)
     }
 
     /// <summary>Adds a watcher of <paramref name="runId"/>; it receives every event published from now on.</summary>
-    public (RunEventStream Stream, Channel<FlowEvent> Channel) Subscribe(string runId)
+    public (RunEventStream Stream, RunEventBuffer Buffer) Subscribe(string runId)
     {
         lock (_lock)
         {
@@ -44,11 +43,11 @@ internal sealed class RunEventHub(int capacity)
         }
     }
 
-    public void Unsubscribe(RunEventStream stream, Channel<FlowEvent> channel)
+    public void Unsubscribe(RunEventStream stream, RunEventBuffer buffer)
     {
         lock (_lock)
         {
-            if (!stream.Unsubscribe(channel) && stream.Executions == 0)
+            if (!stream.Unsubscribe(buffer) && stream.Executions == 0)
             {
                 Remove(stream);
             }

@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-
 namespace FlowState.Flows;
 
 /// <summary>
@@ -17,7 +15,7 @@ internal sealed class RunEventStream(string runId, int capacity)
     private int _turn;
     private int _turnWaiting;
     private readonly Lock _watchersLock = new();
-    private Channel<FlowEvent>[] _watchers = [];
+    private RunEventBuffer[] _watchers = [];
     private long _sequence;
 
     public string RunId { get; } = runId;
@@ -27,25 +25,25 @@ internal sealed class RunEventStream(string runId, int capacity)
 
     public bool IsWatched => Volatile.Read(ref _watchers).Length != 0;
 
-    public Channel<FlowEvent> Subscribe()
+    public RunEventBuffer Subscribe()
     {
-        var channel = Channel.CreateBounded<FlowEvent>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait, AllowSynchronousContinuations = true });
+        var watcher = new RunEventBuffer(capacity);
         lock (_watchersLock)
         {
-            _watchers = [.. _watchers, channel];
+            _watchers = [.. _watchers, watcher];
         }
 
-        return channel;
+        return watcher;
     }
 
-    /// <summary>Removes a watcher; a publisher waiting for room in its channel goes on.</summary>
+    /// <summary>Removes a watcher; a publisher waiting for room in its buffer goes on.</summary>
     /// <returns>Whether any watcher is left.</returns>
-    public bool Unsubscribe(Channel<FlowEvent> channel)
+    public bool Unsubscribe(RunEventBuffer watcher)
     {
-        channel.Writer.TryComplete();
+        watcher.Leave();
         lock (_watchersLock)
         {
-            _watchers = Array.FindAll(_watchers, c => c != channel);
+            _watchers = Array.FindAll(_watchers, w => w != watcher);
             return _watchers.Length != 0;
         }
     }
@@ -67,16 +65,16 @@ internal sealed class RunEventStream(string runId, int capacity)
             var watchers = Volatile.Read(ref _watchers);
             for (var i = 0; i < watchers.Length; i++)
             {
-                if (!watchers[i].Writer.TryWrite(flowEvent))
+                if (!watchers[i].TryWrite(flowEvent))
                 {
-                    // Full (or closed): the rest is written asynchronously, still holding the publishing turn.
+                    // Full: the rest is written asynchronously, still holding the publishing turn.
                     handedOver = true;
                     return WriteFromAsync(flowEvent, watchers, i, cancellationToken);
                 }
 
                 if (flowEvent.IsFinal)
                 {
-                    watchers[i].Writer.TryComplete();
+                    watchers[i].Complete();
                 }
             }
 
@@ -100,24 +98,17 @@ internal sealed class RunEventStream(string runId, int capacity)
     }
 
     /// <summary>Writes to the watchers from <paramref name="first"/> on, waiting for room, then frees the publishing turn.</summary>
-    private async ValueTask WriteFromAsync(FlowEvent flowEvent, Channel<FlowEvent>[] watchers, int first, CancellationToken cancellationToken)
+    private async ValueTask WriteFromAsync(FlowEvent flowEvent, RunEventBuffer[] watchers, int first, CancellationToken cancellationToken)
     {
         try
         {
             for (var i = first; i < watchers.Length; i++)
             {
-                try
-                {
-                    await watchers[i].Writer.WriteAsync(flowEvent, cancellationToken).ConfigureAwait(false);
-                }
-                catch (ChannelClosedException)
-                {
-                    // The watcher left while the run waited for it.
-                }
+                await watchers[i].WriteAsync(flowEvent, cancellationToken).ConfigureAwait(false);
 
                 if (flowEvent.IsFinal)
                 {
-                    watchers[i].Writer.TryComplete();
+                    watchers[i].Complete();
                 }
             }
         }
