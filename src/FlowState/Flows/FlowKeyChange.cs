@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace FlowState.Flows;
 
 /// <summary>
@@ -14,4 +16,14 @@ public sealed record FlowKeyChange(string Scope, string Key, string? OldValue, s
 {
     /// <summary>Whether the step deleted the key.</summary>
     public bool Deleted => NewSize == 0;
+
+    /// <summary>
+    /// A change of stored UTF-8 values (null: absent before, deleted after); a value past <paramref name="valueLimit"/>
+    /// bytes is given by its size only.
+    /// </summary>
+    internal static FlowKeyChange FromUtf8(string scope, string key, ReadOnlyMemory<byte>? before, ReadOnlyMemory<byte>? after, int valueLimit) =>
+        new(scope, key, Text(before, valueLimit), Text(after, valueLimit), before?.Length ?? 0, after?.Length ?? 0);
+
+    private static string? Text(ReadOnlyMemory<byte>? utf8, int valueLimit) =>
+        utf8 is { } bytes && bytes.Length <= valueLimit ? Encoding.UTF8.GetString(bytes.Span) : null;
 }

@@ -66,6 +66,25 @@ public abstract partial class FlowRunConformanceTests
     }
 
     [Fact]
+    public async Task A_deleted_key_is_reported_with_its_value_before_and_none_after()
+    {
+        var flow = new FlowBuilder("deleting").Add(Node.Create("delete", async (state, _) =>
+        {
+            await state.DeleteAsync("gone");
+            return null;
+        })).Build();
+        await using var store = NewStore();
+
+        var events = await ToListAsync(NewRunner(store).StreamAsync(flow, new { gone = "before" }, new FlowRunOptions { RunId = "deleting-1" }));
+
+        var change = Assert.Single(events.Single(e => e.Kind == FlowEventKind.StepCommitted).Changes!);
+        Assert.True(change.Deleted);
+        Assert.Null(change.NewValue);
+        // The same change as one built from its text: the runtime's changes decode their stored values when read.
+        Assert.Equal(new FlowKeyChange(StateScope.Workflow("deleting-1").Path, "gone", "\"before\"", null, 8, 0), change);
+    }
+
+    [Fact]
     public async Task A_slow_watcher_gets_every_event_and_the_run_waits_for_it()
     {
         const int Capacity = 2;

@@ -337,15 +337,9 @@ internal sealed class RunExecution : IDisposable
         {
             var write = staged[i];
             var before = await Store.ReadEntryAsync(write.Scope, write.Key, cancellationToken).ConfigureAwait(false);
-            var old = before?.Value ?? ReadOnlyMemory<byte>.Empty;
-            var now = write.Value ?? [];
-            changes[i] = new FlowKeyChange(
-                write.Scope.Path,
-                write.Key,
-                before is null || old.Length > EventValueLimit ? null : System.Text.Encoding.UTF8.GetString(old.Span),
-                write.Value is null || now.Length > EventValueLimit ? null : System.Text.Encoding.UTF8.GetString(now),
-                old.Length,
-                now.Length);
+            // A deleted key has no value after (a null array would convert to an empty value, not to none).
+            var after = write.Value is { } now ? now : default(ReadOnlyMemory<byte>?);
+            changes[i] = FlowKeyChange.FromUtf8(write.Scope.Path, write.Key, before?.Value, after, EventValueLimit);
         }
 
         return changes;

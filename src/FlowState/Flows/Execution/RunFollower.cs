@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 
 namespace FlowState.Flows;
@@ -143,15 +142,12 @@ internal sealed class RunFollower(IStateStoreRoot store, string runId, int value
     /// <summary>A key the step wrote; the value before is known only where the feed carries it (not on shared stores).</summary>
     private FlowKeyChange KeyChange(StateChange change)
     {
-        var now = change.Value;
-        var old = change.PreviousValue;
         var deleted = change.Kind is StateChangeKind.Deleted or StateChangeKind.Expired or StateChangeKind.Evicted;
-        return new FlowKeyChange(
+        return FlowKeyChange.FromUtf8(
             change.Scope.Path,
             change.Key,
-            old.IsEmpty || old.Length > valueLimit ? null : Encoding.UTF8.GetString(old.Span),
-            deleted || now.Length > valueLimit ? null : Encoding.UTF8.GetString(now.Span),
-            old.Length,
-            deleted ? 0 : now.Length);
+            change.PreviousValue.IsEmpty ? default(ReadOnlyMemory<byte>?) : change.PreviousValue,
+            deleted ? default(ReadOnlyMemory<byte>?) : change.Value,
+            valueLimit);
     }
 }
