@@ -51,10 +51,8 @@ internal static class DurableBenchmarks
             var many = new List<double>();
             var oneProcess = new List<double>();
             var manyProcess = new List<double>();
-            var machineGroups = new List<double>();
-            var machineShares = new List<double>();
-            var processGroups = new List<double>();
-            var processShares = new List<double>();
+            var machineSamples = new ManyWriterSamples();
+            var processSamples = new ManyWriterSamples();
             await WarmUpAsync(root, create, rawSynced, rawUnsynced, perWriter, TimeSpan.FromSeconds(quick ? 3 : 5));
             OneWriterBackendShares.Clear();
             for (var i = 0; i < repetitions; i++)
@@ -62,12 +60,10 @@ internal static class DurableBenchmarks
                 fsync.Add(RawFsync(root, syncOps));
                 one.Add(await FlowStateOneWriterAsync(root, create, Durability.Machine, syncOps));
                 rawSync.Add(rawSynced(syncOps));
-                var (rate, groups, share) = await FlowStateManyWritersAsync(root, create, Durability.Machine, 64, perWriter);
-                (many, machineGroups, machineShares).Add3(rate, groups, share);
+                many.Add(machineSamples.Add(await FlowStateManyWritersAsync(root, create, Durability.Machine, 64, perWriter)));
                 rawNoSync.Add(rawUnsynced(syncOps * 5));
                 oneProcess.Add(await FlowStateOneWriterAsync(root, create, Durability.Process, syncOps * 5));
-                (rate, groups, share) = await FlowStateManyWritersAsync(root, create, Durability.Process, 64, perWriter * 5);
-                (manyProcess, processGroups, processShares).Add3(rate, groups, share);
+                manyProcess.Add(processSamples.Add(await FlowStateManyWritersAsync(root, create, Durability.Process, 64, perWriter * 5)));
             }
 
             var latencyVsFsync = Ratios(one, fsync, (m, b) => m / b);
@@ -84,7 +80,7 @@ internal static class DurableBenchmarks
             rows.Add($"| FlowState {name}, Process, set | 1 | {new Measurement("µs", oneProcess).Describe()} | raw {name} unsynced write | {processVsRaw.Describe()} latency | — | — |");
             rows.Add($"| FlowState {name}, Process, set | 64 | {new Measurement("writes/s", manyProcess).Describe()} | — | — | — | — |");
             rows.Add($"| time in the backend, {name}, Machine, 1 writer | 1 | {new Measurement("%", [.. OneWriterBackendShares]).Describe()} | — | — | — | — |");
-            rows.Add($"| group commit, {name}, 64 writers | 64 | Machine: {new Measurement("commits per group", machineGroups).Describe()}, {new Measurement("% of the time in the backend", machineShares).Describe()}; Process: {new Measurement("commits per group", processGroups).Describe()}, {new Measurement("% in the backend", processShares).Describe()} | — | — | — | — |");
+            rows.Add($"| group commit, {name}, 64 writers | 64 | Machine: {machineSamples.Describe()}; Process: {processSamples.Describe()} | — | — | — | — |");
             var reopen = await RepeatAsync(Math.Min(repetitions, 3), "ms", () => ReopenAsync(root, create, reopenEntries));
             rows.Add($"| FlowState {name}, open + read all of {reopenEntries:N0} entries | 1 | {reopen.Describe()} | — | — | — | — |");
             var rawRead = new List<double>();
@@ -109,12 +105,6 @@ internal static class DurableBenchmarks
     private static Measurement Ratios(List<double> measured, List<double> baseline, Func<double, double, double> ratio) =>
         new("×", measured.Zip(baseline, ratio).ToList());
 
-    private static void Add3(this (List<double> A, List<double> B, List<double> C) lists, double a, double b, double c)
-    {
-        lists.A.Add(a);
-        lists.B.Add(b);
-        lists.C.Add(c);
-    }
 
     private static async Task<Measurement> RepeatAsync(int repetitions, string unit, Func<Task<double>> sample)
     {
@@ -292,8 +282,8 @@ internal static class DurableBenchmarks
         Console.WriteLine($"warm-up: {rounds} rounds of every sample in {watch.Elapsed.TotalSeconds:F1} s");
     }
 
-    /// <summary>Acknowledged sets per second with <paramref name="writers"/> concurrent writers, commits per group, and the percentage of the time spent in the backend.</summary>
-    private static async Task<(double Rate, double CommitsPerGroup, double BackendPercent)> FlowStateManyWritersAsync(string root, Func<string, IStateBackend> create, Durability durability, int writers, int perWriter)
+    /// <summary>Acknowledged sets per second with <paramref name="writers"/> concurrent writers, and where their time went.</summary>
+    private static async Task<ManyWriterSample> FlowStateManyWritersAsync(string root, Func<string, IStateBackend> create, Durability durability, int writers, int perWriter)
     {
         var path = Fresh(root, "flowstate");
         try
@@ -309,13 +299,16 @@ internal static class DurableBenchmarks
                     await scope.SetAsync("k" + (i % 100).ToString(CultureInfo.InvariantCulture), Value(i));
                 }
             })).ToArray();
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var watch = Stopwatch.StartNew();
             start.SetResult();
             await Task.WhenAll(tasks);
             var (groups, commits, backendTime) = store.GroupCommitStatistics;
             await store.DisposeAsync();
             var elapsed = watch.Elapsed;
-            return (writers * perWriter / elapsed.TotalSeconds, (double)commits / Math.Max(1, groups), 100 * backendTime / elapsed);
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+            var writes = writers * perWriter;
+            return new ManyWriterSample(writes / elapsed.TotalSeconds, (double)commits / Math.Max(1, groups), 100 * backendTime / elapsed, cpu.TotalMicroseconds / writes, 100 * cpu / elapsed / Environment.ProcessorCount);
         }
         finally
         {
@@ -512,4 +505,30 @@ internal static class DurableBenchmarks
     // With one payload for every write, SQLite found the row unchanged from the 1,001st write on and skipped the page
     // write and its fsync (12 µs a write instead of 210 µs), which made FlowState look slow beside it.
     private static byte[][] Payloads(int ops) => [.. Enumerable.Range(0, ops).Select(i => Encoding.UTF8.GetBytes(Value(i)))];
+
+    /// <param name="Rate">Acknowledged sets per second.</param>
+    /// <param name="CommitsPerGroup">Commits the group commit wrote per backend transaction.</param>
+    /// <param name="BackendPercent">The share of the sample's time spent in the backend's writes.</param>
+    /// <param name="CpuMicrosecondsPerWrite">The process's processor time (every thread, user and kernel) per acknowledged set.</param>
+    /// <param name="CpuPercent">That processor time as a share of the sample's time on every core.</param>
+    private readonly record struct ManyWriterSample(double Rate, double CommitsPerGroup, double BackendPercent, double CpuMicrosecondsPerWrite, double CpuPercent);
+
+    /// <summary>A row's samples of many writers, described together.</summary>
+    private sealed class ManyWriterSamples
+    {
+        private readonly List<ManyWriterSample> _samples = [];
+
+        /// <returns>The sample's rate.</returns>
+        public double Add(ManyWriterSample sample)
+        {
+            _samples.Add(sample);
+            return sample.Rate;
+        }
+
+        public string Describe() =>
+            $"{Of("commits per group", s => s.CommitsPerGroup)}, {Of("% of the time in the backend", s => s.BackendPercent)}, " +
+            $"{Of("µs of processor time a write", s => s.CpuMicrosecondsPerWrite)}, {Of("% of the cores busy", s => s.CpuPercent)}";
+
+        private string Of(string unit, Func<ManyWriterSample, double> value) => new Measurement(unit, _samples.Select(value).ToList()).Describe();
+    }
 }
