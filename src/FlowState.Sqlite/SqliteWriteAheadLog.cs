@@ -26,7 +26,8 @@ namespace FlowState.Sqlite;
 /// The files are written with zeros ahead of the records (a mebibyte at a time) and reused from their start rather
 /// than emptied: an <c>fdatasync</c> of bytes written over already-written blocks of a file whose size stays the same
 /// flushes the data alone, where one after an append also commits the file system's journal (the new size and
-/// blocks) — on this machine's ext4 about half the time. What a reused file holds past the current turn's records
+/// blocks) — on this machine's ext4 half the time in one measurement, three quarters in another (the host's disk
+/// varies; docs/performance.md). What a reused file holds past the current turn's records
 /// are records of earlier turns, all folded already (numbered at or before the database's folded record), which
 /// recovery skips.
 /// </para>
