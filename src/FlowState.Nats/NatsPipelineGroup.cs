@@ -103,6 +103,9 @@ public sealed class NatsPipelineGroup : IAsyncDisposable
     /// <summary>Raised (on the group's task) when the set of partitions this member runs changed; read <see cref="RunningPartitions"/>.</summary>
     public event EventHandler? RunningPartitionsChanged;
 
+    /// <summary>Wraps the group's bucket once it is open (tests: a bucket whose calls misbehave).</summary>
+    internal Func<INatsKVStore, INatsKVStore>? DecorateBucket { get; init; }
+
     /// <summary>This member's id.</summary>
     public string MemberId => _options.MemberId;
 
@@ -162,7 +165,8 @@ public sealed class NatsPipelineGroup : IAsyncDisposable
         try
         {
             var context = new NatsKVContext(_connection.JetStream);
-            return await context.CreateOrUpdateStoreAsync(new NatsKVConfig(bucket) { History = 1, Storage = NatsKVStorageType.File }, cancellationToken).ConfigureAwait(false);
+            var store = await context.CreateOrUpdateStoreAsync(new NatsKVConfig(bucket) { History = 1, Storage = NatsKVStorageType.File }, cancellationToken).ConfigureAwait(false);
+            return DecorateBucket?.Invoke(store) ?? store;
         }
         catch (NatsException ex)
         {
@@ -173,14 +177,22 @@ public sealed class NatsPipelineGroup : IAsyncDisposable
     private async Task TickAsync(INatsKVStore bucket, CancellationToken cancellationToken)
     {
         var now = _options.TimeProvider.GetUtcNow();
+
+        // A call to the bucket that never returns must not stop the member for good: its lease would look renewed to
+        // the others (heartbeats from before) while it claims nothing, so the partitions it should take stay without a
+        // pipeline. A round is therefore given the lease time; one that takes longer is cut and the next one starts.
+        using var deadline = new CancellationTokenSource(_options.LeaseTime, _options.TimeProvider);
+        using var round = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        bool TimedOut(Exception ex) => ex is OperationCanceledException && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
+        Exception Reason(Exception ex) => TimedOut(ex) ? new TimeoutException($"a call to the group's bucket took longer than the lease time ({_options.LeaseTime})", ex) : ex;
         try
         {
-            await bucket.PutAsync(MemberPrefix + MemberId, MemberId, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await bucket.PutAsync(MemberPrefix + MemberId, MemberId, cancellationToken: round.Token).ConfigureAwait(false);
             _lastRenewed = now;
         }
-        catch (NatsException ex)
+        catch (Exception ex) when (ex is NatsException || TimedOut(ex))
         {
-            NatsGroupLog.RenewFailed(_logger, ex, MemberId, _options.Group);
+            NatsGroupLog.RenewFailed(_logger, Reason(ex), MemberId, _options.Group);
             if (now - _lastRenewed >= _options.LeaseTime / 2 && !_running.IsEmpty)
             {
                 // Past half the lease unrenewed: the others may take these partitions soon, so stop before they do.
@@ -196,12 +208,13 @@ public sealed class NatsPipelineGroup : IAsyncDisposable
 
         try
         {
-            await ShareAsync(bucket, now, cancellationToken).ConfigureAwait(false);
+            await ShareAsync(bucket, now, round.Token).ConfigureAwait(false);
         }
-        catch (NatsException ex)
+        catch (Exception ex) when (ex is NatsException || TimedOut(ex))
         {
-            // The server went away mid-round: the next round reads the group again (and the renewal above fences).
-            NatsGroupLog.RoundFailed(_logger, ex, MemberId, _options.Group);
+            // The server went away or a call hung mid-round: the next round reads the group again (and the renewal
+            // above fences).
+            NatsGroupLog.RoundFailed(_logger, Reason(ex), MemberId, _options.Group);
         }
     }
 

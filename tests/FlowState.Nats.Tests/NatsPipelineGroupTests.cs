@@ -67,6 +67,7 @@ public sealed class NatsPipelineGroupTests(NatsServer server) : IDisposable
         await server.CreateWorkQueueStreamAsync(_input);
         await server.CreateStreamAsync(_output);
         var members = new List<CrashHarnessProcess>();
+        var killedMembersLog = new List<string>();
         try
         {
             members.Add(await StartMemberAsync(0));
@@ -83,18 +84,18 @@ public sealed class NatsPipelineGroupTests(NatsServer server) : IDisposable
                 published += 400;
 
                 // Killed while it works: some of this round's output committed, the rest not yet.
-                await server.WaitForMessagesAsync(_output, published - 350);
+                await WaitForOutputAsync(published - 350, members, killedMembersLog);
                 var victim = members[kill % members.Count];
-                await victim.KillAsync();
+                killedMembersLog.AddRange(await victim.KillAsync());
                 victim.Dispose();
                 members.Remove(victim);
                 members.Add(await StartMemberAsync(kill + 2));
-                await server.WaitForMessagesAsync(_output, published);
+                await WaitForOutputAsync(published, members, killedMembersLog);
             }
 
             await server.PublishPartitionedAsync(_input, Partitions, 200, Keys, from: published);
             published += 200;
-            await server.WaitForMessagesAsync(_output, published);
+            await WaitForOutputAsync(published, members, killedMembersLog);
             foreach (var member in members)
             {
                 await member.KillAsync();
@@ -146,6 +147,32 @@ public sealed class NatsPipelineGroupTests(NatsServer server) : IDisposable
     }
 
     [Fact]
+    public async Task A_round_whose_call_to_the_bucket_hangs_is_cut_at_the_lease_time_and_the_member_takes_its_share_in_the_next()
+    {
+        await server.CreateWorkQueueStreamAsync(_input);
+        await server.CreateStreamAsync(_output);
+        HangingKeysBucket? hanging = null;
+        await using var member = new NatsPipelineGroup(server.Connection, Options.Create(new NatsPipelineGroupOptions { Group = _input, Partitions = Partitions, MemberId = "a", LeaseTime = TimeSpan.FromSeconds(2) }), Pipeline)
+        {
+            DecorateBucket = bucket => HangingKeysBucket.Wrap(bucket, out hanging),
+        };
+        using var stop = new CancellationTokenSource();
+        var running = WhenAsync(() => member.RunningPartitions.Count == Partitions, member);
+
+        var run = member.RunAsync(stop.Token);
+        await running;
+        await server.PublishPartitionedAsync(_input, Partitions, 100, Keys);
+        await server.WaitForMessagesAsync(_output, 100);
+        await stop.CancelAsync();
+        await run;
+
+        // The first round's listing hung; a later round's did not, and it took every partition.
+        Assert.True(hanging!.Listings >= 2);
+        var lines = (await server.ReadAllAsync(_output)).Select(m => m.Payload).ToList();
+        Assert.Equal(SequenceInput.Model(100, Keys), SequenceInput.CheckOutput(lines, 100));
+    }
+
+    [Fact]
     public void Options_that_cannot_work_are_refused_when_the_member_is_made()
     {
         static StreamPipeline None(int partition) => throw new InvalidOperationException("not started");
@@ -156,6 +183,27 @@ public sealed class NatsPipelineGroupTests(NatsServer server) : IDisposable
         Assert.Contains("cannot name a NATS group", group.Message, StringComparison.Ordinal);
         Assert.Contains("at least 1 partition", partitions.Message, StringComparison.Ordinal);
         Assert.Contains("too short", lease.Message, StringComparison.Ordinal);
+    }
+
+    // Waits for the output stream to hold count messages; when it does not, the failure carries what the member
+    // processes logged (claims, releases, failed pipelines), which is all there is to tell why afterwards.
+    private async Task WaitForOutputAsync(int count, List<CrashHarnessProcess> members, List<string> killedMembersLog)
+    {
+        try
+        {
+            await server.WaitForMessagesAsync(_output, count);
+        }
+        catch (TimeoutException stalled)
+        {
+            var log = new List<string>(killedMembersLog);
+            foreach (var member in members)
+            {
+                log.AddRange(await member.KillAsync());
+            }
+
+            var lines = log.Where(line => line.StartsWith("LOG ", StringComparison.Ordinal)).TakeLast(200);
+            throw new TimeoutException($"{stalled.Message}; the members logged:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}", stalled);
+        }
     }
 
     // Completes when the condition holds, checked whenever one of the members' running partitions change.
