@@ -34,7 +34,8 @@
 // In "nats-group" mode it is a member <member id> of the NatsPipelineGroup named <input stream>: it runs the exactly-once
 // counting pipeline of each partition p it holds (subject <input stream>.p<p> through the durable consumer
 // <input stream>-p<p>, output to <output stream>.p<p>, checkpoints in <checkpoint folder>/p<p>), printing READY, then
-// "RUNNING <partitions>" whenever the partitions it runs change, until killed:
+// "RUNNING <partitions>" whenever the partitions it runs change and "LOG <member id> <level> <message>" for what the group and its
+// pipelines log (claims, releases, failures, restored checkpoints), until killed:
 //   dotnet FlowState.CrashHarness.dll nats-group <url> <input stream> <output stream> <partitions> <checkpoint folder> <member id> <lease ms>
 // In "af" mode it runs the Agent Framework test workflow (AgentFrameworkTestWorkflow) as session "af-session" with its
 // checkpoints in FlowState on <path> (Process durability), prints READY, then BLOCKED once executor <block-at> started
@@ -309,19 +310,20 @@ static async Task<int> RunStreamAsync(IStateBackend backend, string path, string
 static async Task<int> RunNatsGroupMemberAsync(string url, string input, string output, int partitions, string checkpoints, string member, int leaseMilliseconds)
 {
     var options = new NatsPipelineGroupOptions { Group = input, Partitions = partitions, MemberId = member, LeaseTime = TimeSpan.FromMilliseconds(leaseMilliseconds) };
+    var report = new Lock();
     await using var group = new NatsPipelineGroup(url, options, partition => new StreamPipelineBuilder($"{input}-p{partition}")
         .AddSource(new NatsJetStreamSource("input", url, input) { FilterSubject = $"{input}.p{partition}", DurableConsumer = $"{input}-p{partition}" })
         .AddProcessor(new CountByKeyProcessor("counts"))
         .AddSink(new NatsJetStreamSink("out", url, $"{output}.p{partition}"))
         .WithCheckpoints(new DirectoryCheckpointStorage(Path.Combine(checkpoints, $"p{partition}")), TimeSpan.FromMilliseconds(50))
+        .WithLogger(new StandardOutputLogger<StreamPipeline>(report, member))
         .Configure(o =>
         {
             o.ExactlyOnce = true;
             o.BatchSize = 32;
             o.RetainedCheckpoints = 2;
         })
-        .Build());
-    var report = new object();
+        .Build(), new StandardOutputLogger<NatsPipelineGroup>(report, member));
     group.RunningPartitionsChanged += (_, _) =>
     {
         lock (report)
