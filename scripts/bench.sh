@@ -96,7 +96,7 @@ generated="$suite/generated.md"
       split_csv($0, f)
       m = f[col["Method"]]; t = f[col["Threads"]]; ratio = f[col["Ratio"]] + 0; target = 0
       if (m ~ /^FlowState_get_raw/) { op = "raw get (" m ") vs ConcurrentDictionary"; target = 2.0 }
-      else if (m ~ /^FlowState_get_typed/) { op = "typed get (" m ") vs bare System.Text.Json deserialize"; target = 1.25 }
+      else if (m ~ /^FlowState_get_typed/) { op = "typed get (" m ") vs System.Text.Json deserialize of per-key copies"; target = 1.25 }
       else if (m == "FlowState_bounded_get") { op = "bounded get vs BitFaster ConcurrentTLru"; target = 1.25 }
       if (target == 0) next
       k = op SUBSEP t
