@@ -105,7 +105,6 @@ internal static class DurableBenchmarks
     private static Measurement Ratios(List<double> measured, List<double> baseline, Func<double, double, double> ratio) =>
         new("×", measured.Zip(baseline, ratio).ToList());
 
-
     private static async Task<Measurement> RepeatAsync(int repetitions, string unit, Func<Task<double>> sample)
     {
         var samples = new List<double>();
