@@ -168,6 +168,13 @@ public sealed class NatsPipelineGroup : IAsyncDisposable
             var store = await context.CreateOrUpdateStoreAsync(new NatsKVConfig(bucket) { History = 1, Storage = NatsKVStorageType.File }, cancellationToken).ConfigureAwait(false);
             return DecorateBucket?.Invoke(store) ?? store;
         }
+        catch (NatsException ex) when (_connection.Connection.ConnectionState != NatsConnectionState.Open)
+        {
+            throw new StreamException(
+                $"Group '{_options.Group}' cannot reach the NATS server to make or open its key-value bucket '{bucket}': {ex.Message}. " +
+                "Check that nats-server runs at that address; on a busy machine pass the group a NatsConnection whose NatsOpts.ConnectTimeout is longer than NATS's 2 s default.",
+                ex);
+        }
         catch (NatsException ex)
         {
             throw new StreamException($"Group '{_options.Group}' cannot make or open its key-value bucket '{bucket}': {ex.Message}. The NATS server needs JetStream (-js).", ex);

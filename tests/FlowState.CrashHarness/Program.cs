@@ -56,6 +56,8 @@ using FlowState.RocksDb;
 using FlowState.Sqlite;
 using FlowState.Streaming;
 using FlowState;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
 
 if (args[0] == "af")
 {
@@ -269,10 +271,11 @@ static async Task<int> RunStreamAsync(IStateBackend backend, string path, string
 {
     var faults = StreamFaults.Parse(plan);
     var sinkParts = sinkSpec.Split(':', 3);
+    await using var natsConnection = sinkParts[0] == "nats" ? PatientNatsConnection(sinkParts[2]) : null;
     TwoPhaseCommitSink sink = sinkParts[0] switch
     {
         "postgres" => new PostgresSink("out", sinkParts[2], sinkParts[1]),
-        "nats" => new NatsJetStreamSink("out", sinkParts[2], sinkParts[1]),
+        "nats" => new NatsJetStreamSink("out", natsConnection!, sinkParts[1]),
         _ => new JsonLinesFileSink("out", path + ".out"),
     };
     await using var store = await StateStore.OpenAsync(new StateStoreOptions { Backend = backend, Durability = Durability.Process });
@@ -307,14 +310,20 @@ static async Task<int> RunStreamAsync(IStateBackend backend, string path, string
     }
 }
 
+// The kill tests start this program while other test assemblies load the machine: NATS's default connect timeout (2 s)
+// was seen to expire there before the client's handshake ran.
+static NatsConnection PatientNatsConnection(string url) =>
+    new(new NatsOpts { Url = url, Name = "flowstate-crash-harness", ConnectTimeout = TimeSpan.FromSeconds(30) });
+
 static async Task<int> RunNatsGroupMemberAsync(string url, string input, string output, int partitions, string checkpoints, string member, int leaseMilliseconds)
 {
     var options = new NatsPipelineGroupOptions { Group = input, Partitions = partitions, MemberId = member, LeaseTime = TimeSpan.FromMilliseconds(leaseMilliseconds) };
     var report = new Lock();
-    await using var group = new NatsPipelineGroup(url, options, partition => new StreamPipelineBuilder($"{input}-p{partition}")
-        .AddSource(new NatsJetStreamSource("input", url, input) { FilterSubject = $"{input}.p{partition}", DurableConsumer = $"{input}-p{partition}" })
+    await using var connection = PatientNatsConnection(url);
+    await using var group = new NatsPipelineGroup(connection, Options.Create(options), partition => new StreamPipelineBuilder($"{input}-p{partition}")
+        .AddSource(new NatsJetStreamSource("input", connection, input) { FilterSubject = $"{input}.p{partition}", DurableConsumer = $"{input}-p{partition}" })
         .AddProcessor(new CountByKeyProcessor("counts"))
-        .AddSink(new NatsJetStreamSink("out", url, $"{output}.p{partition}"))
+        .AddSink(new NatsJetStreamSink("out", connection, $"{output}.p{partition}"))
         .WithCheckpoints(new DirectoryCheckpointStorage(Path.Combine(checkpoints, $"p{partition}")), TimeSpan.FromMilliseconds(50))
         .WithLogger(new StandardOutputLogger<StreamPipeline>(report, member))
         .Configure(o =>

@@ -185,6 +185,42 @@ public sealed class NatsPipelineGroupTests(NatsServer server) : IDisposable
         Assert.Contains("too short", lease.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_member_that_cannot_reach_the_server_says_so_instead_of_blaming_JetStream()
+    {
+        var nothingListens = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        nothingListens.Start();
+        var port = ((System.Net.IPEndPoint)nothingListens.LocalEndpoint).Port;
+        nothingListens.Stop();
+        await using var group = new NatsPipelineGroup($"nats://127.0.0.1:{port}", new NatsPipelineGroupOptions { Group = _input, Partitions = 1 }, Pipeline);
+
+        var error = await Assert.ThrowsAsync<StreamException>(() => group.RunAsync(CancellationToken.None));
+
+        Assert.Contains("cannot reach the NATS server", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ConnectTimeout", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("needs JetStream", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_member_on_a_server_without_JetStream_is_told_the_server_needs_it()
+    {
+        using var serverDirectory = new TemporaryDirectory();
+        var port = await TestServerScripts.StartAsync("start-nats.sh", serverDirectory.Path, "--no-jetstream");
+        try
+        {
+            await using var group = new NatsPipelineGroup($"nats://127.0.0.1:{port}", new NatsPipelineGroupOptions { Group = _input, Partitions = 1 }, Pipeline);
+
+            var error = await Assert.ThrowsAsync<StreamException>(() => group.RunAsync(CancellationToken.None));
+
+            Assert.Contains("needs JetStream (-js)", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("cannot reach", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await TestServerScripts.RunAsync("stop-nats.sh", serverDirectory.Path);
+        }
+    }
+
     // Waits for the output stream to hold count messages; when it does not, the failure carries what the member
     // processes logged (claims, releases, failed pipelines), which is all there is to tell why afterwards.
     private async Task WaitForOutputAsync(int count, List<CrashHarnessProcess> members, List<string> killedMembersLog)

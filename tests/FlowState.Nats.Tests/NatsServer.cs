@@ -21,7 +21,8 @@ public sealed class NatsServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Url = $"nats://127.0.0.1:{await TestServerScripts.StartAsync("start-nats.sh", _directory)}";
-        Connection = new NatsConnection(new NatsOpts { Url = Url });
+        // A longer connect timeout than NATS's 2 s: the suite runs beside other test assemblies on busy machines.
+        Connection = new NatsConnection(new NatsOpts { Url = Url, ConnectTimeout = TimeSpan.FromSeconds(30) });
         await Connection.ConnectAsync();
         JetStream = new NatsJSContext(Connection);
     }
