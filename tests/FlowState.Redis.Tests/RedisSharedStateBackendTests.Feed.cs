@@ -102,7 +102,21 @@ public sealed partial class RedisSharedStateBackendTests
             }
 
             await writing.SetAsync("last", true);
-            await last.Task.WaitAsync(TimeSpan.FromMinutes(2));
+            // A watcher whose feed ended says why, and one still waiting says what it saw, instead of a bare timeout.
+            if (await Task.WhenAny(last.Task, watcher, Task.Delay(TimeSpan.FromMinutes(2))) != last.Task)
+            {
+                if (watcher.IsCompleted)
+                {
+                    await watcher;
+                    Assert.Fail("The watch ended without an error before the last change.");
+                }
+
+                lock (seen)
+                {
+                    Assert.Fail($"The watcher did not see the last change within 2 minutes; it saw {seen.Count} changes, the last of them {seen.LastOrDefault()?.Key ?? "none"} at version {seen.LastOrDefault()?.Version}.");
+                }
+            }
+
             await stop.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watcher);
 
