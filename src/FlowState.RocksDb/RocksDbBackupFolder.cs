@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using FlowState.Files;
-using RocksDbSharp;
 
 namespace FlowState.RocksDb;
 
@@ -16,16 +15,13 @@ internal static class RocksDbBackupFolder
     private const string RecordFile = "FLOWSTATE-BACKUP";
     private const string FormatLine = "flowstate-backup 1";
 
-    public static void Write(RocksDbSharp.RocksDb db, string source, string destination, DateTimeOffset completedAt)
+    public static void Write(RocksDbDatabase db, string source, string destination, DateTimeOffset completedAt)
     {
         var full = Path.GetFullPath(destination);
         var temporary = $"{full}.partial-{Guid.NewGuid():N}";
         try
         {
-            using (var checkpoint = db.Checkpoint())
-            {
-                checkpoint.Save(temporary);
-            }
+            db.Checkpoint(temporary);
 
             var record = new StringBuilder()
                 .AppendLine(FormatLine)

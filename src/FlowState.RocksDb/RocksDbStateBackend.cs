@@ -3,14 +3,13 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using RocksDbSharp;
 
 namespace FlowState.RocksDb;
 
 /// <summary>
 /// The embedded LSM backend: one RocksDB directory. Entries live in the <c>entries</c> column family, each scope's
 /// subtree under a key prefix of its own (see the layout in docs/architecture.md); the schema version lives in the default column family. A store's batch is one
-/// <see cref="WriteBatch"/>. <see cref="Durability.Process"/> writes the write-ahead log without syncing it (a killed
+/// RocksDB write batch. <see cref="Durability.Process"/> writes the write-ahead log without syncing it (a killed
 /// process loses nothing); <see cref="Durability.Machine"/> writes with <c>sync=true</c> (the log is fsynced).
 /// </summary>
 public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IReadOnlyStateBackend, IHighWaterMarkedStateBackend
@@ -21,15 +20,17 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
     private const string EntriesFamily = "entries";
     private const string MarkerFile = "FLOWSTATE-CLOSED";
     private const string MarkerMagic = "flowstate-rocksdb-closed-at";
+    private const int TolerateCorruptedTailRecords = 0; // rocksdb::WALRecoveryMode
+    private const int AbsoluteConsistency = 1;
     private static readonly byte[] SchemaKey = Encoding.UTF8.GetBytes("flowstate.schema");
 
+    // Native option objects, made once and kept for the process's life (a backend's are a few hundred bytes).
+    private static readonly IntPtr Unsynced = WriteOptions(sync: false);
+    private static readonly IntPtr Synced = WriteOptions(sync: true);
+    private static readonly IntPtr Scan = ScanOptions();
     private readonly RocksDbStateBackendOptions _options;
-    private readonly WriteOptions _unsynced = new WriteOptions().SetSync(false);
-    private readonly WriteOptions _synced = new WriteOptions().SetSync(true);
-    private readonly ReadOptions _scan = new ReadOptions().SetVerifyChecksums(true).SetFillCache(false);
     private readonly ILogger _logger;
-    private RocksDbSharp.RocksDb? _db;
-    private ColumnFamilyHandle? _entries;
+    private RocksDbDatabase? _db;
 
     /// <summary>A backend on the directory <see cref="RocksDbStateBackendOptions.Path"/>.</summary>
     public RocksDbStateBackend(RocksDbStateBackendOptions options)
@@ -60,16 +61,6 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
     public ValueTask OpenAsync(CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var options = new DbOptions()
-            .SetCreateIfMissing(!_options.ReadOnly)
-            .SetCreateMissingColumnFamilies(!_options.ReadOnly)
-            .SetParanoidChecks(true)
-            .SetKeepLogFileNum(2)
-            .SetWalRecoveryMode(_options.TolerateTornLogTail ? Recovery.TolerateCorruptedTailRecords : Recovery.AbsoluteConsistency);
-        // Recording each write-ahead log in the MANIFEST lets recovery notice a log that should be there and is not:
-        // a MANIFEST cut short would otherwise silently forget table files and open to an older state.
-        Native.Instance.rocksdb_options_set_track_and_verify_wals_in_manifest(options.Handle, 1);
-        var families = new ColumnFamilies { { EntriesFamily, new ColumnFamilyOptions() } };
         try
         {
             if (_options.ReadOnly && !Directory.Exists(_options.Path))
@@ -79,13 +70,10 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
 
             Directory.CreateDirectory(_options.Path);
             VerifyCurrentFile();
-            VerifyNothingWasForgotten(options, families);
+            VerifyNothingWasForgotten();
             // Read-only: no LOCK taken (a writer may hold it), the write-ahead logs replayed into memory only.
-            _db = _options.ReadOnly
-                ? RocksDbSharp.RocksDb.OpenReadOnly(options, _options.Path, families, false)
-                : RocksDbSharp.RocksDb.Open(options, _options.Path, families);
-            _entries = _db.GetColumnFamily(EntriesFamily);
-            var stored = _db.Get(SchemaKey);
+            _db = RocksDbDatabase.Open(_options.Path, EntriesFamily, ConfigureDatabase, _options.ReadOnly);
+            var stored = _db.GetDefault(SchemaKey);
             if (stored is null && _options.ReadOnly)
             {
                 throw new StateBackendException($"RocksDB directory '{_options.Path}' is not a FlowState store (it has no FlowState schema); a read-only store cannot create one.");
@@ -93,7 +81,7 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
 
             if (stored is null)
             {
-                _db.Put(SchemaKey, Encoding.UTF8.GetBytes(SchemaVersion.ToString(CultureInfo.InvariantCulture)), writeOptions: _synced);
+                _db.PutDefault(SchemaKey, Encoding.UTF8.GetBytes(SchemaVersion.ToString(CultureInfo.InvariantCulture)), Synced);
             }
             else if (!int.TryParse(Encoding.UTF8.GetString(stored), NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version > SchemaVersion)
             {
@@ -106,7 +94,7 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
             RocksDbLog.Opened(_logger, _options.Path, _options.ReadOnly ? " read-only" : string.Empty, elapsedMs);
             return ValueTask.CompletedTask;
         }
-        catch (Exception ex) when (ex is RocksDbException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is RocksDbNativeException or IOException or UnauthorizedAccessException)
         {
             Close();
             throw Failure("open", ex);
@@ -129,7 +117,7 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
 
         var db = Db();
         var prefix = RocksDbEntryCodec.EncodeScopePrefix(scopeKeyPrefix);
-        using var iterator = db.NewIterator(_entries, _scan);
+        using var iterator = db.IterateEntries(Scan);
         iterator.Seek(prefix);
         while (true)
         {
@@ -137,19 +125,13 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
             BackendEntry? entry;
             try
             {
-                if (!iterator.Valid())
-                {
-                    // Valid() is also false when the iterator stopped on an error (a bad block): ask for it.
-                    Native.Instance.rocksdb_iter_get_error(iterator.Handle);
-                    break;
-                }
-
-                if (!iterator.GetKeySpan().StartsWith(prefix))
+                // Valid() also throws the error an iterator stopped on (a bad block).
+                if (!iterator.Valid() || !iterator.Key().StartsWith(prefix))
                 {
                     break;
                 }
 
-                entry = RocksDbEntryCodec.Decode(iterator.GetKeySpan(), iterator.GetValueSpan(), out var problem);
+                entry = RocksDbEntryCodec.Decode(iterator.Key(), iterator.Value(), out var problem);
                 if (entry is null)
                 {
                     throw new StateCorruptedException($"RocksDB directory '{_options.Path}' holds an entry that is not FlowState's: {problem}. Restore it from a backup.") { Location = _options.Path };
@@ -157,7 +139,7 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
 
                 iterator.Next();
             }
-            catch (RocksDbException ex)
+            catch (RocksDbNativeException ex)
             {
                 throw Failure("read", ex);
             }
@@ -177,9 +159,9 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
         byte[]? value;
         try
         {
-            value = Db().Get(encodedKey, _entries);
+            value = Db().GetEntry(encodedKey);
         }
-        catch (RocksDbException ex)
+        catch (RocksDbNativeException ex)
         {
             throw Failure("read", ex);
         }
@@ -205,24 +187,12 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
         var db = Db();
         try
         {
-            using var batch = new WriteBatch();
-            foreach (var change in changes)
-            {
-                var key = RocksDbEntryCodec.EncodeKey(change.ScopeKey, change.Key);
-                if (change.Entry is { } entry)
-                {
-                    batch.Put(key, RocksDbEntryCodec.EncodeValue(entry), _entries);
-                }
-                else
-                {
-                    batch.Delete(key, _entries);
-                }
-            }
-
-            db.Write(batch, durability == Durability.Machine ? _synced : _unsynced);
+            db.WriteEntries(
+                changes.Select(change => (RocksDbEntryCodec.EncodeKey(change.ScopeKey, change.Key), change.Entry is { } entry ? RocksDbEntryCodec.EncodeValue(entry) : null)),
+                durability == Durability.Machine ? Synced : Unsynced);
             return ValueTask.CompletedTask;
         }
-        catch (RocksDbException ex)
+        catch (RocksDbNativeException ex)
         {
             throw Failure("write", ex);
         }
@@ -248,7 +218,7 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
             RocksDbBackupFolder.Write(db, _options.Path, destination, _options.TimeProvider.GetUtcNow());
             return ValueTask.CompletedTask;
         }
-        catch (RocksDbException ex)
+        catch (RocksDbNativeException ex)
         {
             throw new StateBackendException($"RocksDB directory '{_options.Path}' could not be backed up to '{destination}': {ex.Message}", ex);
         }
@@ -276,13 +246,11 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
             // does not replay it (Flush alone covers only the default family).
             if (_db is not null)
             {
-                var flush = new FlushOptions().SetWaitForFlush(true);
-                Native.Instance.rocksdb_flush_cf(_db.Handle, flush.Handle, _entries!.Handle);
-                _db.Flush(flush);
-                WriteCloseMarker(_db.GetLatestSequenceNumber());
+                _db.FlushAll();
+                WriteCloseMarker(_db.LatestSequenceNumber);
             }
         }
-        catch (Exception ex) when (ex is RocksDbException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is RocksDbNativeException or IOException or UnauthorizedAccessException)
         {
             // Everything written is in the log already; the next open replays it (and checks against the older marker).
             RocksDbLog.FlushAtCloseFailed(_logger, _options.Path, ex.Message);
@@ -307,7 +275,7 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
     /// deleting them). The sequence number recorded at the last clean close catches that: a recovered database is
     /// never behind it. The check opens read-only first, so a damaged database is refused before anything is deleted.
     /// </summary>
-    private void VerifyNothingWasForgotten(DbOptions options, ColumnFamilies families)
+    private void VerifyNothingWasForgotten()
     {
         if (!File.Exists(MarkerPath))
         {
@@ -324,10 +292,10 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
         ulong recovered;
         try
         {
-            using var readOnly = RocksDbSharp.RocksDb.OpenReadOnly(options, _options.Path, families, false);
-            recovered = readOnly.GetLatestSequenceNumber();
+            using var readOnly = RocksDbDatabase.Open(_options.Path, EntriesFamily, ConfigureDatabase, readOnly: true);
+            recovered = readOnly.LatestSequenceNumber;
         }
-        catch (RocksDbException ex) when (ex.Message.Contains("Column family not found", StringComparison.Ordinal))
+        catch (RocksDbNativeException ex) when (ex.Message.Contains("Column family not found", StringComparison.Ordinal))
         {
             // The marker says this FlowState directory was closed cleanly, so its column family existed then.
             throw new StateCorruptedException($"RocksDB directory '{_options.Path}' is damaged: its '{EntriesFamily}' column family is gone (a MANIFEST lost data). Restore it from a backup.", ex) { Location = _options.Path };
@@ -352,14 +320,41 @@ public sealed class RocksDbStateBackend : IStateBackend, IStateBackupSource, IRe
         File.Move(temporary, MarkerPath, overwrite: true);
     }
 
+    private static IntPtr WriteOptions(bool sync)
+    {
+        var options = RocksDbNative.WriteOptionsCreate();
+        RocksDbNative.WriteOptionsSetSync(options, sync ? (byte)1 : (byte)0);
+        return options;
+    }
+
+    private static IntPtr ScanOptions()
+    {
+        var options = RocksDbNative.ReadOptionsCreate();
+        RocksDbNative.ReadOptionsSetVerifyChecksums(options, 1);
+        RocksDbNative.ReadOptionsSetFillCache(options, 0);
+        return options;
+    }
+
+    private void ConfigureDatabase(IntPtr options)
+    {
+        var create = _options.ReadOnly ? (byte)0 : (byte)1;
+        RocksDbNative.OptionsSetCreateIfMissing(options, create);
+        RocksDbNative.OptionsSetCreateMissingColumnFamilies(options, create);
+        RocksDbNative.OptionsSetParanoidChecks(options, 1);
+        RocksDbNative.OptionsSetKeepLogFileNum(options, 2);
+        RocksDbNative.OptionsSetWalRecoveryMode(options, _options.TolerateTornLogTail ? TolerateCorruptedTailRecords : AbsoluteConsistency);
+        // Recording each write-ahead log in the MANIFEST lets recovery notice a log that should be there and is not:
+        // a MANIFEST cut short would otherwise silently forget table files and open to an older state.
+        RocksDbNative.OptionsSetTrackAndVerifyWalsInManifest(options, 1);
+    }
+
     private void Close()
     {
         _db?.Dispose();
         _db = null;
-        _entries = null;
     }
 
-    private RocksDbSharp.RocksDb Db() =>
+    private RocksDbDatabase Db() =>
         _db ?? throw new InvalidOperationException($"The RocksDB backend '{_options.Path}' is not open; open the store with StateStore.OpenAsync.");
 
     // CURRENT names the live MANIFEST. A damaged name reads as a missing file to RocksDB ("IO error"), which would be
