@@ -153,7 +153,8 @@ rm -rf "$(dirname "$review_db")"
 
 # The packages, as a newcomer meets them: scripts/pack.sh into ./artifacts, then the README's install lines run word for
 # word in a new folder beside it, the README's tour as that app's Program.cs, run twice (the second run must see the
-# first's state in app.db). Then the flowstate tool installed from the same folder (no other feed asked) and used; its
+# first's state in app.db). Then the flowstate tool installed from the same folder (no other feed asked) and used on a
+# SQLite file and a RocksDB directory (its native libraries are found from the package's layout); its
 # linux-x64 package must stay under 25 MB.
 phase_done examples
 pkg_root="$(mktemp -d)"
@@ -234,11 +235,13 @@ if [ -f "$tool_package" ] && [ "$(stat -c %s "$tool_package")" -le 25000000 ] \
    && dotnet tool install FlowState.Cli --tool-path "$pkg_root/tools" --configfile "$pkg_root/tool.config" >"$log.tool" 2>&1 \
    && "$pkg_root/tools/flowstate" state set greeting '"installed"' --store "$pkg_root/tool.db" >>"$log.tool" 2>&1 \
    && [ "$("$pkg_root/tools/flowstate" state get greeting --store "$pkg_root/tool.db")" = '"installed"' ] \
+   && "$pkg_root/tools/flowstate" state set greeting '"installed"' --store "rocksdb:$pkg_root/tool.rocksdb" >>"$log.tool" 2>&1 \
+   && [ "$("$pkg_root/tools/flowstate" state get greeting --store "rocksdb:$pkg_root/tool.rocksdb")" = '"installed"' ] \
    && "$pkg_root/tools/flowstate" --help | grep -q '^  flowstate \[command\] \[options\]'; then
   tool_ok=1
 fi
 if [ "$tool_ok" -eq 1 ]; then
-  echo "tool: flowstate installed from its linux-x64 package ($(stat -c %s "$tool_package") bytes) and used"
+  echo "tool: flowstate installed from its linux-x64 package ($(stat -c %s "$tool_package") bytes) and used, on SQLite and on RocksDB"
 else
   ls -l "$pkg_root/artifacts" >&2 || true
   cat "$log.tool" >&2 || true
