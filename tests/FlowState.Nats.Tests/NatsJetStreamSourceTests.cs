@@ -1,4 +1,3 @@
-using System.Globalization;
 using FlowState.Streaming;
 using Xunit;
 
@@ -88,11 +87,7 @@ public sealed class NatsJetStreamSourceTests(NatsServer server)
         Assert.Contains("has no stream 'NO_SUCH_STREAM'", stream.Message, StringComparison.Ordinal);
         Assert.Null(source.Offset);
 
-        var port = System.Net.Sockets.TcpListener.Create(0);
-        port.Start();
-        var closed = ((System.Net.IPEndPoint)port.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
-        port.Stop();
-        await using var unreachable = new NatsJetStreamSource("events", $"nats://127.0.0.1:{closed}", _stream);
+        await using var unreachable = new NatsJetStreamSource("events", NatsServer.UnreachableUrl(), _stream);
         var refused = await Assert.ThrowsAsync<StreamSourceException>(async () => await unreachable.ReadAsync(10, CancellationToken.None));
         Assert.Contains("cannot read JetStream stream", refused.Message, StringComparison.Ordinal);
     }

@@ -188,11 +188,7 @@ public sealed class NatsPipelineGroupTests(NatsServer server) : IDisposable
     [Fact]
     public async Task A_member_that_cannot_reach_the_server_says_so_instead_of_blaming_JetStream()
     {
-        var nothingListens = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        nothingListens.Start();
-        var port = ((System.Net.IPEndPoint)nothingListens.LocalEndpoint).Port;
-        nothingListens.Stop();
-        await using var group = new NatsPipelineGroup($"nats://127.0.0.1:{port}", new NatsPipelineGroupOptions { Group = _input, Partitions = 1 }, Pipeline);
+        await using var group = new NatsPipelineGroup(NatsServer.UnreachableUrl(), new NatsPipelineGroupOptions { Group = _input, Partitions = 1 }, Pipeline);
 
         var error = await Assert.ThrowsAsync<StreamException>(() => group.RunAsync(CancellationToken.None));
 

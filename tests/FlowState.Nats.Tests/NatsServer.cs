@@ -34,6 +34,16 @@ public sealed class NatsServer : IAsyncLifetime
         Directory.Delete(_directory, recursive: true);
     }
 
+    /// <summary>A <c>nats://</c> URL of a 127.0.0.1 port nothing listens on (a free port, taken and given back).</summary>
+    public static string UnreachableUrl()
+    {
+        var listener = System.Net.Sockets.TcpListener.Create(0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return $"nats://127.0.0.1:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+    }
+
     /// <summary>A new stream named <paramref name="name"/> capturing <c>{name}.&gt;</c>.</summary>
     public async Task CreateStreamAsync(string name, StreamConfigRetention retention = StreamConfigRetention.Limits) =>
         await JetStream.CreateStreamAsync(new StreamConfig(name, [$"{name}.>"]) { Storage = StreamConfigStorage.File, Retention = retention });
