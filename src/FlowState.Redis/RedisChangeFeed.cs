@@ -16,9 +16,16 @@ namespace FlowState.Redis;
 /// what was missed, when the server's numbering went back (it lost acknowledged changes), or when the connection does
 /// not come back within the reconnect timeout.
 /// </summary>
+/// <remarks>
+/// The client says the connection is back before its subscription is renewed on the server, so a change published in
+/// between reaches nobody and, the catch-up on reconnecting having come before it, would be read only with the next
+/// change. After a reconnect the feed therefore publishes a probe of its own until the probe comes back by pub/sub —
+/// the subscription is live from then — and catches up once more.
+/// </remarks>
 internal sealed class RedisChangeFeed : IDisposable
 {
     private const int CatchUpBatch = 1000;
+    private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly IConnectionMultiplexer _connection;
     private readonly RedisChannel _channel;
@@ -31,8 +38,10 @@ internal sealed class RedisChangeFeed : IDisposable
     private readonly ResiliencePipeline _reads;
     private readonly ILogger _logger;
     private readonly Channel<Arrival> _arrivals = Channel.CreateUnbounded<Arrival>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly HashSet<ConnectionType> _down = [];
+    private readonly Lock _deadlineGate = new();
     private CancellationTokenSource? _deadline;
+    private CancellationTokenSource? _probing;
+    private byte[]? _probe;
     private string? _downReason;
     private long _delivered;
     private RedisValue _epochSeen;
@@ -50,6 +59,7 @@ internal sealed class RedisChangeFeed : IDisposable
         Message,
         Restored,
         Lost,
+        Unconfirmed,
     }
 
     /// <summary>Subscribes and returns the feed: every change committed from here on, in order.</summary>
@@ -82,7 +92,18 @@ internal sealed class RedisChangeFeed : IDisposable
                         $"Redis store '{_prefix}' lost its change feed: the connection ({_downReason}) did not come back within {_reconnectTimeout.TotalSeconds:0.#} s. Open the store again once the server is back, read the state again and watch again."));
                 }
 
+                if (arrival.Kind == ArrivalKind.Unconfirmed)
+                {
+                    throw new StateBackendException(string.Create(CultureInfo.InvariantCulture,
+                        $"Redis store '{_prefix}' reconnected, but its change subscription did not come back within {_reconnectTimeout.TotalSeconds:0.#} s (its probe never arrived by pub/sub). Open the store again, read the state again and watch again."));
+                }
+
                 if (arrival.Kind == ArrivalKind.Restored)
+                {
+                    StartProbing(cancellationToken);
+                }
+
+                if (arrival.Kind == ArrivalKind.Restored || IsProbe(arrival.Message!))
                 {
                     foreach (var missed in await CatchUpAsync(null, cancellationToken).ConfigureAwait(false))
                     {
@@ -114,6 +135,7 @@ internal sealed class RedisChangeFeed : IDisposable
         {
             _connection.ConnectionFailed -= OnConnectionFailed;
             _connection.ConnectionRestored -= OnConnectionRestored;
+            StopProbing();
             Dispose();
             try
             {
@@ -129,11 +151,67 @@ internal sealed class RedisChangeFeed : IDisposable
     /// <summary>Stops the reconnect deadline (the feed's reading ends with it).</summary>
     public void Dispose()
     {
-        lock (_down)
+        lock (_deadlineGate)
         {
             _deadline?.Dispose();
             _deadline = null;
         }
+    }
+
+    /// <summary>Publishes a new probe every <see cref="ProbeInterval"/> until it comes back (or the reconnect timeout passes).</summary>
+    private void StartProbing(CancellationToken cancellationToken)
+    {
+        StopProbing();
+        var probe = Encoding.UTF8.GetBytes($"?{Guid.NewGuid():N}");
+        var probing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        (_probe, _probing) = (probe, probing);
+        _ = ProbeAsync(probe, probing.Token);
+    }
+
+    private async Task ProbeAsync(byte[] probe, CancellationToken cancellationToken)
+    {
+        var subscriber = _connection.GetSubscriber();
+        try
+        {
+            for (var sent = TimeSpan.Zero; sent < _reconnectTimeout; sent += ProbeInterval)
+            {
+                try
+                {
+                    await subscriber.PublishAsync(_channel, probe, CommandFlags.FireAndForget).ConfigureAwait(false);
+                }
+                catch (RedisException)
+                {
+                    // Down again: the next probe goes once it is back.
+                }
+
+                await Task.Delay(ProbeInterval, cancellationToken).ConfigureAwait(false);
+            }
+
+            _arrivals.Writer.TryWrite(new Arrival(ArrivalKind.Unconfirmed, null));
+        }
+        catch (OperationCanceledException)
+        {
+            // The probe came back, a newer one replaced it, or the feed ended.
+        }
+    }
+
+    /// <summary>Whether <paramref name="message"/> is the feed's own probe: the subscription is live, and probing stops.</summary>
+    private bool IsProbe(byte[] message)
+    {
+        if (_probe is not { } probe || !message.AsSpan().SequenceEqual(probe))
+        {
+            return false;
+        }
+
+        StopProbing();
+        return true;
+    }
+
+    private void StopProbing()
+    {
+        _probing?.Cancel();
+        _probing?.Dispose();
+        (_probe, _probing) = (null, null);
     }
 
     /// <summary>Reads the changes after the last one delivered from the stream, through <paramref name="through"/> (null: all).</summary>
@@ -230,24 +308,46 @@ internal sealed class RedisChangeFeed : IDisposable
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
-        lock (_down)
+        lock (_deadlineGate)
         {
-            _down.Add(e.ConnectionType);
             _downReason = $"{e.FailureType} on {e.EndPoint}";
             if (_deadline is null)
             {
-                _deadline = new CancellationTokenSource(_reconnectTimeout);
-                _deadline.Token.Register(() => _arrivals.Writer.TryWrite(new Arrival(ArrivalKind.Lost, null)));
+                var deadline = new CancellationTokenSource(_reconnectTimeout);
+                deadline.Token.Register(() => OnDeadline(deadline));
+                _deadline = deadline;
             }
         }
     }
 
+    /// <summary>
+    /// The connection's state decides at the deadline, not the events: the client raises its failed and restored events
+    /// on pool threads, so a restore can be handled before the failure it ends, leaving a deadline with nothing down.
+    /// </summary>
+    private void OnDeadline(CancellationTokenSource deadline)
+    {
+        if (!Connected())
+        {
+            _arrivals.Writer.TryWrite(new Arrival(ArrivalKind.Lost, null));
+            return;
+        }
+
+        lock (_deadlineGate)
+        {
+            if (ReferenceEquals(_deadline, deadline))
+            {
+                _deadline = null; // fired already: its timer is gone, and disposing it inside its own callback is not wanted
+            }
+        }
+    }
+
+    private bool Connected() => _connection.IsConnected && _connection.GetSubscriber().IsConnected(_channel);
+
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        lock (_down)
+        lock (_deadlineGate)
         {
-            _down.Remove(e.ConnectionType);
-            if (_down.Count == 0 && _deadline is { } deadline)
+            if (_deadline is { } deadline && Connected())
             {
                 _deadline = null;
                 deadline.Dispose();

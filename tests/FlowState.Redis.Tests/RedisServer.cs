@@ -11,11 +11,14 @@ public sealed class RedisServer : IAsyncLifetime
 
     public string Configuration { get; private set; } = string.Empty;
 
+    public int Port { get; private set; }
+
     public ConnectionMultiplexer Connection { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        Configuration = $"127.0.0.1:{await TestServerScripts.StartAsync("start-redis.sh", _directory)}";
+        Port = int.Parse(await TestServerScripts.StartAsync("start-redis.sh", _directory), System.Globalization.CultureInfo.InvariantCulture);
+        Configuration = $"127.0.0.1:{Port}";
         Connection = await ConnectionMultiplexer.ConnectAsync(Configuration);
     }
 
