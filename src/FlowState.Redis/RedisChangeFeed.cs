@@ -158,7 +158,7 @@ internal sealed class RedisChangeFeed : IDisposable
         }
     }
 
-    /// <summary>Publishes a new probe every <see cref="ProbeInterval"/> until it comes back (or the reconnect timeout passes).</summary>
+    /// <summary>Publishes a new probe every <see cref="ProbeInterval"/> until it comes back, or until it has been connected for the reconnect timeout without that.</summary>
     private void StartProbing(CancellationToken cancellationToken)
     {
         StopProbing();
@@ -173,7 +173,8 @@ internal sealed class RedisChangeFeed : IDisposable
         var subscriber = _connection.GetSubscriber();
         try
         {
-            for (var sent = TimeSpan.Zero; sent < _reconnectTimeout; sent += ProbeInterval)
+            // Only time connected counts: while the connection is down again, its own deadline decides.
+            for (var waited = TimeSpan.Zero; waited < _reconnectTimeout; waited += Connected() ? ProbeInterval : TimeSpan.Zero)
             {
                 try
                 {
