@@ -184,6 +184,38 @@ public sealed class TimerAndWindowTests : IDisposable
     }
 
     [Fact]
+    public async Task A_processing_time_timer_fires_when_the_clock_passes_it_just_as_the_worker_starts_waiting()
+    {
+        // The clock moves a minute right after the worker has read it to start its wait for the timers, as a test clock
+        // advanced by another thread can: the wait must not be counted from the moved clock.
+        var clock = new ClockMovedAfterARead(new FakeTimeProvider(T0));
+        var source = new GatedSource("events", [At("a", 0), At("b", 0)]);
+        var sink = new WaitingSink("out");
+        await using var pipeline = new StreamPipelineBuilder("reminders")
+            .AddSource(source)
+            .AddProcessor(new ReminderProcessor(TimeSpan.FromMinutes(1), afterTimers: (count) =>
+            {
+                if (count == 2)
+                {
+                    clock.MoveAfterTheNextRead(TimeSpan.FromMinutes(1));
+                }
+            }))
+            .AddSink(sink)
+            .Configure(o => o.TimeProvider = clock)
+            .Build();
+        using var stop = new CancellationTokenSource();
+        var run = pipeline.RunAsync(stop.Token);
+
+        source.Release(2);
+        var fired = await sink.WaitForAsync(2);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromMinutes(1)));
+
+        Assert.Equal(["a", "b"], fired.Select(m => m.Key).Order(StringComparer.Ordinal));
+        Assert.All(fired, m => Assert.Equal(T0.AddMinutes(1), m.Timestamp));
+    }
+
+    [Fact]
     public async Task A_timer_for_a_key_of_another_partition_is_refused_before_anything_is_written()
     {
         await using var store = new StateStore();
@@ -254,8 +286,11 @@ public sealed class TimerAndWindowTests : IDisposable
         new(key, T0.AddSeconds(startSeconds), T0.AddSeconds(startSeconds + 10), events);
 
     /// <summary>Registers a processing-time timer per key a fixed time after it is seen, and emits the key when it fires.</summary>
-    private sealed class ReminderProcessor(TimeSpan after) : IProcessor
+    /// <summary>Sets a processing-time timer <paramref name="after"/> each message; <paramref name="afterTimers"/> is told how many it has set so far.</summary>
+    private sealed class ReminderProcessor(TimeSpan after, Action<int>? afterTimers = null) : IProcessor
     {
+        private int _set;
+
         public string Name => "reminders";
 
         public async ValueTask<IReadOnlyList<StreamMessage>> ProcessAsync(IReadOnlyList<StreamMessage> messages, ProcessorContext context, CancellationToken cancellationToken)
@@ -263,6 +298,7 @@ public sealed class TimerAndWindowTests : IDisposable
             foreach (var message in messages)
             {
                 await context.Timers.RegisterProcessingTimeTimerAsync(message.Key!, context.Timers.CurrentProcessingTime + after, cancellationToken);
+                afterTimers?.Invoke(++_set);
             }
 
             return [];
@@ -270,6 +306,27 @@ public sealed class TimerAndWindowTests : IDisposable
 
         public ValueTask<IReadOnlyList<StreamMessage>> OnTimerAsync(StreamTimer timer, ProcessorContext context, CancellationToken cancellationToken) =>
             ValueTask.FromResult<IReadOnlyList<StreamMessage>>([StreamMessage.Create(timer.Key, timer.Domain.ToString(), timestamp: timer.Time)]);
+    }
+
+    /// <summary>A fake clock that, once asked, moves forward right after the next time it is read (returning the time before).</summary>
+    private sealed class ClockMovedAfterARead(FakeTimeProvider clock) : TimeProvider
+    {
+        private long _move;
+
+        public void MoveAfterTheNextRead(TimeSpan by) => Interlocked.Exchange(ref _move, by.Ticks);
+
+        public override DateTimeOffset GetUtcNow()
+        {
+            var now = clock.GetUtcNow();
+            if (Interlocked.Exchange(ref _move, 0) is var move and not 0)
+            {
+                clock.Advance(TimeSpan.FromTicks(move));
+            }
+
+            return now;
+        }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) => clock.CreateTimer(callback, state, dueTime, period);
     }
 
     /// <summary>A sink a test can wait on until it has been given a number of messages.</summary>

@@ -51,6 +51,12 @@ internal sealed class ProcessorWorker(
                     using var stopDelay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                     var delay = due - time.GetUtcNow();
                     var timer = delay > TimeSpan.Zero ? Task.Delay(delay, time, stopDelay.Token) : Task.CompletedTask;
+                    if (!timer.IsCompleted && time.GetUtcNow() >= due)
+                    {
+                        // The clock passed the timer between its read and the delay's start (a test clock advanced by
+                        // another thread): the delay, counted from the clock's new time, would wait a period too long.
+                        timer = Task.CompletedTask;
+                    }
                     if (await Task.WhenAny(waiting, timer).ConfigureAwait(false) != waiting)
                     {
                         await FireAsync(StreamTimeDomain.ProcessingTime, time.GetUtcNow().UtcTicks, processor, context, tag, cancellationToken).ConfigureAwait(false);
