@@ -159,24 +159,13 @@ public sealed class TimerAndWindowTests : IDisposable
     public async Task A_processing_time_timer_fires_when_the_clock_reaches_it_without_new_input()
     {
         var clock = new FakeTimeProvider(T0);
-        var source = new GatedSource("events", [At("a", 0), At("b", 0)]);
-        var sink = new WaitingSink("out");
-        await using var pipeline = new StreamPipelineBuilder("reminders")
-            .AddSource(source)
-            .AddProcessor(new ReminderProcessor(TimeSpan.FromMinutes(1)))
-            .AddSink(sink)
-            .Configure(o => o.TimeProvider = clock)
-            .Build();
-        using var stop = new CancellationTokenSource();
-        var run = pipeline.RunAsync(stop.Token);
-
-        source.Release(2);
-        await PipelineProgress.WaitUntilProcessedAsync(pipeline, 2);
-        var early = sink.Messages.Count;
-        clock.Advance(TimeSpan.FromMinutes(1));
-        var fired = await sink.WaitForAsync(2);
-        await stop.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromMinutes(1)));
+        var early = -1;
+        var fired = await FiredRemindersAsync(clock, new ReminderProcessor(TimeSpan.FromMinutes(1)), async (pipeline, sink) =>
+        {
+            await PipelineProgress.WaitUntilProcessedAsync(pipeline, 2);
+            early = sink.Messages.Count;
+            clock.Advance(TimeSpan.FromMinutes(1));
+        });
 
         Assert.Equal(0, early);
         Assert.Equal(["a", "b"], fired.Select(m => m.Key).Order(StringComparer.Ordinal));
@@ -189,27 +178,15 @@ public sealed class TimerAndWindowTests : IDisposable
         // The clock moves a minute right after the worker has read it to start its wait for the timers, as a test clock
         // advanced by another thread can: the wait must not be counted from the moved clock.
         var clock = new ClockMovedAfterARead(new FakeTimeProvider(T0));
-        var source = new GatedSource("events", [At("a", 0), At("b", 0)]);
-        var sink = new WaitingSink("out");
-        await using var pipeline = new StreamPipelineBuilder("reminders")
-            .AddSource(source)
-            .AddProcessor(new ReminderProcessor(TimeSpan.FromMinutes(1), afterTimers: (count) =>
+        var reminders = new ReminderProcessor(TimeSpan.FromMinutes(1), afterTimers: count =>
+        {
+            if (count == 2)
             {
-                if (count == 2)
-                {
-                    clock.MoveAfterTheNextRead(TimeSpan.FromMinutes(1));
-                }
-            }))
-            .AddSink(sink)
-            .Configure(o => o.TimeProvider = clock)
-            .Build();
-        using var stop = new CancellationTokenSource();
-        var run = pipeline.RunAsync(stop.Token);
+                clock.MoveAfterTheNextRead(TimeSpan.FromMinutes(1));
+            }
+        });
 
-        source.Release(2);
-        var fired = await sink.WaitForAsync(2);
-        await stop.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromMinutes(1)));
+        var fired = await FiredRemindersAsync(clock, reminders, (_, _) => Task.CompletedTask);
 
         Assert.Equal(["a", "b"], fired.Select(m => m.Key).Order(StringComparer.Ordinal));
         Assert.All(fired, m => Assert.Equal(T0.AddMinutes(1), m.Timestamp));
@@ -286,6 +263,31 @@ public sealed class TimerAndWindowTests : IDisposable
         new(key, T0.AddSeconds(startSeconds), T0.AddSeconds(startSeconds + 10), events);
 
     /// <summary>Registers a processing-time timer per key a fixed time after it is seen, and emits the key when it fires.</summary>
+    /// <summary>
+    /// Runs <paramref name="reminders"/> on <paramref name="clock"/> over two messages (keys a and b, released at once),
+    /// lets <paramref name="afterRelease"/> move things on, and returns the first two messages the timers fired.
+    /// </summary>
+    private static async Task<List<StreamMessage>> FiredRemindersAsync(TimeProvider clock, ReminderProcessor reminders, Func<StreamPipeline, WaitingSink, Task> afterRelease)
+    {
+        var source = new GatedSource("events", [At("a", 0), At("b", 0)]);
+        var sink = new WaitingSink("out");
+        await using var pipeline = new StreamPipelineBuilder("reminders")
+            .AddSource(source)
+            .AddProcessor(reminders)
+            .AddSink(sink)
+            .Configure(o => o.TimeProvider = clock)
+            .Build();
+        using var stop = new CancellationTokenSource();
+        var run = pipeline.RunAsync(stop.Token);
+
+        source.Release(2);
+        await afterRelease(pipeline, sink);
+        var fired = await sink.WaitForAsync(2);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromMinutes(1)));
+        return fired;
+    }
+
     /// <summary>Sets a processing-time timer <paramref name="after"/> each message; <paramref name="afterTimers"/> is told how many it has set so far.</summary>
     private sealed class ReminderProcessor(TimeSpan after, Action<int>? afterTimers = null) : IProcessor
     {
