@@ -69,14 +69,16 @@ public sealed class SqliteOpenTelemetryTests : IDisposable
     public async Task The_store_records_on_the_hosts_meter_with_durations_in_seconds()
     {
         using var host = BuildHost();
-        IMeterFactory? scope = null;
+        // The listener hears every store's instruments in this process, other test classes' hosts included (they run
+        // beside this one): the host's factory must be among the scopes, not the last one published.
+        var scopes = new System.Collections.Concurrent.ConcurrentBag<object?>();
         using var listener = new MeterListener
         {
             InstrumentPublished = (instrument, _) =>
             {
                 if (instrument.Name == "flowstate.commit.duration")
                 {
-                    scope = instrument.Meter.Scope as IMeterFactory;
+                    scopes.Add(instrument.Meter.Scope);
                 }
             },
         };
@@ -89,7 +91,8 @@ public sealed class SqliteOpenTelemetryTests : IDisposable
         host.Services.GetRequiredService<MeterProvider>().ForceFlush();
         await host.StopAsync();
 
-        Assert.Same(host.Services.GetRequiredService<IMeterFactory>(), scope);
+        var factory = host.Services.GetRequiredService<IMeterFactory>();
+        Assert.Contains(scopes, scope => ReferenceEquals(scope, factory));
         Metric Named(string name) => _metrics.Last(m => m.Name == name);
         Assert.Equal("s", Named("flowstate.commit.duration").Unit);
         Assert.Equal("s", Named("flowstate.write.duration").Unit);
