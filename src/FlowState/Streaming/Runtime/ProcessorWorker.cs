@@ -57,6 +57,7 @@ internal sealed class ProcessorWorker(
                         // another thread): the delay, counted from the clock's new time, would wait a period too long.
                         timer = Task.CompletedTask;
                     }
+
                     if (await Task.WhenAny(waiting, timer).ConfigureAwait(false) != waiting)
                     {
                         await FireAsync(StreamTimeDomain.ProcessingTime, time.GetUtcNow().UtcTicks, processor, context, tag, cancellationToken).ConfigureAwait(false);
