@@ -262,7 +262,6 @@ public sealed class TimerAndWindowTests : IDisposable
     private static WindowResult Window(string key, int startSeconds, long events) =>
         new(key, T0.AddSeconds(startSeconds), T0.AddSeconds(startSeconds + 10), events);
 
-    /// <summary>Registers a processing-time timer per key a fixed time after it is seen, and emits the key when it fires.</summary>
     /// <summary>
     /// Runs <paramref name="reminders"/> on <paramref name="clock"/> over two messages (keys a and b, released at once),
     /// lets <paramref name="afterRelease"/> move things on, and returns the first two messages the timers fired.
@@ -288,7 +287,10 @@ public sealed class TimerAndWindowTests : IDisposable
         return fired;
     }
 
-    /// <summary>Sets a processing-time timer <paramref name="after"/> each message; <paramref name="afterTimers"/> is told how many it has set so far.</summary>
+    /// <summary>
+    /// Registers a processing-time timer per key <paramref name="after"/> it is seen, and emits the key when it fires;
+    /// <paramref name="afterTimers"/> is told how many timers it has registered so far.
+    /// </summary>
     private sealed class ReminderProcessor(TimeSpan after, Action<int>? afterTimers = null) : IProcessor
     {
         private int _set;
