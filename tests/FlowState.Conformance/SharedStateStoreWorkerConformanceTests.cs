@@ -65,11 +65,13 @@ public abstract partial class SharedStateStoreWorkerConformanceTests : SharedSta
     public virtual async Task A_killed_workers_flow_run_is_resumed_by_another_worker_and_every_post_takes_effect_once()
     {
         const string RunId = "leased-flow";
-        using var killed = await CrashHarnessProcess.StartAsync("lease-flow", HarnessServer, StoreName, "worker-a", RunId, LeaseMilliseconds, "150");
+        // Its last node waits to be killed: on a loaded machine the kill below once came after the rest of the run
+        // (about a second of 150 ms steps) had completed.
+        using var killed = await CrashHarnessProcess.StartAsync("lease-flow", HarnessServer, StoreName, "worker-a", RunId, LeaseMilliseconds, "150", "after");
         var store = await OpenAsync();
 
-        // Killed once its first post is committed: a fixed delay could land before the run exists on a loaded machine,
-        // or after its end on a fast one. Each step takes 150 ms, so the rest of the run is still ahead.
+        // Killed once its first post is committed: a fixed delay could land before the run exists on a loaded machine.
+        // Each step takes 150 ms, so the kill lands anywhere from there to the last node.
         await killed.WaitForLineAsync(line => line == $"POST effects/{RunId}/n1", "POST of n1");
         var lines = await killed.KillAsync();
         Assert.Contains("STARTED", lines);

@@ -29,8 +29,8 @@
 // In "lease-flow" mode it is a worker that claims the run <run id> likewise, prints READY, and runs the crash test flow
 // (each exec waiting <step ms>) on the fenced store: started when the run does not exist yet ("STARTED"), else resumed
 // ("RESUMED"); it prints "POST <effect key>" after each post, renews the lease as it goes and prints "DONE <status>" at
-// the end:
-//   dotnet FlowState.CrashHarness.dll lease-flow <redis:…|postgres:…> <store name> <worker id> <run id> <lease ms> <step ms>
+// the end. Given a <hold at> node, that node's exec waits until the worker is killed (so it cannot end the run first):
+//   dotnet FlowState.CrashHarness.dll lease-flow <redis:…|postgres:…> <store name> <worker id> <run id> <lease ms> <step ms> [<hold at>]
 // In "nats-group" mode it is a member <member id> of the NatsPipelineGroup named <input stream>: it runs the exactly-once
 // counting pipeline of each partition p it holds (subject <input stream>.p<p> through the durable consumer
 // <input stream>-p<p>, output to <output stream>.p<p>, checkpoints in <checkpoint folder>/p<p>), printing READY, then
@@ -85,7 +85,7 @@ if (args[0] == "shared")
 
 if (args[0] == "lease-flow")
 {
-    return await RunLeasedFlowAsync(args[1], args[2], args[3], args[4], int.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[6], System.Globalization.CultureInfo.InvariantCulture));
+    return await RunLeasedFlowAsync(args[1], args[2], args[3], args[4], int.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[6], System.Globalization.CultureInfo.InvariantCulture), args.Length > 7 ? args[7] : null);
 }
 
 if (args[0] == "nats-group")
@@ -398,7 +398,7 @@ static async Task<int> ResumeAgentFrameworkWorkflowAsync(string server, string n
     return 0;
 }
 
-static async Task<int> RunLeasedFlowAsync(string server, string name, string worker, string runId, int leaseMilliseconds, int stepMilliseconds)
+static async Task<int> RunLeasedFlowAsync(string server, string name, string worker, string runId, int leaseMilliseconds, int stepMilliseconds, string? holdAt)
 {
     await using var store = await SharedStateStore.OpenAsync(new SharedStateStoreOptions { Backend = SharedBackend(server, name) });
     var leases = new RunLeases(store);
@@ -427,7 +427,7 @@ static async Task<int> RunLeasedFlowAsync(string server, string name, string wor
             Console.Out.WriteLine("POST " + effect);
             Console.Out.Flush();
         }
-    });
+    }, holdAt);
     FlowRunResult result;
     if (await runner.GetRunAsync(runId) is null)
     {

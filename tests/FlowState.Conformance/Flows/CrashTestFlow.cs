@@ -23,17 +23,22 @@ internal static class CrashTestFlow
 
     /// <summary>
     /// The flow; each node's exec waits <paramref name="stepDelayMilliseconds"/> (so that a kill can land mid-run), and
-    /// <paramref name="posted"/> hears each effect key once its post returned (so a parent can wait for progress).
+    /// <paramref name="posted"/> hears each effect key once its post returned (so a parent can wait for progress). The
+    /// exec of the node named <paramref name="holdAt"/>, if any, waits until the process is killed: a run that is to be
+    /// killed then cannot end first, however late the kill comes.
     /// </summary>
-    public static Flow Build(int stepDelayMilliseconds = 1, Action<string>? posted = null)
+    public static Flow Build(int stepDelayMilliseconds = 1, Action<string>? posted = null, string? holdAt = null)
     {
+        Node<string, string> Step(string name, bool perItem = false) =>
+            Counting(name, name == holdAt ? Timeout.Infinite : stepDelayMilliseconds, posted, perItem);
+
         var parallel = new ParallelNode(
             "fan",
-            new FlowBuilder("left").Sequence(Counting("left-1", stepDelayMilliseconds, posted), Counting("left-2", stepDelayMilliseconds, posted)).Build(),
-            new FlowBuilder("right").Sequence(Counting("right-1", stepDelayMilliseconds, posted), Counting("right-2", stepDelayMilliseconds, posted)).Build());
+            new FlowBuilder("left").Sequence(Step("left-1"), Step("left-2")).Build(),
+            new FlowBuilder("right").Sequence(Step("right-1"), Step("right-2")).Build());
         var items = new BatchFlow(
             "items",
-            new FlowBuilder("item").Add(Counting("item", stepDelayMilliseconds, posted, perItem: true)).Build(),
+            new FlowBuilder("item").Add(Step("item", perItem: true)).Build(),
             prep: (_, _) => ValueTask.FromResult(Items.Select(i => (object)new { item = i })),
             post: async (state, context) =>
             {
@@ -42,7 +47,7 @@ internal static class CrashTestFlow
                 return null;
             },
             maxDegreeOfParallelism: 2);
-        return new FlowBuilder(Name).Sequence(Counting("n1", stepDelayMilliseconds, posted), Counting("n2", stepDelayMilliseconds, posted), Counting("n3", stepDelayMilliseconds, posted), parallel, items, Counting("after", stepDelayMilliseconds, posted)).Build();
+        return new FlowBuilder(Name).Sequence(Step("n1"), Step("n2"), Step("n3"), parallel, items, Step("after")).Build();
     }
 
     private static Node<string, string> Counting(string name, int delayMilliseconds, Action<string>? posted, bool perItem = false) =>
