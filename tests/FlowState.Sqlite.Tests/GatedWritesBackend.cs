@@ -11,8 +11,14 @@ internal sealed class GatedWritesBackend(IStateBackend inner) : DelegatingStateB
 {
     private readonly Channel<(IReadOnlyList<BackendChange> Changes, TaskCompletionSource Gate)> _arrived = Channel.CreateUnbounded<(IReadOnlyList<BackendChange>, TaskCompletionSource)>();
     private readonly Queue<TaskCompletionSource> _gates = new();
+    private volatile bool _holding;
 
-    public bool Holding { get; set; }
+    /// <summary>Whether writes wait at their gates (set by the test, read by the store's flusher).</summary>
+    public bool Holding
+    {
+        get => _holding;
+        set => _holding = value;
+    }
 
     /// <summary>Waits for the next held write to reach its gate; returns the keys it writes.</summary>
     public async Task<string[]> NextHeldAsync(TimeSpan timeout)
